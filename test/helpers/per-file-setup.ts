@@ -1,0 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+
+// Runs before each test file's imports are evaluated, so configuration read at module scope
+// (as a Lambda reads it at cold start) sees this file's own table.
+process.env.DYNAMODB_ENDPOINT = inject('dynamoDbEndpoint');
+process.env.TABLE_NAME = `touchpoints-test-${randomUUID()}`;
+process.env.AWS_REGION = 'local';
+process.env.AWS_ACCESS_KEY_ID = 'local';
+process.env.AWS_SECRET_ACCESS_KEY = 'local';
+process.env.POWERTOOLS_DEV ??= 'false';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
