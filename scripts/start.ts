@@ -1,0 +1,47 @@
+/**
+ * `npm start`: DynamoDB Local (in memory unless --data-dir DIR or TOUCHPOINT_DATA_DIR is given),
+ * the table created if missing, and the API on http://localhost:${PORT:-3000} through the same
+ * handlers and route table as the Lambdas. Ctrl-C stops both.
+ */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../shared/db/create-table.ts';
+import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
+import { startLocalApi } from '../shared/http/local-server.ts';
+
+const { values } = parseArgs({ options: { 'data-dir': { type: 'string' } } });
+const dataDir = values['data-dir'] ?? process.env.TOUCHPOINT_DATA_DIR;
+const port = Number(process.env.PORT ?? 3000);
+const tableName = process.env.TABLE_NAME ?? 'touchpoints';
+
+const dynamoDb = await startDynamoDbLocal({
+  ...(dataDir ? { dataDir } : {}),
+  ...(process.env.DYNAMODB_PORT ? { port: Number(process.env.DYNAMODB_PORT) } : {}),
+});
+// Handlers read their configuration from the environment, exactly as in Lambda.
+Object.assign(process.env, {
+  DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+  TABLE_NAME: tableName,
+  AWS_REGION: process.env.AWS_REGION ?? 'local',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+});
+await ensureTable(
+  new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  tableName,
+);
+const api = await startLocalApi({ port, host: process.env.HOST ?? '127.0.0.1' });
+console.log(`Touchpoint API listening on ${api.url}/v1 (DynamoDB Local at ${dynamoDb.endpoint}, ${dataDir ? `data in ${dataDir}` : 'in memory'})`);
+console.log('Press Ctrl-C to stop.');
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping the API and DynamoDB Local...`);
+  await api.close();
+  await dynamoDb.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

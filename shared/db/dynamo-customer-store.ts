@@ -1,0 +1,423 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type {
+  CustomerStore,
+  CustomerView,
+  IdempotencyRecord,
+  IdempotencyRef,
+  IngestReadRequest,
+  IngestReadResult,
+  TouchpointWrite,
+} from '../domain/customer-store.ts';
+import { ValidationError, WriteRejectedError, type WriteRejection } from '../domain/errors.ts';
+import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
+import { channels } from '../schemas/touchpoint.ts';
+import {
+  customerViewRange,
+  identifierItemKey,
+  idempotencyKey,
+  isTimelineSortKey,
+  type Key,
+  mergeCandidateKey,
+  mergeCandidatesIndexPartition,
+  profileKey,
+  timelineRange,
+  touchpointKey,
+  touchpointLocatorKey,
+} from './keys.ts';
+import { call } from './store-errors.ts';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+type Item = Record<string, unknown>;
+
+/** Idempotency records outlive any sensible client retry schedule, then expire. */
+const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
+
+/** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
+type ItemRole = 'profile' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency';
+
+export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
+  async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
+    const keys: Key[] = request.identifiers.map(identifierItemKey);
+    if (request.customerId) keys.push(profileKey(request.customerId));
+    if (request.idempotency) keys.push(idempotencyKey(request.idempotency.scope, request.idempotency.key));
+    const items = await batchGet(keys);
+
+    const owners = new Map<string, string>();
+    for (const identifier of request.identifiers) {
+      const owner = items.get(keyString(identifierItemKey(identifier)))?.customerId;
+      if (typeof owner === 'string') owners.set(identifierKey(identifier), owner);
+    }
+    const profile = request.customerId ? items.get(keyString(profileKey(request.customerId))) : undefined;
+    const idempotencyItem = request.idempotency
+      ? items.get(keyString(idempotencyKey(request.idempotency.scope, request.idempotency.key)))
+      : undefined;
+    return {
+      owners,
+      ...(request.customerId ? { directCustomerExists: profile !== undefined } : {}),
+      ...(idempotencyItem ? { idempotency: toIdempotencyRecord(idempotencyItem) } : {}),
+    };
+  }
+
+  /** One BatchGetItem; unprocessed keys (only under throttling) are fetched again. */
+  async function batchGet(keys: Key[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    let pending: Key[] = keys;
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
+      if (round > 5) throw new WriteRejectedError('contention');
+      const output = await call(() =>
+        client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } })),
+      );
+      for (const item of output.Responses?.[tableName] ?? []) found.set(keyString(item as Key), item);
+      pending = (output.UnprocessedKeys?.[tableName]?.Keys as Key[] | undefined) ?? [];
+    }
+    return found;
+  }
+
+  async function readIdempotencyRecord(ref: IdempotencyRef): Promise<IdempotencyRecord | undefined> {
+    const output = await call(() =>
+      client.send(new GetCommand({ TableName: tableName, Key: idempotencyKey(ref.scope, ref.key), ConsistentRead: true })),
+    );
+    return output.Item ? toIdempotencyRecord(output.Item) : undefined;
+  }
+
+  async function recordTouchpoint(write: TouchpointWrite): Promise<void> {
+    const { touchpoint } = write;
+    const roles: ItemRole[] = [];
+    const items: TransactItem[] = [];
+    const add = (role: ItemRole, item: TransactItem) => {
+      roles.push(role);
+      items.push(item);
+    };
+
+    add('profile', profileWrite(write));
+    for (const identifier of write.attach) {
+      add('identifier', {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...identifierItemKey(identifier),
+            entity: 'identifier',
+            type: identifier.type,
+            value: identifier.value,
+            customerId: touchpoint.customerId,
+            ...identifier.provenance,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    add('touchpoint', {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId),
+          entity: 'touchpoint',
+          ...touchpoint,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    add('locator', {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...touchpointLocatorKey(touchpoint.touchpointId),
+          entity: 'touchpointLocator',
+          touchpointId: touchpoint.touchpointId,
+          customerId: touchpoint.customerId,
+          occurredAt: touchpoint.occurredAt,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    for (const candidate of write.mergeCandidates) {
+      const customerIds = [candidate.customerId, candidate.otherCustomerId].sort() as [string, string];
+      add('merge-candidate', {
+        Update: {
+          TableName: tableName,
+          Key: mergeCandidateKey(customerIds),
+          UpdateExpression:
+            'SET entity = :entity, customerIds = :customerIds, identifiers = :identifiers, lastTouchpointId = :touchpointId, ' +
+            'detectedAt = if_not_exists(detectedAt, :detectedAt), lastSeenAt = :detectedAt, ' +
+            '#status = if_not_exists(#status, :open), gsi1pk = :indexPartition, ' +
+            'gsi1sk = if_not_exists(gsi1sk, :indexSort) ADD occurrences :one',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':entity': 'mergeCandidate',
+            ':customerIds': customerIds,
+            ':identifiers': candidate.identifiers,
+            ':touchpointId': candidate.touchpointId,
+            ':detectedAt': candidate.detectedAt,
+            ':open': 'open',
+            ':indexPartition': mergeCandidatesIndexPartition,
+            ':indexSort': `${candidate.detectedAt}#${customerIds.join('#')}`,
+            ':one': 1,
+          },
+        },
+      });
+    }
+    if (write.idempotency) {
+      const { scope, key, requestFingerprint, result } = write.idempotency;
+      add('idempotency', {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...idempotencyKey(scope, key),
+            entity: 'idempotency',
+            requestFingerprint,
+            result,
+            createdAt: touchpoint.receivedAt,
+            expiresAt: Math.floor(Date.parse(touchpoint.receivedAt) / 1000) + idempotencyRetentionSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+
+    try {
+      await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new WriteRejectedError(rejectionOf(error, roles, write), { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  function profileWrite(write: TouchpointWrite): TransactItem {
+    const { touchpoint } = write;
+    const lastContact = {
+      touchpointId: touchpoint.touchpointId,
+      channel: touchpoint.channel,
+      occurredAt: touchpoint.occurredAt,
+      summary: touchpoint.summary,
+    };
+    if (write.customer.kind === 'new') {
+      return {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...profileKey(touchpoint.customerId),
+            entity: 'customer',
+            customerId: touchpoint.customerId,
+            createdAt: write.customer.createdAt,
+            updatedAt: touchpoint.receivedAt,
+            identifiers: Object.fromEntries(write.attach.map((identifier) => [identifierKey(identifier), identifier])),
+            touchpointCount: 1,
+            countsByChannel: Object.fromEntries(channels.map((channel) => [channel, channel === touchpoint.channel ? 1 : 0])),
+            lastContact,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      };
+    }
+
+    const names: Record<string, string> = { '#channel': touchpoint.channel };
+    const values: Record<string, unknown> = { ':one': 1, ':now': touchpoint.receivedAt };
+    const sets = ['updatedAt = :now'];
+    write.attach.forEach((identifier, index) => {
+      names[`#identifier${index}`] = identifierKey(identifier);
+      values[`:identifier${index}`] = identifier;
+      sets.push(`identifiers.#identifier${index} = :identifier${index}`);
+    });
+    let condition = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
+    if (write.customer.updateLastContact) {
+      values[':lastContact'] = lastContact;
+      values[':occurredAt'] = touchpoint.occurredAt;
+      sets.push('lastContact = :lastContact');
+      condition += ' AND (attribute_not_exists(lastContact.occurredAt) OR lastContact.occurredAt <= :occurredAt)';
+    }
+    return {
+      Update: {
+        TableName: tableName,
+        Key: profileKey(touchpoint.customerId),
+        UpdateExpression: `SET ${sets.join(', ')} ADD touchpointCount :one, countsByChannel.#channel :one`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  async function findCustomerIdByIdentifier(identifier: Identifier): Promise<string | undefined> {
+    const output = await call(() =>
+      client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: identifierItemKey(identifier),
+          ProjectionExpression: 'customerId',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const customerId = output.Item?.customerId;
+    return typeof customerId === 'string' ? customerId : undefined;
+  }
+
+  async function getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined> {
+    const output = await call(() =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+          ExpressionAttributeValues: {
+            ':pk': profileKey(customerId).pk,
+            ':lower': customerViewRange.lower,
+            ':upper': customerViewRange.upper,
+          },
+          ScanIndexForward: false,
+          Limit: recentCount + 1,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const [profile, ...touchpoints] = output.Items ?? [];
+    if (!profile || profile.entity !== 'customer') return undefined;
+    return { customer: toCustomer(profile), recent: touchpoints.map(toTouchpoint) };
+  }
+
+  async function getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage | undefined> {
+    const range = timelineRange(query);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':pk': profileKey(customerId).pk,
+      ':lower': range.lower,
+      ':upper': range.upper,
+    };
+    let filter: string | undefined;
+    if (query.channels?.length) {
+      names['#channel'] = 'channel';
+      query.channels.forEach((channel, index) => {
+        values[`:channel${index}`] = channel;
+      });
+      filter = `#channel IN (${query.channels.map((_, index) => `:channel${index}`).join(', ')})`;
+    }
+    const output = await call(() =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+          ...(filter ? { FilterExpression: filter, ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ConsistentRead: true,
+          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(customerId, query.cursor) } : {}),
+        }),
+      ),
+    );
+    const items = (output.Items ?? []).map(toTouchpoint);
+    const nextCursor = output.LastEvaluatedKey ? encodeCursor(output.LastEvaluatedKey as Key) : null;
+    if (items.length === 0 && !query.cursor && !(await customerExists(customerId))) return undefined;
+    return { items, nextCursor };
+  }
+
+  async function customerExists(customerId: string): Promise<boolean> {
+    const output = await call(() =>
+      client.send(
+        new GetCommand({ TableName: tableName, Key: profileKey(customerId), ProjectionExpression: 'pk', ConsistentRead: true }),
+      ),
+    );
+    return output.Item !== undefined;
+  }
+
+  return {
+    readForIngest,
+    readIdempotencyRecord,
+    recordTouchpoint,
+    findCustomerIdByIdentifier,
+    getCustomerView,
+    getTimelinePage,
+  };
+}
+
+function keyString(key: Key): string {
+  return `${key.pk}\u0000${key.sk}`;
+}
+
+function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], write: TouchpointWrite): WriteRejection {
+  const reasons = error.CancellationReasons ?? [];
+  const failedRoles = new Set<ItemRole>();
+  let contention = false;
+  let customerGone = false;
+  reasons.forEach((reason, index) => {
+    if (reason.Code === 'TransactionConflict') contention = true;
+    if (reason.Code !== 'ConditionalCheckFailed') return;
+    const role = roles[index];
+    if (!role) return;
+    failedRoles.add(role);
+    if (role === 'profile' && write.customer.kind === 'existing') {
+      const before = reason.Item ? unmarshall(reason.Item) : undefined;
+      customerGone = !before || before.mergedInto !== undefined;
+    }
+  });
+  if (failedRoles.has('idempotency')) return 'idempotency-key-used';
+  if (failedRoles.has('profile')) return customerGone || write.customer.kind === 'new' ? 'customer-changed' : 'newer-contact';
+  if (failedRoles.has('identifier')) return 'identifier-taken';
+  if (contention) return 'contention';
+  throw error;
+}
+
+function toIdempotencyRecord(item: Item): IdempotencyRecord {
+  return {
+    requestFingerprint: item.requestFingerprint as string,
+    result: item.result as IdempotencyRecord['result'],
+  };
+}
+
+function toTouchpoint(item: Item): Touchpoint {
+  return {
+    touchpointId: item.touchpointId as string,
+    customerId: item.customerId as string,
+    channel: item.channel as Touchpoint['channel'],
+    occurredAt: item.occurredAt as string,
+    receivedAt: item.receivedAt as string,
+    source: item.source as string,
+    identifiers: item.identifiers as Touchpoint['identifiers'],
+    summary: (item.summary as string | null | undefined) ?? null,
+    details: item.details as Touchpoint['details'],
+  };
+}
+
+function toCustomer(item: Item): Customer {
+  const identifiers = Object.values((item.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {});
+  return {
+    customerId: item.customerId as string,
+    createdAt: item.createdAt as string,
+    identifiers,
+    summary: {
+      touchpointCount: Number(item.touchpointCount ?? 0),
+      countsByChannel: Object.fromEntries(
+        channels.map((channel) => [channel, Number((item.countsByChannel as Record<string, number> | undefined)?.[channel] ?? 0)]),
+      ) as Customer['summary']['countsByChannel'],
+      lastContact: (item.lastContact as Customer['summary']['lastContact']) ?? null,
+    },
+  };
+}
+
+function encodeCursor(key: Key): string {
+  return Buffer.from(JSON.stringify({ v: 1, sk: key.sk })).toString('base64url');
+}
+
+function decodeCursor(customerId: string, cursor: string): Key {
+  try {
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; sk?: unknown };
+    if (decoded.v === 1 && typeof decoded.sk === 'string' && isTimelineSortKey(decoded.sk)) {
+      return { pk: profileKey(customerId).pk, sk: decoded.sk };
+    }
+  } catch {
+    // Falls through to the validation error: a cursor is opaque, so any damage is the caller's.
+  }
+  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
+}

@@ -1,0 +1,64 @@
+import type { Identifier } from '../domain/identifiers.ts';
+
+/**
+ * Key shapes of the single table: the only place that knows them.
+ *
+ * Customer partition `CUST#<customerId>`:
+ *   `T#<occurredAt>#<touchpointId>`  a touchpoint (the timeline sorts by time, then id)
+ *   `Z#PROFILE`                      the customer: identifiers, summary counters, last contact
+ * `Z#PROFILE` sorts just after every `T#` key, so one descending Query from `Z#PROFILE` returns the
+ * profile followed by the newest touchpoints: a lookup's second and last round trip.
+ *
+ * `IDENT#<type>#<value>` / `IDENT`  which customer an identifier belongs to
+ * `TP#<touchpointId>` / `TP`        where a touchpoint lives (for moves and replays)
+ * `IDEM#<scope>#<key>` / `IDEM`     an idempotency record
+ * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
+ */
+export type Key = { pk: string; sk: string };
+
+const timelinePrefix = 'T#';
+const profileSortKey = 'Z#PROFILE';
+/** Sorts after every character of an ISO date and a ULID. */
+const highSentinel = '~';
+
+export const customerPartition = (customerId: string) => `CUST#${customerId}`;
+
+export const profileKey = (customerId: string): Key => ({ pk: customerPartition(customerId), sk: profileSortKey });
+
+export const touchpointKey = (customerId: string, occurredAt: string, touchpointId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${timelinePrefix}${occurredAt}#${touchpointId}`,
+});
+
+export const identifierItemKey = (identifier: Identifier): Key => ({
+  pk: `IDENT#${identifier.type}#${identifier.value}`,
+  sk: 'IDENT',
+});
+
+export const touchpointLocatorKey = (touchpointId: string): Key => ({ pk: `TP#${touchpointId}`, sk: 'TP' });
+
+export const idempotencyKey = (scope: string, key: string): Key => ({
+  // The scope is free text: encoding it keeps `#` inside it from blurring into the key.
+  pk: `IDEM#${encodeURIComponent(scope)}#${key}`,
+  sk: 'IDEM',
+});
+
+export const mergeCandidateKey = (customerIds: [string, string]): Key => {
+  const [first, second] = [...customerIds].sort();
+  return { pk: `CAND#${first}#${second}`, sk: 'CAND' };
+};
+
+export const mergeCandidatesIndexPartition = 'MERGE_CANDIDATES';
+
+/** Sort-key bounds of the timeline, optionally narrowed to a time window (both ends inclusive). */
+export function timelineRange(window: { from?: string; to?: string }): { lower: string; upper: string } {
+  return {
+    lower: `${timelinePrefix}${window.from ?? ''}`,
+    upper: window.to === undefined ? `${timelinePrefix}${highSentinel}` : `${timelinePrefix}${window.to}#${highSentinel}`,
+  };
+}
+
+/** The range a customer view reads: every touchpoint and, above them, the profile. */
+export const customerViewRange = { lower: timelinePrefix, upper: profileSortKey };
+
+export const isTimelineSortKey = (sk: string) => sk.startsWith(timelinePrefix);

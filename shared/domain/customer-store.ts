@@ -1,0 +1,73 @@
+import type { Identifier } from './identifiers.ts';
+import type { AttachedIdentifier, Customer, IngestResult, TimelinePage, TimelineQuery, Touchpoint } from './model.ts';
+
+/** An idempotency key, scoped to the system that posts with it. */
+export interface IdempotencyRef {
+  scope: string;
+  key: string;
+}
+
+export interface IdempotencyRecord {
+  requestFingerprint: string;
+  result: Omit<IngestResult, 'replayed'>;
+}
+
+export interface IngestReadRequest {
+  identifiers: Identifier[];
+  /** A customer named directly by id. */
+  customerId?: string;
+  idempotency?: IdempotencyRef;
+}
+
+export interface IngestReadResult {
+  /** The owner of each identifier that has one, by `identifierKey`. */
+  owners: Map<string, string>;
+  /** Whether the customer named by id exists (undefined when none was named). */
+  directCustomerExists?: boolean;
+  idempotency?: IdempotencyRecord;
+}
+
+export interface MergeCandidateNote {
+  /** The customer the touchpoint was recorded on. */
+  customerId: string;
+  /** The other customer that claims some of the touchpoint's identifiers. */
+  otherCustomerId: string;
+  identifiers: Identifier[];
+  touchpointId: string;
+  detectedAt: string;
+}
+
+export interface TouchpointWrite {
+  touchpoint: Touchpoint;
+  customer:
+    | { kind: 'new'; createdAt: string }
+    | {
+        kind: 'existing';
+        /** False when a later contact is already known: a late arrival must not become the last contact. */
+        updateLastContact: boolean;
+      };
+  attach: AttachedIdentifier[];
+  mergeCandidates: MergeCandidateNote[];
+  idempotency?: IdempotencyRef & IdempotencyRecord;
+}
+
+export interface CustomerView {
+  customer: Customer;
+  /** Newest first. */
+  recent: Touchpoint[];
+}
+
+/**
+ * What the domain needs from storage. Every method is one DynamoDB round trip unless it says
+ * otherwise; `recordTouchpoint` is all-or-nothing and raises `WriteRejectedError` when the world
+ * changed since the read, `StoreUnavailableError` when DynamoDB could not answer.
+ */
+export interface CustomerStore {
+  readForIngest(request: IngestReadRequest): Promise<IngestReadResult>;
+  readIdempotencyRecord(ref: IdempotencyRef): Promise<IdempotencyRecord | undefined>;
+  recordTouchpoint(write: TouchpointWrite): Promise<void>;
+  findCustomerIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
+  getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
+  /** One Query per page; a second call only to tell an unknown customer from an empty page. */
+  getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage | undefined>;
+}

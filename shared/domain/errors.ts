@@ -1,0 +1,60 @@
+/** Errors the domain raises; the HTTP error boundary maps each class to a status, once. */
+export abstract class DomainError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldProblem {
+  /** Where in the request, e.g. `identifiers.phone` or `query.limit`. */
+  path: string;
+  message: string;
+}
+
+/** The request is well-formed but its content is not acceptable (422). */
+export class ValidationError extends DomainError {
+  constructor(
+    readonly problems: FieldProblem[],
+    message = 'The request has invalid fields.',
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {}
+
+/** The same idempotency key was used before with a different request (409). */
+export class IdempotencyConflictError extends DomainError {}
+
+/** DynamoDB throttled, timed out or failed; nothing was written and the caller may retry (503). */
+export class StoreUnavailableError extends DomainError {
+  constructor(
+    message = 'The customer store is busy; nothing was written. Retry shortly with the same Idempotency-Key.',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export type WriteRejection =
+  /** Another request attached one of the identifiers first. */
+  | 'identifier-taken'
+  /** Another request used the idempotency key first. */
+  | 'idempotency-key-used'
+  /** The customer was merged away or erased since it was read. */
+  | 'customer-changed'
+  /** The customer already has a later last contact than this (late-arriving) touchpoint. */
+  | 'newer-contact'
+  /** A concurrent transaction touched the same items. */
+  | 'contention';
+
+/** The store refused an atomic write because the world changed since it was read; nothing was written. */
+export class WriteRejectedError extends DomainError {
+  constructor(
+    readonly reason: WriteRejection,
+    options?: ErrorOptions,
+  ) {
+    super(`Write rejected: ${reason}`, options);
+  }
+}

@@ -1,0 +1,52 @@
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+
+/**
+ * The ways a customer can be recognised, strongest first: when a touchpoint's identifiers point at
+ * different customers, the touchpoint goes to the customer of the strongest one.
+ */
+export const identifierTypesByStrength = [
+  'customerId',
+  'accountId',
+  'externalId',
+  'email',
+  'phone',
+  'invoiceNumber',
+  'anonymousId',
+] as const;
+
+export type IdentifierType = (typeof identifierTypesByStrength)[number];
+
+/** An identifier that is stored and looked up; `customerId` is the customer itself, never stored as one. */
+export type StoredIdentifierType = Exclude<IdentifierType, 'customerId'>;
+
+export interface Identifier {
+  type: IdentifierType;
+  /** Normalised: E.164 phone, lower-case email, trimmed numbers, `system:id` for an external id. */
+  value: string;
+}
+
+export function strengthOf(type: IdentifierType): number {
+  return identifierTypesByStrength.length - identifierTypesByStrength.indexOf(type);
+}
+
+export function byStrength(a: Identifier, b: Identifier): number {
+  return strengthOf(b.type) - strengthOf(a.type) || a.value.localeCompare(b.value);
+}
+
+/** E.164 for a valid number, `undefined` for anything that is not one. */
+export function normalisePhone(raw: string, defaultRegion: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(raw.trim(), defaultRegion as CountryCode);
+  return parsed?.isValid() ? parsed.number : undefined;
+}
+
+export function normaliseEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+export function externalIdValue(system: string, id: string): string {
+  return `${system}:${id}`;
+}
+
+export function identifierKey(identifier: Identifier): string {
+  return `${identifier.type}#${identifier.value}`;
+}

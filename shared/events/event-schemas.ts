@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The domain events Touchpoint API publishes to its EventBridge bus: `detail-type` is the event
+ * name, `source` is `touchpoint-api`, and `detail` is one of the schemas below. Each detail carries
+ * its schema `version` (a breaking change gets a new version, published alongside the old one
+ * until consumers move) and a stable `eventId` (the DynamoDB stream record's id), so consumers
+ * can drop the duplicates that at-least-once delivery and stream retries produce.
+ *
+ * Details hold ids, types and times only. Personal data (identifier values, touchpoint contents)
+ * appears solely under `personalData`, and only when the stack is deployed with
+ * `eventsIncludePersonalData=true`; an EventBridge rule can test for that one key.
+ */
+export const eventSource = 'touchpoint-api';
+
+const id = z.string().min(1);
+const timestamp = z.string().min(1);
+
+const envelope = {
+  version: z.literal(1),
+  eventId: id,
+};
+
+export const touchpointRecordedV1 = z
+  .object({
+    ...envelope,
+    touchpointId: id,
+    customerId: id,
+    channel: z.string().min(1),
+    /** The posting system, e.g. `call-centre`: a system name, not a person. */
+    source: z.string().min(1),
+    occurredAt: timestamp,
+    receivedAt: timestamp,
+    personalData: z
+      .object({
+        identifiers: z.record(z.string(), z.unknown()).optional(),
+        summary: z.string().nullable().optional(),
+        details: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+  })
+  .strict();
+
+export const customerCreatedV1 = z
+  .object({
+    ...envelope,
+    customerId: id,
+    createdAt: timestamp,
+    personalData: z
+      .object({ identifiers: z.array(z.object({ type: z.string(), value: z.string() }).strict()) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const identifierLinkedV1 = z
+  .object({
+    ...envelope,
+    customerId: id,
+    /** `email`, `phone`, `accountId`, ...: the kind of identifier, never its value. */
+    identifierType: z.string().min(1),
+    attachedAt: timestamp,
+    /** Present when the identifier moved from another customer (a merge or a correction). */
+    previousCustomerId: id.optional(),
+    personalData: z.object({ identifierValue: z.string() }).strict().optional(),
+  })
+  .strict();
+
+export const customersMergedV1 = z
+  .object({
+    ...envelope,
+    mergeId: id,
+    targetCustomerId: id,
+    sourceCustomerId: id,
+  })
+  .strict();
+
+export const mergeUndoneV1 = z
+  .object({
+    ...envelope,
+    mergeId: id,
+    targetCustomerId: id,
+    sourceCustomerId: id,
+    undoneAt: timestamp,
+  })
+  .strict();
+
+export const customerErasedV1 = z
+  .object({
+    ...envelope,
+    customerId: id,
+    /** When DynamoDB removed the profile (the stream record's creation time). */
+    erasedAt: timestamp,
+  })
+  .strict();
+
+export const domainEventSchemas = {
+  TouchpointRecorded: touchpointRecordedV1,
+  CustomerCreated: customerCreatedV1,
+  IdentifierLinked: identifierLinkedV1,
+  CustomersMerged: customersMergedV1,
+  MergeUndone: mergeUndoneV1,
+  CustomerErased: customerErasedV1,
+} as const;
+
+export type DomainEventType = keyof typeof domainEventSchemas;
+export const domainEventTypes = Object.keys(domainEventSchemas) as DomainEventType[];
+
+export type DomainEventDetail<T extends DomainEventType> = z.output<(typeof domainEventSchemas)[T]>;
+
+/** One event ready for the bus; `time` is when the change happened in DynamoDB, if known. */
+export type DomainEvent = {
+  [T in DomainEventType]: { detailType: T; detail: DomainEventDetail<T>; time?: Date };
+}[DomainEventType];

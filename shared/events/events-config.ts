@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const eventsEnvironmentSchema = z.object({
+  EVENT_BUS_NAME: z.string().min(1, 'EVENT_BUS_NAME must name the EventBridge bus'),
+  /** Set from the CDK context flag `eventsIncludePersonalData`; `false` (the default) keeps events ids-only. */
+  EVENTS_INCLUDE_PERSONAL_DATA: z
+    .enum(['true', 'false'], 'EVENTS_INCLUDE_PERSONAL_DATA must be true or false')
+    .default('false')
+    .transform((value) => value === 'true'),
+});
+
+export type EventsConfig = z.output<typeof eventsEnvironmentSchema>;
+
+let cached: EventsConfig | undefined;
+
+/** The event publisher's environment, read once; a missing or malformed variable fails loudly. */
+export function eventsConfig(): EventsConfig {
+  if (cached) return cached;
+  const parsed = eventsEnvironmentSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  cached = parsed.data;
+  return cached;
+}

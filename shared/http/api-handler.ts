@@ -1,0 +1,101 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { logger } from '../observability/logger.ts';
+import { toProblemResponse } from './error-boundary.ts';
+import { HttpProblemError, problem } from './problems.ts';
+
+/** The most a JSON body may weigh: a batch of 100 touchpoints fits with room to spare. */
+export const maxBodyBytes = 256 * 1024;
+
+/** An HTTP API (payload 2.0) event whose JSON body, if the route takes one, is already parsed. */
+export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown; rawBody?: string };
+
+export interface ApiResponse {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Route = (event: ApiEvent) => Promise<ApiResponse>;
+
+export interface ApiHandlerOptions {
+  /** The route reads a JSON body: enforce content type and size, and parse it. */
+  jsonBody?: boolean;
+}
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+/**
+ * Wraps a route in the project's one middleware stack: error boundary (outermost, so it sees every
+ * failure), Powertools logger with the request id as correlation id, header normalisation, JSON body.
+ */
+export function apiHandler(route: Route, options: ApiHandlerOptions = {}): Handler {
+  const base = async (event: ApiEvent): Promise<APIGatewayProxyResultV2> => toResult(await route(event));
+  const stack = middy<ApiEvent, APIGatewayProxyResultV2>()
+    .use(errorBoundary())
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
+    .use(httpHeaderNormalizer());
+  if (options.jsonBody) stack.use(jsonBody());
+  return stack.handler(base) as unknown as Handler;
+}
+
+function toResult(response: ApiResponse): APIGatewayProxyResultV2 {
+  return {
+    statusCode: response.statusCode,
+    headers: { 'content-type': 'application/json', ...response.headers },
+    body: response.body === undefined ? '' : JSON.stringify(response.body),
+  };
+}
+
+function errorBoundary(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+  return {
+    onError: async (request) => {
+      const requestId = request.event.requestContext?.requestId ?? 'unknown';
+      const { problem: body, headers } = toProblemResponse(request.error, requestId);
+      request.response = {
+        statusCode: body.status,
+        headers: { 'content-type': 'application/problem+json', ...headers },
+        body: JSON.stringify(body),
+      };
+    },
+  };
+}
+
+/**
+ * Our own JSON body parser: @middy/http-json-body-parser answers malformed JSON with 415, and the
+ * contract says 400 for malformed JSON, 415 for a wrong content type and 413 for an oversized body.
+ */
+function jsonBody(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+  return {
+    before: async (request) => {
+      const { event } = request;
+      const contentType = event.headers?.['content-type'] ?? '';
+      if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
+        throw new HttpProblemError(
+          problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as JSON with Content-Type: application/json.'),
+        );
+      }
+      const raw = typeof event.body === 'string' ? event.body : '';
+      const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+      if (Buffer.byteLength(text, 'utf8') > maxBodyBytes) {
+        throw new HttpProblemError(
+          problem(413, 'payload-too-large', 'Payload too large', `The body may be at most ${maxBodyBytes / 1024} KB.`),
+        );
+      }
+      event.rawBody = text;
+      try {
+        event.body = JSON.parse(text);
+      } catch (error) {
+        throw new HttpProblemError(
+          problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${(error as Error).message}`),
+        );
+      }
+    },
+  };
+}
+
+export function header(event: ApiEvent, name: string): string | undefined {
+  return event.headers?.[name.toLowerCase()];
+}

@@ -1,0 +1,47 @@
+import {
+  DomainError,
+  IdempotencyConflictError,
+  NotFoundError,
+  StoreUnavailableError,
+  ValidationError,
+} from '../domain/errors.ts';
+import { logger } from '../observability/logger.ts';
+import { HttpProblemError, type Problem, problem } from './problems.ts';
+
+/** Seconds a client should wait before retrying after DynamoDB throttled or failed. */
+const retryAfterSeconds = 1;
+
+export interface ProblemResponse {
+  problem: Problem;
+  headers: Record<string, string>;
+}
+
+/** Maps any error to a problem response: domain errors to their 4xx/503, anything else to a 500 that leaks nothing. */
+export function toProblemResponse(error: unknown, requestId: string): ProblemResponse {
+  if (error instanceof HttpProblemError) return { problem: error.problem, headers: error.headers };
+  if (error instanceof ValidationError) {
+    return { problem: problem(422, 'validation-failed', 'Invalid request', error.message, { errors: error.problems }), headers: {} };
+  }
+  if (error instanceof NotFoundError) return { problem: problem(404, 'not-found', 'Not found', error.message), headers: {} };
+  if (error instanceof IdempotencyConflictError) {
+    return { problem: problem(409, 'idempotency-conflict', 'Idempotency key reused', error.message), headers: {} };
+  }
+  if (error instanceof StoreUnavailableError) {
+    logger.warn('Customer store unavailable', { error: describe(error.cause), requestId });
+    return {
+      problem: problem(503, 'store-unavailable', 'Service unavailable', error.message),
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    };
+  }
+  if (!(error instanceof DomainError)) logger.error('Unhandled error', { error: describe(error), requestId });
+  return {
+    problem: problem(500, 'internal-error', 'Internal error', `Something went wrong on our side. Quote request id ${requestId}.`, {
+      requestId,
+    }),
+    headers: {},
+  };
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { value: String(error) };
+}

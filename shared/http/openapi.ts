@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import {
+  customerPathSchema,
+  customerViewSchema,
+  lookupQuerySchema,
+  timelinePageSchema,
+  timelineQuerySchema,
+} from '../schemas/customer.ts';
+import { batchInputSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
+import { maxBodyBytes } from './api-handler.ts';
+import { routes } from './routes.ts';
+
+type FunctionName = (typeof routes)[number]['functionName'];
+
+const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+
+const bodyProblems = {
+  '400': problemResponse('Malformed JSON'),
+  '413': problemResponse(`Body over ${maxBodyBytes / 1024} KB`),
+  '415': problemResponse('Content type is not JSON'),
+  '422': problemResponse('Invalid fields; nothing was stored'),
+  '503': problemResponse('DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key'),
+};
+const idempotencyHeader = z.string().optional().meta({ description: 'Replays with the same key return the first result' });
+
+/** Request and response schemas per function: the same zod schemas the handlers validate with. */
+const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary' | 'operationId'>> = {
+  'check-health': { responses: { '200': json(z.object({ status: z.literal('ok') }), 'Alive') } },
+  'get-openapi': { responses: { '200': json(z.record(z.string(), z.unknown()), 'This document') } },
+  'ingest-touchpoint': {
+    requestParams: { header: z.object({ 'idempotency-key': idempotencyHeader }) },
+    requestBody: { content: { 'application/json': { schema: touchpointInputSchema } } },
+    responses: {
+      '201': json(ingestResultSchema, 'Recorded'),
+      '200': json(ingestResultSchema, 'A replay of an earlier request with the same Idempotency-Key'),
+      '409': problemResponse('The Idempotency-Key was used for a different body'),
+      ...bodyProblems,
+    },
+  },
+  'ingest-touchpoint-batch': {
+    requestBody: { content: { 'application/json': { schema: batchInputSchema } } },
+    responses: {
+      '207': json(
+        z.object({ results: z.array(z.union([ingestResultSchema.extend({ status: z.number().int() }), problemSchema])) }),
+        'One result per item, in order: the ingest result or the problem of that item alone',
+      ),
+      ...bodyProblems,
+    },
+  },
+  'lookup-customer': {
+    requestParams: { query: lookupQuerySchema },
+    responses: {
+      '200': json(customerViewSchema, 'The customer, a summary and the 10 most recent touchpoints'),
+      '404': problemResponse('No customer has this identifier'),
+      '422': problemResponse('Not exactly one valid identifier'),
+    },
+  },
+  'get-customer': {
+    requestParams: { path: customerPathSchema },
+    responses: {
+      '200': json(customerViewSchema, 'The customer, a summary and the 10 most recent touchpoints'),
+      '404': problemResponse('Unknown customer'),
+    },
+  },
+  'get-timeline': {
+    requestParams: { path: customerPathSchema, query: timelineQuerySchema },
+    responses: {
+      '200': json(timelinePageSchema, 'A page of touchpoints, newest first'),
+      '404': problemResponse('Unknown customer'),
+      '422': problemResponse('Invalid filter or cursor'),
+    },
+  },
+};
+
+let document: ReturnType<typeof createDocument> | undefined;
+
+export function openApiDocument() {
+  document ??= createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Touchpoint API',
+      version: '1.0.0',
+      description: 'One timeline per customer across every channel, recognised at every touchpoint.',
+    },
+    paths: routes.reduce<ZodOpenApiPathsObject>((paths, route) => {
+      const operation = { ...operations[route.functionName], operationId: route.functionName, summary: route.summary };
+      paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
+      return paths;
+    }, {}),
+  });
+  return document;
+}

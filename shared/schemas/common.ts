@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/** A trimmed, non-empty string of at most `max` characters. */
+export const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const isoDateTime = z.iso.datetime({ offset: true }).meta({
+  description: 'ISO 8601 date and time with a UTC offset, e.g. 2026-11-23T09:15:00+01:00',
+  example: '2026-11-23T09:15:00Z',
+});
+
+export const customerIdSchema = z
+  .string()
+  .regex(/^cus_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a customer id issued by this API (cus_ followed by a ULID)')
+  .meta({ example: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB' });
+
+export const touchpointIdSchema = z
+  .string()
+  .regex(/^tp_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a touchpoint id issued by this API (tp_ followed by a ULID)');

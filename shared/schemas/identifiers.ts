@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { config } from '../config/config.ts';
+import { externalIdValue, type Identifier, normaliseEmail, normalisePhone } from '../domain/identifiers.ts';
+import { customerIdSchema, text } from './common.ts';
+
+export const phoneSchema = z
+  .string()
+  .max(40)
+  .transform((raw, context) => {
+    const e164 = normalisePhone(raw, config().DEFAULT_PHONE_REGION);
+    if (e164 === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: `is not a valid phone number (national numbers are read as ${config().DEFAULT_PHONE_REGION})`,
+      });
+      return z.NEVER;
+    }
+    return e164;
+  })
+  .meta({ description: 'Any common format; stored as E.164', example: '+44 20 7946 0018' });
+
+export const emailSchema = z
+  .string()
+  .max(320)
+  .transform(normaliseEmail)
+  .pipe(z.email('is not a valid email address'))
+  .meta({ example: 'ada@example.com' });
+
+export const externalIdSchema = z
+  .object({
+    system: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a system name of letters, digits, _ . or -')
+      .meta({ example: 'salesforce' }),
+    id: text(200),
+  })
+  .strict();
+
+export const identifiersSchema = z
+  .object({
+    phone: phoneSchema.optional(),
+    email: emailSchema.optional(),
+    accountId: text(100).optional(),
+    invoiceNumber: text(100).optional(),
+    anonymousId: text(200).optional().meta({ description: 'A website cookie or device id' }),
+    customerId: customerIdSchema.optional(),
+    externalId: externalIdSchema.optional(),
+  })
+  .strict()
+  .refine((identifiers) => Object.values(identifiers).some((value) => value !== undefined), {
+    message: 'must hold at least one of phone, email, accountId, invoiceNumber, anonymousId, customerId, externalId',
+  })
+  .meta({ id: 'Identifiers' });
+
+export type IdentifiersInput = z.input<typeof identifiersSchema>;
+export type Identifiers = z.output<typeof identifiersSchema>;
+
+/** The identifiers of a request as a list, in the order they were named. */
+export function toIdentifierList(identifiers: Identifiers): Identifier[] {
+  const list: Identifier[] = [];
+  for (const [type, value] of Object.entries(identifiers)) {
+    if (value === undefined) continue;
+    if (type === 'externalId' && typeof value === 'object') {
+      list.push({ type, value: externalIdValue(value.system, value.id) });
+    } else if (typeof value === 'string') {
+      list.push({ type: type as Identifier['type'], value });
+    }
+  }
+  return list;
+}

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
+import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
+
+export const channels = ['call', 'email', 'invoice_query', 'web_visit', 'letter', 'chat', 'sms', 'in_person'] as const;
+export const channelSchema = z.enum(channels);
+export type Channel = z.infer<typeof channelSchema>;
+
+const direction = z.enum(['inbound', 'outbound']);
+const notes = z.string().trim().max(4000);
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048);
+
+export const invoiceQueryStatuses = ['open', 'in_progress', 'resolved'] as const;
+
+const detailsByChannel = {
+  call: z
+    .object({
+      direction,
+      durationSeconds: z.number().int().min(0).max(86_400),
+      outcome: z.enum(['answered', 'missed', 'voicemail', 'abandoned', 'transferred']).optional(),
+      agentId: text(100).optional(),
+      queue: text(100).optional(),
+      notes: notes.optional(),
+      callId: text(200).optional().meta({ description: "The telephony system's id of the call" }),
+    })
+    .strict(),
+  email: z
+    .object({
+      direction,
+      messageId: text(998).meta({ description: 'The RFC 5322 Message-ID' }),
+      subject: z.string().trim().max(998),
+      from: emailSchema,
+      to: z.array(emailSchema).min(1).max(100),
+      cc: z.array(emailSchema).max(100).optional(),
+      threadId: text(998).optional(),
+    })
+    .strict(),
+  invoice_query: z
+    .object({
+      invoiceNumber: text(100),
+      queryId: text(100).optional(),
+      status: z.enum(invoiceQueryStatuses),
+      reason: text(500).optional(),
+      amount: z
+        .object({
+          value: z.number().finite().min(0).max(1e12),
+          currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as GBP'),
+        })
+        .strict()
+        .optional(),
+      notes: notes.optional(),
+    })
+    .strict(),
+  web_visit: z
+    .object({
+      url: httpUrl,
+      title: text(500).optional(),
+      referrer: httpUrl.optional(),
+      sessionId: text(200).optional(),
+      userAgent: text(1000).optional(),
+    })
+    .strict(),
+  letter: z
+    .object({
+      direction: direction.optional(),
+      notes: notes.optional(),
+      subject: text(500).optional(),
+      reference: text(200).optional().meta({ description: 'Our or their letter reference' }),
+      trackingNumber: text(100).optional(),
+    })
+    .strict(),
+  chat: z
+    .object({
+      direction: direction.optional(),
+      notes: notes.optional(),
+      conversationId: text(200).optional(),
+      agentId: text(100).optional(),
+      messageCount: z.number().int().min(0).max(100_000).optional(),
+      transcriptUrl: httpUrl.optional(),
+    })
+    .strict(),
+  sms: z
+    .object({
+      direction: direction.optional(),
+      notes: notes.optional(),
+      messageId: text(200).optional(),
+      body: z.string().max(1600).optional().meta({ description: 'The message text (up to 10 concatenated SMS)' }),
+      to: phoneSchema.optional(),
+      from: phoneSchema.optional(),
+    })
+    .strict(),
+  in_person: z
+    .object({
+      direction: direction.optional(),
+      notes: notes.optional(),
+      location: text(200).optional().meta({ description: 'Branch, shop or address of the visit' }),
+      staffId: text(100).optional(),
+      durationMinutes: z.number().int().min(0).max(1440).optional(),
+    })
+    .strict(),
+} satisfies Record<Channel, z.ZodType>;
+
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters without spaces');
+
+const touchpointFields = {
+  identifiers: identifiersSchema,
+  occurredAt: isoDateTime.optional().meta({ description: 'When it happened; defaults to when it was received' }),
+  source: text(100).meta({ description: 'The posting system', example: 'call-centre' }),
+  summary: text(500).optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+};
+
+function touchpointOf<C extends Channel>(channel: C) {
+  return z.object({ channel: z.literal(channel), ...touchpointFields, details: detailsByChannel[channel] }).strict();
+}
+
+export const touchpointInputSchema = z
+  .discriminatedUnion('channel', [
+    touchpointOf('call'),
+    touchpointOf('email'),
+    touchpointOf('invoice_query'),
+    touchpointOf('web_visit'),
+    touchpointOf('letter'),
+    touchpointOf('chat'),
+    touchpointOf('sms'),
+    touchpointOf('in_person'),
+  ])
+  .meta({ id: 'TouchpointInput' });
+
+export type TouchpointInput = z.output<typeof touchpointInputSchema>;
+export type TouchpointDetails = TouchpointInput['details'];
+
+export const maxBatchItems = 100;
+
+export const batchInputSchema = z
+  .object({ items: z.array(z.unknown()).min(1).max(maxBatchItems).meta({ description: 'Touchpoints (see TouchpointInput)' }) })
+  .strict()
+  .meta({ id: 'TouchpointBatchInput' });
+
+export const ingestResultSchema = z
+  .object({
+    touchpointId: touchpointIdSchema,
+    customerId: customerIdSchema,
+    customerCreated: z.boolean(),
+    replayed: z.boolean(),
+  })
+  .meta({ id: 'IngestResult' });
+
+export const touchpointSchema = z
+  .object({
+    touchpointId: touchpointIdSchema,
+    customerId: customerIdSchema,
+    channel: channelSchema,
+    occurredAt: z.string().meta({ description: 'UTC, millisecond precision' }),
+    receivedAt: z.string(),
+    source: z.string(),
+    identifiers: identifiersSchema,
+    summary: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'Touchpoint' });
