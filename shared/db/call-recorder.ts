@@ -1,0 +1,49 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface RecordedCall {
+  command: string;
+  /** Capacity units DynamoDB reports for the call, when ReturnConsumedCapacity was asked for. */
+  capacityUnits: number;
+}
+
+export interface CallRecorder {
+  readonly calls: RecordedCall[];
+  /** Forget what was recorded so far. */
+  reset(): void;
+  /** Stop recording and remove the middleware. */
+  detach(): void;
+}
+
+/**
+ * Counts the DynamoDB calls a client makes (and the capacity they consume, if the caller sets
+ * `returnConsumedCapacity`), by a middleware on the client's stack: tests prove round-trip
+ * budgets with it, the benchmark reports capacity per operation.
+ */
+export function recordDynamoDbCalls(client: DynamoDBDocumentClient, options: { returnConsumedCapacity?: boolean } = {}): CallRecorder {
+  const calls: RecordedCall[] = [];
+  const name = `call-recorder-${Math.random().toString(36).slice(2)}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      if (options.returnConsumedCapacity) input.ReturnConsumedCapacity = 'TOTAL';
+      const output = await next(args);
+      const consumed = (output.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+      calls.push({
+        command: context.commandName ?? 'unknown',
+        capacityUnits: entries.reduce((sum: number, entry: { CapacityUnits?: number }) => sum + (entry.CapacityUnits ?? 0), 0),
+      });
+      return output;
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    calls,
+    reset: () => {
+      calls.length = 0;
+    },
+    detach: () => {
+      client.middlewareStack.remove(name);
+    },
+  };
+}
