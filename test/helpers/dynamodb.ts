@@ -1,0 +1,63 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTable } from '../../shared/db/create-table.ts';
+
+type Item = Record<string, unknown>;
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function requiredEnv(name: 'DYNAMODB_ENDPOINT' | 'TABLE_NAME'): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: is test/helpers/per-file-setup.ts in vitest's setupFiles?`);
+  return value;
+}
+
+export function testTableName(): string {
+  return requiredEnv('TABLE_NAME');
+}
+
+function testDynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: requiredEnv('DYNAMODB_ENDPOINT'), region: 'local', credentials });
+}
+
+/** Creates this test file's own table (per-file-setup chose its name); call it in beforeAll. */
+export async function createTestTable(): Promise<void> {
+  const client = testDynamoDbClient();
+  try {
+    await ensureTable(client, testTableName());
+  } finally {
+    client.destroy();
+  }
+}
+
+// A client of the test's own, apart from the application's shared documentClient(), so that
+// inspecting the table never shows up in the application's DynamoDB call counts.
+let inspector: DynamoDBDocumentClient | undefined;
+
+function inspectorClient(): DynamoDBDocumentClient {
+  inspector ??= DynamoDBDocumentClient.from(testDynamoDbClient());
+  return inspector;
+}
+
+/** Every item in this file's table. A Scan is fine here: the test inspects, no request path scans. */
+export async function scanTable(): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await inspectorClient().send(
+      new ScanCommand({ TableName: testTableName(), ConsistentRead: true, ExclusiveStartKey: startKey }),
+    );
+    items.push(...((page.Items ?? []) as Item[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+export async function countItems(): Promise<number> {
+  return (await scanTable()).length;
+}
+
+/** The items of one entity type (`customer`, `touchpoint`, `identifier`, `mergeCandidate`, ...). */
+export async function itemsOfEntity(entity: string): Promise<Item[]> {
+  return (await scanTable()).filter((item) => item.entity === entity);
+}
