@@ -16,10 +16,10 @@ import type {
   IngestReadResult,
   TouchpointWrite,
 } from '../domain/customer-store.ts';
-import { ValidationError, WriteRejectedError, type WriteRejection } from '../domain/errors.ts';
+import type { CardState } from '../domain/card.ts';
+import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
-import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
-import { channels } from '../schemas/touchpoint.ts';
+import type { TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
 import {
   customerViewRange,
   identifierItemKey,
@@ -33,6 +33,7 @@ import {
   touchpointKey,
   touchpointLocatorKey,
 } from './keys.ts';
+import { isLiveProfile, newProfileItem, profileUpdate, toCard, toCustomer } from './profile-item.ts';
 import { call } from './store-errors.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -188,66 +189,37 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        throw new WriteRejectedError(rejectionOf(error, roles, write), { cause: error });
+        throw rejectionOf(error, roles);
       }
       throw error;
     }
   }
 
   function profileWrite(write: TouchpointWrite): TransactItem {
-    const { touchpoint } = write;
-    const lastContact = {
-      touchpointId: touchpoint.touchpointId,
-      channel: touchpoint.channel,
-      occurredAt: touchpoint.occurredAt,
-      summary: touchpoint.summary,
-    };
-    if (write.customer.kind === 'new') {
+    const { touchpoint, customer } = write;
+    if (customer.kind === 'new') {
       return {
         Put: {
           TableName: tableName,
-          Item: {
-            ...profileKey(touchpoint.customerId),
-            entity: 'customer',
-            customerId: touchpoint.customerId,
-            createdAt: write.customer.createdAt,
-            updatedAt: touchpoint.receivedAt,
-            identifiers: Object.fromEntries(write.attach.map((identifier) => [identifierKey(identifier), identifier])),
-            touchpointCount: 1,
-            countsByChannel: Object.fromEntries(channels.map((channel) => [channel, channel === touchpoint.channel ? 1 : 0])),
-            lastContact,
-          },
+          Item: newProfileItem(touchpoint.customerId, customer.createdAt, customer.card, write.attach),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       };
     }
-
-    const names: Record<string, string> = { '#channel': touchpoint.channel };
-    const values: Record<string, unknown> = { ':one': 1, ':now': touchpoint.receivedAt };
-    const sets = ['updatedAt = :now'];
-    write.attach.forEach((identifier, index) => {
-      names[`#identifier${index}`] = identifierKey(identifier);
-      values[`:identifier${index}`] = identifier;
-      sets.push(`identifiers.#identifier${index} = :identifier${index}`);
-    });
-    let condition = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
-    if (write.customer.updateLastContact) {
-      values[':lastContact'] = lastContact;
-      values[':occurredAt'] = touchpoint.occurredAt;
-      sets.push('lastContact = :lastContact');
-      condition += ' AND (attribute_not_exists(lastContact.occurredAt) OR lastContact.occurredAt <= :occurredAt)';
-    }
     return {
       Update: {
         TableName: tableName,
-        Key: profileKey(touchpoint.customerId),
-        UpdateExpression: `SET ${sets.join(', ')} ADD touchpointCount :one, countsByChannel.#channel :one`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ...profileUpdate(touchpoint.customerId, { ...write, customer }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
+  }
+
+  async function readCard(customerId: string): Promise<CardState | undefined> {
+    const output = await call(() =>
+      client.send(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true })),
+    );
+    return isLiveProfile(output.Item) ? toCard(output.Item) : undefined;
   }
 
   async function findCustomerIdByIdentifier(identifier: Identifier): Promise<string | undefined> {
@@ -336,6 +308,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     readForIngest,
     readIdempotencyRecord,
     recordTouchpoint,
+    readCard,
     findCustomerIdByIdentifier,
     getCustomerView,
     getTimelinePage,
@@ -346,26 +319,29 @@ function keyString(key: Key): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
-function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], write: TouchpointWrite): WriteRejection {
+function rejectionOf(error: TransactionCanceledException, roles: ItemRole[]): WriteRejectedError {
   const reasons = error.CancellationReasons ?? [];
   const failedRoles = new Set<ItemRole>();
   let contention = false;
-  let customerGone = false;
+  let profileNow: Item | undefined;
   reasons.forEach((reason, index) => {
     if (reason.Code === 'TransactionConflict') contention = true;
     if (reason.Code !== 'ConditionalCheckFailed') return;
     const role = roles[index];
     if (!role) return;
     failedRoles.add(role);
-    if (role === 'profile' && write.customer.kind === 'existing') {
-      const before = reason.Item ? unmarshall(reason.Item) : undefined;
-      customerGone = !before || before.mergedInto !== undefined;
-    }
+    if (role === 'profile' && reason.Item) profileNow = unmarshall(reason.Item);
   });
-  if (failedRoles.has('idempotency')) return 'idempotency-key-used';
-  if (failedRoles.has('profile')) return customerGone || write.customer.kind === 'new' ? 'customer-changed' : 'newer-contact';
-  if (failedRoles.has('identifier')) return 'identifier-taken';
-  if (contention) return 'contention';
+  if (failedRoles.has('idempotency')) return new WriteRejectedError('idempotency-key-used', { cause: error });
+  if (failedRoles.has('profile')) {
+    // A failed card guard on a live customer: hand back the card as it is. Otherwise the customer
+    // was merged away or erased (or, for a new one, never existed as planned).
+    return isLiveProfile(profileNow)
+      ? new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) })
+      : new WriteRejectedError('customer-changed', { cause: error });
+  }
+  if (failedRoles.has('identifier')) return new WriteRejectedError('identifier-taken', { cause: error });
+  if (contention) return new WriteRejectedError('contention', { cause: error });
   throw error;
 }
 
@@ -387,22 +363,7 @@ function toTouchpoint(item: Item): Touchpoint {
     identifiers: item.identifiers as Touchpoint['identifiers'],
     summary: (item.summary as string | null | undefined) ?? null,
     details: item.details as Touchpoint['details'],
-  };
-}
-
-function toCustomer(item: Item): Customer {
-  const identifiers = Object.values((item.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {});
-  return {
-    customerId: item.customerId as string,
-    createdAt: item.createdAt as string,
-    identifiers,
-    summary: {
-      touchpointCount: Number(item.touchpointCount ?? 0),
-      countsByChannel: Object.fromEntries(
-        channels.map((channel) => [channel, Number((item.countsByChannel as Record<string, number> | undefined)?.[channel] ?? 0)]),
-      ) as Customer['summary']['countsByChannel'],
-      lastContact: (item.lastContact as Customer['summary']['lastContact']) ?? null,
-    },
+    ...(typeof item.value === 'number' ? { value: item.value } : {}),
   };
 }
 

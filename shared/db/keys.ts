@@ -13,6 +13,7 @@ import type { Identifier } from '../domain/identifiers.ts';
  * `TP#<touchpointId>` / `TP`        where a touchpoint lives (for moves and replays)
  * `IDEM#<scope>#<key>` / `IDEM`     an idempotency record
  * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
+ * GSI1 `TIER#<tier>` / `<lastContactAt>#<customerId>`  a value tier's customers (on the profile item)
  */
 export type Key = { pk: string; sk: string };
 
@@ -49,6 +50,12 @@ export const mergeCandidateKey = (customerIds: [string, string]): Key => {
 };
 
 export const mergeCandidatesIndexPartition = 'MERGE_CANDIDATES';
+
+/** GSI1 keys of a profile: customers of a value tier, most recently in contact first. */
+export const tierIndexKeys = (tier: string, lastContactAt: string, customerId: string) => ({
+  gsi1pk: `TIER#${tier}`,
+  gsi1sk: `${lastContactAt}#${customerId}`,
+});
 
 /** Sort-key bounds of the timeline, optionally narrowed to a time window (both ends inclusive). */
 export function timelineRange(window: { from?: string; to?: string }): { lower: string; upper: string } {

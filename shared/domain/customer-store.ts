@@ -1,3 +1,4 @@
+import type { CardDelta, CardState } from './card.ts';
 import type { Identifier } from './identifiers.ts';
 import type { AttachedIdentifier, Customer, IngestResult, TimelinePage, TimelineQuery, Touchpoint } from './model.ts';
 
@@ -40,12 +41,11 @@ export interface MergeCandidateNote {
 export interface TouchpointWrite {
   touchpoint: Touchpoint;
   customer:
-    | { kind: 'new'; createdAt: string }
-    | {
-        kind: 'existing';
-        /** False when a later contact is already known: a late arrival must not become the last contact. */
-        updateLastContact: boolean;
-      };
+    | { kind: 'new'; createdAt: string; card: CardState }
+    /** A blind, guarded update of the card: no read needed; the guards fail if the blind update would be wrong. */
+    | { kind: 'fast'; delta: CardDelta; invoiceQueryExpectedNew: boolean }
+    /** The card computed from its current state, written only if nobody changed it meanwhile. */
+    | { kind: 'exact'; card: CardState; expectedVersion: number };
   attach: AttachedIdentifier[];
   mergeCandidates: MergeCandidateNote[];
   idempotency?: IdempotencyRef & IdempotencyRecord;
@@ -66,6 +66,8 @@ export interface CustomerStore {
   readForIngest(request: IngestReadRequest): Promise<IngestReadResult>;
   readIdempotencyRecord(ref: IdempotencyRef): Promise<IdempotencyRecord | undefined>;
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
+  /** The card of a live customer (undefined when unknown or merged away). */
+  readCard(customerId: string): Promise<CardState | undefined>;
   findCustomerIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
   getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
   /** One Query per page; a second call only to tell an unknown customer from an empty page. */

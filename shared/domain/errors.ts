@@ -1,3 +1,5 @@
+import type { CardState } from './card.ts';
+
 /** Errors the domain raises; the HTTP error boundary maps each class to a status, once. */
 export abstract class DomainError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -44,8 +46,11 @@ export type WriteRejection =
   | 'idempotency-key-used'
   /** The customer was merged away or erased since it was read. */
   | 'customer-changed'
-  /** The customer already has a later last contact than this (late-arriving) touchpoint. */
-  | 'newer-contact'
+  /**
+   * The card's guards failed (a late arrival, a tier boundary, a full page list, or a concurrent
+   * exact write): `currentCard` holds the card as it is, to compute the exact update from.
+   */
+  | 'card-stale'
   /** A concurrent transaction touched the same items. */
   | 'contention';
 
@@ -53,8 +58,11 @@ export type WriteRejection =
 export class WriteRejectedError extends DomainError {
   constructor(
     readonly reason: WriteRejection,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { currentCard?: CardState },
   ) {
     super(`Write rejected: ${reason}`, options);
+    this.currentCard = options?.currentCard;
   }
+
+  readonly currentCard: CardState | undefined;
 }

@@ -9,6 +9,7 @@ import {
   WriteRejectedError,
 } from './errors.ts';
 import { identifierKey, type Identifier } from './identifiers.ts';
+import { applyDelta, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
 import { type Recognition, recognise } from './recognition.ts';
 
@@ -39,7 +40,7 @@ export async function ingestTouchpoint(
   context: IngestContext,
 ): Promise<IngestResult> {
   const occurredAt = resolveOccurredAt(input.occurredAt, context.receivedAt);
-  const identifiers = toIdentifierList(input.identifiers);
+  const identifiers = toIdentifierList(identifiersOf(input));
   const storedIdentifiers = identifiers.filter((identifier) => identifier.type !== 'customerId');
   const idempotency: IdempotencyRef | undefined = context.idempotencyKey
     ? { scope: input.source, key: context.idempotencyKey }
@@ -70,15 +71,17 @@ export async function ingestTouchpoint(
       occurredAt,
       receivedAt: context.receivedAt.toISOString(),
       source: input.source,
-      identifiers: input.identifiers,
+      identifiers: identifiersOf(input),
       summary: input.summary ?? null,
       details: input.details,
+      ...(input.value === undefined ? {} : { value: input.value }),
     };
     const result = { touchpointId, customerId, customerCreated: recognition.kind === 'new-customer' };
-    const write = planWrite(touchpoint, recognition, context, idempotency, result);
+    const write = await planWrite(store, touchpoint, recognition, context, idempotency, result);
+    if (!write) continue;
 
     try {
-      await recordLateArrivalAware(store, write);
+      await recordWithExactCardFallback(store, write, context.receivedAt);
       return { ...result, replayed: false };
     } catch (error) {
       if (!(error instanceof WriteRejectedError)) throw error;
@@ -86,6 +89,12 @@ export async function ingestTouchpoint(
     }
   }
   throw new StoreUnavailableError();
+}
+
+/** An invoice query names its invoice: the invoice number recognises the customer even when not sent as an identifier. */
+function identifiersOf(input: TouchpointInput): TouchpointInput['identifiers'] {
+  if (input.channel !== 'invoice_query' || input.identifiers.invoiceNumber) return input.identifiers;
+  return { ...input.identifiers, invoiceNumber: input.details.invoiceNumber };
 }
 
 function resolveOccurredAt(occurredAt: string | undefined, receivedAt: Date): string {
@@ -106,13 +115,17 @@ function replay(record: NonNullable<IngestReadResult['idempotency']>, requestFin
   return { ...record.result, replayed: true };
 }
 
-function planWrite(
+/** The write for this touchpoint, or undefined when the customer vanished (merged or erased) meanwhile. */
+async function planWrite(
+  store: CustomerStore,
   touchpoint: Touchpoint,
   recognition: Recognition,
   context: IngestContext,
   idempotency: IdempotencyRef | undefined,
   result: Omit<IngestResult, 'replayed'>,
-): TouchpointWrite {
+): Promise<TouchpointWrite | undefined> {
+  const customer = await planCardWrite(store, touchpoint, recognition, context.receivedAt);
+  if (!customer) return undefined;
   const receivedAt = touchpoint.receivedAt;
   const attach = (identifier: Identifier): AttachedIdentifier => ({
     ...identifier,
@@ -127,7 +140,7 @@ function planWrite(
   const otherCustomerIds = [...new Set(contested.map((identifier) => identifier.customerId as string))];
   return {
     touchpoint,
-    customer: recognition.kind === 'new-customer' ? { kind: 'new', createdAt: receivedAt } : { kind: 'existing', updateLastContact: true },
+    customer,
     attach: recognition.attach.map(attach),
     mergeCandidates: otherCustomerIds.map((otherCustomerId) => ({
       customerId: touchpoint.customerId,
@@ -142,13 +155,44 @@ function planWrite(
   };
 }
 
-/** A late arrival (an older `occurredAt` than the customer's last contact) is written without touching the last contact. */
-async function recordLateArrivalAware(store: CustomerStore, write: TouchpointWrite): Promise<void> {
-  try {
-    await store.recordTouchpoint(write);
-  } catch (error) {
-    if (!(error instanceof WriteRejectedError && error.reason === 'newer-contact')) throw error;
-    await store.recordTouchpoint({ ...write, customer: { kind: 'existing', updateLastContact: false } });
+/**
+ * How the card is updated. A recent touchpoint of a known customer takes the fast path: a blind
+ * update whose guards fail if it would be wrong (so ingest stays one read and one write). An old
+ * one (backfill) needs the exact path from the start, so the card is read first.
+ */
+async function planCardWrite(
+  store: CustomerStore,
+  touchpoint: Touchpoint,
+  recognition: Recognition,
+  now: Date,
+): Promise<TouchpointWrite['customer'] | undefined> {
+  const delta = cardDelta(touchpoint);
+  if (recognition.kind === 'new-customer') {
+    return { kind: 'new', createdAt: touchpoint.receivedAt, card: applyDelta(emptyCard(), delta, now) };
+  }
+  if (fastPathEligible(delta, now)) {
+    return { kind: 'fast', delta, invoiceQueryExpectedNew: delta.invoiceQuery?.state.status === 'open' };
+  }
+  const current = await store.readCard(touchpoint.customerId);
+  return current && { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version };
+}
+
+/**
+ * When the card's guards fail, the store hands back the card as it is: the exact update is
+ * computed from it and written with an optimistic lock, without reading anything again.
+ */
+async function recordWithExactCardFallback(store: CustomerStore, write: TouchpointWrite, now: Date): Promise<void> {
+  const delta = cardDelta(write.touchpoint);
+  let attempt = write;
+  for (let round = 1; ; round += 1) {
+    try {
+      await store.recordTouchpoint(attempt);
+      return;
+    } catch (error) {
+      const current = error instanceof WriteRejectedError && error.reason === 'card-stale' ? error.currentCard : undefined;
+      if (!current || round >= maxAttempts) throw error;
+      attempt = { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Identifiers } from '../schemas/identifiers.ts';
 import type { Channel } from '../schemas/touchpoint.ts';
+import type { CardState } from './card.ts';
 import type { Identifier } from './identifiers.ts';
 
 export interface Touchpoint {
@@ -13,6 +14,8 @@ export interface Touchpoint {
   identifiers: Identifiers;
   summary: string | null;
   details: Record<string, unknown>;
+  /** Monetary value the touchpoint brought, in the reporting currency (feeds the value tier). */
+  value?: number;
 }
 
 /** Why an identifier belongs to a customer: which touchpoint, system and rule attached it, and when. */
@@ -34,17 +37,35 @@ export interface LastContact {
   summary: string | null;
 }
 
-export interface CustomerSummary {
-  touchpointCount: number;
-  countsByChannel: Record<Channel, number>;
-  lastContact: LastContact | null;
+export type Permission = 'opted_in' | 'opted_out';
+export type ContactChannel = 'phone' | 'email' | 'sms' | 'mail';
+
+/** What the customer told us about being contacted: the 'learning relationship'. */
+export interface ContactPreferences {
+  channels: Partial<Record<ContactChannel, Permission>>;
+  preferredChannel: ContactChannel | null;
+  quietHours: { start: string; end: string; timeZone: string } | null;
+  updatedAt: string;
+}
+
+/** Permissions given for one phone number or email address, e.g. "this mobile opted out of SMS". */
+export interface IdentifierPermissions {
+  channels: Partial<Record<ContactChannel, Permission>>;
+  /** False when the address may not receive marketing (a work address, say). */
+  marketing: Permission | null;
 }
 
 export interface Customer {
   customerId: string;
   createdAt: string;
+  updatedAt: string;
   identifiers: AttachedIdentifier[];
-  summary: CustomerSummary;
+  card: CardState;
+  displayName: string | null;
+  traits: Record<string, unknown>;
+  preferences: ContactPreferences | null;
+  /** By `identifierKey`. */
+  identifierPermissions: Record<string, IdentifierPermissions>;
 }
 
 export interface IngestResult {

@@ -109,6 +109,13 @@ const touchpointFields = {
   occurredAt: isoDateTime.optional().meta({ description: 'When it happened; defaults to when it was received' }),
   source: text(100).meta({ description: 'The posting system', example: 'call-centre' }),
   summary: text(500).optional(),
+  value: z
+    .number()
+    .finite()
+    .min(0)
+    .max(1e12)
+    .optional()
+    .meta({ description: 'Monetary value the contact brought, in the reporting currency; feeds the value tier' }),
   idempotencyKey: idempotencyKeySchema.optional(),
 };
 
@@ -159,5 +166,6 @@ export const touchpointSchema = z
     identifiers: identifiersSchema,
     summary: z.string().nullable(),
     details: z.record(z.string(), z.unknown()),
+    value: z.number().optional(),
   })
   .meta({ id: 'Touchpoint' });

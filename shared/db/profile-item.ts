@@ -1,0 +1,156 @@
+import { type CardState, emptyCard, storedPageCap, topRecencyScore } from '../domain/card.ts';
+import { identifierKey } from '../domain/identifiers.ts';
+import type { TouchpointWrite } from '../domain/customer-store.ts';
+import type { AttachedIdentifier, Customer } from '../domain/model.ts';
+import { channels } from '../schemas/touchpoint.ts';
+import { profileKey, tierIndexKeys } from './keys.ts';
+
+/**
+ * The customer profile item: identity, the recognition card and what the customer told us.
+ * This module turns a card write into one DynamoDB Put or Update (with its guards) and reads it back.
+ */
+
+type Item = Record<string, unknown>;
+
+export interface ProfileUpdate {
+  Key: ReturnType<typeof profileKey>;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+const cardAttributes = [
+  'version',
+  'touchpointCount',
+  'countsByChannel',
+  'lastContact',
+  'monetaryTotal',
+  'invoiceQueries',
+  'recentPages',
+  'tier',
+  'tierRecency',
+  'frequencyHeadroom',
+  'monetaryHeadroom',
+] as const satisfies readonly (keyof CardState)[];
+
+export function newProfileItem(customerId: string, createdAt: string, card: CardState, attach: AttachedIdentifier[]): Item {
+  return {
+    ...profileKey(customerId),
+    entity: 'customer',
+    customerId,
+    createdAt,
+    updatedAt: createdAt,
+    identifiers: Object.fromEntries(attach.map((identifier) => [identifierKey(identifier), identifier])),
+    traits: {},
+    identifierPermissions: {},
+    ...card,
+    ...tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
+  };
+}
+
+/** The Update for an existing customer's card (fast or exact), plus the identifiers to attach. */
+export function profileUpdate(
+  customerId: string,
+  write: TouchpointWrite & { customer: { kind: 'fast' | 'exact' } },
+): ProfileUpdate {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':now': write.touchpoint.receivedAt };
+  const sets = ['updatedAt = :now'];
+  const adds: string[] = [];
+  const conditions = ['attribute_exists(pk)', 'attribute_not_exists(mergedInto)'];
+  write.attach.forEach((identifier, index) => {
+    names[`#identifier${index}`] = identifierKey(identifier);
+    values[`:identifier${index}`] = identifier;
+    sets.push(`identifiers.#identifier${index} = :identifier${index}`);
+  });
+
+  const { customer } = write;
+  if (customer.kind === 'exact') {
+    for (const attribute of cardAttributes) {
+      values[`:${attribute}`] = customer.card[attribute];
+      sets.push(`${attribute} = :${attribute}`);
+    }
+    const index = tierIndexKeys(customer.card.tier, customer.card.lastContact?.occurredAt ?? write.touchpoint.receivedAt, customerId);
+    Object.assign(values, { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk, ':expectedVersion': customer.expectedVersion });
+    sets.push('gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk');
+    conditions.push('version = :expectedVersion');
+  } else {
+    // The fast path: counters by ADD and the latest state by SET, each guarded so that a blind
+    // update can never be wrong. When a guard fails, the exact path takes over with the card as it is.
+    const { delta } = customer;
+    names['#channel'] = delta.channel;
+    Object.assign(values, {
+      ':one': 1,
+      ':minusOne': -1,
+      ':lastContact': delta.lastContact,
+      ':occurredAt': delta.lastContact.occurredAt,
+      ':gsi1sk': tierIndexKeys('', delta.lastContact.occurredAt, customerId).gsi1sk,
+      ':topRecency': topRecencyScore(),
+    });
+    sets.push('lastContact = :lastContact', 'gsi1sk = :gsi1sk');
+    adds.push('version :one', 'touchpointCount :one', 'countsByChannel.#channel :one', 'frequencyHeadroom :minusOne');
+    // Late arrival: the last contact is newer. Tier boundary: the next touchpoint changes the frequency score.
+    conditions.push('lastContact.occurredAt <= :occurredAt', 'frequencyHeadroom > :one', 'tierRecency = :topRecency');
+
+    const invoiceAmount = customer.invoiceQueryExpectedNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
+    const monetary = delta.value + invoiceAmount;
+    if (monetary > 0) {
+      Object.assign(values, { ':monetary': monetary, ':minusMonetary': -monetary });
+      adds.push('monetaryTotal :monetary', 'monetaryHeadroom :minusMonetary');
+      conditions.push('monetaryHeadroom > :monetary');
+    }
+    if (delta.invoiceQuery) {
+      names['#query'] = delta.invoiceQuery.key;
+      values[':query'] = delta.invoiceQuery.state;
+      sets.push('invoiceQueries.#query = :query');
+      conditions.push(
+        customer.invoiceQueryExpectedNew
+          ? 'attribute_not_exists(invoiceQueries.#query)'
+          : 'invoiceQueries.#query.updatedAt <= :occurredAt',
+      );
+    }
+    if (delta.page) {
+      Object.assign(values, { ':page': [delta.page], ':pageCap': storedPageCap });
+      sets.push('recentPages = list_append(recentPages, :page)');
+      conditions.push('size(recentPages) < :pageCap');
+    }
+  }
+  return {
+    Key: profileKey(customerId),
+    UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+    ConditionExpression: conditions.join(' AND '),
+    // DynamoDB rejects an empty ExpressionAttributeNames map.
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: values,
+  };
+}
+
+export function isLiveProfile(item: Item | undefined): item is Item {
+  return item !== undefined && item.entity === 'customer' && item.mergedInto === undefined;
+}
+
+export function toCard(item: Item): CardState {
+  const empty = emptyCard();
+  const card = { ...empty } as Record<string, unknown>;
+  for (const attribute of cardAttributes) {
+    if (item[attribute] !== undefined) card[attribute] = item[attribute];
+  }
+  const counts = (item.countsByChannel as Record<string, number> | undefined) ?? {};
+  card.countsByChannel = Object.fromEntries(channels.map((channel) => [channel, Number(counts[channel] ?? 0)]));
+  return card as unknown as CardState;
+}
+
+export function toCustomer(item: Item): Customer {
+  return {
+    customerId: item.customerId as string,
+    createdAt: item.createdAt as string,
+    updatedAt: (item.updatedAt as string | undefined) ?? (item.createdAt as string),
+    identifiers: Object.values((item.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {}),
+    card: toCard(item),
+    displayName: (item.displayName as string | undefined) ?? null,
+    traits: (item.traits as Record<string, unknown> | undefined) ?? {},
+    preferences: (item.preferences as Customer['preferences'] | undefined) ?? null,
+    identifierPermissions: (item.identifierPermissions as Customer['identifierPermissions'] | undefined) ?? {},
+  };
+}

@@ -1,0 +1,77 @@
+import { type PageVisit, shownPageCount, newestPages, valueTier } from './card.ts';
+import type { Channel } from '../schemas/touchpoint.ts';
+import { byStrength, identifierKey } from './identifiers.ts';
+import type { ContactChannel, Customer, Permission } from './model.ts';
+
+/** Touchpoint channels that tell us how a customer likes to be reached. */
+const contactChannelOf: Partial<Record<Channel, ContactChannel>> = {
+  call: 'phone',
+  email: 'email',
+  sms: 'sms',
+  letter: 'mail',
+};
+const contactChannels: ContactChannel[] = ['phone', 'email', 'sms', 'mail'];
+
+/** The card as an agent sees it at `now`: recency, ages and preferred channel are worked out at read time, from stored facts only. */
+export function cardView(customer: Customer, now: Date) {
+  const { card } = customer;
+  const { tier, scores } = valueTier(
+    { touchpointCount: card.touchpointCount, monetaryTotal: card.monetaryTotal, lastContactAt: card.lastContact?.occurredAt },
+    now,
+  );
+  const openInvoiceQueries = Object.values(card.invoiceQueries)
+    .filter((query) => query.status !== 'resolved')
+    .sort((a, b) => (a.openedAt < b.openedAt ? -1 : 1))
+    .map((query) => ({
+      invoiceNumber: query.invoiceNumber,
+      queryId: query.queryId,
+      status: query.status,
+      reason: query.reason,
+      amount: query.amount,
+      openedAt: query.openedAt,
+      ageDays: Math.max(0, Math.floor((now.getTime() - Date.parse(query.openedAt)) / 86_400_000)),
+    }));
+  return {
+    displayName: customer.displayName,
+    traits: customer.traits,
+    valueTier: { name: tier, scores, monetaryTotal: card.monetaryTotal },
+    touchpointCount: card.touchpointCount,
+    countsByChannel: card.countsByChannel,
+    lastContact: card.lastContact,
+    openInvoiceQueries,
+    recentPages: newestPages(card.recentPages, shownPageCount).map(({ url, title, occurredAt }: PageVisit) => ({
+      url,
+      title,
+      occurredAt,
+    })),
+    preferredChannel: preferredChannel(customer),
+    contactPermissions: contactPermissions(customer),
+    freshness: { updatedAt: customer.updatedAt, readAt: now.toISOString() },
+  };
+}
+
+export type CardView = ReturnType<typeof cardView>;
+
+function preferredChannel(customer: Customer): { channel: ContactChannel; basis: 'stated' | 'inferred' } | null {
+  const stated = customer.preferences?.preferredChannel;
+  if (stated) return { channel: stated, basis: 'stated' };
+  const [mostUsed] = Object.entries(customer.card.countsByChannel)
+    .filter(([channel, count]) => count > 0 && contactChannelOf[channel as Channel])
+    .sort(([, a], [, b]) => b - a);
+  return mostUsed ? { channel: contactChannelOf[mostUsed[0] as Channel] as ContactChannel, basis: 'inferred' } : null;
+}
+
+function contactPermissions(customer: Customer) {
+  const channels = Object.fromEntries(
+    contactChannels.map((channel) => [channel, customer.preferences?.channels[channel] ?? 'not_stated']),
+  ) as Record<ContactChannel, Permission | 'not_stated'>;
+  const identifiers = customer.identifiers
+    .filter((identifier) => customer.identifierPermissions[identifierKey(identifier)])
+    .sort(byStrength)
+    .map((identifier) => ({
+      type: identifier.type,
+      value: identifier.value,
+      ...customer.identifierPermissions[identifierKey(identifier)],
+    }));
+  return { channels, quietHours: customer.preferences?.quietHours ?? null, identifiers };
+}

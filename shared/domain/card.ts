@@ -1,0 +1,236 @@
+import { type TierName, type ValueTierConfig, valueTierConfig } from '../config/value-tiers.ts';
+import { type Channel, channels } from '../schemas/touchpoint.ts';
+import type { LastContact, Touchpoint } from './model.ts';
+
+/**
+ * The recognition card: what an agent needs at a glance, kept on the customer's profile item and
+ * updated by every touchpoint write, so that reading it costs a lookup nothing extra.
+ */
+
+/** Pages shown on the card. */
+export const shownPageCount = 5;
+/**
+ * Pages kept on the profile before a trim. A web visit appends blindly until the cap, then one
+ * write in every (cap - shown + 1) trims back to the newest `shownPageCount`: web visits stay at one write.
+ */
+export const storedPageCap = 10;
+/** Resolved invoice queries are kept this long (so a late 'open' cannot reopen them), then dropped. */
+export const resolvedQueryRetentionDays = 90;
+/** Headroom when a score is already at its top: no touchpoint can move it. */
+const unlimited = 1e15;
+
+export type InvoiceQueryStatus = 'open' | 'in_progress' | 'resolved';
+
+export interface InvoiceQueryState {
+  invoiceNumber: string;
+  queryId: string | null;
+  status: InvoiceQueryStatus;
+  reason: string | null;
+  amount: { value: number; currency: string } | null;
+  openedAt: string;
+  /** `occurredAt` of the latest status seen: an older status arriving late does not overwrite it. */
+  updatedAt: string;
+  resolvedAt: string | null;
+}
+
+export interface PageVisit {
+  url: string;
+  title: string | null;
+  occurredAt: string;
+  touchpointId: string;
+}
+
+export interface CardState {
+  /** Bumped by every write: the optimistic lock of the exact (read-modify-write) path. */
+  version: number;
+  touchpointCount: number;
+  countsByChannel: Record<Channel, number>;
+  lastContact: LastContact | null;
+  monetaryTotal: number;
+  invoiceQueries: Record<string, InvoiceQueryState>;
+  recentPages: PageVisit[];
+  /** The tier as of the last write; the card recomputes recency when read. */
+  tier: TierName;
+  /** The recency score the stored tier was computed with: the fast path keeps the tier only if it was the top score. */
+  tierRecency: number;
+  /** Touchpoints that can still be added before the frequency score changes. */
+  frequencyHeadroom: number;
+  /** Value that can still be added before the monetary score changes. */
+  monetaryHeadroom: number;
+}
+
+/** What one touchpoint changes on a card, independent of the card's current state. */
+export interface CardDelta {
+  channel: Channel;
+  lastContact: LastContact;
+  /** The touchpoint's own `value`. */
+  value: number;
+  invoiceQuery?: { key: string; state: InvoiceQueryState };
+  page?: PageVisit;
+}
+
+export function emptyCard(): CardState {
+  return {
+    version: 0,
+    touchpointCount: 0,
+    countsByChannel: Object.fromEntries(channels.map((channel) => [channel, 0])) as Record<Channel, number>,
+    lastContact: null,
+    monetaryTotal: 0,
+    invoiceQueries: {},
+    recentPages: [],
+    ...tierFields(0, 0),
+  };
+}
+
+export function cardDelta(touchpoint: Touchpoint & { value?: number }): CardDelta {
+  const delta: CardDelta = {
+    channel: touchpoint.channel,
+    lastContact: {
+      touchpointId: touchpoint.touchpointId,
+      channel: touchpoint.channel,
+      occurredAt: touchpoint.occurredAt,
+      summary: touchpoint.summary,
+    },
+    value: touchpoint.value ?? 0,
+  };
+  const details = touchpoint.details;
+  if (touchpoint.channel === 'invoice_query') {
+    const queryId = typeof details.queryId === 'string' ? details.queryId : null;
+    const invoiceNumber = String(details.invoiceNumber);
+    const status = details.status as InvoiceQueryStatus;
+    delta.invoiceQuery = {
+      key: queryId ?? invoiceNumber,
+      state: {
+        invoiceNumber,
+        queryId,
+        status,
+        reason: typeof details.reason === 'string' ? details.reason : null,
+        amount: (details.amount as InvoiceQueryState['amount'] | undefined) ?? null,
+        openedAt: touchpoint.occurredAt,
+        updatedAt: touchpoint.occurredAt,
+        resolvedAt: status === 'resolved' ? touchpoint.occurredAt : null,
+      },
+    };
+  }
+  if (touchpoint.channel === 'web_visit') {
+    delta.page = {
+      url: String(details.url),
+      title: typeof details.title === 'string' ? details.title : null,
+      occurredAt: touchpoint.occurredAt,
+      touchpointId: touchpoint.touchpointId,
+    };
+  }
+  return delta;
+}
+
+/** The monetary value a delta adds: its own value, plus the amount of an invoice query seen for the first time. */
+export function monetaryIncrease(delta: CardDelta, invoiceQueryIsNew: boolean): number {
+  const invoiceAmount = invoiceQueryIsNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
+  return delta.value + invoiceAmount;
+}
+
+/** The exact card after a touchpoint, from the current card: used for new customers and whenever the fast path's guards fail. */
+export function applyDelta(card: CardState, delta: CardDelta, now: Date, config: ValueTierConfig = valueTierConfig): CardState {
+  const invoiceQueries = { ...card.invoiceQueries };
+  let invoiceQueryIsNew = false;
+  if (delta.invoiceQuery) {
+    const { key, state } = delta.invoiceQuery;
+    const existing = invoiceQueries[key];
+    invoiceQueryIsNew = existing === undefined;
+    invoiceQueries[key] = existing ? mergeInvoiceQuery(existing, state) : state;
+  }
+  pruneResolvedQueries(invoiceQueries, now);
+
+  const lastContact =
+    card.lastContact && card.lastContact.occurredAt > delta.lastContact.occurredAt ? card.lastContact : delta.lastContact;
+  const recentPages = delta.page ? newestPages([...card.recentPages, delta.page], shownPageCount) : card.recentPages;
+  const touchpointCount = card.touchpointCount + 1;
+  const monetaryTotal = card.monetaryTotal + monetaryIncrease(delta, invoiceQueryIsNew);
+  return {
+    version: card.version + 1,
+    touchpointCount,
+    countsByChannel: { ...card.countsByChannel, [delta.channel]: (card.countsByChannel[delta.channel] ?? 0) + 1 },
+    lastContact,
+    monetaryTotal,
+    invoiceQueries,
+    recentPages,
+    ...tierFields(touchpointCount, monetaryTotal, lastContact?.occurredAt, now, config),
+  };
+}
+
+function mergeInvoiceQuery(existing: InvoiceQueryState, incoming: InvoiceQueryState): InvoiceQueryState {
+  const openedAt = incoming.openedAt < existing.openedAt ? incoming.openedAt : existing.openedAt;
+  if (incoming.updatedAt < existing.updatedAt) return { ...existing, openedAt };
+  return {
+    ...incoming,
+    openedAt,
+    amount: incoming.amount ?? existing.amount,
+    reason: incoming.reason ?? existing.reason,
+    resolvedAt: incoming.status === 'resolved' ? incoming.updatedAt : null,
+  };
+}
+
+function pruneResolvedQueries(queries: Record<string, InvoiceQueryState>, now: Date): void {
+  const cutoff = new Date(now.getTime() - resolvedQueryRetentionDays * 86_400_000).toISOString();
+  for (const [key, query] of Object.entries(queries)) {
+    if (query.resolvedAt !== null && query.resolvedAt < cutoff) delete queries[key];
+  }
+}
+
+export function newestPages(pages: PageVisit[], count: number): PageVisit[] {
+  return [...pages].sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0)).slice(0, count);
+}
+
+export interface TierScores {
+  recency: number;
+  frequency: number;
+  monetary: number;
+}
+
+/** Scores and tier of a customer at a moment: recency counts from `lastContactAt` to `at`. */
+export function valueTier(
+  facts: { touchpointCount: number; monetaryTotal: number; lastContactAt?: string | undefined },
+  at: Date,
+  config: ValueTierConfig = valueTierConfig,
+): { tier: TierName; scores: TierScores } {
+  const daysSince = facts.lastContactAt === undefined ? Number.POSITIVE_INFINITY : (at.getTime() - Date.parse(facts.lastContactAt)) / 86_400_000;
+  const recencyIndex = config.recencyDays.findIndex((days) => daysSince <= days);
+  const scores: TierScores = {
+    recency: recencyIndex === -1 ? 0 : config.recencyDays.length - recencyIndex,
+    frequency: config.frequencyTouchpoints.filter((threshold) => facts.touchpointCount >= threshold).length,
+    monetary: config.monetaryValue.filter((threshold) => facts.monetaryTotal >= threshold).length,
+  };
+  const total = scores.recency + scores.frequency + scores.monetary;
+  const tier = config.tiers.find((candidate) => total >= candidate.minScore) ?? config.tiers[config.tiers.length - 1];
+  return { tier: (tier as { name: TierName }).name, scores };
+}
+
+function tierFields(
+  touchpointCount: number,
+  monetaryTotal: number,
+  lastContactAt?: string,
+  now: Date = new Date(),
+  config: ValueTierConfig = valueTierConfig,
+): Pick<CardState, 'tier' | 'tierRecency' | 'frequencyHeadroom' | 'monetaryHeadroom'> {
+  const { tier, scores } = valueTier({ touchpointCount, monetaryTotal, lastContactAt }, now, config);
+  const nextFrequency = config.frequencyTouchpoints.find((threshold) => threshold > touchpointCount);
+  const nextMonetary = config.monetaryValue.find((threshold) => threshold > monetaryTotal);
+  return {
+    tier,
+    tierRecency: scores.recency,
+    frequencyHeadroom: nextFrequency === undefined ? unlimited : nextFrequency - touchpointCount,
+    monetaryHeadroom: nextMonetary === undefined ? unlimited : nextMonetary - monetaryTotal,
+  };
+}
+
+/**
+ * Whether a touchpoint may take the fast path (a blind, guarded update): only when it is recent
+ * enough that the customer's recency score after it is the top score, as the stored tier assumes.
+ */
+export function fastPathEligible(delta: CardDelta, now: Date, config: ValueTierConfig = valueTierConfig): boolean {
+  return valueTier({ touchpointCount: 0, monetaryTotal: 0, lastContactAt: delta.lastContact.occurredAt }, now, config).scores.recency === topRecencyScore(config);
+}
+
+export function topRecencyScore(config: ValueTierConfig = valueTierConfig): number {
+  return config.recencyDays.length;
+}
