@@ -2,6 +2,9 @@
  * `npm start`: DynamoDB Local (in memory unless --data-dir DIR or TOUCHPOINT_DATA_DIR is given),
  * the table created if missing, and the API on http://localhost:${PORT:-3000} through the same
  * handlers and route table as the Lambdas. Ctrl-C stops both.
+ *
+ * With DYNAMODB_ENDPOINT already set, that DynamoDB is used and left running on exit: the fault
+ * harness kills and restarts the API alone while DynamoDB Local keeps its data.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,10 +17,13 @@ const dataDir = values['data-dir'] ?? process.env.TOUCHPOINT_DATA_DIR;
 const port = Number(process.env.PORT ?? 3000);
 const tableName = process.env.TABLE_NAME ?? 'touchpoints';
 
-const dynamoDb = await startDynamoDbLocal({
-  ...(dataDir ? { dataDir } : {}),
-  ...(process.env.DYNAMODB_PORT ? { port: Number(process.env.DYNAMODB_PORT) } : {}),
-});
+const externalEndpoint = process.env.DYNAMODB_ENDPOINT;
+const dynamoDb = externalEndpoint
+  ? { endpoint: externalEndpoint, stop: async () => {} }
+  : await startDynamoDbLocal({
+      ...(dataDir ? { dataDir } : {}),
+      ...(process.env.DYNAMODB_PORT ? { port: Number(process.env.DYNAMODB_PORT) } : {}),
+    });
 // Handlers read their configuration from the environment, exactly as in Lambda.
 Object.assign(process.env, {
   DYNAMODB_ENDPOINT: dynamoDb.endpoint,
@@ -31,14 +37,15 @@ await ensureTable(
   tableName,
 );
 const api = await startLocalApi({ port, host: process.env.HOST ?? '127.0.0.1' });
-console.log(`Touchpoint API listening on ${api.url}/v1 (DynamoDB Local at ${dynamoDb.endpoint}, ${dataDir ? `data in ${dataDir}` : 'in memory'})`);
+const storage = externalEndpoint ? 'already running' : dataDir ? `data in ${dataDir}` : 'in memory';
+console.log(`Touchpoint API listening on ${api.url}/v1 (DynamoDB Local at ${dynamoDb.endpoint}, ${storage})`);
 console.log('Press Ctrl-C to stop.');
 
 let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`${signal}: stopping the API and DynamoDB Local...`);
+  console.log(`${signal}: stopping the API${externalEndpoint ? '' : ' and DynamoDB Local'}...`);
   await api.close();
   await dynamoDb.stop();
   process.exit(0);
