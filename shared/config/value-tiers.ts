@@ -7,7 +7,7 @@ export const valueTierConfig = {
   tiers: [
     { name: 'platinum', minScore: 10 },
     { name: 'gold', minScore: 7 },
-    { name: 'silver', minScore: 4 },
+    { name: 'silver', minScore: 5 },
     { name: 'bronze', minScore: 0 },
   ],
   /** Days since the last contact: within the first number scores 4, the second 3, ... beyond all 0. */

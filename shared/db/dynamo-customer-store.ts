@@ -1,14 +1,17 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
+  CustomerPage,
   CustomerStore,
+  ProfileChanges,
   CustomerView,
   IdempotencyRecord,
   IdempotencyRef,
@@ -19,7 +22,7 @@ import type {
 import type { CardState } from '../domain/card.ts';
 import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
-import type { TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
+import type { Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
 import {
   customerViewRange,
   identifierItemKey,
@@ -29,11 +32,19 @@ import {
   mergeCandidateKey,
   mergeCandidatesIndexPartition,
   profileKey,
+  tierIndexKeys,
   timelineRange,
   touchpointKey,
   touchpointLocatorKey,
 } from './keys.ts';
-import { isLiveProfile, newProfileItem, profileUpdate, toCard, toCustomer } from './profile-item.ts';
+import {
+  isLiveProfile,
+  newProfileItem,
+  profileChangesUpdate,
+  profileUpdate,
+  toCard,
+  toCustomer,
+} from './profile-item.ts';
 import { call } from './store-errors.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -237,6 +248,38 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     return typeof customerId === 'string' ? customerId : undefined;
   }
 
+  async function updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined> {
+    try {
+      const output = await call(() =>
+        client.send(new UpdateCommand({ TableName: tableName, ...profileChangesUpdate(customerId, changes), ReturnValues: 'ALL_NEW' })),
+      );
+      return output.Attributes ? toCustomer(output.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async function listCustomersByTier(tier: string, page: { limit: number; cursor?: string }): Promise<CustomerPage> {
+    const output = await call(() =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :tier',
+          ExpressionAttributeValues: { ':tier': tierIndexKeys(tier, '', '').gsi1pk },
+          ScanIndexForward: false,
+          Limit: page.limit,
+          ...(page.cursor ? { ExclusiveStartKey: decodeIndexCursor(page.cursor, tierIndexKeys(tier, '', '').gsi1pk) } : {}),
+        }),
+      ),
+    );
+    return {
+      items: (output.Items ?? []).filter(isLiveProfile).map(toCustomer),
+      nextCursor: output.LastEvaluatedKey ? encodeIndexCursor(output.LastEvaluatedKey) : null,
+    };
+  }
+
   async function getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined> {
     const output = await call(() =>
       client.send(
@@ -310,6 +353,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     recordTouchpoint,
     readCard,
     findCustomerIdByIdentifier,
+    updateProfile,
+    listCustomersByTier,
     getCustomerView,
     getTimelinePage,
   };
@@ -365,6 +410,22 @@ function toTouchpoint(item: Item): Touchpoint {
     details: item.details as Touchpoint['details'],
     ...(typeof item.value === 'number' ? { value: item.value } : {}),
   };
+}
+
+function encodeIndexCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ v: 1, key })).toString('base64url');
+}
+
+function decodeIndexCursor(cursor: string, indexPartition: string): Record<string, string> {
+  try {
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; key?: Record<string, unknown> };
+    const key = decoded.key ?? {};
+    const shapeOk = ['pk', 'sk', 'gsi1pk', 'gsi1sk'].every((name) => typeof key[name] === 'string');
+    if (decoded.v === 1 && shapeOk && key.gsi1pk === indexPartition) return key as Record<string, string>;
+  } catch {
+    // Falls through: a damaged cursor is the caller's mistake.
+  }
+  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this list' }]);
 }
 
 function encodeCursor(key: Key): string {

@@ -1,6 +1,6 @@
 import { type CardState, emptyCard, storedPageCap, topRecencyScore } from '../domain/card.ts';
 import { identifierKey } from '../domain/identifiers.ts';
-import type { TouchpointWrite } from '../domain/customer-store.ts';
+import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
 import { channels } from '../schemas/touchpoint.ts';
 import { profileKey, tierIndexKeys } from './keys.ts';
@@ -65,6 +65,16 @@ export function profileUpdate(
     sets.push(`identifiers.#identifier${index} = :identifier${index}`);
   });
 
+  if (write.profileChanges) {
+    values[':preferences'] = write.profileChanges.preferences;
+    sets.push('preferences = :preferences');
+    Object.entries(write.profileChanges.identifierPermissions).forEach(([key, permissions], index) => {
+      names[`#permissionsOf${index}`] = key;
+      values[`:permissions${index}`] = permissions;
+      sets.push(`identifierPermissions.#permissionsOf${index} = :permissions${index}`);
+    });
+  }
+
   const { customer } = write;
   if (customer.kind === 'exact') {
     for (const attribute of cardAttributes) {
@@ -121,6 +131,36 @@ export function profileUpdate(
     UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
     // DynamoDB rejects an empty ExpressionAttributeNames map.
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Display name and traits: a merge-patch (null removes), only on a live customer. */
+export function profileChangesUpdate(customerId: string, changes: ProfileChanges): Omit<ProfileUpdate, 'ExpressionAttributeValues'> & { ExpressionAttributeValues?: Record<string, unknown> } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  if (changes.displayName === null) removes.push('displayName');
+  else if (changes.displayName !== undefined) {
+    values[':displayName'] = changes.displayName;
+    sets.push('displayName = :displayName');
+  }
+  Object.entries(changes.traits ?? {}).forEach(([name, value], index) => {
+    names[`#trait${index}`] = name;
+    if (value === null) removes.push(`traits.#trait${index}`);
+    else {
+      values[`:trait${index}`] = value;
+      sets.push(`traits.#trait${index} = :trait${index}`);
+    }
+  });
+  values[':now'] = new Date().toISOString();
+  sets.push('updatedAt = :now');
+  return {
+    Key: profileKey(customerId),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
     ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
     ExpressionAttributeValues: values,
   };

@@ -1,6 +1,15 @@
 import type { CardDelta, CardState } from './card.ts';
 import type { Identifier } from './identifiers.ts';
-import type { AttachedIdentifier, Customer, IngestResult, TimelinePage, TimelineQuery, Touchpoint } from './model.ts';
+import type {
+  AttachedIdentifier,
+  ContactPreferences,
+  Customer,
+  IdentifierPermissions,
+  IngestResult,
+  TimelinePage,
+  TimelineQuery,
+  Touchpoint,
+} from './model.ts';
 
 /** An idempotency key, scoped to the system that posts with it. */
 export interface IdempotencyRef {
@@ -49,6 +58,20 @@ export interface TouchpointWrite {
   attach: AttachedIdentifier[];
   mergeCandidates: MergeCandidateNote[];
   idempotency?: IdempotencyRef & IdempotencyRecord;
+  /** What the customer told us, recorded together with the touchpoint that says so. */
+  profileChanges?: { preferences: ContactPreferences; identifierPermissions: Record<string, IdentifierPermissions> };
+}
+
+export interface ProfileChanges {
+  /** null clears the display name. */
+  displayName?: string | null;
+  /** A null value removes the trait. */
+  traits?: Record<string, unknown>;
+}
+
+export interface CustomerPage {
+  items: Customer[];
+  nextCursor: string | null;
 }
 
 export interface CustomerView {
@@ -69,6 +92,10 @@ export interface CustomerStore {
   /** The card of a live customer (undefined when unknown or merged away). */
   readCard(customerId: string): Promise<CardState | undefined>;
   findCustomerIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
+  /** The updated customer, or undefined when there is no live customer with this id. */
+  updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined>;
+  /** A value tier's customers, most recently in contact first, from the tier index (no scan). */
+  listCustomersByTier(tier: string, page: { limit: number; cursor?: string }): Promise<CustomerPage>;
   getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
   /** One Query per page; a second call only to tell an unknown customer from an empty page. */
   getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage | undefined>;

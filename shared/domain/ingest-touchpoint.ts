@@ -20,7 +20,7 @@ export const maxClockSkewMs = 5 * 60 * 1000;
  * Each attempt re-reads what changed; contention (another transaction on the same customer) is
  * the common reason to go round again, so the later attempts back off with jitter.
  */
-const maxAttempts = 8;
+export const maxAttempts = 8;
 
 const nextUlid = monotonicFactory();
 
@@ -160,7 +160,7 @@ async function planWrite(
  * update whose guards fail if it would be wrong (so ingest stays one read and one write). An old
  * one (backfill) needs the exact path from the start, so the card is read first.
  */
-async function planCardWrite(
+export async function planCardWrite(
   store: CustomerStore,
   touchpoint: Touchpoint,
   recognition: Recognition,
@@ -181,7 +181,7 @@ async function planCardWrite(
  * When the card's guards fail, the store hands back the card as it is: the exact update is
  * computed from it and written with an optimistic lock, without reading anything again.
  */
-async function recordWithExactCardFallback(store: CustomerStore, write: TouchpointWrite, now: Date): Promise<void> {
+export async function recordWithExactCardFallback(store: CustomerStore, write: TouchpointWrite, now: Date): Promise<void> {
   const delta = cardDelta(write.touchpoint);
   let attempt = write;
   for (let round = 1; ; round += 1) {
@@ -196,7 +196,7 @@ async function recordWithExactCardFallback(store: CustomerStore, write: Touchpoi
   }
 }
 
-function backOff(attempt: number): Promise<void> {
+export function backOff(attempt: number): Promise<void> {
   const ceilingMs = Math.min(200, 10 * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
 }

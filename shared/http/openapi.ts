@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import {
+  contactCheckQuerySchema,
+  contactDecisionSchema,
+  customerCardSchema,
+  customerListSchema,
   customerPathSchema,
   customerViewSchema,
+  listCustomersQuerySchema,
   lookupQuerySchema,
+  preferencesInputSchema,
+  preferencesResultSchema,
   timelinePageSchema,
   timelineQuerySchema,
+  updateCustomerSchema,
 } from '../schemas/customer.ts';
 import { batchInputSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
 import { maxBodyBytes } from './api-handler.ts';
@@ -86,6 +94,38 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
       '200': json(timelinePageSchema, 'A page of touchpoints, newest first'),
       '404': problemResponse('Unknown customer'),
       '422': problemResponse('Invalid filter or cursor'),
+    },
+  },
+  'list-customers': {
+    requestParams: { query: listCustomersQuerySchema },
+    responses: {
+      '200': json(customerListSchema, "A page of the tier's customers with their cards"),
+      '422': problemResponse('Unknown tier or bad cursor'),
+    },
+  },
+  'update-customer': {
+    requestParams: { path: customerPathSchema },
+    requestBody: { content: { 'application/json': { schema: updateCustomerSchema } } },
+    responses: {
+      '200': json(customerCardSchema, 'The updated card'),
+      '404': problemResponse('Unknown customer'),
+      ...bodyProblems,
+    },
+  },
+  'set-preferences': {
+    requestParams: { path: customerPathSchema },
+    requestBody: { content: { 'application/json': { schema: preferencesInputSchema } } },
+    responses: {
+      '200': json(preferencesResultSchema, 'Recorded, with the touchpoint that records the change'),
+      '404': problemResponse('Unknown customer'),
+      ...bodyProblems,
+    },
+  },
+  'check-contact': {
+    requestParams: { path: customerPathSchema, query: contactCheckQuerySchema },
+    responses: {
+      '200': json(contactDecisionSchema, 'Whether we may contact them now, and every reason why not'),
+      '422': problemResponse('Unknown channel or bad time'),
     },
   },
 };

@@ -41,6 +41,30 @@ export const routes = [
     functionName: 'get-timeline',
     summary: "A customer's touchpoints, newest first, paged",
   },
+  {
+    method: 'GET',
+    path: '/v1/customers',
+    functionName: 'list-customers',
+    summary: "A value tier's customers, most recently in contact first, paged",
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/customers/{customerId}',
+    functionName: 'update-customer',
+    summary: 'Set the display name and traits',
+  },
+  {
+    method: 'PUT',
+    path: '/v1/customers/{customerId}/preferences',
+    functionName: 'set-preferences',
+    summary: 'Record what the customer told us about being contacted',
+  },
+  {
+    method: 'GET',
+    path: '/v1/customers/{customerId}/contact-check',
+    functionName: 'check-contact',
+    summary: 'May we contact this customer on this channel now, and if not why not',
+  },
 ] as const satisfies readonly Route[];
 
 /** Answers every request no route matches with a problem-details 404 (the HTTP API `$default` route). */

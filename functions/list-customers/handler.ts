@@ -1,0 +1,24 @@
+import { cardView } from '../../shared/domain/card-view.ts';
+import { listCustomersByTier } from '../../shared/domain/manage-customers.ts';
+import { customerStore } from '../../shared/db/customer-store-instance.ts';
+import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
+import { parseWith } from '../../shared/http/validation.ts';
+import { listCustomersQuerySchema } from '../../shared/schemas/customer.ts';
+
+export async function listCustomersRoute(event: ApiEvent): Promise<ApiResponse> {
+  const query = parseWith(listCustomersQuerySchema, event.queryStringParameters ?? {}, 'query');
+  const page = await listCustomersByTier(customerStore(), query.tier, {
+    limit: query.limit,
+    ...(query.cursor ? { cursor: query.cursor } : {}),
+  });
+  const now = new Date();
+  return {
+    statusCode: 200,
+    body: {
+      items: page.items.map((customer) => ({ customerId: customer.customerId, card: cardView(customer, now) })),
+      nextCursor: page.nextCursor,
+    },
+  };
+}
+
+export const handler = apiHandler(listCustomersRoute);
