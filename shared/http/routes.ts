@@ -3,6 +3,8 @@
  * Lambda per function) and the local server (the same handlers behind a small adapter) are built
  * from. Each function is a folder under `functions/` whose `handler.ts` exports `handler`.
  */
+import type { RouteAccess } from '../auth/scopes.ts';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface Route {
@@ -11,59 +13,69 @@ export interface Route {
   path: string;
   functionName: string;
   summary: string;
+  /** The credential the route needs, named once here for the authorizer (in AWS and locally). */
+  access: RouteAccess;
 }
 
 export const routes = [
-  { method: 'GET', path: '/v1/health', functionName: 'check-health', summary: 'Liveness check' },
-  { method: 'GET', path: '/v1/openapi.json', functionName: 'get-openapi', summary: 'OpenAPI 3.1 document' },
-  { method: 'POST', path: '/v1/touchpoints', functionName: 'ingest-touchpoint', summary: 'Record one touchpoint' },
+  { method: 'GET', path: '/v1/health', functionName: 'check-health', summary: 'Liveness check', access: 'public' },
+  { method: 'GET', path: '/v1/openapi.json', functionName: 'get-openapi', summary: 'OpenAPI 3.1 document', access: 'authenticated' },
+  { method: 'POST', path: '/v1/touchpoints', functionName: 'ingest-touchpoint', summary: 'Record one touchpoint', access: 'touchpoints:write' },
   {
     method: 'POST',
     path: '/v1/touchpoints/batch',
     functionName: 'ingest-touchpoint-batch',
     summary: 'Record up to 100 touchpoints, each succeeding or failing alone',
+    access: 'touchpoints:write',
   },
   {
     method: 'GET',
     path: '/v1/customers/lookup',
     functionName: 'lookup-customer',
     summary: 'Recognise a customer by one identifier',
+    access: 'customers:read',
   },
   {
     method: 'GET',
     path: '/v1/customers/{customerId}',
     functionName: 'get-customer',
     summary: 'A customer with identifiers and summary',
+    access: 'customers:read',
   },
   {
     method: 'GET',
     path: '/v1/customers/{customerId}/timeline',
     functionName: 'get-timeline',
     summary: "A customer's touchpoints, newest first, paged",
+    access: 'customers:read',
   },
   {
     method: 'GET',
     path: '/v1/customers',
     functionName: 'list-customers',
     summary: "A value tier's customers, most recently in contact first, paged",
+    access: 'customers:read',
   },
   {
     method: 'PATCH',
     path: '/v1/customers/{customerId}',
     functionName: 'update-customer',
     summary: 'Set the display name and traits',
+    access: 'customers:write',
   },
   {
     method: 'PUT',
     path: '/v1/customers/{customerId}/preferences',
     functionName: 'set-preferences',
     summary: 'Record what the customer told us about being contacted',
+    access: 'customers:write',
   },
   {
     method: 'GET',
     path: '/v1/customers/{customerId}/contact-check',
     functionName: 'check-contact',
     summary: 'May we contact this customer on this channel now, and if not why not',
+    access: 'customers:read',
   },
 ] as const satisfies readonly Route[];
 

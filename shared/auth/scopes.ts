@@ -1,0 +1,25 @@
+import { channels } from '../schemas/touchpoint.ts';
+
+/**
+ * What a client may do. A billing system gets `touchpoints:write:invoice_query`, a website
+ * `touchpoints:write:web_visit`, the call centre `customers:read` and `touchpoints:write:call`.
+ */
+export const scopes = [
+  'touchpoints:write:*',
+  ...channels.map((channel) => `touchpoints:write:${channel}` as const),
+  'customers:read',
+  'customers:write',
+  'identity:merge',
+  'privacy:export',
+  'privacy:erase',
+  'keys:admin',
+] as const;
+
+export type Scope = (typeof scopes)[number];
+
+/**
+ * What a route requires: a scope; `touchpoints:write` (any channel's write scope: the handler
+ * checks the channel of each touchpoint, which the authorizer cannot see); `authenticated` (any
+ * valid credential); or `public`.
+ */
+export type RouteAccess = Scope | 'touchpoints:write' | 'authenticated' | 'public';
