@@ -135,6 +135,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           ...touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId),
           entity: 'touchpoint',
           ...touchpoint,
+          // Lets an erase find the idempotency record, which names the customer in its stored result.
+          ...(write.idempotency ? { idempotencyRef: { scope: write.idempotency.scope, key: write.idempotency.key } } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },

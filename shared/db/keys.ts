@@ -14,6 +14,10 @@ import type { Identifier } from '../domain/identifiers.ts';
  * `IDEM#<scope>#<key>` / `IDEM`     an idempotency record
  * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
  * GSI1 `TIER#<tier>` / `<lastContactAt>#<customerId>`  a value tier's customers (on the profile item)
+ *
+ * Identity graph (merges, moves):
+ * `MERGE#<mergeId>` / `MERGE`        a merge of two customers: who, when, why, what moved; its undo
+ * `CUST#<customerId>` / `M#<mergeId>`  pointer in each party's partition: the customer's merge/move audit trail
  */
 export type Key = { pk: string; sk: string };
 
@@ -69,3 +73,10 @@ export function timelineRange(window: { from?: string; to?: string }): { lower: 
 export const customerViewRange = { lower: timelinePrefix, upper: profileSortKey };
 
 export const isTimelineSortKey = (sk: string) => sk.startsWith(timelinePrefix);
+
+export const mergeRecordKey = (mergeId: string): Key => ({ pk: `MERGE#${mergeId}`, sk: 'MERGE' });
+
+export const mergeAuditKey = (customerId: string, mergeId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `M#${mergeId}`,
+});
