@@ -1,0 +1,137 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
+import { documentClient } from '../../shared/db/client.ts';
+import { createTestTable } from '../helpers/dynamodb.ts';
+import { getCustomer, getTimeline, lookupCustomer, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
+import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
+
+let recorder: CallRecorder;
+
+beforeAll(async () => {
+  await createTestTable();
+});
+
+beforeEach(() => {
+  // The very client the handlers use (built once per module graph, as at a Lambda cold start).
+  recorder = recordDynamoDbCalls(documentClient());
+});
+
+afterEach(() => {
+  recorder.detach();
+});
+
+const commands = () => recorder.calls.map((call) => call.command);
+
+describe('DynamoDB round trips', () => {
+  it('records a touchpoint for a known customer with one read and one write', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(10) }));
+    recorder.reset();
+
+    const response = await postTouchpoint(touchpointBody({ channel: 'sms', identifiers: { phone, email: `x.${unique()}@example.com` } }));
+
+    expect(response.status).toBe(201);
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('records a first contact with one read and one write', async () => {
+    const response = await postTouchpoint(touchpointBody());
+
+    expect(response.body.customerCreated).toBe(true);
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('records a touchpoint with an idempotency key for a known customer with one read and one write', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(10) }));
+    recorder.reset();
+
+    await postTouchpoint(touchpointBody({ identifiers: { phone } }), { 'Idempotency-Key': `key-${unique()}` });
+
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('answers a replay with one read and no write', async () => {
+    const body = touchpointBody();
+    const headers = { 'Idempotency-Key': `key-${unique()}` };
+    await recordTouchpoint(body, headers);
+    recorder.reset();
+
+    const replay = await postTouchpoint(body, headers);
+
+    expect(replay.status).toBe(200);
+    expect(commands()).toEqual(['BatchGetItemCommand']);
+  });
+
+  it('looks a customer up by phone with a GetItem and a Query', async () => {
+    const phone = uniquePhone();
+    await recordTouchpoint(touchpointBody({ identifiers: { phone: phone.e164 } }));
+    recorder.reset();
+
+    const response = await lookupCustomer({ phone: phone.national });
+
+    expect(response.status).toBe(200);
+    expect(commands()).toEqual(['GetItemCommand', 'QueryCommand']);
+  });
+
+  it('looks a customer up by customer id with one Query', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+    recorder.reset();
+
+    const response = await lookupCustomer({ customerId });
+
+    expect(response.status).toBe(200);
+    expect(commands()).toEqual(['QueryCommand']);
+  });
+
+  it('reads a customer with one Query', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+    recorder.reset();
+
+    const response = await getCustomer(customerId);
+
+    expect(response.status).toBe(200);
+    expect(commands()).toEqual(['QueryCommand']);
+  });
+
+  it('reads the first timeline page with one Query', async () => {
+    const phone = uniquePhone().e164;
+    let customerId = '';
+    for (let index = 5; index >= 1; index -= 1) {
+      ({ customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(index) })));
+    }
+    recorder.reset();
+
+    const response = await getTimeline(customerId, { limit: '2' });
+
+    expect(response.body.items).toHaveLength(2);
+    expect(commands()).toEqual(['QueryCommand']);
+  });
+
+  it('reads a later timeline page with one Query', async () => {
+    const phone = uniquePhone().e164;
+    let customerId = '';
+    for (let index = 5; index >= 1; index -= 1) {
+      ({ customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(index) })));
+    }
+    const first = await getTimeline(customerId, { limit: '2' });
+    recorder.reset();
+
+    const second = await getTimeline(customerId, { limit: '2', cursor: first.body.nextCursor });
+
+    expect(second.body.items).toHaveLength(2);
+    expect(commands()).toEqual(['QueryCommand']);
+  });
+
+  it('reads a filtered timeline page with one Query', async () => {
+    const phone = uniquePhone().e164;
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(3) }));
+    await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { phone }, occurredAt: minutesAgo(2) }));
+    recorder.reset();
+
+    const response = await getTimeline(customerId, { channel: 'call,sms', from: minutesAgo(60) });
+
+    expect(response.body.items).toHaveLength(1);
+    expect(commands()).toEqual(['QueryCommand']);
+  });
+});
