@@ -91,6 +91,17 @@ describe('batch ingest', () => {
     ]);
   });
 
+  it('records an item once when the same item and key appear twice in one batch', async () => {
+    const item = touchpointBody({ idempotencyKey: `nightly-${unique()}` });
+
+    const response = await postBatch({ items: [item, item] });
+
+    const [first, second] = response.body.results;
+    expect([first.status, second.status].sort()).toEqual([200, 201]);
+    expect(second.touchpointId).toBe(first.touchpointId);
+    expect((await getTimeline(first.customerId)).body.items).toHaveLength(1);
+  });
+
   it('answers 409 in the slot of an item that reuses a key for another body', async () => {
     const key = `nightly-${unique()}`;
     await postBatch({ items: [touchpointBody({ idempotencyKey: key, summary: 'first' })] });

@@ -2,10 +2,12 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
+import { type FailedCallProbe, probeFailedCalls } from '../helpers/failed-calls.ts';
 import { getCustomer, getTimeline, lookupCustomer, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
 import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
 
 let recorder: CallRecorder;
+let failedCalls: FailedCallProbe;
 
 beforeAll(async () => {
   await createTestTable();
@@ -14,21 +16,43 @@ beforeAll(async () => {
 beforeEach(() => {
   // The very client the handlers use (built once per module graph, as at a Lambda cold start).
   recorder = recordDynamoDbCalls(documentClient());
+  failedCalls = probeFailedCalls(documentClient());
 });
 
 afterEach(() => {
   recorder.detach();
+  failedCalls.detach();
 });
 
-const commands = () => recorder.calls.map((call) => call.command);
+/** Every round trip since the last reset: the recorder's successful calls, and no failed call besides. */
+function commands(): string[] {
+  expect(failedCalls.failures).toEqual([]);
+  return recorder.calls.map((call) => call.command);
+}
+
+function reset(): void {
+  recorder.reset();
+  failedCalls.failures.length = 0;
+}
 
 describe('DynamoDB round trips', () => {
   it('records a touchpoint for a known customer with one read and one write', async () => {
     const phone = uniquePhone().e164;
     await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(10) }));
-    recorder.reset();
+    reset();
 
     const response = await postTouchpoint(touchpointBody({ channel: 'sms', identifiers: { phone, email: `x.${unique()}@example.com` } }));
+
+    expect(response.status).toBe(201);
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('records a late arrival for a known customer with one read and one write', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(10) }));
+    reset();
+
+    const response = await postTouchpoint(touchpointBody({ channel: 'invoice_query', identifiers: { phone }, occurredAt: minutesAgo(60 * 24) }));
 
     expect(response.status).toBe(201);
     expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
@@ -44,7 +68,7 @@ describe('DynamoDB round trips', () => {
   it('records a touchpoint with an idempotency key for a known customer with one read and one write', async () => {
     const phone = uniquePhone().e164;
     await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(10) }));
-    recorder.reset();
+    reset();
 
     await postTouchpoint(touchpointBody({ identifiers: { phone } }), { 'Idempotency-Key': `key-${unique()}` });
 
@@ -55,7 +79,7 @@ describe('DynamoDB round trips', () => {
     const body = touchpointBody();
     const headers = { 'Idempotency-Key': `key-${unique()}` };
     await recordTouchpoint(body, headers);
-    recorder.reset();
+    reset();
 
     const replay = await postTouchpoint(body, headers);
 
@@ -66,7 +90,7 @@ describe('DynamoDB round trips', () => {
   it('looks a customer up by phone with a GetItem and a Query', async () => {
     const phone = uniquePhone();
     await recordTouchpoint(touchpointBody({ identifiers: { phone: phone.e164 } }));
-    recorder.reset();
+    reset();
 
     const response = await lookupCustomer({ phone: phone.national });
 
@@ -76,7 +100,7 @@ describe('DynamoDB round trips', () => {
 
   it('looks a customer up by customer id with one Query', async () => {
     const { customerId } = await recordTouchpoint(touchpointBody());
-    recorder.reset();
+    reset();
 
     const response = await lookupCustomer({ customerId });
 
@@ -86,7 +110,7 @@ describe('DynamoDB round trips', () => {
 
   it('reads a customer with one Query', async () => {
     const { customerId } = await recordTouchpoint(touchpointBody());
-    recorder.reset();
+    reset();
 
     const response = await getCustomer(customerId);
 
@@ -100,7 +124,7 @@ describe('DynamoDB round trips', () => {
     for (let index = 5; index >= 1; index -= 1) {
       ({ customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(index) })));
     }
-    recorder.reset();
+    reset();
 
     const response = await getTimeline(customerId, { limit: '2' });
 
@@ -115,7 +139,7 @@ describe('DynamoDB round trips', () => {
       ({ customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(index) })));
     }
     const first = await getTimeline(customerId, { limit: '2' });
-    recorder.reset();
+    reset();
 
     const second = await getTimeline(customerId, { limit: '2', cursor: first.body.nextCursor });
 
@@ -127,7 +151,7 @@ describe('DynamoDB round trips', () => {
     const phone = uniquePhone().e164;
     const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(3) }));
     await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { phone }, occurredAt: minutesAgo(2) }));
-    recorder.reset();
+    reset();
 
     const response = await getTimeline(customerId, { channel: 'call,sms', from: minutesAgo(60) });
 

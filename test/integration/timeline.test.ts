@@ -251,4 +251,31 @@ describe('timeline errors', () => {
     expect(response.status).toBe(422);
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
   });
+
+  it('answers 422, not 500, for a cursor from before the time window was narrowed past it', async () => {
+    const { customerId } = await customerWith([
+      { label: 'older', occurredAt: minutesAgo(40) },
+      { label: 'newer', occurredAt: minutesAgo(20) },
+    ]);
+    const first = await getTimeline(customerId, { limit: '1' });
+
+    const response = await getTimeline(customerId, { limit: '1', cursor: first.body.nextCursor, to: minutesAgo(30) });
+
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
+  });
+
+  it("answers 422 for a cursor issued for another customer's timeline", async () => {
+    const one = await customerWith([
+      { label: 'a', occurredAt: minutesAgo(40) },
+      { label: 'b', occurredAt: minutesAgo(20) },
+    ]);
+    const other = await customerWith([{ label: 'c', occurredAt: minutesAgo(60) }]);
+    const cursorOfOne = (await getTimeline(one.customerId, { limit: '1' })).body.nextCursor;
+
+    const response = await getTimeline(other.customerId, { cursor: cursorOfOne });
+
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
+  });
 });
