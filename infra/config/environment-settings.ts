@@ -1,0 +1,143 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+export const environmentNames = ['dev', 'prod'] as const;
+export type EnvironmentName = (typeof environmentNames)[number];
+
+/** Everything that differs between environments, resolved once from CDK context. */
+export interface EnvironmentSettings {
+  envName: EnvironmentName;
+  /** Applied to the table, its key, log groups and the dead-letter queue. */
+  removalPolicy: RemovalPolicy;
+  deletionProtection: boolean;
+  logRetention: RetentionDays;
+  /** Alarms exist in every environment (the dashboard shows them); only these notify. */
+  alarmActionsEnabled: boolean;
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Empty: no CORS configuration at all. */
+  corsOrigins: string[];
+  tableKmsKey: boolean;
+  eventsIncludePersonalData: boolean;
+  defaultPhoneRegion: string;
+  alarmEmail: string | undefined;
+  /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
+  streamRetryAttempts: number;
+  alarmThresholds: {
+    serverErrorRatePercent: number;
+    latencyP99Ms: number;
+    authorizerDenialsPer5Minutes: number;
+    publisherIteratorAgeMs: number;
+  };
+}
+
+type EnvironmentDefaults = Omit<
+  EnvironmentSettings,
+  'envName' | 'corsOrigins' | 'tableKmsKey' | 'eventsIncludePersonalData' | 'defaultPhoneRegion' | 'alarmEmail'
+>;
+
+const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
+  dev: {
+    // A developer's stack holds test data only: let `cdk destroy` remove it.
+    removalPolicy: RemovalPolicy.DESTROY,
+    deletionProtection: false,
+    logRetention: RetentionDays.ONE_WEEK,
+    alarmActionsEnabled: false,
+    throttle: { rateLimit: 50, burstLimit: 100 },
+    streamRetryAttempts: 3,
+    alarmThresholds: {
+      serverErrorRatePercent: 5,
+      latencyP99Ms: 2_000,
+      authorizerDenialsPer5Minutes: 100,
+      publisherIteratorAgeMs: 15 * 60_000,
+    },
+  },
+  prod: {
+    removalPolicy: RemovalPolicy.RETAIN,
+    deletionProtection: true,
+    logRetention: RetentionDays.THREE_MONTHS,
+    alarmActionsEnabled: true,
+    throttle: { rateLimit: 500, burstLimit: 1_000 },
+    streamRetryAttempts: 10,
+    alarmThresholds: {
+      serverErrorRatePercent: 1,
+      latencyP99Ms: 1_000,
+      authorizerDenialsPer5Minutes: 50,
+      publisherIteratorAgeMs: 5 * 60_000,
+    },
+  },
+};
+
+/**
+ * Reads the context flags (see infra/README-section.md). Values from `--context` arrive as
+ * strings and values from cdk.json as JSON types, so both spellings are accepted; anything else
+ * fails the synth rather than silently falling back to a default.
+ */
+export function settingsFromContext(node: Node): EnvironmentSettings {
+  const envName = readEnvironmentName(node.tryGetContext('env'));
+  const defaults = defaultsByEnvironment[envName];
+  return {
+    envName,
+    ...defaults,
+    throttle: {
+      rateLimit: readPositiveNumber(node, 'throttleRateLimit') ?? defaults.throttle.rateLimit,
+      burstLimit: readPositiveNumber(node, 'throttleBurstLimit') ?? defaults.throttle.burstLimit,
+    },
+    corsOrigins: readList(node, 'corsOrigins'),
+    tableKmsKey: readBoolean(node, 'tableKmsKey') ?? false,
+    eventsIncludePersonalData: readBoolean(node, 'eventsIncludePersonalData') ?? false,
+    defaultPhoneRegion: readPhoneRegion(node),
+    alarmEmail: readString(node, 'alarmEmail'),
+  };
+}
+
+function readEnvironmentName(value: unknown): EnvironmentName {
+  if (value === undefined) return 'dev';
+  if (typeof value === 'string' && (environmentNames as readonly string[]).includes(value)) {
+    return value as EnvironmentName;
+  }
+  throw new Error(`Context env must be one of ${environmentNames.join(', ')}; got ${JSON.stringify(value)}`);
+}
+
+function readBoolean(node: Node, key: string): boolean | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key} must be true or false; got ${JSON.stringify(value)}`);
+}
+
+function readPositiveNumber(node: Node, key: string): number | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new Error(`Context ${key} must be a positive number; got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function readString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`Context ${key} must be a string; got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function readList(node: Node, key: string): string[] {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined) return [];
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!items || items.some((item) => typeof item !== 'string')) {
+    throw new Error(`Context ${key} must be a comma-separated string or a list of strings`);
+  }
+  return (items as string[]).map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+function readPhoneRegion(node: Node): string {
+  const region = readString(node, 'defaultPhoneRegion') ?? 'GB';
+  if (!/^[A-Z]{2}$/.test(region)) {
+    throw new Error(`Context defaultPhoneRegion must be an ISO 3166-1 alpha-2 code such as GB; got ${region}`);
+  }
+  return region;
+}

@@ -1,0 +1,50 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { functionNames } from '../../shared/http/routes.ts';
+import type { EnvironmentSettings } from '../config/environment-settings.ts';
+import { EventPublisher } from '../constructs/event-publisher.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
+import { ProjectFunction } from '../constructs/project-function.ts';
+import { TouchpointHttpApi } from '../constructs/touchpoint-http-api.ts';
+
+export interface ApiStackProps extends StackProps {
+  settings: EnvironmentSettings;
+  /** The DataStack's table; it must have a NEW_AND_OLD_IMAGES stream. */
+  table: ITable;
+}
+
+/**
+ * The stateless half: every function of the route table behind the HTTP API, the event publisher
+ * on the table stream, alarms and the dashboard. Safe to destroy and redeploy at any time.
+ */
+export class ApiStack extends Stack {
+  readonly functions: ReadonlyMap<string, ProjectFunction>;
+  readonly httpApi: TouchpointHttpApi;
+  readonly events: EventPublisher;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { settings, table } = props;
+
+    this.functions = new Map(
+      functionNames.map((name) => [name, new ProjectFunction(this, name, { functionName: name, settings, table })]),
+    );
+    this.httpApi = new TouchpointHttpApi(this, 'HttpApi', { settings, functions: this.functions });
+    this.events = new EventPublisher(this, 'Events', { settings, table });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      settings,
+      api: this.httpApi.api,
+      table,
+      functions: new Map([...this.functions, [this.events.function.node.id, this.events.function]]),
+      publisher: this.events.function,
+      deadLetterQueue: this.events.deadLetterQueue,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.api.apiEndpoint });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.events.deadLetterQueue.queueUrl });
+  }
+}

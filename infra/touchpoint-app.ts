@@ -1,0 +1,37 @@
+import { type App, Tags } from 'aws-cdk-lib';
+import { settingsFromContext } from './config/environment-settings.ts';
+import { ApiStack } from './stacks/api-stack.ts';
+import { DataStack } from './stacks/data-stack.ts';
+
+export interface TouchpointStacks {
+  data: DataStack;
+  api: ApiStack;
+}
+
+/** Both stacks of one environment (context `env`), as the CLI and the infra tests build them. */
+export function createTouchpointStacks(app: App): TouchpointStacks {
+  const settings = settingsFromContext(app.node);
+  // Env-agnostic unless the CLI has credentials; nothing here needs lookups.
+  const env =
+    process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
+      ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
+      : undefined;
+  const prefix = `touchpoint-${settings.envName}`;
+
+  const data = new DataStack(app, `${prefix}-data`, {
+    settings,
+    env,
+    description: `Touchpoint API (${settings.envName}): DynamoDB table (stateful)`,
+    terminationProtection: settings.envName === 'prod',
+  });
+  const api = new ApiStack(app, `${prefix}-api`, {
+    settings,
+    env,
+    table: data.table,
+    description: `Touchpoint API (${settings.envName}): HTTP API, functions, events and alarms`,
+  });
+
+  Tags.of(app).add('project', 'touchpoint-api');
+  Tags.of(app).add('environment', settings.envName);
+  return { data, api };
+}
