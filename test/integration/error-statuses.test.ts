@@ -275,3 +275,28 @@ describe('503 when DynamoDB throttles', () => {
     expect(response.status).toBe(201);
   });
 });
+
+describe('500 for what nobody expected', () => {
+  const failureName = 'test-unexpected-failure';
+
+  afterEach(() => {
+    documentClient().middlewareStack.remove(failureName);
+  });
+
+  it('answers 500 problem details that leak nothing of the failure', async () => {
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') throw new Error('secret-internal-detail in table touchpoints-internal');
+        return next(args);
+      },
+      { step: 'initialize', name: failureName },
+    );
+
+    const response = await getCustomer(unknownCustomerId);
+
+    expectProblem(response, 500);
+    expect(response.rawBody).not.toContain('secret-internal-detail');
+    expect(response.rawBody).not.toContain('touchpoints-internal');
+    expect(response.body.detail).toContain(response.body.requestId);
+  });
+});
