@@ -4,8 +4,10 @@ import { z } from 'zod';
  * The domain events Touchpoint API publishes to its EventBridge bus: `detail-type` is the event
  * name, `source` is `touchpoint-api`, and `detail` is one of the schemas below. Each detail carries
  * its schema `version` (a breaking change gets a new version, published alongside the old one
- * until consumers move) and a stable `eventId` (the DynamoDB stream record's id), so consumers
- * can drop the duplicates that at-least-once delivery and stream retries produce.
+ * until consumers move) and a deterministic `eventId` naming the fact (`CustomerCreated:<id>`,
+ * `IdentifierLinked:<stream record id>`, ...), so consumers can drop the duplicates that
+ * at-least-once delivery and stream retries produce. EventBridge's own event `id` differs per
+ * delivery attempt and cannot serve for that.
  *
  * Details hold ids, types and times only. Personal data (identifier values, touchpoint contents)
  * appears solely under `personalData`, and only when the stack is deployed with

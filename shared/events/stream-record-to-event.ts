@@ -25,6 +25,8 @@ const touchpointItem = z.object({
   identifiers: z.record(z.string(), z.unknown()).optional(),
   summary: z.string().nullable().optional(),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** The merges and moves that carried this touchpoint to its current customer, oldest first. */
+  movedBy: z.array(z.string()).optional(),
 });
 const customerItem = z.object({
   customerId: z.string(),
@@ -40,9 +42,11 @@ const identifierItem = z.object({
 });
 const mergeItem = z.object({
   mergeId: z.string(),
+  /** `move` records one touchpoint moved between customers, not a merge of customers. */
+  kind: z.enum(['merge', 'move']).optional(),
   targetCustomerId: z.string(),
   sourceCustomerId: z.string(),
-  undoneAt: z.string().optional(),
+  undoneAt: z.string().nullable().optional(),
 });
 
 type Image = Record<string, unknown>;
@@ -52,47 +56,54 @@ type Image = Record<string, unknown>;
  * needs to hear about (summary counters, idempotency records, merge candidates, ...). Pure: the
  * same record always gives the same event, which is what makes stream retries safe.
  *
- * INSERT touchpoint -> TouchpointRecorded; INSERT customer -> CustomerCreated;
+ * INSERT touchpoint -> TouchpointRecorded (unless a merge or move re-inserted it: `movedBy`);
+ * INSERT customer -> CustomerCreated;
  * INSERT identifier, or MODIFY identifier whose customerId changed -> IdentifierLinked;
- * INSERT merge -> CustomersMerged; MODIFY merge that gains undoneAt -> MergeUndone;
+ * INSERT merge (kind `merge`) -> CustomersMerged; MODIFY merge that gains undoneAt -> MergeUndone;
  * REMOVE customer -> CustomerErased.
+ *
+ * `eventId` names the fact, so a consumer can drop a repeat of it: facts that happen once per
+ * entity take the entity's id (a touchpoint moved back by an undone merge is re-inserted, and
+ * gets the same `TouchpointRecorded:<touchpointId>`); an identifier can be linked many times, so
+ * IdentifierLinked takes the stream record's id.
  *
  * Throws (zod's error or StreamRecordError) for an item that claims an entity but lacks its
  * attributes: the publisher reports that record as failed, so it is retried and finally lands in
  * the dead-letter queue instead of being dropped silently.
  */
 export function streamRecordToEvent(record: DynamoDBRecord, options: MappingOptions): DomainEvent | undefined {
-  const eventId = record.eventID;
-  if (!eventId) throw new StreamRecordError('Stream record has no eventID');
+  const recordId = record.eventID;
+  if (!recordId) throw new StreamRecordError('Stream record has no eventID');
   const time = creationTime(record);
   const newImage = image(record, 'NewImage');
   const oldImage = image(record, 'OldImage');
 
   switch (record.eventName) {
     case 'INSERT':
-      return insertEvent(eventId, required(newImage, 'NewImage', eventId), options, time);
+      return insertEvent(recordId, required(newImage, 'NewImage', recordId), options, time);
     case 'MODIFY':
       return modifyEvent(
-        eventId,
-        required(oldImage, 'OldImage', eventId),
-        required(newImage, 'NewImage', eventId),
+        recordId,
+        required(oldImage, 'OldImage', recordId),
+        required(newImage, 'NewImage', recordId),
         options,
         time,
       );
     case 'REMOVE':
-      return removeEvent(eventId, required(oldImage, 'OldImage', eventId), record, time);
+      return removeEvent(required(oldImage, 'OldImage', recordId), record, time);
     default:
       return undefined;
   }
 }
 
-function insertEvent(eventId: string, item: Image, options: MappingOptions, time: Date | undefined) {
+function insertEvent(recordId: string, item: Image, options: MappingOptions, time: Date | undefined) {
   switch (entityOf(item)) {
     case 'touchpoint': {
       const touchpoint = touchpointItem.parse(item);
+      if (touchpoint.movedBy?.length) return undefined;
       return event('TouchpointRecorded', time, {
         version: 1,
-        eventId,
+        eventId: `TouchpointRecorded:${touchpoint.touchpointId}`,
         touchpointId: touchpoint.touchpointId,
         customerId: touchpoint.customerId,
         channel: touchpoint.channel,
@@ -112,7 +123,7 @@ function insertEvent(eventId: string, item: Image, options: MappingOptions, time
       const customer = customerItem.parse(item);
       return event('CustomerCreated', time, {
         version: 1,
-        eventId,
+        eventId: `CustomerCreated:${customer.customerId}`,
         customerId: customer.customerId,
         createdAt: customer.createdAt,
         ...(options.includePersonalData && {
@@ -123,12 +134,13 @@ function insertEvent(eventId: string, item: Image, options: MappingOptions, time
       });
     }
     case 'identifier':
-      return identifierLinked(eventId, identifierItem.parse(item), undefined, options, time);
+      return identifierLinked(recordId, identifierItem.parse(item), undefined, options, time);
     case 'merge': {
       const merge = mergeItem.parse(item);
+      if (merge.kind === 'move') return undefined;
       return event('CustomersMerged', time, {
         version: 1,
-        eventId,
+        eventId: `CustomersMerged:${merge.mergeId}`,
         mergeId: merge.mergeId,
         targetCustomerId: merge.targetCustomerId,
         sourceCustomerId: merge.sourceCustomerId,
@@ -139,21 +151,21 @@ function insertEvent(eventId: string, item: Image, options: MappingOptions, time
   }
 }
 
-function modifyEvent(eventId: string, before: Image, after: Image, options: MappingOptions, time: Date | undefined) {
+function modifyEvent(recordId: string, before: Image, after: Image, options: MappingOptions, time: Date | undefined) {
   switch (entityOf(after)) {
     case 'identifier': {
       const previous = identifierItem.pick({ customerId: true }).parse(before);
       const current = identifierItem.parse(after);
       if (previous.customerId === current.customerId) return undefined;
-      return identifierLinked(eventId, current, previous.customerId, options, time);
+      return identifierLinked(recordId, current, previous.customerId, options, time);
     }
     case 'merge': {
       const previous = mergeItem.parse(before);
       const current = mergeItem.parse(after);
-      if (previous.undoneAt !== undefined || current.undoneAt === undefined) return undefined;
+      if (previous.undoneAt || !current.undoneAt || current.kind === 'move') return undefined;
       return event('MergeUndone', time, {
         version: 1,
-        eventId,
+        eventId: `MergeUndone:${current.mergeId}`,
         mergeId: current.mergeId,
         targetCustomerId: current.targetCustomerId,
         sourceCustomerId: current.sourceCustomerId,
@@ -165,16 +177,16 @@ function modifyEvent(eventId: string, before: Image, after: Image, options: Mapp
   }
 }
 
-function removeEvent(eventId: string, item: Image, record: DynamoDBRecord, time: Date | undefined) {
+function removeEvent(item: Image, record: DynamoDBRecord, time: Date | undefined) {
   if (entityOf(item) !== 'customer') return undefined;
   const { customerId } = customerItem.pick({ customerId: true }).parse(item);
   const erasedAt = time?.toISOString();
   if (!erasedAt) throw new StreamRecordError(`Stream record ${record.eventID} has no ApproximateCreationDateTime`);
-  return event('CustomerErased', time, { version: 1, eventId, customerId, erasedAt });
+  return event('CustomerErased', time, { version: 1, eventId: `CustomerErased:${customerId}`, customerId, erasedAt });
 }
 
 function identifierLinked(
-  eventId: string,
+  recordId: string,
   identifier: z.output<typeof identifierItem>,
   previousCustomerId: string | undefined,
   options: MappingOptions,
@@ -182,7 +194,7 @@ function identifierLinked(
 ) {
   return event('IdentifierLinked', time, {
     version: 1,
-    eventId,
+    eventId: `IdentifierLinked:${recordId}`,
     customerId: identifier.customerId,
     identifierType: identifier.type,
     attachedAt: identifier.attachedAt,
