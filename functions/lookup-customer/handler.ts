@@ -9,8 +9,17 @@ import { lookupQuerySchema } from '../../shared/schemas/customer.ts';
 export async function lookupCustomerRoute(event: ApiEvent): Promise<ApiResponse> {
   const query = parseWith(lookupQuerySchema, event.queryStringParameters ?? {}, 'query');
   const [type, value] = Object.entries(query).find(([, given]) => given !== undefined) as [Identifier['type'], string];
-  const view = await lookupCustomer(customerStore(), { type, value });
-  return { statusCode: 200, body: presentCustomerView(view) };
+  const result = await lookupCustomer(customerStore(), { type, value });
+  if (result.kind === 'ambiguous') {
+    return {
+      statusCode: 300,
+      body: {
+        detail: `This ${type} is shared by several customers; choose one.`,
+        candidates: result.candidates,
+      },
+    };
+  }
+  return { statusCode: 200, body: presentCustomerView(result.view) };
 }
 
 export const handler = apiHandler(lookupCustomerRoute);

@@ -1,12 +1,16 @@
 import { config } from '../config/config.ts';
-import type { CustomerStore } from '../domain/customer-store.ts';
+import type { TouchpointStore } from '../domain/customer-store.ts';
 import { documentClient } from './client.ts';
 import { dynamoCustomerStore } from './dynamo-customer-store.ts';
+import { dynamoIdentityStore, type IdentityStoreWithTouchpoints } from './dynamo-identity-store.ts';
 
-let store: CustomerStore | undefined;
+let store: (TouchpointStore & IdentityStoreWithTouchpoints) | undefined;
 
 /** The store the Lambdas (and the local server) use: built on first use, reused for the process. */
-export function customerStore(): CustomerStore {
-  store ??= dynamoCustomerStore(documentClient(), config().TABLE_NAME);
+export function customerStore(): TouchpointStore & IdentityStoreWithTouchpoints {
+  store ??= {
+    ...dynamoCustomerStore(documentClient(), config().TABLE_NAME),
+    ...dynamoIdentityStore(documentClient(), config().TABLE_NAME),
+  };
   return store;
 }

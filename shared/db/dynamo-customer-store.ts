@@ -22,6 +22,7 @@ import type {
 import type { CardState } from '../domain/card.ts';
 import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import type { IdentifierOwner } from '../domain/identity-store.ts';
 import type { Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
 import {
   customerViewRange,
@@ -54,7 +55,7 @@ type Item = Record<string, unknown>;
 const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
-type ItemRole = 'profile' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency';
+type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency';
 
 export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
   async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
@@ -63,10 +64,10 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     if (request.idempotency) keys.push(idempotencyKey(request.idempotency.scope, request.idempotency.key));
     const items = await batchGet(keys);
 
-    const owners = new Map<string, string>();
+    const owners = new Map<string, IdentifierOwner>();
     for (const identifier of request.identifiers) {
-      const owner = items.get(keyString(identifierItemKey(identifier)))?.customerId;
-      if (typeof owner === 'string') owners.set(identifierKey(identifier), owner);
+      const item = items.get(keyString(identifierItemKey(identifier)));
+      if (typeof item?.customerId === 'string') owners.set(identifierKey(identifier), toIdentifierOwner(item));
     }
     const profile = request.customerId ? items.get(keyString(profileKey(request.customerId))) : undefined;
     const idempotencyItem = request.idempotency
@@ -74,7 +75,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       : undefined;
     return {
       owners,
-      ...(request.customerId ? { directCustomerExists: profile !== undefined } : {}),
+      ...(profile ? { directCustomer: { mergedInto: (profile.mergedInto as string | undefined) ?? null } } : {}),
       ...(idempotencyItem ? { idempotency: toIdempotencyRecord(idempotencyItem) } : {}),
     };
   }
@@ -112,6 +113,16 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     };
 
     add('profile', profileWrite(write));
+    if (write.decidedBy) {
+      add('decided-by', {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: identifierItemKey(write.decidedBy.identifier),
+          ConditionExpression: 'customerId = :customerId',
+          ExpressionAttributeValues: { ':customerId': write.decidedBy.customerId },
+        },
+      });
+    }
     for (const identifier of write.attach) {
       add('identifier', {
         Put: {
@@ -235,21 +246,6 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     return isLiveProfile(output.Item) ? toCard(output.Item) : undefined;
   }
 
-  async function findCustomerIdByIdentifier(identifier: Identifier): Promise<string | undefined> {
-    const output = await call(() =>
-      client.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: identifierItemKey(identifier),
-          ProjectionExpression: 'customerId',
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    const customerId = output.Item?.customerId;
-    return typeof customerId === 'string' ? customerId : undefined;
-  }
-
   async function updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined> {
     try {
       const output = await call(() =>
@@ -301,10 +297,14 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     );
     const [profile, ...touchpoints] = output.Items ?? [];
     if (!profile || profile.entity !== 'customer') return undefined;
-    return { customer: toCustomer(profile), recent: touchpoints.map(toTouchpoint) };
+    return {
+      customer: toCustomer(profile),
+      recent: touchpoints.map(toTouchpoint),
+      ...(typeof profile.mergedInto === 'string' ? { mergedInto: profile.mergedInto } : {}),
+    };
   }
 
-  async function getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage | undefined> {
+  async function getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage> {
     const range = timelineRange(query);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {
@@ -336,17 +336,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     );
     const items = (output.Items ?? []).map(toTouchpoint);
     const nextCursor = output.LastEvaluatedKey ? encodeCursor(output.LastEvaluatedKey as Key) : null;
-    if (items.length === 0 && !query.cursor && !(await customerExists(customerId))) return undefined;
     return { items, nextCursor };
-  }
-
-  async function customerExists(customerId: string): Promise<boolean> {
-    const output = await call(() =>
-      client.send(
-        new GetCommand({ TableName: tableName, Key: profileKey(customerId), ProjectionExpression: 'pk', ConsistentRead: true }),
-      ),
-    );
-    return output.Item !== undefined;
   }
 
   return {
@@ -354,7 +344,6 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     readIdempotencyRecord,
     recordTouchpoint,
     readCard,
-    findCustomerIdByIdentifier,
     updateProfile,
     listCustomersByTier,
     getCustomerView,
@@ -382,12 +371,14 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[]): Wr
   if (failedRoles.has('idempotency')) return new WriteRejectedError('idempotency-key-used', { cause: error });
   if (failedRoles.has('profile')) {
     // A failed card guard on a live customer: hand back the card as it is. Otherwise the customer
-    // was merged away or erased (or, for a new one, never existed as planned).
+    // was merged away (name the survivor) or erased.
+    const mergedInto = profileNow?.mergedInto;
+    if (typeof mergedInto === 'string') return new WriteRejectedError('customer-merged', { cause: error, mergedInto });
     return isLiveProfile(profileNow)
       ? new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) })
       : new WriteRejectedError('customer-changed', { cause: error });
   }
-  if (failedRoles.has('identifier')) return new WriteRejectedError('identifier-taken', { cause: error });
+  if (failedRoles.has('identifier') || failedRoles.has('decided-by')) return new WriteRejectedError('identifier-taken', { cause: error });
   if (contention) return new WriteRejectedError('contention', { cause: error });
   throw error;
 }
@@ -399,7 +390,7 @@ function toIdempotencyRecord(item: Item): IdempotencyRecord {
   };
 }
 
-function toTouchpoint(item: Item): Touchpoint {
+export function toTouchpoint(item: Item): Touchpoint {
   return {
     touchpointId: item.touchpointId as string,
     customerId: item.customerId as string,
@@ -411,7 +402,12 @@ function toTouchpoint(item: Item): Touchpoint {
     summary: (item.summary as string | null | undefined) ?? null,
     details: item.details as Touchpoint['details'],
     ...(typeof item.value === 'number' ? { value: item.value } : {}),
+    ...(item.ambiguity ? { ambiguity: item.ambiguity as Touchpoint['ambiguity'] } : {}),
   };
+}
+
+export function toIdentifierOwner(item: Item): IdentifierOwner {
+  return { customerId: item.customerId as string, sharedWith: (item.sharedWith as string[] | undefined) ?? [] };
 }
 
 function encodeIndexCursor(key: Record<string, unknown>): string {

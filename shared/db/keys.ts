@@ -18,6 +18,13 @@ import type { Identifier } from '../domain/identifiers.ts';
  * Identity graph (merges, moves):
  * `MERGE#<mergeId>` / `MERGE`        a merge of two customers: who, when, why, what moved; its undo
  * `CUST#<customerId>` / `M#<mergeId>`  pointer in each party's partition: the customer's merge/move audit trail
+ *
+ * Access and privacy:
+ * `CUST#<customerId>` / `A#<at>#<entryId>`  read audit: who read the customer's data, when, how (TTL 400 days)
+ * `APIKEY#<keyId>` / `APIKEY`        an API key: name, scopes, SHA-256 of the key, revocation
+ * GSI1 `API_KEYS` / `<createdAt>#<keyId>`  every API key, oldest first (no Scan to list them)
+ * `SUPPRESS#<hmac>` / `SUPPRESS`     an erased customer's identifier, kept only as a keyed hash,
+ *                                    so that new touchpoints carrying it are refused
  */
 export type Key = { pk: string; sk: string };
 
@@ -80,3 +87,34 @@ export const mergeAuditKey = (customerId: string, mergeId: string): Key => ({
   pk: customerPartition(customerId),
   sk: `M#${mergeId}`,
 });
+
+const accessLogPrefix = 'A#';
+
+/** A read-audit entry: in the customer's partition, so an erase removes it with everything else. */
+export const accessLogKey = (customerId: string, at: string, entryId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${accessLogPrefix}${at}#${entryId}`,
+});
+
+/** Sort-key bounds of a customer's read audit (every entry). */
+export const accessLogRange = { lower: accessLogPrefix, upper: `${accessLogPrefix}${highSentinel}` };
+
+export const isAccessLogSortKey = (sk: string) => sk.startsWith(accessLogPrefix);
+
+/** The customer a partition key belongs to, or undefined for any other partition. */
+export function customerIdOfPartition(pk: unknown): string | undefined {
+  if (typeof pk !== 'string') return undefined;
+  return /^CUST#(cus_[0-9A-HJKMNP-TV-Z]{26})$/.exec(pk)?.[1];
+}
+
+export const apiKeyKey = (keyId: string): Key => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' });
+
+export const apiKeysIndexPartition = 'API_KEYS';
+
+/** GSI1 keys of an API key: listed oldest first. */
+export const apiKeyIndexKeys = (createdAt: string, keyId: string) => ({
+  gsi1pk: apiKeysIndexPartition,
+  gsi1sk: `${createdAt}#${keyId}`,
+});
+
+export const suppressionKey = (hash: string): Key => ({ pk: `SUPPRESS#${hash}`, sk: 'SUPPRESS' });

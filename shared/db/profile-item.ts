@@ -1,6 +1,7 @@
 import { type CardState, emptyCard, storedPageCap, topRecencyScore } from '../domain/card.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
+import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
 import { channels } from '../schemas/touchpoint.ts';
 import { profileKey, tierIndexKeys } from './keys.ts';
@@ -77,14 +78,7 @@ export function profileUpdate(
 
   const { customer } = write;
   if (customer.kind === 'exact') {
-    for (const attribute of cardAttributes) {
-      values[`:${attribute}`] = customer.card[attribute];
-      sets.push(`${attribute} = :${attribute}`);
-    }
-    const index = tierIndexKeys(customer.card.tier, customer.card.lastContact?.occurredAt ?? write.touchpoint.receivedAt, customerId);
-    Object.assign(values, { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk, ':expectedVersion': customer.expectedVersion });
-    sets.push('gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk');
-    conditions.push('version = :expectedVersion');
+    setWholeCard(customerId, customer.card, customer.expectedVersion, sets, values, conditions);
   } else {
     // The fast path: counters by ADD and the latest state by SET, each guarded so that a blind
     // update can never be wrong. When a guard fails, the exact path takes over with the card as it is.
@@ -132,6 +126,54 @@ export function profileUpdate(
     ConditionExpression: conditions.join(' AND '),
     // DynamoDB rejects an empty ExpressionAttributeNames map.
     ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** SETs every card attribute and the tier index, guarded by the version the card was computed from. */
+function setWholeCard(
+  customerId: string,
+  card: CardState,
+  expectedVersion: number,
+  sets: string[],
+  values: Record<string, unknown>,
+  conditions: string[],
+): void {
+  for (const attribute of cardAttributes) {
+    values[`:${attribute}`] = attribute === 'version' ? expectedVersion + 1 : card[attribute];
+    sets.push(`${attribute} = :${attribute}`);
+  }
+  const index = tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? '', customerId);
+  Object.assign(values, { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk, ':expectedVersion': expectedVersion });
+  sets.push('gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk');
+  conditions.push('version = :expectedVersion');
+}
+
+/** An exactly recomputed card (merges, undos, moves), with the profile changes that go with it. */
+export function profileReplacement(customerId: string, replacement: ProfileReplacement, now: string): ProfileUpdate {
+  const values: Record<string, unknown> = { ':now': now };
+  const sets = ['updatedAt = :now'];
+  const removes: string[] = [];
+  const conditions = ['attribute_exists(pk)'];
+  setWholeCard(customerId, replacement.card, replacement.expectedVersion, sets, values, conditions);
+  if (replacement.identifiers) {
+    values[':identifiers'] = Object.fromEntries(replacement.identifiers.map((identifier) => [identifierKey(identifier), identifier]));
+    sets.push('identifiers = :identifiers');
+  }
+  if (replacement.preferences !== undefined) {
+    values[':preferences'] = replacement.preferences;
+    sets.push('preferences = :preferences');
+  }
+  if (replacement.identifierPermissions) {
+    values[':identifierPermissions'] = replacement.identifierPermissions;
+    sets.push('identifierPermissions = :identifierPermissions');
+  }
+  if (replacement.revive) removes.push('mergedInto', 'mergedBy');
+  else conditions.push('attribute_not_exists(mergedInto)');
+  return {
+    Key: profileKey(customerId),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeValues: values,
   };
 }
@@ -192,5 +234,13 @@ export function toCustomer(item: Item): Customer {
     traits: (item.traits as Record<string, unknown> | undefined) ?? {},
     preferences: (item.preferences as Customer['preferences'] | undefined) ?? null,
     identifierPermissions: (item.identifierPermissions as Customer['identifierPermissions'] | undefined) ?? {},
+  };
+}
+
+export function toProfileRecord(item: Item): ProfileRecord {
+  return {
+    ...toCustomer(item),
+    mergedInto: (item.mergedInto as string | undefined) ?? null,
+    mergedBy: (item.mergedBy as string | undefined) ?? null,
   };
 }

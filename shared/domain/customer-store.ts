@@ -1,5 +1,6 @@
 import type { CardDelta, CardState } from './card.ts';
 import type { Identifier } from './identifiers.ts';
+import type { IdentifierOwner, IdentityStore } from './identity-store.ts';
 import type {
   AttachedIdentifier,
   ContactPreferences,
@@ -31,9 +32,9 @@ export interface IngestReadRequest {
 
 export interface IngestReadResult {
   /** The owner of each identifier that has one, by `identifierKey`. */
-  owners: Map<string, string>;
-  /** Whether the customer named by id exists (undefined when none was named). */
-  directCustomerExists?: boolean;
+  owners: Map<string, IdentifierOwner>;
+  /** The customer named by id, if one was named and exists. */
+  directCustomer?: { mergedInto: string | null };
   idempotency?: IdempotencyRecord;
 }
 
@@ -49,6 +50,8 @@ export interface MergeCandidateNote {
 
 export interface TouchpointWrite {
   touchpoint: Touchpoint;
+  /** The identifier that decided the customer: the write fails if it changed hands meanwhile. */
+  decidedBy?: { identifier: Identifier; customerId: string };
   customer:
     | { kind: 'new'; createdAt: string; card: CardState }
     /** A blind, guarded update of the card: no read needed; the guards fail if the blind update would be wrong. */
@@ -78,6 +81,10 @@ export interface CustomerView {
   customer: Customer;
   /** Newest first. */
   recent: Touchpoint[];
+  /** Set when this customer was merged into another (its survivor). */
+  mergedInto?: string;
+  /** Set when the customer asked for was merged into this one. */
+  redirectedFrom?: string;
 }
 
 /**
@@ -91,12 +98,14 @@ export interface CustomerStore {
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
   /** The card of a live customer (undefined when unknown or merged away). */
   readCard(customerId: string): Promise<CardState | undefined>;
-  findCustomerIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
   /** The updated customer, or undefined when there is no live customer with this id. */
   updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined>;
   /** A value tier's customers, most recently in contact first, from the tier index (no scan). */
   listCustomersByTier(tier: string, page: { limit: number; cursor?: string }): Promise<CustomerPage>;
   getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
-  /** One Query per page; a second call only to tell an unknown customer from an empty page. */
-  getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage | undefined>;
+  /** One Query per page. */
+  getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage>;
 }
+
+/** Everything the use cases need from storage. */
+export type TouchpointStore = CustomerStore & IdentityStore;

@@ -26,6 +26,16 @@ export class ValidationError extends DomainError {
 
 export class NotFoundError extends DomainError {}
 
+/** The request conflicts with the current state (409); `facts` say with what, e.g. the owning customer. */
+export class ConflictError extends DomainError {
+  constructor(
+    message: string,
+    readonly facts: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
 /** The same idempotency key was used before with a different request (409). */
 export class IdempotencyConflictError extends DomainError {}
 
@@ -52,17 +62,21 @@ export type WriteRejection =
    */
   | 'card-stale'
   /** A concurrent transaction touched the same items. */
-  | 'contention';
+  | 'contention'
+  /** The customer was merged into another: `mergedInto` names the survivor to record on instead. */
+  | 'customer-merged';
 
 /** The store refused an atomic write because the world changed since it was read; nothing was written. */
 export class WriteRejectedError extends DomainError {
   constructor(
     readonly reason: WriteRejection,
-    options?: ErrorOptions & { currentCard?: CardState },
+    options?: ErrorOptions & { currentCard?: CardState; mergedInto?: string },
   ) {
     super(`Write rejected: ${reason}`, options);
     this.currentCard = options?.currentCard;
+    this.mergedInto = options?.mergedInto;
   }
 
   readonly currentCard: CardState | undefined;
+  readonly mergedInto: string | undefined;
 }

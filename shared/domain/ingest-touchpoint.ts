@@ -1,7 +1,7 @@
 import { monotonicFactory } from 'ulid';
 import { toIdentifierList } from '../schemas/identifiers.ts';
 import type { TouchpointInput } from '../schemas/touchpoint.ts';
-import type { CustomerStore, IdempotencyRef, IngestReadResult, TouchpointWrite } from './customer-store.ts';
+import type { CustomerStore, IdempotencyRef, IngestReadResult, TouchpointStore, TouchpointWrite } from './customer-store.ts';
 import {
   IdempotencyConflictError,
   StoreUnavailableError,
@@ -11,7 +11,10 @@ import {
 import { identifierKey, type Identifier } from './identifiers.ts';
 import { applyDelta, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
-import { type Recognition, recognise } from './recognition.ts';
+import { logger } from '../observability/logger.ts';
+import { mergeCustomers } from './identity.ts';
+import { automaticMergePolicy, profileKind } from './merge-policy.ts';
+import { type Recognition, type ResolvedIdentifier, recognise } from './recognition.ts';
 
 /** How far in the future an `occurredAt` may be, for clocks that run a little fast. */
 export const maxClockSkewMs = 5 * 60 * 1000;
@@ -35,7 +38,7 @@ export interface IngestContext {
 }
 
 export async function ingestTouchpoint(
-  store: CustomerStore,
+  store: TouchpointStore,
   input: TouchpointInput,
   context: IngestContext,
 ): Promise<IngestResult> {
@@ -47,6 +50,13 @@ export async function ingestTouchpoint(
     : undefined;
   const touchpointId = newTouchpointId();
   const freshCustomerId = newCustomerId();
+  /** Customers found merged away while this request ran, and their survivors. */
+  const survivors = new Map<string, string>();
+  const survivorOf = (customerId: string): string => {
+    let current = customerId;
+    for (let hops = 0; survivors.has(current) && hops < 10; hops += 1) current = survivors.get(current) as string;
+    return current;
+  };
 
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const read = await store.readForIngest({
@@ -55,18 +65,28 @@ export async function ingestTouchpoint(
       ...(idempotency ? { idempotency } : {}),
     });
     if (read.idempotency) return replay(read.idempotency, context.requestFingerprint);
-    if (input.identifiers.customerId && !read.directCustomerExists) {
+    if (input.identifiers.customerId && !read.directCustomer) {
       throw new ValidationError([{ path: 'identifiers.customerId', message: 'no customer has this id' }]);
+    }
+    if (read.directCustomer?.mergedInto && input.identifiers.customerId) {
+      survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);
     }
 
     const recognition = recognise(
-      storedIdentifiers.map((identifier) => ({ ...identifier, customerId: read.owners.get(identifierKey(identifier)) })),
-      input.identifiers.customerId,
+      storedIdentifiers.map((identifier) => {
+        const owner = read.owners.get(identifierKey(identifier));
+        return {
+          ...identifier,
+          customerId: owner && survivorOf(owner.customerId),
+          ...(owner?.sharedWith.length ? { sharedWith: owner.sharedWith.map(survivorOf) } : {}),
+        };
+      }),
+      input.identifiers.customerId && survivorOf(input.identifiers.customerId),
     );
-    const customerId = recognition.kind === 'new-customer' ? freshCustomerId : recognition.customerId;
+    const target = await chooseCustomer(store, recognition, freshCustomerId);
     const touchpoint: Touchpoint = {
       touchpointId,
-      customerId,
+      customerId: target.customerId,
       channel: input.channel,
       occurredAt,
       receivedAt: context.receivedAt.toISOString(),
@@ -75,20 +95,120 @@ export async function ingestTouchpoint(
       summary: input.summary ?? null,
       details: input.details,
       ...(input.value === undefined ? {} : { value: input.value }),
+      ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
     };
-    const result = { touchpointId, customerId, customerCreated: recognition.kind === 'new-customer' };
-    const write = await planWrite(store, touchpoint, recognition, context, idempotency, result);
+    const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
+    const write = await planWrite(store, touchpoint, target, context, idempotency, result);
     if (!write) continue;
 
     try {
       await recordWithExactCardFallback(store, write, context.receivedAt);
-      return { ...result, replayed: false };
     } catch (error) {
       if (!(error instanceof WriteRejectedError)) throw error;
+      if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
       if (error.reason === 'contention') await backOff(attempt);
+      continue;
     }
+    const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);
+    return { ...result, replayed: false, ...(merges.length ? { merges } : {}) };
   }
   throw new StoreUnavailableError();
+}
+
+interface ChosenCustomer {
+  customerId: string;
+  customerCreated: boolean;
+  decidedBy?: Identifier;
+  attach: Identifier[];
+  /** Known customers that claim some of the identifiers: proposed for review. */
+  proposals: ResolvedIdentifier[];
+  /** Anonymous profiles seen with this customer: merged into it once the touchpoint is stored. */
+  anonymousToMerge: string[];
+  ambiguity?: Touchpoint['ambiguity'];
+}
+
+/**
+ * Applies the automatic merge policy to a recognition. Conflicts and shared identifiers need to
+ * know the other customers' profiles: only then is there a second read.
+ */
+async function chooseCustomer(store: TouchpointStore, recognition: Recognition, freshCustomerId: string): Promise<ChosenCustomer> {
+  if (recognition.kind === 'new-customer') {
+    return { customerId: freshCustomerId, customerCreated: true, attach: recognition.attach, proposals: [], anonymousToMerge: [] };
+  }
+  if (recognition.kind === 'ambiguous') {
+    const profiles = [...(await store.readProfiles(recognition.candidates)).values()].filter((profile) => !profile.mergedInto);
+    const [mostRecent, ...others] = profiles.sort((a, b) =>
+      (b.card.lastContact?.occurredAt ?? b.createdAt).localeCompare(a.card.lastContact?.occurredAt ?? a.createdAt),
+    );
+    if (!mostRecent) throw new WriteRejectedError('customer-changed');
+    return {
+      customerId: mostRecent.customerId,
+      customerCreated: false,
+      attach: [],
+      proposals: [],
+      anonymousToMerge: [],
+      ambiguity: { otherCandidates: others.map((profile) => profile.customerId), sharedIdentifiers: recognition.sharedIdentifiers },
+    };
+  }
+  const base = {
+    customerCreated: false,
+    ...(recognition.decidedBy ? { decidedBy: recognition.decidedBy } : {}),
+    attach: recognition.attach,
+  };
+  if (recognition.contested.length === 0) {
+    return { ...base, customerId: recognition.customerId, proposals: [], anonymousToMerge: [] };
+  }
+  const others = [...new Set(recognition.contested.map((identifier) => identifier.customerId as string))];
+  const profiles = await store.readProfiles([recognition.customerId, ...others]);
+  const kindOf = (customerId: string) => {
+    const profile = profiles.get(customerId);
+    return profile ? profileKind(profile) : 'known';
+  };
+  // The strongest known customer survives; the recognised one if it is known itself.
+  const survivor = [recognition.customerId, ...others].find((customerId) => kindOf(customerId) === 'known') ?? recognition.customerId;
+  const anonymousToMerge: string[] = [];
+  const proposedCustomers = new Set<string>();
+  for (const other of [recognition.customerId, ...others].filter((customerId) => customerId !== survivor)) {
+    const action = automaticMergePolicy[`${kindOf(survivor)}+${kindOf(other)}`];
+    if (action === 'propose') proposedCustomers.add(other);
+    else anonymousToMerge.push(other);
+  }
+  return {
+    ...base,
+    ...(survivor === recognition.customerId ? {} : { decidedBy: undefined }),
+    customerId: survivor,
+    proposals: recognition.contested.filter((identifier) => proposedCustomers.has(identifier.customerId as string)),
+    anonymousToMerge,
+  };
+}
+
+async function mergeAnonymousProfiles(
+  store: TouchpointStore,
+  target: ChosenCustomer,
+  touchpoint: Touchpoint,
+  now: Date,
+): Promise<Array<{ mergeId: string; sourceCustomerId: string }>> {
+  const merges: Array<{ mergeId: string; sourceCustomerId: string }> = [];
+  for (const sourceCustomerId of target.anonymousToMerge) {
+    try {
+      const record = await mergeCustomers(
+        store,
+        {
+          targetCustomerId: target.customerId,
+          sourceCustomerId,
+          reason: `automatic: anonymous profile seen with this customer on touchpoint ${touchpoint.touchpointId}`,
+          actor: `automatic:${touchpoint.source}`,
+        },
+        now,
+      );
+      merges.push({ mergeId: record.mergeId, sourceCustomerId });
+    } catch (error) {
+      // The touchpoint is stored; a merge that could not finish is resumable by posting it again,
+      // and a profile merged elsewhere meanwhile needs nothing more.
+      logger.warn('Automatic merge did not complete', { sourceCustomerId, targetCustomerId: target.customerId, error: String(error) });
+    }
+  }
+  return merges;
 }
 
 /** An invoice query names its invoice: the invoice number recognises the customer even when not sent as an identifier. */
@@ -119,12 +239,12 @@ function replay(record: NonNullable<IngestReadResult['idempotency']>, requestFin
 async function planWrite(
   store: CustomerStore,
   touchpoint: Touchpoint,
-  recognition: Recognition,
+  target: ChosenCustomer,
   context: IngestContext,
   idempotency: IdempotencyRef | undefined,
-  result: Omit<IngestResult, 'replayed'>,
+  result: Omit<IngestResult, 'replayed' | 'merges'>,
 ): Promise<TouchpointWrite | undefined> {
-  const customer = await planCardWrite(store, touchpoint, recognition, context.receivedAt);
+  const customer = await planCardWrite(store, touchpoint, target.customerCreated, context.receivedAt);
   if (!customer) return undefined;
   const receivedAt = touchpoint.receivedAt;
   const attach = (identifier: Identifier): AttachedIdentifier => ({
@@ -133,15 +253,16 @@ async function planWrite(
       attachedAt: receivedAt,
       source: touchpoint.source,
       touchpointId: touchpoint.touchpointId,
-      rule: recognition.kind === 'new-customer' ? 'first-contact' : 'seen-with-known-identifier',
+      rule: target.customerCreated ? 'first-contact' : 'seen-with-known-identifier',
     },
   });
-  const contested = recognition.kind === 'known-customer' ? recognition.contested : [];
+  const contested = target.proposals;
   const otherCustomerIds = [...new Set(contested.map((identifier) => identifier.customerId as string))];
   return {
     touchpoint,
     customer,
-    attach: recognition.attach.map(attach),
+    ...(target.decidedBy ? { decidedBy: { identifier: target.decidedBy, customerId: target.customerId } } : {}),
+    attach: target.attach.map(attach),
     mergeCandidates: otherCustomerIds.map((otherCustomerId) => ({
       customerId: touchpoint.customerId,
       otherCustomerId,
@@ -163,11 +284,11 @@ async function planWrite(
 export async function planCardWrite(
   store: CustomerStore,
   touchpoint: Touchpoint,
-  recognition: Recognition,
+  customerCreated: boolean,
   now: Date,
 ): Promise<TouchpointWrite['customer'] | undefined> {
   const delta = cardDelta(touchpoint);
-  if (recognition.kind === 'new-customer') {
+  if (customerCreated) {
     return { kind: 'new', createdAt: touchpoint.receivedAt, card: applyDelta(emptyCard(), delta, now) };
   }
   if (fastPathEligible(delta, now)) {

@@ -82,7 +82,7 @@ export async function recordPreferences(
       summary: `Contact preferences: ${changes.length ? changes.join('; ') : 'confirmed unchanged'}`,
       details: { kind: 'contact_preferences', changes },
     };
-    const cardWrite = await planCardWrite(store, touchpoint, { kind: 'known-customer', customerId, attach: [], contested: [] }, receivedAt);
+    const cardWrite = await planCardWrite(store, touchpoint, false, receivedAt);
     if (!cardWrite) throw new NotFoundError(`No customer has the id ${customerId}.`);
     try {
       await recordWithExactCardFallback(

@@ -16,6 +16,8 @@ export interface Touchpoint {
   details: Record<string, unknown>;
   /** Monetary value the touchpoint brought, in the reporting currency (feeds the value tier). */
   value?: number;
+  /** Set when only shared identifiers matched: recorded on the most recent candidate; staff may move it. */
+  ambiguity?: { otherCandidates: string[]; sharedIdentifiers: Identifier[] };
 }
 
 /** Why an identifier belongs to a customer: which touchpoint, system and rule attached it, and when. */
@@ -23,11 +25,16 @@ export interface IdentifierProvenance {
   attachedAt: string;
   source: string;
   touchpointId?: string;
-  rule: 'first-contact' | 'seen-with-known-identifier';
+  rule: 'first-contact' | 'seen-with-known-identifier' | 'linked-by-staff' | 'merged';
+  /** For `merged`: the merge that brought it, and when. */
+  mergeId?: string;
+  mergedAt?: string;
 }
 
 export interface AttachedIdentifier extends Identifier {
   provenance: IdentifierProvenance;
+  /** Linked to more than one customer (a household landline): it proves nothing alone. */
+  shared?: boolean;
 }
 
 export interface LastContact {
@@ -73,6 +80,8 @@ export interface IngestResult {
   customerId: string;
   customerCreated: boolean;
   replayed: boolean;
+  /** Anonymous profiles merged into the customer because this touchpoint tied them together. */
+  merges?: Array<{ mergeId: string; sourceCustomerId: string }>;
 }
 
 export interface TimelineQuery {

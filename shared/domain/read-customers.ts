@@ -1,28 +1,74 @@
-import type { CustomerStore, CustomerView } from './customer-store.ts';
+import type { CustomerView, TouchpointStore } from './customer-store.ts';
 import { NotFoundError } from './errors.ts';
 import type { Identifier } from './identifiers.ts';
-import type { TimelinePage, TimelineQuery } from './model.ts';
+import type { LastContact, TimelinePage, TimelineQuery } from './model.ts';
 
 /** How many touchpoints a lookup shows: what an agent reads while the phone rings. */
 export const recentTouchpointCount = 10;
+/** Merges chain (A into B, B into C); following more than this many means something is wrong. */
+const maxMergeHops = 5;
 
-/** Recognises a customer by one identifier: the identifier's owner, then its profile and recent history. */
-export async function lookupCustomer(store: CustomerStore, identifier: Identifier): Promise<CustomerView> {
-  const customerId =
-    identifier.type === 'customerId' ? identifier.value : await store.findCustomerIdByIdentifier(identifier);
-  const view = customerId === undefined ? undefined : await store.getCustomerView(customerId, recentTouchpointCount);
-  if (!view) throw new NotFoundError(`No customer is known by this ${identifier.type}.`);
-  return view;
+export interface Candidate {
+  customerId: string;
+  displayName: string | null;
+  matchedBy: Identifier & { shared: true };
+  lastContact: LastContact | null;
 }
 
-export async function getCustomer(store: CustomerStore, customerId: string): Promise<CustomerView> {
-  const view = await store.getCustomerView(customerId, recentTouchpointCount);
+export type LookupResult = { kind: 'customer'; view: CustomerView } | { kind: 'ambiguous'; candidates: Candidate[] };
+
+/**
+ * Recognises a customer by one identifier: its owner, then the profile and recent history (two
+ * round trips). A shared identifier (a household landline) does not guess: it names the candidates.
+ */
+export async function lookupCustomer(store: TouchpointStore, identifier: Identifier): Promise<LookupResult> {
+  if (identifier.type === 'customerId') return { kind: 'customer', view: await getCustomer(store, identifier.value) };
+  const owner = await store.findIdentifierOwner(identifier);
+  if (!owner) throw new NotFoundError(`No customer is known by this ${identifier.type}.`);
+  if (owner.sharedWith.length > 0) {
+    const profiles = await store.readProfiles([owner.customerId, ...owner.sharedWith]);
+    const candidates = [...profiles.values()]
+      .filter((profile) => !profile.mergedInto)
+      .map((profile) => ({
+        customerId: profile.customerId,
+        displayName: profile.displayName,
+        matchedBy: { ...identifier, shared: true as const },
+        lastContact: profile.card.lastContact,
+      }))
+      .sort((a, b) => (b.lastContact?.occurredAt ?? '').localeCompare(a.lastContact?.occurredAt ?? ''));
+    return { kind: 'ambiguous', candidates };
+  }
+  const view = await viewFollowingMerges(store, owner.customerId);
+  if (!view) throw new NotFoundError(`No customer is known by this ${identifier.type}.`);
+  return { kind: 'customer', view };
+}
+
+/** A merged-away customer answers with its survivor, never a dead end. */
+export async function getCustomer(store: TouchpointStore, customerId: string): Promise<CustomerView> {
+  const view = await viewFollowingMerges(store, customerId);
   if (!view) throw new NotFoundError(`No customer has the id ${customerId}.`);
   return view;
 }
 
-export async function getTimeline(store: CustomerStore, customerId: string, query: TimelineQuery): Promise<TimelinePage> {
-  const page = await store.getTimelinePage(customerId, query);
-  if (!page) throw new NotFoundError(`No customer has the id ${customerId}.`);
-  return page;
+async function viewFollowingMerges(store: TouchpointStore, customerId: string): Promise<CustomerView | undefined> {
+  let view = await store.getCustomerView(customerId, recentTouchpointCount);
+  for (let hops = 0; view?.mergedInto && hops < maxMergeHops; hops += 1) {
+    view = await store.getCustomerView(view.mergedInto, recentTouchpointCount);
+  }
+  if (!view || view.mergedInto) return undefined;
+  return view.customer.customerId === customerId ? view : { ...view, redirectedFrom: customerId };
+}
+
+/** The timeline; an empty first page checks whether the customer exists or was merged into another. */
+export async function getTimeline(store: TouchpointStore, customerId: string, query: TimelineQuery): Promise<TimelinePage & { customerId: string }> {
+  let current = customerId;
+  for (let hops = 0; hops <= maxMergeHops; hops += 1) {
+    const page = await store.getTimelinePage(current, query);
+    if (page.items.length > 0 || query.cursor) return { ...page, customerId: current };
+    const profile = await store.readProfile(current);
+    if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
+    if (!profile.mergedInto) return { ...page, customerId: current };
+    current = profile.mergedInto;
+  }
+  throw new NotFoundError(`No customer has the id ${customerId}.`);
 }

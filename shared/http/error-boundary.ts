@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   DomainError,
   IdempotencyConflictError,
   NotFoundError,
@@ -23,6 +24,9 @@ export function toProblemResponse(error: unknown, requestId: string): ProblemRes
     return { problem: problem(422, 'validation-failed', 'Invalid request', error.message, { errors: error.problems }), headers: {} };
   }
   if (error instanceof NotFoundError) return { problem: problem(404, 'not-found', 'Not found', error.message), headers: {} };
+  if (error instanceof ConflictError) {
+    return { problem: problem(409, 'conflict', 'Conflict', error.message, error.facts), headers: {} };
+  }
   if (error instanceof IdempotencyConflictError) {
     return { problem: problem(409, 'idempotency-conflict', 'Idempotency key reused', error.message), headers: {} };
   }

@@ -15,6 +15,16 @@ import {
   timelineQuerySchema,
   updateCustomerSchema,
 } from '../schemas/customer.ts';
+import {
+  candidatesQuerySchema,
+  identifierPathSchema,
+  linkIdentifierSchema,
+  mergeIdSchema,
+  mergeRecordSchema,
+  mergeRequestSchema,
+  moveTouchpointSchema,
+  undoRequestSchema,
+} from '../schemas/identity.ts';
 import { batchInputSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
 import { maxBodyBytes } from './api-handler.ts';
 import { routes } from './routes.ts';
@@ -118,6 +128,78 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     responses: {
       '200': json(preferencesResultSchema, 'Recorded, with the touchpoint that records the change'),
       '404': problemResponse('Unknown customer'),
+      ...bodyProblems,
+    },
+  },
+  'list-identifiers': {
+    requestParams: { path: customerPathSchema },
+    responses: {
+      '200': json(
+        z.object({
+          customerId: z.string(),
+          identifiers: z.array(
+            z.object({ type: z.string(), value: z.string(), shared: z.boolean(), provenance: z.record(z.string(), z.unknown()) }),
+          ),
+        }),
+        'Identifiers with provenance',
+      ),
+      '404': problemResponse('Unknown customer'),
+    },
+  },
+  'link-identifier': {
+    requestParams: { path: customerPathSchema },
+    requestBody: { content: { 'application/json': { schema: linkIdentifierSchema } } },
+    responses: {
+      '201': json(z.record(z.string(), z.unknown()), 'Linked (or already linked)'),
+      '404': problemResponse('Unknown customer'),
+      '409': problemResponse('The identifier belongs to another customer, named in `customerId`'),
+      ...bodyProblems,
+    },
+  },
+  'unlink-identifier': {
+    requestParams: { path: identifierPathSchema },
+    responses: { '204': { description: 'Removed' }, '404': problemResponse('Not an identifier of this customer') },
+  },
+  'merge-customers': {
+    requestParams: { path: customerPathSchema },
+    requestBody: { content: { 'application/json': { schema: mergeRequestSchema } } },
+    responses: {
+      '201': json(mergeRecordSchema, 'Merged: every identifier of both resolves to this customer'),
+      '404': problemResponse('Unknown customer'),
+      '409': problemResponse('One of them was already merged away'),
+      ...bodyProblems,
+    },
+  },
+  'undo-merge': {
+    requestParams: { path: z.object({ mergeId: mergeIdSchema }) },
+    requestBody: { content: { 'application/json': { schema: undoRequestSchema } } },
+    responses: {
+      '200': json(mergeRecordSchema, 'Undone: both customers as they were'),
+      '404': problemResponse('Unknown merge'),
+      '409': problemResponse('Already undone, still running, or a later merge must be undone first (blockingMergeId)'),
+    },
+  },
+  'list-merges': {
+    requestParams: { path: customerPathSchema },
+    responses: {
+      '200': json(z.object({ customerId: z.string(), items: z.array(mergeRecordSchema) }), 'Who, when, why, what moved'),
+      '404': problemResponse('Unknown customer'),
+    },
+  },
+  'list-merge-candidates': {
+    requestParams: { query: candidatesQuerySchema },
+    responses: { '200': json(z.record(z.string(), z.unknown()), 'Open merge candidates, newest first') },
+  },
+  'dismiss-merge-candidate': {
+    requestParams: { path: z.object({ candidateId: z.string() }) },
+    responses: { '200': json(z.record(z.string(), z.unknown()), 'Dismissed'), '404': problemResponse('Unknown candidate') },
+  },
+  'move-touchpoint': {
+    requestParams: { path: z.object({ touchpointId: z.string() }) },
+    requestBody: { content: { 'application/json': { schema: moveTouchpointSchema } } },
+    responses: {
+      '200': json(mergeRecordSchema, 'Moved, with the audit record'),
+      '404': problemResponse('Unknown touchpoint or customer'),
       ...bodyProblems,
     },
   },

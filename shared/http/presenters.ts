@@ -18,5 +18,6 @@ export function presentCustomerView(view: CustomerView, now: Date = new Date()) 
     },
     card: cardView(customer, now),
     recent,
+    ...(view.redirectedFrom ? { redirectedFrom: view.redirectedFrom } : {}),
   };
 }

@@ -1,0 +1,13 @@
+import { NotFoundError } from '../../shared/domain/errors.ts';
+import { customerStore } from '../../shared/db/customer-store-instance.ts';
+import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
+
+export async function dismissMergeCandidateRoute(event: ApiEvent): Promise<ApiResponse> {
+  const candidateId = event.pathParameters?.candidateId ?? '';
+  if (!(await customerStore().resolveMergeCandidate(candidateId, 'dismissed'))) {
+    throw new NotFoundError(`No merge candidate has the id ${candidateId}.`);
+  }
+  return { statusCode: 200, body: { candidateId, status: 'dismissed' } };
+}
+
+export const handler = apiHandler(dismissMergeCandidateRoute);

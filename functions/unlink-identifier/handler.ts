@@ -1,0 +1,14 @@
+import { unlinkIdentifier } from '../../shared/domain/identity.ts';
+import { customerStore } from '../../shared/db/customer-store-instance.ts';
+import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
+import { parseWith } from '../../shared/http/validation.ts';
+import { identifierPathSchema, typedIdentifierSchema } from '../../shared/schemas/identity.ts';
+
+export async function unlinkIdentifierRoute(event: ApiEvent): Promise<ApiResponse> {
+  const path = parseWith(identifierPathSchema, event.pathParameters ?? {}, 'path');
+  const identifier = parseWith(typedIdentifierSchema, { type: path.type, value: path.value }, 'path');
+  await unlinkIdentifier(customerStore(), path.customerId, identifier);
+  return { statusCode: 204 };
+}
+
+export const handler = apiHandler(unlinkIdentifierRoute);

@@ -1,0 +1,550 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, StoreUnavailableError, ValidationError, WriteRejectedError } from '../domain/errors.ts';
+import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import type {
+  IdentityStore,
+  LinkOutcome,
+  MergeCandidate,
+  MergeRecord,
+  MergeStatus,
+  ProfileRecord,
+  StoredTouchpoint,
+} from '../domain/identity-store.ts';
+import type { AttachedIdentifier } from '../domain/model.ts';
+import { toIdentifierOwner, toTouchpoint } from './dynamo-customer-store.ts';
+import {
+  customerPartition,
+  identifierItemKey,
+  type Key,
+  mergeAuditKey,
+  mergeCandidatesIndexPartition,
+  mergeRecordKey,
+  profileKey,
+  touchpointKey,
+  touchpointLocatorKey,
+} from './keys.ts';
+import { profileReplacement, toProfileRecord } from './profile-item.ts';
+import { call } from './store-errors.ts';
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** Three writes move one touchpoint (put, delete, locator); 25 of them stay under the 100-item transaction limit. */
+const touchpointsPerTransaction = 25;
+
+export type IdentityStoreWithTouchpoints = IdentityStore & {
+  readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined>;
+};
+
+export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: string): IdentityStoreWithTouchpoints {
+  // One signature for every document-client command; each call site names the output it reads.
+  const send = <T>(command: unknown): Promise<T> =>
+    call(() => (client.send as unknown as (command: unknown) => Promise<T>).call(client, command));
+
+  async function transact(items: TransactItem[]): Promise<void> {
+    try {
+      await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        if (codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed')) {
+          throw new WriteRejectedError('contention', { cause: error });
+        }
+      }
+      throw error;
+    }
+  }
+
+  async function readProfile(customerId: string): Promise<ProfileRecord | undefined> {
+    const output = await send<{ Item?: Item }>(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true }));
+    return output.Item?.entity === 'customer' ? toProfileRecord(output.Item) : undefined;
+  }
+
+  async function readProfiles(customerIds: string[]): Promise<Map<string, ProfileRecord>> {
+    const unique = [...new Set(customerIds)];
+    const found = new Map<string, ProfileRecord>();
+    if (unique.length === 0) return found;
+    let pending: Key[] = unique.map(profileKey);
+    for (let round = 0; pending.length > 0 && round < 6; round += 1) {
+      const output = await send<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys?: Key[] }> }>(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of output.Responses?.[tableName] ?? []) {
+        if (item.entity === 'customer') found.set(item.customerId as string, toProfileRecord(item));
+      }
+      pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+    if (pending.length > 0) throw new StoreUnavailableError();
+    return found;
+  }
+
+  async function findIdentifierOwner(identifier: Identifier) {
+    const output = await send<{ Item?: Item }>(
+      new GetCommand({ TableName: tableName, Key: identifierItemKey(identifier), ConsistentRead: true }),
+    );
+    return output.Item ? toIdentifierOwner(output.Item) : undefined;
+  }
+
+  async function beginMerge(record: MergeRecord): Promise<void> {
+    const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
+    try {
+      await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: profileKey(record.sourceCustomerId),
+            // Leaving the tier index: a merged-away profile is nobody to call.
+            UpdateExpression: 'SET mergedInto = :target, mergedBy = :mergeId, updatedAt = :now REMOVE gsi1pk, gsi1sk',
+            ConditionExpression: live,
+            ExpressionAttributeValues: { ':target': record.targetCustomerId, ':mergeId': record.mergeId, ':now': record.createdAt },
+          },
+        },
+        // Both must be live in the same transaction: two opposite merges at once cannot both succeed (no cycle).
+        { ConditionCheck: { TableName: tableName, Key: profileKey(record.targetCustomerId), ConditionExpression: live } },
+        { Put: { TableName: tableName, Item: mergeRecordItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...auditPointers(record),
+      ]);
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConflictError('One of the customers was merged or changed meanwhile; read them again and retry.');
+      }
+      throw error;
+    }
+  }
+
+  function mergeRecordItem(record: MergeRecord): Item {
+    return { ...mergeRecordKey(record.mergeId), entity: 'merge', ...record };
+  }
+
+  function auditPointers(record: MergeRecord): TransactItem[] {
+    return (
+      [
+        [record.targetCustomerId, 'target'],
+        [record.sourceCustomerId, 'source'],
+      ] as const
+    ).map(([customerId, role]) => ({
+      Put: {
+        TableName: tableName,
+        Item: { ...mergeAuditKey(customerId, record.mergeId), entity: 'mergeAudit', mergeId: record.mergeId, role, kind: record.kind },
+      },
+    }));
+  }
+
+  async function repointIdentifier(identifier: Identifier, from: string, to: string, mergeId: string): Promise<boolean> {
+    try {
+      await send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: identifierItemKey(identifier),
+          UpdateExpression: 'SET customerId = :to, lastMergeId = :mergeId',
+          ConditionExpression: 'customerId = :from',
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':mergeId': mergeId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Not the owner: perhaps one of the customers it is shared with.
+    const owner = await findIdentifierOwner(identifier);
+    if (!owner?.sharedWith.includes(from)) return false;
+    const sharedWith = [...new Set(owner.sharedWith.map((customerId) => (customerId === from ? to : customerId)))].filter(
+      (customerId) => customerId !== owner.customerId,
+    );
+    try {
+      await send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: identifierItemKey(identifier),
+          UpdateExpression: 'SET sharedWith = :sharedWith, shared = :shared',
+          ConditionExpression: 'sharedWith = :before',
+          ExpressionAttributeValues: { ':sharedWith': sharedWith, ':shared': sharedWith.length > 0, ':before': owner.sharedWith },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async function listTouchpoints(customerId: string): Promise<StoredTouchpoint[]> {
+    const touchpoints: StoredTouchpoint[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await send<{ Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> }>(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :timeline)',
+          ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':timeline': 'T#' },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      touchpoints.push(...(output.Items ?? []).map(toStoredTouchpoint));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return touchpoints;
+  }
+
+  function moveItems(touchpoint: StoredTouchpoint, to: string, movedBy: string[]): TransactItem[] {
+    const { ambiguity: _settledByStaff, ...rest } = touchpoint;
+    const moved = { ...rest, customerId: to, movedBy };
+    return [
+      {
+        Put: {
+          TableName: tableName,
+          Item: { ...touchpointKey(to, touchpoint.occurredAt, touchpoint.touchpointId), entity: 'touchpoint', ...moved },
+        },
+      },
+      {
+        Delete: {
+          TableName: tableName,
+          Key: touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: tableName,
+          Key: touchpointLocatorKey(touchpoint.touchpointId),
+          UpdateExpression: 'SET customerId = :to',
+          ExpressionAttributeValues: { ':to': to },
+        },
+      },
+    ];
+  }
+
+  async function moveTouchpoints(moves: Array<{ touchpoint: StoredTouchpoint; to: string; movedBy: string[] }>): Promise<void> {
+    for (let start = 0; start < moves.length; start += touchpointsPerTransaction) {
+      const chunk = moves.slice(start, start + touchpointsPerTransaction);
+      await transact(chunk.flatMap(({ touchpoint, to, movedBy }) => moveItems(touchpoint, to, movedBy)));
+    }
+  }
+
+  async function replaceProfile(customerId: string, replacement: Parameters<IdentityStore['replaceProfile']>[1]): Promise<void> {
+    try {
+      await send(new UpdateCommand({ TableName: tableName, ...profileReplacement(customerId, replacement, new Date().toISOString()) }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new WriteRejectedError('card-stale', { cause: error });
+      throw error;
+    }
+  }
+
+  async function readMergeRecord(mergeId: string): Promise<MergeRecord | undefined> {
+    const output = await send<{ Item?: Item }>(new GetCommand({ TableName: tableName, Key: mergeRecordKey(mergeId), ConsistentRead: true }));
+    return output.Item ? toMergeRecord(output.Item) : undefined;
+  }
+
+  async function updateMergeRecord(mergeId: string, changes: Partial<MergeRecord>, expectedStatus: MergeStatus): Promise<boolean> {
+    const entries = Object.entries(changes);
+    try {
+      await send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: mergeRecordKey(mergeId),
+          UpdateExpression: `SET ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')}`,
+          ConditionExpression: '#status = :expectedStatus',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...Object.fromEntries(entries.map(([name], index) => [`#field${index}`, name])),
+          },
+          ExpressionAttributeValues: {
+            ':expectedStatus': expectedStatus,
+            ...Object.fromEntries(entries.map(([, value], index) => [`:field${index}`, value])),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async function listMergeRecords(customerId: string): Promise<MergeRecord[]> {
+    const output = await send<{ Items?: Item[] }>(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
+        ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':audit': 'M#' },
+        ConsistentRead: true,
+      }),
+    );
+    const keys = (output.Items ?? []).map((item) => mergeRecordKey(item.mergeId as string));
+    const records: MergeRecord[] = [];
+    for (let start = 0; start < keys.length; start += 100) {
+      const batch = await send<{ Responses?: Record<string, Item[]> }>(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys.slice(start, start + 100), ConsistentRead: true } } }),
+      );
+      records.push(...(batch.Responses?.[tableName] ?? []).map(toMergeRecord));
+    }
+    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async function linkIdentifier(customerId: string, identifier: AttachedIdentifier, shared: boolean): Promise<LinkOutcome> {
+    const key = identifierKey(identifier);
+    const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
+    try {
+      await transact([
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...identifierItemKey(identifier),
+              entity: 'identifier',
+              type: identifier.type,
+              value: identifier.value,
+              customerId,
+              ...identifier.provenance,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        profileIdentifierSet(customerId, identifier, live),
+      ]);
+      return { kind: 'linked' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+    }
+    const owner = await findIdentifierOwner(identifier);
+    if (!owner) throw new ConflictError('The identifier changed hands meanwhile; retry.');
+    if (owner.customerId === customerId || owner.sharedWith.includes(customerId)) return { kind: 'already-linked' };
+    if (!shared) return { kind: 'owned-by-other', customerId: owner.customerId };
+    await transact([
+      {
+        Update: {
+          TableName: tableName,
+          Key: identifierItemKey(identifier),
+          UpdateExpression: 'SET shared = :true, sharedWith = list_append(if_not_exists(sharedWith, :none), :me)',
+          ConditionExpression: 'customerId = :owner AND NOT contains(sharedWith, :meId)',
+          ExpressionAttributeValues: { ':true': true, ':none': [], ':me': [customerId], ':meId': customerId, ':owner': owner.customerId },
+        },
+      },
+      profileIdentifierSet(customerId, { ...identifier, shared: true }, live),
+      {
+        Update: {
+          TableName: tableName,
+          Key: profileKey(owner.customerId),
+          UpdateExpression: 'SET identifiers.#key.shared = :true',
+          ConditionExpression: 'attribute_exists(identifiers.#key)',
+          ExpressionAttributeNames: { '#key': key },
+          ExpressionAttributeValues: { ':true': true },
+        },
+      },
+    ]);
+    return { kind: 'linked' };
+  }
+
+  function profileIdentifierSet(customerId: string, identifier: AttachedIdentifier, condition: string): TransactItem {
+    return {
+      Update: {
+        TableName: tableName,
+        Key: profileKey(customerId),
+        UpdateExpression: 'SET identifiers.#key = :identifier',
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#key': identifierKey(identifier) },
+        ExpressionAttributeValues: { ':identifier': identifier },
+      },
+    };
+  }
+
+  function profileIdentifierRemove(customerId: string, identifier: Identifier): TransactItem {
+    return {
+      Update: {
+        TableName: tableName,
+        Key: profileKey(customerId),
+        UpdateExpression: 'REMOVE identifiers.#key',
+        ExpressionAttributeNames: { '#key': identifierKey(identifier) },
+      },
+    };
+  }
+
+  function markUnshared(customerId: string, identifier: Identifier): TransactItem {
+    return {
+      Update: {
+        TableName: tableName,
+        Key: profileKey(customerId),
+        UpdateExpression: 'SET identifiers.#key.shared = :false',
+        ConditionExpression: 'attribute_exists(identifiers.#key)',
+        ExpressionAttributeNames: { '#key': identifierKey(identifier) },
+        ExpressionAttributeValues: { ':false': false },
+      },
+    };
+  }
+
+  async function unlinkIdentifier(customerId: string, identifier: Identifier): Promise<boolean> {
+    const owner = await findIdentifierOwner(identifier);
+    if (!owner) return false;
+    const remaining = owner.sharedWith.filter((other) => other !== customerId);
+    const guard = { ':before': owner.customerId, ':sharedBefore': owner.sharedWith };
+    const guardExpression = 'customerId = :before AND (attribute_not_exists(sharedWith) OR sharedWith = :sharedBefore)';
+    if (owner.customerId === customerId && remaining.length === 0) {
+      await send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: identifierItemKey(identifier),
+          ConditionExpression: 'customerId = :before',
+          ExpressionAttributeValues: { ':before': owner.customerId },
+        }),
+      );
+      await send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: profileKey(customerId),
+          UpdateExpression: 'REMOVE identifiers.#key',
+          ExpressionAttributeNames: { '#key': identifierKey(identifier) },
+        }),
+      );
+      return true;
+    }
+    if (owner.customerId !== customerId && !owner.sharedWith.includes(customerId)) return false;
+    // Unlinking the owner promotes the next customer it is shared with; the last one left is no longer shared.
+    const [nextOwner, ...rest] = owner.customerId === customerId ? remaining : [owner.customerId, ...remaining];
+    await transact([
+      {
+        Update: {
+          TableName: tableName,
+          Key: identifierItemKey(identifier),
+          UpdateExpression: 'SET customerId = :owner, sharedWith = :rest, shared = :shared',
+          ConditionExpression: guardExpression,
+          ExpressionAttributeValues: { ...guard, ':owner': nextOwner, ':rest': rest, ':shared': rest.length > 0 },
+        },
+      },
+      profileIdentifierRemove(customerId, identifier),
+      ...(rest.length === 0 ? [markUnshared(nextOwner as string, identifier)] : []),
+    ]);
+    return true;
+  }
+
+  async function listMergeCandidates(page: { limit: number; cursor?: string }) {
+    const output = await send<{ Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> }>(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :partition',
+        FilterExpression: '#status = :open',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':partition': mergeCandidatesIndexPartition, ':open': 'open' },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ...(page.cursor ? { ExclusiveStartKey: decodeCandidateCursor(page.cursor) } : {}),
+      }),
+    );
+    return {
+      items: (output.Items ?? []).map(toMergeCandidate),
+      nextCursor: output.LastEvaluatedKey ? Buffer.from(JSON.stringify(output.LastEvaluatedKey)).toString('base64url') : null,
+    };
+  }
+
+  async function resolveMergeCandidate(candidateId: string, status: 'dismissed' | 'merged'): Promise<boolean> {
+    const customerIds = candidateId.split('.');
+    if (customerIds.length !== 2) return false;
+    try {
+      await send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `CAND#${customerIds[0]}#${customerIds[1]}`, sk: 'CAND' },
+          UpdateExpression: 'SET #status = :status, resolvedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':now': new Date().toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async function readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> {
+    const locator = await send<{ Item?: Item }>(
+      new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true }),
+    );
+    if (!locator.Item) return undefined;
+    const { customerId, occurredAt } = locator.Item as { customerId: string; occurredAt: string };
+    const output = await send<{ Item?: Item }>(
+      new GetCommand({ TableName: tableName, Key: touchpointKey(customerId, occurredAt, touchpointId), ConsistentRead: true }),
+    );
+    return output.Item ? toStoredTouchpoint(output.Item) : undefined;
+  }
+
+  async function moveTouchpoint(move: Parameters<IdentityStore['moveTouchpoint']>[0]): Promise<void> {
+    const { touchpoint, to, record, fromCard, toCard } = move;
+    const now = record.createdAt;
+    try {
+      await transact([
+        ...moveItems(touchpoint, to, [...touchpoint.movedBy, record.mergeId]),
+        { Update: { TableName: tableName, ...profileReplacement(touchpoint.customerId, fromCard, now) } },
+        { Update: { TableName: tableName, ...profileReplacement(to, toCard, now) } },
+        { Put: { TableName: tableName, Item: mergeRecordItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...auditPointers(record),
+      ]);
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) throw new WriteRejectedError('card-stale', { cause: error });
+      throw error;
+    }
+  }
+
+  return {
+    readProfile,
+    readProfiles,
+    findIdentifierOwner,
+    beginMerge,
+    repointIdentifier,
+    listTouchpoints,
+    moveTouchpoints,
+    replaceProfile,
+    readMergeRecord,
+    updateMergeRecord,
+    listMergeRecords,
+    linkIdentifier,
+    unlinkIdentifier,
+    listMergeCandidates,
+    resolveMergeCandidate,
+    readTouchpoint,
+    moveTouchpoint,
+  };
+}
+
+function toStoredTouchpoint(item: Item): StoredTouchpoint {
+  return { ...toTouchpoint(item), movedBy: (item.movedBy as string[] | undefined) ?? [] };
+}
+
+function toMergeRecord(item: Item): MergeRecord {
+  const { pk: _pk, sk: _sk, entity: _entity, ...record } = item;
+  return record as unknown as MergeRecord;
+}
+
+function toMergeCandidate(item: Item): MergeCandidate {
+  const customerIds = item.customerIds as [string, string];
+  return {
+    candidateId: customerIds.join('.'),
+    customerIds,
+    identifiers: item.identifiers as Identifier[],
+    occurrences: Number(item.occurrences ?? 1),
+    detectedAt: item.detectedAt as string,
+    lastSeenAt: item.lastSeenAt as string,
+    status: item.status as MergeCandidate['status'],
+  };
+}
+
+function decodeCandidateCursor(cursor: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (key.gsi1pk === mergeCandidatesIndexPartition && typeof key.pk === 'string' && typeof key.gsi1sk === 'string') return key;
+  } catch {
+    // Falls through: a damaged cursor is the caller's mistake.
+  }
+  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this list' }]);
+}

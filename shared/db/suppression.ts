@@ -1,0 +1,35 @@
+import { createHmac } from 'node:crypto';
+import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import { privacyConfig } from '../privacy/privacy-config.ts';
+import { type Key, suppressionKey } from './keys.ts';
+
+/**
+ * The suppression list: identifiers of erased customers who asked not to be recorded again, kept
+ * only as an HMAC-SHA256 (keyed, so a leaked table cannot be tested against a phone book).
+ * Identifiers are hashed in their normalised form (`phone#+447...`), so any format of the same
+ * number matches.
+ */
+export function suppressionHash(identifier: Identifier, secret = privacyConfig().suppressionSecret): string {
+  return createHmac('sha256', secret).update(identifierKey(identifier), 'utf8').digest('hex');
+}
+
+export function suppressionKeyOf(identifier: Identifier): Key {
+  return suppressionKey(suppressionHash(identifier));
+}
+
+export function isSuppressionHash(value: string): boolean {
+  return /^[0-9a-f]{64}$/.test(value);
+}
+
+export function suppressionItem(identifier: Identifier, createdAt: string, createdBy: string): Record<string, unknown> {
+  const hash = suppressionHash(identifier);
+  return {
+    ...suppressionKey(hash),
+    entity: 'suppression',
+    hash,
+    // The type helps an operator see what is suppressed without revealing the value.
+    identifierType: identifier.type,
+    createdAt,
+    createdBy,
+  };
+}

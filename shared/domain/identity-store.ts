@@ -1,0 +1,107 @@
+import type { CardState } from './card.ts';
+import type { CustomerPage } from './customer-store.ts';
+import type { Identifier } from './identifiers.ts';
+import type { AttachedIdentifier, ContactPreferences, Customer, IdentifierPermissions, Touchpoint } from './model.ts';
+
+/** A profile as stored, live or merged away. */
+export interface ProfileRecord extends Customer {
+  /** The survivor, once this customer was merged into another. */
+  mergedInto: string | null;
+  /** The merge that ended this profile. */
+  mergedBy: string | null;
+}
+
+/** A touchpoint with the stack of merges/moves that carried it to where it is (newest last). */
+export interface StoredTouchpoint extends Touchpoint {
+  movedBy: string[];
+}
+
+export type MergeStatus = 'in_progress' | 'completed' | 'undone';
+
+/** The audit record of a merge of two customers, or of one touchpoint moved between them. */
+export interface MergeRecord {
+  mergeId: string;
+  kind: 'merge' | 'move';
+  targetCustomerId: string;
+  sourceCustomerId: string;
+  reason: string;
+  /** Who did it: the staff member or system, or `automatic:<rule>`. */
+  actor: string;
+  status: MergeStatus;
+  createdAt: string;
+  completedAt: string | null;
+  undoneAt: string | null;
+  undoneBy: string | null;
+  /** The source's identifiers that now resolve to the target. */
+  movedIdentifiers: Identifier[];
+  movedTouchpointCount: number;
+  /** For a move: the touchpoint moved. */
+  touchpointId: string | null;
+  /** What the target had before the merge combined permissions into it: restored by an undo if unchanged since. */
+  targetBefore: { preferences: ContactPreferences | null; identifierPermissions: Record<string, IdentifierPermissions> } | null;
+}
+
+export interface IdentifierOwner {
+  customerId: string;
+  sharedWith: string[];
+}
+
+export interface ProfileReplacement {
+  card: CardState;
+  expectedVersion: number;
+  identifiers?: AttachedIdentifier[];
+  preferences?: ContactPreferences | null;
+  identifierPermissions?: Record<string, IdentifierPermissions>;
+  /** Bring a merged-away profile back to life (undo). */
+  revive?: boolean;
+}
+
+export type LinkOutcome = { kind: 'linked' } | { kind: 'already-linked' } | { kind: 'owned-by-other'; customerId: string };
+
+export interface MergeCandidate {
+  candidateId: string;
+  customerIds: [string, string];
+  identifiers: Identifier[];
+  occurrences: number;
+  detectedAt: string;
+  lastSeenAt: string;
+  status: 'open' | 'dismissed' | 'merged';
+}
+
+/** Storage for the identity graph; each method is one round trip unless it says otherwise. */
+export interface IdentityStore {
+  readProfile(customerId: string): Promise<ProfileRecord | undefined>;
+  readProfiles(customerIds: string[]): Promise<Map<string, ProfileRecord>>;
+  findIdentifierOwner(identifier: Identifier): Promise<IdentifierOwner | undefined>;
+  /**
+   * Atomically: mark the source merged into the target (both must be live), write the merge record
+   * and the audit pointers. Raises `MergeRefusedError` if either is no longer live.
+   */
+  beginMerge(record: MergeRecord): Promise<void>;
+  /** Points an identifier from one customer to another; false if it no longer belonged to `from`. */
+  repointIdentifier(identifier: Identifier, from: string, to: string, mergeId: string): Promise<boolean>;
+  /** Every touchpoint in a customer's partition (pages through; several round trips for large histories). */
+  listTouchpoints(customerId: string): Promise<StoredTouchpoint[]>;
+  /** Moves touchpoints to another customer's partition in atomic chunks; `movedBy` is each one's new stack. */
+  moveTouchpoints(moves: Array<{ touchpoint: StoredTouchpoint; to: string; movedBy: string[] }>): Promise<void>;
+  /** Writes an exactly recomputed card; raises `WriteRejectedError('card-stale')` if the version moved. */
+  replaceProfile(customerId: string, replacement: ProfileReplacement): Promise<void>;
+  readMergeRecord(mergeId: string): Promise<MergeRecord | undefined>;
+  updateMergeRecord(mergeId: string, changes: Partial<MergeRecord>, expectedStatus: MergeStatus): Promise<boolean>;
+  listMergeRecords(customerId: string): Promise<MergeRecord[]>;
+  linkIdentifier(customerId: string, identifier: AttachedIdentifier, shared: boolean): Promise<LinkOutcome>;
+  /** False when the identifier is not linked to this customer. */
+  unlinkIdentifier(customerId: string, identifier: Identifier): Promise<boolean>;
+  listMergeCandidates(page: { limit: number; cursor?: string }): Promise<{ items: MergeCandidate[]; nextCursor: string | null }>;
+  resolveMergeCandidate(candidateId: string, status: 'dismissed' | 'merged'): Promise<boolean>;
+  /** Moves one touchpoint and writes both customers' recomputed cards and the audit record, atomically. */
+  moveTouchpoint(move: {
+    touchpoint: StoredTouchpoint;
+    to: string;
+    record: MergeRecord;
+    fromCard: { card: CardState; expectedVersion: number };
+    toCard: { card: CardState; expectedVersion: number };
+  }): Promise<void>;
+}
+
+export type { CustomerPage };
