@@ -13,6 +13,9 @@ export const scopes = [
   'privacy:export',
   'privacy:erase',
   'keys:admin',
+  // An integration hub that relays touchpoints for the systems behind it may name each one as the
+  // touchpoint's `source`; every other client's touchpoints carry its own name.
+  'touchpoints:relay',
 ] as const;
 
 export type Scope = (typeof scopes)[number];
