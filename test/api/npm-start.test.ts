@@ -80,8 +80,15 @@ function exitOf(process: ChildProcess): Promise<{ code: number | null; signal: N
 }
 
 afterEach(() => {
-  // Only if the test failed half-way: stop what this test started, by process id.
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  // Only if the test failed half-way: stop what this test started. The child leads its own
+  // process group (spawned detached), so the group takes DynamoDB Local's Java process with it.
+  if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
   for (const pid of descendants) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
   child = undefined;
   descendants = [];
@@ -98,9 +105,10 @@ describe('npm start', () => {
     delete env.TABLE_NAME;
     delete env.DYNAMODB_PORT;
     delete env.TOUCHPOINT_DATA_DIR;
-    child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
-    const listening = await waitForLine(child, /listening on (http:\/\/\S+?)\/v1 \(DynamoDB Local at (http:\/\/[^\s,]+)/, 50_000);
+    // Usually 5 s; generous because DynamoDB Local's JVM starts slowly on a busy 2-core machine.
+    const listening = await waitForLine(child, /listening on (http:\/\/\S+?)\/v1 \(DynamoDB Local at (http:\/\/[^\s,]+)/, 75_000);
     const [, apiUrl, dynamoDbEndpoint] = listening as unknown as [string, string, string];
     descendants = descendantsOf(child.pid as number);
     const health = await fetch(`${apiUrl}/v1/health`);
@@ -115,5 +123,5 @@ describe('npm start', () => {
     expect(descendants.length).toBeGreaterThan(0);
     expect(descendants.filter(isRunning)).toEqual([]);
     await expect(fetch(dynamoDbEndpoint, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
-  }, 60_000);
+  }, 90_000);
 });
