@@ -330,12 +330,12 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           ScanIndexForward: false,
           Limit: query.limit,
           ConsistentRead: true,
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(customerId, query.cursor) } : {}),
+          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(customerId, query.cursor, range) } : {}),
         }),
       ),
     );
     const items = (output.Items ?? []).map(toTouchpoint);
-    const nextCursor = output.LastEvaluatedKey ? encodeCursor(output.LastEvaluatedKey as Key) : null;
+    const nextCursor = output.LastEvaluatedKey ? encodeCursor(customerId, output.LastEvaluatedKey as Key) : null;
     return { items, nextCursor };
   }
 
@@ -426,18 +426,27 @@ function decodeIndexCursor(cursor: string, indexPartition: string): Record<strin
   throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this list' }]);
 }
 
-function encodeCursor(key: Key): string {
-  return Buffer.from(JSON.stringify({ v: 1, sk: key.sk })).toString('base64url');
+function encodeCursor(customerId: string, key: Key): string {
+  return Buffer.from(JSON.stringify({ v: 1, customerId, sk: key.sk })).toString('base64url');
 }
 
-function decodeCursor(customerId: string, cursor: string): Key {
+/** A cursor only continues the timeline it came from, and only inside the window asked for. */
+function decodeCursor(customerId: string, cursor: string, range: { lower: string; upper: string }): Key {
   try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; sk?: unknown };
-    if (decoded.v === 1 && typeof decoded.sk === 'string' && isTimelineSortKey(decoded.sk)) {
-      return { pk: profileKey(customerId).pk, sk: decoded.sk };
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; customerId?: unknown; sk?: unknown };
+    const { sk } = decoded;
+    if (
+      decoded.v === 1 &&
+      decoded.customerId === customerId &&
+      typeof sk === 'string' &&
+      isTimelineSortKey(sk) &&
+      sk >= range.lower &&
+      sk <= range.upper
+    ) {
+      return { pk: profileKey(customerId).pk, sk };
     }
   } catch {
     // Falls through to the validation error: a cursor is opaque, so any damage is the caller's.
   }
-  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
+  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this timeline and window' }]);
 }

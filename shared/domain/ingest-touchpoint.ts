@@ -43,7 +43,7 @@ export async function ingestTouchpoint(
   context: IngestContext,
 ): Promise<IngestResult> {
   const occurredAt = resolveOccurredAt(input.occurredAt, context.receivedAt);
-  const identifiers = toIdentifierList(identifiersOf(input));
+  const identifiers = toIdentifierList(input.identifiers);
   const storedIdentifiers = identifiers.filter((identifier) => identifier.type !== 'customerId');
   const idempotency: IdempotencyRef | undefined = context.idempotencyKey
     ? { scope: input.source, key: context.idempotencyKey }
@@ -91,7 +91,7 @@ export async function ingestTouchpoint(
       occurredAt,
       receivedAt: context.receivedAt.toISOString(),
       source: input.source,
-      identifiers: identifiersOf(input),
+      identifiers: input.identifiers,
       summary: input.summary ?? null,
       details: input.details,
       ...(input.value === undefined ? {} : { value: input.value }),
@@ -209,12 +209,6 @@ async function mergeAnonymousProfiles(
     }
   }
   return merges;
-}
-
-/** An invoice query names its invoice: the invoice number recognises the customer even when not sent as an identifier. */
-function identifiersOf(input: TouchpointInput): TouchpointInput['identifiers'] {
-  if (input.channel !== 'invoice_query' || input.identifiers.invoiceNumber) return input.identifiers;
-  return { ...input.identifiers, invoiceNumber: input.details.invoiceNumber };
 }
 
 function resolveOccurredAt(occurredAt: string | undefined, receivedAt: Date): string {

@@ -60,14 +60,20 @@ async function viewFollowingMerges(store: TouchpointStore, customerId: string): 
 }
 
 /** The timeline; an empty first page checks whether the customer exists or was merged into another. */
-export async function getTimeline(store: TouchpointStore, customerId: string, query: TimelineQuery): Promise<TimelinePage & { customerId: string }> {
+export async function getTimeline(
+  store: TouchpointStore,
+  customerId: string,
+  query: TimelineQuery,
+): Promise<TimelinePage & { customerId?: string; redirectedFrom?: string }> {
   let current = customerId;
+  const redirected = (page: TimelinePage) =>
+    current === customerId ? page : { ...page, customerId: current, redirectedFrom: customerId };
   for (let hops = 0; hops <= maxMergeHops; hops += 1) {
     const page = await store.getTimelinePage(current, query);
-    if (page.items.length > 0 || query.cursor) return { ...page, customerId: current };
+    if (page.items.length > 0 || query.cursor) return redirected(page);
     const profile = await store.readProfile(current);
     if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
-    if (!profile.mergedInto) return { ...page, customerId: current };
+    if (!profile.mergedInto) return redirected(page);
     current = profile.mergedInto;
   }
   throw new NotFoundError(`No customer has the id ${customerId}.`);

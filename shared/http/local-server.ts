@@ -2,8 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { handlerEntry, notFoundFunctionName, type Route, routes } from './routes.ts';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
+import { problem } from './problems.ts';
+import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes } from './routes.ts';
 
 /**
  * The local stand-in for API Gateway: turns each HTTP request into an HTTP API payload 2.0 event
@@ -47,22 +55,123 @@ export function matchRoute(method: string, path: string): { route: Route; pathPa
   if (!best?.match) return undefined;
   const pathParameters: Record<string, string> = {};
   best.compiled.parameterNames.forEach((name, index) => {
-    pathParameters[name] = decodeURIComponent(best.match?.[index + 1] ?? '');
+    pathParameters[name] = decodePathSegment(best.match?.[index + 1] ?? '');
   });
   return { route: best.compiled.route, pathParameters };
 }
 
-const handlers = new Map<string, Promise<LambdaHandler>>();
+/** A malformed escape (`%E0%A4%A`) stays as sent, for the handler's validation to refuse, not a 500 here. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
-function loadHandler(functionName: string): Promise<LambdaHandler> {
+const handlers = new Map<string, Promise<unknown>>();
+
+function loadHandler<H = LambdaHandler>(functionName: string): Promise<H> {
   let handler = handlers.get(functionName);
   if (!handler) {
     const url = pathToFileURL(resolve(projectRoot, handlerEntry(functionName))).href;
-    handler = import(url).then((module: { handler: LambdaHandler }) => module.handler);
+    handler = import(url).then((module: { handler: unknown }) => module.handler);
     handlers.set(functionName, handler);
   }
-  return handler;
+  return handler as Promise<H>;
 }
+
+type AuthorizerHandler = (
+  event: APIGatewayRequestAuthorizerEventV2,
+) => Promise<APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>>;
+
+/**
+ * API Gateway's Lambda authorizer step, as the HTTP API runs it: a request without the identity
+ * source (Authorization) gets 401 without calling the authorizer; otherwise the authorizer's
+ * answer, cached per Authorization header and route key for the TTL, gives 403 on deny, or puts
+ * its context into `requestContext.authorizer.lambda`. Locally the refusals are problem details;
+ * API Gateway answers `{"message":"Unauthorized"}` / `{"message":"Forbidden"}` with the same codes.
+ */
+class LocalAuthorizer {
+  private readonly cache = new Map<string, { expiresAt: number; result: APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>> }>();
+
+  constructor(private readonly ttlSeconds: number) {}
+
+  /** undefined when the request may go on (the event then carries the authorizer context), else the refusal. */
+  async check(event: APIGatewayProxyEventV2, route: Route): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
+    if (route.access === 'public') return undefined;
+    const authorization = event.headers.authorization;
+    if (!authorization) {
+      return refusal(401, 'unauthenticated', 'Unauthenticated', 'Send a credential: Authorization: Bearer <API key or token>.', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    let result: APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
+    try {
+      result = await this.decide(event, authorization);
+    } catch (error) {
+      // API Gateway answers 500 when the authorizer fails; locally a 503 says "retry" more honestly.
+      console.error('Local authorizer failure', error);
+      return refusal(503, 'authorizer-unavailable', 'Service unavailable', 'The credential could not be checked; retry shortly.', {
+        'retry-after': '1',
+      });
+    }
+    if (!result.isAuthorized) {
+      return refusal(403, 'forbidden', 'Forbidden', 'The credential is not valid for this route: unknown, revoked or expired, or without the scope it needs.');
+    }
+    (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: result.context ?? {} };
+    return undefined;
+  }
+
+  private async decide(event: APIGatewayProxyEventV2, authorization: string) {
+    const cacheKey = `${authorization}\u0000${event.routeKey}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return cached.result;
+    const authorizer = await loadHandler<AuthorizerHandler>(authorizerFunctionName);
+    const result = await authorizer(toAuthorizerEvent(event, authorization));
+    if (this.ttlSeconds > 0) {
+      // Bounded: a flood of distinct bogus headers must not grow the cache without end.
+      if (this.cache.size >= 10_000) this.cache.clear();
+      this.cache.set(cacheKey, { expiresAt: Date.now() + this.ttlSeconds * 1000, result });
+    }
+    return result;
+  }
+}
+
+function refusal(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+    body: JSON.stringify(problem(status, slug, title, detail)),
+  };
+}
+
+/** The REQUEST authorizer event (payload 2.0) API Gateway sends, with the identity sources it is cached by. */
+export function toAuthorizerEvent(event: APIGatewayProxyEventV2, authorization: string): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${event.requestContext.http.method}${event.rawPath}`,
+    identitySource: [authorization, event.routeKey],
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    ...(event.cookies ? { cookies: event.cookies } : {}),
+    headers: event.headers as Record<string, string>,
+    ...(event.queryStringParameters ? { queryStringParameters: event.queryStringParameters as Record<string, string> } : {}),
+    ...(event.pathParameters ? { pathParameters: event.pathParameters as Record<string, string> } : {}),
+    requestContext: event.requestContext,
+  } as APIGatewayRequestAuthorizerEventV2;
+}
+
+/** Authorizer results are cached this long, as in AWS (infra sets the same TTL): the revocation delay. */
+export const defaultAuthorizerCacheSeconds = 300;
 
 export function toApiGatewayEvent(
   request: { method: string; url: string; headers: IncomingMessage['headers']; remoteAddress?: string },
@@ -141,7 +250,7 @@ async function readBody(request: IncomingMessage): Promise<string | 'too-large'>
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(request: IncomingMessage, response: ServerResponse, authorizer: LocalAuthorizer): Promise<void> {
   const body = await readBody(request);
   if (body === 'too-large') {
     writeResult(response, {
@@ -158,6 +267,11 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     body,
     matched,
   );
+  const refused = matched ? await authorizer.check(event, matched.route) : undefined;
+  if (refused) {
+    writeResult(response, refused);
+    return;
+  }
   const functionName = matched?.route.functionName ?? notFoundFunctionName;
   const handler = await loadHandler(functionName);
   const result = await handler(event, lambdaContext(functionName, event.requestContext.requestId));
@@ -184,9 +298,19 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-export function startLocalApi(options: { port: number; host?: string }): Promise<LocalApi> {
+export interface LocalApiOptions {
+  port: number;
+  host?: string;
+  /** How long authorizer answers are cached (0: not at all); TOUCHPOINT_AUTHORIZER_CACHE_SECONDS or 300, as in AWS. */
+  authorizerCacheSeconds?: number;
+}
+
+export function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  const authorizer = new LocalAuthorizer(
+    options.authorizerCacheSeconds ?? Number(process.env.TOUCHPOINT_AUTHORIZER_CACHE_SECONDS ?? defaultAuthorizerCacheSeconds),
+  );
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
+    handle(request, response, authorizer).catch((error: unknown) => {
       console.error('Local adapter failure', error);
       if (!response.headersSent) {
         writeResult(response, {

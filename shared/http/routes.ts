@@ -140,13 +140,59 @@ export const routes = [
     summary: 'Move a touchpoint to another customer (audited like a merge)',
     access: 'identity:merge',
   },
+  {
+    method: 'POST',
+    path: '/v1/keys',
+    functionName: 'create-api-key',
+    summary: 'Create an API key: shown once in the answer, stored only as a hash',
+    access: 'keys:admin',
+  },
+  { method: 'GET', path: '/v1/keys', functionName: 'list-api-keys', summary: 'Every API key (never the keys themselves)', access: 'keys:admin' },
+  {
+    method: 'DELETE',
+    path: '/v1/keys/{keyId}',
+    functionName: 'revoke-api-key',
+    summary: 'Revoke an API key (effective within the authorizer cache time)',
+    access: 'keys:admin',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/customers/{customerId}',
+    functionName: 'erase-customer',
+    summary: 'Erase everything held about a customer; suppress=true refuses their identifiers from then on',
+    access: 'privacy:erase',
+  },
+  {
+    method: 'GET',
+    path: '/v1/customers/{customerId}/export',
+    functionName: 'export-customer',
+    summary: 'Everything held about a customer as one JSON document, paged for long histories',
+    access: 'privacy:export',
+  },
+  {
+    method: 'GET',
+    path: '/v1/customers/{customerId}/access-log',
+    functionName: 'get-access-log',
+    summary: "Who read the customer's data, when and how, newest first",
+    access: 'privacy:export',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/suppressions/{hash}',
+    functionName: 'lift-suppression',
+    summary: "Lift the suppression of an erased customer's identifier",
+    access: 'privacy:erase',
+  },
 ] as const satisfies readonly Route[];
 
 /** Answers every request no route matches with a problem-details 404 (the HTTP API `$default` route). */
 export const notFoundFunctionName = 'route-not-found';
 
+/** The HTTP API Lambda authorizer in front of every route whose access is not `public`. */
+export const authorizerFunctionName = 'authorize-request';
+
 export const functionNames: readonly string[] = [
-  ...new Set<string>([...routes.map((route) => route.functionName), notFoundFunctionName]),
+  ...new Set<string>([...routes.map((route) => route.functionName), notFoundFunctionName, authorizerFunctionName]),
 ];
 
 export function handlerEntry(functionName: string): string {

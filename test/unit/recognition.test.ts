@@ -78,9 +78,26 @@ describe('recognition', () => {
     expect(recognition).toEqual({
       kind: 'known-customer',
       customerId: 'cus_A',
+      decidedBy: { type: 'email', value: 'ada@example.com' },
       attach: [{ type: 'anonymousId', value: 'cookie-1' }],
       contested: [phone('cus_B')],
     });
+  });
+
+  it('records a touchpoint with only a shared identifier as ambiguous, naming every candidate', () => {
+    const recognition = recognise([{ ...phone('cus_A'), sharedWith: ['cus_B'] }]);
+
+    expect(recognition).toEqual({
+      kind: 'ambiguous',
+      candidates: ['cus_A', 'cus_B'],
+      sharedIdentifiers: [{ type: 'phone', value: '+442079460018' }],
+    });
+  });
+
+  it('lets an unshared identifier decide when a shared one comes with it', () => {
+    const recognition = recognise([{ ...phone('cus_A'), sharedWith: ['cus_B'] }, email('cus_B')]);
+
+    expect(recognition).toMatchObject({ kind: 'known-customer', customerId: 'cus_B', contested: [] });
   });
 
   it('reports every contested identifier when several other customers claim some', () => {

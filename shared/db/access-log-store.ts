@@ -1,0 +1,109 @@
+import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { accessLogExpiresAt } from '../config/retention.ts';
+import { accessLogKey, accessLogRange, customerPartition, type Key } from './keys.ts';
+import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
+import { call } from './store-errors.ts';
+
+/** One read of a customer's data: who read it, how, and when. No personal data beyond the partition's customer id. */
+export interface AccessLogEntry {
+  customerId: string;
+  entryId: string;
+  at: string;
+  clientId: string;
+  clientName: string;
+  /** What was read: `lookup`, `get-customer`, `timeline`, `export`, ... */
+  operation: string;
+  /** How the customer was found, for a lookup: the identifier type (never its value). */
+  via: string | null;
+  requestId: string;
+}
+
+export interface AccessLogPage {
+  items: AccessLogEntry[];
+  nextCursor: string | null;
+}
+
+export interface AccessLogStore {
+  record(entry: AccessLogEntry): Promise<void>;
+  /** Several entries in as few round trips as BatchWriteItem allows (25 per call). */
+  recordMany(entries: AccessLogEntry[]): Promise<void>;
+  /** Takes back an entry written ahead of a read that then showed nothing (an unknown customer). */
+  remove(entry: AccessLogEntry): Promise<void>;
+  /** Newest first, one Query per page. */
+  list(customerId: string, page: { limit: number; cursor?: string }): Promise<AccessLogPage>;
+}
+
+const maxBatchAttempts = 6;
+
+export function entryKey(entry: Pick<AccessLogEntry, 'customerId' | 'at' | 'entryId'>): Key {
+  return accessLogKey(entry.customerId, entry.at, entry.entryId);
+}
+
+export function accessLogItem(entry: AccessLogEntry): Record<string, unknown> {
+  return { ...entryKey(entry), entity: 'readAudit', ...entry, expiresAt: accessLogExpiresAt(new Date(entry.at)) };
+}
+
+export function dynamoAccessLogStore(client: DynamoDBDocumentClient, tableName: string): AccessLogStore {
+  async function record(entry: AccessLogEntry): Promise<void> {
+    await call(() => client.send(new PutCommand({ TableName: tableName, Item: accessLogItem(entry) })));
+  }
+
+  async function recordMany(entries: AccessLogEntry[]): Promise<void> {
+    const chunks: AccessLogEntry[][] = [];
+    for (let index = 0; index < entries.length; index += 25) chunks.push(entries.slice(index, index + 25));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending = chunk.map((entry) => ({ PutRequest: { Item: accessLogItem(entry) } }));
+        for (let attempt = 1; pending.length > 0; attempt += 1) {
+          if (attempt > maxBatchAttempts) throw new Error('Read-audit entries stayed unprocessed');
+          if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+          const output = await call(() => client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })));
+          pending = (output.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+        }
+      }),
+    );
+  }
+
+  async function remove(entry: AccessLogEntry): Promise<void> {
+    await call(() => client.send(new DeleteCommand({ TableName: tableName, Key: entryKey(entry) })));
+  }
+
+  async function list(customerId: string, page: { limit: number; cursor?: string }): Promise<AccessLogPage> {
+    const partition = customerPartition(customerId);
+    const output = await call(() =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+          ExpressionAttributeValues: { ':pk': partition, ':lower': accessLogRange.lower, ':upper': accessLogRange.upper },
+          ScanIndexForward: false,
+          Limit: page.limit,
+          ...(page.cursor
+            ? {
+                ExclusiveStartKey: decodePageCursor(page.cursor, {
+                  names: ['pk', 'sk'],
+                  matches: (key) => key.pk === partition && key.sk > accessLogRange.lower && key.sk < accessLogRange.upper,
+                }),
+              }
+            : {}),
+        }),
+      ),
+    );
+    return { items: (output.Items ?? []).map(toEntry), nextCursor: encodePageCursor(output.LastEvaluatedKey) };
+  }
+
+  return { record, recordMany, remove, list };
+}
+
+export function toEntry(item: Record<string, unknown>): AccessLogEntry {
+  return {
+    customerId: item.customerId as string,
+    entryId: item.entryId as string,
+    at: item.at as string,
+    clientId: item.clientId as string,
+    clientName: item.clientName as string,
+    operation: item.operation as string,
+    via: (item.via as string | null | undefined) ?? null,
+    requestId: item.requestId as string,
+  };
+}
