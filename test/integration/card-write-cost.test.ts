@@ -1,0 +1,238 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as setPreferencesHandler } from '../../functions/set-preferences/handler.ts';
+import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
+import { documentClient } from '../../shared/db/client.ts';
+import { storedPageCap } from '../../shared/domain/card.ts';
+import { apiEvent, invoke } from '../helpers/api-event.ts';
+import { createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
+import { getCustomer, lookupCustomer, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
+import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
+
+/**
+ * What the recognition card costs in DynamoDB round trips. `recordDynamoDbCalls` counts the calls
+ * that succeed; a cancelled transaction (a failed card guard) throws before it is recorded, so the
+ * attempts are also counted here by a middleware of the test's own, failures included.
+ */
+interface Attempts {
+  readonly list: string[];
+  reset(): void;
+  detach(): void;
+}
+
+function recordAttempts(client: DynamoDBDocumentClient): Attempts {
+  const list: string[] = [];
+  const name = `card-cost-attempts-${unique()}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      try {
+        const output = await next(args);
+        list.push(command);
+        return output;
+      } catch (error) {
+        list.push(`${command}!${(error as Error).name}`);
+        throw error;
+      }
+    },
+    { step: 'initialize', name },
+  );
+  return { list, reset: () => void (list.length = 0), detach: () => client.middlewareStack.remove(name) };
+}
+
+let recorder: CallRecorder;
+let attempts: Attempts;
+
+beforeAll(async () => {
+  await createTestTable();
+});
+
+beforeEach(() => {
+  recorder = recordDynamoDbCalls(documentClient(), { returnConsumedCapacity: true });
+  attempts = recordAttempts(documentClient());
+});
+
+afterEach(() => {
+  recorder.detach();
+  attempts.detach();
+});
+
+function startMeasuring(): void {
+  recorder.reset();
+  attempts.reset();
+}
+
+const succeeded = () => recorder.calls.map((call) => call.command.replace(/Command$/, ''));
+const cancelledWrites = () => attempts.list.filter((attempt) => attempt.startsWith('TransactWriteItems!')).length;
+
+function report(scenario: string): void {
+  const capacity = recorder.calls.map((call) => `${call.command.replace(/Command$/, '')} ${call.capacityUnits}`).join(', ');
+  console.log(
+    `[card write cost] ${scenario}: ${attempts.list.length} round trips (${attempts.list.join(' -> ')}); ` +
+      `${cancelledWrites()} cancelled write(s); capacity of the successful calls: ${capacity}`,
+  );
+}
+
+/** A known customer whose last touchpoint was `minutesBefore` minutes ago. */
+async function knownCustomer(minutesBefore = 10, extra: Record<string, unknown> = {}) {
+  const phone = uniquePhone().e164;
+  const first = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(minutesBefore), ...extra }));
+  return { phone, customerId: first.customerId };
+}
+
+describe('card write cost of ingest: the common case', () => {
+  it('records a touchpoint of a known customer with one BatchGet and one TransactWrite', async () => {
+    const { phone } = await knownCustomer();
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ channel: 'email', identifiers: { phone } }));
+
+    report('known customer, recent touchpoint (fast path)');
+    expect(response.status).toBe(201);
+    expect(attempts.list).toEqual(['BatchGetItem', 'TransactWriteItems']);
+  });
+
+  it('moves an invoice query on with one BatchGet and one TransactWrite', async () => {
+    const phone = uniquePhone().e164;
+    const invoiceNumber = `INV-${unique()}`;
+    const query = (status: string, occurredAt: string) =>
+      touchpointBody({ channel: 'invoice_query', identifiers: { phone }, occurredAt, details: { invoiceNumber, queryId: `Q-${invoiceNumber}`, status } });
+    await recordTouchpoint(query('open', minutesAgo(10)));
+    startMeasuring();
+
+    const response = await postTouchpoint(query('in_progress', minutesAgo(1)));
+
+    report('invoice query open -> in_progress (fast path)');
+    expect(response.status).toBe(201);
+    expect(attempts.list).toEqual(['BatchGetItem', 'TransactWriteItems']);
+  });
+
+  it('appends a web visit below the stored page cap with one BatchGet and one TransactWrite', async () => {
+    const { phone } = await knownCustomer();
+    startMeasuring();
+
+    await postTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { phone } }));
+
+    report('web visit below the page cap (fast path)');
+    expect(attempts.list).toEqual(['BatchGetItem', 'TransactWriteItems']);
+  });
+});
+
+describe('card write cost of ingest: the exact path', () => {
+  it('trims the stored pages at the cap with one extra (cancelled) write', async () => {
+    const phone = uniquePhone().e164;
+    // The exact writes at the frequency thresholds (3rd and 10th touchpoint) trim too, so the
+    // stored list first reaches the cap at the 15th visit; the 16th fails the page-cap guard.
+    const visitsToFillTheCap = 15;
+    let customerId = '';
+    for (let index = 0; index < visitsToFillTheCap; index += 1) {
+      ({ customerId } = await recordTouchpoint(
+        touchpointBody({ channel: 'web_visit', identifiers: { phone }, occurredAt: minutesAgo(visitsToFillTheCap + 1 - index), details: { url: `https://www.example.org/${index}` } }),
+      ));
+    }
+    const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
+    expect(profile?.recentPages).toHaveLength(storedPageCap);
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { phone }, details: { url: 'https://www.example.org/trim' } }));
+
+    report(`web visit at the stored page cap of ${storedPageCap} (page trim)`);
+    expect(response.status).toBe(201);
+    expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    expect(cancelledWrites()).toBe(1);
+  });
+
+  it('crosses a frequency threshold with one extra (cancelled) write', async () => {
+    const { phone } = await knownCustomer(10);
+    await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(5) }));
+    startMeasuring();
+
+    // The third touchpoint reaches the first frequency threshold (3): the stored tier may change.
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone } }));
+
+    report('third touchpoint (frequency tier boundary)');
+    expect(response.status).toBe(201);
+    expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    expect(cancelledWrites()).toBe(1);
+  });
+
+  it('crosses a monetary threshold with one extra (cancelled) write', async () => {
+    const { phone } = await knownCustomer(10, { value: 60 });
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, value: 60 }));
+
+    report('value crossing the first monetary threshold (tier boundary)');
+    expect(response.status).toBe(201);
+    expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    expect(cancelledWrites()).toBe(1);
+  });
+
+  it('records a late arrival with one extra (cancelled) write', async () => {
+    const { phone } = await knownCustomer(1);
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60) }));
+
+    report('late arrival within the top recency band');
+    expect(response.status).toBe(201);
+    expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    expect(cancelledWrites()).toBe(1);
+  });
+
+  it('records a backfilled touchpoint with one extra read and no cancelled write', async () => {
+    const { phone } = await knownCustomer(1);
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60 * 24 * 45) }));
+
+    report('backfill older than the top recency band');
+    expect(response.status).toBe(201);
+    expect(attempts.list).toEqual(['BatchGetItem', 'GetItem', 'TransactWriteItems']);
+  });
+});
+
+describe('card read cost', () => {
+  it('returns the card on a lookup by phone within the two round trips of a lookup', async () => {
+    const { phone } = await knownCustomer();
+    startMeasuring();
+
+    const response = await lookupCustomer({ phone });
+
+    report('lookup by phone with the card');
+    expect(response.body.card.touchpointCount).toBe(1);
+    expect(attempts.list).toEqual(['GetItem', 'Query']);
+  });
+
+  it('returns the card on GET customer with one Query', async () => {
+    const { customerId } = await knownCustomer();
+    startMeasuring();
+
+    const response = await getCustomer(customerId);
+
+    expect(response.body.card.touchpointCount).toBe(1);
+    expect(attempts.list).toEqual(['Query']);
+  });
+});
+
+describe('preferences write cost', () => {
+  it('records preferences and their touchpoint with one Query and one TransactWrite', async () => {
+    const { customerId } = await knownCustomer();
+    startMeasuring();
+
+    const response = await invoke(
+      setPreferencesHandler,
+      apiEvent({
+        method: 'PUT',
+        routePath: '/v1/customers/{customerId}/preferences',
+        path: `/v1/customers/${customerId}/preferences`,
+        pathParameters: { customerId },
+        body: { channels: { sms: 'opted_out' }, receivedVia: 'call', source: 'call-centre' },
+      }),
+    );
+
+    report('PUT preferences');
+    expect(response.status).toBe(200);
+    expect(attempts.list).toEqual(['Query', 'TransactWriteItems']);
+  });
+});
