@@ -4,6 +4,7 @@ export interface RecordedCall {
   command: string;
   /** Capacity units DynamoDB reports for the call, when ReturnConsumedCapacity was asked for. */
   capacityUnits: number;
+  failed: boolean;
 }
 
 export interface CallRecorder {
@@ -26,12 +27,21 @@ export function recordDynamoDbCalls(client: DynamoDBDocumentClient, options: { r
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
       if (options.returnConsumedCapacity) input.ReturnConsumedCapacity = 'TOTAL';
-      const output = await next(args);
+      const command = context.commandName ?? 'unknown';
+      let output: Awaited<ReturnType<typeof next>>;
+      try {
+        output = await next(args);
+      } catch (error) {
+        // A rejected call (a failed condition, a throttle) is a round trip all the same.
+        calls.push({ command, capacityUnits: 0, failed: true });
+        throw error;
+      }
       const consumed = (output.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
       const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
       calls.push({
-        command: context.commandName ?? 'unknown',
+        command,
         capacityUnits: entries.reduce((sum: number, entry: { CapacityUnits?: number }) => sum + (entry.CapacityUnits ?? 0), 0),
+        failed: false,
       });
       return output;
     },

@@ -105,14 +105,31 @@ export function profileUpdate(
       conditions.push('monetaryHeadroom > :monetary');
     }
     if (delta.invoiceQuery) {
-      names['#query'] = delta.invoiceQuery.key;
-      values[':query'] = delta.invoiceQuery.state;
-      sets.push('invoiceQueries.#query = :query');
-      conditions.push(
-        customer.invoiceQueryExpectedNew
-          ? 'attribute_not_exists(invoiceQueries.#query)'
-          : 'invoiceQueries.#query.updatedAt <= :occurredAt',
-      );
+      const { key, state } = delta.invoiceQuery;
+      names['#query'] = key;
+      if (customer.invoiceQueryExpectedNew) {
+        values[':query'] = state;
+        sets.push('invoiceQueries.#query = :query');
+        conditions.push('attribute_not_exists(invoiceQueries.#query)');
+      } else {
+        // A status change keeps what the query already knows (opened when, amount, reason) unless it says anew.
+        Object.assign(values, { ':queryStatus': state.status, ':resolvedAt': state.resolvedAt });
+        names['#queryStatus'] = 'status';
+        sets.push(
+          'invoiceQueries.#query.#queryStatus = :queryStatus',
+          'invoiceQueries.#query.updatedAt = :occurredAt',
+          'invoiceQueries.#query.resolvedAt = :resolvedAt',
+        );
+        if (state.amount) {
+          values[':queryAmount'] = state.amount;
+          sets.push('invoiceQueries.#query.amount = :queryAmount');
+        }
+        if (state.reason) {
+          values[':queryReason'] = state.reason;
+          sets.push('invoiceQueries.#query.reason = :queryReason');
+        }
+        conditions.push('invoiceQueries.#query.updatedAt <= :occurredAt');
+      }
     }
     if (delta.page) {
       Object.assign(values, { ':page': [delta.page], ':pageCap': storedPageCap });

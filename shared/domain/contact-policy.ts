@@ -8,7 +8,13 @@ import { identifierKey, type Identifier } from './identifiers.ts';
  */
 export type ContactPurpose = 'service' | 'marketing';
 
-export type ContactRefusal = 'unknown_customer' | 'opted_out' | 'identifier_opted_out' | 'no_marketing_consent' | 'quiet_hours';
+export type ContactRefusal =
+  | 'unknown_customer'
+  | 'not_customer_identifier'
+  | 'opted_out'
+  | 'identifier_opted_out'
+  | 'no_marketing_consent'
+  | 'quiet_hours';
 
 export interface ContactDecision {
   allowed: boolean;
@@ -43,6 +49,7 @@ export function decideContact(
   const usableIdentifiers = candidates
     .filter((identifier) => !refusesOn(customer.identifierPermissions[identifierKey(identifier)], request))
     .map(({ type: identifierType, value }) => ({ type: identifierType, value }));
+  if (request.to && candidates.length === 0) reasons.push('not_customer_identifier');
   if (candidates.length > 0 && usableIdentifiers.length === 0) {
     const marketingOnly = candidates.every(
       (identifier) => customer.identifierPermissions[identifierKey(identifier)]?.channels[request.channel] !== 'opted_out',

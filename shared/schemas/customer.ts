@@ -202,7 +202,7 @@ export const contactDecisionSchema = z
     purpose: z.enum(['service', 'marketing']),
     at: z.string(),
     allowed: z.boolean(),
-    reasons: z.array(z.enum(['unknown_customer', 'opted_out', 'identifier_opted_out', 'no_marketing_consent', 'quiet_hours'])),
+    reasons: z.array(z.enum(['unknown_customer', 'not_customer_identifier', 'opted_out', 'identifier_opted_out', 'no_marketing_consent', 'quiet_hours'])),
     usableIdentifiers: z.array(z.object({ type: z.string(), value: z.string() })),
   })
   .meta({ id: 'ContactDecision' });
