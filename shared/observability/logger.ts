@@ -1,4 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { search } from '@aws-lambda-powertools/logger/correlationId';
 
-/** One structured logger per process; service name and level come from POWERTOOLS_* variables. */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'touchpoint-api' });
+/**
+ * One structured logger per process; service name and level come from POWERTOOLS_* variables.
+ * The search function lets the middleware lift the request id into every line as correlation id.
+ */
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'touchpoint-api',
+  correlationIdSearchFn: search,
+});
