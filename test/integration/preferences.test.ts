@@ -174,6 +174,14 @@ describe('GET contact-check', () => {
     expect(response.body).toMatchObject({ allowed: false, reasons: ['identifier_opted_out'] });
   });
 
+  it('refuses contact on a number that is not the customer’s', async () => {
+    const { customerId } = await newCustomer();
+
+    const response = await contactCheck(customerId, { channel: 'phone', to: uniquePhone().e164 });
+
+    expect(response.body).toMatchObject({ allowed: false, reasons: ['not_customer_identifier'], usableIdentifiers: [] });
+  });
+
   it('refuses a call during quiet hours at the time asked about', async () => {
     const { customerId } = await newCustomer();
     await putPreferences(customerId, { quietHours: { start: '21:00', end: '08:00', timeZone: 'Europe/London' } });

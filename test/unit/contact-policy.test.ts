@@ -110,7 +110,7 @@ describe('decideContact: opt-out', () => {
 
     const decision = decideContact(customer({ identifiers: [mobile] }), service('phone', { to: stranger }));
 
-    expect(decision.allowed).toBe(false);
+    expect(decision).toEqual({ allowed: false, reasons: ['not_customer_identifier'], usableIdentifiers: [] });
   });
 
   it('still allows a call to the mobile that opted out of SMS only', () => {
