@@ -38,6 +38,9 @@ import { call } from './store-errors.ts';
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
+/** `shared` is a DynamoDB reserved word. */
+const sharedName = { '#shared': 'shared' };
+
 /** Three writes move one touchpoint (put, delete, locator); 25 of them stay under the 100-item transaction limit. */
 const touchpointsPerTransaction = 25;
 
@@ -165,8 +168,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
         new UpdateCommand({
           TableName: tableName,
           Key: identifierItemKey(identifier),
-          UpdateExpression: 'SET sharedWith = :sharedWith, shared = :shared',
+          UpdateExpression: 'SET sharedWith = :sharedWith, #shared = :shared',
           ConditionExpression: 'sharedWith = :before',
+          ExpressionAttributeNames: sharedName,
           ExpressionAttributeValues: { ':sharedWith': sharedWith, ':shared': sharedWith.length > 0, ':before': owner.sharedWith },
         }),
       );
@@ -325,8 +329,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
         Update: {
           TableName: tableName,
           Key: identifierItemKey(identifier),
-          UpdateExpression: 'SET shared = :true, sharedWith = list_append(if_not_exists(sharedWith, :none), :me)',
+          UpdateExpression: 'SET #shared = :true, sharedWith = list_append(if_not_exists(sharedWith, :none), :me)',
           ConditionExpression: 'customerId = :owner AND NOT contains(sharedWith, :meId)',
+          ExpressionAttributeNames: sharedName,
           ExpressionAttributeValues: { ':true': true, ':none': [], ':me': [customerId], ':meId': customerId, ':owner': owner.customerId },
         },
       },
@@ -335,9 +340,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
         Update: {
           TableName: tableName,
           Key: profileKey(owner.customerId),
-          UpdateExpression: 'SET identifiers.#key.shared = :true',
+          UpdateExpression: 'SET identifiers.#key.#shared = :true',
           ConditionExpression: 'attribute_exists(identifiers.#key)',
-          ExpressionAttributeNames: { '#key': key },
+          ExpressionAttributeNames: { '#key': key, ...sharedName },
           ExpressionAttributeValues: { ':true': true },
         },
       },
@@ -374,9 +379,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
       Update: {
         TableName: tableName,
         Key: profileKey(customerId),
-        UpdateExpression: 'SET identifiers.#key.shared = :false',
+        UpdateExpression: 'SET identifiers.#key.#shared = :false',
         ConditionExpression: 'attribute_exists(identifiers.#key)',
-        ExpressionAttributeNames: { '#key': identifierKey(identifier) },
+        ExpressionAttributeNames: { '#key': identifierKey(identifier), ...sharedName },
         ExpressionAttributeValues: { ':false': false },
       },
     };
@@ -415,8 +420,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
         Update: {
           TableName: tableName,
           Key: identifierItemKey(identifier),
-          UpdateExpression: 'SET customerId = :owner, sharedWith = :rest, shared = :shared',
+          UpdateExpression: 'SET customerId = :owner, sharedWith = :rest, #shared = :shared',
           ConditionExpression: guardExpression,
+          ExpressionAttributeNames: sharedName,
           ExpressionAttributeValues: { ...guard, ':owner': nextOwner, ':rest': rest, ':shared': rest.length > 0 },
         },
       },
