@@ -1,3 +1,4 @@
+import { type AuthenticatedClient, authenticatedClient } from '../../shared/auth/client.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
 import { toProblemResponse } from '../../shared/http/error-boundary.ts';
 import { ingestPostedTouchpoint } from '../../shared/http/ingest-request.ts';
@@ -8,6 +9,7 @@ import { batchInputSchema } from '../../shared/schemas/touchpoint.ts';
 const concurrency = 8;
 
 export async function ingestTouchpointBatch(event: ApiEvent): Promise<ApiResponse> {
+  const client = authenticatedClient(event);
   const { items } = parseWith(batchInputSchema, event.body);
   const receivedAt = new Date();
   const results = new Array<unknown>(items.length);
@@ -15,17 +17,17 @@ export async function ingestTouchpointBatch(event: ApiEvent): Promise<ApiRespons
   const worker = async () => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await ingestItem(items[index], receivedAt, event.requestContext.requestId);
+      results[index] = await ingestItem(items[index], receivedAt, event.requestContext.requestId, client);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return { statusCode: 207, body: { results } };
 }
 
-/** One item's outcome: its ingest result, or the problem that made it fail (alone). */
-async function ingestItem(item: unknown, receivedAt: Date, requestId: string): Promise<unknown> {
+/** One item's outcome: its ingest result, or the problem that made it fail (alone), a 403 for a channel the client may not post. */
+async function ingestItem(item: unknown, receivedAt: Date, requestId: string, client: AuthenticatedClient): Promise<unknown> {
   try {
-    const result = await ingestPostedTouchpoint(item, receivedAt);
+    const result = await ingestPostedTouchpoint(item, receivedAt, undefined, client);
     return { status: result.replayed ? 200 : 201, ...result };
   } catch (error) {
     const { problem, headers } = toProblemResponse(error, requestId);

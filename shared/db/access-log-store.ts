@@ -82,7 +82,7 @@ export function dynamoAccessLogStore(client: DynamoDBDocumentClient, tableName: 
             ? {
                 ExclusiveStartKey: decodePageCursor(page.cursor, {
                   names: ['pk', 'sk'],
-                  matches: (key) => key.pk === partition && key.sk > accessLogRange.lower && key.sk < accessLogRange.upper,
+                  matches: (key) => key.pk === partition && (key.sk ?? '') > accessLogRange.lower && (key.sk ?? '') < accessLogRange.upper,
                 }),
               }
             : {}),

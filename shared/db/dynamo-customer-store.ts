@@ -47,6 +47,9 @@ import {
   toCustomer,
 } from './profile-item.ts';
 import { call } from './store-errors.ts';
+import { suppressionKeyOf } from './suppression.ts';
+import { touchpointExpiresAt } from '../config/retention.ts';
+import { SuppressedIdentifierError } from '../privacy/errors.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -62,7 +65,11 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     const keys: Key[] = request.identifiers.map(identifierItemKey);
     if (request.customerId) keys.push(profileKey(request.customerId));
     if (request.idempotency) keys.push(idempotencyKey(request.idempotency.scope, request.idempotency.key));
+    // The suppression list rides in the same BatchGetItem: refusing an erased customer's identifiers costs no round trip.
+    const suppressionKeys = request.identifiers.map(suppressionKeyOf);
+    keys.push(...suppressionKeys);
     const items = await batchGet(keys);
+    if (suppressionKeys.some((key) => items.has(keyString(key)))) throw new SuppressedIdentifierError();
 
     const owners = new Map<string, IdentifierOwner>();
     for (const identifier of request.identifiers) {
@@ -146,6 +153,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           ...touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId),
           entity: 'touchpoint',
           ...touchpoint,
+          // Retention by channel (shared/config/retention.ts), enforced by DynamoDB TTL.
+          expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
           // Lets an erase find the idempotency record, which names the customer in its stored result.
           ...(write.idempotency ? { idempotencyRef: { scope: write.idempotency.scope, key: write.idempotency.key } } : {}),
         },
@@ -161,6 +170,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           touchpointId: touchpoint.touchpointId,
           customerId: touchpoint.customerId,
           occurredAt: touchpoint.occurredAt,
+          expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },

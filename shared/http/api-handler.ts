@@ -3,7 +3,9 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { logger } from '../observability/logger.ts';
+import { auditReads, type ReadAuditOptions } from '../privacy/read-audit.ts';
 import { toProblemResponse } from './error-boundary.ts';
+import { jsonDefect } from './json-guard.ts';
 import { HttpProblemError, problem } from './problems.ts';
 
 /** The most a JSON body may weigh: a batch of 100 touchpoints fits with room to spare. */
@@ -18,11 +20,14 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-export type Route = (event: ApiEvent) => Promise<ApiResponse>;
+/** A route; the Lambda context is there for a route that must watch its deadline. */
+export type Route = (event: ApiEvent, context?: Context) => Promise<ApiResponse>;
 
 export interface ApiHandlerOptions {
   /** The route reads a JSON body: enforce content type and size, and parse it. */
   jsonBody?: boolean;
+  /** The route shows customers' data: record each read in their access log (see privacy/read-audit.ts). */
+  readAudit?: ReadAuditOptions;
 }
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -32,7 +37,8 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIG
  * failure), Powertools logger with the request id as correlation id, header normalisation, JSON body.
  */
 export function apiHandler(route: Route, options: ApiHandlerOptions = {}): Handler {
-  const base = async (event: ApiEvent): Promise<APIGatewayProxyResultV2> => toResult(await route(event));
+  const routed = options.readAudit ? auditReads(route, options.readAudit) : route;
+  const base = async (event: ApiEvent, context: Context): Promise<APIGatewayProxyResultV2> => toResult(await routed(event, context));
   const stack = middy<ApiEvent, APIGatewayProxyResultV2>()
     .use(errorBoundary())
     .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
@@ -91,6 +97,11 @@ function jsonBody(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
         throw new HttpProblemError(
           problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${(error as Error).message}`),
         );
+      }
+      // Valid JSON we still refuse: duplicate keys (parsers disagree on which wins), absurd nesting, lone surrogates.
+      const defect = jsonDefect(text);
+      if (defect) {
+        throw new HttpProblemError(problem(400, 'malformed-json', 'Malformed JSON', `The body is refused: ${defect}.`));
       }
     },
   };

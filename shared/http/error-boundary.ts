@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../domain/errors.ts';
 import { logger } from '../observability/logger.ts';
+import { SuppressedIdentifierError } from '../privacy/errors.ts';
 import { HttpProblemError, type Problem, problem } from './problems.ts';
 
 /** Seconds a client should wait before retrying after DynamoDB throttled or failed. */
@@ -26,6 +27,9 @@ export function toProblemResponse(error: unknown, requestId: string): ProblemRes
   if (error instanceof NotFoundError) return { problem: problem(404, 'not-found', 'Not found', error.message), headers: {} };
   if (error instanceof ConflictError) {
     return { problem: problem(409, 'conflict', 'Conflict', error.message, error.facts), headers: {} };
+  }
+  if (error instanceof SuppressedIdentifierError) {
+    return { problem: problem(409, 'identifier-suppressed', 'Identifier suppressed', error.message), headers: {} };
   }
   if (error instanceof IdempotencyConflictError) {
     return { problem: problem(409, 'idempotency-conflict', 'Idempotency key reused', error.message), headers: {} };

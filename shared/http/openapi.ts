@@ -26,6 +26,16 @@ import {
   undoRequestSchema,
 } from '../schemas/identity.ts';
 import { batchInputSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
+import { apiKeyListSchema, apiKeySchema, createApiKeySchema, createdApiKeySchema, keyPathSchema, listApiKeysQuerySchema } from '../schemas/api-key.ts';
+import {
+  accessLogPageSchema,
+  accessLogQuerySchema,
+  eraseQuerySchema,
+  eraseResultSchema,
+  exportPageSchema,
+  exportQuerySchema,
+  suppressionPathSchema,
+} from '../schemas/privacy.ts';
 import { maxBodyBytes } from './api-handler.ts';
 import { routes } from './routes.ts';
 
@@ -210,6 +220,38 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
       '422': problemResponse('Unknown channel or bad time'),
     },
   },
+  'create-api-key': {
+    requestBody: { content: { 'application/json': { schema: createApiKeySchema } } },
+    responses: { '201': json(createdApiKeySchema, 'Created: the key is in this answer only'), ...bodyProblems },
+  },
+  'list-api-keys': {
+    requestParams: { query: listApiKeysQuerySchema },
+    responses: { '200': json(apiKeyListSchema, 'A page of keys, oldest first'), '422': problemResponse('Bad cursor or limit') },
+  },
+  'revoke-api-key': {
+    requestParams: { path: keyPathSchema },
+    responses: { '200': json(apiKeySchema, 'Revoked (or already revoked)'), '404': problemResponse('Unknown key') },
+  },
+  'erase-customer': {
+    requestParams: { path: customerPathSchema, query: eraseQuerySchema },
+    responses: {
+      '200': json(eraseResultSchema, 'Erased'),
+      '202': json(eraseResultSchema, 'Partly erased before the time ran out: repeat the request to finish'),
+      '404': problemResponse('Unknown customer'),
+    },
+  },
+  'export-customer': {
+    requestParams: { path: customerPathSchema, query: exportQuerySchema },
+    responses: { '200': json(exportPageSchema, 'One page of everything held about the customer'), '404': problemResponse('Unknown customer') },
+  },
+  'get-access-log': {
+    requestParams: { path: customerPathSchema, query: accessLogQuerySchema },
+    responses: { '200': json(accessLogPageSchema, 'Reads of the customer, newest first'), '404': problemResponse('Unknown customer') },
+  },
+  'lift-suppression': {
+    requestParams: { path: suppressionPathSchema },
+    responses: { '204': { description: 'Lifted: touchpoints carrying the identifier are accepted again' }, '404': problemResponse('No such suppression') },
+  },
 };
 
 let document: ReturnType<typeof createDocument> | undefined;
@@ -220,10 +262,20 @@ export function openApiDocument() {
     info: {
       title: 'Touchpoint API',
       version: '1.0.0',
-      description: 'One timeline per customer across every channel, recognised at every touchpoint.',
+      description:
+        'One timeline per customer across every channel, recognised at every touchpoint. Every route but /v1/health needs ' +
+        '`Authorization: Bearer <API key or OIDC token>` (401 without, 403 when the credential is refused or lacks the ' +
+        "route's scope). A touchpoint's `source` is the credential's name; it may be left out of the body.",
     },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key or an OIDC access token' } } },
+    security: [{ bearer: [] }],
     paths: routes.reduce<ZodOpenApiPathsObject>((paths, route) => {
-      const operation = { ...operations[route.functionName], operationId: route.functionName, summary: route.summary };
+      const operation = {
+        ...operations[route.functionName],
+        operationId: route.functionName,
+        summary: route.summary,
+        ...(route.access === 'public' ? { security: [] } : {}),
+      };
       paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
       return paths;
     }, {}),

@@ -37,7 +37,7 @@ const nextId = monotonicFactory();
 const interceptedClients = new WeakSet<DynamoDBDocumentClient>();
 
 export function auditReads(route: Route, options: ReadAuditOptions): Route {
-  return async (event) => {
+  return async (event, lambdaContext) => {
     ensureInterceptor(documentClient());
     const client = authenticatedClient(event);
     const at = new Date().toISOString();
@@ -68,7 +68,7 @@ export function auditReads(route: Route, options: ReadAuditOptions): Route {
 
     let response: ApiResponse;
     try {
-      response = await storage.run(context, () => route(event));
+      response = await storage.run(context, () => route(event, lambdaContext));
     } catch (error) {
       await takeBack(log, [...begun.values()]);
       throw error;

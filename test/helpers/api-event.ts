@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { AuthorizerContext } from '../../shared/auth/client.ts';
+import { defaultAuthorizerContext } from './credentials.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -14,6 +16,11 @@ export interface EventOptions {
   headers?: Record<string, string>;
   /** An object is sent as JSON with `content-type: application/json` unless headers say otherwise; a string is sent as is. */
   body?: unknown;
+  /**
+   * What the authorizer put into `requestContext.authorizer.lambda`, as API Gateway delivers it:
+   * by default a client with every scope; `null` for none (a route called without the authorizer).
+   */
+  authorizer?: AuthorizerContext | null;
 }
 
 /** An API Gateway HTTP API (payload 2.0) event, as the gateway would deliver it to the Lambda. */
@@ -50,8 +57,9 @@ export function apiEvent(options: EventOptions): APIGatewayProxyEventV2 {
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
+      ...(options.authorizer === null ? {} : { authorizer: { lambda: options.authorizer ?? defaultAuthorizerContext } }),
     },
-  };
+  } as APIGatewayProxyEventV2;
 }
 
 export function lambdaContext(functionName = 'test-function'): Context {

@@ -12,12 +12,17 @@ export interface JsonClient {
   send(method: string, path: string, init?: { body?: string; headers?: Record<string, string> }): Promise<JsonResponse>;
 }
 
-/** A small fetch-based client for the local API: JSON in, JSON (or problem+json) out. */
-export function jsonClient(baseUrl: string): JsonClient {
+/**
+ * A small fetch-based client for the local API: JSON in, JSON (or problem+json) out. `defaultHeaders`
+ * (the test credentials, for one) go with every request; a request's own headers override them,
+ * and an `authorization` of `''` sends no Authorization header at all.
+ */
+export function jsonClient(baseUrl: string, defaultHeaders: Record<string, string> = {}): JsonClient {
   const send: JsonClient['send'] = async (method, path, init = {}) => {
+    const headers = withDefaults(defaultHeaders, init.headers);
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      ...(init.headers ? { headers: init.headers } : {}),
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
       ...(init.body !== undefined ? { body: init.body } : {}),
       signal: AbortSignal.timeout(20_000),
     });
@@ -30,4 +35,12 @@ export function jsonClient(baseUrl: string): JsonClient {
     post: (path, body, headers = {}) =>
       send('POST', path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
   };
+}
+
+function withDefaults(defaults: Record<string, string>, given: Record<string, string> = {}): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const [name, value] of Object.entries(defaults)) merged[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(given)) merged[name.toLowerCase()] = value;
+  if (merged.authorization === '') delete merged.authorization;
+  return merged;
 }

@@ -1,4 +1,6 @@
+import { allScopes } from '../../shared/auth/access.ts';
 import { startLocalApi } from '../../shared/http/local-server.ts';
+import { defaultTestClientName, defaultTestKey, registerKey } from './credentials.ts';
 import { createTestTable } from './dynamodb.ts';
 import { type JsonClient, jsonClient } from './json-client.ts';
 
@@ -8,9 +10,22 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** This file's table, then the local API Gateway adapter in-process on a free port. */
-export async function startTestApi(): Promise<TestApi> {
+export interface TestApiOptions {
+  /** Authorizer cache TTL; the default is AWS's 300 s. 0 makes a revocation take effect at once. */
+  authorizerCacheSeconds?: number;
+}
+
+/**
+ * This file's table with the test key (every scope) registered, then the local API Gateway adapter
+ * in-process on a free port. `client` sends the test key with every request.
+ */
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   await createTestTable();
-  const api = await startLocalApi({ port: 0 });
-  return { url: api.url, client: jsonClient(api.url), close: () => api.close() };
+  await registerKey(defaultTestKey, defaultTestClientName, allScopes);
+  const api = await startLocalApi({ port: 0, ...options });
+  return {
+    url: api.url,
+    client: jsonClient(api.url, { authorization: `Bearer ${defaultTestKey}` }),
+    close: () => api.close(),
+  };
 }

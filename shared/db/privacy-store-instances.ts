@@ -1,0 +1,18 @@
+import { config } from '../config/config.ts';
+import { type ApiKeyStore, dynamoApiKeyStore } from './api-key-store.ts';
+import { documentClient } from './client.ts';
+import { dynamoPrivacyStore, type PrivacyStore } from './privacy-store.ts';
+
+let privacy: PrivacyStore | undefined;
+let apiKeys: ApiKeyStore | undefined;
+
+/** The stores of the access and privacy routes: built on first use, reused for the process. */
+export function privacyStore(): PrivacyStore {
+  privacy ??= dynamoPrivacyStore(documentClient(), config().TABLE_NAME);
+  return privacy;
+}
+
+export function apiKeyStore(): ApiKeyStore {
+  apiKeys ??= dynamoApiKeyStore(documentClient(), config().TABLE_NAME);
+  return apiKeys;
+}
