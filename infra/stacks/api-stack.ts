@@ -3,7 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { functionNames } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
-import { EventPublisher } from '../constructs/event-publisher.ts';
+import { EventPublisher, publishEventsFunctionName } from '../constructs/event-publisher.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { TouchpointHttpApi } from '../constructs/touchpoint-http-api.ts';
@@ -37,7 +37,7 @@ export class ApiStack extends Stack {
       settings,
       api: this.httpApi.api,
       table,
-      functions: new Map([...this.functions, [this.events.function.node.id, this.events.function]]),
+      functions: new Map([...this.functions, [publishEventsFunctionName, this.events.function]]),
       publisher: this.events.function,
       deadLetterQueue: this.events.deadLetterQueue,
     });

@@ -38,9 +38,9 @@ const cache = new Map<keyof typeof contexts, Synthesized>();
 
 /**
  * Both stacks for a context, with bundling skipped (under a second instead of several) and without
- * CloudFormation's built-in template validation (seconds more per app; environments.test.ts runs
- * it once, as `cdk synth` does every time). Cached per context within a test file: templates are
- * read-only.
+ * CloudFormation's built-in template validation (its first run in a process loads rule sets for
+ * 5 to 20 seconds; `npm run synth` runs it, with cdk-nag, on every synth). Cached per context
+ * within a test file: templates are read-only.
  */
 export function synth(which: keyof typeof contexts = 'dev'): Synthesized {
   const cached = cache.get(which);
