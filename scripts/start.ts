@@ -8,6 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { registerBootstrapKey } from '../shared/auth/bootstrap-key.ts';
+import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
+import { createDocumentClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
 import { startLocalApi } from '../shared/http/local-server.ts';
@@ -36,9 +39,17 @@ await ensureTable(
   new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   tableName,
 );
+const bootstrapKey = process.env.TOUCHPOINT_BOOTSTRAP_KEY;
+const bootstrap = bootstrapKey
+  ? await registerBootstrapKey(dynamoApiKeyStore(createDocumentClient({ endpoint: dynamoDb.endpoint, region: 'local' }), tableName), bootstrapKey)
+  : undefined;
 const api = await startLocalApi({ port, host: process.env.HOST ?? '127.0.0.1' });
 const storage = externalEndpoint ? 'already running' : dataDir ? `data in ${dataDir}` : 'in memory';
 console.log(`Touchpoint API listening on ${api.url}/v1 (DynamoDB Local at ${dynamoDb.endpoint}, ${storage})`);
+console.log(`API keys: DYNAMODB_ENDPOINT=${dynamoDb.endpoint} TABLE_NAME=${tableName} npm run keys -- list`);
+if (bootstrap?.kind === 'revoked') console.log(`TOUCHPOINT_BOOTSTRAP_KEY (${bootstrap.keyId}) is revoked: it stays refused.`);
+else if (bootstrap) console.log(`TOUCHPOINT_BOOTSTRAP_KEY ${bootstrap.kind} as ${bootstrap.keyId} with every scope.`);
+else console.log('Every route but /v1/health needs a key: set TOUCHPOINT_BOOTSTRAP_KEY=<16+ characters>, or create one with the keys CLI.');
 console.log('Press Ctrl-C to stop.');
 
 let stopping = false;

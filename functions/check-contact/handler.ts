@@ -29,4 +29,4 @@ function addressOf(to: string): Identifier {
     : { type: 'phone', value: parseWith(phoneSchema, to, 'query.to') };
 }
 
-export const handler = apiHandler(checkContactRoute);
+export const handler = apiHandler(checkContactRoute, { readAudit: { operation: 'contact-check' } });

@@ -11,4 +11,4 @@ export async function getCustomerRoute(event: ApiEvent): Promise<ApiResponse> {
   return { statusCode: 200, body: presentCustomerView(view) };
 }
 
-export const handler = apiHandler(getCustomerRoute);
+export const handler = apiHandler(getCustomerRoute, { readAudit: { operation: 'get-customer' } });

@@ -17,4 +17,4 @@ export async function getTimelineRoute(event: ApiEvent): Promise<ApiResponse> {
   return { statusCode: 200, body: page };
 }
 
-export const handler = apiHandler(getTimelineRoute);
+export const handler = apiHandler(getTimelineRoute, { readAudit: { operation: 'timeline' } });

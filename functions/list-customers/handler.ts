@@ -21,4 +21,4 @@ export async function listCustomersRoute(event: ApiEvent): Promise<ApiResponse> 
   };
 }
 
-export const handler = apiHandler(listCustomersRoute);
+export const handler = apiHandler(listCustomersRoute, { readAudit: { operation: 'list-customers' } });

@@ -22,4 +22,4 @@ export async function lookupCustomerRoute(event: ApiEvent): Promise<ApiResponse>
   return { statusCode: 200, body: presentCustomerView(result.view) };
 }
 
-export const handler = apiHandler(lookupCustomerRoute);
+export const handler = apiHandler(lookupCustomerRoute, { readAudit: { operation: 'lookup' } });

@@ -1,3 +1,5 @@
+import { authenticatedClient } from '../../shared/auth/client.ts';
+import { assertSourceAllowed, withClientSource } from '../../shared/auth/source.ts';
 import { recordPreferences } from '../../shared/domain/manage-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
@@ -6,7 +8,9 @@ import { customerPathSchema, preferencesInputSchema } from '../../shared/schemas
 
 export async function setPreferencesRoute(event: ApiEvent): Promise<ApiResponse> {
   const { customerId } = parseWith(customerPathSchema, event.pathParameters ?? {}, 'path');
-  const input = parseWith(preferencesInputSchema, event.body);
+  const client = authenticatedClient(event);
+  const input = parseWith(preferencesInputSchema, withClientSource(event.body, client));
+  assertSourceAllowed(input.source, client);
   const recorded = await recordPreferences(customerStore(), customerId, input, new Date());
   return { statusCode: 200, body: { customerId, ...recorded } };
 }

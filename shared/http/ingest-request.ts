@@ -1,5 +1,6 @@
 import { mayWriteChannel } from '../auth/access.ts';
 import { type AuthenticatedClient, forbidden } from '../auth/client.ts';
+import { assertSourceAllowed, withClientSource } from '../auth/source.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { fingerprint } from '../domain/fingerprint.ts';
 import { ingestTouchpoint } from '../domain/ingest-touchpoint.ts';
@@ -23,7 +24,7 @@ export async function ingestPostedTouchpoint(
   headerIdempotencyKey: string | undefined,
   client: AuthenticatedClient,
 ): Promise<IngestResult> {
-  const posted = isObject(body) && body.source === undefined ? { ...body, source: client.clientName } : body;
+  const posted = withClientSource(body, client);
   const input = parseWith(touchpointInputSchema, posted);
   authorizeTouchpoint(input, client);
   const headerKey = headerIdempotencyKey === undefined ? undefined : parseWith(idempotencyKeySchema, headerIdempotencyKey, 'Idempotency-Key');
@@ -45,11 +46,5 @@ function authorizeTouchpoint(input: TouchpointInput, client: AuthenticatedClient
   if (!mayWriteChannel(client.scopes, input.channel)) {
     throw forbidden(`This credential may not post ${input.channel} touchpoints (it needs touchpoints:write:${input.channel}).`);
   }
-  if (input.source !== client.clientName && !client.scopes.has('touchpoints:relay')) {
-    throw forbidden(`source must be left out or be "${client.clientName}", the name of this credential.`);
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  assertSourceAllowed(input.source, client);
 }

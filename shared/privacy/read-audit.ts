@@ -4,6 +4,7 @@ import { monotonicFactory } from 'ulid';
 import { authenticatedClient } from '../auth/client.ts';
 import { config } from '../config/config.ts';
 import { StoreUnavailableError } from '../domain/errors.ts';
+import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import { type AccessLogEntry, type AccessLogStore, dynamoAccessLogStore } from '../db/access-log-store.ts';
 import { createDocumentClient, documentClient } from '../db/client.ts';
 import { customerIdOfPartition } from '../db/keys.ts';
@@ -24,8 +25,14 @@ import { logger } from '../observability/logger.ts';
  */
 export interface ReadAuditOptions {
   operation: string;
-  /** How the customer was found (a lookup's identifier type). */
+  /** How the customer was found; by default, for a lookup, the identifier type in the query (never its value). */
   via?: (event: ApiEvent) => string | undefined;
+}
+
+const identifierParameters = new Set<string>(identifierTypesByStrength);
+
+function identifierTypeInQuery(event: ApiEvent): string | undefined {
+  return Object.keys(event.queryStringParameters ?? {}).find((name) => identifierParameters.has(name));
 }
 
 interface AuditContext {
@@ -48,7 +55,7 @@ export function auditReads(route: Route, options: ReadAuditOptions): Route {
       clientId: client.clientId,
       clientName: client.clientName,
       operation: options.operation,
-      via: options.via?.(event) ?? null,
+      via: (options.via ?? (options.operation === 'lookup' ? identifierTypeInQuery : undefined))?.(event) ?? null,
       requestId: event.requestContext.requestId,
     });
     const log = accessLogStore();

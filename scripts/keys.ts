@@ -1,0 +1,116 @@
+/**
+ * API keys from the command line:
+ *
+ *   npm run keys -- create --name billing --scopes touchpoints:write:invoice_query[,customers:read]
+ *   npm run keys -- list
+ *   npm run keys -- revoke key_0123456789abcdef0123
+ *
+ * It talks to the table TABLE_NAME (default `touchpoints`, as npm start) at DYNAMODB_ENDPOINT:
+ * with `npm start` running, use the endpoint it prints (or start it with DYNAMODB_PORT=8000 to
+ * know it in advance). Without DYNAMODB_ENDPOINT it uses AWS with the usual credentials and
+ * region, e.g. TABLE_NAME=<deployed table> AWS_PROFILE=admin npm run keys -- list.
+ * A created key is printed once and stored only as its SHA-256.
+ */
+import { parseArgs } from 'node:util';
+import { generateApiKey } from '../shared/auth/api-keys.ts';
+import { scopes as knownScopes } from '../shared/auth/scopes.ts';
+import { type ApiKeyRecord, dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
+import { createDocumentClient } from '../shared/db/client.ts';
+import { apiKeyNameSchema, keyIdSchema, scopeSchema } from '../shared/schemas/api-key.ts';
+
+const usage = `Usage:
+  npm run keys -- create --name <system> --scopes <scope>[,<scope>...]
+  npm run keys -- list
+  npm run keys -- revoke <keyId>
+
+Scopes: ${knownScopes.join(', ')}
+Environment: TABLE_NAME (default touchpoints), DYNAMODB_ENDPOINT (the one npm start prints; unset: AWS)`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      'created-by': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 1;
+  }
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  const tableName = process.env.TABLE_NAME ?? 'touchpoints';
+  const store = dynamoApiKeyStore(
+    createDocumentClient({ ...(endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'local' } : {}) }),
+    tableName,
+  );
+
+  if (command === 'create') {
+    const name = apiKeyNameSchema.safeParse(values.name);
+    if (!name.success) throw new UsageError('--name must be 1-64 letters, digits, _ . - (it becomes the source of what the key posts)');
+    const requested = (values.scopes ?? '').split(/[\s,]+/).filter(Boolean);
+    if (requested.length === 0) throw new UsageError('--scopes names at least one scope');
+    const unknown = requested.filter((scope) => !scopeSchema.safeParse(scope).success);
+    if (unknown.length > 0) throw new UsageError(`Unknown scope(s): ${unknown.join(', ')}`);
+    const key = generateApiKey();
+    const record = await store.create({
+      key,
+      name: name.data,
+      scopes: [...new Set(requested)] as ApiKeyRecord['scopes'],
+      createdBy: values['created-by'] ?? `keys CLI (${process.env.USER ?? 'unknown user'})`,
+    });
+    if (!record) throw new Error('A freshly generated key already exists; run the command again.');
+    console.log(`Created ${record.keyId} "${record.name}" with ${record.scopes.join(' ')}`);
+    console.log('The key (shown this once; only its hash is stored):');
+    console.log(key);
+    return 0;
+  }
+
+  if (command === 'list') {
+    let cursor: string | undefined;
+    let count = 0;
+    do {
+      const page = await store.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const record of page.items) {
+        count += 1;
+        const state = record.revokedAt ? `revoked ${record.revokedAt}` : 'active';
+        console.log(`${record.keyId}  ${record.prefix.padEnd(12)} ${record.name.padEnd(20)} ${state.padEnd(34)} ${record.scopes.join(' ')}`);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    if (count === 0) console.log(`No API keys in ${tableName}.`);
+    return 0;
+  }
+
+  if (command === 'revoke') {
+    const keyId = keyIdSchema.safeParse(rest[0]);
+    if (!keyId.success) throw new UsageError('revoke takes a key id such as key_0123456789abcdef0123 (see list)');
+    const record = await store.revoke(keyId.data, values['created-by'] ?? `keys CLI (${process.env.USER ?? 'unknown user'})`);
+    if (!record) {
+      console.error(`No API key ${keyId.data} in ${tableName}.`);
+      return 2;
+    }
+    console.log(`Revoked ${record.keyId} "${record.name}" at ${record.revokedAt}; it is refused once the authorizer cache (300 s) expires.`);
+    return 0;
+  }
+
+  throw new UsageError(`Unknown command ${command}`);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${usage}`);
+    process.exitCode = 1;
+  } else {
+    console.error(`keys: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
