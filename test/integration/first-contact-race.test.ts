@@ -35,5 +35,5 @@ describe('first contact race', () => {
     const customersCreated = (await itemsOfEntity('customer')).filter((item) => customerIds.has(item.customerId as string));
     expect(customersCreated).toHaveLength(1);
     expect(await itemsOfEntity('customer')).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 });

@@ -59,7 +59,7 @@ describe('paging through a timeline', () => {
     expect(seen.length).toBe(new Set(seen).size);
     expect([...seen].sort()).toEqual([...expected].sort());
     expect(seenTimes).toEqual([...seenTimes].sort().reverse());
-  });
+  }, 180_000);
 
   it('returns no touchpoint twice when new ones arrive at the top while paging', async () => {
     const { phone, ids, customerId } = await customerWithTouchpoints(30);
@@ -75,7 +75,7 @@ describe('paging through a timeline', () => {
 
     expect(seen.length).toBe(new Set(seen).size);
     expect(seen).toEqual(expect.arrayContaining(ids));
-  });
+  }, 90_000);
 
   it('ends with a null cursor on the last page', async () => {
     const { customerId } = await customerWithTouchpoints(3);
