@@ -1,4 +1,12 @@
-import { type CardState, emptyCard, storedPageCap, topRecencyScore } from '../domain/card.ts';
+import {
+  type CardState,
+  emptyCard,
+  lateContactCap,
+  looksLate,
+  newestContact,
+  storedPageCap,
+  topRecencyScore,
+} from '../domain/card.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
@@ -26,6 +34,7 @@ const cardAttributes = [
   'touchpointCount',
   'countsByChannel',
   'lastContact',
+  'lateContacts',
   'monetaryTotal',
   'invoiceQueries',
   'recentPages',
@@ -87,15 +96,26 @@ export function profileUpdate(
     Object.assign(values, {
       ':one': 1,
       ':minusOne': -1,
-      ':lastContact': delta.lastContact,
-      ':occurredAt': delta.lastContact.occurredAt,
-      ':gsi1sk': tierIndexKeys('', delta.lastContact.occurredAt, customerId).gsi1sk,
       ':topRecency': topRecencyScore(),
     });
-    sets.push('lastContact = :lastContact', 'gsi1sk = :gsi1sk');
     adds.push('version :one', 'touchpointCount :one', 'countsByChannel.#channel :one', 'frequencyHeadroom :minusOne');
-    // Late arrival: the last contact is newer. Tier boundary: the next touchpoint changes the frequency score.
-    conditions.push('lastContact.occurredAt <= :occurredAt', 'frequencyHeadroom > :one', 'tierRecency = :topRecency');
+    // Tier boundary: the next touchpoint changes the frequency score (the exact path recomputes the tier).
+    conditions.push('frequencyHeadroom > :one', 'tierRecency = :topRecency');
+    if (looksLate(delta, new Date(write.touchpoint.receivedAt))) {
+      // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
+      Object.assign(values, { ':lateContact': [delta.lastContact], ':noContacts': [], ':lateCap': lateContactCap });
+      sets.push('lateContacts = list_append(if_not_exists(lateContacts, :noContacts), :lateContact)');
+      conditions.push('(attribute_not_exists(lateContacts) OR size(lateContacts) < :lateCap)');
+    } else {
+      // Live: becomes the last contact, guarded so that clock skew can never put an older one over a newer.
+      Object.assign(values, {
+        ':lastContact': delta.lastContact,
+        ':occurredAt': delta.lastContact.occurredAt,
+        ':gsi1sk': tierIndexKeys('', delta.lastContact.occurredAt, customerId).gsi1sk,
+      });
+      sets.push('lastContact = :lastContact', 'gsi1sk = :gsi1sk');
+      conditions.push('lastContact.occurredAt <= :occurredAt');
+    }
 
     const invoiceAmount = customer.invoiceQueryExpectedNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
     const monetary = delta.value + invoiceAmount;
@@ -113,7 +133,11 @@ export function profileUpdate(
         conditions.push('attribute_not_exists(invoiceQueries.#query)');
       } else {
         // A status change keeps what the query already knows (opened when, amount, reason) unless it says anew.
-        Object.assign(values, { ':queryStatus': state.status, ':resolvedAt': state.resolvedAt });
+        Object.assign(values, {
+          ':queryStatus': state.status,
+          ':resolvedAt': state.resolvedAt,
+          ':occurredAt': delta.lastContact.occurredAt,
+        });
         names['#queryStatus'] = 'status';
         sets.push(
           'invoiceQueries.#query.#queryStatus = :queryStatus',
@@ -235,6 +259,9 @@ export function toCard(item: Item): CardState {
   for (const attribute of cardAttributes) {
     if (item[attribute] !== undefined) card[attribute] = item[attribute];
   }
+  // Readers see the effective last contact: the newest of the guarded one and the appended late ones.
+  card.lateContacts = (item.lateContacts as CardState['lateContacts'] | undefined) ?? [];
+  card.lastContact = newestContact([item.lastContact as CardState['lastContact'], ...(card.lateContacts as CardState['lateContacts'])]);
   const counts = (item.countsByChannel as Record<string, number> | undefined) ?? {};
   card.countsByChannel = Object.fromEntries(channels.map((channel) => [channel, Number(counts[channel] ?? 0)]));
   return card as unknown as CardState;

@@ -14,6 +14,14 @@ export const shownPageCount = 5;
  * write in every (cap - shown + 1) trims back to the newest `shownPageCount`: web visits stay at one write.
  */
 export const storedPageCap = 10;
+/**
+ * A touchpoint whose `occurredAt` is this much older than its arrival may be a late arrival: the
+ * fast path appends it to `lateContacts` instead of overwriting the last contact (which would need
+ * a guard that fails for every real late arrival), and readers take the newest of both.
+ */
+export const lateArrivalThresholdMs = 60_000;
+/** Late contacts kept before a write folds them into the last contact (one extra write in this many late arrivals). */
+export const lateContactCap = 10;
 /** Resolved invoice queries are kept this long (so a late 'open' cannot reopen them), then dropped. */
 export const resolvedQueryRetentionDays = 90;
 /** Headroom when a score is already at its top: no touchpoint can move it. */
@@ -46,6 +54,8 @@ export interface CardState {
   touchpointCount: number;
   countsByChannel: Record<Channel, number>;
   lastContact: LastContact | null;
+  /** Possibly-late contacts appended by the fast path; the effective last contact is the newest of these and `lastContact`. */
+  lateContacts: LastContact[];
   monetaryTotal: number;
   invoiceQueries: Record<string, InvoiceQueryState>;
   recentPages: PageVisit[];
@@ -75,6 +85,7 @@ export function emptyCard(): CardState {
     touchpointCount: 0,
     countsByChannel: Object.fromEntries(channels.map((channel) => [channel, 0])) as Record<Channel, number>,
     lastContact: null,
+    lateContacts: [],
     monetaryTotal: 0,
     invoiceQueries: {},
     recentPages: [],
@@ -141,8 +152,7 @@ export function applyDelta(card: CardState, delta: CardDelta, now: Date, config:
   }
   pruneResolvedQueries(invoiceQueries, now);
 
-  const lastContact =
-    card.lastContact && card.lastContact.occurredAt > delta.lastContact.occurredAt ? card.lastContact : delta.lastContact;
+  const lastContact = newestContact([card.lastContact, ...card.lateContacts, delta.lastContact]) as LastContact;
   const recentPages = delta.page ? newestPages([...card.recentPages, delta.page], shownPageCount) : card.recentPages;
   const touchpointCount = card.touchpointCount + 1;
   const monetaryTotal = card.monetaryTotal + monetaryIncrease(delta, invoiceQueryIsNew);
@@ -151,6 +161,7 @@ export function applyDelta(card: CardState, delta: CardDelta, now: Date, config:
     touchpointCount,
     countsByChannel: { ...card.countsByChannel, [delta.channel]: (card.countsByChannel[delta.channel] ?? 0) + 1 },
     lastContact,
+    lateContacts: [],
     monetaryTotal,
     invoiceQueries,
     recentPages,
@@ -175,6 +186,18 @@ function pruneResolvedQueries(queries: Record<string, InvoiceQueryState>, now: D
   for (const [key, query] of Object.entries(queries)) {
     if (query.resolvedAt !== null && query.resolvedAt < cutoff) delete queries[key];
   }
+}
+
+export function newestContact(contacts: Array<LastContact | null | undefined>): LastContact | null {
+  return contacts.reduce<LastContact | null>(
+    (newest, contact) => (contact && (!newest || contact.occurredAt > newest.occurredAt) ? contact : newest),
+    null,
+  );
+}
+
+/** Whether the fast path should treat a touchpoint as possibly late (see `lateArrivalThresholdMs`). */
+export function looksLate(delta: CardDelta, receivedAt: Date): boolean {
+  return receivedAt.getTime() - Date.parse(delta.lastContact.occurredAt) > lateArrivalThresholdMs;
 }
 
 export function newestPages(pages: PageVisit[], count: number): PageVisit[] {

@@ -92,8 +92,9 @@ describe('card write cost of ingest: the common case', () => {
   });
 });
 
-describe('card write cost of ingest: the exact path', () => {
-  it('trims the stored pages at the cap with one extra (cancelled) write', async () => {
+// The budget off the common path: one read, and at most one cancelled write before the exact one.
+describe('card write cost of ingest: off the common path', () => {
+  it('trims the stored pages at the cap with at most one extra (cancelled) write', async () => {
     const phone = uniquePhone().e164;
     // The exact writes at the frequency thresholds (3rd and 10th touchpoint) trim too, so the
     // stored list first reaches the cap at the 15th visit; the 16th fails the page-cap guard.
@@ -113,10 +114,10 @@ describe('card write cost of ingest: the exact path', () => {
     report(`web visit at the stored page cap of ${storedPageCap} (page trim)`);
     expect(response.status).toBe(201);
     expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    expect(cancelledWrites()).toBe(1);
+    expect(cancelledWrites()).toBeLessThanOrEqual(1);
   });
 
-  it('crosses a frequency threshold with one extra (cancelled) write', async () => {
+  it('crosses a frequency threshold with at most one extra (cancelled) write', async () => {
     const { phone } = await knownCustomer(10);
     await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(5) }));
     startMeasuring();
@@ -127,10 +128,10 @@ describe('card write cost of ingest: the exact path', () => {
     report('third touchpoint (frequency tier boundary)');
     expect(response.status).toBe(201);
     expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    expect(cancelledWrites()).toBe(1);
+    expect(cancelledWrites()).toBeLessThanOrEqual(1);
   });
 
-  it('crosses a monetary threshold with one extra (cancelled) write', async () => {
+  it('crosses a monetary threshold with at most one extra (cancelled) write', async () => {
     const { phone } = await knownCustomer(10, { value: 60 });
     startMeasuring();
 
@@ -139,10 +140,10 @@ describe('card write cost of ingest: the exact path', () => {
     report('value crossing the first monetary threshold (tier boundary)');
     expect(response.status).toBe(201);
     expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    expect(cancelledWrites()).toBe(1);
+    expect(cancelledWrites()).toBeLessThanOrEqual(1);
   });
 
-  it('records a late arrival with one extra (cancelled) write', async () => {
+  it('records a late arrival with one read and one write (appended to the late contacts)', async () => {
     const { phone } = await knownCustomer(1);
     startMeasuring();
 
@@ -151,7 +152,7 @@ describe('card write cost of ingest: the exact path', () => {
     report('late arrival within the top recency band');
     expect(response.status).toBe(201);
     expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    expect(cancelledWrites()).toBe(1);
+    expect(cancelledWrites()).toBe(0);
   });
 
   it('records a backfilled touchpoint with one extra read and no cancelled write', async () => {
