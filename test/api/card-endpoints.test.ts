@@ -96,6 +96,19 @@ describe('GET /v1/customers?tier=', () => {
     expect(mine).toEqual([recently, inBetween, longAgo]);
   });
 
+  it('orders a tier by the effective last contact, also when the newest touchpoint was posted minutes after it happened', async () => {
+    const phone = uniquePhone().e164;
+    const first = await client.post('/v1/touchpoints', touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(240) }));
+    const postedLate = first.body.customerId;
+    const inBetween = await customerWithValue(undefined, minutesAgo(120));
+    // A call posted after it ended: it happened 3 minutes ago and is the customer's newest contact.
+    await client.post('/v1/touchpoints', touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(3) }));
+
+    const { customerIds } = await wholeTier('bronze', 200);
+
+    expect(customerIds.filter((id) => id === postedLate || id === inBetween)).toEqual([postedLate, inBetween]);
+  });
+
   it('moves a customer to the tier a new touchpoint lifts them into', async () => {
     const phone = uniquePhone().e164;
     const first = await client.post('/v1/touchpoints', touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(10) }));

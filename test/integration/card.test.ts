@@ -108,6 +108,17 @@ describe('recognition card on lookup and GET customer', () => {
     expect(card.countsByChannel.letter).toBe(1);
   });
 
+  it('makes a touchpoint posted minutes after it happened the last contact when it is the newest', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60) }));
+    const occurredAt = minutesAgo(4);
+    const callPostedAfterItEnded = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt, summary: 'Long call' }));
+
+    const card = await cardByPhone(phone);
+
+    expect(card.lastContact).toEqual({ touchpointId: callPostedAfterItEnded.touchpointId, channel: 'call', occurredAt, summary: 'Long call' });
+  });
+
   it('ranks the customer by the value of their touchpoints', async () => {
     const phone = uniquePhone().e164;
     await recordTouchpoint(touchpointBody({ identifiers: { phone }, value: 20_000 }));

@@ -7,6 +7,9 @@ import {
   cardDelta,
   emptyCard,
   fastPathEligible,
+  lateArrivalThresholdMs,
+  looksLate,
+  newestContact,
   resolvedQueryRetentionDays,
   shownPageCount,
   valueTier,
@@ -210,6 +213,37 @@ describe('applyDelta: last contact', () => {
 
     expect(card.lastContact?.touchpointId).toBe(newest.touchpointId);
     expect(card.countsByChannel.letter).toBe(1);
+  });
+});
+
+describe('late contacts', () => {
+  it('folds the late contacts into the last contact at the next exact write, keeping the newest', () => {
+    const appendedLate = cardDelta(touchpoint({ channel: 'sms', occurredAt: daysBefore(0.01) })).lastContact;
+    const card: CardState = { ...cardAfter(touchpoint({ occurredAt: daysBefore(1) })), lateContacts: [appendedLate] };
+
+    const next = applyDelta(card, cardDelta(touchpoint({ channel: 'letter', occurredAt: daysBefore(0.5) })), now);
+
+    expect(next.lastContact).toEqual(appendedLate);
+    expect(next.lateContacts).toEqual([]);
+  });
+
+  it('takes the newest of the last contact and the late contacts', () => {
+    const older = cardDelta(touchpoint({ occurredAt: daysBefore(2) })).lastContact;
+    const newest = cardDelta(touchpoint({ occurredAt: daysBefore(1) })).lastContact;
+
+    expect(newestContact([older, null, newest, undefined])).toEqual(newest);
+  });
+
+  it('treats a touchpoint that arrives more than the threshold after it happened as possibly late', () => {
+    const occurredAt = new Date(now.getTime() - lateArrivalThresholdMs - 1_000).toISOString();
+
+    expect(looksLate(cardDelta(touchpoint({ occurredAt })), now)).toBe(true);
+  });
+
+  it('treats a touchpoint that arrives within the threshold as live', () => {
+    const occurredAt = new Date(now.getTime() - lateArrivalThresholdMs + 1_000).toISOString();
+
+    expect(looksLate(cardDelta(touchpoint({ occurredAt })), now)).toBe(false);
   });
 });
 
