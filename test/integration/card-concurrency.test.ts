@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestTouchpointRoute } from '../../functions/ingest-touchpoint/handler.ts';
+import { recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
+import { documentClient } from '../../shared/db/client.ts';
 import type { Channel } from '../../shared/schemas/touchpoint.ts';
 import { apiEvent } from '../helpers/api-event.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
@@ -50,7 +52,17 @@ beforeAll(async () => {
       ...(channel === 'web_visit' ? { details: { url: `https://www.example.org/parallel-${index}` } } : {}),
     });
   });
+  const recorder = recordDynamoDbCalls(documentClient());
+  const started = Date.now();
   outcomes = await Promise.allSettled(bodies.map(ingest));
+  recorder.detach();
+  const count = (command: string, failed: boolean) =>
+    recorder.calls.filter((call) => call.command === command && call.failed === failed).length;
+  console.log(
+    `[card concurrency] ${parallelCount} parallel touchpoints for one customer in ${Date.now() - started} ms: ` +
+      `${count('BatchGetItemCommand', false)} BatchGets, ${count('GetItemCommand', false)} GetItems, ` +
+      `${count('TransactWriteItemsCommand', false)} TransactWrites recorded, ${count('TransactWriteItemsCommand', true)} cancelled`,
+  );
 }, 120_000);
 
 describe('card under 50 parallel touchpoints for one customer', () => {
