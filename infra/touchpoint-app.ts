@@ -28,6 +28,7 @@ export function createTouchpointStacks(app: App): TouchpointStacks {
     settings,
     env,
     table: data.table,
+    suppressionSecret: data.suppressionSecret,
     description: `Touchpoint API (${settings.envName}): HTTP API, functions, events and alarms`,
   });
 

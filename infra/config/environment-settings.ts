@@ -21,6 +21,10 @@ export interface EnvironmentSettings {
   eventsIncludePersonalData: boolean;
   defaultPhoneRegion: string;
   alarmEmail: string | undefined;
+  /** How long API Gateway reuses an authorizer answer: a revoked API key keeps working that long. */
+  authorizerCacheSeconds: number;
+  /** OIDC token verification in the authorizer; API keys only when undefined. */
+  jwt: { issuer: string; audience: string; jwksUrl: string | undefined } | undefined;
   /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
   streamRetryAttempts: number;
   alarmThresholds: {
@@ -33,7 +37,14 @@ export interface EnvironmentSettings {
 
 type EnvironmentDefaults = Omit<
   EnvironmentSettings,
-  'envName' | 'corsOrigins' | 'tableKmsKey' | 'eventsIncludePersonalData' | 'defaultPhoneRegion' | 'alarmEmail'
+  | 'envName'
+  | 'corsOrigins'
+  | 'tableKmsKey'
+  | 'eventsIncludePersonalData'
+  | 'defaultPhoneRegion'
+  | 'alarmEmail'
+  | 'authorizerCacheSeconds'
+  | 'jwt'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
@@ -88,7 +99,33 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
     eventsIncludePersonalData: readBoolean(node, 'eventsIncludePersonalData') ?? false,
     defaultPhoneRegion: readPhoneRegion(node),
     alarmEmail: readString(node, 'alarmEmail'),
+    authorizerCacheSeconds: readAuthorizerCacheSeconds(node),
+    jwt: readJwt(node),
   };
+}
+
+function readAuthorizerCacheSeconds(node: Node): number {
+  const value: unknown = node.tryGetContext('authorizerCacheSeconds');
+  if (value === undefined) return 60;
+  const seconds = Number(value);
+  // API Gateway's limits for a Lambda authorizer's result cache.
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
+    throw new Error(`Context authorizerCacheSeconds must be a whole number from 0 to 3600; got ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}
+
+function readJwt(node: Node): EnvironmentSettings['jwt'] {
+  const issuer = readString(node, 'jwtIssuer');
+  const audience = readString(node, 'jwtAudience');
+  const jwksUrl = readString(node, 'jwtJwksUrl');
+  if (!issuer) {
+    if (audience || jwksUrl) throw new Error('Context jwtAudience and jwtJwksUrl need jwtIssuer');
+    return undefined;
+  }
+  // The authorizer refuses an issuer without an audience too: a token for another API must not pass.
+  if (!audience) throw new Error('Context jwtIssuer needs jwtAudience');
+  return { issuer, audience, jwksUrl };
 }
 
 function readEnvironmentName(value: unknown): EnvironmentName {

@@ -15,6 +15,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -30,6 +31,8 @@ export interface MonitoringProps {
   table: ITable;
   /** By function name; the dashboard graphs each one. */
   functions: ReadonlyMap<string, IFunction>;
+  /** Its log group's `Request denied` lines become the AuthorizerDenials metric. */
+  authorizer: IFunction & { logGroup: ILogGroup };
   publisher: IFunction;
   deadLetterQueue: IQueue;
 }
@@ -43,7 +46,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { settings, api, table, functions, publisher, deadLetterQueue } = props;
+    const { settings, api, table, functions, authorizer, publisher, deadLetterQueue } = props;
     this.actionsEnabled = settings.alarmActionsEnabled;
     const thresholds = settings.alarmThresholds;
 
@@ -80,7 +83,17 @@ export class Monitoring extends Construct {
       period: Duration.minutes(1),
       statistic: 'Maximum',
     });
-    // Written by the (future) authorizer with Powertools Metrics, whose default dimension is the service.
+    // From the authorizer's own log line rather than an extra metric call in its hot path; the
+    // dimension matches what Powertools Metrics would write, should the authorizer emit it itself
+    // (then this filter must go, or denials count twice).
+    new MetricFilter(this, 'AuthorizerDenialsFilter', {
+      logGroup: authorizer.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', 'Request denied'),
+      metricNamespace: metricsNamespace,
+      metricName: 'AuthorizerDenials',
+      metricValue: '1',
+      dimensions: { service: '$.service' },
+    });
     const authorizerDenials = new Metric({
       namespace: metricsNamespace,
       metricName: 'AuthorizerDenials',

@@ -34,8 +34,10 @@ export interface ProjectFunctionProps {
   /** A folder under `functions/` whose `handler.ts` exports `handler`. */
   functionName: string;
   settings: EnvironmentSettings;
-  /** Grants read/write on the table (and its key) and sets `TABLE_NAME`. */
+  /** Grants item access on the table (and its key) and sets `TABLE_NAME`. */
   table?: ITable;
+  /** @default 'readWrite' */
+  tableAccess?: 'read' | 'readWrite';
   environment?: Record<string, string>;
   description?: string;
   memorySize?: number;
@@ -89,7 +91,7 @@ export class ProjectFunction extends NodejsFunction {
       },
     });
     if (table) {
-      grantItemAccess(this, table);
+      grantItemAccess(this, table, props.tableAccess ?? 'readWrite');
       this.addEnvironment('TABLE_NAME', table.tableName);
     }
     suppressStandardFindings(this);
@@ -101,22 +103,25 @@ export class ProjectFunction extends NodejsFunction {
  * no `Scan` (access patterns are Queries on designed keys) and no `index/*` wildcard. Transactions
  * need no actions of their own: DynamoDB authorises each item operation inside them.
  */
-export const tableItemActions = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
+export const tableItemActions = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DescribeTable',
+  ],
+};
 
-function grantItemAccess(fn: NodejsFunction, table: ITable): void {
+function grantItemAccess(fn: NodejsFunction, table: ITable, access: 'read' | 'readWrite'): void {
   fn.addToRolePolicy(
     new PolicyStatement({
-      actions: tableItemActions,
+      actions: tableItemActions[access],
       resources: [
         table.tableArn,
         ...tableDefinition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
@@ -124,7 +129,8 @@ function grantItemAccess(fn: NodejsFunction, table: ITable): void {
     }),
   );
   if (table.encryptionKey) {
-    table.encryptionKey.grantEncryptDecrypt(fn);
+    if (access === 'read') table.encryptionKey.grantDecrypt(fn);
+    else table.encryptionKey.grantEncryptDecrypt(fn);
     const reason =
       'The encrypt/decrypt grant DynamoDB needs on the table\'s customer managed key; the key is the only resource.';
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason });

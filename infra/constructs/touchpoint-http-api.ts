@@ -9,28 +9,30 @@ import {
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { notFoundFunctionName, routes } from '../../shared/http/routes.ts';
+import { authorizerFunctionName, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 
 export interface TouchpointHttpApiProps {
   settings: EnvironmentSettings;
-  /** One function per name of the route table, plus the not-found function. */
+  /** One function per name of the route table, plus the not-found and authorizer functions. */
   functions: ReadonlyMap<string, IFunction>;
 }
 
 /**
- * The HTTP API (payload format 2.0): one route per entry of the route table, a `$default` route
- * that answers everything else with a problem-details 404, stage throttling, JSON access logs,
- * and CORS only when origins are configured.
+ * The HTTP API (payload format 2.0): one route per entry of the route table, every route but the
+ * public ones behind the Lambda authorizer, a `$default` route that answers everything else with a
+ * problem-details 404, stage throttling, JSON access logs, and CORS only when origins are configured.
  */
 export class TouchpointHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  readonly authorizer: HttpLambdaAuthorizer;
 
   constructor(scope: Construct, id: string, props: TouchpointHttpApiProps) {
     super(scope, id);
@@ -69,26 +71,42 @@ export class TouchpointHttpApi extends Construct {
       },
     });
 
+    // REQUEST authorizer with simple responses (functions/authorize-request). The answer is cached
+    // per credential and route, since the route decides which scope is needed; a request without
+    // an Authorization header is refused by API Gateway (401) without invoking the function.
+    this.authorizer = new HttpLambdaAuthorizer('Authorizer', requireFunction(functions, authorizerFunctionName), {
+      authorizerName: 'touchpoint-authorizer',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization', '$context.routeKey'],
+      resultsCacheTtl: Duration.seconds(settings.authorizerCacheSeconds),
+    });
+
     for (const route of routes) {
       const fn = requireFunction(functions, route.functionName);
+      const isPublic = route.access === 'public';
       // Construct ids cannot hold '/'.
-      new HttpRoute(this, `Route ${route.method} ${route.path.replaceAll('/', ' ')}`, {
+      const httpRoute = new HttpRoute(this, `Route ${route.method} ${route.path.replaceAll('/', ' ')}`, {
         httpApi: this.api,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
         integration: new HttpLambdaIntegration(`${route.functionName}-integration`, fn),
+        ...(!isPublic && { authorizer: this.authorizer }),
       });
+      if (isPublic) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} (${route.summary}) is public by design: the route table gives it access 'public'.`,
+        });
+      }
     }
-    new HttpRoute(this, 'DefaultRoute', {
+    const defaultRoute = new HttpRoute(this, 'DefaultRoute', {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,
       integration: new HttpLambdaIntegration(`${notFoundFunctionName}-integration`, requireFunction(functions, notFoundFunctionName)),
     });
-
-    // The routes are children of this construct.
-    Validations.of(this).acknowledge({
+    Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Authorisation is the API-key authorizer of a later issue; until it lands the routes are open, guarded by stage throttling, and health and openapi.json stay public by design.',
+        'The $default route only answers requests that match no route with a problem-details 404; it reads no data, so it needs no credential.',
     });
   }
 }

@@ -1,7 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { functionNames } from '../../shared/http/routes.ts';
+import { authorizerFunctionName, functionNames, routes } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 import { EventPublisher, publishEventsFunctionName } from '../constructs/event-publisher.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
@@ -12,11 +13,14 @@ export interface ApiStackProps extends StackProps {
   settings: EnvironmentSettings;
   /** The DataStack's table; it must have a NEW_AND_OLD_IMAGES stream. */
   table: ITable;
+  /** The DataStack's HMAC key of the erasure suppression list. */
+  suppressionSecret: ISecret;
 }
 
 /**
- * The stateless half: every function of the route table behind the HTTP API, the event publisher
- * on the table stream, alarms and the dashboard. Safe to destroy and redeploy at any time.
+ * The stateless half: every function of the route table behind the HTTP API and its authorizer,
+ * the event publisher on the table stream, alarms and the dashboard. Safe to destroy and
+ * redeploy at any time.
  */
 export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<string, ProjectFunction>;
@@ -27,9 +31,24 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { settings, table } = props;
+    const routeFunctions = new Set<string>(routes.map((route) => route.functionName));
 
     this.functions = new Map(
-      functionNames.map((name) => [name, new ProjectFunction(this, name, { functionName: name, settings, table })]),
+      functionNames.map((name) => [
+        name,
+        new ProjectFunction(this, name, {
+          functionName: name,
+          settings,
+          table,
+          ...(name === authorizerFunctionName
+            ? { tableAccess: 'read', environment: jwtEnvironment(settings), memorySize: 512 }
+            : {}),
+          ...(routeFunctions.has(name) && {
+            // A CloudFormation dynamic reference: resolved at deploy time, never in the template.
+            environment: { SUPPRESSION_HMAC_SECRET: props.suppressionSecret.secretValue.unsafeUnwrap() },
+          }),
+        }),
+      ]),
     );
     this.httpApi = new TouchpointHttpApi(this, 'HttpApi', { settings, functions: this.functions });
     this.events = new EventPublisher(this, 'Events', { settings, table });
@@ -38,6 +57,7 @@ export class ApiStack extends Stack {
       api: this.httpApi.api,
       table,
       functions: new Map([...this.functions, [publishEventsFunctionName, this.events.function]]),
+      authorizer: this.functions.get(authorizerFunctionName)!,
       publisher: this.events.function,
       deadLetterQueue: this.events.deadLetterQueue,
     });
@@ -47,4 +67,15 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.events.deadLetterQueue.queueUrl });
   }
+}
+
+/** What shared/auth/auth-config.ts reads; without an issuer the authorizer accepts API keys only. */
+function jwtEnvironment(settings: EnvironmentSettings): Record<string, string> {
+  const { jwt } = settings;
+  if (!jwt) return {};
+  return {
+    JWT_ISSUER: jwt.issuer,
+    JWT_AUDIENCE: jwt.audience,
+    ...(jwt.jwksUrl && { JWT_JWKS_URL: jwt.jwksUrl }),
+  };
 }

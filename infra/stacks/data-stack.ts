@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
@@ -8,6 +8,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { tableDefinition } from '../../shared/db/table-definition.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
@@ -23,6 +24,8 @@ export interface DataStackProps extends StackProps {
  */
 export class DataStack extends Stack {
   readonly table: Table;
+  /** The HMAC key of the erasure suppression list (shared/privacy/privacy-config.ts). */
+  readonly suppressionSecret: Secret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -60,6 +63,19 @@ export class DataStack extends Stack {
         projectionType: ProjectionType.ALL,
       });
     }
+
+    // State, like the table: suppressions are stored as HMACs under this key, so a new key would
+    // silently stop refusing erased customers' identifiers.
+    this.suppressionSecret = new Secret(this, 'SuppressionSecret', {
+      description: `Touchpoint API (${settings.envName}) HMAC key of the erasure suppression list`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: settings.removalPolicy,
+    });
+    Validations.of(this.suppressionSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the suppression HMAC key would orphan every stored suppression (they are HMACs under it); it is rotated deliberately by lifting and re-adding suppressions, never on a schedule.',
+    });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
   }

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { tableItemActions } from '../../infra/constructs/project-function.ts';
-import { functionNames, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
+import { authorizerFunctionName, functionNames, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
 import { logicalId, type Synthesized, synth } from './synth-stacks.ts';
 
 /** ApiStack: HTTP API routes and stage, project functions, events out, alarms and dashboard. */
@@ -30,6 +30,51 @@ describe('HTTP API routes', () => {
     const expected = logicalId(synthesized.api, synthesized.api.functions.get(notFoundFunctionName)!);
 
     expect(functionBehindRoute(synthesized, '$default')).toBe(expected);
+  });
+
+  it.each(routes.filter((route) => route.access !== 'public'))(
+    'puts $method $path behind the Lambda authorizer',
+    (route) => {
+      const { api, apiTemplate } = synth();
+      const [resource] = Object.values(
+        apiTemplate.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: `${route.method} ${route.path}` } }),
+      );
+
+      expect(resource?.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: expect.stringContaining('Authorizer') },
+      });
+      expect(api.httpApi.authorizer.authorizationType).toBe('CUSTOM');
+    },
+  );
+
+  it('leaves public routes and $default without an authorizer', () => {
+    const { apiTemplate } = synth();
+    const open = ['$default', ...routes.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`)];
+
+    for (const routeKey of open) {
+      const [resource] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }));
+      expect({ routeKey, authorization: resource?.Properties.AuthorizationType ?? 'NONE' }).toEqual({
+        routeKey,
+        authorization: 'NONE',
+      });
+    }
+  });
+
+  it('uses a REQUEST authorizer with simple responses, cached per credential and route', () => {
+    synth('prod').apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+  });
+
+  it('takes the authorizer cache time from context', () => {
+    synth('custom').apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerResultTtlInSeconds: 300,
+    });
   });
 
   it('has no routes beyond the route table and $default', () => {
@@ -101,6 +146,21 @@ function statementsOf(policies: Record<string, Record<string, any>>): Statement[
 
 const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
+function functionResource(synthesized: Synthesized, name: string) {
+  const { api, apiTemplate } = synthesized;
+  return apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, api.functions.get(name)!)];
+}
+
+/** The statements of the policies attached to a function's role. */
+function statementsOfFunction(synthesized: Synthesized, name: string): Statement[] {
+  const roleId: string = functionResource(synthesized, name)?.Properties.Role['Fn::GetAtt'][0];
+  return statementsOf(synthesized.apiTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+}
+
+const tableStatementOf = (statements: Statement[]) =>
+  statements.find((statement) => asList(statement.Action).includes('dynamodb:GetItem'));
+const apiFunctionNames = functionNames.filter((name) => name !== authorizerFunctionName);
+
 describe('project functions', () => {
   it.each(functionNames)('%s runs Node 22 on ARM64 with X-Ray tracing from an ESM bundle', (name) => {
     const { api, apiTemplate } = synth();
@@ -147,17 +207,55 @@ describe('project functions', () => {
     });
   });
 
-  it('grants item access on the table and its index, but never Scan', () => {
-    const statements = statementsOf(synth().apiTemplate.findResources('AWS::IAM::Policy'));
-    const tableStatements = statements.filter((statement) => asList(statement.Action).includes('dynamodb:PutItem'));
+  it.each(apiFunctionNames)('%s may read and write items of the table and its named index', (name) => {
+    const statement = tableStatementOf(statementsOfFunction(synth(), name));
 
-    expect(tableStatements).toHaveLength(functionNames.length);
-    for (const statement of tableStatements) {
-      expect(asList(statement.Action).sort()).toEqual([...tableItemActions].sort());
-      expect(JSON.stringify(statement.Resource)).toContain('/index/gsi1');
-      expect(JSON.stringify(statement.Resource)).not.toContain('/index/*');
-    }
+    expect(asList(statement!.Action).sort()).toEqual([...tableItemActions.readWrite].sort());
+    expect(JSON.stringify(statement!.Resource)).toContain('/index/gsi1');
+    expect(JSON.stringify(statement!.Resource)).not.toContain('/index/*');
+  });
+
+  it('lets the authorizer read items only', () => {
+    const statement = tableStatementOf(statementsOfFunction(synth(), authorizerFunctionName));
+
+    expect(asList(statement!.Action).sort()).toEqual([...tableItemActions.read].sort());
+  });
+
+  it('never grants Scan', () => {
+    const statements = statementsOf(synth().apiTemplate.findResources('AWS::IAM::Policy'));
+
     expect(statements.flatMap((statement) => asList(statement.Action))).not.toContain('dynamodb:Scan');
+  });
+
+  it.each(routes.map((route) => route.functionName))(
+    '%s gets the suppression HMAC key as a deploy-time secret reference',
+    (name) => {
+      const secret = functionResource(synth(), name)?.Properties.Environment.Variables.SUPPRESSION_HMAC_SECRET;
+
+      expect(JSON.stringify(secret)).toContain('{{resolve:secretsmanager:');
+    },
+  );
+
+  it('keeps the suppression key away from the authorizer and the event publisher', () => {
+    const synthesized = synth();
+    const publisher = synthesized.apiTemplate.findResources('AWS::Lambda::Function')[
+      logicalId(synthesized.api, synthesized.api.events.function)
+    ];
+
+    expect(functionResource(synthesized, authorizerFunctionName)?.Properties.Environment.Variables).not.toHaveProperty(
+      'SUPPRESSION_HMAC_SECRET',
+    );
+    expect(publisher?.Properties.Environment.Variables).not.toHaveProperty('SUPPRESSION_HMAC_SECRET');
+  });
+
+  it('configures OIDC verification in the authorizer only when an issuer is given', () => {
+    expect(functionResource(synth('dev'), authorizerFunctionName)?.Properties.Environment.Variables).not.toHaveProperty(
+      'JWT_ISSUER',
+    );
+    expect(functionResource(synth('custom'), authorizerFunctionName)?.Properties.Environment.Variables).toMatchObject({
+      JWT_ISSUER: 'https://login.example.com/',
+      JWT_AUDIENCE: 'touchpoint-api',
+    });
   });
 
   it('uses Resource "*" only for actions without resource-level permissions', () => {
@@ -322,6 +420,24 @@ describe('alarms', () => {
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(api, api.events.deadLetterQueue), 'QueueName'] } }],
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('count the authorizer log lines of denied requests as the AuthorizerDenials metric', () => {
+    const { api, apiTemplate } = synth();
+    const authorizer = api.functions.get(authorizerFunctionName)!;
+
+    apiTemplate.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logicalId(api, authorizer.logGroup) },
+      FilterPattern: '{ $.message = "Request denied" }',
+      MetricTransformations: [
+        Match.objectLike({
+          MetricNamespace: 'TouchpointApi',
+          MetricName: 'AuthorizerDenials',
+          MetricValue: '1',
+          Dimensions: [{ Key: 'service', Value: '$.service' }],
+        }),
+      ],
     });
   });
 

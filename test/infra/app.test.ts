@@ -77,6 +77,13 @@ describe('DataStack table', () => {
     });
   });
 
+  it('sits beside a generated suppression HMAC key that prod keeps', () => {
+    synth('prod').dataTemplate.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
   it('is the only table of the app', () => {
     const { dataTemplate, apiTemplate } = synth();
 
@@ -131,6 +138,14 @@ describe('environments', () => {
 
   it('reject a flag that is neither true nor false', () => {
     expect(() => settings({ tableKmsKey: 'yes' })).toThrow(/tableKmsKey must be true or false/);
+  });
+
+  it('require an audience with a JWT issuer', () => {
+    expect(() => settings({ jwtIssuer: 'https://login.example.com/' })).toThrow(/jwtIssuer needs jwtAudience/);
+  });
+
+  it('keep the authorizer cache within what API Gateway allows', () => {
+    expect(() => settings({ authorizerCacheSeconds: '7200' })).toThrow(/authorizerCacheSeconds/);
   });
 
   it('read CORS origins as a comma-separated list', () => {

@@ -30,6 +30,9 @@ export const customContext = {
   defaultPhoneRegion: 'IE',
   eventsIncludePersonalData: 'true',
   alarmEmail: 'oncall@example.com',
+  authorizerCacheSeconds: '300',
+  jwtIssuer: 'https://login.example.com/',
+  jwtAudience: 'touchpoint-api',
 };
 
 const contexts = { dev: { env: 'dev' }, prod: { env: 'prod' }, custom: customContext };
