@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -21,7 +20,7 @@ import type {
 } from '../domain/customer-store.ts';
 import type { CardState } from '../domain/card.ts';
 import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
-import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
 import type { Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
 import {
@@ -46,6 +45,7 @@ import {
   toCard,
   toCustomer,
 } from './profile-item.ts';
+import { batchGetItems } from './batch-get.ts';
 import { call } from './store-errors.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
@@ -87,20 +87,9 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     };
   }
 
-  /** One BatchGetItem; unprocessed keys (only under throttling) are fetched again. */
   async function batchGet(keys: Key[]): Promise<Map<string, Item>> {
-    const found = new Map<string, Item>();
-    let pending: Key[] = keys;
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** round));
-      if (round > 5) throw new WriteRejectedError('contention');
-      const output = await call(() =>
-        client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } })),
-      );
-      for (const item of output.Responses?.[tableName] ?? []) found.set(keyString(item as Key), item);
-      pending = (output.UnprocessedKeys?.[tableName]?.Keys as Key[] | undefined) ?? [];
-    }
-    return found;
+    const items = await batchGetItems(client, tableName, keys);
+    return new Map(items.map((item) => [keyString(item as Key), item]));
   }
 
   async function readIdempotencyRecord(ref: IdempotencyRef): Promise<IdempotencyRecord | undefined> {

@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, StoreUnavailableError, ValidationError, WriteRejectedError } from '../domain/errors.ts';
+import { ConflictError, ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type {
   IdentityStore,
@@ -24,7 +24,6 @@ import { toIdentifierOwner, toTouchpoint } from './dynamo-customer-store.ts';
 import {
   customerPartition,
   identifierItemKey,
-  type Key,
   mergeAuditKey,
   mergeCandidatesIndexPartition,
   mergeRecordKey,
@@ -33,6 +32,7 @@ import {
   touchpointLocatorKey,
 } from './keys.ts';
 import { profileReplacement, toProfileRecord } from './profile-item.ts';
+import { batchGetItems } from './batch-get.ts';
 import { call } from './store-errors.ts';
 
 type Item = Record<string, unknown>;
@@ -76,17 +76,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     const unique = [...new Set(customerIds)];
     const found = new Map<string, ProfileRecord>();
     if (unique.length === 0) return found;
-    let pending: Key[] = unique.map(profileKey);
-    for (let round = 0; pending.length > 0 && round < 6; round += 1) {
-      const output = await send<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys?: Key[] }> }>(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      for (const item of output.Responses?.[tableName] ?? []) {
-        if (item.entity === 'customer') found.set(item.customerId as string, toProfileRecord(item));
-      }
-      pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    for (const item of await batchGetItems(client, tableName, unique.map(profileKey))) {
+      if (item.entity === 'customer') found.set(item.customerId as string, toProfileRecord(item));
     }
-    if (pending.length > 0) throw new StoreUnavailableError();
     return found;
   }
 
