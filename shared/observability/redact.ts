@@ -15,7 +15,7 @@ const personalKeys = new Set(
     'from', 'to', 'cc', 'sharedWith',
     // free text and what a person typed or saw
     'summary', 'notes', 'subject', 'body', 'url', 'title', 'referrer', 'userAgent', 'displayName', 'traits', 'reason',
-    'location', 'transcriptUrl', 'messageId', 'threadId', 'details', 'rawBody', 'preferences', 'usableIdentifiers',
+    'transcriptUrl', 'messageId', 'threadId', 'details', 'rawBody', 'preferences', 'usableIdentifiers',
     // credentials
     'authorization', 'key', 'token', 'apiKey', 'secret', 'password', 'cookie', 'cookies',
   ].map((key) => key.toLowerCase()),

@@ -1,0 +1,226 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
+import { config } from '../../shared/config/config.ts';
+import { documentClient } from '../../shared/db/client.ts';
+import { dynamoPrivacyStore } from '../../shared/db/privacy-store.ts';
+import { privacyStore } from '../../shared/db/privacy-store-instances.ts';
+import { eraseCustomer as eraseUseCase } from '../../shared/privacy/erase-customer.ts';
+import { apiEvent, invoke } from '../helpers/api-event.ts';
+import { countAllItems, createTestTable, scanTable } from '../helpers/dynamodb.ts';
+import { getCustomer, lookupCustomer, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
+import { eraseCustomer, exportCustomer, getAccessLog, liftSuppression } from '../helpers/privacy-handlers.ts';
+import { touchpointBody, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
+
+beforeAll(async () => {
+  await createTestTable();
+});
+
+function mergeInto(targetCustomerId: string, sourceCustomerId: string) {
+  return invoke(
+    mergeHandler,
+    apiEvent({
+      method: 'POST',
+      routePath: '/v1/customers/{customerId}/merge',
+      path: `/v1/customers/${targetCustomerId}/merge`,
+      pathParameters: { customerId: targetCustomerId },
+      body: { sourceCustomerId, reason: 'Same person, confirmed on the phone' },
+    }),
+  );
+}
+
+/** A customer with every kind of item: identifiers of each type, touchpoints, idempotency records, reads, a merge. */
+async function richCustomer() {
+  const values = {
+    phone: uniquePhone().e164,
+    email: uniqueEmail(),
+    accountId: `ACC-${unique()}`,
+    anonymousId: `anon-${unique()}`,
+    externalId: `crm-${unique()}`,
+    mergedEmail: uniqueEmail(),
+    idempotencyKey: `erase-${unique()}`,
+  };
+  const first = await recordTouchpoint(touchpointBody({ identifiers: { phone: values.phone, email: values.email } }));
+  const { customerId } = first;
+  await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { customerId, accountId: values.accountId } }), {
+    'idempotency-key': values.idempotencyKey,
+  });
+  await recordTouchpoint(
+    touchpointBody({
+      channel: 'web_visit',
+      identifiers: { customerId, anonymousId: values.anonymousId, externalId: { system: 'crm', id: values.externalId } },
+    }),
+  );
+  const merged = await recordTouchpoint(touchpointBody({ channel: 'sms', identifiers: { email: values.mergedEmail } }));
+  const merge = await mergeInto(customerId, merged.customerId);
+  expect(merge.status).toBe(201);
+  await lookupCustomer({ phone: values.phone });
+  await getCustomer(customerId);
+  return { customerId, mergedCustomerId: merged.customerId, values };
+}
+
+describe('erasing a customer', () => {
+  it('leaves no item and no attribute value carrying its ids or identifiers anywhere in the table', async () => {
+    const bystander = await recordTouchpoint(touchpointBody());
+    const { customerId, mergedCustomerId, values } = await richCustomer();
+
+    const response = await eraseCustomer(customerId);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'erased', customerIds: expect.arrayContaining([customerId, mergedCustomerId]) });
+    const table = JSON.stringify(await scanTable());
+    for (const forbidden of [customerId, mergedCustomerId, values.phone, values.email, values.accountId, values.anonymousId, values.externalId, values.mergedEmail, values.idempotencyKey]) {
+      expect(table, `the table still holds ${forbidden}`).not.toContain(forbidden);
+    }
+    expect((await getCustomer(bystander.customerId)).status).toBe(200);
+  });
+
+  it('answers 404 afterwards: lookup, customer, export, access log and a second erase', async () => {
+    const phone = uniquePhone().e164;
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    await eraseCustomer(customerId);
+
+    expect((await lookupCustomer({ phone })).status).toBe(404);
+    expect((await getCustomer(customerId)).status).toBe(404);
+    expect((await exportCustomer(customerId)).status).toBe(404);
+    expect((await getAccessLog(customerId)).status).toBe(404);
+    expect((await eraseCustomer(customerId)).status).toBe(404);
+  });
+
+  it('lets the identifiers start a new customer afterwards when not suppressed', async () => {
+    const phone = uniquePhone().e164;
+    const first = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    await eraseCustomer(first.customerId);
+
+    const again = await postTouchpoint(touchpointBody({ identifiers: { phone } }));
+
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ customerCreated: true });
+    expect(again.body.customerId).not.toBe(first.customerId);
+  });
+
+  it('answers 404 for a customer id nobody has, and 422 for a malformed one', async () => {
+    expect((await eraseCustomer('cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB')).status).toBe(404);
+    expect((await eraseCustomer('not-a-customer')).status).toBe(422);
+  });
+
+  it('erases the survivor when asked for a customer that was merged into it: they are one person', async () => {
+    const survivor = await recordTouchpoint(touchpointBody());
+    const mergedAway = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
+    await mergeInto(survivor.customerId, mergedAway.customerId);
+
+    const response = await eraseCustomer(mergedAway.customerId);
+
+    expect(response.body.customerIds).toEqual(expect.arrayContaining([survivor.customerId, mergedAway.customerId]));
+    expect((await getCustomer(survivor.customerId)).status).toBe(404);
+  });
+});
+
+describe('suppression', () => {
+  it('refuses new touchpoints carrying an erased identifier with 409, storing nothing, until lifted', async () => {
+    const phone = uniquePhone();
+    const email = uniqueEmail();
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone: phone.e164, email } }));
+    const erased = await eraseCustomer(customerId, { suppress: 'true' });
+    const phoneSuppression = erased.body.suppressions.find((entry: { type: string }) => entry.type === 'phone');
+    const before = await countAllItems();
+
+    const refused = await postTouchpoint(touchpointBody({ identifiers: { phone: phone.national } }));
+    const refusedByEmail = await postTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: email.toUpperCase(), accountId: `ACC-${unique()}` } }));
+    const afterRefusals = await countAllItems();
+    const lifted = await liftSuppression(phoneSuppression.hash);
+    const accepted = await postTouchpoint(touchpointBody({ identifiers: { phone: phone.international } }));
+
+    expect(erased.body.suppressions.map((entry: { type: string }) => entry.type).sort()).toEqual(['email', 'phone']);
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toMatch(/identifier-suppressed/);
+    expect(refused.body.detail).not.toContain(phone.e164);
+    expect(refusedByEmail.status).toBe(409);
+    expect(afterRefusals).toBe(before);
+    expect(lifted.status).toBe(204);
+    expect(accepted.status).toBe(201);
+  });
+
+  it('keeps only keyed hashes: the suppression items hold neither the identifier nor the customer id', async () => {
+    const phone = uniquePhone().e164;
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+
+    await eraseCustomer(customerId, { suppress: 'true' });
+
+    const suppressions = (await scanTable()).filter((item) => item.entity === 'suppression');
+    expect(suppressions.length).toBeGreaterThan(0);
+    expect(JSON.stringify(suppressions)).not.toContain(phone);
+    expect(JSON.stringify(suppressions)).not.toContain(customerId);
+  });
+
+  it('refuses a suppressed identifier inside a batch item alone', async () => {
+    const phone = uniquePhone().e164;
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    await eraseCustomer(customerId, { suppress: 'true' });
+    const { postBatch } = await import('../helpers/handlers.ts');
+
+    const response = await postBatch({ items: [touchpointBody({ identifiers: { phone } }), touchpointBody()] });
+
+    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([409, 201]);
+  });
+
+  it('answers 404 when lifting a suppression that does not exist', async () => {
+    expect((await liftSuppression('f'.repeat(64))).status).toBe(404);
+  });
+});
+
+describe('erasing a large customer', () => {
+  /** Touchpoints written straight into the partition (with locators), as many as a busy customer has. */
+  async function seedTouchpoints(client: DynamoDBDocumentClient, customerId: string, count: number) {
+    const items = Array.from({ length: count }, (_, index) => {
+      const touchpointId = `tp_SEED${customerId.slice(-10)}${String(index).padStart(12, '0')}`;
+      const occurredAt = new Date(Date.UTC(2025, 0, 1) + index * 60_000).toISOString();
+      return [
+        { pk: `CUST#${customerId}`, sk: `T#${occurredAt}#${touchpointId}`, entity: 'touchpoint', touchpointId, customerId, channel: 'call', occurredAt },
+        { pk: `TP#${touchpointId}`, sk: 'TP', entity: 'touchpointLocator', touchpointId, customerId, occurredAt },
+      ];
+    }).flat();
+    for (let start = 0; start < items.length; start += 25) {
+      await client.send(
+        new BatchWriteCommand({ RequestItems: { [config().TABLE_NAME]: items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+      );
+    }
+  }
+
+  it('pauses at the deadline (in_progress) and a repeat finishes the erase', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+    await seedTouchpoints(documentClient(), customerId, 600);
+    let checks = 0;
+    const options = { suppress: false, actor: 'test', pageSize: 100, outOfTime: () => ++checks > 3 };
+
+    const first = await eraseUseCase(privacyStore(), customerId, options);
+    checks = -1_000;
+    const second = await eraseUseCase(privacyStore(), customerId, options);
+
+    expect(first.status).toBe('in_progress');
+    expect(second.status).toBe('erased');
+    expect(first.itemsDeleted + second.itemsDeleted).toBeGreaterThanOrEqual(1_200);
+    expect(JSON.stringify(await scanTable())).not.toContain(customerId);
+  });
+
+  it('sends unprocessed deletes again until DynamoDB takes them', async () => {
+    let calls = 0;
+    const flaky = {
+      send: async (command: BatchWriteCommand) => {
+        calls += 1;
+        const requests = command.input.RequestItems?.tbl ?? [];
+        // The first answer leaves all but one delete unprocessed, as DynamoDB does under throttling.
+        return calls === 1 ? { UnprocessedItems: { tbl: requests.slice(1) } } : { UnprocessedItems: {} };
+      },
+    } as unknown as DynamoDBDocumentClient;
+
+    const deleted = await dynamoPrivacyStore(flaky, 'tbl').deleteKeys([
+      { pk: 'a', sk: '1' },
+      { pk: 'b', sk: '1' },
+      { pk: 'c', sk: '1' },
+    ]);
+
+    expect(deleted).toBe(3);
+    expect(calls).toBe(2);
+  });
+});

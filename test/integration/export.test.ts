@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
+import { apiEvent, invoke } from '../helpers/api-event.ts';
+import { createTestTable } from '../helpers/dynamodb.ts';
+import { getCustomer, recordTouchpoint } from '../helpers/handlers.ts';
+import { exportCustomer, getAccessLog } from '../helpers/privacy-handlers.ts';
+import { allChannels, minutesAgo, touchpointBody, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
+
+beforeAll(async () => {
+  await createTestTable();
+});
+
+async function wholeExport(customerId: string, limit: string) {
+  const pages = [];
+  let cursor: string | null = null;
+  do {
+    const page = await exportCustomer(customerId, { limit, ...(cursor ? { cursor } : {}) });
+    expect(page.status).toBe(200);
+    pages.push(page.body);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return pages;
+}
+
+describe('exporting everything held about a customer', () => {
+  it('holds the profile, identifiers with provenance, card, preferences, every touchpoint and the access log', async () => {
+    const phone = uniquePhone().e164;
+    const email = uniqueEmail();
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone, email }, occurredAt: minutesAgo(60) }));
+    for (const channel of allChannels.slice(1)) {
+      await recordTouchpoint(touchpointBody({ channel, identifiers: { customerId }, occurredAt: minutesAgo(30) }));
+    }
+    await getCustomer(customerId);
+
+    const [document] = await wholeExport(customerId, '500');
+
+    expect(document).toMatchObject({ customerId, nextCursor: null, customer: { customerId, createdAt: expect.any(String) } });
+    expect(document.identifiers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'phone', value: phone, provenance: expect.objectContaining({ source: 'call-centre' }) }),
+        expect.objectContaining({ type: 'email', value: email }),
+      ]),
+    );
+    expect(document.card).toMatchObject({ touchpointCount: allChannels.length });
+    expect(document).toHaveProperty('preferences');
+    expect(document.touchpoints).toHaveLength(allChannels.length);
+    expect(document.touchpoints[0]).toMatchObject({ customerId, channel: expect.any(String), details: expect.any(Object) });
+    // The export's own entry may be there too: it is written alongside the read.
+    expect(document.accessLog).toEqual(expect.arrayContaining([expect.objectContaining({ operation: 'get-customer' })]));
+    expect(JSON.stringify(document)).not.toMatch(/"pk"|"sk"|gsi1/);
+  });
+
+  it('pages a long history by cursor: every touchpoint exactly once, the profile on the first page only', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody({ occurredAt: minutesAgo(500) }));
+    for (let index = 1; index < 25; index += 1) {
+      await recordTouchpoint(touchpointBody({ identifiers: { customerId }, occurredAt: minutesAgo(500 - index) }));
+    }
+
+    const pages = await wholeExport(customerId, '7');
+
+    const ids = pages.flatMap((page) => page.touchpoints.map((touchpoint: { touchpointId: string }) => touchpoint.touchpointId));
+    expect(pages.length).toBeGreaterThan(3);
+    expect(new Set(ids).size).toBe(25);
+    expect(ids).toHaveLength(25);
+    expect(pages.filter((page) => page.customer !== undefined)).toHaveLength(1);
+  });
+
+  it('includes the merges the customer took part in', async () => {
+    const survivor = await recordTouchpoint(touchpointBody());
+    const mergedAway = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
+    await invoke(
+      mergeHandler,
+      apiEvent({
+        method: 'POST',
+        routePath: '/v1/customers/{customerId}/merge',
+        path: `/v1/customers/${survivor.customerId}/merge`,
+        pathParameters: { customerId: survivor.customerId },
+        body: { sourceCustomerId: mergedAway.customerId, reason: 'Same person' },
+      }),
+    );
+
+    const [document] = await wholeExport(survivor.customerId, '500');
+
+    expect(document.merges).toEqual([
+      expect.objectContaining({ targetCustomerId: survivor.customerId, sourceCustomerId: mergedAway.customerId }),
+    ]);
+  });
+
+  it('is itself recorded in the access log', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+
+    await exportCustomer(customerId);
+
+    expect((await getAccessLog(customerId)).body.items[0]).toMatchObject({ operation: 'export' });
+  });
+
+  it('answers 404 for a customer nobody has and 422 for a cursor of another customer', async () => {
+    const first = await recordTouchpoint(touchpointBody());
+    const second = await recordTouchpoint(touchpointBody());
+    await recordTouchpoint(touchpointBody({ identifiers: { customerId: first.customerId } }));
+    const page = await exportCustomer(first.customerId, { limit: '1' });
+
+    expect((await exportCustomer('cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB')).status).toBe(404);
+    expect((await exportCustomer(second.customerId, { cursor: page.body.nextCursor })).status).toBe(422);
+  });
+});

@@ -1,0 +1,186 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
+import { documentClient } from '../../shared/db/client.ts';
+import { accessLogStore, auditClient } from '../../shared/privacy/read-audit.ts';
+import { apiEvent, invoke } from '../helpers/api-event.ts';
+import { authorizerContext } from '../helpers/credentials.ts';
+import { countAllItems, createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
+import { getCustomer, getTimeline, lookupCustomer, recordTouchpoint } from '../helpers/handlers.ts';
+import { exportCustomer, getAccessLog } from '../helpers/privacy-handlers.ts';
+import { handler as lookupHandler } from '../../functions/lookup-customer/handler.ts';
+import { touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
+
+beforeAll(async () => {
+  await createTestTable();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const unknownCustomerId = 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB';
+
+async function entriesOf(customerId: string) {
+  const response = await getAccessLog(customerId, { limit: '200' });
+  expect(response.status).toBe(200);
+  return response.body.items as Array<{ operation: string; clientName: string; via: string | null; at: string }>;
+}
+
+describe('the read audit', () => {
+  it('records a lookup by phone: who, how and when, but not the number', async () => {
+    const phone = uniquePhone();
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone: phone.e164 } }));
+    const before = Date.now();
+
+    await lookupCustomer({ phone: phone.national });
+
+    const [entry] = await entriesOf(customerId);
+    expect(entry).toMatchObject({ operation: 'lookup', via: 'phone', clientName: 'test-suite', clientId: 'key_test-suite' });
+    expect(Date.parse(entry?.at ?? '')).toBeGreaterThanOrEqual(before - 5);
+    expect(JSON.stringify(await itemsOfEntity('readAudit'))).not.toContain(phone.e164);
+  });
+
+  it('records reading the customer, the timeline and the export, newest first', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+
+    await getCustomer(customerId);
+    await getTimeline(customerId);
+    await exportCustomer(customerId);
+
+    expect((await entriesOf(customerId)).map((entry) => entry.operation)).toEqual(['export', 'timeline', 'get-customer']);
+  });
+
+  it('names the client that read', async () => {
+    const phone = uniquePhone().e164;
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+
+    await invoke(
+      lookupHandler,
+      apiEvent({ routePath: '/v1/customers/lookup', query: { phone }, authorizer: authorizerContext(['customers:read'], 'call-centre') }),
+    );
+
+    expect((await entriesOf(customerId))[0]).toMatchObject({ clientName: 'call-centre', clientId: 'key_call-centre' });
+  });
+
+  it('leaves nothing behind for a customer id nobody has (404)', async () => {
+    const before = await countAllItems();
+
+    const response = await getCustomer(unknownCustomerId);
+
+    expect(response.status).toBe(404);
+    expect(await countAllItems()).toBe(before);
+  });
+
+  it('pages the access log with a cursor, every entry exactly once', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+    for (let index = 0; index < 5; index += 1) await getCustomer(customerId);
+
+    const first = await getAccessLog(customerId, { limit: '2' });
+    const second = await getAccessLog(customerId, { limit: '2', cursor: first.body.nextCursor });
+    const third = await getAccessLog(customerId, { limit: '2', cursor: second.body.nextCursor });
+
+    const ats = [...first.body.items, ...second.body.items, ...third.body.items].map((entry: { at: string }) => entry.at);
+    expect(ats).toHaveLength(5);
+    expect([...ats].sort().reverse()).toEqual(ats);
+    expect(third.body.nextCursor).toBeNull();
+  });
+
+  it("refuses another customer's cursor with 422", async () => {
+    const first = await recordTouchpoint(touchpointBody());
+    const second = await recordTouchpoint(touchpointBody());
+    await getCustomer(first.customerId);
+    await getCustomer(first.customerId);
+    const page = await getAccessLog(first.customerId, { limit: '1' });
+
+    const response = await getAccessLog(second.customerId, { cursor: page.body.nextCursor });
+
+    expect(response.status).toBe(422);
+  });
+
+  it('answers 404 for the access log of a customer nobody has', async () => {
+    expect((await getAccessLog(unknownCustomerId)).status).toBe(404);
+  });
+
+  it('shows nothing when the read cannot be recorded: 503, and no entry is left', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+    vi.spyOn(accessLogStore(), 'record').mockRejectedValueOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+
+    const response = await getCustomer(customerId);
+
+    expect(response.status).toBe(503);
+    expect(response.body.customer).toBeUndefined();
+    expect(await entriesOf(customerId)).toEqual([]);
+  });
+});
+
+describe('what the read audit costs a lookup', () => {
+  let reads: CallRecorder;
+  let audit: CallRecorder;
+
+  afterEach(() => {
+    reads?.detach();
+    audit?.detach();
+  });
+
+  it('adds one PutItem, sent alongside the read: the lookup stays a GetItem then a Query', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    reads = recordDynamoDbCalls(documentClient());
+    audit = recordDynamoDbCalls(auditClient());
+
+    await lookupCustomer({ phone });
+
+    expect(reads.calls.map((call) => call.command)).toEqual(['GetItemCommand', 'QueryCommand']);
+    expect(audit.calls.map((call) => call.command)).toEqual(['PutItemCommand']);
+  });
+
+  it('sends the audit PutItem while the Query that reads the customer is still under way', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const events: string[] = [];
+    const watch = (client: ReturnType<typeof documentClient>, name: string) =>
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          events.push(`${name}:${context.commandName}:sent`);
+          const output = await next(args);
+          events.push(`${name}:${context.commandName}:answered`);
+          return output;
+        },
+        { step: 'initialize', name: `watch-${name}` },
+      );
+    watch(documentClient(), 'read');
+    watch(auditClient(), 'audit');
+    try {
+      await lookupCustomer({ phone });
+    } finally {
+      documentClient().middlewareStack.remove('watch-read');
+      auditClient().middlewareStack.remove('watch-audit');
+    }
+
+    expect(events.indexOf('audit:PutItemCommand:sent')).toBeGreaterThan(events.indexOf('read:GetItemCommand:answered'));
+    expect(events.indexOf('audit:PutItemCommand:sent')).toBeLessThan(events.indexOf('read:QueryCommand:answered'));
+  });
+
+  it('costs the lookup little more than the slower of the Query and the PutItem (measured, printed)', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const runs = 30;
+    const median = async () => {
+      const samples: number[] = [];
+      for (let run = 0; run < runs; run += 1) {
+        const started = performance.now();
+        expect((await lookupCustomer({ phone })).status).toBe(200);
+        samples.push(performance.now() - started);
+      }
+      return samples.sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
+    };
+
+    const audited = await median();
+    // The same lookups with the audit write answered at once: what the audit adds to the critical path.
+    vi.spyOn(accessLogStore(), 'record').mockResolvedValue(undefined);
+    const unaudited = await median();
+
+    console.log(`[read-audit cost] lookup median ${audited.toFixed(1)} ms audited, ${unaudited.toFixed(1)} ms with an instant audit write (${runs} runs each)`);
+    expect(audited).toBeGreaterThan(0);
+  });
+});
