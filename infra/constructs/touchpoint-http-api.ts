@@ -127,6 +127,9 @@ const accessLogFields = {
   integrationStatus: '$context.integrationStatus',
   integrationError: '$context.integrationErrorMessage',
   error: '$context.error.message',
+  // Who called (the authorizer's context) and why the authorizer failed, if it did.
+  clientId: '$context.authorizer.clientId',
+  authorizerError: '$context.authorizer.error',
   userAgent: '$context.identity.userAgent',
 };
 

@@ -117,6 +117,7 @@ describe('HTTP API stage', () => {
       status: '$context.status',
       responseLatency: '$context.responseLatency',
       integrationLatency: '$context.integrationLatency',
+      clientId: '$context.authorizer.clientId',
     });
     expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(api, api.httpApi.accessLogs), 'Arn'] });
   });
