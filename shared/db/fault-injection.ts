@@ -155,12 +155,17 @@ const faultEnvironmentSchema = z.object({
     z.array(z.enum(faultKinds)).min(1).optional(),
   ),
   TOUCHPOINT_FAULT_SEED: z.preprocess(emptyAsUnset, z.coerce.number().int().optional()),
+  TOUCHPOINT_FAULT_COMMANDS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((command) => command.trim()) : undefined),
+    z.array(z.string().regex(/^[A-Z][A-Za-z]+$/, 'must be DynamoDB operation names such as TransactWriteItems')).min(1).optional(),
+  ),
 });
 
 /**
  * Fault injection asked for by the environment (TOUCHPOINT_FAULT_RATE, optionally
- * TOUCHPOINT_FAULT_KINDS=throttle,timeout,... and TOUCHPOINT_FAULT_SEED), or `undefined` when the
- * rate is unset. A malformed value fails loudly, like the rest of the configuration.
+ * TOUCHPOINT_FAULT_KINDS=throttle,timeout,..., TOUCHPOINT_FAULT_COMMANDS=BatchGetItem,... to hit
+ * only some operations, and TOUCHPOINT_FAULT_SEED), or `undefined` when the rate is unset. A
+ * malformed value fails loudly, like the rest of the configuration.
  */
 export function faultInjectionFromEnvironment(environment: NodeJS.ProcessEnv = process.env): FaultInjectionOptions | undefined {
   const parsed = faultEnvironmentSchema.safeParse(environment);
@@ -168,7 +173,13 @@ export function faultInjectionFromEnvironment(environment: NodeJS.ProcessEnv = p
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new Error(`Invalid fault-injection configuration: ${problems}`);
   }
-  const { TOUCHPOINT_FAULT_RATE: rate, TOUCHPOINT_FAULT_KINDS: kinds, TOUCHPOINT_FAULT_SEED: seed } = parsed.data;
+  const { TOUCHPOINT_FAULT_RATE: rate, TOUCHPOINT_FAULT_KINDS: kinds, TOUCHPOINT_FAULT_SEED: seed, TOUCHPOINT_FAULT_COMMANDS: commands } = parsed.data;
   if (rate === undefined) return undefined;
-  return { rate, ...(kinds ? { kinds } : {}), ...(seed !== undefined ? { random: seededRandom(seed) } : {}) };
+  return {
+    rate,
+    ...(kinds ? { kinds } : {}),
+    // The SDK names commands `<Operation>Command`.
+    ...(commands ? { commands: commands.map((command) => (command.endsWith('Command') ? command : `${command}Command`)) } : {}),
+    ...(seed !== undefined ? { random: seededRandom(seed) } : {}),
+  };
 }
