@@ -1,0 +1,67 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
+
+const readCommands = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
+
+export interface CallSummary {
+  /** DynamoDB calls per request, failed ones included (a cancelled transaction is a round trip too). */
+  callsPerRequest: number;
+  failedCallsPerRequest: number;
+  /** Calls per request by command, e.g. `{ BatchGetItem: 1, TransactWriteItems: 1.02 }`. */
+  byCommand: Record<string, number>;
+  /** Consumed capacity per request, as DynamoDB reported it for the calls that succeeded. */
+  readUnitsPerRequest: number;
+  writeUnitsPerRequest: number;
+}
+
+/**
+ * Capacity through the project's call recorder (ReturnConsumedCapacity on every call), plus a count
+ * of calls that failed, which the recorder does not see.
+ */
+export function meterCalls(client: DynamoDBDocumentClient) {
+  const recorder = recordDynamoDbCalls(client, { returnConsumedCapacity: true });
+  const failed: string[] = [];
+  const name = `bench-failed-calls-${Math.random().toString(36).slice(2)}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        failed.push(context.commandName ?? 'unknown');
+        throw error;
+      }
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    reset() {
+      recorder.reset();
+      failed.length = 0;
+    },
+    summary(requests: number): CallSummary {
+      const per = (value: number) => (requests > 0 ? value / requests : 0);
+      const byCommand: Record<string, number> = {};
+      for (const command of [...recorder.calls.map((call) => call.command), ...failed]) {
+        const short = command.replace(/Command$/, '');
+        byCommand[short] = (byCommand[short] ?? 0) + 1;
+      }
+      let readUnits = 0;
+      let writeUnits = 0;
+      for (const call of recorder.calls) {
+        if (readCommands.has(call.command)) readUnits += call.capacityUnits;
+        else writeUnits += call.capacityUnits;
+      }
+      return {
+        callsPerRequest: per(recorder.calls.length + failed.length),
+        failedCallsPerRequest: per(failed.length),
+        byCommand: Object.fromEntries(Object.entries(byCommand).map(([command, count]) => [command, per(count)])),
+        readUnitsPerRequest: per(readUnits),
+        writeUnitsPerRequest: per(writeUnits),
+      };
+    },
+    detach() {
+      recorder.detach();
+      client.middlewareStack.remove(name);
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The raw baseline: each benchmark operation done straight against DynamoDB with the fewest
+ * calls the data model allows, and no HTTP, validation, recognition rules or middleware. It writes
+ * the same items (profile, identifiers, touchpoint, locator, idempotency record) so capacity is
+ * comparable; what it leaves out is what the API adds. Its speed is the limit on this machine.
+ *
+ * - ingest: one BatchGetItem (identifiers + idempotency key), one TransactWriteItems
+ * - lookup by phone: GetItem (identifier) + Query (profile and 10 recent touchpoints)
+ * - timeline page: one Query
+ */
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  customerViewRange,
+  identifierItemKey,
+  idempotencyKey,
+  profileKey,
+  timelineRange,
+  touchpointKey,
+  touchpointLocatorKey,
+} from '../../shared/db/keys.ts';
+import type { Identifier, IdentifierType } from '../../shared/domain/identifiers.ts';
+import { newCustomerId, newTouchpointId } from '../../shared/domain/ingest-touchpoint.ts';
+import type { Operation } from './scenarios.ts';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+const recentCount = 10;
+const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
+
+export function rawOperations(client: DynamoDBDocumentClient, tableName: string) {
+  async function ingest(operation: Extract<Operation, { kind: 'ingest' }>): Promise<void> {
+    const { body } = operation;
+    const identifiers: Identifier[] = Object.entries(body.identifiers).map(([type, value]) => ({
+      type: type as IdentifierType,
+      value: String(value),
+    }));
+    const idempotency = idempotencyKey(body.source, operation.idempotencyKey);
+    const read = await client.send(
+      new BatchGetCommand({
+        RequestItems: { [tableName]: { Keys: [...identifiers.map(identifierItemKey), idempotency], ConsistentRead: true } },
+      }),
+    );
+    const found = read.Responses?.[tableName] ?? [];
+    if (found.some((item) => item.pk === idempotency.pk)) return;
+    const owners = new Map(found.map((item) => [item.pk as string, item.customerId as string]));
+    const owner = identifiers.map((identifier) => owners.get(identifierItemKey(identifier).pk)).find((id) => id !== undefined);
+    const unowned = identifiers.filter((identifier) => !owners.has(identifierItemKey(identifier).pk));
+
+    const now = new Date().toISOString();
+    const customerId = owner ?? newCustomerId();
+    const touchpoint = {
+      touchpointId: newTouchpointId(),
+      customerId,
+      channel: body.channel,
+      occurredAt: body.occurredAt ?? now,
+      receivedAt: now,
+      source: body.source,
+      identifiers: body.identifiers,
+      summary: body.summary ?? null,
+      details: body.details,
+      ...(body.value === undefined ? {} : { value: body.value }),
+    };
+    const lastContact = { touchpointId: touchpoint.touchpointId, channel: body.channel, occurredAt: touchpoint.occurredAt, summary: touchpoint.summary };
+    const attached = unowned.map((identifier) => ({
+      ...identifier,
+      provenance: { attachedAt: now, source: body.source, touchpointId: touchpoint.touchpointId, rule: owner ? 'seen-with-known-identifier' : 'first-contact' },
+    }));
+    const items: TransactItem[] = [];
+    if (owner) {
+      const names: Record<string, string> = { '#channel': body.channel };
+      const values: Record<string, unknown> = { ':now': now, ':lastContact': lastContact, ':one': 1 };
+      const sets = ['updatedAt = :now', 'lastContact = :lastContact'];
+      attached.forEach((identifier, index) => {
+        names[`#identifier${index}`] = `${identifier.type}#${identifier.value}`;
+        values[`:identifier${index}`] = identifier;
+        sets.push(`identifiers.#identifier${index} = :identifier${index}`);
+      });
+      items.push({
+        Update: {
+          TableName: tableName,
+          Key: profileKey(customerId),
+          UpdateExpression: `SET ${sets.join(', ')} ADD version :one, touchpointCount :one, countsByChannel.#channel :one`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      });
+    } else {
+      items.push(put({
+        ...profileKey(customerId),
+        entity: 'customer',
+        customerId,
+        createdAt: now,
+        updatedAt: now,
+        identifiers: Object.fromEntries(attached.map((identifier) => [`${identifier.type}#${identifier.value}`, identifier])),
+        version: 1,
+        touchpointCount: 1,
+        countsByChannel: { [body.channel]: 1 },
+        lastContact,
+      }));
+    }
+    for (const identifier of attached) {
+      items.push(put({ ...identifierItemKey(identifier), entity: 'identifier', type: identifier.type, value: identifier.value, customerId, ...identifier.provenance }));
+    }
+    items.push(put({ ...touchpointKey(customerId, touchpoint.occurredAt, touchpoint.touchpointId), entity: 'touchpoint', ...touchpoint }));
+    items.push(put({ ...touchpointLocatorKey(touchpoint.touchpointId), entity: 'touchpointLocator', touchpointId: touchpoint.touchpointId, customerId, occurredAt: touchpoint.occurredAt }));
+    items.push(put({
+      ...idempotency,
+      entity: 'idempotency',
+      // A SHA-256 digest in base64url, as the API stores.
+      requestFingerprint: 'x'.repeat(43),
+      result: { touchpointId: touchpoint.touchpointId, customerId, customerCreated: !owner },
+      createdAt: now,
+      expiresAt: Math.floor(Date.now() / 1000) + idempotencyRetentionSeconds,
+    }));
+    await client.send(new TransactWriteCommand({ TransactItems: items }));
+
+    function put(item: Record<string, unknown>): TransactItem {
+      return { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
+    }
+  }
+
+  async function lookupByPhone(phone: string): Promise<void> {
+    const owner = await client.send(
+      new GetCommand({ TableName: tableName, Key: identifierItemKey({ type: 'phone', value: phone }), ProjectionExpression: 'customerId', ConsistentRead: true }),
+    );
+    const customerId = owner.Item?.customerId as string | undefined;
+    if (!customerId) throw new Error(`Raw lookup: no customer has ${phone}`);
+    await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+        ExpressionAttributeValues: { ':pk': profileKey(customerId).pk, ':lower': customerViewRange.lower, ':upper': customerViewRange.upper },
+        ScanIndexForward: false,
+        Limit: recentCount + 1,
+        ConsistentRead: true,
+      }),
+    );
+  }
+
+  async function timelinePage(customerId: string, limit: number): Promise<void> {
+    const range = timelineRange({});
+    await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+        ExpressionAttributeValues: { ':pk': profileKey(customerId).pk, ':lower': range.lower, ':upper': range.upper },
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+  }
+
+  return (operation: Operation): Promise<void> => {
+    switch (operation.kind) {
+      case 'ingest':
+        return ingest(operation);
+      case 'lookup-phone':
+        return lookupByPhone(operation.phone);
+      case 'timeline':
+        return timelinePage(operation.customerId, operation.limit);
+    }
+  };
+}
+
+export interface LoadStats {
+  requests: number;
+  errors: number;
+  seconds: number;
+  throughput: number;
+  latencyMs: { p50: number; p99: number; mean: number };
+}
+
+/**
+ * A closed loop like autocannon's: `connections` workers, each starting its next operation as
+ * soon as the last one finished, for `seconds`.
+ */
+export async function runClosedLoop(
+  execute: (operation: Operation) => Promise<void>,
+  next: () => Operation,
+  options: { connections: number; seconds: number },
+): Promise<LoadStats & { firstError?: unknown }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: unknown;
+  const startedAt = performance.now();
+  const deadline = startedAt + options.seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const operation = next();
+      const began = performance.now();
+      try {
+        await execute(operation);
+        latencies.push(performance.now() - began);
+      } catch (error) {
+        errors += 1;
+        firstError ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.connections }, worker));
+  const seconds = (performance.now() - startedAt) / 1000;
+  return { ...summarise(latencies, errors, seconds), ...(firstError ? { firstError } : {}) };
+}
+
+export function summarise(latencies: number[], errors: number, seconds: number): LoadStats {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (quantile: number) => sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)] ?? 0;
+  return {
+    requests: sorted.length,
+    errors,
+    seconds,
+    throughput: sorted.length / seconds,
+    latencyMs: { p50: at(0.5), p99: at(0.99), mean: sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length) },
+  };
+}
