@@ -1,0 +1,145 @@
+import type { prices } from '../prices.ts';
+import type { FaultScenarioResult } from '../faults.ts';
+import type { ScenarioMeasurement } from './api-bench.ts';
+import type { CostPerMillion } from './cost.ts';
+import type { LambdaMeasurement } from './lambdas.ts';
+
+export interface BenchResults {
+  generatedAt: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string; loadAverageAtStart: number[] };
+  settings: { customers: number; touchpoints: number; seconds: number; connections: number; seed: number; preset: string };
+  seeding?: { seconds: number; items: number };
+  scenarios: ScenarioMeasurement[];
+  cost?: { assumptions: string; ingest: CostPerMillion; lookup: CostPerMillion; prices: typeof prices; lambdaMemoryMb: number };
+  lambdas: LambdaMeasurement[];
+  faults: FaultScenarioResult[];
+}
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const dollars = (value: number) => `$${value.toFixed(2)}`;
+
+export function toMarkdown(results: BenchResults): string {
+  const lines: string[] = [];
+  const { settings, machine } = results;
+  lines.push(`# Touchpoint API benchmark (${results.generatedAt.slice(0, 10)})`, '');
+  lines.push(
+    `${settings.customers.toLocaleString('en-GB')} customers, ${settings.touchpoints.toLocaleString('en-GB')} touchpoints seeded` +
+      (results.seeding ? ` (${results.seeding.items.toLocaleString('en-GB')} items in ${fixed(results.seeding.seconds, 0)} s)` : '') +
+      `; ${settings.connections} connections, ${settings.seconds} s per run, seed ${settings.seed}${settings.preset ? `, preset ${settings.preset}` : ''}.`,
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, load average ${machine.loadAverageAtStart.map((load) => load.toFixed(1)).join(' ')} at start.`,
+    'DynamoDB Local (in memory) runs on the same cores as the API and the load generator: compare the API to the raw baseline, not to AWS.',
+    '',
+  );
+
+  if (results.scenarios.length > 0) {
+    lines.push('## API against the raw DynamoDB baseline (same concurrency)', '');
+    lines.push('| Operation | API req/s | raw op/s | API / raw | API p50 ms | raw p50 ms | API p99 ms | raw p99 ms | DynamoDB calls per request (API / raw) | RCU / req | WCU / req | non-2xx |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
+    for (const scenario of results.scenarios) {
+      const { api, raw } = scenario;
+      lines.push(
+        `| ${scenario.title} | ${fixed(api.throughput, 0)} | ${fixed(raw.throughput, 0)} | ${fixed(100 * scenario.ratio.throughput, 0)}% | ` +
+          `${fixed(api.latencyMs.p50)} | ${fixed(raw.latencyMs.p50)} | ${fixed(api.latencyMs.p99)} | ${fixed(raw.latencyMs.p99)} | ` +
+          `${fixed(api.calls.callsPerRequest, 2)} (${commands(api.calls.byCommand)}) / ${fixed(raw.calls.callsPerRequest, 2)} | ` +
+          `${fixed(api.calls.readUnitsPerRequest, 2)} | ${fixed(api.calls.writeUnitsPerRequest, 2)} | ${api.non2xx} |`,
+      );
+    }
+    lines.push(
+      '',
+      'API / raw is throughput as a share of the raw baseline (the limit: the same DynamoDB work with the fewest calls, no HTTP,',
+      'validation, recognition or middleware). Capacity units are what DynamoDB Local reported (ReturnConsumedCapacity) for the',
+      "API's calls; the raw baseline writes the same items. Calls include failed ones (a cancelled transaction retried with the exact card).",
+      '',
+      '| Operation | server time per request, one at a time (mean / p50 ms) | billed Lambda ms (mean, 1 ms rounding) | raw RCU / WCU per op |',
+      '|---|---:|---:|---:|',
+    );
+    for (const scenario of results.scenarios) {
+      lines.push(
+        `| ${scenario.title} | ${fixed(scenario.sequential.meanServerMs)} / ${fixed(scenario.sequential.p50ServerMs)} | ${fixed(scenario.sequential.meanBilledMs)} | ` +
+          `${fixed(scenario.raw.calls.readUnitsPerRequest, 2)} / ${fixed(scenario.raw.calls.writeUnitsPerRequest, 2)} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  if (results.cost) {
+    const { ingest, lookup } = results.cost;
+    lines.push('## Cost at AWS list prices', '');
+    lines.push(
+      `**${dollars(ingest.total)} per million touchpoints ingested** (the mixed traffic) and **${dollars(lookup.total)} per million caller lookups**, ` +
+        `${results.cost.prices.region} list prices (bench/prices.ts), Lambda on Arm with ${results.cost.lambdaMemoryMb} MB.`,
+      '',
+      '| Per million | HTTP API | Lambda requests | Lambda duration | DynamoDB writes | DynamoDB reads | Total |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      costRow('touchpoints ingested', ingest),
+      costRow('caller lookups', lookup),
+      '',
+      results.cost.assumptions,
+      '',
+    );
+  }
+
+  if (results.lambdas.length > 0) {
+    lines.push('## Lambdas', '');
+    lines.push('| Function | bundle, SDK bundled (gzip) | bundle, SDK external | init ms, SDK bundled | init ms, SDK external | first event ms | warm event ms | peak RSS MB | first answer |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const lambda of results.lambdas) {
+      lines.push(
+        `| ${lambda.functionName} | ${kb(lambda.bundledBytes)} (${kb(lambda.bundledGzipBytes)}) | ${kb(lambda.sdkExternalBytes)} | ` +
+          `${fixed(lambda.bundled?.initMs ?? Number.NaN, 0)} | ${fixed(lambda.sdkExternal?.initMs ?? Number.NaN, 0)} | ` +
+          `${fixed(lambda.bundled?.firstInvokeMs ?? Number.NaN, 0)} | ${fixed(lambda.bundled?.warmInvokeMs ?? Number.NaN, 0)} | ` +
+          `${fixed(lambda.bundled?.maxRssMb ?? Number.NaN, 0)} | ${lambda.bundled?.outcome ?? 'n/a'} |`,
+      );
+    }
+    lines.push(
+      '',
+      'Bundled like CDK\'s NodejsFunction in infra/ (esbuild, ESM, node22, minified, platform node). Init is the import of the bundle in a',
+      'fresh Node process (Lambda\'s Init Duration less the runtime\'s own start); first and warm event are the handler\'s first and second',
+      'call against DynamoDB Local; peak RSS is the process\'s maxRSS after both. Medians of several cold starts.',
+      '',
+    );
+  }
+
+  if (results.faults.length > 0) {
+    lines.push('## Faults', '');
+    lines.push('| Scenario | requests | acknowledged | retried | attempts answered 503 | connections failed | replayed after a lost answer | stored touchpoints | invariant violations | unfinished merges | result |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const fault of results.faults) {
+      const report = fault.integrity;
+      const violations = Object.values(report.violations).reduce((sum, count) => sum + count, 0);
+      const verdict = report.ok ? 'pass' : fault.required ? '**FAIL**' : 'known gap (probe)';
+      lines.push(
+        `| ${fault.name}: ${fault.description} | ${report.requests} | ${report.acknowledged} | ${report.retried} | ${report.attemptStatuses['503'] ?? 0} | ` +
+          `${report.attemptStatuses['0'] ?? 0} | ${report.replayedAfterLostAnswer} | ${report.stored.touchpoints} | ${violations} | ` +
+          `${report.unfinishedMerges.merges} | ${verdict} |`,
+      );
+    }
+    lines.push('');
+    for (const fault of results.faults) {
+      const broken = Object.entries(fault.integrity.violations).filter(([, count]) => count > 0);
+      if (broken.length === 0 && fault.integrity.unfinishedMerges.merges === 0) continue;
+      lines.push(`- ${fault.name}: ${broken.map(([kind, count]) => `${kind} ×${count}`).join('; ') || 'no violations'}.`);
+      const merges = fault.integrity.unfinishedMerges;
+      if (merges.merges > 0) {
+        lines.push(
+          `  ${merges.merges} automatic merge(s) left in progress (${merges.touchpointsLeftOnSource} touchpoints still on the merged-away profile, ` +
+            `${merges.cardsAwaitingRecompute} survivor card(s) not yet recomputed): resumable by posting the merge again, but nothing resumes them by itself.`,
+        );
+      }
+      for (const example of fault.integrity.examples.slice(0, 3)) lines.push(`  - e.g. ${example}`);
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function commands(byCommand: Record<string, number>): string {
+  return Object.entries(byCommand)
+    .map(([command, count]) => `${command} ${count.toFixed(2)}`)
+    .join(', ');
+}
+
+function costRow(label: string, cost: CostPerMillion): string {
+  return `| ${label} | ${dollars(cost.httpApi)} | ${dollars(cost.lambdaRequests)} | ${dollars(cost.lambdaDuration)} | ${dollars(cost.dynamoDbWrites)} | ${dollars(cost.dynamoDbReads)} | **${dollars(cost.total)}** |`;
+}
