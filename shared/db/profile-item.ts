@@ -78,11 +78,9 @@ export function profileUpdate(
   if (write.profileChanges) {
     values[':preferences'] = write.profileChanges.preferences;
     sets.push('preferences = :preferences');
-    Object.entries(write.profileChanges.identifierPermissions).forEach(([key, permissions], index) => {
-      names[`#permissionsOf${index}`] = key;
-      values[`:permissions${index}`] = permissions;
-      sets.push(`identifierPermissions.#permissionsOf${index} = :permissions${index}`);
-    });
+    // PUT semantics: what the customer told us now replaces what they told us before, per identifier too.
+    values[':identifierPermissions'] = write.profileChanges.identifierPermissions;
+    sets.push('identifierPermissions = :identifierPermissions');
   }
 
   const { customer } = write;
@@ -184,7 +182,7 @@ function setWholeCard(
     values[`:${attribute}`] = attribute === 'version' ? expectedVersion + 1 : card[attribute];
     sets.push(`${attribute} = :${attribute}`);
   }
-  const index = tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? '', customerId);
+  const index = tierIndexKeys(card.tier, newestContact([card.lastContact, ...card.lateContacts])?.occurredAt ?? '', customerId);
   Object.assign(values, { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk, ':expectedVersion': expectedVersion });
   sets.push('gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk');
   conditions.push('version = :expectedVersion');
@@ -240,10 +238,13 @@ export function profileChangesUpdate(customerId: string, changes: ProfileChanges
   });
   values[':now'] = new Date().toISOString();
   sets.push('updatedAt = :now');
+  if (changes.expectedTraitCount !== undefined) values[':traitCount'] = changes.expectedTraitCount;
   return {
     Key: profileKey(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
+    ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(mergedInto)${
+      changes.expectedTraitCount === undefined ? '' : ' AND size(traits) = :traitCount'
+    }`,
     ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
     ExpressionAttributeValues: values,
   };

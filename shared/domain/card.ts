@@ -15,11 +15,13 @@ export const shownPageCount = 5;
  */
 export const storedPageCap = 10;
 /**
- * A touchpoint whose `occurredAt` is this much older than its arrival may be a late arrival: the
- * fast path appends it to `lateContacts` instead of overwriting the last contact (which would need
- * a guard that fails for every real late arrival), and readers take the newest of both.
+ * A touchpoint whose `occurredAt` is this much older than its arrival is probably a late arrival
+ * (a nightly batch, a backfill): the fast path appends it to `lateContacts` instead of setting the
+ * last contact (whose guard would fail for every real late arrival), and readers take the newest of
+ * both. Fresher ones (a call posted when it ends) set the last contact under a guard. The tier
+ * index orders by the guarded last contact until the next exact write folds the late ones in.
  */
-export const lateArrivalThresholdMs = 60_000;
+export const lateArrivalThresholdMs = 6 * 60 * 60 * 1000;
 /** Late contacts kept before a write folds them into the last contact (one extra write in this many late arrivals). */
 export const lateContactCap = 10;
 /** Resolved invoice queries are kept this long (so a late 'open' cannot reopen them), then dropped. */

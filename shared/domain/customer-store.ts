@@ -70,6 +70,8 @@ export interface ProfileChanges {
   displayName?: string | null;
   /** A null value removes the trait. */
   traits?: Record<string, unknown>;
+  /** Write only if the customer still has this many traits (the bound was checked against it). */
+  expectedTraitCount?: number;
 }
 
 export interface CustomerPage {
@@ -98,7 +100,7 @@ export interface CustomerStore {
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
   /** The card of a live customer (undefined when unknown or merged away). */
   readCard(customerId: string): Promise<CardState | undefined>;
-  /** The updated customer, or undefined when there is no live customer with this id. */
+  /** The updated customer, or undefined when there is no live customer with this id or the trait count moved. */
   updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined>;
   /** A value tier's customers, most recently in contact first, from the tier index (no scan). */
   listCustomersByTier(tier: string, page: { limit: number; cursor?: string }): Promise<CustomerPage>;

@@ -306,6 +306,8 @@ export async function recordWithExactCardFallback(store: CustomerStore, write: T
     } catch (error) {
       const current = error instanceof WriteRejectedError && error.reason === 'card-stale' ? error.currentCard : undefined;
       if (!current || round >= maxAttempts) throw error;
+      // A second stale card means fast writes keep landing: give them room before trying again.
+      if (round > 1) await backOff(round);
       attempt = { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
     }
   }

@@ -1,3 +1,4 @@
+import { maxTraits } from '../schemas/customer.ts';
 import type { Channel } from '../schemas/touchpoint.ts';
 import { type ContactDecision, type ContactPurpose, decideContact } from './contact-policy.ts';
 import type { CustomerPage, CustomerStore, ProfileChanges } from './customer-store.ts';
@@ -12,10 +13,29 @@ import {
 } from './ingest-touchpoint.ts';
 import type { ContactChannel, ContactPreferences, Customer, IdentifierPermissions, Touchpoint } from './model.ts';
 
+/**
+ * Sets display name and traits (a merge patch: null removes). Traits stay bounded in total, not
+ * just per request: the write is conditional on the trait count it was checked against.
+ */
 export async function updateCustomerProfile(store: CustomerStore, customerId: string, changes: ProfileChanges): Promise<Customer> {
-  const customer = await store.updateProfile(customerId, changes);
-  if (!customer) throw new NotFoundError(`No customer has the id ${customerId}.`);
-  return customer;
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const view = await store.getCustomerView(customerId, 0);
+    if (!view || view.mergedInto) throw new NotFoundError(`No customer has the id ${customerId}.`);
+    const traitsBefore = Object.keys(view.customer.traits);
+    const traitsAfter = new Set(traitsBefore);
+    for (const [name, value] of Object.entries(changes.traits ?? {})) {
+      if (value === null) traitsAfter.delete(name);
+      else traitsAfter.add(name);
+    }
+    if (traitsAfter.size > maxTraits) {
+      throw new ValidationError([
+        { path: 'traits', message: `a customer has at most ${maxTraits} traits; this would make ${traitsAfter.size}` },
+      ]);
+    }
+    const customer = await store.updateProfile(customerId, { ...changes, expectedTraitCount: traitsBefore.length });
+    if (customer) return customer;
+  }
+  throw new StoreUnavailableError();
 }
 
 export function listCustomersByTier(store: CustomerStore, tier: string, page: { limit: number; cursor?: string }): Promise<CustomerPage> {
@@ -120,8 +140,9 @@ function describeChanges(
   if (quiet(before?.quietHours) !== quiet(next.quietHours)) {
     changes.push(`quiet hours ${quiet(before?.quietHours)} -> ${quiet(next.quietHours)}`);
   }
-  for (const [key, permissions] of Object.entries(identifierPermissions)) {
-    if (JSON.stringify(customer.identifierPermissions[key] ?? null) !== JSON.stringify(permissions)) {
+  const keys = new Set([...Object.keys(customer.identifierPermissions), ...Object.keys(identifierPermissions)]);
+  for (const key of keys) {
+    if (JSON.stringify(customer.identifierPermissions[key] ?? null) !== JSON.stringify(identifierPermissions[key] ?? null)) {
       // The identifier is named by type only: summaries are free text and must not spread personal data.
       changes.push(`permissions of a ${key.split('#')[0]} identifier changed`);
     }

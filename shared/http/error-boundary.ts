@@ -34,6 +34,14 @@ export function toProblemResponse(error: unknown, requestId: string): ProblemRes
   if (error instanceof IdempotencyConflictError) {
     return { problem: problem(409, 'idempotency-conflict', 'Idempotency key reused', error.message), headers: {} };
   }
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    // Middy's early timeout, just before Lambda's own: whatever was under way is atomic and keyed.
+    logger.warn('Request timed out', { requestId });
+    return {
+      problem: problem(503, 'timeout', 'Service unavailable', 'The request took too long. Retry with the same Idempotency-Key.'),
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    };
+  }
   if (error instanceof StoreUnavailableError) {
     logger.warn('Customer store unavailable', { error: describe(error.cause), requestId });
     return {

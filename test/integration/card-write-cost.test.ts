@@ -147,7 +147,7 @@ describe('card write cost of ingest: off the common path', () => {
     const { phone } = await knownCustomer(1);
     startMeasuring();
 
-    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60) }));
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60 * 24) }));
 
     report('late arrival within the top recency band');
     expect(response.status).toBe(201);
