@@ -194,7 +194,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
 
   function moveItems(touchpoint: StoredTouchpoint, to: string, movedBy: string[]): TransactItem[] {
     const { ambiguity: _settledByStaff, ...rest } = touchpoint;
-    const moved = { ...rest, customerId: to, movedBy };
+    // `relocatedAt` tells a re-insert from a new touchpoint (events are published for new ones only),
+    // also after an undo has emptied the `movedBy` stack.
+    const moved = { ...rest, customerId: to, movedBy, relocatedAt: new Date().toISOString() };
     return [
       {
         Put: {

@@ -27,6 +27,7 @@ const touchpointItem = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
   /** The merges and moves that carried this touchpoint to its current customer, oldest first. */
   movedBy: z.array(z.string()).optional(),
+  relocatedAt: z.string().optional(),
 });
 const customerItem = z.object({
   customerId: z.string(),
@@ -56,7 +57,7 @@ type Image = Record<string, unknown>;
  * needs to hear about (summary counters, idempotency records, merge candidates, ...). Pure: the
  * same record always gives the same event, which is what makes stream retries safe.
  *
- * INSERT touchpoint -> TouchpointRecorded (unless a merge or move re-inserted it: `movedBy`);
+ * INSERT touchpoint -> TouchpointRecorded (unless a merge, undo or move re-inserted it: `relocatedAt`);
  * INSERT customer -> CustomerCreated;
  * INSERT identifier, or MODIFY identifier whose customerId changed -> IdentifierLinked;
  * INSERT merge (kind `merge`) -> CustomersMerged; MODIFY merge that gains undoneAt -> MergeUndone;
@@ -100,7 +101,7 @@ function insertEvent(recordId: string, item: Image, options: MappingOptions, tim
   switch (entityOf(item)) {
     case 'touchpoint': {
       const touchpoint = touchpointItem.parse(item);
-      if (touchpoint.movedBy?.length) return undefined;
+      if (touchpoint.movedBy?.length || touchpoint.relocatedAt) return undefined;
       return event('TouchpointRecorded', time, {
         version: 1,
         eventId: `TouchpointRecorded:${touchpoint.touchpointId}`,
