@@ -18,10 +18,12 @@ import { logger } from '../observability/logger.ts';
  * To keep reads within their round-trip budget the entry is written in parallel with the read:
  * while an audited route runs, the first DynamoDB request that touches a customer's partition
  * starts that customer's audit write (an SDK middleware on the shared client, watching partition
- * keys). When the route answers, the customers its response body names (`customerId` fields) are
- * the ones that were read: entries for any other customer touched are taken back (an unknown id
- * answers 404 and leaves nothing), and customers shown but not yet recorded are recorded then.
- * The audit fails closed: if an entry cannot be written, the data is not shown (503).
+ * keys). The same middleware notes which customers' items the reads actually returned. When the
+ * route answers, a customer was read if the response names it (`customerId` fields) and a read
+ * returned its items: entries for any other customer touched are taken back (an unknown id leaves
+ * nothing, even where the answer echoes the id), and customers read but not yet recorded (found
+ * through an index, say) are recorded then. The audit fails closed: if an entry cannot be
+ * written, the data is not shown (503).
  */
 export interface ReadAuditOptions {
   operation: string;
@@ -37,6 +39,7 @@ function identifierTypeInQuery(event: ApiEvent): string | undefined {
 
 interface AuditContext {
   begin(customerId: string): void;
+  found(customerId: string): void;
 }
 
 const storage = new AsyncLocalStorage<AuditContext>();
@@ -60,7 +63,11 @@ export function auditReads(route: Route, options: ReadAuditOptions): Route {
     });
     const log = accessLogStore();
     const begun = new Map<string, { entry: AccessLogEntry; written: Promise<unknown> }>();
+    const found = new Set<string>();
     const context: AuditContext = {
+      found(customerId) {
+        found.add(customerId);
+      },
       begin(customerId) {
         if (begun.has(customerId)) return;
         const entry = entryFor(customerId);
@@ -80,7 +87,8 @@ export function auditReads(route: Route, options: ReadAuditOptions): Route {
       await takeBack(log, [...begun.values()]);
       throw error;
     }
-    const shown = response.statusCode < 400 ? customerIdsIn(response.body) : new Set<string>();
+    const shown =
+      response.statusCode < 400 ? new Set([...customerIdsIn(response.body)].filter((customerId) => found.has(customerId))) : new Set<string>();
     const failures = (await Promise.all([...begun.values()].map((started) => started.written))).filter(Boolean);
     if (failures.length > 0) {
       await takeBack(log, [...begun.values()]);
@@ -139,8 +147,11 @@ function ensureInterceptor(client: DynamoDBDocumentClient): void {
   client.middlewareStack.add(
     (next) => async (args) => {
       const context = storage.getStore();
-      if (context) for (const customerId of partitionsOf(args.input)) context.begin(customerId);
-      return next(args);
+      if (!context) return next(args);
+      for (const customerId of partitionsOf(args.input)) context.begin(customerId);
+      const result = await next(args);
+      for (const customerId of partitionsReturned(result.output)) context.found(customerId);
+      return result;
     },
     { step: 'initialize', name: 'read-audit-early-start' },
   );
@@ -161,6 +172,17 @@ function partitionsOf(input: unknown): string[] {
   for (const value of Object.values(request.ExpressionAttributeValues ?? {})) consider(value);
   for (const table of Object.values(request.RequestItems ?? {})) for (const key of table.Keys ?? []) consider(key.pk);
   return found;
+}
+
+/** The customers whose items a read returned (GetItem, Query, BatchGetItem outputs). */
+function partitionsReturned(output: unknown): string[] {
+  const result = output as { Item?: { pk?: unknown }; Items?: Array<{ pk?: unknown }>; Responses?: Record<string, Array<{ pk?: unknown }>> };
+  const items = [
+    ...(result?.Item ? [result.Item] : []),
+    ...(result?.Items ?? []),
+    ...Object.values(result?.Responses ?? {}).flat(),
+  ];
+  return items.map((item) => customerIdOfPartition(item.pk)).filter((customerId): customerId is string => customerId !== undefined);
 }
 
 let store: AccessLogStore | undefined;

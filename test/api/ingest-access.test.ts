@@ -28,7 +28,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-function bodyWithoutSource(channel: Parameters<typeof touchpointBody>[0]['channel']) {
+function bodyWithoutSource(channel: NonNullable<Parameters<typeof touchpointBody>[0]>['channel']) {
   const { source: _source, ...body } = touchpointBody({ channel });
   return body;
 }

@@ -1,5 +1,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+
+type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import { allScopes } from '../../../shared/auth/access.ts';
 import { type AuthorizeDependencies, authorize, type KeyRecord } from '../../../shared/auth/authorize.ts';
 import { jwtVerifier } from '../../../shared/auth/jwt-verifier.ts';
