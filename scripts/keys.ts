@@ -13,6 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { generateApiKey } from '../shared/auth/api-keys.ts';
+import { defaultAuthorizerCacheSeconds } from '../shared/auth/authorizer-cache.ts';
 import { scopes as knownScopes } from '../shared/auth/scopes.ts';
 import { type ApiKeyRecord, dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
 import { createDocumentClient } from '../shared/db/client.ts';
@@ -96,7 +97,9 @@ async function main(argv: string[]): Promise<number> {
       console.error(`No API key ${keyId.data} in ${tableName}.`);
       return 2;
     }
-    console.log(`Revoked ${record.keyId} "${record.name}" at ${record.revokedAt}; it is refused once the authorizer cache (300 s) expires.`);
+    console.log(
+      `Revoked ${record.keyId} "${record.name}" at ${record.revokedAt}; it is refused once the authorizer cache expires (${defaultAuthorizerCacheSeconds} s unless configured otherwise).`,
+    );
     return 0;
   }
 

@@ -1,4 +1,3 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { authConfig } from '../../shared/auth/auth-config.ts';
 import { type AuthorizeDependencies, authorize } from '../../shared/auth/authorize.ts';
@@ -25,26 +24,17 @@ export async function authorizeRequest(
   const decision = await authorize({ routeKey: event.routeKey, authorization }, dependencies);
   if (!decision.isAuthorized) {
     // The reason helps an operator; the caller only learns 401/403. Never log the credential.
+    // This line ("Request denied") is also the AuthorizerDenials metric (a metric filter in infra).
     logger.info('Request denied', {
       denial: decision.reason,
       routeKey: event.routeKey,
       requestId: event.requestContext?.requestId,
       ...(decision.clientId ? { clientId: decision.clientId } : {}),
     });
-    if (metrics) {
-      // The AuthorizerDenials alarm (infra/constructs/monitoring.ts) watches this.
-      metrics.addMetric('AuthorizerDenials', MetricUnit.Count, 1);
-      metrics.publishStoredMetrics();
-    }
     return { isAuthorized: false, context: {} };
   }
   return { isAuthorized: true, context: toAuthorizerContext(decision.client) };
 }
-
-/** Only in Lambda: locally (the adapter runs this in-process) the metric would only be noise on stdout. */
-const metrics = process.env.AWS_LAMBDA_FUNCTION_NAME
-  ? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'TouchpointApi', serviceName: 'touchpoint-api' })
-  : undefined;
 
 let dependencies: AuthorizeDependencies | undefined;
 

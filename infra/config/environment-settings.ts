@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { defaultAuthorizerCacheSeconds } from '../../shared/auth/authorizer-cache.ts';
 
 export const environmentNames = ['dev', 'prod'] as const;
 export type EnvironmentName = (typeof environmentNames)[number];
@@ -106,7 +107,7 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
 
 function readAuthorizerCacheSeconds(node: Node): number {
   const value: unknown = node.tryGetContext('authorizerCacheSeconds');
-  if (value === undefined) return 60;
+  if (value === undefined) return defaultAuthorizerCacheSeconds;
   const seconds = Number(value);
   // API Gateway's limits for a Lambda authorizer's result cache.
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {

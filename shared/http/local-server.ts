@@ -10,6 +10,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { defaultAuthorizerCacheSeconds } from '../auth/authorizer-cache.ts';
 import { problem } from './problems.ts';
 import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes } from './routes.ts';
 
@@ -170,8 +171,6 @@ export function toAuthorizerEvent(event: APIGatewayProxyEventV2, authorization: 
   } as APIGatewayRequestAuthorizerEventV2;
 }
 
-/** Authorizer results are cached this long, as in AWS (infra sets the same TTL): the revocation delay. */
-export const defaultAuthorizerCacheSeconds = 300;
 
 export function toApiGatewayEvent(
   request: { method: string; url: string; headers: IncomingMessage['headers']; remoteAddress?: string },
@@ -301,7 +300,7 @@ export interface LocalApi {
 export interface LocalApiOptions {
   port: number;
   host?: string;
-  /** How long authorizer answers are cached (0: not at all); TOUCHPOINT_AUTHORIZER_CACHE_SECONDS or 300, as in AWS. */
+  /** How long authorizer answers are cached (0: not at all); TOUCHPOINT_AUTHORIZER_CACHE_SECONDS or the AWS default (60 s). */
   authorizerCacheSeconds?: number;
 }
 

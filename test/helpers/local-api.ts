@@ -11,7 +11,7 @@ export interface TestApi {
 }
 
 export interface TestApiOptions {
-  /** Authorizer cache TTL; the default is AWS's 300 s. 0 makes a revocation take effect at once. */
+  /** Authorizer cache TTL; the default is the deployed one (60 s). 0 makes a revocation take effect at once. */
   authorizerCacheSeconds?: number;
 }
 
