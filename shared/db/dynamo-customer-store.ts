@@ -13,7 +13,6 @@ import type {
   ProfileChanges,
   CustomerView,
   IdempotencyRecord,
-  IdempotencyRef,
   IngestReadRequest,
   IngestReadResult,
   TouchpointWrite,
@@ -90,13 +89,6 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
   async function batchGet(keys: Key[]): Promise<Map<string, Item>> {
     const items = await batchGetItems(client, tableName, keys);
     return new Map(items.map((item) => [keyString(item as Key), item]));
-  }
-
-  async function readIdempotencyRecord(ref: IdempotencyRef): Promise<IdempotencyRecord | undefined> {
-    const output = await call(() =>
-      client.send(new GetCommand({ TableName: tableName, Key: idempotencyKey(ref.scope, ref.key), ConsistentRead: true })),
-    );
-    return output.Item ? toIdempotencyRecord(output.Item) : undefined;
   }
 
   async function recordTouchpoint(write: TouchpointWrite): Promise<void> {
@@ -340,7 +332,6 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
 
   return {
     readForIngest,
-    readIdempotencyRecord,
     recordTouchpoint,
     readCard,
     updateProfile,

@@ -96,7 +96,6 @@ export interface CustomerView {
  */
 export interface CustomerStore {
   readForIngest(request: IngestReadRequest): Promise<IngestReadResult>;
-  readIdempotencyRecord(ref: IdempotencyRef): Promise<IdempotencyRecord | undefined>;
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
   /** The card of a live customer (undefined when unknown or merged away). */
   readCard(customerId: string): Promise<CardState | undefined>;
