@@ -11,6 +11,7 @@ import {
 import { ConflictError, ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type {
+  IdentifierOwner,
   IdentityStore,
   LinkOutcome,
   MergeCandidate,
@@ -25,6 +26,7 @@ import {
   customerPartition,
   identifierItemKey,
   mergeAuditKey,
+  mergeCandidateKey,
   mergeCandidatesIndexPartition,
   mergeRecordKey,
   profileKey,
@@ -90,7 +92,8 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   }
 
   async function beginMerge(record: MergeRecord): Promise<void> {
-    const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
+    // Live, and not locked by an undo under way (an undo must not find its target merged away mid-way).
+    const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(identityLock)';
     try {
       await transact([
         {
@@ -116,6 +119,71 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     }
   }
 
+  async function beginUndo(record: MergeRecord): Promise<void> {
+    try {
+      await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: mergeRecordKey(record.mergeId),
+            UpdateExpression: 'SET #status = :undoing',
+            ConditionExpression: '#status = :completed',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':undoing': 'undoing', ':completed': 'completed' },
+          },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: profileKey(record.targetCustomerId),
+            UpdateExpression: 'SET identityLock = :mergeId',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(identityLock)',
+            ExpressionAttributeValues: { ':mergeId': record.mergeId },
+          },
+        },
+      ]);
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConflictError(
+          `Merge ${record.mergeId} cannot be undone now: it is being undone already, or its survivor was merged or is being changed. Read it again and retry.`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async function finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<void> {
+    const entries = Object.entries(changes);
+    await transact([
+      {
+        Update: {
+          TableName: tableName,
+          Key: mergeRecordKey(mergeId),
+          UpdateExpression: `SET #status = :undone, ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')}`,
+          ConditionExpression: '#status = :undoing',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...Object.fromEntries(entries.map(([name], index) => [`#field${index}`, name])),
+          },
+          ExpressionAttributeValues: {
+            ':undone': 'undone',
+            ':undoing': 'undoing',
+            ...Object.fromEntries(entries.map(([, value], index) => [`:field${index}`, value])),
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: tableName,
+          Key: profileKey(targetCustomerId),
+          UpdateExpression: 'REMOVE identityLock',
+          ConditionExpression: 'identityLock = :mergeId',
+          ExpressionAttributeValues: { ':mergeId': mergeId },
+        },
+      },
+    ]);
+  }
+
   function mergeRecordItem(record: MergeRecord): Item {
     return { ...mergeRecordKey(record.mergeId), entity: 'merge', ...record };
   }
@@ -134,43 +202,40 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     }));
   }
 
-  async function repointIdentifier(identifier: Identifier, from: string, to: string, mergeId: string): Promise<boolean> {
+  async function setIdentifierOwner(
+    identifier: Identifier,
+    expected: IdentifierOwner,
+    next: IdentifierOwner,
+    mergeId: string,
+  ): Promise<boolean> {
+    const sharedGuard = expected.sharedWith.length
+      ? 'sharedWith = :expectedSharedWith'
+      : '(attribute_not_exists(sharedWith) OR size(sharedWith) = :zero)';
     try {
       await send(
         new UpdateCommand({
           TableName: tableName,
           Key: identifierItemKey(identifier),
-          UpdateExpression: 'SET customerId = :to, lastMergeId = :mergeId',
-          ConditionExpression: 'customerId = :from',
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':mergeId': mergeId },
+          UpdateExpression: 'SET customerId = :owner, sharedWith = :sharedWith, #shared = :shared, lastMergeId = :mergeId',
+          ConditionExpression: `customerId = :expectedOwner AND ${sharedGuard}`,
+          ExpressionAttributeNames: sharedName,
+          ExpressionAttributeValues: {
+            ':owner': next.customerId,
+            ':sharedWith': next.sharedWith,
+            ':shared': next.sharedWith.length > 0,
+            ':mergeId': mergeId,
+            ':expectedOwner': expected.customerId,
+            ...(expected.sharedWith.length ? { ':expectedSharedWith': expected.sharedWith } : { ':zero': 0 }),
+          },
         }),
       );
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    // Not the owner: perhaps one of the customers it is shared with.
-    const owner = await findIdentifierOwner(identifier);
-    if (!owner?.sharedWith.includes(from)) return false;
-    const sharedWith = [...new Set(owner.sharedWith.map((customerId) => (customerId === from ? to : customerId)))].filter(
-      (customerId) => customerId !== owner.customerId,
-    );
-    try {
-      await send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: identifierItemKey(identifier),
-          UpdateExpression: 'SET sharedWith = :sharedWith, #shared = :shared',
-          ConditionExpression: 'sharedWith = :before',
-          ExpressionAttributeNames: sharedName,
-          ExpressionAttributeValues: { ':sharedWith': sharedWith, ':shared': sharedWith.length > 0, ':before': owner.sharedWith },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    // Resuming an interrupted merge or undo: the identifier may already be where it should be.
+    const now = await findIdentifierOwner(identifier);
+    return now?.customerId === next.customerId && now.sharedWith.join() === next.sharedWith.join();
   }
 
   async function listTouchpoints(customerId: string): Promise<StoredTouchpoint[]> {
@@ -192,16 +257,27 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     return touchpoints;
   }
 
-  function moveItems(touchpoint: StoredTouchpoint, to: string, movedBy: string[]): TransactItem[] {
-    const { ambiguity: _settledByStaff, ...rest } = touchpoint;
+  /**
+   * The writes that move one touchpoint: the whole stored item (retention expiry, idempotency
+   * reference and all) re-inserted under the new customer, the old one deleted, the locator updated.
+   * A staff move settles an ambiguous touchpoint; a merge keeps its flag.
+   */
+  function moveItems(touchpoint: StoredTouchpoint, to: string, movedBy: string[], settlesAmbiguity = false): TransactItem[] {
+    const { ambiguity, ...rest } = touchpoint.stored;
     // `relocatedAt` tells a re-insert from a new touchpoint (events are published for new ones only),
     // also after an undo has emptied the `movedBy` stack.
-    const moved = { ...rest, customerId: to, movedBy, relocatedAt: new Date().toISOString() };
+    const moved = {
+      ...rest,
+      ...(settlesAmbiguity || ambiguity === undefined ? {} : { ambiguity }),
+      customerId: to,
+      movedBy,
+      relocatedAt: new Date().toISOString(),
+    };
     return [
       {
         Put: {
           TableName: tableName,
-          Item: { ...touchpointKey(to, touchpoint.occurredAt, touchpoint.touchpointId), entity: 'touchpoint', ...moved },
+          Item: { ...moved, ...touchpointKey(to, touchpoint.occurredAt, touchpoint.touchpointId) },
         },
       },
       {
@@ -449,11 +525,15 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   async function resolveMergeCandidate(candidateId: string, status: 'dismissed' | 'merged'): Promise<boolean> {
     const customerIds = candidateId.split('.');
     if (customerIds.length !== 2) return false;
+    return closeMergeCandidate(customerIds as [string, string], status);
+  }
+
+  async function closeMergeCandidate(customerIds: [string, string], status: 'dismissed' | 'merged'): Promise<boolean> {
     try {
       await send(
         new UpdateCommand({
           TableName: tableName,
-          Key: { pk: `CAND#${customerIds[0]}#${customerIds[1]}`, sk: 'CAND' },
+          Key: mergeCandidateKey(customerIds),
           UpdateExpression: 'SET #status = :status, resolvedAt = :now',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -484,7 +564,7 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     const now = record.createdAt;
     try {
       await transact([
-        ...moveItems(touchpoint, to, [...touchpoint.movedBy, record.mergeId]),
+        ...moveItems(touchpoint, to, [...touchpoint.movedBy, record.mergeId], true),
         { Update: { TableName: tableName, ...profileReplacement(touchpoint.customerId, fromCard, now) } },
         { Update: { TableName: tableName, ...profileReplacement(to, toCard, now) } },
         { Put: { TableName: tableName, Item: mergeRecordItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -501,7 +581,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     readProfiles,
     findIdentifierOwner,
     beginMerge,
-    repointIdentifier,
+    beginUndo,
+    finishUndo,
+    setIdentifierOwner,
     listTouchpoints,
     moveTouchpoints,
     replaceProfile,
@@ -512,13 +594,14 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     unlinkIdentifier,
     listMergeCandidates,
     resolveMergeCandidate,
+    closeMergeCandidate,
     readTouchpoint,
     moveTouchpoint,
   };
 }
 
 function toStoredTouchpoint(item: Item): StoredTouchpoint {
-  return { ...toTouchpoint(item), movedBy: (item.movedBy as string[] | undefined) ?? [] };
+  return { ...toTouchpoint(item), movedBy: (item.movedBy as string[] | undefined) ?? [], stored: item };
 }
 
 function toMergeRecord(item: Item): MergeRecord {

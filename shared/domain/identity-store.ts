@@ -14,9 +14,11 @@ export interface ProfileRecord extends Customer {
 /** A touchpoint with the stack of merges/moves that carried it to where it is (newest last). */
 export interface StoredTouchpoint extends Touchpoint {
   movedBy: string[];
+  /** The item as stored, opaque to the domain: a move carries every attribute along (expiry and all). */
+  stored: Record<string, unknown>;
 }
 
-export type MergeStatus = 'in_progress' | 'completed' | 'undone';
+export type MergeStatus = 'in_progress' | 'completed' | 'undoing' | 'undone';
 
 /** The audit record of a merge of two customers, or of one touchpoint moved between them. */
 export interface MergeRecord {
@@ -34,6 +36,8 @@ export interface MergeRecord {
   undoneBy: string | null;
   /** The source's identifiers that now resolve to the target. */
   movedIdentifiers: Identifier[];
+  /** Each moved identifier's owner and sharing before and after the merge: an undo restores `before`. */
+  identifierStates: IdentifierState[];
   movedTouchpointCount: number;
   /** For a move: the touchpoint moved. */
   touchpointId: string | null;
@@ -44,6 +48,12 @@ export interface MergeRecord {
 export interface IdentifierOwner {
   customerId: string;
   sharedWith: string[];
+}
+
+export interface IdentifierState {
+  identifier: Identifier;
+  before: IdentifierOwner;
+  after: IdentifierOwner;
 }
 
 export interface ProfileReplacement {
@@ -78,8 +88,19 @@ export interface IdentityStore {
    * and the audit pointers. Raises `MergeRefusedError` if either is no longer live.
    */
   beginMerge(record: MergeRecord): Promise<void>;
-  /** Points an identifier from one customer to another; false if it no longer belonged to `from`. */
-  repointIdentifier(identifier: Identifier, from: string, to: string, mergeId: string): Promise<boolean>;
+  /**
+   * Atomically: mark the merge `undoing` (it must be `completed`) and lock its target (which must be
+   * live and not locked by another undo), so that no merge of the target can run during the undo.
+   * Raises `ConflictError` otherwise.
+   */
+  beginUndo(record: MergeRecord): Promise<void>;
+  /** Atomically: mark the merge `undone` and release the target's lock. */
+  finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<void>;
+  /**
+   * Gives an identifier a new owner and sharing if it still has the expected ones; true when it
+   * now has `next` (also when it already had), false when it changed hands meanwhile.
+   */
+  setIdentifierOwner(identifier: Identifier, expected: IdentifierOwner, next: IdentifierOwner, mergeId: string): Promise<boolean>;
   /** Every touchpoint in a customer's partition (pages through; several round trips for large histories). */
   listTouchpoints(customerId: string): Promise<StoredTouchpoint[]>;
   /** Moves touchpoints to another customer's partition in atomic chunks; `movedBy` is each one's new stack. */
@@ -94,6 +115,8 @@ export interface IdentityStore {
   unlinkIdentifier(customerId: string, identifier: Identifier): Promise<boolean>;
   listMergeCandidates(page: { limit: number; cursor?: string }): Promise<{ items: MergeCandidate[]; nextCursor: string | null }>;
   resolveMergeCandidate(candidateId: string, status: 'dismissed' | 'merged'): Promise<boolean>;
+  /** Closes the candidate naming these two customers, if there is one. */
+  closeMergeCandidate(customerIds: [string, string], status: 'dismissed' | 'merged'): Promise<boolean>;
   /** Moves one touchpoint and writes both customers' recomputed cards and the audit record, atomically. */
   moveTouchpoint(move: {
     touchpoint: StoredTouchpoint;

@@ -3,7 +3,14 @@ import { applyDelta, type CardState, cardDelta, emptyCard } from './card.ts';
 import { strictest } from './contact-policy.ts';
 import { ConflictError, NotFoundError, StoreUnavailableError, ValidationError, WriteRejectedError } from './errors.ts';
 import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
-import type { IdentityStore, MergeRecord, ProfileRecord, ProfileReplacement, StoredTouchpoint } from './identity-store.ts';
+import type {
+  IdentifierState,
+  IdentityStore,
+  MergeRecord,
+  ProfileRecord,
+  ProfileReplacement,
+  StoredTouchpoint,
+} from './identity-store.ts';
 import { maxAttempts } from './ingest-touchpoint.ts';
 import type { AttachedIdentifier, ContactChannel, ContactPreferences, IdentifierPermissions } from './model.ts';
 
@@ -95,7 +102,8 @@ export async function mergeCustomers(store: IdentityStore, request: MergeRequest
     completedAt: null,
     undoneAt: null,
     undoneBy: null,
-    movedIdentifiers: source.identifiers.map(({ type, value }) => ({ type, value })),
+    movedIdentifiers: [],
+    identifierStates: [],
     movedTouchpointCount: 0,
     touchpointId: null,
     targetBefore: { preferences: target.preferences, identifierPermissions: target.identifierPermissions },
@@ -104,20 +112,70 @@ export async function mergeCustomers(store: IdentityStore, request: MergeRequest
   return completeMerge(store, record, now);
 }
 
-async function completeMerge(store: IdentityStore, record: MergeRecord, now: Date): Promise<MergeRecord> {
-  const { targetCustomerId: target, sourceCustomerId: source, mergeId } = record;
+/**
+ * What a merge does to each of the source's identifiers: its owner becomes the target, and where it
+ * is shared, the source's place goes to the target (a customer never shares with itself).
+ */
+async function planIdentifierStates(store: IdentityStore, source: ProfileRecord, target: string): Promise<IdentifierState[]> {
+  const owners = await Promise.all(source.identifiers.map((identifier) => store.findIdentifierOwner(identifier)));
+  return source.identifiers.flatMap(({ type, value }, index) => {
+    const before = owners[index];
+    const from = source.customerId;
+    if (!before || (before.customerId !== from && !before.sharedWith.includes(from))) return [];
+    const owner = before.customerId === from ? target : before.customerId;
+    const sharedWith = [...new Set(before.sharedWith.map((customerId) => (customerId === from ? target : customerId)))].filter(
+      (customerId) => customerId !== owner,
+    );
+    return [{ identifier: { type, value }, before, after: { customerId: owner, sharedWith } }];
+  });
+}
+
+/** The profile's identifier entries, with the shared flag as the given states leave each one. */
+function withSharing(identifiers: AttachedIdentifier[], states: IdentifierState[], side: 'before' | 'after'): AttachedIdentifier[] {
+  const byKey = new Map(states.map((state) => [identifierKey(state.identifier), state[side]]));
+  return identifiers.map((identifier) => {
+    const owner = byKey.get(identifierKey(identifier));
+    return owner ? { ...identifier, shared: owner.sharedWith.length > 0 } : identifier;
+  });
+}
+
+async function completeMerge(store: IdentityStore, started: MergeRecord, now: Date): Promise<MergeRecord> {
+  const { targetCustomerId: target, sourceCustomerId: source, mergeId } = started;
+  // The source is frozen now (marked merged: no touchpoint or link can add to it), so its
+  // identifiers are final: plan what happens to each and keep the plan for the undo, then apply it.
   const sourceProfile = await store.readProfile(source);
   if (!sourceProfile) throw new NotFoundError(`No customer has the id ${source}.`);
-  await Promise.all(record.movedIdentifiers.map((identifier) => store.repointIdentifier(identifier, source, target, mergeId)));
+  let record = started;
+  if (record.identifierStates.length === 0 && sourceProfile.identifiers.length > 0) {
+    const identifierStates = await planIdentifierStates(store, sourceProfile, target);
+    const planned = { identifierStates, movedIdentifiers: identifierStates.map((state) => state.identifier) };
+    await store.updateMergeRecord(mergeId, planned, 'in_progress');
+    record = { ...record, ...planned };
+  }
+  const applied = await Promise.all(
+    record.identifierStates.map((state) => store.setIdentifierOwner(state.identifier, state.before, state.after, mergeId)),
+  );
+  // An identifier that changed hands between planning and now stays where it went.
+  const moved = new Set(record.identifierStates.filter((_, index) => applied[index]).map((state) => identifierKey(state.identifier)));
   const touchpoints = await store.listTouchpoints(source);
   await store.moveTouchpoints(touchpoints.map((touchpoint) => ({ touchpoint, to: target, movedBy: [...touchpoint.movedBy, mergeId] })));
   await recomputeProfile(store, target, now, (targetProfile) => ({
-    identifiers: unionIdentifiers(targetProfile.identifiers, sourceProfile.identifiers, mergeId, now),
+    identifiers: withSharing(
+      unionIdentifiers(
+        targetProfile.identifiers,
+        sourceProfile.identifiers.filter((identifier) => moved.has(identifierKey(identifier))),
+        mergeId,
+        now,
+      ),
+      record.identifierStates,
+      'after',
+    ),
     preferences: strictestPreferences(targetProfile.preferences, sourceProfile.preferences),
     identifierPermissions: strictestPermissions(targetProfile.identifierPermissions, sourceProfile.identifierPermissions),
   }));
   const completed = { status: 'completed' as const, completedAt: now.toISOString(), movedTouchpointCount: touchpoints.length };
   await store.updateMergeRecord(mergeId, completed, 'in_progress');
+  await store.closeMergeCandidate([target, source], 'merged');
   return { ...record, ...completed };
 }
 
@@ -134,14 +192,18 @@ export async function undoMerge(store: IdentityStore, mergeId: string, actor: st
     throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);
   }
   const { targetCustomerId: target, sourceCustomerId: source } = record;
-  const targetProfile = await store.readProfile(target);
-  if (!targetProfile) throw new NotFoundError(`No customer has the id ${target}.`);
-  if (targetProfile.mergedInto) {
+  const survivor = await store.readProfile(target);
+  if (!survivor) throw new NotFoundError(`No customer has the id ${target}.`);
+  if (survivor.mergedInto) {
     throw new ConflictError(
-      `Customer ${target} was merged into ${targetProfile.mergedInto} after this merge; undo merge ${targetProfile.mergedBy} first.`,
-      { blockingMergeId: targetProfile.mergedBy },
+      `Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`,
+      { blockingMergeId: survivor.mergedBy },
     );
   }
+  // Lock the survivor for the undo (an interrupted undo, status `undoing`, holds the lock and resumes).
+  if (record.status === 'completed') await store.beginUndo(record);
+  const targetProfile = await store.readProfile(target);
+  if (!targetProfile) throw new NotFoundError(`No customer has the id ${target}.`);
   const sourceProfile = await store.readProfile(source);
   if (!sourceProfile) throw new NotFoundError(`No customer has the id ${source}.`);
 
@@ -151,7 +213,14 @@ export async function undoMerge(store: IdentityStore, mergeId: string, actor: st
       if (!(error instanceof WriteRejectedError)) throw error;
     },
   );
-  await Promise.all(record.movedIdentifiers.map((identifier) => store.repointIdentifier(identifier, target, source, mergeId)));
+  const restored = await Promise.all(
+    record.identifierStates.map((state) => store.setIdentifierOwner(state.identifier, state.after, state.before, mergeId)),
+  );
+  // Identifiers that changed hands since the merge (unlinked, linked elsewhere) stay where they are now.
+  const restoredStates = record.identifierStates.filter((_, index) => restored[index]);
+  const restoredKeys = new Set(restoredStates.map((state) => identifierKey(state.identifier)));
+  const belongsTo = (customerId: string, owner: { customerId: string; sharedWith: string[] }) =>
+    owner.customerId === customerId || owner.sharedWith.includes(customerId);
 
   const sourceKeys = new Set(record.movedIdentifiers.map(identifierKey));
   const targetKeys = new Set(targetProfile.identifiers.map(identifierKey).filter((key) => !sourceKeys.has(key)));
@@ -168,21 +237,35 @@ export async function undoMerge(store: IdentityStore, mergeId: string, actor: st
     })),
   );
 
-  await recomputeProfile(store, source, now);
+  await recomputeProfile(store, source, now, (profile) => ({
+    identifiers: withSharing(
+      profile.identifiers.filter((identifier) => restoredKeys.has(identifierKey(identifier))),
+      restoredStates,
+      'before',
+    ),
+  }));
   await recomputeProfile(store, target, now, (profile) => {
     const unchangedSinceMerge = (profile.preferences?.updatedAt ?? '') <= (record.completedAt ?? '');
     const permissions = Object.fromEntries(
       Object.entries(profile.identifierPermissions).filter(([key]) => !sourceKeys.has(key)),
     );
+    const stateOf = new Map(restoredStates.map((state) => [identifierKey(state.identifier), state.before]));
     return {
-      identifiers: profile.identifiers.filter((identifier) => !sourceKeys.has(identifierKey(identifier))),
+      identifiers: withSharing(
+        profile.identifiers.filter((identifier) => {
+          const before = stateOf.get(identifierKey(identifier));
+          return !before || belongsTo(target, before);
+        }),
+        restoredStates,
+        'before',
+      ),
       ...(unchangedSinceMerge && record.targetBefore
         ? { preferences: record.targetBefore.preferences, identifierPermissions: { ...permissions, ...record.targetBefore.identifierPermissions } }
         : { identifierPermissions: permissions }),
     };
   });
   const undone = { status: 'undone' as const, undoneAt: now.toISOString(), undoneBy: actor };
-  await store.updateMergeRecord(mergeId, undone, 'completed');
+  await store.finishUndo(mergeId, target, { undoneAt: undone.undoneAt, undoneBy: undone.undoneBy });
   return { ...record, ...undone };
 }
 
@@ -278,6 +361,7 @@ export async function moveTouchpoint(
       undoneAt: null,
       undoneBy: null,
       movedIdentifiers: [],
+      identifierStates: [],
       movedTouchpointCount: 1,
       touchpointId: touchpoint.touchpointId,
       targetBefore: null,

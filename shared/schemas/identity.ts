@@ -66,7 +66,7 @@ export const mergeRecordSchema = z
     sourceCustomerId: z.string(),
     reason: z.string(),
     actor: z.string(),
-    status: z.enum(['in_progress', 'completed', 'undone']),
+    status: z.enum(['in_progress', 'completed', 'undoing', 'undone']),
     createdAt: z.string(),
     completedAt: z.string().nullable(),
     undoneAt: z.string().nullable(),
