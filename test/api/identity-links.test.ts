@@ -119,59 +119,73 @@ describe('shared identifiers', () => {
     expect(response.body).toMatchObject({ customerId: partner.customerId, type: 'phone', value: caller.phone, shared: true });
   });
 
-  it("marks the phone shared on both customers' identifier lists", async () => {
-    const { phone, caller, partner } = await householdLandline();
+  describe('a household landline linked to both customers', () => {
+    let household: Awaited<ReturnType<typeof householdLandline>>;
 
-    const [callers, partners] = await Promise.all([api.identifiers(caller.customerId), api.identifiers(partner.customerId)]);
+    beforeAll(async () => {
+      household = await householdLandline();
+    });
 
-    expect(callers.body.identifiers).toContainEqual(expect.objectContaining({ type: 'phone', value: phone, shared: true }));
-    expect(partners.body.identifiers).toContainEqual(expect.objectContaining({ type: 'phone', value: phone, shared: true }));
-  });
+    it("is marked shared on both customers' identifier lists", async () => {
+      const { phone, caller, partner } = household;
 
-  it('answers a lookup by the shared phone with 300 and both candidates, most recently in contact first', async () => {
-    const { phone, caller, partner } = await householdLandline();
+      const [callers, partners] = await Promise.all([api.identifiers(caller.customerId), api.identifiers(partner.customerId)]);
 
-    const response = await api.lookup('phone', phone);
+      expect(callers.body.identifiers).toContainEqual(expect.objectContaining({ type: 'phone', value: phone, shared: true }));
+      expect(partners.body.identifiers).toContainEqual(expect.objectContaining({ type: 'phone', value: phone, shared: true }));
+    });
 
-    expect(response.status).toBe(300);
-    expect(response.body.candidates.map((candidate: { customerId: string }) => candidate.customerId)).toEqual([
-      partner.customerId,
-      caller.customerId,
-    ]);
-  });
+    it('answers a lookup with 300 and both candidates, most recently in contact first', async () => {
+      const { phone, caller, partner } = household;
 
-  it('says for each candidate why it matched and when it was last in contact', async () => {
-    const { phone, caller } = await householdLandline();
+      const response = await api.lookup('phone', phone);
 
-    const response = await api.lookup('phone', phone);
+      expect(response.status).toBe(300);
+      expect(response.body.candidates.map((candidate: { customerId: string }) => candidate.customerId)).toEqual([
+        partner.customerId,
+        caller.customerId,
+      ]);
+    });
 
-    const candidate = response.body.candidates.find((item: { customerId: string }) => item.customerId === caller.customerId);
-    expect(candidate).toMatchObject({
-      matchedBy: { type: 'phone', value: phone, shared: true },
-      lastContact: { touchpointId: caller.touchpointId, channel: 'call', occurredAt: expect.any(String) },
+    it('says for each candidate why it matched and when it was last in contact', async () => {
+      const { phone, caller } = household;
+
+      const response = await api.lookup('phone', phone);
+
+      const candidate = response.body.candidates.find((item: { customerId: string }) => item.customerId === caller.customerId);
+      expect(candidate).toMatchObject({
+        matchedBy: { type: 'phone', value: phone, shared: true },
+        lastContact: { touchpointId: caller.touchpointId, channel: 'call', occurredAt: expect.any(String) },
+      });
     });
   });
 
-  it('records a touchpoint carrying only the shared phone on the candidate most recently in contact', async () => {
-    const { phone, partner } = await householdLandline();
+  describe('a touchpoint carrying only the shared phone', () => {
+    let household: Awaited<ReturnType<typeof householdLandline>>;
+    let outcome: Awaited<ReturnType<typeof api.arrangeTouchpoint>>;
 
-    const outcome = await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone } }));
+    beforeAll(async () => {
+      household = await householdLandline();
+      outcome = await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone: household.phone } }));
+    });
 
-    expect(outcome.customerId).toBe(partner.customerId);
-  });
+    it('is recorded on the candidate most recently in contact', () => {
+      expect(outcome.customerId).toBe(household.partner.customerId);
+    });
 
-  it('flags that touchpoint as ambiguous, naming the other candidate and the shared phone', async () => {
-    const { phone, caller, partner } = await householdLandline();
-    const outcome = await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone } }));
+    it('is flagged ambiguous, naming the other candidate and the shared phone', async () => {
+      const timeline = await api.timeline(household.partner.customerId);
 
-    const timeline = await api.timeline(partner.customerId);
-
-    const recorded = timeline.items.find((item) => item.touchpointId === outcome.touchpointId);
-    expect(recorded?.ambiguity).toEqual({ otherCandidates: [caller.customerId], sharedIdentifiers: [{ type: 'phone', value: phone }] });
+      const recorded = timeline.items.find((item) => item.touchpointId === outcome.touchpointId);
+      expect(recorded?.ambiguity).toEqual({
+        otherCandidates: [household.caller.customerId],
+        sharedIdentifiers: [{ type: 'phone', value: household.phone }],
+      });
+    });
   });
 
   it("records a touchpoint carrying the shared phone and one customer's own email on that customer, unflagged", async () => {
-    const { phone, caller, partner } = await householdLandline();
+    const { phone, caller } = await householdLandline();
     const email = uniqueEmail();
     await api.arrangeLink(caller.customerId, { type: 'email', value: email });
 
@@ -180,79 +194,78 @@ describe('shared identifiers', () => {
     expect(outcome.customerId).toBe(caller.customerId);
     const recorded = (await api.timeline(caller.customerId)).items.find((item) => item.touchpointId === outcome.touchpointId);
     expect(recorded?.ambiguity).toBeUndefined();
-    expect(partner.customerId).not.toBe(caller.customerId);
   });
 });
 
+/** The ambiguous touchpoint of a household, recorded on the partner (most recently in contact). */
+async function ambiguousTouchpoint() {
+  const household = await householdLandline();
+  const outcome = await api.arrangeTouchpoint(touchpointBody({ channel: 'sms', identifiers: { phone: household.phone }, occurredAt: minutesAgo(1) }));
+  return { ...household, touchpointId: outcome.touchpointId };
+}
+
 describe('POST /v1/touchpoints/{touchpointId}/move', () => {
-  /** The ambiguous touchpoint of a household, recorded on the partner, that staff move to the caller. */
-  async function ambiguousTouchpoint() {
-    const household = await householdLandline();
-    const outcome = await api.arrangeTouchpoint(touchpointBody({ channel: 'sms', identifiers: { phone: household.phone }, occurredAt: minutesAgo(1) }));
-    return { ...household, touchpointId: outcome.touchpointId };
-  }
+  describe('staff moving the ambiguous touchpoint to the other candidate', () => {
+    let arranged: Awaited<ReturnType<typeof ambiguousTouchpoint>>;
+    let move: Awaited<ReturnType<typeof api.move>>;
 
-  it('moves the touchpoint to the customer staff name (200)', async () => {
-    const { caller, touchpointId } = await ambiguousTouchpoint();
-
-    const response = await api.move(touchpointId, caller.customerId);
-
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ kind: 'move', touchpointId, targetCustomerId: caller.customerId });
-  });
-
-  it('takes the touchpoint off one timeline and puts it on the other', async () => {
-    const { caller, partner, touchpointId } = await ambiguousTouchpoint();
-
-    await api.move(touchpointId, caller.customerId);
-
-    const [callers, partners] = await Promise.all([api.timeline(caller.customerId), api.timeline(partner.customerId)]);
-    expect(ids(callers.items)).toEqual([touchpointId, caller.touchpointId]);
-    expect(ids(partners.items)).toEqual([partner.touchpointId]);
-  });
-
-  it('clears the ambiguity flag once staff settled it', async () => {
-    const { caller, touchpointId } = await ambiguousTouchpoint();
-
-    await api.move(touchpointId, caller.customerId);
-
-    const moved = (await api.timeline(caller.customerId)).items.find((item) => item.touchpointId === touchpointId);
-    expect(moved?.ambiguity).toBeUndefined();
-    expect(moved?.customerId).toBe(caller.customerId);
-  });
-
-  it('updates both cards: counts and last contact', async () => {
-    const { caller, partner, touchpointId } = await ambiguousTouchpoint();
-
-    await api.move(touchpointId, caller.customerId);
-
-    const [callers, partners] = await Promise.all([api.customer(caller.customerId), api.customer(partner.customerId)]);
-    expect(callers.body.card).toMatchObject({ touchpointCount: 2, countsByChannel: { call: 1, sms: 1 }, lastContact: { touchpointId } });
-    expect(partners.body.card).toMatchObject({
-      touchpointCount: 1,
-      countsByChannel: { email: 1, sms: 0 },
-      lastContact: { touchpointId: partner.touchpointId },
+    beforeAll(async () => {
+      arranged = await ambiguousTouchpoint();
+      move = await api.move(arranged.touchpointId, arranged.caller.customerId);
     });
-  });
 
-  it("audits the move on both customers' merge trails", async () => {
-    const { caller, partner, touchpointId } = await ambiguousTouchpoint();
-    const move = await api.move(touchpointId, caller.customerId);
+    it('answers 200 with the move record', () => {
+      expect(move.status).toBe(200);
+      expect(move.body).toMatchObject({ kind: 'move', touchpointId: arranged.touchpointId, targetCustomerId: arranged.caller.customerId });
+    });
 
-    const [callers, partners] = await Promise.all([api.merges(caller.customerId), api.merges(partner.customerId)]);
+    it('takes the touchpoint off one timeline and puts it on the other', async () => {
+      const { caller, partner, touchpointId } = arranged;
 
-    const expected = {
-      mergeId: move.body.mergeId,
-      kind: 'move',
-      touchpointId,
-      sourceCustomerId: partner.customerId,
-      targetCustomerId: caller.customerId,
-      reason: 'The caller was the other one',
-      actor: expect.any(String),
-      movedTouchpointCount: 1,
-    };
-    expect(callers.body.items).toContainEqual(expect.objectContaining(expected));
-    expect(partners.body.items).toContainEqual(expect.objectContaining(expected));
+      const [callers, partners] = await Promise.all([api.timeline(caller.customerId), api.timeline(partner.customerId)]);
+
+      expect(ids(callers.items)).toEqual([touchpointId, caller.touchpointId]);
+      expect(ids(partners.items)).toEqual([partner.touchpointId]);
+    });
+
+    it('clears the ambiguity flag once staff settled it', async () => {
+      const moved = (await api.timeline(arranged.caller.customerId)).items.find((item) => item.touchpointId === arranged.touchpointId);
+
+      expect(moved?.ambiguity).toBeUndefined();
+      expect(moved?.customerId).toBe(arranged.caller.customerId);
+    });
+
+    it('updates both cards: counts and last contact', async () => {
+      const { caller, partner, touchpointId } = arranged;
+
+      const [callers, partners] = await Promise.all([api.customer(caller.customerId), api.customer(partner.customerId)]);
+
+      expect(callers.body.card).toMatchObject({ touchpointCount: 2, countsByChannel: { call: 1, sms: 1 }, lastContact: { touchpointId } });
+      expect(partners.body.card).toMatchObject({
+        touchpointCount: 1,
+        countsByChannel: { email: 1, sms: 0 },
+        lastContact: { touchpointId: partner.touchpointId },
+      });
+    });
+
+    it("audits the move on both customers' merge trails", async () => {
+      const { caller, partner, touchpointId } = arranged;
+
+      const [callers, partners] = await Promise.all([api.merges(caller.customerId), api.merges(partner.customerId)]);
+
+      const expected = {
+        mergeId: move.body.mergeId,
+        kind: 'move',
+        touchpointId,
+        sourceCustomerId: partner.customerId,
+        targetCustomerId: caller.customerId,
+        reason: 'The caller was the other one',
+        actor: expect.any(String),
+        movedTouchpointCount: 1,
+      };
+      expect(callers.body.items).toContainEqual(expect.objectContaining(expected));
+      expect(partners.body.items).toContainEqual(expect.objectContaining(expected));
+    });
   });
 
   it('answers 409 when the touchpoint is already on that customer', async () => {
@@ -272,7 +285,7 @@ describe('POST /v1/touchpoints/{touchpointId}/move', () => {
   });
 
   it('answers 404 when moving to a customer nobody has', async () => {
-    const { touchpointId } = await ambiguousTouchpoint();
+    const { touchpointId } = await callerWithPhone();
 
     const response = await api.move(touchpointId, unknownCustomerId);
 

@@ -35,7 +35,7 @@ function touchpointFrom(seed: TouchpointSeed, index: number, prefix = 'A'): Stor
       : seed.channel === 'web_visit'
         ? { url: seed.url, title: 'A page' }
         : {};
-  return {
+  const touchpoint = {
     // ULID-like ids that sort by index, so that the tie-break on equal times is exercised.
     touchpointId: `tp_${prefix}${String(index).padStart(25, '0')}`,
     customerId: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB',
@@ -47,8 +47,10 @@ function touchpointFrom(seed: TouchpointSeed, index: number, prefix = 'A'): Stor
     summary: `${seed.channel} ${index}`,
     details,
     ...(seed.value === undefined ? {} : { value: seed.value }),
-    movedBy: [],
+    movedBy: [] as string[],
   };
+  // The item as stored rides along with a touchpoint that moves; folding a card never reads it.
+  return { ...touchpoint, stored: { ...touchpoint } } as StoredTouchpoint;
 }
 
 const touchpointsArbitrary = (prefix = 'A', maxLength = 15) =>
