@@ -56,7 +56,7 @@ export async function runFaultScenarios(options: FaultRunOptions): Promise<Fault
     await injectedFaults(options, {
       name: 'injected-faults',
       kinds: undefined,
-      description: `${options.faultRate * 100}% of DynamoDB calls fail (throttling, timeouts, internal errors, and writes whose answer is lost)`,
+      description: `${Math.round(options.faultRate * 100)}% of DynamoDB calls fail (throttling, timeouts, internal errors, and writes whose answer is lost)`,
       required: true,
       tag: 'inj',
     }),
@@ -67,7 +67,7 @@ export async function runFaultScenarios(options: FaultRunOptions): Promise<Fault
       await injectedFaults(options, {
         name: 'throttled-transactions',
         kinds: ['transaction-throttle'],
-        description: `${options.faultRate * 100}% of TransactWriteItems cancelled with reason ThrottlingError (how DynamoDB reports a throttled transaction)`,
+        description: `${Math.round(options.faultRate * 100)}% of TransactWriteItems cancelled with reason ThrottlingError (how DynamoDB reports a throttled transaction)`,
         required: false,
         tag: 'ttx',
       }),
