@@ -24,12 +24,13 @@ const context = (name) => ({
 const importStart = performance.now();
 const module = await import(pathToFileURL(bundlePath).href);
 const initMs = performance.now() - importStart;
-const outcome = (result) =>
-  result && typeof result === 'object' && 'statusCode' in result
-    ? result.statusCode
-    : result && typeof result === 'object' && 'batchItemFailures' in result
-      ? `batchItemFailures:${result.batchItemFailures.length}`
-      : typeof result;
+const outcome = (result) => {
+  if (!result || typeof result !== 'object') return typeof result;
+  if ('statusCode' in result) return result.statusCode;
+  if ('batchItemFailures' in result) return `batchItemFailures:${result.batchItemFailures.length}`;
+  if ('isAuthorized' in result) return result.isAuthorized ? 'authorized' : 'denied';
+  return 'object';
+};
 
 let firstInvokeMs;
 let warmInvokeMs;

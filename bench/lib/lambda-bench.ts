@@ -3,6 +3,7 @@
  * fresh Node process against the benchmark's DynamoDB Local with a realistic event.
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { stop as stopEsbuild } from 'esbuild';
 import { allScopes } from '../../shared/auth/access.ts';
 import { matchRoute, toApiGatewayEvent, toAuthorizerEvent } from '../../shared/http/local-server.ts';
 import { authorizerFunctionName, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
@@ -39,6 +40,8 @@ export async function measureLambdas(options: LambdaBenchOptions): Promise<Lambd
         AWS_LAMBDA_FUNCTION_NAME: functionName,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
         DEFAULT_PHONE_REGION: 'GB',
+        // Set from a Secrets Manager secret by infra/; any 32 characters do here.
+        SUPPRESSION_HMAC_SECRET: 'bench-suppression-secret-0123456789abcdef',
         EVENT_BUS_NAME: 'bench-bus',
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
         POWERTOOLS_SERVICE_NAME: 'touchpoint-api',
@@ -66,6 +69,8 @@ export async function measureLambdas(options: LambdaBenchOptions): Promise<Lambd
     }
   } finally {
     await eventBridge.close();
+    // esbuild keeps a service process for further builds: none will come.
+    await stopEsbuild();
   }
   bar.done();
   return measurements;

@@ -79,7 +79,7 @@ export async function bundleLambda(functionName: string, packaging: SdkPackaging
 export async function coldStart(file: string, events: LambdaEvents | undefined, environment: Record<string, string>): Promise<ColdStart> {
   const eventsFile = join(dirname(file), 'events.json');
   writeFileSync(eventsFile, JSON.stringify(events ?? {}));
-  const output = await new Promise<string>((resolve, reject) => {
+  const { stdout: output, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [probe, file, eventsFile], {
       // A clean environment, like a Lambda's: nothing of the benchmark process leaks in.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...environment },
@@ -94,12 +94,15 @@ export async function coldStart(file: string, events: LambdaEvents | undefined, 
       stderr += chunk.toString();
     });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`cold start of ${file} exited ${code}: ${stderr.slice(-2000)}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`cold start of ${file} exited ${code}: ${stderr.slice(-2000)}`)),
+    );
   });
   const line = output.split('\n').find((candidate) => candidate.startsWith('{"nodeStartMs"'));
   if (!line) throw new Error(`cold start of ${file} printed no measurement: ${output.slice(-1000)}`);
   const parsed = JSON.parse(line) as Omit<ColdStart, 'outcome'> & { firstOutcome?: unknown; warmOutcome?: unknown };
-  const error = output.split('\n').find((candidate) => candidate.includes('"level":"ERROR"'));
+  // In a Lambda-like environment Powertools writes errors to stderr.
+  const error = `${output}\n${stderr}`.split('\n').find((candidate) => candidate.includes('"level":"ERROR"'));
   return {
     ...(error ? { error: error.slice(0, 1000) } : {}),
     initMs: parsed.initMs,

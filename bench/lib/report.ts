@@ -92,6 +92,10 @@ export function toMarkdown(results: BenchResults): string {
           `${fixed(lambda.bundled?.maxRssMb ?? Number.NaN, 0)} | ${lambda.bundled?.outcome ?? 'n/a'} |`,
       );
     }
+    for (const lambda of results.lambdas) {
+      const error = lambda.bundled?.error;
+      if (error) lines.push('', `- ${lambda.functionName}: the first event failed: ${errorMessage(error)}`);
+    }
     lines.push(
       '',
       'Bundled like CDK\'s NodejsFunction in infra/ (esbuild, ESM, node22, minified, platform node). Init is the import of the bundle in a',
@@ -132,6 +136,16 @@ export function toMarkdown(results: BenchResults): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The message of a Powertools error log line. */
+function errorMessage(logLine: string): string {
+  try {
+    const parsed = JSON.parse(logLine) as { message?: string; error?: { message?: string } };
+    return [parsed.message, parsed.error?.message].filter(Boolean).join(': ');
+  } catch {
+    return logLine.slice(0, 200);
+  }
 }
 
 function commands(byCommand: Record<string, number>): string {
