@@ -27,9 +27,13 @@ const documents = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { rem
 const streams = new DynamoDBStreamsClient(clientOptions);
 let stream: StreamReader;
 
-/** Reads the table's stream from where the last read stopped, like a Lambda event source mapping. */
+/**
+ * Reads the table's stream from where the last read stopped, like a Lambda event source mapping.
+ * It keeps the last sequence number read per shard, not an iterator: DynamoDB Local answers
+ * TrimmedDataAccessException to an iterator taken while its shard was still empty.
+ */
 class StreamReader {
-  private readonly iterators = new Map<string, string | undefined>();
+  private readonly lastSequenceNumbers = new Map<string, string>();
 
   constructor(readonly streamArn: string) {}
 
@@ -38,20 +42,26 @@ class StreamReader {
     const records: StreamsRecord[] = [];
     for (const shard of description.StreamDescription?.Shards ?? []) {
       const shardId = shard.ShardId!;
-      let iterator = this.iterators.has(shardId)
-        ? this.iterators.get(shardId)
-        : (
-            await streams.send(
-              new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
-            )
-          ).ShardIterator;
+      const lastSequenceNumber = this.lastSequenceNumbers.get(shardId);
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: this.streamArn,
+            ShardId: shardId,
+            ...(lastSequenceNumber
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: lastSequenceNumber }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        )
+      ).ShardIterator;
       while (iterator) {
         const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-        records.push(...(page.Records ?? []));
+        const pageRecords = page.Records ?? [];
+        if (pageRecords.length === 0) break;
+        records.push(...pageRecords);
+        this.lastSequenceNumbers.set(shardId, pageRecords.at(-1)!.dynamodb!.SequenceNumber!);
         iterator = page.NextShardIterator;
-        if (!page.Records?.length) break;
       }
-      this.iterators.set(shardId, iterator);
     }
     const bySequence = (a: StreamsRecord, b: StreamsRecord) =>
       Number(BigInt(a.dynamodb!.SequenceNumber!) - BigInt(b.dynamodb!.SequenceNumber!));
