@@ -36,16 +36,12 @@ export interface FaultScenarioResult {
   settings: Record<string, unknown>;
   seconds: number;
   integrity: IntegrityReport;
-  /** False for a probe of a known gap: reported, but it does not fail the run. */
-  required: boolean;
 }
 
 export interface FaultRunOptions extends FaultScenarioSettings {
   dynamoDbEndpoint: string;
   faultRate: number;
   kills: number;
-  /** Also probe throttled transactions (TransactionCanceledException with ThrottlingError). */
-  probeTransactionThrottling: boolean;
   /** The clients' API key (every scope); registered in each scenario's table. */
   apiKey: string;
 }
@@ -57,28 +53,24 @@ export async function runFaultScenarios(options: FaultRunOptions): Promise<Fault
       name: 'injected-faults',
       kinds: undefined,
       description: `${Math.round(options.faultRate * 100)}% of DynamoDB calls fail (throttling, timeouts, internal errors, and writes whose answer is lost)`,
-      required: true,
       tag: 'inj',
     }),
   );
   results.push(await processKill(options));
-  if (options.probeTransactionThrottling) {
-    results.push(
-      await injectedFaults(options, {
-        name: 'throttled-transactions',
-        kinds: ['transaction-throttle'],
-        description: `${Math.round(options.faultRate * 100)}% of TransactWriteItems cancelled with reason ThrottlingError (how DynamoDB reports a throttled transaction)`,
-        required: false,
-        tag: 'ttx',
-      }),
-    );
-  }
+  results.push(
+    await injectedFaults(options, {
+      name: 'throttled-transactions',
+      kinds: ['transaction-throttle'],
+      description: `${Math.round(options.faultRate * 100)}% of TransactWriteItems cancelled with reason ThrottlingError (how DynamoDB reports a throttled transaction)`,
+      tag: 'ttx',
+    }),
+  );
   return results;
 }
 
 async function injectedFaults(
   options: FaultRunOptions,
-  scenario: { name: string; kinds: FaultKind[] | undefined; description: string; required: boolean; tag: string },
+  scenario: { name: string; kinds: FaultKind[] | undefined; description: string; tag: string },
 ): Promise<FaultScenarioResult> {
   step(`Faults: ${scenario.description}`);
   const tableName = `bench-${scenario.name}-${Date.now()}`;
@@ -117,7 +109,6 @@ async function injectedFaults(
     settings: { requests: requests.length, concurrency: options.concurrency, faultRate: options.faultRate, kinds: scenario.kinds ?? 'default' },
     seconds,
     integrity,
-    required: scenario.required,
   };
 }
 
@@ -167,7 +158,6 @@ async function processKill(options: FaultRunOptions): Promise<FaultScenarioResul
     settings: { requests: requests.length, concurrency: options.concurrency, kills },
     seconds,
     integrity,
-    required: true,
   };
 }
 

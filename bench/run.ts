@@ -167,10 +167,9 @@ try {
       seed: settings.seed,
       faultRate,
       kills,
-      probeTransactionThrottling: true,
       apiKey: benchApiKey,
     });
-    if (results.faults.some((fault) => fault.required && !fault.integrity.ok)) exitCode = 1;
+    if (results.faults.some((fault) => !fault.integrity.ok)) exitCode = 1;
   }
 
   process.stdout.write(`\n${writeResults(results)}`);

@@ -30,9 +30,6 @@ import { z } from 'zod';
 export const faultKinds = ['throttle', 'timeout', 'internal', 'lost-response', 'transaction-throttle'] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
-/** What TOUCHPOINT_FAULT_RATE alone turns on: every kind the store is expected to survive. */
-export const defaultFaultKinds: readonly FaultKind[] = ['throttle', 'timeout', 'internal', 'lost-response'];
-
 export interface FaultInjectionOptions {
   /** Probability (0..1) that one DynamoDB call fails. */
   rate: number;
@@ -56,7 +53,7 @@ const transactionCommand = 'TransactWriteItemsCommand';
 
 export function injectDynamoDbFaults(client: MiddlewareClient, options: FaultInjectionOptions): FaultInjector {
   if (!(options.rate >= 0 && options.rate <= 1)) throw new RangeError(`Fault rate must be between 0 and 1, got ${options.rate}`);
-  const kinds = options.kinds ?? defaultFaultKinds;
+  const kinds = options.kinds ?? faultKinds;
   const random = options.random ?? Math.random;
   const stats = {
     calls: 0,

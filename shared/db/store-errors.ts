@@ -12,8 +12,22 @@ const unavailableErrorNames = new Set([
   'RequestTimeoutException',
 ]);
 
+/**
+ * Cancellation reasons that mean a transaction was throttled, not refused: DynamoDB reports a
+ * throttled TransactWriteItems as a TransactionCanceledException carrying one of these.
+ */
+const throttledCancellationCodes = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+function isThrottledTransaction(error: Error): boolean {
+  if (error.name !== 'TransactionCanceledException') return false;
+  const codes = ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((reason) => reason.Code);
+  // A failed condition is a real answer about the data; it wins over a throttled sibling item.
+  return codes.some((code) => code !== undefined && throttledCancellationCodes.has(code)) && !codes.includes('ConditionalCheckFailed');
+}
+
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (isThrottledTransaction(error)) return true;
   const fault = (error as { $fault?: string }).$fault;
   const code = (error as { code?: string }).code;
   return (

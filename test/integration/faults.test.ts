@@ -79,6 +79,19 @@ describe('ingest under injected DynamoDB faults', () => {
     expect((await itemsOfEntity('touchpoint')).length).toBe(touchpointsBefore);
   });
 
+  it('answers a throttled transaction with 503 and Retry-After, and stores nothing', async () => {
+    const request = oneRequest('throttled-transaction', 3);
+    faults = injectDynamoDbFaults(documentClient(), { rate: 1, kinds: ['transaction-throttle'] });
+    const touchpointsBefore = (await itemsOfEntity('touchpoint')).length;
+
+    const answer = await handlerTransport(request);
+
+    expect(faults.stats.injected['transaction-throttle']).toBeGreaterThan(0);
+    expect(answer.status).toBe(503);
+    expect(answer.retryAfterSeconds).toBeGreaterThan(0);
+    expect((await itemsOfEntity('touchpoint')).length).toBe(touchpointsBefore);
+  });
+
   it('replays a write whose answer was lost instead of storing it twice', async () => {
     const request = oneRequest('lost-answer', 2);
     faults = injectDynamoDbFaults(documentClient(), { rate: 1, kinds: ['lost-response'], commands: ['TransactWriteItemsCommand'] });
