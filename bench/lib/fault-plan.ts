@@ -18,12 +18,6 @@ export interface FaultPlanOptions {
   phoneRange: string;
   /** Keeps identifiers and keys of different runs apart. */
   tag: string;
-  /**
-   * Whether web visits may come before the sign-up from a visitor known only by a cookie (an
-   * anonymous profile, merged automatically into the customer once the sign-up names them both).
-   * Default true; false posts every web visit with the customer's email as well.
-   */
-  anonymousVisitors?: boolean;
 }
 
 export const faultRunSummaryPrefix = 'fault-run ';
@@ -44,7 +38,6 @@ export function planFaultRequests(options: FaultPlanOptions): PlannedRequest[] {
     for (let followUp = 0; followUp < options.followUps; followUp += 1) {
       const channel: Channel = pickWeighted(random, mixedTrafficWeights);
       const body = touchpointFor(customer, channel, { random, serial: `${options.tag}-${index}-f${followUp}` });
-      if (channel === 'web_visit' && options.anonymousVisitors === false) body.identifiers = { ...body.identifiers, email: customer.email };
       units.push([planned(body)]);
     }
   }

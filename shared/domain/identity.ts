@@ -113,6 +113,17 @@ export async function mergeCustomers(store: IdentityStore, request: MergeRequest
 }
 
 /**
+ * Finishes the merge that froze this customer if it was cut short (a fault or a killed process
+ * between its steps): until then its identifiers still name it and no touchpoint can land on it.
+ */
+export async function finishInterruptedMerge(store: IdentityStore, customerId: string, now: Date): Promise<void> {
+  const profile = await store.readProfile(customerId);
+  if (!profile?.mergedBy) return;
+  const record = await store.readMergeRecord(profile.mergedBy);
+  if (record?.status === 'in_progress') await completeMerge(store, record, now);
+}
+
+/**
  * What a merge does to each of the source's identifiers: its owner becomes the target, and where it
  * is shared, the source's place goes to the target (a customer never shares with itself).
  */

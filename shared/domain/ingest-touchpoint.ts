@@ -12,7 +12,7 @@ import { identifierKey, type Identifier } from './identifiers.ts';
 import { applyDelta, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
 import { logger } from '../observability/logger.ts';
-import { mergeCustomers } from './identity.ts';
+import { finishInterruptedMerge, mergeCustomers } from './identity.ts';
 import { automaticMergePolicy, profileKind } from './merge-policy.ts';
 import { type Recognition, type ResolvedIdentifier, recognise } from './recognition.ts';
 
@@ -105,7 +105,10 @@ export async function ingestTouchpoint(
       await recordWithExactCardFallback(store, write, context.receivedAt);
     } catch (error) {
       if (!(error instanceof WriteRejectedError)) throw error;
-      if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
+      if (error.reason === 'customer-merged' && error.mergedInto) {
+        survivors.set(target.customerId, error.mergedInto);
+        await finishInterruptedMerge(store, target.customerId, context.receivedAt);
+      }
       if (error.reason === 'contention') await backOff(attempt);
       continue;
     }

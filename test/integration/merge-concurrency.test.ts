@@ -306,6 +306,28 @@ describe('interleavings forced at the unlucky moment', () => {
     expect((await table.store.findIdentifierOwner({ type: 'email', value: newEmail }))?.customerId).toBe(target.customerId);
   });
 
+  it('finishes a merge cut short when a touchpoint carrying only the source identifier arrives', async () => {
+    const target = await ingestInto(table, { email: uniqueEmail() });
+    const anonymousId = `anon-${unique()}`;
+    const source = await ingestInto(table, { anonymousId });
+    // The process dies right after the source was marked merged: nothing moved yet.
+    const dying: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async () => {
+        throw new Error('process killed');
+      },
+    };
+    await expect(mergeIn({ ...table, store: dying }, target.customerId, source.customerId)).rejects.toThrow('process killed');
+
+    const visit = await ingestInto(table, { anonymousId });
+
+    expect(visit.customerId).toBe(target.customerId);
+    const mergeId = (await table.store.readProfile(source.customerId))?.mergedBy;
+    expect((await table.store.readMergeRecord(mergeId!))?.status).toBe('completed');
+    expect((await table.store.findIdentifierOwner({ type: 'anonymousId', value: anonymousId }))?.customerId).toBe(target.customerId);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
   describe('a merge of the survivor landing just after an undo checked that the survivor is live', () => {
     let customers: string[];
     let outcome: string;
