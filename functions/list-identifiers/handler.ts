@@ -21,4 +21,4 @@ export async function listIdentifiersRoute(event: ApiEvent): Promise<ApiResponse
   };
 }
 
-export const handler = apiHandler(listIdentifiersRoute);
+export const handler = apiHandler(listIdentifiersRoute, { readAudit: { operation: 'list-identifiers' } });

@@ -10,4 +10,4 @@ export async function listMergesRoute(event: ApiEvent): Promise<ApiResponse> {
   return { statusCode: 200, body: { customerId, items: items.map(({ targetBefore: _restoredOnUndo, ...record }) => record) } };
 }
 
-export const handler = apiHandler(listMergesRoute);
+export const handler = apiHandler(listMergesRoute, { readAudit: { operation: 'list-merges' } });

@@ -7,6 +7,8 @@ import { authorizerContext } from '../helpers/credentials.ts';
 import { countAllItems, createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
 import { getCustomer, getTimeline, lookupCustomer, recordTouchpoint } from '../helpers/handlers.ts';
 import { exportCustomer, getAccessLog } from '../helpers/privacy-handlers.ts';
+import { handler as listIdentifiersHandler } from '../../functions/list-identifiers/handler.ts';
+import { handler as listMergesHandler } from '../../functions/list-merges/handler.ts';
 import { handler as lookupHandler } from '../../functions/lookup-customer/handler.ts';
 import { touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
 
@@ -48,6 +50,17 @@ describe('the read audit', () => {
     await exportCustomer(customerId);
 
     expect((await entriesOf(customerId)).map((entry) => entry.operation)).toEqual(['export', 'timeline', 'get-customer']);
+  });
+
+  it('records reading the identifiers with their provenance and the merge history', async () => {
+    const { customerId } = await recordTouchpoint(touchpointBody());
+    const read = (handler: typeof listIdentifiersHandler, suffix: string) =>
+      invoke(handler, apiEvent({ routePath: `/v1/customers/{customerId}/${suffix}`, path: `/v1/customers/${customerId}/${suffix}`, pathParameters: { customerId } }));
+
+    expect((await read(listIdentifiersHandler, 'identifiers')).status).toBe(200);
+    expect((await read(listMergesHandler, 'merges')).status).toBe(200);
+
+    expect((await entriesOf(customerId)).map((entry) => entry.operation)).toEqual(['list-merges', 'list-identifiers']);
   });
 
   it('names the client that read', async () => {
