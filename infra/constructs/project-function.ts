@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { tableDefinition } from '../../shared/db/table-definition.ts';
-import { handlerEntry } from '../../shared/http/routes.ts';
+import { handlerEntry, timeoutSecondsOf } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 
 export const projectRoot = join(import.meta.dirname, '..', '..');
@@ -64,7 +64,7 @@ export class ProjectFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(timeoutSecondsOf(functionName)),
       tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(scope, `${id}LogGroup`, {
         retention: settings.logRetention,

@@ -12,7 +12,7 @@ import type {
 } from 'aws-lambda';
 import { defaultAuthorizerCacheSeconds } from '../auth/authorizer-cache.ts';
 import { problem } from './problems.ts';
-import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes } from './routes.ts';
+import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes, timeoutSecondsOf } from './routes.ts';
 
 /**
  * The local stand-in for API Gateway: turns each HTTP request into an HTTP API payload 2.0 event
@@ -221,7 +221,7 @@ export function toApiGatewayEvent(
 }
 
 function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + timeoutSecondsOf(functionName) * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

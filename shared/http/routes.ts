@@ -15,7 +15,13 @@ export interface Route {
   summary: string;
   /** The credential the route needs, named once here for the authorizer (in AWS and locally). */
   access: RouteAccess;
+  /** The Lambda's timeout when the route's work grows with the customer's history (default 10 s). */
+  timeoutSeconds?: number;
 }
+
+/** An HTTP API waits 30 s for its integration: a long route stops just short of that, with its work resumable. */
+const longRouteTimeoutSeconds = 29;
+const defaultTimeoutSeconds = 10;
 
 export const routes = [
   { method: 'GET', path: '/v1/health', functionName: 'check-health', summary: 'Liveness check', access: 'public' },
@@ -102,6 +108,7 @@ export const routes = [
     method: 'POST',
     path: '/v1/customers/{customerId}/merge',
     functionName: 'merge-customers',
+    timeoutSeconds: longRouteTimeoutSeconds,
     summary: 'Merge another customer into this one',
     access: 'identity:merge',
   },
@@ -109,6 +116,7 @@ export const routes = [
     method: 'POST',
     path: '/v1/merges/{mergeId}/undo',
     functionName: 'undo-merge',
+    timeoutSeconds: longRouteTimeoutSeconds,
     summary: 'Undo a merge: both customers back as they were',
     access: 'identity:merge',
   },
@@ -159,6 +167,7 @@ export const routes = [
     method: 'DELETE',
     path: '/v1/customers/{customerId}',
     functionName: 'erase-customer',
+    timeoutSeconds: longRouteTimeoutSeconds,
     summary: 'Erase everything held about a customer; suppress=true refuses their identifiers from then on',
     access: 'privacy:erase',
   },
@@ -166,6 +175,7 @@ export const routes = [
     method: 'GET',
     path: '/v1/customers/{customerId}/export',
     functionName: 'export-customer',
+    timeoutSeconds: longRouteTimeoutSeconds,
     summary: 'Everything held about a customer as one JSON document, paged for long histories',
     access: 'privacy:export',
   },
@@ -194,6 +204,12 @@ export const authorizerFunctionName = 'authorize-request';
 export const functionNames: readonly string[] = [
   ...new Set<string>([...routes.map((route) => route.functionName), notFoundFunctionName, authorizerFunctionName]),
 ];
+
+/** How long a function may run: its route's timeout, else the default. */
+export function timeoutSecondsOf(functionName: string): number {
+  const route: Route | undefined = routes.find((candidate) => candidate.functionName === functionName);
+  return route?.timeoutSeconds ?? defaultTimeoutSeconds;
+}
 
 export function handlerEntry(functionName: string): string {
   return `functions/${functionName}/handler.ts`;

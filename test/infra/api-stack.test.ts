@@ -190,6 +190,20 @@ describe('project functions', () => {
     expect(JSON.stringify(resource?.Properties.Environment.Variables.TABLE_NAME)).toContain(data.stackName);
   });
 
+  it.each([
+    ['erase-customer', 29],
+    ['export-customer', 29],
+    ['merge-customers', 29],
+    ['undo-merge', 29],
+    ['lookup-customer', 10],
+    [authorizerFunctionName, 10],
+  ])('%s may run %i s: long routes stop short of the HTTP API 30 s integration timeout', (name, seconds) => {
+    const { api, apiTemplate } = synth();
+    const resource = apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, api.functions.get(name)!)];
+
+    expect(resource?.Properties.Timeout).toBe(seconds);
+  });
+
   it('sets the phone region from context', () => {
     const { api, apiTemplate } = synth('custom');
     const resource = apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, api.functions.get('lookup-customer')!)];
