@@ -21,7 +21,7 @@ import type { CardState } from '../domain/card.ts';
 import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
-import type { Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
+import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
 import {
   customerViewRange,
   identifierItemKey,
@@ -112,20 +112,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       });
     }
     for (const identifier of write.attach) {
-      add('identifier', {
-        Put: {
-          TableName: tableName,
-          Item: {
-            ...identifierItemKey(identifier),
-            entity: 'identifier',
-            type: identifier.type,
-            value: identifier.value,
-            customerId: touchpoint.customerId,
-            ...identifier.provenance,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
+      add('identifier', { Put: newIdentifierPut(tableName, identifier, touchpoint.customerId) });
     }
     add('touchpoint', {
       Put: {
@@ -393,6 +380,22 @@ export function toTouchpoint(item: Item): Touchpoint {
     details: item.details as Touchpoint['details'],
     ...(typeof item.value === 'number' ? { value: item.value } : {}),
     ...(item.ambiguity ? { ambiguity: item.ambiguity as Touchpoint['ambiguity'] } : {}),
+  };
+}
+
+/** The Put that gives an identifier nobody holds yet to its first owner. */
+export function newIdentifierPut(tableName: string, identifier: AttachedIdentifier, customerId: string) {
+  return {
+    TableName: tableName,
+    Item: {
+      ...identifierItemKey(identifier),
+      entity: 'identifier',
+      type: identifier.type,
+      value: identifier.value,
+      customerId,
+      ...identifier.provenance,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
   };
 }
 

@@ -21,7 +21,7 @@ import type {
   StoredTouchpoint,
 } from '../domain/identity-store.ts';
 import type { AttachedIdentifier } from '../domain/model.ts';
-import { toIdentifierOwner, toTouchpoint } from './dynamo-customer-store.ts';
+import { newIdentifierPut, toIdentifierOwner, toTouchpoint } from './dynamo-customer-store.ts';
 import {
   customerPartition,
   identifierItemKey,
@@ -35,6 +35,7 @@ import {
 } from './keys.ts';
 import { profileReplacement, toProfileRecord } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
+import { queryAll } from './query-all.ts';
 import { call } from './store-errors.ts';
 
 type Item = Record<string, unknown>;
@@ -239,22 +240,13 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   }
 
   async function listTouchpoints(customerId: string): Promise<StoredTouchpoint[]> {
-    const touchpoints: StoredTouchpoint[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await send<{ Items?: Item[]; LastEvaluatedKey?: Record<string, unknown> }>(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :timeline)',
-          ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':timeline': 'T#' },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      touchpoints.push(...(output.Items ?? []).map(toStoredTouchpoint));
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
-    return touchpoints;
+    const items = await queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :timeline)',
+      ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':timeline': 'T#' },
+      ConsistentRead: true,
+    });
+    return items.map(toStoredTouchpoint);
   }
 
   /**
@@ -370,20 +362,7 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
     try {
       await transact([
-        {
-          Put: {
-            TableName: tableName,
-            Item: {
-              ...identifierItemKey(identifier),
-              entity: 'identifier',
-              type: identifier.type,
-              value: identifier.value,
-              customerId,
-              ...identifier.provenance,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
+        { Put: newIdentifierPut(tableName, identifier, customerId) },
         profileIdentifierSet(customerId, identifier, live),
       ]);
       return { kind: 'linked' };

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -21,6 +20,8 @@ import {
   suppressionKey,
 } from './keys.ts';
 import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
+import { batchGetItems } from './batch-get.ts';
+import { queryAll } from './query-all.ts';
 import { call } from './store-errors.ts';
 
 type Item = Record<string, unknown>;
@@ -89,63 +90,32 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
   }
 
   async function mergePointers(customerId: string): Promise<string[]> {
-    const mergeIds: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await call(() =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pointer)',
-            ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':pointer': 'M#' },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of output.Items ?? []) mergeIds.push((item.sk as string).slice(2));
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
-    return mergeIds;
+    const pointers = await queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pointer)',
+      ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':pointer': 'M#' },
+      ConsistentRead: true,
+    });
+    return pointers.map((item) => (item.sk as string).slice(2));
   }
 
   async function readMergeRecords(mergeIds: string[]): Promise<Item[]> {
     const records: Item[] = [];
     for (let start = 0; start < mergeIds.length; start += 100) {
-      let pending: Key[] = mergeIds.slice(start, start + 100).map(mergeRecordKey);
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        if (attempt > maxBatchAttempts) throw new StoreUnavailableError();
-        if (attempt > 1) await backOff(attempt);
-        const output = await call(() =>
-          client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } })),
-        );
-        records.push(...(output.Responses?.[tableName] ?? []));
-        pending = (output.UnprocessedKeys?.[tableName]?.Keys as Key[] | undefined) ?? [];
-      }
+      records.push(...(await batchGetItems(client, tableName, mergeIds.slice(start, start + 100).map(mergeRecordKey))));
     }
     return records;
   }
 
   async function mergeCandidateKeysNaming(customerId: string): Promise<Key[]> {
-    const keys: Key[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await call(() =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :partition',
-            FilterExpression: 'contains(customerIds, :customerId)',
-            ExpressionAttributeValues: { ':partition': mergeCandidatesIndexPartition, ':customerId': customerId },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of output.Items ?? []) keys.push({ pk: item.pk as string, sk: item.sk as string });
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
-    return keys;
+    const candidates = await queryAll(client, {
+      TableName: tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :partition',
+      FilterExpression: 'contains(customerIds, :customerId)',
+      ExpressionAttributeValues: { ':partition': mergeCandidatesIndexPartition, ':customerId': customerId },
+    });
+    return candidates.map((item) => ({ pk: item.pk as string, sk: item.sk as string }));
   }
 
   async function readIdentifier(identifier: Identifier): Promise<Item | undefined> {

@@ -50,7 +50,11 @@ export interface MergeCandidateNote {
 
 export interface TouchpointWrite {
   touchpoint: Touchpoint;
-  /** The identifier that decided the customer: the write fails if it changed hands meanwhile. */
+  /**
+   * The identifier that decided the customer and who held it when it was read: the write fails if
+   * it changed hands meanwhile. The holder may be a customer merged into the touchpoint's own
+   * while that merge is still moving its identifiers.
+   */
   decidedBy?: { identifier: Identifier; customerId: string };
   customer:
     | { kind: 'new'; createdAt: string; card: CardState }

@@ -113,14 +113,22 @@ export async function mergeCustomers(store: IdentityStore, request: MergeRequest
 }
 
 /**
- * Finishes the merge that froze this customer if it was cut short (a fault or a killed process
- * between its steps): until then its identifiers still name it and no touchpoint can land on it.
+ * Longer than any Lambda that runs a merge may live (29 s): a merge still in progress after this
+ * was cut short (a fault or a killed process between its steps), not merely under way.
+ */
+export const mergeCutShortAfterMs = 60_000;
+
+/**
+ * Finishes the merge that froze this customer if it was cut short: until then its identifiers
+ * still name it. A merge under way is left to the process running it: two completing one merge at
+ * once would trip over each other's moves.
  */
 export async function finishInterruptedMerge(store: IdentityStore, customerId: string, now: Date): Promise<void> {
   const profile = await store.readProfile(customerId);
   if (!profile?.mergedBy) return;
   const record = await store.readMergeRecord(profile.mergedBy);
-  if (record?.status === 'in_progress') await completeMerge(store, record, now);
+  if (record?.status !== 'in_progress' || now.getTime() - Date.parse(record.createdAt) < mergeCutShortAfterMs) return;
+  await completeMerge(store, record, now);
 }
 
 /**

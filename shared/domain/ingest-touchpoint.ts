@@ -98,6 +98,7 @@ export async function ingestTouchpoint(
       ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
     };
     const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
+    if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
     const write = await planWrite(store, touchpoint, target, context, idempotency, result);
     if (!write) continue;
 
@@ -107,7 +108,10 @@ export async function ingestTouchpoint(
       if (!(error instanceof WriteRejectedError)) throw error;
       if (error.reason === 'customer-merged' && error.mergedInto) {
         survivors.set(target.customerId, error.mergedInto);
-        await finishInterruptedMerge(store, target.customerId, context.receivedAt);
+        await finishInterruptedMerge(store, target.customerId, context.receivedAt).catch((mergeError: unknown) =>
+          // The touchpoint goes to the survivor either way; a later touchpoint or a repeated merge finishes it.
+          logger.warn('Could not finish an interrupted merge', { customerId: target.customerId, error: String(mergeError) }),
+        );
       }
       if (error.reason === 'contention') await backOff(attempt);
       continue;
@@ -122,6 +126,8 @@ interface ChosenCustomer {
   customerId: string;
   customerCreated: boolean;
   decidedBy?: Identifier;
+  /** Who held `decidedBy` when it was read: the chosen customer, or one merged into it. */
+  decidedByHolder?: string;
   attach: Identifier[];
   /** Known customers that claim some of the identifiers: proposed for review. */
   proposals: ResolvedIdentifier[];
@@ -258,7 +264,7 @@ async function planWrite(
   return {
     touchpoint,
     customer,
-    ...(target.decidedBy ? { decidedBy: { identifier: target.decidedBy, customerId: target.customerId } } : {}),
+    ...(target.decidedBy ? { decidedBy: { identifier: target.decidedBy, customerId: target.decidedByHolder ?? target.customerId } } : {}),
     attach: target.attach.map(attach),
     mergeCandidates: otherCustomerIds.map((otherCustomerId) => ({
       customerId: touchpoint.customerId,

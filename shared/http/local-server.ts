@@ -220,8 +220,9 @@ export function toApiGatewayEvent(
   };
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + timeoutSecondsOf(functionName) * 1000;
+/** The context Lambda hands a function, with the function's own deadline unless told. */
+export function lambdaContext(functionName: string, requestId: string, timeoutMs = timeoutSecondsOf(functionName) * 1000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

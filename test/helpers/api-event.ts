@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { AuthorizerContext } from '../../shared/auth/client.ts';
+import { lambdaContext as localLambdaContext } from '../../shared/http/local-server.ts';
 import { defaultAuthorizerContext } from './credentials.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -65,21 +66,7 @@ export function apiEvent(options: EventOptions): APIGatewayProxyEventV2 {
 export function lambdaContext(functionName = 'test-function'): Context {
   // Lambda's longest timeout: middy answers early when the deadline nears, and a busy test machine
   // (DynamoDB Local shares two cores) must not turn slowness into a 500. Vitest bounds each test.
-  const deadline = Date.now() + 15 * 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext(functionName, randomUUID(), 15 * 60_000);
 }
 
 export interface InvokeResult {

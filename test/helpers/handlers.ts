@@ -3,6 +3,7 @@ import { handler as getTimelineHandler } from '../../functions/get-timeline/hand
 import { handler as ingestBatchHandler } from '../../functions/ingest-touchpoint-batch/handler.ts';
 import { handler as ingestHandler } from '../../functions/ingest-touchpoint/handler.ts';
 import { handler as lookupHandler } from '../../functions/lookup-customer/handler.ts';
+import { handler as setPreferencesHandler } from '../../functions/set-preferences/handler.ts';
 import { apiEvent, type InvokeResult, invoke } from './api-event.ts';
 
 /**
@@ -68,4 +69,18 @@ export async function wholeTimeline(customerId: string, query: Record<string, st
     cursor = page.body.nextCursor;
   } while (cursor);
   return items;
+}
+
+/** PUT preferences as the call centre records them, unless the body says otherwise. */
+export function putPreferences(customerId: string, body: Record<string, unknown>): Promise<InvokeResult> {
+  return invoke(
+    setPreferencesHandler,
+    apiEvent({
+      method: 'PUT',
+      routePath: '/v1/customers/{customerId}/preferences',
+      path: `/v1/customers/${customerId}/preferences`,
+      pathParameters: { customerId },
+      body: { receivedVia: 'call', source: 'call-centre', ...body },
+    }),
+  );
 }

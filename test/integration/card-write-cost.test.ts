@@ -1,11 +1,9 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as setPreferencesHandler } from '../../functions/set-preferences/handler.ts';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { storedPageCap } from '../../shared/domain/card.ts';
-import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
-import { getCustomer, lookupCustomer, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
+import { getCustomer, lookupCustomer, postTouchpoint, putPreferences, recordTouchpoint } from '../helpers/handlers.ts';
 import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
@@ -195,16 +193,7 @@ describe('preferences write cost', () => {
     const { customerId } = await knownCustomer();
     startMeasuring();
 
-    const response = await invoke(
-      setPreferencesHandler,
-      apiEvent({
-        method: 'PUT',
-        routePath: '/v1/customers/{customerId}/preferences',
-        path: `/v1/customers/${customerId}/preferences`,
-        pathParameters: { customerId },
-        body: { channels: { sms: 'opted_out' }, receivedVia: 'call', source: 'call-centre' },
-      }),
-    );
+    const response = await putPreferences(customerId, { channels: { sms: 'opted_out' } });
 
     report('PUT preferences');
     expect(response.status).toBe(200);

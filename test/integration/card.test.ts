@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as setPreferencesHandler } from '../../functions/set-preferences/handler.ts';
 import { handler as updateCustomerHandler } from '../../functions/update-customer/handler.ts';
 import { storedPageCap } from '../../shared/domain/card.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
-import { getCustomer, lookupCustomer, recordTouchpoint } from '../helpers/handlers.ts';
+import { getCustomer, lookupCustomer, putPreferences, recordTouchpoint } from '../helpers/handlers.ts';
 import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
 
 beforeAll(async () => {
@@ -17,19 +16,6 @@ function patchCustomer(customerId: string, body: unknown) {
   return invoke(
     updateCustomerHandler,
     apiEvent({ method: 'PATCH', routePath: '/v1/customers/{customerId}', path: `/v1/customers/${customerId}`, pathParameters: { customerId }, body }),
-  );
-}
-
-function putPreferences(customerId: string, body: unknown) {
-  return invoke(
-    setPreferencesHandler,
-    apiEvent({
-      method: 'PUT',
-      routePath: '/v1/customers/{customerId}/preferences',
-      path: `/v1/customers/${customerId}/preferences`,
-      pathParameters: { customerId },
-      body,
-    }),
   );
 }
 

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/domain/errors.ts';
-import { mergeCustomers, undoMerge } from '../../shared/domain/identity.ts';
+import { mergeCustomers, mergeCutShortAfterMs, undoMerge } from '../../shared/domain/identity.ts';
 import type { MergeRecord } from '../../shared/domain/identity-store.ts';
-import { ingestTouchpoint } from '../../shared/domain/ingest-touchpoint.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
-import { touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 import { createGraphTable, type GraphStore, type GraphTable, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';
-import { detailsFor, minutesAgo, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
+import { ingestCall, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
  * Merges, undos and ingests at the same time, through the use cases on DynamoDB Local, each race
@@ -15,16 +13,8 @@ import { detailsFor, minutesAgo, unique, uniqueEmail, uniquePhone } from '../fix
  */
 const actor = 'concurrency-test';
 
-function ingestInto(table: GraphTable, identifiers: Record<string, string>, minutesBefore = 5): Promise<IngestResult> {
-  const input = touchpointInputSchema.parse({
-    channel: 'call',
-    identifiers,
-    source: 'call-centre',
-    occurredAt: minutesAgo(minutesBefore),
-    details: detailsFor('call'),
-  });
-  return ingestTouchpoint(table.store, input, { receivedAt: new Date(), requestFingerprint: unique() });
-}
+const ingestInto = (table: GraphTable, identifiers: Record<string, string>, minutesBefore = 5): Promise<IngestResult> =>
+  ingestCall(table.store, identifiers, minutesBefore);
 
 const mergeIn = (table: GraphTable, targetCustomerId: string, sourceCustomerId: string) =>
   mergeCustomers(table.store, { targetCustomerId, sourceCustomerId, reason: 'race', actor }, new Date());
@@ -306,26 +296,42 @@ describe('interleavings forced at the unlucky moment', () => {
     expect((await table.store.findIdentifierOwner({ type: 'email', value: newEmail }))?.customerId).toBe(target.customerId);
   });
 
-  it('finishes a merge cut short when a touchpoint carrying only the source identifier arrives', async () => {
+  /** A merge whose process dies right after it marked the source merged, begun `startedMsAgo` ago: nothing moved yet. */
+  async function mergeCutShort(startedMsAgo: number) {
     const target = await ingestInto(table, { email: uniqueEmail() });
     const anonymousId = `anon-${unique()}`;
     const source = await ingestInto(table, { anonymousId });
-    // The process dies right after the source was marked merged: nothing moved yet.
     const dying: GraphStore = {
       ...table.store,
       setIdentifierOwner: async () => {
         throw new Error('process killed');
       },
     };
-    await expect(mergeIn({ ...table, store: dying }, target.customerId, source.customerId)).rejects.toThrow('process killed');
+    const request = { targetCustomerId: target.customerId, sourceCustomerId: source.customerId, reason: 'cut short', actor };
+    await expect(mergeCustomers(dying, request, new Date(Date.now() - startedMsAgo))).rejects.toThrow('process killed');
+    const mergeId = (await table.store.readProfile(source.customerId))?.mergedBy as string;
+    return { target: target.customerId, source: source.customerId, anonymousId, mergeId };
+  }
 
-    const visit = await ingestInto(table, { anonymousId });
+  it('records on the survivor a touchpoint carrying only an identifier the merge has not moved yet', async () => {
+    const merge = await mergeCutShort(0);
 
-    expect(visit.customerId).toBe(target.customerId);
-    const mergeId = (await table.store.readProfile(source.customerId))?.mergedBy;
-    expect((await table.store.readMergeRecord(mergeId!))?.status).toBe('completed');
-    expect((await table.store.findIdentifierOwner({ type: 'anonymousId', value: anonymousId }))?.customerId).toBe(target.customerId);
-    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+    const visit = await ingestInto(table, { anonymousId: merge.anonymousId });
+
+    expect(visit.customerId).toBe(merge.target);
+    // A merge under way is left to the process running it.
+    expect((await table.store.readMergeRecord(merge.mergeId))?.status).toBe('in_progress');
+  });
+
+  it('finishes a merge cut short longer ago than any merge may run when a touchpoint meets its source', async () => {
+    const merge = await mergeCutShort(mergeCutShortAfterMs + 1000);
+
+    const visit = await ingestInto(table, { anonymousId: merge.anonymousId });
+
+    expect(visit.customerId).toBe(merge.target);
+    expect((await table.store.readMergeRecord(merge.mergeId))?.status).toBe('completed');
+    expect((await table.store.findIdentifierOwner({ type: 'anonymousId', value: merge.anonymousId }))?.customerId).toBe(merge.target);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [merge.target, merge.source] })).toEqual([]);
   });
 
   describe('a merge of the survivor landing just after an undo checked that the survivor is live', () => {

@@ -4,13 +4,11 @@ import { handler as undoHandler } from '../../functions/undo-merge/handler.ts';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
-import { ingestTouchpoint } from '../../shared/domain/ingest-touchpoint.ts';
-import { touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 import { probeTransactionItems, type TransactionItemProbe } from '../helpers/identity-transaction-items.ts';
 import { getCustomer, getTimeline, lookupCustomer } from '../helpers/handlers.ts';
-import { detailsFor, minutesAgo, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
+import { ingestCall, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
  * What a merge, its undo and reads of merged customers cost in DynamoDB round trips and capacity
@@ -78,16 +76,7 @@ function measured(operation: string) {
   return row;
 }
 
-function ingest(identifiers: Record<string, string>, minutesBefore: number) {
-  const input = touchpointInputSchema.parse({
-    channel: 'call',
-    identifiers,
-    source: 'call-centre',
-    occurredAt: minutesAgo(minutesBefore),
-    details: detailsFor('call'),
-  });
-  return ingestTouchpoint(customerStore(), input, { receivedAt: new Date(), requestFingerprint: unique() });
-}
+const ingest = (identifiers: Record<string, string>, minutesBefore: number) => ingestCall(customerStore(), identifiers, minutesBefore);
 
 /** A customer known by a fresh phone with `count` touchpoints, a minute apart. */
 async function customerWithTouchpoints(count: number): Promise<{ customerId: string; phone: string }> {

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as checkContactHandler } from '../../functions/check-contact/handler.ts';
-import { handler as setPreferencesHandler } from '../../functions/set-preferences/handler.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
-import { recordTouchpoint, wholeTimeline } from '../helpers/handlers.ts';
+import { putPreferences, recordTouchpoint, wholeTimeline } from '../helpers/handlers.ts';
 import { touchpointBody, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 beforeAll(async () => {
@@ -12,19 +11,6 @@ beforeAll(async () => {
 
 /** A customer id of the right shape that no customer has. */
 const unknownCustomerId = 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB';
-
-function putPreferences(customerId: string, body: Record<string, unknown>) {
-  return invoke(
-    setPreferencesHandler,
-    apiEvent({
-      method: 'PUT',
-      routePath: '/v1/customers/{customerId}/preferences',
-      path: `/v1/customers/${customerId}/preferences`,
-      pathParameters: { customerId },
-      body: { receivedVia: 'call', source: 'call-centre', ...body },
-    }),
-  );
-}
 
 function contactCheck(customerId: string, query: Record<string, string>) {
   return invoke(
