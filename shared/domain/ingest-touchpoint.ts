@@ -24,6 +24,8 @@ export const maxClockSkewMs = 5 * 60 * 1000;
  * the common reason to go round again, so the later attempts back off with jitter.
  */
 export const maxAttempts = 8;
+/** Tries of an automatic merge that DynamoDB could not take at once; each resumes where the last stopped. */
+const automaticMergeAttempts = 3;
 
 const nextUlid = monotonicFactory();
 
@@ -199,22 +201,28 @@ async function mergeAnonymousProfiles(
 ): Promise<Array<{ mergeId: string; sourceCustomerId: string }>> {
   const merges: Array<{ mergeId: string; sourceCustomerId: string }> = [];
   for (const sourceCustomerId of target.anonymousToMerge) {
-    try {
-      const record = await mergeCustomers(
-        store,
-        {
-          targetCustomerId: target.customerId,
-          sourceCustomerId,
-          reason: `automatic: anonymous profile seen with this customer on touchpoint ${touchpoint.touchpointId}`,
-          actor: `automatic:${touchpoint.source}`,
-        },
-        now,
-      );
-      merges.push({ mergeId: record.mergeId, sourceCustomerId });
-    } catch (error) {
-      // The touchpoint is stored; a merge that could not finish is resumable by posting it again,
-      // and a profile merged elsewhere meanwhile needs nothing more.
-      logger.warn('Automatic merge did not complete', { sourceCustomerId, targetCustomerId: target.customerId, error: String(error) });
+    const request = {
+      targetCustomerId: target.customerId,
+      sourceCustomerId,
+      reason: `automatic: anonymous profile seen with this customer on touchpoint ${touchpoint.touchpointId}`,
+      actor: `automatic:${touchpoint.source}`,
+    };
+    for (let attempt = 1; attempt <= automaticMergeAttempts; attempt += 1) {
+      try {
+        const record = await mergeCustomers(store, request, now);
+        merges.push({ mergeId: record.mergeId, sourceCustomerId });
+        break;
+      } catch (error) {
+        // Posting the same merge again resumes it where the store gave way.
+        if (error instanceof StoreUnavailableError && attempt < automaticMergeAttempts) {
+          await backOff(attempt);
+          continue;
+        }
+        // The touchpoint is stored; a merge left unfinished is finished by a later touchpoint that
+        // meets its source, or by posting it again; a profile merged elsewhere meanwhile needs nothing.
+        logger.warn('Automatic merge did not complete', { sourceCustomerId, targetCustomerId: target.customerId, error: String(error) });
+        break;
+      }
     }
   }
   return merges;

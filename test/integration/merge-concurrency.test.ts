@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError } from '../../shared/domain/errors.ts';
+import { ConflictError, StoreUnavailableError } from '../../shared/domain/errors.ts';
 import { mergeCustomers, mergeCutShortAfterMs, undoMerge } from '../../shared/domain/identity.ts';
 import type { MergeRecord } from '../../shared/domain/identity-store.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
@@ -332,6 +332,31 @@ describe('interleavings forced at the unlucky moment', () => {
     expect((await table.store.readMergeRecord(merge.mergeId))?.status).toBe('completed');
     expect((await table.store.findIdentifierOwner({ type: 'anonymousId', value: merge.anonymousId }))?.customerId).toBe(merge.target);
     expect(await identityGraphProblems(table.tableName, { customerIds: [merge.target, merge.source] })).toEqual([]);
+  });
+
+  it('resumes an automatic merge the store gave way in, within the same ingest', async () => {
+    const email = uniqueEmail();
+    const known = await ingestInto(table, { email });
+    const anonymousId = `anon-${unique()}`;
+    const anonymous = await ingestInto(table, { anonymousId });
+    let failures = 0;
+    const flaky: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        if (failures === 0) {
+          failures += 1;
+          throw new StoreUnavailableError();
+        }
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+
+    const signIn = await ingestCall(flaky, { anonymousId, email });
+
+    expect(failures).toBe(1);
+    expect(signIn.merges).toEqual([{ mergeId: expect.any(String), sourceCustomerId: anonymous.customerId }]);
+    expect((await table.store.readMergeRecord(signIn.merges![0]!.mergeId))?.status).toBe('completed');
+    expect(await identityGraphProblems(table.tableName, { customerIds: [known.customerId, anonymous.customerId] })).toEqual([]);
   });
 
   describe('a merge of the survivor landing just after an undo checked that the survivor is live', () => {
