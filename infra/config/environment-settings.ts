@@ -81,7 +81,7 @@ const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
 };
 
 /**
- * Reads the context flags (see infra/README-section.md). Values from `--context` arrive as
+ * Reads the context flags (see the README, Infrastructure). Values from `--context` arrive as
  * strings and values from cdk.json as JSON types, so both spellings are accepted; anything else
  * fails the synth rather than silently falling back to a default.
  */
