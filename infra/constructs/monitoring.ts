@@ -35,6 +35,8 @@ export interface MonitoringProps {
   authorizer: IFunction & { logGroup: ILogGroup };
   publisher: IFunction;
   deadLetterQueue: IQueue;
+  /** The daily value tier sweep: a run that fails after its retries leaves tier lists stale. */
+  tierSweep: IFunction;
 }
 
 /** Alarms that page through one SNS topic, and one dashboard for the whole API. */
@@ -46,7 +48,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { settings, api, table, functions, authorizer, publisher, deadLetterQueue } = props;
+    const { settings, api, table, functions, authorizer, publisher, deadLetterQueue, tierSweep } = props;
     this.actionsEnabled = settings.alarmActionsEnabled;
     const thresholds = settings.alarmThresholds;
 
@@ -127,6 +129,11 @@ export class Monitoring extends Construct {
     this.alarm('AuthorizerDenials', authorizerDenials, {
       description: `More than ${thresholds.authorizerDenialsPer5Minutes} authorizer denials in 5 minutes (a leaked or guessed key?)`,
       threshold: thresholds.authorizerDenialsPer5Minutes,
+      evaluationPeriods: 1,
+    });
+    this.alarm('TierSweepErrors', tierSweep.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }), {
+      description: 'The daily value tier sweep failed: tier lists keep customers who went quiet under their old tier until it succeeds',
+      threshold: 0,
       evaluationPeriods: 1,
     });
     this.alarm('EventsPublisherIteratorAge', publisherIteratorAge, {

@@ -8,6 +8,7 @@ import { EventPublisher, publishEventsFunctionName } from '../constructs/event-p
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { TouchpointHttpApi } from '../constructs/touchpoint-http-api.ts';
+import { retierFunctionName, ValueTierSweep } from '../constructs/value-tier-sweep.ts';
 
 export interface ApiStackProps extends StackProps {
   settings: EnvironmentSettings;
@@ -26,6 +27,7 @@ export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<string, ProjectFunction>;
   readonly httpApi: TouchpointHttpApi;
   readonly events: EventPublisher;
+  readonly tierSweep: ValueTierSweep;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -52,14 +54,20 @@ export class ApiStack extends Stack {
     );
     this.httpApi = new TouchpointHttpApi(this, 'HttpApi', { settings, functions: this.functions });
     this.events = new EventPublisher(this, 'Events', { settings, table });
+    this.tierSweep = new ValueTierSweep(this, 'TierSweep', { settings, table });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       settings,
       api: this.httpApi.api,
       table,
-      functions: new Map([...this.functions, [publishEventsFunctionName, this.events.function]]),
+      functions: new Map([
+        ...this.functions,
+        [publishEventsFunctionName, this.events.function],
+        [retierFunctionName, this.tierSweep.function],
+      ]),
       authorizer: this.functions.get(authorizerFunctionName)!,
       publisher: this.events.function,
       deadLetterQueue: this.events.deadLetterQueue,
+      tierSweep: this.tierSweep.function,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.api.apiEndpoint });

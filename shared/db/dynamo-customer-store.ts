@@ -15,8 +15,10 @@ import type {
   IdempotencyRecord,
   IngestReadRequest,
   IngestReadResult,
+  TierPageRequest,
   TouchpointWrite,
 } from '../domain/customer-store.ts';
+import type { TierName } from '../config/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
 import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { identifierKey } from '../domain/identifiers.ts';
@@ -236,14 +238,19 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     }
   }
 
-  async function listCustomersByTier(tier: string, page: { limit: number; cursor?: string }): Promise<CustomerPage> {
+  async function listCustomersByTier(tier: string, page: TierPageRequest): Promise<CustomerPage> {
+    const range = page.lastContactBetween;
     const output = await call(() =>
       client.send(
         new QueryCommand({
           TableName: tableName,
           IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :tier',
-          ExpressionAttributeValues: { ':tier': tierIndexKeys(tier, '', '').gsi1pk },
+          KeyConditionExpression: range ? 'gsi1pk = :tier AND gsi1sk BETWEEN :from AND :to' : 'gsi1pk = :tier',
+          ExpressionAttributeValues: {
+            ':tier': tierIndexKeys(tier, '', '').gsi1pk,
+            // The sort key is `<lastContactAt>#<customerId>`: a bare `to` sorts before every key of that instant.
+            ...(range ? { ':from': range.from, ':to': range.to } : {}),
+          },
           ScanIndexForward: false,
           Limit: page.limit,
           ...(page.cursor ? { ExclusiveStartKey: decodeIndexCursor(page.cursor, tierIndexKeys(tier, '', '').gsi1pk) } : {}),
@@ -254,6 +261,32 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       items: (output.Items ?? []).filter(isLiveProfile).map(toCustomer),
       nextCursor: output.LastEvaluatedKey ? encodeIndexCursor(output.LastEvaluatedKey) : null,
     };
+  }
+
+  async function storeTier(customerId: string, expectedVersion: number, tier: { tier: TierName; tierRecency: number }): Promise<boolean> {
+    try {
+      await call(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: profileKey(customerId),
+            // The version stays: a card write computed meanwhile recomputes the tier itself and must not be refused.
+            UpdateExpression: 'SET tier = :tier, tierRecency = :tierRecency, gsi1pk = :gsi1pk',
+            ConditionExpression: 'version = :expectedVersion AND attribute_not_exists(mergedInto)',
+            ExpressionAttributeValues: {
+              ':tier': tier.tier,
+              ':tierRecency': tier.tierRecency,
+              ':gsi1pk': tierIndexKeys(tier.tier, '', '').gsi1pk,
+              ':expectedVersion': expectedVersion,
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async function getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined> {
@@ -323,6 +356,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     readCard,
     updateProfile,
     listCustomersByTier,
+    storeTier,
     getCustomerView,
     getTimelinePage,
   };

@@ -1,3 +1,4 @@
+import type { TierName } from '../config/value-tiers.ts';
 import type { CardDelta, CardState } from './card.ts';
 import type { Identifier } from './identifiers.ts';
 import type { IdentifierOwner, IdentityStore } from './identity-store.ts';
@@ -78,6 +79,12 @@ export interface ProfileChanges {
   expectedTraitCount?: number;
 }
 
+export interface TierPageRequest {
+  limit: number;
+  cursor?: string;
+  lastContactBetween?: { from: string; to: string };
+}
+
 export interface CustomerPage {
   items: Customer[];
   nextCursor: string | null;
@@ -105,8 +112,16 @@ export interface CustomerStore {
   readCard(customerId: string): Promise<CardState | undefined>;
   /** The updated customer, or undefined when there is no live customer with this id or the trait count moved. */
   updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined>;
-  /** A value tier's customers, most recently in contact first, from the tier index (no scan). */
-  listCustomersByTier(tier: string, page: { limit: number; cursor?: string }): Promise<CustomerPage>;
+  /**
+   * A value tier's customers, most recently in contact first, from the tier index (no scan);
+   * `lastContactBetween` narrows it to customers last in contact at `from` or later, before `to`.
+   */
+  listCustomersByTier(tier: string, page: TierPageRequest): Promise<CustomerPage>;
+  /**
+   * Files a customer under the tier its card has now (the index keeps the tier of the last write).
+   * False when the card changed since it was read (its writer recomputed the tier) or it was merged away.
+   */
+  storeTier(customerId: string, expectedVersion: number, tier: { tier: TierName; tierRecency: number }): Promise<boolean>;
   getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
   /** One Query per page. */
   getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage>;

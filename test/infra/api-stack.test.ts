@@ -395,6 +395,45 @@ function alarms(which: 'dev' | 'prod' = 'dev'): AlarmResource[] {
   return Object.values(synth(which).apiTemplate.findResources('AWS::CloudWatch::Alarm')) as AlarmResource[];
 }
 
+describe('value tier sweep', () => {
+  it('runs the sweep function daily at 03:17 UTC, retrying a failed run twice', () => {
+    const { api, apiTemplate } = synth();
+
+    apiTemplate.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(17 3 * * ? *)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(api, api.tierSweep.function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 },
+        }),
+      ],
+    });
+  });
+
+  it('gives the sweep up to 15 minutes and item access to the table and its index', () => {
+    const synthesized = synth();
+    const { api, apiTemplate } = synthesized;
+    const resource = apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, api.tierSweep.function)];
+    const roleId: string = resource?.Properties.Role['Fn::GetAtt'][0];
+    const statements = statementsOf(apiTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+
+    expect(resource?.Properties).toMatchObject({ Timeout: 900, Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(asList(tableStatementOf(statements)!.Action)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']));
+  });
+
+  it('alarms when a sweep fails', () => {
+    const { api, apiTemplate } = synth();
+
+    apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(api, api.tierSweep.function) } }],
+      Threshold: 0,
+    });
+  });
+});
+
 describe('alarms', () => {
   it('alarm on the API 5xx rate as a share of requests', () => {
     synth().apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -480,12 +519,12 @@ describe('alarms', () => {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
     }
-    expect(alarms()).toHaveLength(6);
+    expect(alarms()).toHaveLength(7);
   });
 
   it('notify in prod only', () => {
-    expect(alarms('prod').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(6).fill(true));
-    expect(alarms('dev').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(6).fill(false));
+    expect(alarms('prod').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(7).fill(true));
+    expect(alarms('dev').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(7).fill(false));
   });
 
   it('subscribe the alarm email when one is configured', () => {
