@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { maxTraits } from '../../shared/schemas/customer.ts';
-import type { JsonClient, JsonResponse } from '../helpers/json-client.ts';
-import { startTestApi, type TestApi } from '../helpers/local-api.ts';
+import type { JsonResponse } from '../helpers/json-client.ts';
+import { useTestApiClient } from '../helpers/local-api.ts';
 import { minutesAgo, touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
 
-let api: TestApi;
-let client: JsonClient;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  client = api.client;
-});
-
-afterAll(async () => {
-  await api?.close();
-});
+const client = useTestApiClient();
 
 /** A customer id of the right shape that no customer has. */
 const unknownCustomerId = 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB';

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ids, identityApi } from '../helpers/identity-api.ts';
-import { startTestApi, type TestApi } from '../helpers/local-api.ts';
+import { useTestApiClient } from '../helpers/local-api.ts';
 import { minutesAgo, touchpointBody, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
@@ -8,17 +8,7 @@ import { minutesAgo, touchpointBody, unique, uniqueEmail, uniquePhone } from '..
  * doubt they carry: lookups that answer 300 with candidates, touchpoints recorded on the most
  * recent candidate and flagged, and staff moving such a touchpoint.
  */
-let testApi: TestApi;
-let api: ReturnType<typeof identityApi>;
-
-beforeAll(async () => {
-  testApi = await startTestApi();
-  api = identityApi(testApi.client);
-});
-
-afterAll(async () => {
-  await testApi?.close();
-});
+const api = identityApi(useTestApiClient());
 
 const unknownCustomerId = 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB';
 

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ids, identityApi } from '../helpers/identity-api.ts';
-import { startTestApi, type TestApi } from '../helpers/local-api.ts';
+import { useTestApiClient } from '../helpers/local-api.ts';
 import { minutesAgo, touchpointBody, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
  * Merges over HTTP: the automatic merge of an anonymous visitor, merge candidates for two known
  * customers, staff merges and their undo (exactly as before, in the right order).
  */
-let testApi: TestApi;
-let api: ReturnType<typeof identityApi>;
-
-beforeAll(async () => {
-  testApi = await startTestApi();
-  api = identityApi(testApi.client);
-});
-
-afterAll(async () => {
-  await testApi?.close();
-});
+const client = useTestApiClient();
+const api = identityApi(client);
 
 const webVisit = (anonymousId: string, minutesBefore: number, page = 'pricing') =>
   touchpointBody({
@@ -354,7 +345,7 @@ describe('POST /v1/customers/{targetId}/merge', () => {
     });
 
     it("keeps the opt-out stated on the source's phone number", async () => {
-      const check = await testApi.client.get(`/v1/customers/${arranged.target}/contact-check?channel=sms&to=${encodeURIComponent(arranged.phone)}`);
+      const check = await client.get(`/v1/customers/${arranged.target}/contact-check?channel=sms&to=${encodeURIComponent(arranged.phone)}`);
 
       expect(check.body).toMatchObject({ allowed: false, reasons: expect.arrayContaining(['identifier_opted_out']) });
     });

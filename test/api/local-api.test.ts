@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { routes } from '../../shared/http/routes.ts';
 import { countItems } from '../helpers/dynamodb.ts';
-import type { JsonClient } from '../helpers/json-client.ts';
-import { startTestApi, type TestApi } from '../helpers/local-api.ts';
+import { useTestApiClient } from '../helpers/local-api.ts';
 import { allChannels, touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
 
-let api: TestApi;
-let client: JsonClient;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  client = api.client;
-});
-
-afterAll(async () => {
-  await api?.close();
-});
+const client = useTestApiClient();
 
 describe('the local API over HTTP', () => {
   it('answers the health check with 200 and status ok', async () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { allScopes } from '../../shared/auth/access.ts';
 import { startLocalApi } from '../../shared/http/local-server.ts';
 import { defaultTestClientName, defaultTestKey, registerKey } from './credentials.ts';
@@ -27,5 +28,25 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     url: api.url,
     client: jsonClient(api.url, { authorization: `Bearer ${defaultTestKey}` }),
     close: () => api.close(),
+  };
+}
+
+/** The test API for this file: started before its tests, closed after them; requests go through the returned client. */
+export function useTestApiClient(options: TestApiOptions = {}): JsonClient {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    api = await startTestApi(options);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  const client = (): JsonClient => {
+    if (!api) throw new Error('The test API starts in beforeAll: send requests from tests or hooks.');
+    return api.client;
+  };
+  return {
+    get: (path) => client().get(path),
+    post: (path, body, headers) => client().post(path, body, headers),
+    send: (method, path, init) => client().send(method, path, init),
   };
 }
