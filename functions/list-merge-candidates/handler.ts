@@ -10,4 +10,4 @@ export async function listMergeCandidatesRoute(event: ApiEvent): Promise<ApiResp
   return { statusCode: 200, body: page };
 }
 
-export const handler = apiHandler(listMergeCandidatesRoute);
+export const handler = apiHandler(listMergeCandidatesRoute, { readAudit: { operation: 'list-merge-candidates' } });

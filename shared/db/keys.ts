@@ -107,6 +107,15 @@ export function customerIdOfPartition(pk: unknown): string | undefined {
   return /^CUST#(cus_[0-9A-HJKMNP-TV-Z]{26})$/.exec(pk)?.[1];
 }
 
+/** The customers an item read back is about: its own customer's partition, or the pair a merge candidate names. */
+export function customerIdsOfItemPartition(pk: unknown): string[] {
+  const own = customerIdOfPartition(pk);
+  if (own) return [own];
+  if (typeof pk !== 'string') return [];
+  const pair = /^CAND#(cus_[0-9A-HJKMNP-TV-Z]{26})#(cus_[0-9A-HJKMNP-TV-Z]{26})$/.exec(pk);
+  return pair ? [pair[1] as string, pair[2] as string] : [];
+}
+
 export const apiKeyKey = (keyId: string): Key => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' });
 
 export const apiKeysIndexPartition = 'API_KEYS';

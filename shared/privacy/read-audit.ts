@@ -7,7 +7,7 @@ import { StoreUnavailableError } from '../domain/errors.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import { type AccessLogEntry, type AccessLogStore, dynamoAccessLogStore } from '../db/access-log-store.ts';
 import { createDocumentClient, documentClient } from '../db/client.ts';
-import { customerIdOfPartition } from '../db/keys.ts';
+import { customerIdOfPartition, customerIdsOfItemPartition } from '../db/keys.ts';
 import type { ApiEvent, ApiResponse, Route } from '../http/api-handler.ts';
 import { logger } from '../observability/logger.ts';
 
@@ -122,7 +122,7 @@ async function takeBack(log: AccessLogStore, started: Array<{ entry: AccessLogEn
 
 const customerIdPattern = /^cus_[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** Every customer id the response shows, at any depth, under a `customerId` key. */
+/** Every customer id the response shows, at any depth, under a `customerId` key or in a `customerIds` list. */
 export function customerIdsIn(body: unknown): Set<string> {
   const found = new Set<string>();
   const visit = (value: unknown, depth: number) => {
@@ -133,7 +133,9 @@ export function customerIdsIn(body: unknown): Set<string> {
     }
     for (const [key, child] of Object.entries(value)) {
       if (key === 'customerId' && typeof child === 'string' && customerIdPattern.test(child)) found.add(child);
-      else visit(child, depth + 1);
+      else if (key === 'customerIds' && Array.isArray(child)) {
+        for (const element of child) if (typeof element === 'string' && customerIdPattern.test(element)) found.add(element);
+      } else visit(child, depth + 1);
     }
   };
   visit(body, 0);
@@ -182,7 +184,7 @@ function partitionsReturned(output: unknown): string[] {
     ...(result?.Items ?? []),
     ...Object.values(result?.Responses ?? {}).flat(),
   ];
-  return items.map((item) => customerIdOfPartition(item.pk)).filter((customerId): customerId is string => customerId !== undefined);
+  return items.flatMap((item) => customerIdsOfItemPartition(item.pk));
 }
 
 let store: AccessLogStore | undefined;

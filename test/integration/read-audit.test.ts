@@ -8,9 +8,10 @@ import { countAllItems, createTestTable, itemsOfEntity } from '../helpers/dynamo
 import { getCustomer, getTimeline, lookupCustomer, recordTouchpoint } from '../helpers/handlers.ts';
 import { exportCustomer, getAccessLog } from '../helpers/privacy-handlers.ts';
 import { handler as listIdentifiersHandler } from '../../functions/list-identifiers/handler.ts';
+import { handler as listMergeCandidatesHandler } from '../../functions/list-merge-candidates/handler.ts';
 import { handler as listMergesHandler } from '../../functions/list-merges/handler.ts';
 import { handler as lookupHandler } from '../../functions/lookup-customer/handler.ts';
-import { touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
+import { touchpointBody, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 beforeAll(async () => {
   await createTestTable();
@@ -61,6 +62,20 @@ describe('the read audit', () => {
     expect((await read(listMergesHandler, 'merges')).status).toBe(200);
 
     expect((await entriesOf(customerId)).map((entry) => entry.operation)).toEqual(['list-merges', 'list-identifiers']);
+  });
+
+  it('records listing a merge candidate for both customers it names', async () => {
+    const phone = uniquePhone().e164;
+    const email = uniqueEmail();
+    const { customerId: byPhone } = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const { customerId: byEmail } = await recordTouchpoint(touchpointBody({ identifiers: { email } }));
+    await recordTouchpoint(touchpointBody({ identifiers: { phone, email } }));
+
+    const response = await invoke(listMergeCandidatesHandler, apiEvent({ routePath: '/v1/merge-candidates', query: { limit: '100' } }));
+
+    expect(response.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ customerIds: [byEmail, byPhone].sort() })]));
+    expect((await entriesOf(byPhone)).map((entry) => entry.operation)).toContain('list-merge-candidates');
+    expect((await entriesOf(byEmail)).map((entry) => entry.operation)).toContain('list-merge-candidates');
   });
 
   it('names the client that read', async () => {
