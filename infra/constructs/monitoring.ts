@@ -21,6 +21,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
+import type { ScheduledJob } from './scheduled-job.ts';
 
 /** The custom metric namespace Powertools Metrics writes to (POWERTOOLS_METRICS_NAMESPACE). */
 export const metricsNamespace = 'TouchpointApi';
@@ -35,8 +36,8 @@ export interface MonitoringProps {
   authorizer: IFunction & { logGroup: ILogGroup };
   publisher: IFunction;
   deadLetterQueue: IQueue;
-  /** The daily value tier sweep: a run that fails after its retries leaves tier lists stale. */
-  tierSweep: IFunction;
+  /** Scheduled maintenance (tier sweep, merge repair): each failed run alarms. */
+  scheduledJobs: ScheduledJob[];
 }
 
 /** Alarms that page through one SNS topic, and one dashboard for the whole API. */
@@ -48,7 +49,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { settings, api, table, functions, authorizer, publisher, deadLetterQueue, tierSweep } = props;
+    const { settings, api, table, functions, authorizer, publisher, deadLetterQueue, scheduledJobs } = props;
     this.actionsEnabled = settings.alarmActionsEnabled;
     const thresholds = settings.alarmThresholds;
 
@@ -131,11 +132,13 @@ export class Monitoring extends Construct {
       threshold: thresholds.authorizerDenialsPer5Minutes,
       evaluationPeriods: 1,
     });
-    this.alarm('TierSweepErrors', tierSweep.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }), {
-      description: 'The daily value tier sweep failed: tier lists keep customers who went quiet under their old tier until it succeeds',
-      threshold: 0,
-      evaluationPeriods: 1,
-    });
+    for (const job of scheduledJobs) {
+      this.alarm(`${job.node.id}Errors`, job.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }), {
+        description: `A scheduled run failed after its retries (${job.description}); see the function's log group`,
+        threshold: 0,
+        evaluationPeriods: 1,
+      });
+    }
     this.alarm('EventsPublisherIteratorAge', publisherIteratorAge, {
       description: 'The event publisher is falling behind the table stream (stream records expire after 24 hours)',
       threshold: thresholds.publisherIteratorAgeMs,

@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -8,7 +9,7 @@ import { EventPublisher, publishEventsFunctionName } from '../constructs/event-p
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { TouchpointHttpApi } from '../constructs/touchpoint-http-api.ts';
-import { retierFunctionName, ValueTierSweep } from '../constructs/value-tier-sweep.ts';
+import { ScheduledJob } from '../constructs/scheduled-job.ts';
 
 export interface ApiStackProps extends StackProps {
   settings: EnvironmentSettings;
@@ -27,7 +28,10 @@ export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<string, ProjectFunction>;
   readonly httpApi: TouchpointHttpApi;
   readonly events: EventPublisher;
-  readonly tierSweep: ValueTierSweep;
+  /** Refiles customers who went quiet under the tier they have now (shared/domain/retier-customers.ts). */
+  readonly tierSweep: ScheduledJob;
+  /** Finishes merges cut short that no touchpoint came back to (finishInterruptedMerges). */
+  readonly mergeRepair: ScheduledJob;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -54,7 +58,24 @@ export class ApiStack extends Stack {
     );
     this.httpApi = new TouchpointHttpApi(this, 'HttpApi', { settings, functions: this.functions });
     this.events = new EventPublisher(this, 'Events', { settings, table });
-    this.tierSweep = new ValueTierSweep(this, 'TierSweep', { settings, table });
+    this.tierSweep = new ScheduledJob(this, 'TierSweep', {
+      settings,
+      table,
+      functionName: 'retier-customers',
+      description: 'daily value tier sweep',
+      // A quiet hour; the function reads two days back, so one missed run loses nothing.
+      schedule: Schedule.cron({ hour: '3', minute: '17' }),
+      timeout: Duration.minutes(15),
+    });
+    this.mergeRepair = new ScheduledJob(this, 'MergeRepair', {
+      settings,
+      table,
+      functionName: 'finish-interrupted-merges',
+      description: 'finishes merges cut short',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      timeout: Duration.minutes(5),
+    });
+    const scheduledJobs = [this.tierSweep, this.mergeRepair];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       settings,
       api: this.httpApi.api,
@@ -62,12 +83,12 @@ export class ApiStack extends Stack {
       functions: new Map([
         ...this.functions,
         [publishEventsFunctionName, this.events.function],
-        [retierFunctionName, this.tierSweep.function],
+        ...scheduledJobs.map((job) => [job.functionName, job.function] as const),
       ]),
       authorizer: this.functions.get(authorizerFunctionName)!,
       publisher: this.events.function,
       deadLetterQueue: this.events.deadLetterQueue,
-      tierSweep: this.tierSweep.function,
+      scheduledJobs,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.api.apiEndpoint });

@@ -32,6 +32,8 @@ import {
   profileKey,
   touchpointKey,
   touchpointLocatorKey,
+  unfinishedMergeIndexKeys,
+  unfinishedMergesIndexPartition,
 } from './keys.ts';
 import { profileReplacement, toProfileRecord } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
@@ -186,7 +188,23 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   }
 
   function mergeRecordItem(record: MergeRecord): Item {
-    return { ...mergeRecordKey(record.mergeId), entity: 'merge', ...record };
+    return {
+      ...mergeRecordKey(record.mergeId),
+      entity: 'merge',
+      ...record,
+      ...(record.status === 'in_progress' ? unfinishedMergeIndexKeys(record.createdAt, record.mergeId) : {}),
+    };
+  }
+
+  async function listUnfinishedMerges(startedBefore: string): Promise<MergeRecord[]> {
+    const items = await queryAll(client, {
+      TableName: tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :partition AND gsi1sk < :before',
+      ExpressionAttributeValues: { ':partition': unfinishedMergesIndexPartition, ':before': startedBefore },
+    });
+    // The index is eventually consistent: a merge finished a moment ago may still be listed.
+    return items.map(toMergeRecord).filter((record) => record.status === 'in_progress');
   }
 
   function auditPointers(record: MergeRecord): TransactItem[] {
@@ -318,7 +336,10 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
         new UpdateCommand({
           TableName: tableName,
           Key: mergeRecordKey(mergeId),
-          UpdateExpression: `SET ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')}`,
+          UpdateExpression:
+            `SET ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')}` +
+            // Leaving the index of merges in progress once finished.
+            (changes.status && changes.status !== 'in_progress' ? ' REMOVE gsi1pk, gsi1sk' : ''),
           ConditionExpression: '#status = :expectedStatus',
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -569,6 +590,7 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     readMergeRecord,
     updateMergeRecord,
     listMergeRecords,
+    listUnfinishedMerges,
     linkIdentifier,
     unlinkIdentifier,
     listMergeCandidates,
@@ -584,7 +606,7 @@ function toStoredTouchpoint(item: Item): StoredTouchpoint {
 }
 
 function toMergeRecord(item: Item): MergeRecord {
-  const { pk: _pk, sk: _sk, entity: _entity, ...record } = item;
+  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...record } = item;
   return record as unknown as MergeRecord;
 }
 

@@ -18,6 +18,7 @@ import type { Identifier } from '../domain/identifiers.ts';
  * Identity graph (merges, moves):
  * `MERGE#<mergeId>` / `MERGE`        a merge of two customers: who, when, why, what moved; its undo
  * `CUST#<customerId>` / `M#<mergeId>`  pointer in each party's partition: the customer's merge/move audit trail
+ * GSI1 `MERGES_IN_PROGRESS` / `<createdAt>#<mergeId>`  merges not finished yet (sparse: the keys go when one completes)
  *
  * Access and privacy:
  * `CUST#<customerId>` / `A#<at>#<entryId>`  read audit: who read the customer's data, when, how (TTL 400 days)
@@ -82,6 +83,14 @@ export const customerViewRange = { lower: timelinePrefix, upper: profileSortKey 
 export const isTimelineSortKey = (sk: string) => sk.startsWith(timelinePrefix);
 
 export const mergeRecordKey = (mergeId: string): Key => ({ pk: `MERGE#${mergeId}`, sk: 'MERGE' });
+
+export const unfinishedMergesIndexPartition = 'MERGES_IN_PROGRESS';
+
+/** GSI1 keys of a merge record while it is in progress, oldest first. */
+export const unfinishedMergeIndexKeys = (createdAt: string, mergeId: string) => ({
+  gsi1pk: unfinishedMergesIndexPartition,
+  gsi1sk: `${createdAt}#${mergeId}`,
+});
 
 export const mergeAuditKey = (customerId: string, mergeId: string): Key => ({
   pk: customerPartition(customerId),

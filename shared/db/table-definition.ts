@@ -9,7 +9,7 @@ export const tableDefinition = {
   timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     // A general-purpose inverted index for list views that must not scan the table
-    // (merge candidates, customers of a value tier, API keys).
+    // (merge candidates, customers of a value tier, API keys, merges in progress).
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   ],
 } as const;

@@ -110,6 +110,8 @@ export interface IdentityStore {
   readMergeRecord(mergeId: string): Promise<MergeRecord | undefined>;
   updateMergeRecord(mergeId: string, changes: Partial<MergeRecord>, expectedStatus: MergeStatus): Promise<boolean>;
   listMergeRecords(customerId: string): Promise<MergeRecord[]>;
+  /** Merges still in progress that began before the given instant, oldest first (an index, not a scan). */
+  listUnfinishedMerges(startedBefore: string): Promise<MergeRecord[]>;
   linkIdentifier(customerId: string, identifier: AttachedIdentifier, shared: boolean): Promise<LinkOutcome>;
   /** False when the identifier is not linked to this customer. */
   unlinkIdentifier(customerId: string, identifier: Identifier): Promise<boolean>;

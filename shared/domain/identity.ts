@@ -131,6 +131,30 @@ export async function finishInterruptedMerge(store: IdentityStore, customerId: s
   await completeMerge(store, record, now);
 }
 
+export interface InterruptedMergesReport {
+  finished: string[];
+  failed: Array<{ mergeId: string; error: string }>;
+}
+
+/**
+ * The safety net for merges no touchpoint comes back to (an anonymous profile never seen again):
+ * finishes every merge cut short, that is still in progress `mergeCutShortAfterMs` after it began.
+ * One failing merge does not stop the others; the next run tries it again.
+ */
+export async function finishInterruptedMerges(store: IdentityStore, now: Date): Promise<InterruptedMergesReport> {
+  const report: InterruptedMergesReport = { finished: [], failed: [] };
+  const stale = await store.listUnfinishedMerges(new Date(now.getTime() - mergeCutShortAfterMs).toISOString());
+  for (const record of stale) {
+    try {
+      await completeMerge(store, record, now);
+      report.finished.push(record.mergeId);
+    } catch (error) {
+      report.failed.push({ mergeId: record.mergeId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    }
+  }
+  return report;
+}
+
 /**
  * What a merge does to each of the source's identifiers: its owner becomes the target, and where it
  * is shared, the source's place goes to the target (a customer never shares with itself).

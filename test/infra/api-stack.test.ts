@@ -395,40 +395,48 @@ function alarms(which: 'dev' | 'prod' = 'dev'): AlarmResource[] {
   return Object.values(synth(which).apiTemplate.findResources('AWS::CloudWatch::Alarm')) as AlarmResource[];
 }
 
-describe('value tier sweep', () => {
-  it('runs the sweep function daily at 03:17 UTC, retrying a failed run twice', () => {
+describe('scheduled jobs', () => {
+  it.each([
+    ['value tier sweep', 'tierSweep', 'cron(17 3 * * ? *)', 900],
+    ['merge repair', 'mergeRepair', 'rate(5 minutes)', 300],
+  ] as const)('runs the %s on its schedule, retrying a failed run twice', (_name, job, expression, timeout) => {
     const { api, apiTemplate } = synth();
+    const fn = api[job].function;
 
     apiTemplate.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'cron(17 3 * * ? *)',
+      ScheduleExpression: expression,
       State: 'ENABLED',
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [logicalId(api, api.tierSweep.function), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalId(api, fn), 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 },
         }),
       ],
     });
+    expect(apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, fn)]?.Properties).toMatchObject({
+      Timeout: timeout,
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+    });
   });
 
-  it('gives the sweep up to 15 minutes and item access to the table and its index', () => {
-    const synthesized = synth();
-    const { api, apiTemplate } = synthesized;
-    const resource = apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, api.tierSweep.function)];
+  it.each(['tierSweep', 'mergeRepair'] as const)('gives the %s item access to the table and its index', (job) => {
+    const { api, apiTemplate } = synth();
+    const resource = apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, api[job].function)];
     const roleId: string = resource?.Properties.Role['Fn::GetAtt'][0];
     const statements = statementsOf(apiTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
 
-    expect(resource?.Properties).toMatchObject({ Timeout: 900, Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     expect(asList(tableStatementOf(statements)!.Action)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']));
+    expect(JSON.stringify(tableStatementOf(statements)!.Resource)).toContain('/index/gsi1');
   });
 
-  it('alarms when a sweep fails', () => {
+  it.each(['tierSweep', 'mergeRepair'] as const)('alarms when a %s run fails', (job) => {
     const { api, apiTemplate } = synth();
 
     apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',
       Namespace: 'AWS/Lambda',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(api, api.tierSweep.function) } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(api, api[job].function) } }],
       Threshold: 0,
     });
   });
@@ -519,12 +527,12 @@ describe('alarms', () => {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
     }
-    expect(alarms()).toHaveLength(7);
+    expect(alarms()).toHaveLength(8);
   });
 
   it('notify in prod only', () => {
-    expect(alarms('prod').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(7).fill(true));
-    expect(alarms('dev').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(7).fill(false));
+    expect(alarms('prod').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(8).fill(true));
+    expect(alarms('dev').map((alarm) => alarm.Properties.ActionsEnabled)).toEqual(Array(8).fill(false));
   });
 
   it('subscribe the alarm email when one is configured', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, StoreUnavailableError } from '../../shared/domain/errors.ts';
-import { mergeCustomers, mergeCutShortAfterMs, undoMerge } from '../../shared/domain/identity.ts';
+import { finishInterruptedMerges, mergeCustomers, mergeCutShortAfterMs, undoMerge } from '../../shared/domain/identity.ts';
 import type { MergeRecord } from '../../shared/domain/identity-store.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
 import { createGraphTable, type GraphStore, type GraphTable, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';
@@ -332,6 +332,26 @@ describe('interleavings forced at the unlucky moment', () => {
     expect((await table.store.readMergeRecord(merge.mergeId))?.status).toBe('completed');
     expect((await table.store.findIdentifierOwner({ type: 'anonymousId', value: merge.anonymousId }))?.customerId).toBe(merge.target);
     expect(await identityGraphProblems(table.tableName, { customerIds: [merge.target, merge.source] })).toEqual([]);
+  });
+
+  it('finishes on schedule the merges cut short longer ago than any merge may run, and leaves younger ones to their process', async () => {
+    const stale = await mergeCutShort(mergeCutShortAfterMs + 1000);
+    const young = await mergeCutShort(0);
+
+    const report = await finishInterruptedMerges(table.store, new Date());
+
+    expect(report.failed).toEqual([]);
+    expect(report.finished).toContain(stale.mergeId);
+    expect(report.finished).not.toContain(young.mergeId);
+    expect((await table.store.readMergeRecord(stale.mergeId))?.status).toBe('completed');
+    expect((await table.store.findIdentifierOwner({ type: 'anonymousId', value: stale.anonymousId }))?.customerId).toBe(stale.target);
+    expect((await table.store.readMergeRecord(young.mergeId))?.status).toBe('in_progress');
+    // Finished merges leave the index of merges in progress (and never show its keys).
+    const unfinished = await table.store.listUnfinishedMerges(new Date(Date.now() + 60_000).toISOString());
+    expect(unfinished.map((record) => record.mergeId)).not.toContain(stale.mergeId);
+    expect(unfinished.map((record) => record.mergeId)).toContain(young.mergeId);
+    expect(Object.keys((await table.store.readMergeRecord(stale.mergeId)) ?? {})).not.toContain('gsi1pk');
+    expect(await identityGraphProblems(table.tableName, { customerIds: [stale.target, stale.source] })).toEqual([]);
   });
 
   it('resumes an automatic merge the store gave way in, within the same ingest', async () => {
