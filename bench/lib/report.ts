@@ -128,7 +128,7 @@ export function toMarkdown(results: BenchResults): string {
       if (merges.merges > 0) {
         lines.push(
           `  ${merges.merges} automatic merge(s) left in progress (${merges.touchpointsLeftOnSource} touchpoints still on the merged-away profile, ` +
-            `${merges.cardsAwaitingRecompute} survivor card(s) not yet recomputed): finished once a minute old by the next touchpoint that meets the merged-away profile, by the scheduled merge repair, or by posting the merge again.`,
+            `${merges.cardsAwaitingRecompute} survivor card(s) not yet recomputed): finished by the scheduled merge repair once a minute old, or by posting the merge again.`,
         );
       }
       for (const example of fault.integrity.examples.slice(0, 3)) lines.push(`  - e.g. ${example}`);

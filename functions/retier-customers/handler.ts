@@ -7,7 +7,7 @@ import { type RetieringReport, retierCustomers } from '../../shared/domain/retie
 import { logger } from '../../shared/observability/logger.ts';
 
 /** Two days for a daily schedule: a run that fails or is skipped is caught up by the next one. */
-export const defaultLookbackDays = 2;
+const defaultLookbackDays = 2;
 
 /** The schedule's event, or a manual invocation `{ "lookbackDays": 30 }` to catch up after a longer gap. */
 const retieringEventSchema = z.object({

@@ -114,22 +114,11 @@ export async function mergeCustomers(store: IdentityStore, request: MergeRequest
 
 /**
  * Longer than any Lambda that runs a merge may live (29 s): a merge still in progress after this
- * was cut short (a fault or a killed process between its steps), not merely under way.
+ * was cut short (a fault or a killed process between its steps), not merely under way. A merge
+ * under way is left to the process running it: two completing one merge at once would trip over
+ * each other's moves.
  */
 export const mergeCutShortAfterMs = 60_000;
-
-/**
- * Finishes the merge that froze this customer if it was cut short: until then its identifiers
- * still name it. A merge under way is left to the process running it: two completing one merge at
- * once would trip over each other's moves.
- */
-export async function finishInterruptedMerge(store: IdentityStore, customerId: string, now: Date): Promise<void> {
-  const profile = await store.readProfile(customerId);
-  if (!profile?.mergedBy) return;
-  const record = await store.readMergeRecord(profile.mergedBy);
-  if (record?.status !== 'in_progress' || now.getTime() - Date.parse(record.createdAt) < mergeCutShortAfterMs) return;
-  await completeMerge(store, record, now);
-}
 
 export interface InterruptedMergesReport {
   finished: string[];
@@ -137,9 +126,10 @@ export interface InterruptedMergesReport {
 }
 
 /**
- * The safety net for merges no touchpoint comes back to (an anonymous profile never seen again):
- * finishes every merge cut short, that is still in progress `mergeCutShortAfterMs` after it began.
- * One failing merge does not stop the others; the next run tries it again.
+ * Finishes every merge cut short: still in progress `mergeCutShortAfterMs` after it began. Until
+ * then touchpoints carrying the source's identifiers still go to the survivor (ingest guards the
+ * holder it read), so nothing waits on it. One failing merge does not stop the others; the next
+ * run tries it again.
  */
 export async function finishInterruptedMerges(store: IdentityStore, now: Date): Promise<InterruptedMergesReport> {
   const report: InterruptedMergesReport = { finished: [], failed: [] };

@@ -12,7 +12,7 @@ import { identifierKey, type Identifier } from './identifiers.ts';
 import { applyDelta, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
 import { logger } from '../observability/logger.ts';
-import { finishInterruptedMerge, mergeCustomers } from './identity.ts';
+import { mergeCustomers } from './identity.ts';
 import { automaticMergePolicy, profileKind } from './merge-policy.ts';
 import { type Recognition, type ResolvedIdentifier, recognise } from './recognition.ts';
 
@@ -108,13 +108,7 @@ export async function ingestTouchpoint(
       await recordWithExactCardFallback(store, write, context.receivedAt);
     } catch (error) {
       if (!(error instanceof WriteRejectedError)) throw error;
-      if (error.reason === 'customer-merged' && error.mergedInto) {
-        survivors.set(target.customerId, error.mergedInto);
-        await finishInterruptedMerge(store, target.customerId, context.receivedAt).catch((mergeError: unknown) =>
-          // The touchpoint goes to the survivor either way; a later touchpoint or a repeated merge finishes it.
-          logger.warn('Could not finish an interrupted merge', { customerId: target.customerId, error: String(mergeError) }),
-        );
-      }
+      if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
       if (error.reason === 'contention') await backOff(attempt);
       continue;
     }
@@ -218,8 +212,8 @@ async function mergeAnonymousProfiles(
           await backOff(attempt);
           continue;
         }
-        // The touchpoint is stored; a merge left unfinished is finished by a later touchpoint that
-        // meets its source, or by posting it again; a profile merged elsewhere meanwhile needs nothing.
+        // The touchpoint is stored; a merge left unfinished is finished by the scheduled merge repair
+        // (finishInterruptedMerges) or by posting it again; a profile merged elsewhere meanwhile needs nothing.
         logger.warn('Automatic merge did not complete', { sourceCustomerId, targetCustomerId: target.customerId, error: String(error) });
         break;
       }

@@ -15,8 +15,8 @@ import { createTestTable, testTableName } from '../helpers/dynamodb.ts';
  * The process-kill scenario of bench/faults.ts in small: `npm start`'s server runs as its own
  * process against this run's DynamoDB Local, is killed with SIGKILL while clients post, and is
  * started again; the clients retry (same Idempotency-Key) until every touchpoint is acknowledged.
- * Anonymous visitors sign up along the way: a kill may cut an automatic merge short, and the next
- * touchpoint that meets its frozen source finishes it.
+ * Anonymous visitors sign up along the way: a kill may cut an automatic merge short, and a
+ * touchpoint meeting it goes to its survivor.
  */
 
 let api: ApiProcess;

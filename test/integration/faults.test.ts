@@ -13,8 +13,8 @@ import { postTouchpoint } from '../helpers/handlers.ts';
  * own DynamoDB client with fault injection attached, fed by clients that retry a 503 with the same
  * Idempotency-Key. Randomness is seeded; the assertions are invariants, never timings.
  *
- * Anonymous visitors sign up along the way, so automatic merges run under the same faults; a merge
- * cut short is finished by the next touchpoint that meets its frozen source.
+ * Anonymous visitors sign up along the way, so automatic merges run under the same faults; a
+ * touchpoint meeting a merge cut short goes to its survivor.
  */
 
 /** Straight into the ingest Lambda's handler, as API Gateway would call it. */

@@ -323,17 +323,6 @@ describe('interleavings forced at the unlucky moment', () => {
     expect((await table.store.readMergeRecord(merge.mergeId))?.status).toBe('in_progress');
   });
 
-  it('finishes a merge cut short longer ago than any merge may run when a touchpoint meets its source', async () => {
-    const merge = await mergeCutShort(mergeCutShortAfterMs + 1000);
-
-    const visit = await ingestInto(table, { anonymousId: merge.anonymousId });
-
-    expect(visit.customerId).toBe(merge.target);
-    expect((await table.store.readMergeRecord(merge.mergeId))?.status).toBe('completed');
-    expect((await table.store.findIdentifierOwner({ type: 'anonymousId', value: merge.anonymousId }))?.customerId).toBe(merge.target);
-    expect(await identityGraphProblems(table.tableName, { customerIds: [merge.target, merge.source] })).toEqual([]);
-  });
-
   it('finishes on schedule the merges cut short longer ago than any merge may run, and leaves younger ones to their process', async () => {
     const stale = await mergeCutShort(mergeCutShortAfterMs + 1000);
     const young = await mergeCutShort(0);
