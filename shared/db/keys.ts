@@ -12,6 +12,7 @@ import type { Identifier } from '../domain/identifiers.ts';
  * `IDENT#<type>#<value>` / `IDENT`  which customer an identifier belongs to
  * `TP#<touchpointId>` / `TP`        where a touchpoint lives (for moves and replays)
  * `IDEM#<scope>#<key>` / `IDEM`     an idempotency record
+ * `IDEMBATCH#<scope>#<key>` / `IDEMBATCH`  a batch's Idempotency-Key: the digest of the batch it was first sent with
  * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
  * GSI1 `TIER#<tier>` / `<lastContactAt>#<customerId>`  a value tier's customers (on the profile item)
  *
@@ -54,6 +55,11 @@ export const idempotencyKey = (scope: string, key: string): Key => ({
   // The scope is free text: encoding it keeps `#` inside it from blurring into the key.
   pk: `IDEM#${encodeURIComponent(scope)}#${key}`,
   sk: 'IDEM',
+});
+
+export const batchIdempotencyKey = (scope: string, key: string): Key => ({
+  pk: `IDEMBATCH#${encodeURIComponent(scope)}#${key}`,
+  sk: 'IDEMBATCH',
 });
 
 export const mergeCandidateKey = (customerIds: [string, string]): Key => {
