@@ -25,7 +25,7 @@ import {
   moveTouchpointSchema,
   undoRequestSchema,
 } from '../schemas/identity.ts';
-import { batchInputSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
+import { batchInputSchema, ingestReceiptSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
 import { apiKeyListSchema, apiKeySchema, createApiKeySchema, createdApiKeySchema, keyPathSchema, listApiKeysQuerySchema } from '../schemas/api-key.ts';
 import {
   accessLogPageSchema,
@@ -77,19 +77,44 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     requestParams: { header: z.object({ 'idempotency-key': idempotencyHeader }) },
     requestBody: { content: { 'application/json': { schema: touchpointInputSchema } } },
     responses: {
-      '201': json(ingestResultSchema, 'Recorded'),
-      '200': json(ingestResultSchema, 'A replay of an earlier request with the same Idempotency-Key'),
-      '409': problemResponse('The Idempotency-Key was used for a different body'),
+      '201': json(ingestResultSchema, 'Recorded (a client holding customers:read)'),
+      '200': json(ingestResultSchema, 'A replay of an earlier request with the same Idempotency-Key (a client holding customers:read)'),
+      '202': json(
+        ingestReceiptSchema,
+        'Accepted, the answer to every touchpoint of a write-only client (no customers:read), replays included',
+      ),
+      '403': problemResponse('The credential may not post this channel, or names another source'),
+      '409': problemResponse(
+        'The Idempotency-Key was used for a different body; or (customers:read only) an identifier is suppressed and nothing was stored',
+      ),
       ...bodyProblems,
     },
   },
   'ingest-touchpoint-batch': {
+    requestParams: {
+      header: z.object({
+        'idempotency-key': z.string().optional().meta({
+          description:
+            'Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; ' +
+            'the same key with a different batch is a 409',
+        }),
+      }),
+    },
     requestBody: { content: { 'application/json': { schema: batchInputSchema } } },
     responses: {
       '207': json(
-        z.object({ results: z.array(z.union([ingestResultSchema.extend({ status: z.number().int() }), problemSchema])) }),
-        'One result per item, in order: the ingest result or the problem of that item alone',
+        z.object({
+          results: z.array(
+            z.union([
+              ingestResultSchema.extend({ status: z.union([z.literal(200), z.literal(201)]) }).meta({ id: 'BatchIngestResult' }),
+              ingestReceiptSchema.extend({ status: z.literal(202) }).meta({ id: 'BatchIngestReceipt' }),
+              problemSchema,
+            ]),
+          ),
+        }),
+        'One result per item, in order: the ingest result (or, for a write-only client, the receipt) or the problem of that item alone',
       ),
+      '409': problemResponse('The Idempotency-Key was used for a different batch; nothing was stored'),
       ...bodyProblems,
     },
   },

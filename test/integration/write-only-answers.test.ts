@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as ingestBatchHandler } from '../../functions/ingest-touchpoint-batch/handler.ts';
 import { handler as ingestHandler } from '../../functions/ingest-touchpoint/handler.ts';
 import type { Scope } from '../../shared/auth/scopes.ts';
+import { openApiDocument } from '../../shared/http/openapi.ts';
+import { ingestReceiptSchema, ingestResultSchema } from '../../shared/schemas/touchpoint.ts';
 import { apiEvent, type InvokeResult, invoke } from '../helpers/api-event.ts';
 import { authorizerContext } from '../helpers/credentials.ts';
 import { createTestTable, itemsOfEntity, scanTable } from '../helpers/dynamodb.ts';
@@ -190,4 +192,36 @@ describe('a key that may read customers posting the same touchpoints', () => {
       expect(Object.keys(answer.body)).toEqual(['touchpointId']);
     },
   );
+});
+
+describe('the documented ingest answers', () => {
+  it('match what each kind of client gets', async () => {
+    const receipt = await post(visit(probes.unknown));
+    const full = await post(visit(probes.unknown), websiteThatReads);
+
+    expect(ingestReceiptSchema.safeParse(receipt.body).success).toBe(true);
+    expect(ingestReceiptSchema.safeParse(full.body).success).toBe(false);
+    expect(ingestResultSchema.safeParse(full.body).success).toBe(true);
+  });
+
+  it('name the receipt as the 202 of the single route and as a result of the batch route', () => {
+    const { paths, components } = openApiDocument();
+
+    expect(JSON.stringify(paths?.['/v1/touchpoints']?.post?.responses?.['202'])).toContain('IngestReceipt');
+    expect(JSON.stringify(paths?.['/v1/touchpoints/batch']?.post?.responses?.['207'])).toContain('BatchIngestReceipt');
+    expect(components?.schemas?.IngestReceipt).toBeDefined();
+  });
+});
+
+describe('a write-only key sending a batch with an Idempotency-Key', () => {
+  it('gets the same receipts when it sends the batch again, whatever each item meant', async () => {
+    const body = { items: kinds.map((kind) => visit(probes[kind])) };
+    const headers = { 'idempotency-key': `site-batch-${unique()}` };
+    const first = await postBatch(body, website, headers);
+
+    const again = await postBatch(body, website, headers);
+
+    expect(again.body).toEqual(first.body);
+    expect(first.body.results.every((result: { status: number }) => result.status === 202)).toBe(true);
+  });
 });
