@@ -24,6 +24,8 @@ import type { Identifier } from '../domain/identifiers.ts';
  * Access and privacy:
  * `CUST#<customerId>` / `A#<at>#<entryId>`  read audit: who read the customer's data, when, how (TTL 400 days)
  * `APIKEY#<keyId>` / `APIKEY`        an API key: name, scopes, SHA-256 of the key, revocation
+ * `APIKEYNAME#<name>` / `APIKEYNAME`  a key name's claim: one system per name (its keys share an idempotency scope)
+ * `IDEMKEY#<scope>#<key>` / `IDEMKEY`  a key creation's Idempotency-Key: the request's digest and the key id it made
  * GSI1 `API_KEYS` / `<createdAt>#<keyId>`  every API key, oldest first (no Scan to list them)
  * `SUPPRESS#<hmac>` / `SUPPRESS`     an erased customer's identifier, kept only as a keyed hash,
  *                                    so that new touchpoints carrying it are refused
@@ -134,6 +136,13 @@ export function customerIdsOfItemPartition(pk: unknown): string[] {
 export const apiKeyKey = (keyId: string): Key => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' });
 
 export const apiKeysIndexPartition = 'API_KEYS';
+
+export const apiKeyNameKey = (name: string): Key => ({ pk: `APIKEYNAME#${encodeURIComponent(name)}`, sk: 'APIKEYNAME' });
+
+export const keyCreationIdempotencyKey = (scope: string, key: string): Key => ({
+  pk: `IDEMKEY#${encodeURIComponent(scope)}#${key}`,
+  sk: 'IDEMKEY',
+});
 
 /** GSI1 keys of an API key: listed oldest first. */
 export const apiKeyIndexKeys = (createdAt: string, keyId: string) => ({

@@ -26,7 +26,15 @@ import {
   undoRequestSchema,
 } from '../schemas/identity.ts';
 import { batchInputSchema, ingestReceiptSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
-import { apiKeyListSchema, apiKeySchema, createApiKeySchema, createdApiKeySchema, keyPathSchema, listApiKeysQuerySchema } from '../schemas/api-key.ts';
+import {
+  apiKeyListSchema,
+  apiKeySchema,
+  createApiKeySchema,
+  createdApiKeySchema,
+  keyPathSchema,
+  listApiKeysQuerySchema,
+  replayedApiKeySchema,
+} from '../schemas/api-key.ts';
 import {
   accessLogPageSchema,
   accessLogQuerySchema,
@@ -246,8 +254,20 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     },
   },
   'create-api-key': {
+    requestParams: {
+      header: z.object({
+        'idempotency-key': z.string().optional().meta({
+          description: 'A retry with the same key answers 200 with the key it made, without the key itself (stored only as a hash)',
+        }),
+      }),
+    },
     requestBody: { content: { 'application/json': { schema: createApiKeySchema } } },
-    responses: { '201': json(createdApiKeySchema, 'Created: the key is in this answer only'), ...bodyProblems },
+    responses: {
+      '201': json(createdApiKeySchema, 'Created: the key is in this answer only'),
+      '200': json(replayedApiKeySchema, 'A retry with the Idempotency-Key of a creation that committed'),
+      '409': problemResponse('The name belongs to another key (send "replaces" to rotate it), or the Idempotency-Key was used for another request'),
+      ...bodyProblems,
+    },
   },
   'list-api-keys': {
     requestParams: { query: listApiKeysQuerySchema },
@@ -255,7 +275,10 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
   },
   'revoke-api-key': {
     requestParams: { path: keyPathSchema },
-    responses: { '200': json(apiKeySchema, 'Revoked (or already revoked)'), '404': problemResponse('Unknown key') },
+    responses: {
+      '200': json(apiKeySchema, 'Revoked; revoking it again answers the same (the first revocation is kept)'),
+      '404': problemResponse('Unknown key'),
+    },
   },
   'erase-customer': {
     requestParams: { path: customerPathSchema, query: eraseQuerySchema },
