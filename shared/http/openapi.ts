@@ -166,11 +166,15 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     },
   },
   'set-preferences': {
-    requestParams: { path: customerPathSchema },
+    requestParams: { path: customerPathSchema, header: z.object({ 'idempotency-key': idempotencyHeader }) },
     requestBody: { content: { 'application/json': { schema: preferencesInputSchema } } },
     responses: {
-      '200': json(preferencesResultSchema, 'Recorded, with the touchpoint that records the change'),
+      '200': json(
+        preferencesResultSchema,
+        'Recorded, with the touchpoint that records the change (on the survivor for a merged-away id); a retry with the same Idempotency-Key answers the same',
+      ),
       '404': problemResponse('Unknown customer'),
+      '409': problemResponse('The Idempotency-Key was used for a different request'),
       ...bodyProblems,
     },
   },
