@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Identifier } from '../domain/identifiers.ts';
 
 /**
@@ -139,8 +140,9 @@ export const apiKeysIndexPartition = 'API_KEYS';
 
 export const apiKeyNameKey = (name: string): Key => ({ pk: `APIKEYNAME#${encodeURIComponent(name)}`, sk: 'APIKEYNAME' });
 
+/** The scope (an admin credential's id, `jwt:<sub>` for a token) is hashed: a subject can be long enough to break the key's 2 KB limit. */
 export const keyCreationIdempotencyKey = (scope: string, key: string): Key => ({
-  pk: `IDEMKEY#${encodeURIComponent(scope)}#${key}`,
+  pk: `IDEMKEY#${createHash('sha256').update(scope, 'utf8').digest('base64url')}#${key}`,
   sk: 'IDEMKEY',
 });
 

@@ -101,6 +101,10 @@ async function receipt(input: TouchpointInput, context: IngestContext, client: A
   return { status: 202, body: { touchpointId } };
 }
 
+/**
+ * The refusals that depend on what is stored rather than on the request: the ones a write-only
+ * client must not see. A new refusal of that kind (a bound reached by the customer, say) belongs here.
+ */
 function discardReasonOfError(error: unknown): DiscardReason | undefined {
   if (error instanceof SuppressedIdentifierError) return 'identifier-suppressed';
   if (error instanceof UnknownCustomerError) return 'unknown-customer';

@@ -106,6 +106,19 @@ describe('key names', () => {
     },
   );
 
+  it.each([
+    ['replaces', { replaces: '__proto__' }],
+    ['replaces', { replaces: 'key_' + 'f'.repeat(1024) }],
+    ['scopes', { scopes: ['__proto__'] }],
+    ['scopes', { scopes: ['customers:read', 'customers:read'] }],
+    ['scopes', { scopes: 'customers:read' }],
+    ['the body', { ['__proto__']: { admin: true } }],
+  ])('answers a hostile %s with 422, never a 5xx', async (_field, extra) => {
+    const response = await createKey({ name: `site-${unique()}`, scopes, ...extra });
+
+    expect(response.status).toBe(422);
+  });
+
   it('accepts prototype names and reserved words that are valid names once each', async () => {
     const results = await Promise.all(['constructor', 'toString', 'status'].map((name) => createKey({ name: `${name}`, scopes })));
 
@@ -129,6 +142,21 @@ describe('creating a key with an Idempotency-Key', () => {
     expect(retry.body).not.toHaveProperty('key');
     expect(retry.headers['cache-control']).toBe('no-store');
     expect(await scanTable()).toEqual(before);
+  });
+
+  it('keeps the retry record of a staff token whose subject is as long as a token may bring', async () => {
+    const staff = { clientId: `jwt:${'\u4e2d'.repeat(296)}`, clientName: 'console', scopes: 'keys:admin' };
+    const send = () =>
+      invoke(
+        createApiKeyHandler,
+        apiEvent({ method: 'POST', routePath: '/v1/keys', body: { name: 'long-subject', scopes }, headers: { 'idempotency-key': 'k'.repeat(255) }, authorizer: staff }),
+      );
+
+    const first = await send();
+    const retry = await send();
+
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(200);
   });
 
   it('answers 409 for the same Idempotency-Key with another request', async () => {
