@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCom
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { displayPrefix, hashApiKey, keyIdOfHash, sameHash } from '../auth/api-keys.ts';
 import type { Scope } from '../auth/scopes.ts';
-import { IdempotencyConflictError } from '../domain/errors.ts';
+import { IdempotencyConflictError, StoreUnavailableError } from '../domain/errors.ts';
 import { idempotencyRetentionSeconds } from './idempotency-store.ts';
 import { apiKeyIndexKeys, apiKeyKey, apiKeyNameKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
 import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
@@ -156,6 +156,10 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
       if (failed.has('name')) {
         const latest = failed.get('name')?.latestKeyId;
         return { kind: 'name-taken', keyId: typeof latest === 'string' ? latest : undefined };
+      }
+      // Another transaction on the same items (DynamoDB in AWS says so where DynamoDB Local waits): nothing was written.
+      if ((error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict')) {
+        throw new StoreUnavailableError('Another request was changing the same key name; nothing was written. Retry shortly.', { cause: error });
       }
       throw error;
     }

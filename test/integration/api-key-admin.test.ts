@@ -201,6 +201,29 @@ describe('creating a key with an Idempotency-Key', () => {
   });
 });
 
+describe('key admin under concurrency', () => {
+  it('gives a name to one of several keys created at once, and answers the others 409', async () => {
+    const name = `site-${unique()}`;
+
+    const answers = await Promise.all(Array.from({ length: 6 }, () => createKey({ name, scopes })));
+
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    expect((await allKeys()).filter((key) => key.name === name)).toHaveLength(1);
+  });
+
+  it('makes one key of several tries sent at once with one Idempotency-Key, and answers each with it', async () => {
+    const body = { name: `site-${unique()}`, scopes };
+    const headers = { 'idempotency-key': `create-${unique()}` };
+
+    const answers = await Promise.all(Array.from({ length: 6 }, () => createKey(body, headers)));
+
+    const made = (await allKeys()).filter((key) => key.name === body.name);
+    expect(made).toHaveLength(1);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(answers.map((answer) => answer.body.keyId))).toEqual(new Set([made[0]?.keyId]));
+  });
+});
+
 describe('revoking a key', () => {
   it('answers a second revocation exactly like the first', async () => {
     const created = await createKey({ name: `site-${unique()}`, scopes });

@@ -266,6 +266,20 @@ describe('batch ingest with an Idempotency-Key header', () => {
     expect(response.body.results[0].touchpointId).toBe(earlier.body.results[0].touchpointId);
   });
 
+  it('records each item once when the same batch is sent twice at once', async () => {
+    const body = { items: Array.from({ length: 6 }, () => touchpointBody()) };
+    const headers = { 'idempotency-key': `nightly-${unique()}` };
+    const before = (await itemsOfEntity('touchpoint')).length;
+
+    const [one, other] = await Promise.all([postBatch(body, headers), postBatch(body, headers)]);
+
+    expect((await itemsOfEntity('touchpoint')).length).toBe(before + 6);
+    for (const [index, result] of one.body.results.entries()) {
+      expect([result.status, other.body.results[index].status].sort()).toEqual([200, 201]);
+      expect(other.body.results[index].touchpointId).toBe(result.touchpointId);
+    }
+  });
+
   it('answers 422 for a malformed header and stores nothing', async () => {
     const before = await countItems();
 
