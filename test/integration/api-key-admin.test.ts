@@ -79,6 +79,18 @@ describe('key names', () => {
     expect((await createKey({ name, scopes })).body.keyId).toBe(third.body.keyId);
   });
 
+  it("keeps a revoked key's name for its system: a new key of it must replace the revoked one", async () => {
+    const name = `site-${unique()}`;
+    const old = await createKey({ name, scopes });
+    await revokeKey(old.body.keyId);
+
+    const plain = await createKey({ name, scopes });
+    const replacing = await createKey({ name, scopes, replaces: old.body.keyId });
+
+    expect(plain.status).toBe(409);
+    expect(replacing.status).toBe(201);
+  });
+
   it('refuses "replaces" naming a key of another name, or no key, with 422', async () => {
     const other = await createKey({ name: `other-${unique()}`, scopes });
 
