@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
 import { handler as setPreferencesHandler } from '../../functions/set-preferences/handler.ts';
+import { recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { type FaultInjector, injectDynamoDbFaults, seededRandom } from '../../shared/db/fault-injection.ts';
 import { apiEvent, type InvokeResult, invoke } from '../helpers/api-event.ts';
@@ -146,6 +147,26 @@ describe('PUT preferences with an Idempotency-Key', () => {
     expect(recorded.map((item) => item.touchpointId).sort()).toEqual(answers.map((answer) => answer.body.touchpointId).sort());
     expect((profile?.preferences as { channels: unknown }).channels).toEqual({ sms: 'opted_in' });
   }, 60_000);
+});
+
+describe('what an Idempotency-Key costs a preferences change', () => {
+  it("is one read more: the key's record, read with one BatchGetItem before the customer", async () => {
+    // Two customers, each changed once: the card's fast path holds for both.
+    const [one, other] = [await newCustomer(), await newCustomer()];
+    const recorder = recordDynamoDbCalls(documentClient());
+    try {
+      await put(one.customerId, change('opted_out'));
+      const withoutKey = recorder.calls.map((call) => call.command);
+      recorder.reset();
+      await put(other.customerId, change('opted_out'), { 'idempotency-key': `prefs-${unique()}` });
+      const withKey = recorder.calls.map((call) => call.command);
+
+      expect(withKey).toEqual(['BatchGetItemCommand', ...withoutKey]);
+      expect(withoutKey).toEqual(['QueryCommand', 'TransactWriteItemsCommand']);
+    } finally {
+      recorder.detach();
+    }
+  });
 });
 
 describe('PUT preferences on a merged-away customer', () => {

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as ingestBatchHandler } from '../../functions/ingest-touchpoint-batch/handler.ts';
 import { handler as ingestHandler } from '../../functions/ingest-touchpoint/handler.ts';
 import type { Scope } from '../../shared/auth/scopes.ts';
+import { recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
+import { documentClient } from '../../shared/db/client.ts';
 import { openApiDocument } from '../../shared/http/openapi.ts';
 import { ingestReceiptSchema, ingestResultSchema } from '../../shared/schemas/touchpoint.ts';
 import { apiEvent, type InvokeResult, invoke } from '../helpers/api-event.ts';
@@ -223,5 +225,38 @@ describe('a write-only key sending a batch with an Idempotency-Key', () => {
 
     expect(again.body).toEqual(first.body);
     expect(first.body.results.every((result: { status: number }) => result.status === 202)).toBe(true);
+  });
+});
+
+describe('what the receipt costs', () => {
+  async function commandsOf(send: () => Promise<unknown>): Promise<string[]> {
+    const recorder = recordDynamoDbCalls(documentClient());
+    try {
+      await send();
+      return recorder.calls.map((call) => call.command);
+    } finally {
+      recorder.detach();
+    }
+  }
+
+  it('adds no round trip to a stored touchpoint, and one write to a discarded one sent with a key', async () => {
+    const stored = await commandsOf(() => post(visit({ email: uniqueEmail() })));
+    const discarded = await commandsOf(() => post(visit(probes.suppressed)));
+    const discardedWithKey = await commandsOf(() => post(visit(probes.suppressed), website, { 'idempotency-key': `visit-${unique()}` }));
+
+    expect(stored).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+    expect(discarded).toEqual(['BatchGetItemCommand']);
+    expect(discardedWithKey).toEqual(['BatchGetItemCommand', 'PutItemCommand']);
+  });
+
+  it('adds one write per batch for its Idempotency-Key', async () => {
+    // First contacts: a card written whole, so the count does not depend on the card's fast path.
+    const withoutKey = await commandsOf(() => postBatch({ items: [visit({ email: uniqueEmail() })] }));
+    const withKey = await commandsOf(() =>
+      postBatch({ items: [visit({ email: uniqueEmail() })] }, website, { 'idempotency-key': `site-batch-${unique()}` }),
+    );
+
+    expect(withoutKey).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+    expect(withKey).toEqual(['PutItemCommand', 'BatchGetItemCommand', 'TransactWriteItemsCommand']);
   });
 });
