@@ -241,6 +241,27 @@ describe('batch ingest with an Idempotency-Key header', () => {
     expect((await itemsOfEntity('touchpoint')).length).toBe(touchpointsAfterFirst + 1);
   });
 
+  it('replays on a retry an item whose write landed although its slot said 503', async () => {
+    const body = { items: Array.from({ length: 3 }, () => touchpointBody()) };
+    const headers = { 'idempotency-key': `nightly-${unique()}` };
+    let transactions = 0;
+    faults = injectDynamoDbFaults(documentClient(), {
+      rate: 0.5,
+      kinds: ['lost-response'],
+      commands: ['TransactWriteItemsCommand'],
+      random: () => (transactions++ < 2 ? 0 : 0.999_999),
+    });
+    const first = await postBatch(body, headers);
+    faults.detach();
+    const touchpointsAfterFirst = (await itemsOfEntity('touchpoint')).length;
+
+    const retry = await postBatch(body, headers);
+
+    expect(statuses(first).sort()).toEqual([201, 201, 503]);
+    expect(statuses(retry)).toEqual([200, 200, 200]);
+    expect((await itemsOfEntity('touchpoint')).length).toBe(touchpointsAfterFirst);
+  });
+
   it('keeps the batch key apart from single posts: the same key on a single post records it anew', async () => {
     const key = `nightly-${unique()}`;
     const item = touchpointBody();
