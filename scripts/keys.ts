@@ -2,6 +2,7 @@
  * API keys from the command line:
  *
  *   npm run keys -- create --name billing --scopes touchpoints:write:invoice_query[,customers:read]
+ *   npm run keys -- create --name billing --scopes ... --replaces key_0123456789abcdef0123   (rotation)
  *   npm run keys -- list
  *   npm run keys -- revoke key_0123456789abcdef0123
  *
@@ -20,7 +21,7 @@ import { createDocumentClient } from '../shared/db/client.ts';
 import { apiKeyNameSchema, keyIdSchema, scopeSchema } from '../shared/schemas/api-key.ts';
 
 const usage = `Usage:
-  npm run keys -- create --name <system> --scopes <scope>[,<scope>...]
+  npm run keys -- create --name <system> --scopes <scope>[,<scope>...] [--replaces <keyId of the same name>]
   npm run keys -- list
   npm run keys -- revoke <keyId>
 
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' },
       scopes: { type: 'string' },
+      replaces: { type: 'string' },
       'created-by': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,14 +61,25 @@ async function main(argv: string[]): Promise<number> {
     if (requested.length === 0) throw new UsageError('--scopes names at least one scope');
     const unknown = requested.filter((scope) => !scopeSchema.safeParse(scope).success);
     if (unknown.length > 0) throw new UsageError(`Unknown scope(s): ${unknown.join(', ')}`);
+    const replaces = values.replaces === undefined ? undefined : keyIdSchema.safeParse(values.replaces);
+    if (replaces && !replaces.success) throw new UsageError('--replaces takes the key id of a key of the same name (see list)');
     const key = generateApiKey();
-    const record = await store.create({
+    const outcome = await store.create({
       key,
       name: name.data,
       scopes: [...new Set(requested)] as ApiKeyRecord['scopes'],
       createdBy: values['created-by'] ?? `keys CLI (${process.env.USER ?? 'unknown user'})`,
+      ...(replaces ? { replaces: replaces.data } : {}),
     });
-    if (!record) throw new Error('A freshly generated key already exists; run the command again.');
+    if (outcome.kind === 'name-taken') {
+      throw new UsageError(
+        `The name ${name.data} is taken by ${outcome.keyId ?? 'another key'}: one name is one system. ` +
+          'To rotate that system\'s key, add --replaces <its keyId>; otherwise choose another name.',
+      );
+    }
+    if (outcome.kind === 'not-replaceable') throw new UsageError(`--replaces must name a key called ${name.data}`);
+    if (outcome.kind !== 'created') throw new Error('A freshly generated key already exists; run the command again.');
+    const { record } = outcome;
     console.log(`Created ${record.keyId} "${record.name}" with ${record.scopes.join(' ')}`);
     console.log('The key (shown this once; only its hash is stored):');
     console.log(key);

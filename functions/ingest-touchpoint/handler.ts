@@ -3,8 +3,13 @@ import { type ApiEvent, type ApiResponse, apiHandler, header } from '../../share
 import { ingestPostedTouchpoint } from '../../shared/http/ingest-request.ts';
 
 export async function ingestTouchpointRoute(event: ApiEvent): Promise<ApiResponse> {
-  const result = await ingestPostedTouchpoint(event.body, new Date(), header(event, 'idempotency-key'), authenticatedClient(event));
-  return { statusCode: result.replayed ? 200 : 201, body: result };
+  const idempotencyHeader = header(event, 'idempotency-key');
+  const answer = await ingestPostedTouchpoint(
+    event.body,
+    { receivedAt: new Date(), ...(idempotencyHeader === undefined ? {} : { idempotencyHeader }) },
+    authenticatedClient(event),
+  );
+  return { statusCode: answer.status, body: answer.body };
 }
 
 export const handler = apiHandler(ingestTouchpointRoute, { jsonBody: true });

@@ -15,8 +15,12 @@ export async function registerBootstrapKey(store: ApiKeyStore, key: string): Pro
   if (key.length < minKeyLength || !/^[\x21-\x7e]+$/.test(key)) {
     throw new Error(`TOUCHPOINT_BOOTSTRAP_KEY must be at least ${minKeyLength} printable characters without spaces`);
   }
-  const created = await store.create({ key, name: bootstrapKeyName, scopes: allScopes, createdBy: 'npm start (TOUCHPOINT_BOOTSTRAP_KEY)' });
-  if (created) return { kind: 'registered', keyId: created.keyId };
+  const request = { key, name: bootstrapKeyName, scopes: allScopes, createdBy: 'npm start (TOUCHPOINT_BOOTSTRAP_KEY)' };
+  let outcome = await store.create(request);
+  // A new bootstrap key in the environment is the same local operator's: it rotates the old one.
+  if (outcome.kind === 'name-taken' && outcome.keyId) outcome = await store.create({ ...request, replaces: outcome.keyId });
+  if (outcome.kind === 'created') return { kind: 'registered', keyId: outcome.record.keyId };
+  if (outcome.kind !== 'key-exists') throw new Error(`The bootstrap key could not be registered (${outcome.kind})`);
   const existing = await store.findByKey(key);
   return { kind: existing?.revokedAt ? 'revoked' : 'present', keyId: keyIdOf(key) };
 }

@@ -1,12 +1,16 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { displayPrefix, hashApiKey, keyIdOfHash, sameHash } from '../auth/api-keys.ts';
 import type { Scope } from '../auth/scopes.ts';
-import { apiKeyIndexKeys, apiKeyKey, apiKeysIndexPartition } from './keys.ts';
+import { IdempotencyConflictError, StoreUnavailableError } from '../domain/errors.ts';
+import { idempotencyRetentionSeconds } from './idempotency-store.ts';
+import { apiKeyIndexKeys, apiKeyKey, apiKeyNameKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
 import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
 import { call } from './store-errors.ts';
 
 type Item = Record<string, unknown>;
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 export interface ApiKeyRecord {
   keyId: string;
@@ -25,9 +29,38 @@ export interface ApiKeyPage {
   nextCursor: string | null;
 }
 
+export interface CreateApiKeyInput {
+  key: string;
+  name: string;
+  scopes: readonly Scope[];
+  createdBy: string;
+  /**
+   * A key of the same name this one rotates: the new key joins that system (and its idempotency
+   * scope). Without it, a name another key has is refused.
+   */
+  replaces?: string;
+  /** The creating client's Idempotency-Key and the digest of its request. */
+  idempotency?: { scope: string; key: string; requestFingerprint: string };
+  now?: Date;
+}
+
+export type CreateApiKeyOutcome =
+  | { kind: 'created'; record: ApiKeyRecord }
+  /** The same request was made before with this Idempotency-Key: the key it made (the key itself is not kept). */
+  | { kind: 'replayed'; record: ApiKeyRecord }
+  /** A key with the same hash exists (a hand-chosen key registered before). */
+  | { kind: 'key-exists' }
+  /** Another key has this name; `keyId` is the latest of them. */
+  | { kind: 'name-taken'; keyId: string | undefined }
+  /** `replaces` names no key of this name. */
+  | { kind: 'not-replaceable' };
+
 export interface ApiKeyStore {
-  /** Stores a new key (its hash); false when a key with the same hash exists already. */
-  create(input: { key: string; name: string; scopes: readonly Scope[]; createdBy: string; now?: Date }): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Stores a new key (its hash) and claims its name, all or nothing: one TransactWriteItems with
+   * the key, the name's claim and the Idempotency-Key's record.
+   */
+  create(input: CreateApiKeyInput): Promise<CreateApiKeyOutcome>;
   /** The live or revoked record of the key presented, or undefined for a key nobody issued. One GetItem. */
   findByKey(key: string): Promise<ApiKeyRecord | undefined>;
   get(keyId: string): Promise<ApiKeyRecord | undefined>;
@@ -38,7 +71,11 @@ export interface ApiKeyStore {
 }
 
 export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: string): ApiKeyStore {
-  async function create(input: Parameters<ApiKeyStore['create']>[0]): Promise<ApiKeyRecord | undefined> {
+  async function create(input: CreateApiKeyInput): Promise<CreateApiKeyOutcome> {
+    if (input.idempotency) {
+      const replayed = await replayCreation(input.idempotency);
+      if (replayed) return replayed;
+    }
     const hash = hashApiKey(input.key);
     const keyId = keyIdOfHash(hash);
     const createdAt = (input.now ?? new Date()).toISOString();
@@ -52,22 +89,96 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
       revokedAt: null,
       revokedBy: null,
     };
+    const roles: Array<'key' | 'name' | 'replaced' | 'idempotency'> = [];
+    const items: TransactItem[] = [];
+    const add = (role: (typeof roles)[number], item: TransactItem) => {
+      roles.push(role);
+      items.push(item);
+    };
+    add('key', {
+      Put: {
+        TableName: tableName,
+        // No revokedAt attribute until a revoke: `if_not_exists` keeps the first revocation time.
+        Item: { ...apiKeyKey(keyId), entity: 'apiKey', ...withoutRevocation(record), hash, ...apiKeyIndexKeys(createdAt, keyId) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    const nameClaim = { ...apiKeyNameKey(input.name), entity: 'apiKeyName', name: input.name, latestKeyId: keyId, updatedAt: createdAt };
+    if (input.replaces) {
+      add('replaced', {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: apiKeyKey(input.replaces),
+          ConditionExpression: '#name = :name',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: { ':name': input.name },
+        },
+      });
+      add('name', { Put: { TableName: tableName, Item: nameClaim } });
+    } else {
+      add('name', {
+        Put: { TableName: tableName, Item: nameClaim, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+      });
+    }
+    if (input.idempotency) {
+      add('idempotency', {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...keyCreationIdempotencyKey(input.idempotency.scope, input.idempotency.key),
+            entity: 'keyCreationIdempotency',
+            requestFingerprint: input.idempotency.requestFingerprint,
+            keyId,
+            createdAt,
+            expiresAt: Math.floor(Date.parse(createdAt) / 1000) + idempotencyRetentionSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
     try {
-      await call(() =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            // No revokedAt attribute until a revoke: `if_not_exists` keeps the first revocation time.
-            Item: { ...apiKeyKey(keyId), entity: 'apiKey', ...withoutRevocation(record), hash, ...apiKeyIndexKeys(createdAt, keyId) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return record;
+      await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+      return { kind: 'created', record };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const failed = new Map<string, Item | undefined>();
+      (error.CancellationReasons ?? []).forEach((reason, index) => {
+        const role = roles[index];
+        if (role && reason.Code === 'ConditionalCheckFailed') failed.set(role, reason.Item ? unmarshall(reason.Item) : undefined);
+      });
+      // The same creation, committed by a concurrent try: answer as its replay.
+      if (failed.has('idempotency') && input.idempotency) {
+        const replayed = await replayCreation(input.idempotency);
+        if (replayed) return replayed;
+      }
+      if (failed.has('key')) return { kind: 'key-exists' };
+      if (failed.has('replaced')) return { kind: 'not-replaceable' };
+      if (failed.has('name')) {
+        const latest = failed.get('name')?.latestKeyId;
+        return { kind: 'name-taken', keyId: typeof latest === 'string' ? latest : undefined };
+      }
+      // Another transaction on the same items (DynamoDB in AWS says so where DynamoDB Local waits): nothing was written.
+      if ((error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict')) {
+        throw new StoreUnavailableError('Another request was changing the same key name; nothing was written. Retry shortly.', { cause: error });
+      }
       throw error;
     }
+  }
+
+  async function replayCreation(idempotency: NonNullable<CreateApiKeyInput['idempotency']>): Promise<CreateApiKeyOutcome | undefined> {
+    const output = await call(() =>
+      client.send(
+        new GetCommand({ TableName: tableName, Key: keyCreationIdempotencyKey(idempotency.scope, idempotency.key), ConsistentRead: true }),
+      ),
+    );
+    if (!output.Item) return undefined;
+    if (output.Item.requestFingerprint !== idempotency.requestFingerprint) {
+      throw new IdempotencyConflictError('This Idempotency-Key was already used to create a different key; use a new key for a new request.');
+    }
+    const record = await get(output.Item.keyId as string);
+    // The record and the key are written in one transaction: a record without its key is a bug.
+    if (!record) throw new Error('A key creation record names a key that does not exist');
+    return { kind: 'replayed', record };
   }
 
   async function getItem(keyId: string): Promise<Item | undefined> {

@@ -48,15 +48,13 @@ import {
 } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
 import { call } from './store-errors.ts';
+import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
 import { SuppressedIdentifierError } from '../privacy/errors.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
-
-/** Idempotency records outlive any sensible client retry schedule, then expire. */
-const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
 type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency';
@@ -176,14 +174,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       add('idempotency', {
         Put: {
           TableName: tableName,
-          Item: {
-            ...idempotencyKey(scope, key),
-            entity: 'idempotency',
-            requestFingerprint,
-            result,
-            createdAt: touchpoint.receivedAt,
-            expiresAt: Math.floor(Date.parse(touchpoint.receivedAt) / 1000) + idempotencyRetentionSeconds,
-          },
+          Item: idempotencyItem({ scope, key }, { requestFingerprint, result }, touchpoint.receivedAt),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });

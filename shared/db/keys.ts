@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Identifier } from '../domain/identifiers.ts';
 
 /**
@@ -12,6 +13,7 @@ import type { Identifier } from '../domain/identifiers.ts';
  * `IDENT#<type>#<value>` / `IDENT`  which customer an identifier belongs to
  * `TP#<touchpointId>` / `TP`        where a touchpoint lives (for moves and replays)
  * `IDEM#<scope>#<key>` / `IDEM`     an idempotency record
+ * `IDEMBATCH#<scope>#<key>` / `IDEMBATCH`  a batch's Idempotency-Key: the digest of the batch it was first sent with
  * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
  * GSI1 `TIER#<tier>` / `<lastContactAt>#<customerId>`  a value tier's customers (on the profile item)
  *
@@ -23,6 +25,8 @@ import type { Identifier } from '../domain/identifiers.ts';
  * Access and privacy:
  * `CUST#<customerId>` / `A#<at>#<entryId>`  read audit: who read the customer's data, when, how (TTL 400 days)
  * `APIKEY#<keyId>` / `APIKEY`        an API key: name, scopes, SHA-256 of the key, revocation
+ * `APIKEYNAME#<name>` / `APIKEYNAME`  a key name's claim: one system per name (its keys share an idempotency scope)
+ * `IDEMKEY#<scope>#<key>` / `IDEMKEY`  a key creation's Idempotency-Key: the request's digest and the key id it made
  * GSI1 `API_KEYS` / `<createdAt>#<keyId>`  every API key, oldest first (no Scan to list them)
  * `SUPPRESS#<hmac>` / `SUPPRESS`     an erased customer's identifier, kept only as a keyed hash,
  *                                    so that new touchpoints carrying it are refused
@@ -54,6 +58,11 @@ export const idempotencyKey = (scope: string, key: string): Key => ({
   // The scope is free text: encoding it keeps `#` inside it from blurring into the key.
   pk: `IDEM#${encodeURIComponent(scope)}#${key}`,
   sk: 'IDEM',
+});
+
+export const batchIdempotencyKey = (scope: string, key: string): Key => ({
+  pk: `IDEMBATCH#${encodeURIComponent(scope)}#${key}`,
+  sk: 'IDEMBATCH',
 });
 
 export const mergeCandidateKey = (customerIds: [string, string]): Key => {
@@ -128,6 +137,14 @@ export function customerIdsOfItemPartition(pk: unknown): string[] {
 export const apiKeyKey = (keyId: string): Key => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' });
 
 export const apiKeysIndexPartition = 'API_KEYS';
+
+export const apiKeyNameKey = (name: string): Key => ({ pk: `APIKEYNAME#${encodeURIComponent(name)}`, sk: 'APIKEYNAME' });
+
+/** The scope (an admin credential's id, `jwt:<sub>` for a token) is hashed: a subject can be long enough to break the key's 2 KB limit. */
+export const keyCreationIdempotencyKey = (scope: string, key: string): Key => ({
+  pk: `IDEMKEY#${createHash('sha256').update(scope, 'utf8').digest('base64url')}#${key}`,
+  sk: 'IDEMKEY',
+});
 
 /** GSI1 keys of an API key: listed oldest first. */
 export const apiKeyIndexKeys = (createdAt: string, keyId: string) => ({

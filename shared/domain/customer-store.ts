@@ -21,7 +21,8 @@ export interface IdempotencyRef {
 
 export interface IdempotencyRecord {
   requestFingerprint: string;
-  result: Omit<IngestResult, 'replayed'>;
+  /** What the first request answered; a preferences change keeps what it recorded too, to answer a retry the same. */
+  result: Omit<IngestResult, 'replayed'> & { preferences?: ContactPreferences; changes?: string[] };
 }
 
 export interface IngestReadRequest {

@@ -24,6 +24,16 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * A touchpoint names a customer id nobody has (422). Its own class because a write-only client is
+ * not told: the answer would say which customer ids exist (see shared/http/ingest-request.ts).
+ */
+export class UnknownCustomerError extends ValidationError {
+  constructor() {
+    super([{ path: 'identifiers.customerId', message: 'no customer has this id' }]);
+  }
+}
+
 export class NotFoundError extends DomainError {}
 
 /** The request conflicts with the current state (409); `facts` say with what, e.g. the owning customer. */

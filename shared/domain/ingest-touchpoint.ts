@@ -5,6 +5,7 @@ import type { CustomerStore, IdempotencyRef, IngestReadResult, TouchpointStore, 
 import {
   IdempotencyConflictError,
   StoreUnavailableError,
+  UnknownCustomerError,
   ValidationError,
   WriteRejectedError,
 } from './errors.ts';
@@ -68,7 +69,7 @@ export async function ingestTouchpoint(
     });
     if (read.idempotency) return replay(read.idempotency, context.requestFingerprint);
     if (input.identifiers.customerId && !read.directCustomer) {
-      throw new ValidationError([{ path: 'identifiers.customerId', message: 'no customer has this id' }]);
+      throw new UnknownCustomerError();
     }
     if (read.directCustomer?.mergedInto && input.identifiers.customerId) {
       survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);

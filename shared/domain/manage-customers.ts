@@ -1,8 +1,8 @@
 import { maxTraits } from '../schemas/customer.ts';
 import type { Channel } from '../schemas/touchpoint.ts';
 import { type ContactDecision, type ContactPurpose, decideContact } from './contact-policy.ts';
-import type { CustomerPage, CustomerStore, ProfileChanges } from './customer-store.ts';
-import { NotFoundError, StoreUnavailableError, ValidationError, WriteRejectedError } from './errors.ts';
+import type { CustomerPage, CustomerStore, IdempotencyRecord, ProfileChanges } from './customer-store.ts';
+import { IdempotencyConflictError, NotFoundError, StoreUnavailableError, ValidationError, WriteRejectedError } from './errors.ts';
 import { type Identifier, identifierKey } from './identifiers.ts';
 import {
   backOff,
@@ -60,20 +60,43 @@ export interface PreferencesInput {
   source: string;
 }
 
+export interface PreferencesReceipt {
+  /** The customer recorded on: the one asked for, or its survivor if it was merged away. */
+  customerId: string;
+  touchpointId: string;
+  preferences: ContactPreferences;
+  changes: string[];
+}
+
 /**
  * Records what the customer told us about being contacted. The change is itself a touchpoint on
- * the timeline (on the channel the customer used), written in the same transaction.
+ * the timeline (on the channel the customer used), written in the same transaction, with the
+ * idempotency record when the client sent a key: a retry of a change that committed answers
+ * what the first try answered, and records nothing more. A merged-away id records on its survivor.
  */
 export async function recordPreferences(
   store: CustomerStore,
   customerId: string,
   input: PreferencesInput,
   receivedAt: Date,
-): Promise<{ touchpointId: string; preferences: ContactPreferences; changes: string[] }> {
+  idempotency?: { key: string; requestFingerprint: string },
+): Promise<PreferencesReceipt> {
   const touchpointId = newTouchpointId();
+  const ref = idempotency ? { scope: input.source, key: idempotency.key } : undefined;
+  let target = customerId;
+  let checkIdempotency = ref !== undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const view = await store.getCustomerView(customerId, 0);
+    if (ref && idempotency && checkIdempotency) {
+      const read = await store.readForIngest({ identifiers: [], idempotency: ref });
+      if (read.idempotency) return replayPreferences(read.idempotency, idempotency.requestFingerprint);
+      checkIdempotency = false;
+    }
+    const view = await store.getCustomerView(target, 0);
     if (!view) throw new NotFoundError(`No customer has the id ${customerId}.`);
+    if (view.mergedInto) {
+      target = view.mergedInto;
+      continue;
+    }
     const { customer } = view;
     const known = new Set(customer.identifiers.map(identifierKey));
     const foreign = input.identifiers.findIndex((identifier) => !known.has(identifierKey(identifier)));
@@ -93,30 +116,51 @@ export async function recordPreferences(
     const changes = describeChanges(customer, preferences, identifierPermissions);
     const touchpoint: Touchpoint = {
       touchpointId,
-      customerId,
+      customerId: target,
       channel: input.receivedVia,
       occurredAt: receivedAt.toISOString(),
       receivedAt: receivedAt.toISOString(),
       source: input.source,
-      identifiers: { customerId },
+      identifiers: { customerId: target },
       summary: `Contact preferences: ${changes.length ? changes.join('; ') : 'confirmed unchanged'}`,
       details: { kind: 'contact_preferences', changes },
     };
     const cardWrite = await planCardWrite(store, touchpoint, false, receivedAt);
-    if (!cardWrite) throw new NotFoundError(`No customer has the id ${customerId}.`);
+    if (!cardWrite) continue;
+    const receipt: PreferencesReceipt = { customerId: target, touchpointId, preferences, changes };
     try {
       await recordWithExactCardFallback(
         store,
-        { touchpoint, customer: cardWrite, attach: [], mergeCandidates: [], profileChanges: { preferences, identifierPermissions } },
+        {
+          touchpoint,
+          customer: cardWrite,
+          attach: [],
+          mergeCandidates: [],
+          profileChanges: { preferences, identifierPermissions },
+          ...(ref && idempotency
+            ? { idempotency: { ...ref, requestFingerprint: idempotency.requestFingerprint, result: { ...receipt, customerCreated: false } } }
+            : {}),
+        },
         receivedAt,
       );
-      return { touchpointId, preferences, changes };
+      return receipt;
     } catch (error) {
       if (!(error instanceof WriteRejectedError)) throw error;
+      if (error.reason === 'customer-merged' && error.mergedInto) target = error.mergedInto;
+      // A concurrent try with the same key got there first: its answer is this one's.
+      if (error.reason === 'idempotency-key-used') checkIdempotency = true;
       if (error.reason === 'contention') await backOff(attempt);
     }
   }
   throw new StoreUnavailableError();
+}
+
+function replayPreferences(record: IdempotencyRecord, requestFingerprint: string): PreferencesReceipt {
+  const { result } = record;
+  if (record.requestFingerprint !== requestFingerprint || !result.preferences || !result.changes) {
+    throw new IdempotencyConflictError('This Idempotency-Key was already used for a different request; use a new key for new content.');
+  }
+  return { customerId: result.customerId, touchpointId: result.touchpointId, preferences: result.preferences, changes: result.changes };
 }
 
 function describeChanges(

@@ -25,8 +25,16 @@ import {
   moveTouchpointSchema,
   undoRequestSchema,
 } from '../schemas/identity.ts';
-import { batchInputSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
-import { apiKeyListSchema, apiKeySchema, createApiKeySchema, createdApiKeySchema, keyPathSchema, listApiKeysQuerySchema } from '../schemas/api-key.ts';
+import { batchInputSchema, ingestReceiptSchema, ingestResultSchema, touchpointInputSchema } from '../schemas/touchpoint.ts';
+import {
+  apiKeyListSchema,
+  apiKeySchema,
+  createApiKeySchema,
+  createdApiKeySchema,
+  keyPathSchema,
+  listApiKeysQuerySchema,
+  replayedApiKeySchema,
+} from '../schemas/api-key.ts';
 import {
   accessLogPageSchema,
   accessLogQuerySchema,
@@ -77,19 +85,44 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     requestParams: { header: z.object({ 'idempotency-key': idempotencyHeader }) },
     requestBody: { content: { 'application/json': { schema: touchpointInputSchema } } },
     responses: {
-      '201': json(ingestResultSchema, 'Recorded'),
-      '200': json(ingestResultSchema, 'A replay of an earlier request with the same Idempotency-Key'),
-      '409': problemResponse('The Idempotency-Key was used for a different body'),
+      '201': json(ingestResultSchema, 'Recorded (a client holding customers:read)'),
+      '200': json(ingestResultSchema, 'A replay of an earlier request with the same Idempotency-Key (a client holding customers:read)'),
+      '202': json(
+        ingestReceiptSchema,
+        'Accepted, the answer to every touchpoint of a write-only client (no customers:read), replays included',
+      ),
+      '403': problemResponse('The credential may not post this channel, or names another source'),
+      '409': problemResponse(
+        'The Idempotency-Key was used for a different body; or (customers:read only) an identifier is suppressed and nothing was stored',
+      ),
       ...bodyProblems,
     },
   },
   'ingest-touchpoint-batch': {
+    requestParams: {
+      header: z.object({
+        'idempotency-key': z.string().optional().meta({
+          description:
+            'Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; ' +
+            'the same key with a different batch is a 409',
+        }),
+      }),
+    },
     requestBody: { content: { 'application/json': { schema: batchInputSchema } } },
     responses: {
       '207': json(
-        z.object({ results: z.array(z.union([ingestResultSchema.extend({ status: z.number().int() }), problemSchema])) }),
-        'One result per item, in order: the ingest result or the problem of that item alone',
+        z.object({
+          results: z.array(
+            z.union([
+              ingestResultSchema.extend({ status: z.union([z.literal(200), z.literal(201)]) }).meta({ id: 'BatchIngestResult' }),
+              ingestReceiptSchema.extend({ status: z.literal(202) }).meta({ id: 'BatchIngestReceipt' }),
+              problemSchema,
+            ]),
+          ),
+        }),
+        'One result per item, in order: the ingest result (or, for a write-only client, the receipt) or the problem of that item alone',
       ),
+      '409': problemResponse('The Idempotency-Key was used for a different batch; nothing was stored'),
       ...bodyProblems,
     },
   },
@@ -133,11 +166,15 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     },
   },
   'set-preferences': {
-    requestParams: { path: customerPathSchema },
+    requestParams: { path: customerPathSchema, header: z.object({ 'idempotency-key': idempotencyHeader }) },
     requestBody: { content: { 'application/json': { schema: preferencesInputSchema } } },
     responses: {
-      '200': json(preferencesResultSchema, 'Recorded, with the touchpoint that records the change'),
+      '200': json(
+        preferencesResultSchema,
+        'Recorded, with the touchpoint that records the change (on the survivor for a merged-away id); a retry with the same Idempotency-Key answers the same',
+      ),
       '404': problemResponse('Unknown customer'),
+      '409': problemResponse('The Idempotency-Key was used for a different request'),
       ...bodyProblems,
     },
   },
@@ -221,8 +258,20 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     },
   },
   'create-api-key': {
+    requestParams: {
+      header: z.object({
+        'idempotency-key': z.string().optional().meta({
+          description: 'A retry with the same key answers 200 with the key it made, without the key itself (stored only as a hash)',
+        }),
+      }),
+    },
     requestBody: { content: { 'application/json': { schema: createApiKeySchema } } },
-    responses: { '201': json(createdApiKeySchema, 'Created: the key is in this answer only'), ...bodyProblems },
+    responses: {
+      '201': json(createdApiKeySchema, 'Created: the key is in this answer only'),
+      '200': json(replayedApiKeySchema, 'A retry with the Idempotency-Key of a creation that committed'),
+      '409': problemResponse('The name belongs to another key (send "replaces" to rotate it), or the Idempotency-Key was used for another request'),
+      ...bodyProblems,
+    },
   },
   'list-api-keys': {
     requestParams: { query: listApiKeysQuerySchema },
@@ -230,7 +279,10 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
   },
   'revoke-api-key': {
     requestParams: { path: keyPathSchema },
-    responses: { '200': json(apiKeySchema, 'Revoked (or already revoked)'), '404': problemResponse('Unknown key') },
+    responses: {
+      '200': json(apiKeySchema, 'Revoked; revoking it again answers the same (the first revocation is kept)'),
+      '404': problemResponse('Unknown key'),
+    },
   },
   'erase-customer': {
     requestParams: { path: customerPathSchema, query: eraseQuerySchema },

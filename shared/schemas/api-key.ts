@@ -9,6 +9,8 @@ export const apiKeyNameSchema = z
 
 export const scopeSchema = z.enum(scopes);
 
+export const keyIdSchema = z.string().regex(/^key_[0-9a-f]{20}$/, 'must be a key id issued by this API (key_ and 20 hex digits)');
+
 export const createApiKeySchema = z
   .object({
     name: apiKeyNameSchema,
@@ -17,11 +19,14 @@ export const createApiKeySchema = z
       .min(1)
       .max(scopes.length)
       .refine((list) => new Set(list).size === list.length, { message: 'name each scope once' }),
+    replaces: keyIdSchema.optional().meta({
+      description:
+        'Rotation: the id of a key of the same name. One name is one system (its keys share an idempotency scope), ' +
+        'so a name another key has is refused without it. The replaced key stays valid until revoked.',
+    }),
   })
   .strict()
   .meta({ id: 'ApiKeyInput' });
-
-export const keyIdSchema = z.string().regex(/^key_[0-9a-f]{20}$/, 'must be a key id issued by this API (key_ and 20 hex digits)');
 
 export const keyPathSchema = z.object({ keyId: keyIdSchema }).strict();
 
@@ -48,6 +53,15 @@ export const apiKeySchema = z
 export const createdApiKeySchema = apiKeySchema
   .extend({ key: z.string().meta({ description: 'The key itself: shown this once, stored only as a hash' }) })
   .meta({ id: 'CreatedApiKey' });
+
+export const replayedApiKeySchema = apiKeySchema
+  .extend({ replayed: z.literal(true) })
+  .meta({
+    id: 'ReplayedApiKey',
+    description:
+      'A retry with the Idempotency-Key of a creation that committed: the key it made, as it is now, without the key itself ' +
+      '(only its hash is stored). A client that lost the first answer revokes this key and creates another.',
+  });
 
 export const apiKeyListSchema = z
   .object({ items: z.array(apiKeySchema), nextCursor: z.string().nullable() })

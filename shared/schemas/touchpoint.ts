@@ -152,8 +152,23 @@ export const ingestResultSchema = z
     customerId: customerIdSchema,
     customerCreated: z.boolean(),
     replayed: z.boolean(),
+    merges: z
+      .array(z.object({ mergeId: z.string(), sourceCustomerId: customerIdSchema }))
+      .optional()
+      .meta({ description: 'Anonymous profiles merged into the customer because this touchpoint tied them together' }),
   })
-  .meta({ id: 'IngestResult' });
+  .meta({ id: 'IngestResult', description: 'The answer to a client holding customers:read' });
+
+export const ingestReceiptSchema = z
+  .object({ touchpointId: touchpointIdSchema })
+  .strict()
+  .meta({
+    id: 'IngestReceipt',
+    description:
+      'The answer to a write-only client (no customers:read): the same for known, unknown and suppressed identifiers and for ' +
+      'a customer id nobody has, so that it tells nothing about customers. A touchpoint carrying a suppressed identifier or ' +
+      'naming an unknown customer id is not stored.',
+  });
 
 export const touchpointSchema = z
   .object({

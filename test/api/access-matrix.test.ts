@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allScopes } from '../../shared/auth/access.ts';
+import { allScopes, grantsAccess } from '../../shared/auth/access.ts';
 import { generateApiKey, keyIdOf } from '../../shared/auth/api-keys.ts';
 import type { RouteAccess, Scope } from '../../shared/auth/scopes.ts';
 import { routes } from '../../shared/http/routes.ts';
@@ -104,5 +104,18 @@ describe.each(cases)('%s', (name, route) => {
 
     expect([401, 403]).not.toContain(response.status);
     expect(response.status).toBeLessThan(500);
+  });
+});
+
+describe('what a write-only key can reach', () => {
+  const writeOnly = new Set<string>(allScopes.filter((scope) => scope.startsWith('touchpoints:write:') || scope === 'touchpoints:relay'));
+
+  // Each of these answers a write-only key without naming a customer (the ingest routes answer a
+  // receipt: test/integration/write-only-answers.test.ts). A new route open to such a key must join
+  // this list only once it, too, tells nothing about customers.
+  it('is the health check, the OpenAPI document and the two ingest routes, nothing else', () => {
+    const reachable = routes.filter((route) => grantsAccess(writeOnly, route.access)).map((route) => `${route.method} ${route.path}`);
+
+    expect(reachable.sort()).toEqual(['GET /v1/health', 'GET /v1/openapi.json', 'POST /v1/touchpoints', 'POST /v1/touchpoints/batch']);
   });
 });

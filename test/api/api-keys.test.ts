@@ -91,6 +91,37 @@ describe('API keys through the admin routes', () => {
   });
 });
 
+describe('one name, one system, one idempotency scope', () => {
+  const visit = () => ({
+    channel: 'web_visit',
+    identifiers: { anonymousId: `ck-${Date.now()}-${Math.random().toString(36).slice(2)}` },
+    details: { url: 'https://shop.example/' },
+  });
+
+  it('lets a rotated key replay what the key it replaces recorded, with the same Idempotency-Key', async () => {
+    const old = await api.client.post('/v1/keys', { name: 'shop-site', scopes: ['touchpoints:write:web_visit'] });
+    const rotated = await api.client.post('/v1/keys', { name: 'shop-site', scopes: ['touchpoints:write:web_visit'], replaces: old.body.keyId });
+    const body = visit();
+    const headers = { 'idempotency-key': `visit-${Date.now()}` };
+
+    const first = await jsonClient(api.url, { authorization: `Bearer ${old.body.key}` }).post('/v1/touchpoints', body, headers);
+    const retry = await jsonClient(api.url, { authorization: `Bearer ${rotated.body.key}` }).post('/v1/touchpoints', body, headers);
+
+    expect(rotated.status).toBe(201);
+    expect(retry.body.touchpointId).toBe(first.body.touchpointId);
+  });
+
+  it('refuses a second system of the same name, so no two systems can replay each other\'s answers', async () => {
+    const first = await api.client.post('/v1/keys', { name: 'crm', scopes: ['customers:read', 'touchpoints:write:call'] });
+
+    const second = await api.client.post('/v1/keys', { name: 'crm', scopes: ['touchpoints:write:call'] });
+
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(409);
+    expect(second.body.keyId).toBe(first.body.keyId);
+  });
+});
+
 describe('the keys CLI', () => {
   it('creates, lists and revokes a key in the table named by TABLE_NAME', async () => {
     const created = await keysCli('create', '--name', 'cli-billing', '--scopes', 'touchpoints:write:invoice_query,customers:read');
@@ -117,6 +148,18 @@ describe('the keys CLI', () => {
     expect(unknownScope.code).toBe(1);
     expect(unknownScope.stderr).toMatch(/Unknown scope\(s\): customers:readall/);
     expect(noName.code).toBe(1);
+  }, 60_000);
+
+  it('refuses a name another key has, and rotates it with --replaces', async () => {
+    const first = await keysCli('create', '--name', 'cli-site', '--scopes', 'touchpoints:write:web_visit');
+    const keyId = /Created (key_[0-9a-f]{20})/.exec(first.stdout)?.[1] as string;
+
+    const taken = await keysCli('create', '--name', 'cli-site', '--scopes', 'touchpoints:write:web_visit');
+    const rotated = await keysCli('create', '--name', 'cli-site', '--scopes', 'touchpoints:write:web_visit', '--replaces', keyId);
+
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`taken by ${keyId}`);
+    expect(rotated.code).toBe(0);
   }, 60_000);
 
   it('answers exit code 2 for revoking a key nobody issued', async () => {
@@ -146,6 +189,16 @@ describe('the bootstrap key', () => {
     await store().revoke(keyId, 'test');
 
     expect(await registerBootstrapKey(store(), key)).toEqual({ kind: 'revoked', keyId });
+  });
+
+  it('rotates the bootstrap key when the environment names a new one: both keys are the same local operator', async () => {
+    const first = await registerBootstrapKey(store(), 'local-dev-bootstrap-key-first-0000');
+
+    const second = await registerBootstrapKey(store(), 'local-dev-bootstrap-key-second-000');
+
+    expect(second.kind).toBe('registered');
+    expect(second.keyId).not.toBe(first.keyId);
+    expect((await store().get(second.keyId))?.name).toBe('bootstrap');
   });
 
   it('must be at least 16 characters', async () => {

@@ -28,9 +28,18 @@ function keyStore() {
   return dynamoApiKeyStore(createDocumentClient({ region: 'local', ...(endpoint ? { endpoint } : {}) }), testTableName());
 }
 
-/** Registers an API key in this file's table (as `npm run keys -- create` would) and returns it. */
+/**
+ * Registers an API key in this file's table (as `npm run keys -- create` would) and returns it;
+ * undefined when that very key is registered already. A name taken by another key is taken as
+ * the same system's: the new key rotates it (`--replaces`).
+ */
 export async function registerKey(key: string, name: string, scopes: readonly Scope[]): Promise<ApiKeyRecord | undefined> {
-  return keyStore().create({ key, name, scopes, createdBy: 'test-setup' });
+  const request = { key, name, scopes, createdBy: 'test-setup' };
+  let outcome = await keyStore().create(request);
+  if (outcome.kind === 'name-taken' && outcome.keyId) outcome = await keyStore().create({ ...request, replaces: outcome.keyId });
+  if (outcome.kind === 'created') return outcome.record;
+  if (outcome.kind === 'key-exists') return undefined;
+  throw new Error(`Registering the test key ${name} failed: ${outcome.kind}`);
 }
 
 export async function revokeKey(keyId: string): Promise<void> {

@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../shared/db/client.ts';
+import { type FaultInjector, injectDynamoDbFaults } from '../../shared/db/fault-injection.ts';
 import { countItems, createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
-import { getTimeline, lookupCustomer, postBatch } from '../helpers/handlers.ts';
+import { getTimeline, lookupCustomer, postBatch, postTouchpoint } from '../helpers/handlers.ts';
 import { touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
 
 beforeAll(async () => {
@@ -172,5 +174,139 @@ describe('batch ingest', () => {
     const response = await postBatch('{"items": [', { 'content-type': 'application/json' });
 
     expect(response.status).toBe(400);
+  });
+});
+
+describe('batch ingest with an Idempotency-Key header', () => {
+  let faults: FaultInjector | undefined;
+
+  afterEach(() => {
+    faults?.detach();
+    faults = undefined;
+  });
+
+  const statuses = (response: { body: { results: Array<{ status: number }> } }) => response.body.results.map((result) => result.status);
+
+  it('replays the whole batch when it is sent again, storing nothing more', async () => {
+    const body = { items: Array.from({ length: 5 }, (_, index) => touchpointBody({ summary: `Nightly ${index}` })) };
+    const headers = { 'idempotency-key': `nightly-${unique()}` };
+    const first = await postBatch(body, headers);
+    const before = await countItems();
+
+    const second = await postBatch(body, headers);
+
+    expect(statuses(first)).toEqual([201, 201, 201, 201, 201]);
+    expect(second.status).toBe(207);
+    expect(second.body.results).toEqual(
+      first.body.results.map((result: Record<string, unknown>) => ({ ...result, status: 200, replayed: true })),
+    );
+    expect(await countItems()).toBe(before);
+  });
+
+  it('answers 409 for the same key with a different batch and stores nothing', async () => {
+    const key = `nightly-${unique()}`;
+    await postBatch({ items: [touchpointBody(), touchpointBody()] }, { 'idempotency-key': key });
+    const before = await countItems();
+
+    const reuse = await postBatch({ items: [touchpointBody(), touchpointBody(), touchpointBody()] }, { 'idempotency-key': key });
+
+    expect(reuse.status).toBe(409);
+    expect(reuse.body.type).toMatch(/idempotency-conflict$/);
+    expect(await countItems()).toBe(before);
+  });
+
+  it('records on a retry the items a fault failed the first time, and only those', async () => {
+    const body = { items: Array.from({ length: 4 }, () => touchpointBody()) };
+    const headers = { 'idempotency-key': `nightly-${unique()}` };
+    // The first item's transaction fails as a throttled one; every other call goes through.
+    let transactions = 0;
+    faults = injectDynamoDbFaults(documentClient(), {
+      rate: 0.5,
+      kinds: ['transaction-throttle'],
+      commands: ['TransactWriteItemsCommand'],
+      random: () => (transactions++ < 2 ? 0 : 0.999_999),
+    });
+    const first = await postBatch(body, headers);
+    faults.detach();
+    const touchpointsAfterFirst = (await itemsOfEntity('touchpoint')).length;
+
+    const retry = await postBatch(body, headers);
+
+    const failed = statuses(first).indexOf(503);
+    expect(statuses(first).filter((status) => status === 503)).toHaveLength(1);
+    expect(statuses(retry)).toEqual(statuses(first).map((status) => (status === 503 ? 201 : 200)));
+    for (const [index, result] of retry.body.results.entries()) {
+      if (index !== failed) expect(result.touchpointId).toBe(first.body.results[index].touchpointId);
+    }
+    expect((await itemsOfEntity('touchpoint')).length).toBe(touchpointsAfterFirst + 1);
+  });
+
+  it('replays on a retry an item whose write landed although its slot said 503', async () => {
+    const body = { items: Array.from({ length: 3 }, () => touchpointBody()) };
+    const headers = { 'idempotency-key': `nightly-${unique()}` };
+    let transactions = 0;
+    faults = injectDynamoDbFaults(documentClient(), {
+      rate: 0.5,
+      kinds: ['lost-response'],
+      commands: ['TransactWriteItemsCommand'],
+      random: () => (transactions++ < 2 ? 0 : 0.999_999),
+    });
+    const first = await postBatch(body, headers);
+    faults.detach();
+    const touchpointsAfterFirst = (await itemsOfEntity('touchpoint')).length;
+
+    const retry = await postBatch(body, headers);
+
+    expect(statuses(first).sort()).toEqual([201, 201, 503]);
+    expect(statuses(retry)).toEqual([200, 200, 200]);
+    expect((await itemsOfEntity('touchpoint')).length).toBe(touchpointsAfterFirst);
+  });
+
+  it('keeps the batch key apart from single posts: the same key on a single post records it anew', async () => {
+    const key = `nightly-${unique()}`;
+    const item = touchpointBody();
+    const batch = await postBatch({ items: [item] }, { 'idempotency-key': key });
+
+    const single = await postTouchpoint(item, { 'idempotency-key': key });
+
+    expect(batch.body.results[0].status).toBe(201);
+    expect(single.status).toBe(201);
+    expect(single.body.touchpointId).not.toBe(batch.body.results[0].touchpointId);
+  });
+
+  it("uses an item's own idempotency key for that item", async () => {
+    const keyed = touchpointBody({ idempotencyKey: `own-${unique()}` });
+    const earlier = await postBatch({ items: [keyed] });
+
+    const response = await postBatch(
+      { items: [keyed, touchpointBody()] },
+      { 'idempotency-key': `nightly-${unique()}` },
+    );
+
+    expect(statuses(response)).toEqual([200, 201]);
+    expect(response.body.results[0].touchpointId).toBe(earlier.body.results[0].touchpointId);
+  });
+
+  it('records each item once when the same batch is sent twice at once', async () => {
+    const body = { items: Array.from({ length: 6 }, () => touchpointBody()) };
+    const headers = { 'idempotency-key': `nightly-${unique()}` };
+    const before = (await itemsOfEntity('touchpoint')).length;
+
+    const [one, other] = await Promise.all([postBatch(body, headers), postBatch(body, headers)]);
+
+    expect((await itemsOfEntity('touchpoint')).length).toBe(before + 6);
+    for (const [index, result] of one.body.results.entries()) {
+      expect([result.status, other.body.results[index].status].sort()).toEqual([200, 201]);
+      expect(other.body.results[index].touchpointId).toBe(result.touchpointId);
+    }
+  });
+
+  it('answers 422 for a malformed header and stores nothing', async () => {
+    const before = await countItems();
+
+    const response = await postBatch({ items: [touchpointBody()] }, { 'idempotency-key': 'has spaces' });
+
+    expect(response.status).toBe(422);
+    expect(await countItems()).toBe(before);
   });
 });

@@ -1,0 +1,112 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { config } from '../config/config.ts';
+import type { IdempotencyRecord, IdempotencyRef } from '../domain/customer-store.ts';
+import { IdempotencyConflictError } from '../domain/errors.ts';
+import { documentClient } from './client.ts';
+import { batchIdempotencyKey, idempotencyKey } from './keys.ts';
+import { call } from './store-errors.ts';
+
+/** Idempotency records outlive any sensible client retry schedule, then expire. */
+export const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
+
+const reuseMessage = 'This Idempotency-Key was already used for a different request; use a new key for new content.';
+
+/**
+ * The one definition of an ingest's idempotency record: written with the touchpoint it answers
+ * for (dynamo-customer-store), or alone for a touchpoint that was discarded (below).
+ */
+export function idempotencyItem(ref: IdempotencyRef, record: { requestFingerprint: string; result: object }, createdAt: string) {
+  return {
+    ...idempotencyKey(ref.scope, ref.key),
+    entity: 'idempotency',
+    requestFingerprint: record.requestFingerprint,
+    result: record.result,
+    createdAt,
+    expiresAt: Math.floor(Date.parse(createdAt) / 1000) + idempotencyRetentionSeconds,
+  };
+}
+
+/** Why a write-only client's touchpoint was not stored although it was answered as accepted. */
+export type DiscardReason = 'identifier-suppressed' | 'unknown-customer';
+
+const discardReasons: readonly string[] = ['identifier-suppressed', 'unknown-customer'] satisfies DiscardReason[];
+
+/** The reason kept in a replayed result, when the result is a discarded touchpoint's receipt. */
+export function discardReasonOf(result: object): DiscardReason | undefined {
+  const reason = (result as { discarded?: unknown }).discarded;
+  return typeof reason === 'string' && discardReasons.includes(reason) ? (reason as DiscardReason) : undefined;
+}
+
+export interface IdempotencyStore {
+  /**
+   * Keeps the receipt of a discarded touchpoint under its idempotency key, so that a retry gets
+   * the same touchpoint id and a reuse of the key for other content the same 409 as if it had
+   * been stored. Holds no identifier and no customer: the digest of the request, the id, the reason.
+   * Answers the touchpoint id the key stands for (an earlier receipt's or record's, if any).
+   */
+  keepDiscarded(input: IdempotencyRef & { requestFingerprint: string; touchpointId: string; reason: DiscardReason; at: Date }): Promise<string>;
+  /**
+   * Binds a batch's Idempotency-Key to the batch's digest: passes for the first use and for a
+   * replay of the same batch, throws IdempotencyConflictError for a different batch.
+   */
+  claimBatch(input: IdempotencyRef & { requestFingerprint: string; at: Date }): Promise<void>;
+}
+
+export function dynamoIdempotencyStore(client: DynamoDBDocumentClient, tableName: string): IdempotencyStore {
+  /** Puts the item unless its key exists; then the item already there. */
+  async function putFirst(item: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    try {
+      await call(() =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return error.Item ? unmarshall(error.Item) : {};
+      throw error;
+    }
+  }
+
+  async function keepDiscarded(input: Parameters<IdempotencyStore['keepDiscarded']>[0]): Promise<string> {
+    const result = { touchpointId: input.touchpointId, discarded: input.reason };
+    const existing = await putFirst(idempotencyItem(input, { requestFingerprint: input.requestFingerprint, result }, input.at.toISOString()));
+    if (!existing) return input.touchpointId;
+    const record = existing as Partial<IdempotencyRecord>;
+    if (record.requestFingerprint !== input.requestFingerprint || typeof record.result?.touchpointId !== 'string') {
+      throw new IdempotencyConflictError(reuseMessage);
+    }
+    return record.result.touchpointId;
+  }
+
+  async function claimBatch(input: Parameters<IdempotencyStore['claimBatch']>[0]): Promise<void> {
+    const createdAt = input.at.toISOString();
+    const existing = await putFirst({
+      ...batchIdempotencyKey(input.scope, input.key),
+      entity: 'batchIdempotency',
+      requestFingerprint: input.requestFingerprint,
+      createdAt,
+      expiresAt: Math.floor(input.at.getTime() / 1000) + idempotencyRetentionSeconds,
+    });
+    if (existing && existing.requestFingerprint !== input.requestFingerprint) {
+      throw new IdempotencyConflictError('This Idempotency-Key was already used for a different batch; use a new key for new content.');
+    }
+  }
+
+  return { keepDiscarded, claimBatch };
+}
+
+let instance: IdempotencyStore | undefined;
+
+/** The store the Lambdas (and the local server) use: built on first use, reused for the process. */
+export function idempotencyStore(): IdempotencyStore {
+  instance ??= dynamoIdempotencyStore(documentClient(), config().TABLE_NAME);
+  return instance;
+}
