@@ -16,19 +16,19 @@ import type {
   IngestReadRequest,
   IngestReadResult,
   TierPageRequest,
+  TimelineRead,
   TouchpointWrite,
 } from '../domain/customer-store.ts';
 import type { TierName } from '../config/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
-import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
+import { WriteRejectedError } from '../domain/errors.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
-import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
+import type { AttachedIdentifier, Customer, TimelineQuery, Touchpoint } from '../domain/model.ts';
 import {
   customerViewRange,
   identifierItemKey,
   idempotencyKey,
-  isTimelineSortKey,
   type Key,
   mergeCandidateKey,
   mergeCandidatesIndexPartition,
@@ -47,6 +47,7 @@ import {
   toCustomer,
 } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
+import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
 import { call } from './store-errors.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
@@ -253,13 +254,13 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           },
           ScanIndexForward: false,
           Limit: page.limit,
-          ...(page.cursor ? { ExclusiveStartKey: decodeIndexCursor(page.cursor, tierIndexKeys(tier, '', '').gsi1pk) } : {}),
+          ...(page.cursor ? { ExclusiveStartKey: decodePageCursor(page.cursor, tierCursorBinding(tier, page), tierKeyShape(tier)) } : {}),
         }),
       ),
     );
     return {
       items: (output.Items ?? []).filter(isLiveProfile).map(toCustomer),
-      nextCursor: output.LastEvaluatedKey ? encodeIndexCursor(output.LastEvaluatedKey) : null,
+      nextCursor: encodePageCursor(tierCursorBinding(tier, page), output.LastEvaluatedKey),
     };
   }
 
@@ -315,11 +316,15 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     };
   }
 
-  async function getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage> {
+  async function getTimelinePage(customerId: string, query: TimelineQuery & { continueOn?: string }): Promise<TimelineRead> {
     const range = timelineRange(query);
+    const binding = timelineCursorBinding(customerId, query);
+    const start = query.cursor ? decodePageCursor(query.cursor, binding, timelineKeyShape(range)) : undefined;
+    // Whose partition holds the rest: the customer asked for, or the survivor a cursor moved on to.
+    const readFrom = query.continueOn ?? start?.on ?? customerId;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {
-      ':pk': profileKey(customerId).pk,
+      ':pk': profileKey(readFrom).pk,
       ':lower': range.lower,
       ':upper': range.upper,
     };
@@ -341,13 +346,19 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           ScanIndexForward: false,
           Limit: query.limit,
           ConsistentRead: true,
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(customerId, query.cursor, range) } : {}),
+          ...(start?.sk ? { ExclusiveStartKey: { pk: profileKey(readFrom).pk, sk: start.sk } } : {}),
         }),
       ),
     );
     const items = (output.Items ?? []).map(toTouchpoint);
-    const nextCursor = output.LastEvaluatedKey ? encodeCursor(customerId, output.LastEvaluatedKey as Key) : null;
-    return { items, nextCursor };
+    const last = output.LastEvaluatedKey as Key | undefined;
+    const position = (sk: string) => encodePageCursor(binding, { on: readFrom, sk }) as string;
+    return {
+      items,
+      readFrom,
+      nextCursor: last ? position(last.sk) : null,
+      resume: position(last?.sk ?? lastSortKey(items) ?? start?.sk ?? ''),
+    };
   }
 
   return {
@@ -437,43 +448,40 @@ export function toIdentifierOwner(item: Item): IdentifierOwner {
   return { customerId: item.customerId as string, sharedWith: (item.sharedWith as string[] | undefined) ?? [] };
 }
 
-function encodeIndexCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ v: 1, key })).toString('base64url');
+function tierCursorBinding(tier: string, page: TierPageRequest): CursorBinding {
+  return { list: 'tier', scope: { tier, from: page.lastContactBetween?.from ?? '', to: page.lastContactBetween?.to ?? '' } };
 }
 
-function decodeIndexCursor(cursor: string, indexPartition: string): Record<string, string> {
-  try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; key?: Record<string, unknown> };
-    const key = decoded.key ?? {};
-    const shapeOk = ['pk', 'sk', 'gsi1pk', 'gsi1sk'].every((name) => typeof key[name] === 'string');
-    if (decoded.v === 1 && shapeOk && key.gsi1pk === indexPartition) return key as Record<string, string>;
-  } catch {
-    // Falls through: a damaged cursor is the caller's mistake.
-  }
-  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this list' }]);
+function tierKeyShape(tier: string): KeyShape {
+  return {
+    pk: matches(keyPatterns.customerPartition),
+    sk: equals(profileKey('').sk),
+    gsi1pk: equals(tierIndexKeys(tier, '', '').gsi1pk),
+    gsi1sk: matches(keyPatterns.tierIndexSortKey),
+  };
 }
 
-function encodeCursor(customerId: string, key: Key): string {
-  return Buffer.from(JSON.stringify({ v: 1, customerId, sk: key.sk })).toString('base64url');
+/** A timeline cursor continues the timeline asked for, with the same filter, and nothing else. */
+function timelineCursorBinding(customerId: string, query: TimelineQuery): CursorBinding {
+  return {
+    list: 'timeline',
+    scope: { customerId, channels: [...(query.channels ?? [])].sort().join(','), from: query.from ?? '', to: query.to ?? '' },
+  };
 }
 
-/** A cursor only continues the timeline it came from, and only inside the window asked for. */
-function decodeCursor(customerId: string, cursor: string, range: { lower: string; upper: string }): Key {
-  try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; customerId?: unknown; sk?: unknown };
-    const { sk } = decoded;
-    if (
-      decoded.v === 1 &&
-      decoded.customerId === customerId &&
-      typeof sk === 'string' &&
-      isTimelineSortKey(sk) &&
-      sk >= range.lower &&
-      sk <= range.upper
-    ) {
-      return { pk: profileKey(customerId).pk, sk };
-    }
-  } catch {
-    // Falls through to the validation error: a cursor is opaque, so any damage is the caller's.
-  }
-  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this timeline and window' }]);
+/**
+ * `on` is whose partition to read next (a survivor once a merge moved the timeline), `sk` the
+ * touchpoint to start after ('' for the newest): inside the window, so DynamoDB never sees a start
+ * key outside the range it queries.
+ */
+function timelineKeyShape(range: { lower: string; upper: string }): KeyShape {
+  return {
+    on: matches(keyPatterns.customerId),
+    sk: (sk) => sk === '' || (keyPatterns.timelineSortKey.test(sk) && sk >= range.lower && sk <= range.upper),
+  };
+}
+
+function lastSortKey(items: Touchpoint[]): string | undefined {
+  const last = items.at(-1);
+  return last && touchpointKey(last.customerId, last.occurredAt, last.touchpointId).sk;
 }

@@ -90,6 +90,13 @@ export interface CustomerPage {
   nextCursor: string | null;
 }
 
+export interface TimelineRead extends TimelinePage {
+  /** Whose timeline the page was read from. */
+  readFrom: string;
+  /** A cursor for where this read stopped, even on the last page: to continue on a survivor with `continueOn`. */
+  resume: string;
+}
+
 export interface CustomerView {
   customer: Customer;
   /** Newest first. */
@@ -123,8 +130,12 @@ export interface CustomerStore {
    */
   storeTier(customerId: string, expectedVersion: number, tier: { tier: TierName; tierRecency: number }): Promise<boolean>;
   getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
-  /** One Query per page. */
-  getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage>;
+  /**
+   * One Query: a page of the timeline asked for. The cursor may continue on the customer it was
+   * merged into (`readFrom` says whose timeline was read); `continueOn` reads the cursor's position
+   * on another customer's timeline (the survivor of a merge that moved the rest there).
+   */
+  getTimelinePage(customerId: string, query: TimelineQuery & { continueOn?: string }): Promise<TimelineRead>;
 }
 
 /** Everything the use cases need from storage. */

@@ -26,6 +26,13 @@ export class ValidationError extends DomainError {
 
 export class NotFoundError extends DomainError {}
 
+/** A paging cursor this API did not issue for this list and request: forged, damaged, or another's (400). */
+export class InvalidCursorError extends DomainError {
+  constructor(readonly reason: string) {
+    super(`The cursor ${reason}. Start again without a cursor, or pass the nextCursor of the previous page unchanged.`);
+  }
+}
+
 /** The request conflicts with the current state (409); `facts` say with what, e.g. the owning customer. */
 export class ConflictError extends DomainError {
   constructor(

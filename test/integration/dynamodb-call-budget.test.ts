@@ -141,7 +141,7 @@ describe('DynamoDB round trips', () => {
     expect(commands()).toEqual(['QueryCommand']);
   });
 
-  it('reads a filtered timeline page with one Query', async () => {
+  it('reads a filtered last timeline page with one Query and the profile, which tells its end from a merge that moved the rest', async () => {
     const phone = uniquePhone().e164;
     const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(3) }));
     await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { phone }, occurredAt: minutesAgo(2) }));
@@ -150,6 +150,6 @@ describe('DynamoDB round trips', () => {
     const response = await getTimeline(customerId, { channel: 'call,sms', from: minutesAgo(60) });
 
     expect(response.body.items).toHaveLength(1);
-    expect(commands()).toEqual(['QueryCommand']);
+    expect(commands()).toEqual(['QueryCommand', 'GetItemCommand']);
   });
 });
