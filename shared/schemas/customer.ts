@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tierNames } from '../config/value-tiers.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { customerIdSchema, isoDateTime, text } from './common.ts';
+import { cursorSchema, customerIdSchema, isoDateTime, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 import { channelSchema, channels, touchpointSchema } from './touchpoint.ts';
 
@@ -42,7 +42,7 @@ export const timelineQuerySchema = z
     from: isoDateTime.optional(),
     to: isoDateTime.optional(),
     limit: z.coerce.number().int().min(1).max(maxTimelineLimit).default(defaultTimelineLimit),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema.optional(),
   })
   .strict()
   .refine((query) => !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to), {
@@ -185,7 +185,7 @@ export const listCustomersQuerySchema = z
   .object({
     tier: z.enum(tierNames),
     limit: z.coerce.number().int().min(1).max(maxTimelineLimit).default(defaultTimelineLimit),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerIdSchema, text } from './common.ts';
+import { cursorSchema, customerIdSchema, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 
 const requestedBy = text(200)
@@ -55,7 +55,7 @@ export const moveTouchpointSchema = z
   .meta({ id: 'MoveTouchpoint' });
 
 export const candidatesQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(2048).optional() })
+  .object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: cursorSchema.optional() })
   .strict();
 
 export const mergeRecordSchema = z
