@@ -24,7 +24,8 @@ import type { CardState } from '../domain/card.ts';
 import { WriteRejectedError } from '../domain/errors.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
-import type { AttachedIdentifier, Customer, TimelineQuery, Touchpoint } from '../domain/model.ts';
+import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
+import { maxMergeHops } from '../domain/read-customers.ts';
 import {
   customerViewRange,
   identifierItemKey,
@@ -316,15 +317,38 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     };
   }
 
-  async function getTimelinePage(customerId: string, query: TimelineQuery & { continueOn?: string }): Promise<TimelineRead> {
+  /**
+   * A page of the timeline asked for, newest first, whole even while a merge moves it: the
+   * customer's partition is read first, then its profile. A merge marks the source before it moves
+   * a single touchpoint, so an unmarked profile read after the touchpoints means the read missed
+   * nothing; a marked one sends the read on to the survivor's partition from the same position (a
+   * timeline position names no customer), and the partitions' pages are merged into one.
+   */
+  async function getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelineRead> {
     const range = timelineRange(query);
     const binding = timelineCursorBinding(customerId, query);
-    const start = query.cursor ? decodePageCursor(query.cursor, binding, timelineKeyShape(range)) : undefined;
-    // Whose partition holds the rest: the customer asked for, or the survivor a cursor moved on to.
-    const readFrom = query.continueOn ?? start?.on ?? customerId;
+    const after = query.cursor ? decodePageCursor(query.cursor, binding, timelineKeyShape(range)).sk : undefined;
+    const reads: PartitionPage[] = [];
+    let current = customerId;
+    for (let hops = 0; hops <= maxMergeHops; hops += 1) {
+      reads.push(await timelinePartitionPage(current, query, range, after));
+      const state = await mergeState(current);
+      if (!state) return { ...mergedPages(reads, query.limit, binding), holder: undefined };
+      if (!state.mergedInto) return { ...mergedPages(reads, query.limit, binding), holder: current };
+      current = state.mergedInto;
+    }
+    return { ...mergedPages(reads, query.limit, binding), holder: undefined };
+  }
+
+  async function timelinePartitionPage(
+    customerId: string,
+    query: TimelineQuery,
+    range: { lower: string; upper: string },
+    after: string | undefined,
+  ): Promise<PartitionPage> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {
-      ':pk': profileKey(readFrom).pk,
+      ':pk': profileKey(customerId).pk,
       ':lower': range.lower,
       ':upper': range.upper,
     };
@@ -346,19 +370,27 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           ScanIndexForward: false,
           Limit: query.limit,
           ConsistentRead: true,
-          ...(start?.sk ? { ExclusiveStartKey: { pk: profileKey(readFrom).pk, sk: start.sk } } : {}),
+          ...(after ? { ExclusiveStartKey: { pk: profileKey(customerId).pk, sk: after } } : {}),
         }),
       ),
     );
-    const items = (output.Items ?? []).map(toTouchpoint);
-    const last = output.LastEvaluatedKey as Key | undefined;
-    const position = (sk: string) => encodePageCursor(binding, { on: readFrom, sk }) as string;
-    return {
-      items,
-      readFrom,
-      nextCursor: last ? position(last.sk) : null,
-      resume: position(last?.sk ?? lastSortKey(items) ?? start?.sk ?? ''),
-    };
+    return { items: (output.Items ?? []).map(toTouchpoint), frontier: (output.LastEvaluatedKey as Key | undefined)?.sk };
+  }
+
+  /** Whether a customer exists and whether it was merged away; undefined when there is no such customer. */
+  async function mergeState(customerId: string): Promise<{ mergedInto: string | undefined } | undefined> {
+    const output = await call(() =>
+      client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: profileKey(customerId),
+          ProjectionExpression: 'entity, mergedInto',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (output.Item?.entity !== 'customer') return undefined;
+    return { mergedInto: typeof output.Item.mergedInto === 'string' ? output.Item.mergedInto : undefined };
   }
 
   return {
@@ -469,19 +501,34 @@ function timelineCursorBinding(customerId: string, query: TimelineQuery): Cursor
   };
 }
 
-/**
- * `on` is whose partition to read next (a survivor once a merge moved the timeline), `sk` the
- * touchpoint to start after ('' for the newest): inside the window, so DynamoDB never sees a start
- * key outside the range it queries.
- */
+/** The touchpoint to start after: inside the window, so DynamoDB never sees a start key outside the range it queries. */
 function timelineKeyShape(range: { lower: string; upper: string }): KeyShape {
-  return {
-    on: matches(keyPatterns.customerId),
-    sk: (sk) => sk === '' || (keyPatterns.timelineSortKey.test(sk) && sk >= range.lower && sk <= range.upper),
-  };
+  return { sk: (sk) => keyPatterns.timelineSortKey.test(sk) && sk >= range.lower && sk <= range.upper };
 }
 
-function lastSortKey(items: Touchpoint[]): string | undefined {
+/** One partition's part of a timeline page: its touchpoints, and where DynamoDB stopped (undefined: at its end). */
+interface PartitionPage {
+  items: Touchpoint[];
+  frontier: string | undefined;
+}
+
+const timelineSortKey = (touchpoint: Touchpoint) => touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId).sk;
+
+/**
+ * The pages of the partitions a timeline spans, as one: newest first, each touchpoint once (one
+ * caught mid-move is in both), and only down to the highest point where a partition's read
+ * stopped, below which that partition is unread. The cursor is where the page ends.
+ */
+function mergedPages(reads: PartitionPage[], limit: number, binding: CursorBinding): TimelinePage {
+  const frontiers = reads.flatMap((read) => (read.frontier === undefined ? [] : [read.frontier]));
+  const frontier = frontiers.sort().at(-1);
+  const byId = new Map<string, Touchpoint>();
+  for (const touchpoint of reads.flatMap((read) => read.items)) {
+    if (frontier === undefined || timelineSortKey(touchpoint) >= frontier) byId.set(touchpoint.touchpointId, touchpoint);
+  }
+  const eligible = [...byId.values()].sort((a, b) => (timelineSortKey(a) < timelineSortKey(b) ? 1 : -1));
+  const items = eligible.slice(0, limit);
   const last = items.at(-1);
-  return last && touchpointKey(last.customerId, last.occurredAt, last.touchpointId).sk;
+  const resumeAfter = eligible.length > limit && last ? timelineSortKey(last) : frontier;
+  return { items, nextCursor: resumeAfter === undefined ? null : encodePageCursor(binding, { sk: resumeAfter }) };
 }

@@ -91,10 +91,8 @@ export interface CustomerPage {
 }
 
 export interface TimelineRead extends TimelinePage {
-  /** Whose timeline the page was read from. */
-  readFrom: string;
-  /** A cursor for where this read stopped, even on the last page: to continue on a survivor with `continueOn`. */
-  resume: string;
+  /** The live customer holding the timeline now: the one asked for, or the survivor of its merges; undefined when none exists. */
+  holder: string | undefined;
 }
 
 export interface CustomerView {
@@ -131,11 +129,11 @@ export interface CustomerStore {
   storeTier(customerId: string, expectedVersion: number, tier: { tier: TierName; tierRecency: number }): Promise<boolean>;
   getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
   /**
-   * One Query: a page of the timeline asked for. The cursor may continue on the customer it was
-   * merged into (`readFrom` says whose timeline was read); `continueOn` reads the cursor's position
-   * on another customer's timeline (the survivor of a merge that moved the rest there).
+   * A page of a customer's timeline, whole even while a merge moves it to a survivor: one Query
+   * and the profile's merge state (a GetItem) per partition the timeline spans, one of each unless
+   * the customer was merged away.
    */
-  getTimelinePage(customerId: string, query: TimelineQuery & { continueOn?: string }): Promise<TimelineRead>;
+  getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelineRead>;
 }
 
 /** Everything the use cases need from storage. */
