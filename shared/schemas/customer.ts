@@ -123,12 +123,17 @@ const timeZoneSchema = z.string().refine(
   { message: 'must be an IANA time zone such as Europe/London' },
 );
 
-/** Free-form traits are bounded: flat, scalar values, at most 50 keys. A null removes a trait. */
+/**
+ * Free-form traits are bounded: flat, scalar values, at most 50 keys of at most 500 characters
+ * each, so that the traits of one customer stay under about 80 KB of its profile item whatever
+ * races between patches (see shared/domain/bounds.ts). A null removes a trait.
+ */
 export const maxTraits = 50;
+export const maxTraitValueLength = 500;
 export const traitsSchema = z
   .record(
     z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'trait names are 1-64 letters, digits, _ . - starting with a letter'),
-    z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.null()]),
+    z.union([z.string().max(maxTraitValueLength), z.number().finite(), z.boolean(), z.null()]),
   )
   .refine((traits) => Object.keys(traits).length <= maxTraits, { message: `at most ${maxTraits} traits` });
 
