@@ -20,7 +20,7 @@ export const lookupQuerySchema = z
     customerId: customerIdSchema.optional(),
     externalId: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{1,64}:.{1,200}$/, 'must be system:id, e.g. salesforce:0031x00000AbCdE')
+      .regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id, e.g. salesforce:0031x00000AbCdE')
       .optional(),
   })
   .strict()

@@ -16,7 +16,7 @@ export const typedIdentifierSchema = z
     z.object({ type: z.literal('anonymousId'), value: text(200) }),
     z.object({
       type: z.literal('externalId'),
-      value: z.string().regex(/^[A-Za-z0-9_.-]{1,64}:.{1,200}$/, 'must be system:id'),
+      value: z.string().regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id'),
     }),
   ])
   .meta({ id: 'TypedIdentifier' });
