@@ -21,6 +21,7 @@ import type {
 } from '../domain/customer-store.ts';
 import type { TierName } from '../config/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
+import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { WriteRejectedError } from '../domain/errors.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
@@ -195,7 +196,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        throw rejectionOf(error, roles);
+        throw rejectionOf(error, roles, write.attach.length);
       }
       throw error;
     }
@@ -409,7 +410,7 @@ function keyString(key: Key): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
-function rejectionOf(error: TransactionCanceledException, roles: ItemRole[]): WriteRejectedError {
+function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], attaching: number): WriteRejectedError {
   const reasons = error.CancellationReasons ?? [];
   const failedRoles = new Set<ItemRole>();
   let contention = false;
@@ -428,6 +429,10 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[]): Wr
     // was merged away (name the survivor) or erased.
     const mergedInto = profileNow?.mergedInto;
     if (typeof mergedInto === 'string') return new WriteRejectedError('customer-merged', { cause: error, mergedInto });
+    const held = Object.keys((profileNow?.identifiers as Item | undefined) ?? {}).length;
+    if (isLiveProfile(profileNow) && attaching > 0 && held + attaching > maxIdentifiersPerCustomer) {
+      return new WriteRejectedError('identifiers-full', { cause: error });
+    }
     return isLiveProfile(profileNow)
       ? new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) })
       : new WriteRejectedError('customer-changed', { cause: error });

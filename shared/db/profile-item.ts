@@ -10,6 +10,7 @@ import {
   storedPageCap,
   topRecencyScore,
 } from '../domain/card.ts';
+import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
@@ -72,6 +73,10 @@ export function profileUpdate(
   const sets = ['updatedAt = :now'];
   const adds: string[] = [];
   const conditions = ['attribute_exists(pk)', 'attribute_not_exists(mergedInto)'];
+  if (write.attach.length > 0) {
+    values[':identifierRoom'] = maxIdentifiersPerCustomer - write.attach.length;
+    conditions.push('size(identifiers) <= :identifierRoom');
+  }
   write.attach.forEach((identifier, index) => {
     names[`#identifier${index}`] = identifierKey(identifier);
     values[`:identifier${index}`] = identifier;

@@ -71,7 +71,9 @@ export type WriteRejection =
   /** A concurrent transaction touched the same items. */
   | 'contention'
   /** The customer was merged into another: `mergedInto` names the survivor to record on instead. */
-  | 'customer-merged';
+  | 'customer-merged'
+  /** Attaching the new identifiers would pass the customer's bound (bounds.ts): record without attaching them. */
+  | 'identifiers-full';
 
 /** The store refused an atomic write because the world changed since it was read; nothing was written. */
 export class WriteRejectedError extends DomainError {

@@ -60,6 +60,8 @@ export async function ingestTouchpoint(
     return current;
   };
 
+  /** Set once the customer's identifier bound refused the new ones: the touchpoint is recorded without them. */
+  let attachNone = false;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const read = await store.readForIngest({
       identifiers: storedIdentifiers,
@@ -101,7 +103,7 @@ export async function ingestTouchpoint(
     };
     const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
     if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
-    const write = await planWrite(store, touchpoint, target, context, idempotency, result);
+    const write = await planWrite(store, touchpoint, attachNone ? { ...target, attach: [] } : target, context, idempotency, result);
     if (!write) continue;
 
     try {
@@ -110,6 +112,7 @@ export async function ingestTouchpoint(
       if (!(error instanceof WriteRejectedError)) throw error;
       if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
       if (error.reason === 'contention') await backOff(attempt);
+      if (error.reason === 'identifiers-full') attachNone = true;
       continue;
     }
     const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);
