@@ -207,15 +207,20 @@ describe('hostile strings in fields that become keys or names', () => {
     expect(await countItems()).toBe(before);
   });
 
-  it('source and summary: stored and shown on the timeline exactly', async () => {
+  it('source (the idempotency scope, part of a key) and summary: stored, shown on the timeline and replayed exactly', async () => {
+    let request = 0;
     await fc.assert(
       fc.asyncProperty(hostileString, hostileString, async (source, summary) => {
-        const response = await writeChecked(() =>
-          postTouchpoint(touchpointBody({ identifiers: { phone: uniquePhone().e164 }, occurredAt: minutesAgo(5), source, summary })),
-        );
+        request += 1;
+        const body = touchpointBody({ identifiers: { phone: uniquePhone().e164 }, occurredAt: minutesAgo(5), source, summary });
+        const headers = { 'idempotency-key': `hostile#${request}:~` };
+        const response = await writeChecked(() => postTouchpoint(body, headers));
         if (response.status !== 201) return;
         const timeline = await getTimeline(response.body.customerId);
         expect(timeline.body.items[0]).toMatchObject({ source: stored(source), summary: stored(summary) });
+        const replay = await postTouchpoint(body, headers);
+        expect(replay.status).toBe(200);
+        expect(replay.body).toMatchObject({ touchpointId: response.body.touchpointId, replayed: true });
       }),
       { numRuns: runs },
     );
