@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as linkIdentifierHandler } from '../../functions/link-identifier/handler.ts';
+import { handler as listIdentifiersHandler } from '../../functions/list-identifiers/handler.ts';
+import { handler as unlinkIdentifierHandler } from '../../functions/unlink-identifier/handler.ts';
 import { handler as updateCustomerHandler } from '../../functions/update-customer/handler.ts';
 import { minutesAgo, touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
 import { apiEvent, type InvokeResult, invoke } from '../helpers/api-event.ts';
@@ -65,6 +68,28 @@ function patchCustomer(customerId: string, body: unknown): Promise<InvokeResult>
       headers: { 'content-type': 'application/json' },
     }),
   );
+}
+
+const customerRoute = (customerId: string, suffix: string, pathParameters: Record<string, string> = {}) => ({
+  routePath: `/v1/customers/{customerId}${suffix}`,
+  path: `/v1/customers/${customerId}${suffix}`,
+  pathParameters: { customerId, ...pathParameters },
+});
+
+function linkIdentifier(customerId: string, body: unknown): Promise<InvokeResult> {
+  return invoke(linkIdentifierHandler, apiEvent({ method: 'POST', ...customerRoute(customerId, '/identifiers'), body }));
+}
+
+async function listedIdentifiers(customerId: string): Promise<Array<{ type: string; value: string }>> {
+  const response = await invoke(listIdentifiersHandler, apiEvent(customerRoute(customerId, '/identifiers')));
+  expect(response.status).toBe(200);
+  return response.body.identifiers.map(({ type, value }: { type: string; value: string }) => ({ type, value }));
+}
+
+function unlinkIdentifier(customerId: string, type: string, value: string): Promise<InvokeResult> {
+  // API Gateway hands the handler the decoded path segment: any string, slashes and percent signs included.
+  const route = customerRoute(customerId, '/identifiers/{type}/{value}', { type, value });
+  return invoke(unlinkIdentifierHandler, apiEvent({ method: 'DELETE', ...route, path: `/v1/customers/${customerId}/identifiers/${type}/x` }));
 }
 
 /** Reads the customer every way there is and hands each answer to `check`. */
@@ -136,6 +161,28 @@ describe('hostile strings in fields that become keys or names', () => {
         expect(found.body.customer.identifiers).toContainEqual({ type, value: stored(value) });
         const timeline = await getTimeline(response.body.customerId);
         expect(timeline.body.items[0].identifiers[type]).toBe(stored(value));
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it.each(['accountId', 'anonymousId', 'invoiceNumber'] as const)('a linked %s: listed, found by it, and unlinked by it as a path segment', async (type) => {
+    const { customerId } = (await postTouchpoint(touchpointBody({ identifiers: { phone: uniquePhone().e164 }, occurredAt: minutesAgo(5) }))).body;
+    await fc.assert(
+      fc.asyncProperty(hostileString, async (value) => {
+        const response = await writeChecked(() => linkIdentifier(customerId, { type, value }));
+        if (response.status !== 201) {
+          expect(await listedIdentifiers(customerId)).not.toContainEqual({ type, value: stored(value) });
+          return;
+        }
+        expect(await listedIdentifiers(customerId)).toContainEqual({ type, value: stored(value) });
+        const found = await lookupCustomer({ [type]: stored(value) });
+        expect(found.status, found.rawBody).toBe(200);
+        expect(found.body.customer.customerId).toBe(customerId);
+        const unlinked = await unlinkIdentifier(customerId, type, stored(value));
+        expect(unlinked.status, unlinked.rawBody).toBe(204);
+        expect(await listedIdentifiers(customerId)).not.toContainEqual({ type, value: stored(value) });
+        expect((await lookupCustomer({ [type]: stored(value) })).status).toBe(404);
       }),
       { numRuns: runs },
     );
