@@ -1,7 +1,7 @@
 import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { accessLogExpiresAt } from '../config/retention.ts';
 import { accessLogKey, accessLogRange, customerPartition, type Key } from './keys.ts';
-import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
+import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
 import { call } from './store-errors.ts';
 
 /** One read of a customer's data: who read it, how, and when. No personal data beyond the partition's customer id. */
@@ -70,6 +70,7 @@ export function dynamoAccessLogStore(client: DynamoDBDocumentClient, tableName: 
 
   async function list(customerId: string, page: { limit: number; cursor?: string }): Promise<AccessLogPage> {
     const partition = customerPartition(customerId);
+    const binding: CursorBinding = { list: 'access-log', scope: { customerId } };
     const output = await call(() =>
       client.send(
         new QueryCommand({
@@ -80,16 +81,16 @@ export function dynamoAccessLogStore(client: DynamoDBDocumentClient, tableName: 
           Limit: page.limit,
           ...(page.cursor
             ? {
-                ExclusiveStartKey: decodePageCursor(page.cursor, {
-                  names: ['pk', 'sk'],
-                  matches: (key) => key.pk === partition && (key.sk ?? '') > accessLogRange.lower && (key.sk ?? '') < accessLogRange.upper,
+                ExclusiveStartKey: decodePageCursor(page.cursor, binding, {
+                  pk: equals(partition),
+                  sk: matches(keyPatterns.accessLogSortKey),
                 }),
               }
             : {}),
         }),
       ),
     );
-    return { items: (output.Items ?? []).map(toEntry), nextCursor: encodePageCursor(output.LastEvaluatedKey) };
+    return { items: (output.Items ?? []).map(toEntry), nextCursor: encodePageCursor(binding, output.LastEvaluatedKey) };
   }
 
   return { record, recordMany, remove, list };

@@ -6,8 +6,10 @@ import type { Scope } from '../auth/scopes.ts';
 import { IdempotencyConflictError, StoreUnavailableError } from '../domain/errors.ts';
 import { idempotencyRetentionSeconds } from './idempotency-store.ts';
 import { apiKeyIndexKeys, apiKeyKey, apiKeyNameKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
-import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
+import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
 import { call } from './store-errors.ts';
+
+const apiKeysCursorBinding: CursorBinding = { list: 'api-keys', scope: {} };
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -210,16 +212,18 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
           Limit: page.limit,
           ...(page.cursor
             ? {
-                ExclusiveStartKey: decodePageCursor(page.cursor, {
-                  names: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-                  matches: (key) => key.gsi1pk === apiKeysIndexPartition && key.sk === 'APIKEY',
+                ExclusiveStartKey: decodePageCursor(page.cursor, apiKeysCursorBinding, {
+                  pk: matches(keyPatterns.apiKeyPartition),
+                  sk: equals(apiKeyKey('').sk),
+                  gsi1pk: equals(apiKeysIndexPartition),
+                  gsi1sk: matches(keyPatterns.apiKeyIndexSortKey),
                 }),
               }
             : {}),
         }),
       ),
     );
-    return { items: (output.Items ?? []).map(toRecord), nextCursor: encodePageCursor(output.LastEvaluatedKey) };
+    return { items: (output.Items ?? []).map(toRecord), nextCursor: encodePageCursor(apiKeysCursorBinding, output.LastEvaluatedKey) };
   }
 
   async function revoke(keyId: string, revokedBy: string, now = new Date()): Promise<ApiKeyRecord | undefined> {

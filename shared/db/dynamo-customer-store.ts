@@ -16,19 +16,21 @@ import type {
   IngestReadRequest,
   IngestReadResult,
   TierPageRequest,
+  TimelineRead,
   TouchpointWrite,
 } from '../domain/customer-store.ts';
 import type { TierName } from '../config/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
-import { ValidationError, WriteRejectedError } from '../domain/errors.ts';
+import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
+import { WriteRejectedError } from '../domain/errors.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
+import { maxMergeHops } from '../domain/read-customers.ts';
 import {
   customerViewRange,
   identifierItemKey,
   idempotencyKey,
-  isTimelineSortKey,
   type Key,
   mergeCandidateKey,
   mergeCandidatesIndexPartition,
@@ -47,6 +49,7 @@ import {
   toCustomer,
 } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
+import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
 import { call } from './store-errors.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
@@ -184,7 +187,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        throw rejectionOf(error, roles);
+        throw rejectionOf(error, roles, write.attach.length);
       }
       throw error;
     }
@@ -244,13 +247,13 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           },
           ScanIndexForward: false,
           Limit: page.limit,
-          ...(page.cursor ? { ExclusiveStartKey: decodeIndexCursor(page.cursor, tierIndexKeys(tier, '', '').gsi1pk) } : {}),
+          ...(page.cursor ? { ExclusiveStartKey: decodePageCursor(page.cursor, tierCursorBinding(tier, page), tierKeyShape(tier)) } : {}),
         }),
       ),
     );
     return {
       items: (output.Items ?? []).filter(isLiveProfile).map(toCustomer),
-      nextCursor: output.LastEvaluatedKey ? encodeIndexCursor(output.LastEvaluatedKey) : null,
+      nextCursor: encodePageCursor(tierCursorBinding(tier, page), output.LastEvaluatedKey),
     };
   }
 
@@ -306,8 +309,35 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     };
   }
 
-  async function getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage> {
+  /**
+   * A page of the timeline asked for, newest first, whole even while a merge moves it: the
+   * customer's partition is read first, then its profile. A merge marks the source before it moves
+   * a single touchpoint, so an unmarked profile read after the touchpoints means the read missed
+   * nothing; a marked one sends the read on to the survivor's partition from the same position (a
+   * timeline position names no customer), and the partitions' pages are merged into one.
+   */
+  async function getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelineRead> {
     const range = timelineRange(query);
+    const binding = timelineCursorBinding(customerId, query);
+    const after = query.cursor ? decodePageCursor(query.cursor, binding, timelineKeyShape(range)).sk : undefined;
+    const reads: PartitionPage[] = [];
+    let current = customerId;
+    for (let hops = 0; hops <= maxMergeHops; hops += 1) {
+      reads.push(await timelinePartitionPage(current, query, range, after));
+      const state = await mergeState(current);
+      if (!state) return { ...mergedPages(reads, query.limit, binding), holder: undefined };
+      if (!state.mergedInto) return { ...mergedPages(reads, query.limit, binding), holder: current };
+      current = state.mergedInto;
+    }
+    return { ...mergedPages(reads, query.limit, binding), holder: undefined };
+  }
+
+  async function timelinePartitionPage(
+    customerId: string,
+    query: TimelineQuery,
+    range: { lower: string; upper: string },
+    after: string | undefined,
+  ): Promise<PartitionPage> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {
       ':pk': profileKey(customerId).pk,
@@ -332,13 +362,27 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           ScanIndexForward: false,
           Limit: query.limit,
           ConsistentRead: true,
-          ...(query.cursor ? { ExclusiveStartKey: decodeCursor(customerId, query.cursor, range) } : {}),
+          ...(after ? { ExclusiveStartKey: { pk: profileKey(customerId).pk, sk: after } } : {}),
         }),
       ),
     );
-    const items = (output.Items ?? []).map(toTouchpoint);
-    const nextCursor = output.LastEvaluatedKey ? encodeCursor(customerId, output.LastEvaluatedKey as Key) : null;
-    return { items, nextCursor };
+    return { items: (output.Items ?? []).map(toTouchpoint), frontier: (output.LastEvaluatedKey as Key | undefined)?.sk };
+  }
+
+  /** Whether a customer exists and whether it was merged away; undefined when there is no such customer. */
+  async function mergeState(customerId: string): Promise<{ mergedInto: string | undefined } | undefined> {
+    const output = await call(() =>
+      client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: profileKey(customerId),
+          ProjectionExpression: 'entity, mergedInto',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (output.Item?.entity !== 'customer') return undefined;
+    return { mergedInto: typeof output.Item.mergedInto === 'string' ? output.Item.mergedInto : undefined };
   }
 
   return {
@@ -357,7 +401,7 @@ function keyString(key: Key): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
-function rejectionOf(error: TransactionCanceledException, roles: ItemRole[]): WriteRejectedError {
+function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], attaching: number): WriteRejectedError {
   const reasons = error.CancellationReasons ?? [];
   const failedRoles = new Set<ItemRole>();
   let contention = false;
@@ -376,6 +420,10 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[]): Wr
     // was merged away (name the survivor) or erased.
     const mergedInto = profileNow?.mergedInto;
     if (typeof mergedInto === 'string') return new WriteRejectedError('customer-merged', { cause: error, mergedInto });
+    const held = Object.keys((profileNow?.identifiers as Item | undefined) ?? {}).length;
+    if (isLiveProfile(profileNow) && attaching > 0 && held + attaching > maxIdentifiersPerCustomer) {
+      return new WriteRejectedError('identifiers-full', { cause: error });
+    }
     return isLiveProfile(profileNow)
       ? new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) })
       : new WriteRejectedError('customer-changed', { cause: error });
@@ -428,43 +476,55 @@ export function toIdentifierOwner(item: Item): IdentifierOwner {
   return { customerId: item.customerId as string, sharedWith: (item.sharedWith as string[] | undefined) ?? [] };
 }
 
-function encodeIndexCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ v: 1, key })).toString('base64url');
+function tierCursorBinding(tier: string, page: TierPageRequest): CursorBinding {
+  return { list: 'tier', scope: { tier, from: page.lastContactBetween?.from ?? '', to: page.lastContactBetween?.to ?? '' } };
 }
 
-function decodeIndexCursor(cursor: string, indexPartition: string): Record<string, string> {
-  try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; key?: Record<string, unknown> };
-    const key = decoded.key ?? {};
-    const shapeOk = ['pk', 'sk', 'gsi1pk', 'gsi1sk'].every((name) => typeof key[name] === 'string');
-    if (decoded.v === 1 && shapeOk && key.gsi1pk === indexPartition) return key as Record<string, string>;
-  } catch {
-    // Falls through: a damaged cursor is the caller's mistake.
+function tierKeyShape(tier: string): KeyShape {
+  return {
+    pk: matches(keyPatterns.customerPartition),
+    sk: equals(profileKey('').sk),
+    gsi1pk: equals(tierIndexKeys(tier, '', '').gsi1pk),
+    gsi1sk: matches(keyPatterns.tierIndexSortKey),
+  };
+}
+
+/** A timeline cursor continues the timeline asked for, with the same filter, and nothing else. */
+function timelineCursorBinding(customerId: string, query: TimelineQuery): CursorBinding {
+  return {
+    list: 'timeline',
+    scope: { customerId, channels: [...(query.channels ?? [])].sort().join(','), from: query.from ?? '', to: query.to ?? '' },
+  };
+}
+
+/** The touchpoint to start after: inside the window, so DynamoDB never sees a start key outside the range it queries. */
+function timelineKeyShape(range: { lower: string; upper: string }): KeyShape {
+  return { sk: (sk) => keyPatterns.timelineSortKey.test(sk) && sk >= range.lower && sk <= range.upper };
+}
+
+/** One partition's part of a timeline page: its touchpoints, and where DynamoDB stopped (undefined: at its end). */
+interface PartitionPage {
+  items: Touchpoint[];
+  frontier: string | undefined;
+}
+
+const timelineSortKey = (touchpoint: Touchpoint) => touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId).sk;
+
+/**
+ * The pages of the partitions a timeline spans, as one: newest first, each touchpoint once (one
+ * caught mid-move is in both), and only down to the highest point where a partition's read
+ * stopped, below which that partition is unread. The cursor is where the page ends.
+ */
+function mergedPages(reads: PartitionPage[], limit: number, binding: CursorBinding): TimelinePage {
+  const frontiers = reads.flatMap((read) => (read.frontier === undefined ? [] : [read.frontier]));
+  const frontier = frontiers.sort().at(-1);
+  const byId = new Map<string, Touchpoint>();
+  for (const touchpoint of reads.flatMap((read) => read.items)) {
+    if (frontier === undefined || timelineSortKey(touchpoint) >= frontier) byId.set(touchpoint.touchpointId, touchpoint);
   }
-  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this list' }]);
-}
-
-function encodeCursor(customerId: string, key: Key): string {
-  return Buffer.from(JSON.stringify({ v: 1, customerId, sk: key.sk })).toString('base64url');
-}
-
-/** A cursor only continues the timeline it came from, and only inside the window asked for. */
-function decodeCursor(customerId: string, cursor: string, range: { lower: string; upper: string }): Key {
-  try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; customerId?: unknown; sk?: unknown };
-    const { sk } = decoded;
-    if (
-      decoded.v === 1 &&
-      decoded.customerId === customerId &&
-      typeof sk === 'string' &&
-      isTimelineSortKey(sk) &&
-      sk >= range.lower &&
-      sk <= range.upper
-    ) {
-      return { pk: profileKey(customerId).pk, sk };
-    }
-  } catch {
-    // Falls through to the validation error: a cursor is opaque, so any damage is the caller's.
-  }
-  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this timeline and window' }]);
+  const eligible = [...byId.values()].sort((a, b) => (timelineSortKey(a) < timelineSortKey(b) ? 1 : -1));
+  const items = eligible.slice(0, limit);
+  const last = items.at(-1);
+  const resumeAfter = eligible.length > limit && last ? timelineSortKey(last) : frontier;
+  return { items, nextCursor: resumeAfter === undefined ? null : encodePageCursor(binding, { sk: resumeAfter }) };
 }

@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, ValidationError, WriteRejectedError } from '../domain/errors.ts';
+import { ConflictError, WriteRejectedError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type {
   IdentifierOwner,
@@ -38,7 +38,10 @@ import {
 import { profileReplacement, toProfileRecord } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
 import { queryAll } from './query-all.ts';
+import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
 import { call } from './store-errors.ts';
+
+const mergeCandidatesCursorBinding: CursorBinding = { list: 'merge-candidates', scope: {} };
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -513,12 +516,21 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
         ExpressionAttributeValues: { ':partition': mergeCandidatesIndexPartition, ':open': 'open' },
         ScanIndexForward: false,
         Limit: page.limit,
-        ...(page.cursor ? { ExclusiveStartKey: decodeCandidateCursor(page.cursor) } : {}),
+        ...(page.cursor
+          ? {
+              ExclusiveStartKey: decodePageCursor(page.cursor, mergeCandidatesCursorBinding, {
+                pk: matches(keyPatterns.mergeCandidatePartition),
+                sk: equals(mergeCandidateKey(['', '']).sk),
+                gsi1pk: equals(mergeCandidatesIndexPartition),
+                gsi1sk: matches(keyPatterns.mergeCandidateIndexSortKey),
+              }),
+            }
+          : {}),
       }),
     );
     return {
       items: (output.Items ?? []).map(toMergeCandidate),
-      nextCursor: output.LastEvaluatedKey ? Buffer.from(JSON.stringify(output.LastEvaluatedKey)).toString('base64url') : null,
+      nextCursor: encodePageCursor(mergeCandidatesCursorBinding, output.LastEvaluatedKey),
     };
   }
 
@@ -623,12 +635,3 @@ function toMergeCandidate(item: Item): MergeCandidate {
   };
 }
 
-function decodeCandidateCursor(cursor: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key.gsi1pk === mergeCandidatesIndexPartition && typeof key.pk === 'string' && typeof key.gsi1sk === 'string') return key;
-  } catch {
-    // Falls through: a damaged cursor is the caller's mistake.
-  }
-  throw new ValidationError([{ path: 'query.cursor', message: 'is not a cursor this API issued for this list' }]);
-}

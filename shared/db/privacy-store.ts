@@ -19,7 +19,7 @@ import {
   profileKey,
   suppressionKey,
 } from './keys.ts';
-import { decodePageCursor, encodePageCursor } from './page-cursor.ts';
+import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
 import { batchGetItems } from './batch-get.ts';
 import { queryAll } from './query-all.ts';
 import { call } from './store-errors.ts';
@@ -71,6 +71,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
 
   async function partitionPage(customerId: string, page: { limit: number; cursor?: string; newestFirst?: boolean }): Promise<PartitionPage> {
     const partition = customerPartition(customerId);
+    const binding: CursorBinding = { list: 'export', scope: { customerId } };
     const output = await call(() =>
       client.send(
         new QueryCommand({
@@ -81,12 +82,12 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
           Limit: page.limit,
           ConsistentRead: true,
           ...(page.cursor
-            ? { ExclusiveStartKey: decodePageCursor(page.cursor, { names: ['pk', 'sk'], matches: (key) => key.pk === partition }) }
+            ? { ExclusiveStartKey: decodePageCursor(page.cursor, binding, { pk: equals(partition), sk: matches(keyPatterns.partitionSortKey) }) }
             : {}),
         }),
       ),
     );
-    return { items: output.Items ?? [], nextCursor: encodePageCursor(output.LastEvaluatedKey) };
+    return { items: output.Items ?? [], nextCursor: encodePageCursor(binding, output.LastEvaluatedKey) };
   }
 
   async function mergePointers(customerId: string): Promise<string[]> {

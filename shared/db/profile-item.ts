@@ -1,12 +1,16 @@
 import {
   type CardState,
   emptyCard,
+  type InvoiceQueryState,
+  invoiceQueryKey,
   lateContactCap,
   looksLate,
+  maxInvoiceQueries,
   newestContact,
   storedPageCap,
   topRecencyScore,
 } from '../domain/card.ts';
+import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
@@ -69,6 +73,10 @@ export function profileUpdate(
   const sets = ['updatedAt = :now'];
   const adds: string[] = [];
   const conditions = ['attribute_exists(pk)', 'attribute_not_exists(mergedInto)'];
+  if (write.attach.length > 0) {
+    values[':identifierRoom'] = maxIdentifiersPerCustomer - write.attach.length;
+    conditions.push('size(identifiers) <= :identifierRoom');
+  }
   write.attach.forEach((identifier, index) => {
     names[`#identifier${index}`] = identifierKey(identifier);
     values[`:identifier${index}`] = identifier;
@@ -126,9 +134,10 @@ export function profileUpdate(
       const { key, state } = delta.invoiceQuery;
       names['#query'] = key;
       if (customer.invoiceQueryExpectedNew) {
-        values[':query'] = state;
+        // At the bound the exact path decides (drop the oldest resolved query, or refuse).
+        Object.assign(values, { ':query': state, ':queryCap': maxInvoiceQueries });
         sets.push('invoiceQueries.#query = :query');
-        conditions.push('attribute_not_exists(invoiceQueries.#query)');
+        conditions.push('attribute_not_exists(invoiceQueries.#query)', 'size(invoiceQueries) < :queryCap');
       } else {
         // A status change keeps what the query already knows (opened when, amount, reason) unless it says anew.
         Object.assign(values, {
@@ -263,9 +272,17 @@ export function toCard(item: Item): CardState {
   // Readers see the effective last contact: the newest of the guarded one and the appended late ones.
   card.lateContacts = (item.lateContacts as CardState['lateContacts'] | undefined) ?? [];
   card.lastContact = newestContact([item.lastContact as CardState['lastContact'], ...(card.lateContacts as CardState['lateContacts'])]);
+  // Keyed anew from each query's own fields: cards written before keys were namespaced read the same.
+  const queries = Object.values((item.invoiceQueries as Record<string, unknown> | undefined) ?? {}).filter(isInvoiceQuery);
+  card.invoiceQueries = Object.fromEntries(queries.map((query) => [invoiceQueryKey(query), query]));
   const counts = (item.countsByChannel as Record<string, number> | undefined) ?? {};
   card.countsByChannel = Object.fromEntries(channels.map((channel) => [channel, Number(counts[channel] ?? 0)]));
   return card as unknown as CardState;
+}
+
+function isInvoiceQuery(value: unknown): value is InvoiceQueryState {
+  const query = value as Partial<InvoiceQueryState> | null;
+  return typeof query === 'object' && query !== null && typeof query.invoiceNumber === 'string' && typeof query.status === 'string';
 }
 
 export function toCustomer(item: Item): Customer {

@@ -1,5 +1,6 @@
 import { type TierName, type ValueTierConfig, valueTierConfig } from '../config/value-tiers.ts';
 import { type Channel, channels } from '../schemas/touchpoint.ts';
+import { ValidationError } from './errors.ts';
 import type { LastContact, Touchpoint } from './model.ts';
 
 /**
@@ -26,6 +27,12 @@ export const lateArrivalThresholdMs = 6 * 60 * 60 * 1000;
 export const lateContactCap = 10;
 /** Resolved invoice queries are kept this long (so a late 'open' cannot reopen them), then dropped. */
 export const resolvedQueryRetentionDays = 90;
+/**
+ * Invoice queries kept on one card, open and recently resolved (each up to about 2.6 KB: the
+ * profile item must stay under DynamoDB's 400 KB whatever clients send). A new query past it first
+ * drops the oldest resolved ones; when all are open it is refused (422): resolve some first.
+ */
+export const maxInvoiceQueries = 40;
 /** Headroom when a score is already at its top: no touchpoint can move it. */
 const unlimited = 1e15;
 
@@ -112,7 +119,7 @@ export function cardDelta(touchpoint: Touchpoint & { value?: number }): CardDelt
     const invoiceNumber = String(details.invoiceNumber);
     const status = details.status as InvoiceQueryStatus;
     delta.invoiceQuery = {
-      key: queryId ?? invoiceNumber,
+      key: invoiceQueryKey({ queryId, invoiceNumber }),
       state: {
         invoiceNumber,
         queryId,
@@ -136,6 +143,17 @@ export function cardDelta(touchpoint: Touchpoint & { value?: number }): CardDelt
   return delta;
 }
 
+/**
+ * Where an invoice query lives on the card: under its query id, or its invoice number when it has
+ * none, each in a namespace of its own. The key is client text made into a map key (a DynamoDB map
+ * attribute, a JavaScript property): the prefix keeps it from ever being `__proto__`, `constructor`
+ * or any other name an object already answers to, which the SDK's unmarshalling would turn into a
+ * prototype instead of an entry.
+ */
+export function invoiceQueryKey(query: { queryId: string | null; invoiceNumber: string }): string {
+  return query.queryId === null ? `invoice#${query.invoiceNumber}` : `query#${query.queryId}`;
+}
+
 /** The monetary value a delta adds: its own value, plus the amount of an invoice query seen for the first time. */
 export function monetaryIncrease(delta: CardDelta, invoiceQueryIsNew: boolean): number {
   const invoiceAmount = invoiceQueryIsNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
@@ -153,6 +171,7 @@ export function applyDelta(card: CardState, delta: CardDelta, now: Date, config:
     invoiceQueries[key] = existing ? mergeInvoiceQuery(existing, state) : state;
   }
   pruneResolvedQueries(invoiceQueries, now);
+  if (invoiceQueryIsNew) keepWithinQueryBound(invoiceQueries);
 
   const lastContact = newestContact([card.lastContact, ...card.lateContacts, delta.lastContact]) as LastContact;
   const recentPages = delta.page ? newestPages([...card.recentPages, delta.page], shownPageCount) : card.recentPages;
@@ -187,6 +206,25 @@ function pruneResolvedQueries(queries: Record<string, InvoiceQueryState>, now: D
   const cutoff = new Date(now.getTime() - resolvedQueryRetentionDays * 86_400_000).toISOString();
   for (const [key, query] of Object.entries(queries)) {
     if (query.resolvedAt !== null && query.resolvedAt < cutoff) delete queries[key];
+  }
+}
+
+/** Makes room for a new query by dropping the oldest resolved ones; refuses it when every kept query is open. */
+function keepWithinQueryBound(queries: Record<string, InvoiceQueryState>): void {
+  const resolved = Object.entries(queries)
+    .filter(([, query]) => query.resolvedAt !== null)
+    .sort(([, a], [, b]) => ((a.resolvedAt as string) < (b.resolvedAt as string) ? -1 : 1));
+  while (Object.keys(queries).length > maxInvoiceQueries) {
+    const oldest = resolved.shift();
+    if (!oldest) {
+      throw new ValidationError([
+        {
+          path: 'details.queryId',
+          message: `the customer already has ${maxInvoiceQueries} open invoice queries; resolve one before opening another`,
+        },
+      ]);
+    }
+    delete queries[oldest[0]];
   }
 }
 

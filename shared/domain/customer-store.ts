@@ -91,6 +91,11 @@ export interface CustomerPage {
   nextCursor: string | null;
 }
 
+export interface TimelineRead extends TimelinePage {
+  /** The live customer holding the timeline now: the one asked for, or the survivor of its merges; undefined when none exists. */
+  holder: string | undefined;
+}
+
 export interface CustomerView {
   customer: Customer;
   /** Newest first. */
@@ -124,8 +129,12 @@ export interface CustomerStore {
    */
   storeTier(customerId: string, expectedVersion: number, tier: { tier: TierName; tierRecency: number }): Promise<boolean>;
   getCustomerView(customerId: string, recentCount: number): Promise<CustomerView | undefined>;
-  /** One Query per page. */
-  getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelinePage>;
+  /**
+   * A page of a customer's timeline, whole even while a merge moves it to a survivor: one Query
+   * and the profile's merge state (a GetItem) per partition the timeline spans, one of each unless
+   * the customer was merged away.
+   */
+  getTimelinePage(customerId: string, query: TimelineQuery): Promise<TimelineRead>;
 }
 
 /** Everything the use cases need from storage. */

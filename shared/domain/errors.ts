@@ -36,6 +36,13 @@ export class UnknownCustomerError extends ValidationError {
 
 export class NotFoundError extends DomainError {}
 
+/** A paging cursor this API did not issue for this list and request: forged, damaged, or another's (400). */
+export class InvalidCursorError extends DomainError {
+  constructor(readonly reason: string) {
+    super(`The cursor ${reason}. Start again without a cursor, or pass the nextCursor of the previous page unchanged.`);
+  }
+}
+
 /** The request conflicts with the current state (409); `facts` say with what, e.g. the owning customer. */
 export class ConflictError extends DomainError {
   constructor(
@@ -74,7 +81,9 @@ export type WriteRejection =
   /** A concurrent transaction touched the same items. */
   | 'contention'
   /** The customer was merged into another: `mergedInto` names the survivor to record on instead. */
-  | 'customer-merged';
+  | 'customer-merged'
+  /** Attaching the new identifiers would pass the customer's bound (bounds.ts): record without attaching them. */
+  | 'identifiers-full';
 
 /** The store refused an atomic write because the world changed since it was read; nothing was written. */
 export class WriteRejectedError extends DomainError {

@@ -1,4 +1,5 @@
 import { monotonicFactory } from 'ulid';
+import { maxIdentifiersPerCustomer } from './bounds.ts';
 import { applyDelta, type CardState, cardDelta, emptyCard } from './card.ts';
 import { strictest } from './contact-policy.ts';
 import { ConflictError, NotFoundError, StoreUnavailableError, ValidationError, WriteRejectedError } from './errors.ts';
@@ -89,6 +90,13 @@ export async function mergeCustomers(store: IdentityStore, request: MergeRequest
       mergedInto: target.mergedInto,
       mergeId: target.mergedBy,
     });
+  }
+  const together = new Set([...target.identifiers, ...source.identifiers].map(identifierKey)).size;
+  if (together > maxIdentifiersPerCustomer) {
+    throw new ConflictError(
+      `Together the customers have ${together} identifiers, more than the ${maxIdentifiersPerCustomer} one customer can hold; unlink some first.`,
+      { identifierCount: together },
+    );
   }
   const record: MergeRecord = {
     mergeId: newMergeId(),
@@ -430,6 +438,11 @@ export async function linkIdentifier(
     throw new ConflictError(`Customer ${request.customerId} was merged into ${profile.mergedInto}; link to the survivor.`, {
       mergedInto: profile.mergedInto,
     });
+  }
+  if (profile.identifiers.length >= maxIdentifiersPerCustomer) {
+    throw new ValidationError([
+      { path: 'value', message: `the customer already has ${maxIdentifiersPerCustomer} identifiers, the most one can hold; unlink one first` },
+    ]);
   }
   const attached: AttachedIdentifier = {
     ...request.identifier,

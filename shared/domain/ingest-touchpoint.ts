@@ -61,6 +61,8 @@ export async function ingestTouchpoint(
     return current;
   };
 
+  /** Set once the customer's identifier bound refused the new ones: the touchpoint is recorded without them. */
+  let attachNone = false;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const read = await store.readForIngest({
       identifiers: storedIdentifiers,
@@ -102,7 +104,7 @@ export async function ingestTouchpoint(
     };
     const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
     if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
-    const write = await planWrite(store, touchpoint, target, context, idempotency, result);
+    const write = await planWrite(store, touchpoint, attachNone ? { ...target, attach: [] } : target, context, idempotency, result);
     if (!write) continue;
 
     try {
@@ -111,6 +113,7 @@ export async function ingestTouchpoint(
       if (!(error instanceof WriteRejectedError)) throw error;
       if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
       if (error.reason === 'contention') await backOff(attempt);
+      if (error.reason === 'identifiers-full') attachNone = true;
       continue;
     }
     const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);

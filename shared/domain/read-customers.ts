@@ -6,7 +6,7 @@ import type { LastContact, TimelinePage, TimelineQuery } from './model.ts';
 /** How many touchpoints a lookup shows: what an agent reads while the phone rings. */
 export const recentTouchpointCount = 10;
 /** Merges chain (A into B, B into C); following more than this many means something is wrong. */
-const maxMergeHops = 5;
+export const maxMergeHops = 5;
 
 export interface Candidate {
   customerId: string;
@@ -59,22 +59,17 @@ async function viewFollowingMerges(store: TouchpointStore, customerId: string): 
   return view.customer.customerId === customerId ? view : { ...view, redirectedFrom: customerId };
 }
 
-/** The timeline; an empty first page checks whether the customer exists or was merged into another. */
+/**
+ * The timeline, following merges: the page holds the customer's touchpoints wherever a merge has
+ * moved them (or is moving them), and a cursor goes on there, so paging through a merge never ends
+ * early; the answer names the survivor it was read from.
+ */
 export async function getTimeline(
   store: TouchpointStore,
   customerId: string,
   query: TimelineQuery,
 ): Promise<TimelinePage & { customerId?: string; redirectedFrom?: string }> {
-  let current = customerId;
-  const redirected = (page: TimelinePage) =>
-    current === customerId ? page : { ...page, customerId: current, redirectedFrom: customerId };
-  for (let hops = 0; hops <= maxMergeHops; hops += 1) {
-    const page = await store.getTimelinePage(current, query);
-    if (page.items.length > 0 || query.cursor) return redirected(page);
-    const profile = await store.readProfile(current);
-    if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
-    if (!profile.mergedInto) return redirected(page);
-    current = profile.mergedInto;
-  }
-  throw new NotFoundError(`No customer has the id ${customerId}.`);
+  const { holder, ...page } = await store.getTimelinePage(customerId, query);
+  if (!holder && !query.cursor && page.items.length === 0) throw new NotFoundError(`No customer has the id ${customerId}.`);
+  return holder && holder !== customerId ? { ...page, customerId: holder, redirectedFrom: customerId } : page;
 }

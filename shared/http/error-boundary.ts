@@ -1,7 +1,7 @@
 import {
   ConflictError,
-  DomainError,
   IdempotencyConflictError,
+  InvalidCursorError,
   NotFoundError,
   StoreUnavailableError,
   ValidationError,
@@ -23,6 +23,14 @@ export function toProblemResponse(error: unknown, requestId: string): ProblemRes
   if (error instanceof HttpProblemError) return { problem: error.problem, headers: error.headers };
   if (error instanceof ValidationError) {
     return { problem: problem(422, 'validation-failed', 'Invalid request', error.message, { errors: error.problems }), headers: {} };
+  }
+  if (error instanceof InvalidCursorError) {
+    return {
+      problem: problem(400, 'invalid-cursor', 'Invalid cursor', error.message, {
+        errors: [{ path: 'query.cursor', message: error.reason }],
+      }),
+      headers: {},
+    };
   }
   if (error instanceof NotFoundError) return { problem: problem(404, 'not-found', 'Not found', error.message), headers: {} };
   if (error instanceof ConflictError) {
@@ -49,7 +57,8 @@ export function toProblemResponse(error: unknown, requestId: string): ProblemRes
       headers: { 'retry-after': String(retryAfterSeconds) },
     };
   }
-  if (!(error instanceof DomainError)) logger.error('Unhandled error', { error: describe(error), requestId });
+  // Every 500 is logged, a domain error no branch above maps included: it is a bug to find by its request id.
+  logger.error('Unhandled error', { error: describe(error), requestId });
   return {
     problem: problem(500, 'internal-error', 'Internal error', `Something went wrong on our side. Quote request id ${requestId}.`, {
       requestId,

@@ -146,14 +146,16 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
     responses: {
       '200': json(timelinePageSchema, 'A page of touchpoints, newest first'),
       '404': problemResponse('Unknown customer'),
-      '422': problemResponse('Invalid filter or cursor'),
+      '400': problemResponse('A cursor this API did not issue for this list and request'),
+      '422': problemResponse('Invalid filter'),
     },
   },
   'list-customers': {
     requestParams: { query: listCustomersQuerySchema },
     responses: {
       '200': json(customerListSchema, "A page of the tier's customers with their cards"),
-      '422': problemResponse('Unknown tier or bad cursor'),
+      '400': problemResponse('A cursor this API did not issue for this list and request'),
+      '422': problemResponse('Unknown tier'),
     },
   },
   'update-customer': {
@@ -235,7 +237,7 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
   },
   'list-merge-candidates': {
     requestParams: { query: candidatesQuerySchema },
-    responses: { '200': json(z.record(z.string(), z.unknown()), 'Open merge candidates, newest first') },
+    responses: { '200': json(z.record(z.string(), z.unknown()), 'Open merge candidates, newest first'), '400': problemResponse('A cursor this API did not issue for this list and request') },
   },
   'dismiss-merge-candidate': {
     requestParams: { path: z.object({ candidateId: z.string() }) },
@@ -275,7 +277,7 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
   },
   'list-api-keys': {
     requestParams: { query: listApiKeysQuerySchema },
-    responses: { '200': json(apiKeyListSchema, 'A page of keys, oldest first'), '422': problemResponse('Bad cursor or limit') },
+    responses: { '200': json(apiKeyListSchema, 'A page of keys, oldest first'), '400': problemResponse('A cursor this API did not issue for this list and request'), '422': problemResponse('Bad limit') },
   },
   'revoke-api-key': {
     requestParams: { path: keyPathSchema },
@@ -294,11 +296,19 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
   },
   'export-customer': {
     requestParams: { path: customerPathSchema, query: exportQuerySchema },
-    responses: { '200': json(exportPageSchema, 'One page of everything held about the customer'), '404': problemResponse('Unknown customer') },
+    responses: {
+      '200': json(exportPageSchema, 'One page of everything held about the customer'),
+      '400': problemResponse('A cursor this API did not issue for this list and request'),
+      '404': problemResponse('Unknown customer'),
+    },
   },
   'get-access-log': {
     requestParams: { path: customerPathSchema, query: accessLogQuerySchema },
-    responses: { '200': json(accessLogPageSchema, 'Reads of the customer, newest first'), '404': problemResponse('Unknown customer') },
+    responses: {
+      '200': json(accessLogPageSchema, 'Reads of the customer, newest first'),
+      '400': problemResponse('A cursor this API did not issue for this list and request'),
+      '404': problemResponse('Unknown customer'),
+    },
   },
   'lift-suppression': {
     requestParams: { path: suppressionPathSchema },

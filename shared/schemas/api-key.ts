@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorSchema } from './common.ts';
 import { scopes } from '../auth/scopes.ts';
 
 /** A key's name is the `source` of what it posts: a system name, not free text. */
@@ -33,7 +34,7 @@ export const keyPathSchema = z.object({ keyId: keyIdSchema }).strict();
 export const listApiKeysQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema.optional(),
   })
   .strict();
 

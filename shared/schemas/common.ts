@@ -16,3 +16,9 @@ export const customerIdSchema = z
 export const touchpointIdSchema = z
   .string()
   .regex(/^tp_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a touchpoint id issued by this API (tp_ followed by a ULID)');
+
+/**
+ * A paging cursor: opaque, checked by the one cursor codec (shared/db/page-cursor.ts), which
+ * answers any cursor it did not issue for the request, however long, with a 400 invalid-cursor.
+ */
+export const cursorSchema = z.string().meta({ description: 'The nextCursor of the previous page, unchanged' });

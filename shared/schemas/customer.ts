@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tierNames } from '../config/value-tiers.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { customerIdSchema, isoDateTime, text } from './common.ts';
+import { cursorSchema, customerIdSchema, isoDateTime, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 import { channelSchema, channels, touchpointSchema } from './touchpoint.ts';
 
@@ -20,7 +20,7 @@ export const lookupQuerySchema = z
     customerId: customerIdSchema.optional(),
     externalId: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{1,64}:.{1,200}$/, 'must be system:id, e.g. salesforce:0031x00000AbCdE')
+      .regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id, e.g. salesforce:0031x00000AbCdE')
       .optional(),
   })
   .strict()
@@ -42,7 +42,7 @@ export const timelineQuerySchema = z
     from: isoDateTime.optional(),
     to: isoDateTime.optional(),
     limit: z.coerce.number().int().min(1).max(maxTimelineLimit).default(defaultTimelineLimit),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema.optional(),
   })
   .strict()
   .refine((query) => !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to), {
@@ -123,12 +123,17 @@ const timeZoneSchema = z.string().refine(
   { message: 'must be an IANA time zone such as Europe/London' },
 );
 
-/** Free-form traits are bounded: flat, scalar values, at most 50 keys. A null removes a trait. */
+/**
+ * Free-form traits are bounded: flat, scalar values, at most 50 keys of at most 500 characters
+ * each, so that the traits of one customer stay under about 80 KB of its profile item whatever
+ * races between patches (see shared/domain/bounds.ts). A null removes a trait.
+ */
 export const maxTraits = 50;
+export const maxTraitValueLength = 500;
 export const traitsSchema = z
   .record(
     z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'trait names are 1-64 letters, digits, _ . - starting with a letter'),
-    z.union([z.string().max(1000), z.number().finite(), z.boolean(), z.null()]),
+    z.union([z.string().max(maxTraitValueLength), z.number().finite(), z.boolean(), z.null()]),
   )
   .refine((traits) => Object.keys(traits).length <= maxTraits, { message: `at most ${maxTraits} traits` });
 
@@ -185,7 +190,7 @@ export const listCustomersQuerySchema = z
   .object({
     tier: z.enum(tierNames),
     limit: z.coerce.number().int().min(1).max(maxTimelineLimit).default(defaultTimelineLimit),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerIdSchema, text } from './common.ts';
+import { cursorSchema, customerIdSchema, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 
 const requestedBy = text(200)
@@ -16,7 +16,7 @@ export const typedIdentifierSchema = z
     z.object({ type: z.literal('anonymousId'), value: text(200) }),
     z.object({
       type: z.literal('externalId'),
-      value: z.string().regex(/^[A-Za-z0-9_.-]{1,64}:.{1,200}$/, 'must be system:id'),
+      value: z.string().regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id'),
     }),
   ])
   .meta({ id: 'TypedIdentifier' });
@@ -55,7 +55,7 @@ export const moveTouchpointSchema = z
   .meta({ id: 'MoveTouchpoint' });
 
 export const candidatesQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(2048).optional() })
+  .object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: cursorSchema.optional() })
   .strict();
 
 export const mergeRecordSchema = z

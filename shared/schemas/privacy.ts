@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerIdSchema } from './common.ts';
+import { cursorSchema, customerIdSchema } from './common.ts';
 
 /** Partition items per export page by default; DynamoDB's 1 MB per Query caps a page's size too. */
 export const defaultExportPageSize = 500;
@@ -32,7 +32,7 @@ export const suppressionPathSchema = z
 export const accessLogQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema.optional(),
   })
   .strict();
 
@@ -54,7 +54,7 @@ export const accessLogPageSchema = z
 export const exportQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(maxExportPageSize).optional(),
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retentionMonths, touchpointExpiresAt } from '../config/retention.ts';
 import { customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
 
@@ -120,7 +121,19 @@ const touchpointFields = {
 };
 
 function touchpointOf<C extends Channel>(channel: C) {
-  return z.object({ channel: z.literal(channel), ...touchpointFields, details: detailsByChannel[channel] }).strict();
+  return z
+    .object({ channel: z.literal(channel), ...touchpointFields, details: detailsByChannel[channel] })
+    .strict()
+    .superRefine((touchpoint, context) => {
+      // Older than its channel keeps touchpoints: TTL would delete it on arrival, after a 201 that promised it was kept.
+      if (touchpoint.occurredAt !== undefined && touchpointExpiresAt(channel, touchpoint.occurredAt) * 1000 <= Date.now()) {
+        context.addIssue({
+          code: 'custom',
+          path: ['occurredAt'],
+          message: `is older than the ${retentionMonths(channel)}-month retention of ${channel} touchpoints: it would be deleted on arrival`,
+        });
+      }
+    });
 }
 
 export const touchpointInputSchema = z

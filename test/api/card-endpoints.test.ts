@@ -118,7 +118,7 @@ describe('GET /v1/customers?tier=', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
-  it("rejects another tier's cursor with 422", async () => {
+  it("rejects another tier's cursor with 400", async () => {
     await customerWithValue(150);
     await customerWithValue(150);
     const silverPage = await client.get('/v1/customers?tier=silver&limit=1');
@@ -126,7 +126,7 @@ describe('GET /v1/customers?tier=', () => {
 
     const response = await client.get(`/v1/customers?tier=gold&cursor=${encodeURIComponent(silverPage.body.nextCursor)}`);
 
-    expect(response.status).toBe(422);
+    expect(response.status).toBe(400);
   });
 });
 

@@ -112,7 +112,7 @@ describe('DynamoDB round trips', () => {
     expect(commands()).toEqual(['QueryCommand']);
   });
 
-  it('reads the first timeline page with one Query', async () => {
+  it('reads the first timeline page with one Query and the merge state of the profile (a merge must not cut it short)', async () => {
     const phone = uniquePhone().e164;
     let customerId = '';
     for (let index = 5; index >= 1; index -= 1) {
@@ -123,10 +123,10 @@ describe('DynamoDB round trips', () => {
     const response = await getTimeline(customerId, { limit: '2' });
 
     expect(response.body.items).toHaveLength(2);
-    expect(commands()).toEqual(['QueryCommand']);
+    expect(commands()).toEqual(['QueryCommand', 'GetItemCommand']);
   });
 
-  it('reads a later timeline page with one Query', async () => {
+  it('reads a later timeline page with one Query and the merge state of the profile', async () => {
     const phone = uniquePhone().e164;
     let customerId = '';
     for (let index = 5; index >= 1; index -= 1) {
@@ -138,10 +138,10 @@ describe('DynamoDB round trips', () => {
     const second = await getTimeline(customerId, { limit: '2', cursor: first.body.nextCursor });
 
     expect(second.body.items).toHaveLength(2);
-    expect(commands()).toEqual(['QueryCommand']);
+    expect(commands()).toEqual(['QueryCommand', 'GetItemCommand']);
   });
 
-  it('reads a filtered timeline page with one Query', async () => {
+  it('reads a filtered timeline page with one Query and the merge state of the profile', async () => {
     const phone = uniquePhone().e164;
     const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(3) }));
     await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { phone }, occurredAt: minutesAgo(2) }));
@@ -150,6 +150,6 @@ describe('DynamoDB round trips', () => {
     const response = await getTimeline(customerId, { channel: 'call,sms', from: minutesAgo(60) });
 
     expect(response.body.items).toHaveLength(1);
-    expect(commands()).toEqual(['QueryCommand']);
+    expect(commands()).toEqual(['QueryCommand', 'GetItemCommand']);
   });
 });

@@ -94,13 +94,13 @@ describe('exporting everything held about a customer', () => {
     expect((await getAccessLog(customerId)).body.items[0]).toMatchObject({ operation: 'export' });
   });
 
-  it('answers 404 for a customer nobody has and 422 for a cursor of another customer', async () => {
+  it('answers 404 for a customer nobody has and 400 for a cursor of another customer', async () => {
     const first = await recordTouchpoint(touchpointBody());
     const second = await recordTouchpoint(touchpointBody());
     await recordTouchpoint(touchpointBody({ identifiers: { customerId: first.customerId } }));
     const page = await exportCustomer(first.customerId, { limit: '1' });
 
     expect((await exportCustomer('cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB')).status).toBe(404);
-    expect((await exportCustomer(second.customerId, { cursor: page.body.nextCursor })).status).toBe(422);
+    expect((await exportCustomer(second.customerId, { cursor: page.body.nextCursor })).status).toBe(400);
   });
 });

@@ -113,7 +113,7 @@ describe('the read audit', () => {
     expect(third.body.nextCursor).toBeNull();
   });
 
-  it("refuses another customer's cursor with 422", async () => {
+  it("refuses another customer's cursor with 400", async () => {
     const first = await recordTouchpoint(touchpointBody());
     const second = await recordTouchpoint(touchpointBody());
     await getCustomer(first.customerId);
@@ -122,7 +122,7 @@ describe('the read audit', () => {
 
     const response = await getAccessLog(second.customerId, { cursor: page.body.nextCursor });
 
-    expect(response.status).toBe(422);
+    expect(response.status).toBe(400);
   });
 
   it('answers 404 for the access log of a customer nobody has', async () => {

@@ -243,16 +243,16 @@ describe('timeline errors', () => {
     ['JSON without a sort key', Buffer.from(JSON.stringify({ v: 1 })).toString('base64url')],
     ['a key outside the timeline', Buffer.from(JSON.stringify({ v: 1, sk: 'Z#PROFILE' })).toString('base64url')],
     ['an unknown version', Buffer.from(JSON.stringify({ v: 99, sk: 'T#2026' })).toString('base64url')],
-  ])('answers 422 naming query.cursor for a cursor that is %s', async (_kind, cursor) => {
+  ])('answers 400 naming query.cursor for a cursor that is %s', async (_kind, cursor) => {
     const { customerId } = await customerWith([{ label: 'only', occurredAt: minutesAgo(1) }]);
 
     const response = await getTimeline(customerId, { cursor });
 
-    expect(response.status).toBe(422);
+    expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
   });
 
-  it('answers 422, not 500, for a cursor from before the time window was narrowed past it', async () => {
+  it('answers 400, not 500, for a cursor from before the time window was narrowed past it', async () => {
     const { customerId } = await customerWith([
       { label: 'older', occurredAt: minutesAgo(40) },
       { label: 'newer', occurredAt: minutesAgo(20) },
@@ -261,11 +261,11 @@ describe('timeline errors', () => {
 
     const response = await getTimeline(customerId, { limit: '1', cursor: first.body.nextCursor, to: minutesAgo(30) });
 
-    expect(response.status).toBe(422);
+    expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
   });
 
-  it("answers 422 for a cursor issued for another customer's timeline", async () => {
+  it("answers 400 for a cursor issued for another customer's timeline", async () => {
     const one = await customerWith([
       { label: 'a', occurredAt: minutesAgo(40) },
       { label: 'b', occurredAt: minutesAgo(20) },
@@ -275,7 +275,7 @@ describe('timeline errors', () => {
 
     const response = await getTimeline(other.customerId, { cursor: cursorOfOne });
 
-    expect(response.status).toBe(422);
+    expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'query.cursor' })]);
   });
 });

@@ -253,7 +253,7 @@ describe('applyDelta: invoice query lifecycle', () => {
       invoiceQuery('open', daysBefore(3), { reason: 'Charged twice', amount: { value: 129.5, currency: 'GBP' } }),
     );
 
-    expect(card.invoiceQueries['Q-1']).toMatchObject({
+    expect(card.invoiceQueries['query#Q-1']).toMatchObject({
       invoiceNumber: 'INV-1',
       queryId: 'Q-1',
       status: 'open',
@@ -270,7 +270,7 @@ describe('applyDelta: invoice query lifecycle', () => {
       invoiceQuery('in_progress', daysBefore(2)),
     );
 
-    expect(card.invoiceQueries['Q-1']).toMatchObject({
+    expect(card.invoiceQueries['query#Q-1']).toMatchObject({
       status: 'in_progress',
       openedAt: daysBefore(3),
       updatedAt: daysBefore(2),
@@ -285,19 +285,19 @@ describe('applyDelta: invoice query lifecycle', () => {
       invoiceQuery('resolved', daysBefore(1)),
     );
 
-    expect(card.invoiceQueries['Q-1']).toMatchObject({ status: 'resolved', resolvedAt: daysBefore(1) });
+    expect(card.invoiceQueries['query#Q-1']).toMatchObject({ status: 'resolved', resolvedAt: daysBefore(1) });
   });
 
   it('does not let an older status arriving late overwrite a newer one', () => {
     const card = cardAfter(invoiceQuery('open', daysBefore(3)), invoiceQuery('resolved', daysBefore(1)), invoiceQuery('in_progress', daysBefore(2)));
 
-    expect(card.invoiceQueries['Q-1']).toMatchObject({ status: 'resolved', updatedAt: daysBefore(1), resolvedAt: daysBefore(1) });
+    expect(card.invoiceQueries['query#Q-1']).toMatchObject({ status: 'resolved', updatedAt: daysBefore(1), resolvedAt: daysBefore(1) });
   });
 
   it('keeps the earliest opening time when the open status arrives after a later status', () => {
     const card = cardAfter(invoiceQuery('in_progress', daysBefore(2)), invoiceQuery('open', daysBefore(4)));
 
-    expect(card.invoiceQueries['Q-1']).toMatchObject({ status: 'in_progress', openedAt: daysBefore(4) });
+    expect(card.invoiceQueries['query#Q-1']).toMatchObject({ status: 'in_progress', openedAt: daysBefore(4) });
   });
 
   it('counts a query amount once however many statuses repeat it', () => {
@@ -317,7 +317,7 @@ describe('applyDelta: invoice query lifecycle', () => {
 
     const card = cardAfter(query);
 
-    expect(Object.keys(card.invoiceQueries)).toEqual(['INV-77']);
+    expect(Object.keys(card.invoiceQueries)).toEqual(['invoice#INV-77']);
   });
 
   it('drops a query resolved more than 90 days ago at the next write', () => {
@@ -326,8 +326,8 @@ describe('applyDelta: invoice query lifecycle', () => {
 
     const card = applyDelta(resolved, cardDelta(touchpoint({ occurredAt: later.toISOString() })), later);
 
-    expect(resolved.invoiceQueries['Q-1']).toMatchObject({ status: 'resolved' });
-    expect(card.invoiceQueries['Q-1']).toBeUndefined();
+    expect(resolved.invoiceQueries['query#Q-1']).toMatchObject({ status: 'resolved' });
+    expect(card.invoiceQueries['query#Q-1']).toBeUndefined();
   });
 
   it('keeps a query resolved less than 90 days ago', () => {
@@ -336,13 +336,13 @@ describe('applyDelta: invoice query lifecycle', () => {
 
     const card = applyDelta(resolved, cardDelta(touchpoint({ occurredAt: later.toISOString() })), later);
 
-    expect(card.invoiceQueries['Q-1']).toMatchObject({ status: 'resolved' });
+    expect(card.invoiceQueries['query#Q-1']).toMatchObject({ status: 'resolved' });
   });
 
   it('never drops an open query however old', () => {
     const card = cardAfter(invoiceQuery('open', daysBefore(400)), touchpoint());
 
-    expect(card.invoiceQueries['Q-1']).toMatchObject({ status: 'open' });
+    expect(card.invoiceQueries['query#Q-1']).toMatchObject({ status: 'open' });
   });
 });
 
