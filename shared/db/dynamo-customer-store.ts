@@ -47,6 +47,7 @@ import {
   toCustomer,
 } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
+import { touchpointCrossReferences } from './cross-references.ts';
 import { call } from './store-errors.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
@@ -59,7 +60,7 @@ type Item = Record<string, unknown>;
 const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
-type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency';
+type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency' | 'cross-reference';
 
 export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
   async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
@@ -83,7 +84,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       : undefined;
     return {
       owners,
-      ...(profile ? { directCustomer: { mergedInto: (profile.mergedInto as string | undefined) ?? null } } : {}),
+      // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
+      ...(profile?.entity === 'customer' ? { directCustomer: { mergedInto: (profile.mergedInto as string | undefined) ?? null } } : {}),
       ...(idempotencyItem ? { idempotency: toIdempotencyRecord(idempotencyItem) } : {}),
     };
   }
@@ -171,6 +173,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         },
       });
     }
+    // Pointers for erase and export (shared/db/cross-references.ts): written with what they point to.
+    for (const item of touchpointCrossReferences(tableName, write)) add('cross-reference', item);
     if (write.idempotency) {
       const { scope, key, requestFingerprint, result } = write.idempotency;
       add('idempotency', {

@@ -26,6 +26,14 @@ import type { Identifier } from '../domain/identifiers.ts';
  * GSI1 `API_KEYS` / `<createdAt>#<keyId>`  every API key, oldest first (no Scan to list them)
  * `SUPPRESS#<hmac>` / `SUPPRESS`     an erased customer's identifier, kept only as a keyed hash,
  *                                    so that new touchpoints carrying it are refused
+ *
+ * Cross-references (so that an erase finds what mentions a customer without a Scan; each lives in
+ * the partition of the customer it is about, so erasing that customer finds it by one Query):
+ * `CUST#<customerId>` / `I#<type>#<value>`  an identifier item may name this customer (written with the
+ *                                    identifier's first claim: ingest attach, link, shared link)
+ * `CUST#<customerId>` / `R#<touchpointId>`  another customer's touchpoint mentions this one (carried
+ *                                    an identifier of it, or names it among ambiguous candidates)
+ * `CUST#<customerId>` / `C#<otherCustomerId>`  a merge candidate pairs this customer with the other
  */
 export type Key = { pk: string; sk: string };
 
@@ -136,3 +144,31 @@ export const apiKeyIndexKeys = (createdAt: string, keyId: string) => ({
 });
 
 export const suppressionKey = (hash: string): Key => ({ pk: `SUPPRESS#${hash}`, sk: 'SUPPRESS' });
+
+const identifierClaimPrefix = 'I#';
+const mentionPrefix = 'R#';
+const candidateHalfPrefix = 'C#';
+
+/** An identifier item may name this customer: where an erase looks even when the profile lost it. */
+export const identifierClaimKey = (customerId: string, identifier: Identifier): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${identifierClaimPrefix}${identifier.type}#${identifier.value}`,
+});
+
+/** Another customer's touchpoint mentions this customer (holds only the touchpoint id: no other customer's id). */
+export const mentionKey = (customerId: string, touchpointId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${mentionPrefix}${touchpointId}`,
+});
+
+/** One half of a merge candidate, in each customer's partition, naming the other. */
+export const candidateHalfKey = (customerId: string, otherCustomerId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${candidateHalfPrefix}${otherCustomerId}`,
+});
+
+export const isIdentifierClaimSortKey = (sk: string) => sk.startsWith(identifierClaimPrefix);
+export const isMentionSortKey = (sk: string) => sk.startsWith(mentionPrefix);
+export const isCandidateHalfSortKey = (sk: string) => sk.startsWith(candidateHalfPrefix);
+export const isMergeAuditSortKey = (sk: string) => sk.startsWith('M#');
+export const isProfileSortKey = (sk: string) => sk === profileSortKey;
