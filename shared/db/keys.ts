@@ -100,10 +100,15 @@ export const unfinishedMergeIndexKeys = (createdAt: string, mergeId: string) => 
   gsi1sk: `${createdAt}#${mergeId}`,
 });
 
+const mergeAuditPrefix = 'M#';
+
 export const mergeAuditKey = (customerId: string, mergeId: string): Key => ({
   pk: customerPartition(customerId),
-  sk: `M#${mergeId}`,
+  sk: `${mergeAuditPrefix}${mergeId}`,
 });
+
+/** Sort-key bounds of a customer's merge/move pointers. */
+export const mergeAuditRange = { lower: mergeAuditPrefix, upper: `${mergeAuditPrefix}${highSentinel}` };
 
 const accessLogPrefix = 'A#';
 
@@ -167,8 +172,23 @@ export const candidateHalfKey = (customerId: string, otherCustomerId: string): K
   sk: `${candidateHalfPrefix}${otherCustomerId}`,
 });
 
-export const isIdentifierClaimSortKey = (sk: string) => sk.startsWith(identifierClaimPrefix);
-export const isMentionSortKey = (sk: string) => sk.startsWith(mentionPrefix);
-export const isCandidateHalfSortKey = (sk: string) => sk.startsWith(candidateHalfPrefix);
-export const isMergeAuditSortKey = (sk: string) => sk.startsWith('M#');
-export const isProfileSortKey = (sk: string) => sk === profileSortKey;
+export type PartitionItemKind = 'profile' | 'touchpoint' | 'accessLog' | 'mergeAudit' | 'identifierClaim' | 'mention' | 'candidateHalf' | 'other';
+
+/** What an item of a customer's partition is, by its sort key (erase and export read every kind). */
+export function partitionItemKind(sk: string): PartitionItemKind {
+  if (sk === profileSortKey) return 'profile';
+  if (sk.startsWith(timelinePrefix)) return 'touchpoint';
+  if (sk.startsWith(accessLogPrefix)) return 'accessLog';
+  if (sk.startsWith(mergeAuditPrefix)) return 'mergeAudit';
+  if (sk.startsWith(identifierClaimPrefix)) return 'identifierClaim';
+  if (sk.startsWith(mentionPrefix)) return 'mention';
+  if (sk.startsWith(candidateHalfPrefix)) return 'candidateHalf';
+  return 'other';
+}
+
+export const mergeIdOfAuditSortKey = (sk: string) => sk.slice(mergeAuditPrefix.length);
+export const touchpointIdOfMentionSortKey = (sk: string) => sk.slice(mentionPrefix.length);
+export const customerIdOfCandidateHalfSortKey = (sk: string) => sk.slice(candidateHalfPrefix.length);
+
+/** Sorts after every sort key of a customer's partition: a descending read from here starts at its newest item. */
+export const partitionEndSortKey = highSentinel;
