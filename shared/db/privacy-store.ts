@@ -84,6 +84,11 @@ export interface PrivacyStore {
   readItem(key: Key): Promise<Item | undefined>;
   /** Writes a redacted version of an item that still exists; false if it vanished meanwhile (moved, deleted). */
   replaceExisting(item: Item): Promise<boolean>;
+  /**
+   * Rewrites attributes of another customer's profile (its card quoting a redacted touchpoint),
+   * guarded by the card version read: false when a card write came first (read it again).
+   */
+  rewriteProfileAttributes(customerId: string, attributes: Item, expectedVersion: unknown): Promise<boolean>;
   /** Deletes by key with BatchWriteItem (25 a call), retrying unprocessed keys with backoff. */
   deleteKeys(keys: Key[]): Promise<number>;
   putSuppressions(items: Item[]): Promise<void>;
@@ -265,6 +270,37 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
+  async function rewriteProfileAttributes(customerId: string, attributes: Item, expectedVersion: unknown): Promise<boolean> {
+    const entries = Object.entries(attributes);
+    if (entries.length === 0) return true;
+    try {
+      await call(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: profileKey(customerId),
+            UpdateExpression: `SET ${entries.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
+            ConditionExpression: '#entity = :customer AND #version = :version',
+            ExpressionAttributeNames: {
+              '#entity': 'entity',
+              '#version': 'version',
+              ...Object.fromEntries(entries.map(([name], index) => [`#a${index}`, name])),
+            },
+            ExpressionAttributeValues: {
+              ':customer': 'customer',
+              ':version': expectedVersion,
+              ...Object.fromEntries(entries.map(([, value], index) => [`:a${index}`, value])),
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async function deleteKeys(keys: Key[]): Promise<number> {
     const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
     const chunks: Key[][] = [];
@@ -307,6 +343,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     readTouchpoint,
     readItem,
     replaceExisting,
+    rewriteProfileAttributes,
     deleteKeys,
     putSuppressions,
     deleteSuppression,

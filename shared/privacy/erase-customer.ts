@@ -22,6 +22,9 @@ import { identifiersOf, redactText } from './redaction.ts';
 
 type Item = Record<string, unknown>;
 
+/** Card attributes that copy text from touchpoints, so may quote a redacted one. */
+const cardQuotes = ['lastContact', 'lateContacts', 'recentPages', 'invoiceQueries'];
+
 export interface EraseOptions {
   /** Keep keyed hashes of the customer's identifiers so that new touchpoints carrying them are refused. */
   suppress: boolean;
@@ -220,6 +223,7 @@ class EraseRun {
       // False when a merge or move carried it elsewhere meanwhile: read it again where it is now.
       if (await this.store.replaceExisting(found.redaction.redacted)) {
         this.counts.itemsRedacted += 1;
+        await this.redactCardOf(found.touchpoint.customerId as string);
         break;
       }
     }
@@ -229,6 +233,22 @@ class EraseRun {
     const record = await this.store.readItem(idempotencyKey(ref.scope, ref.key));
     const redacted = record && redactText(record, this.needles);
     if (redacted && redacted !== record && (await this.store.replaceExisting(redacted as Item))) this.counts.itemsRedacted += 1;
+  }
+
+  /** The card of a customer whose touchpoint was redacted quotes it (last contact, pages, invoice queries): redacted too. */
+  private async redactCardOf(customerId: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const profile = await this.store.readProfile(customerId);
+      if (profile?.entity !== 'customer') return;
+      const quoted = Object.fromEntries(cardQuotes.filter((name) => profile[name] !== undefined).map((name) => [name, profile[name]]));
+      const redacted = redactText(quoted, this.needles) as Item;
+      if (redacted === quoted) return;
+      const changed = Object.fromEntries(Object.entries(redacted).filter(([name, value]) => value !== quoted[name]));
+      if (await this.store.rewriteProfileAttributes(customerId, changed, profile.version)) {
+        this.counts.itemsRedacted += 1;
+        return;
+      }
+    }
   }
 
   /**

@@ -115,7 +115,10 @@ export async function exportCustomer(
         document.accessLog.push(withoutKeys(item));
         return;
       case 'mergeAudit': {
-        const [record] = await store.readMergeRecords([mergeIdOfAuditSortKey(sk)]);
+        const mergeId = mergeIdOfAuditSortKey(sk);
+        // Both parties' pointers lead to one record: shown once.
+        if (document.merges.some((merge) => merge.mergeId === mergeId)) return;
+        const [record] = await store.readMergeRecords([mergeId]);
         if (!record) return;
         document.merges.push(withoutKeys(record));
         if (record.kind === 'move' && typeof record.touchpointId === 'string') await mention(record.touchpointId, 'moved');

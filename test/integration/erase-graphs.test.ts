@@ -1,0 +1,35 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, it } from 'vitest';
+import { documentClient } from '../../shared/db/client.ts';
+import { profileKey } from '../../shared/db/keys.ts';
+import { scanTable, testTableName } from '../helpers/dynamodb.ts';
+import { erasureCases, expectCleanErasure } from '../helpers/erase-graphs.ts';
+import { useTestApiClient } from '../helpers/local-api.ts';
+
+/**
+ * Erase over every shape of identity graph (issue 10, classes 1, 4 and 5): each shape is built
+ * through the API, exported, erased, and then the whole table is scanned. Nothing may hold the
+ * person's ids or values, the other customers stay whole, and what went was in the export.
+ */
+const client = useTestApiClient();
+
+const cases = erasureCases(client, {
+  async forgetProfileEntry(customerId, identifierKey) {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: testTableName(),
+        Key: profileKey(customerId),
+        UpdateExpression: 'REMOVE #identifiers.#key',
+        ExpressionAttributeNames: { '#identifiers': 'identifiers', '#key': identifierKey },
+      }),
+    );
+  },
+});
+
+describe('erasing a person leaves no trace, keeps the others whole, and exported everything first', () => {
+  for (const [shape, arrange] of Object.entries(cases)) {
+    it(`for ${shape}`, { timeout: 60_000 }, async () => {
+      await expectCleanErasure(client, scanTable, await arrange());
+    });
+  }
+});
