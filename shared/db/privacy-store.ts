@@ -47,7 +47,7 @@ export type EraseMark = 'marked' | 'already-erasing' | 'locked' | 'changed';
  * The storage side of erase and export: generic over what a customer's partition holds (any sort
  * key), so that entities added later are erased and exported without a change here. Every
  * expression names its attributes through ExpressionAttributeNames (`shared` and `status` are
- * DynamoDB reserved words; test/unit/expression-names.test.ts keeps it so).
+ * DynamoDB reserved words; test/integration/expression-names.test.ts keeps it so).
  */
 export interface PrivacyStore {
   /** The profile item as stored, whatever its state (live, merged away, under erasure). */

@@ -39,7 +39,12 @@ export function suppressionItem(identifier: Identifier, createdAt: string, creat
 /** A transaction item that fails when the identifier is suppressed: a write that adds it refuses it atomically. */
 export function notSuppressedCheck(tableName: string, identifier: Identifier) {
   return {
-    ConditionCheck: { TableName: tableName, Key: suppressionKeyOf(identifier), ConditionExpression: 'attribute_not_exists(pk)' },
+    ConditionCheck: {
+      TableName: tableName,
+      Key: suppressionKeyOf(identifier),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk' },
+    },
   };
 }
 

@@ -38,6 +38,8 @@ export async function person(api: Api, minutesBefore = 30, extra: Record<string,
 export interface ErasureTools {
   /** Stands in for a link lost in a merge (issue 10, class 3): the profile no longer lists the identifier. */
   forgetProfileEntry(customerId: string, identifierKey: string): Promise<void>;
+  /** A merge cut short right after it began: the source frozen (merged), nothing moved yet. */
+  beginMergeOnly(targetCustomerId: string, sourceCustomerId: string): Promise<void>;
 }
 
 export function erasureCases(client: JsonClient, tools: ErasureTools): Record<string, () => Promise<ErasureCase>> {
@@ -152,6 +154,18 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
       const { mergeId } = await api.arrangeMerge(erased.customerId, other.customerId);
       expect((await api.undo(mergeId)).status).toBe(200);
       return { eraseId: erased.customerId, values: [erased.phone, erased.email], others: [other.customerId] };
+    },
+    'a merge into the person cut short after it began': async () => {
+      const erased = await person(api, 60);
+      const source = await person(api, 50);
+      await tools.beginMergeOnly(erased.customerId, source.customerId);
+      return { eraseId: erased.customerId, values: [erased.phone, erased.email, source.phone, source.email], others: [(await person(api, 10)).customerId] };
+    },
+    'a merge of the person into another cut short, asked for by the frozen source': async () => {
+      const target = await person(api, 60);
+      const erased = await person(api, 50);
+      await tools.beginMergeOnly(target.customerId, erased.customerId);
+      return { eraseId: erased.customerId, values: [erased.phone, erased.email, target.phone, target.email], others: [(await person(api, 10)).customerId] };
     },
     'an identifier whose link the profile lost': async () => {
       const erased = await person(api, 60);

@@ -1,7 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, it } from 'vitest';
 import { documentClient } from '../../shared/db/client.ts';
+import { dynamoIdentityStore } from '../../shared/db/dynamo-identity-store.ts';
 import { profileKey } from '../../shared/db/keys.ts';
+import { newMergeId } from '../../shared/domain/identity.ts';
 import { scanTable, testTableName } from '../helpers/dynamodb.ts';
 import { erasureCases, expectCleanErasure } from '../helpers/erase-graphs.ts';
 import { useTestApiClient } from '../helpers/local-api.ts';
@@ -23,6 +25,28 @@ const cases = erasureCases(client, {
         ExpressionAttributeNames: { '#identifiers': 'identifiers', '#key': identifierKey },
       }),
     );
+  },
+  async beginMergeOnly(targetCustomerId, sourceCustomerId) {
+    const store = dynamoIdentityStore(documentClient(), testTableName());
+    const target = await store.readProfile(targetCustomerId);
+    await store.beginMerge({
+      mergeId: newMergeId(),
+      kind: 'merge',
+      targetCustomerId,
+      sourceCustomerId,
+      reason: 'cut short by the test',
+      actor: 'test',
+      status: 'in_progress',
+      createdAt: new Date().toISOString(),
+      completedAt: null,
+      undoneAt: null,
+      undoneBy: null,
+      movedIdentifiers: [],
+      identifierStates: [],
+      movedTouchpointCount: 0,
+      touchpointId: null,
+      targetBefore: { preferences: target?.preferences ?? null, identifierPermissions: target?.identifierPermissions ?? {} },
+    });
   },
 });
 
