@@ -1,4 +1,4 @@
-import { ConflictError } from '../domain/errors.ts';
+import { ConflictError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type { AttachedIdentifier } from '../domain/model.ts';
 import {
@@ -69,14 +69,33 @@ export interface EraseResult {
  * 503) is finished by posting it again.
  */
 export async function eraseCustomer(store: PrivacyStore, customerId: string, options: EraseOptions): Promise<EraseResult> {
-  const subject = await markForErasure(store, customerId, (options.now ?? new Date()).toISOString());
-  const members = await membersOf(store, subject);
+  const subject = await persist(() => markForErasure(store, customerId, (options.now ?? new Date()).toISOString()));
+  const members = await persist(() => membersOf(store, subject));
   const run = new EraseRun(store, new Set(members), options);
   // Merged-away members first: the records that make them members are deleted when each is gone.
   for (const member of [...members].reverse()) {
     if (!(await run.eraseMember(member))) return run.result('in_progress', members);
   }
   return run.result('erased', members);
+}
+
+/** Tries of one step that DynamoDB could not take: every step reads what is left, so it can simply run again. */
+const stepAttempts = 4;
+
+/**
+ * Runs one idempotent step, again when the store gives way (throttled, timed out, a write whose
+ * answer was lost): a blip costs a short wait, not a failed request. Past the tries the 503 goes
+ * out, and a repeat of the request resumes.
+ */
+async function persist<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) || attempt >= stepAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random() / 2)));
+    }
+  }
 }
 
 /** Marks the survivor (once); answers which customer is the survivor. */
@@ -117,7 +136,7 @@ class EraseRun {
 
   /** Erases one member; false if the time ran out first (a repeat resumes). */
   async eraseMember(customerId: string): Promise<boolean> {
-    const profile = await this.store.readProfile(customerId);
+    const profile = await persist(() => this.store.readProfile(customerId));
     const listed = Object.values((profile?.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {});
     await this.release(listed.map(({ type, value }) => ({ type, value })));
     /** Pointers to records joining this member to the survivor: deleted once the member is gone. */
@@ -129,13 +148,10 @@ class EraseRun {
       if (removed === 0) break;
     }
     for (const mergeId of joining) {
-      const [record] = await this.store.readMergeRecords([mergeId]);
+      const [record] = await persist(() => this.store.readMergeRecords([mergeId]));
       const target = record?.targetCustomerId as string | undefined;
-      this.counts.itemsDeleted += await this.store.deleteKeys([
-        mergeRecordKey(mergeId),
-        mergeAuditKey(customerId, mergeId),
-        ...(target ? [mergeAuditKey(target, mergeId)] : []),
-      ]);
+      const keys = [mergeRecordKey(mergeId), mergeAuditKey(customerId, mergeId), ...(target ? [mergeAuditKey(target, mergeId)] : [])];
+      this.counts.itemsDeleted += await persist(() => this.store.deleteKeys(keys));
     }
     return true;
   }
@@ -145,7 +161,8 @@ class EraseRun {
     let removed = 0;
     let cursor: string | undefined;
     do {
-      const page = await this.store.partitionPage(customerId, { limit: this.options.pageSize ?? 200, ...(cursor ? { cursor } : {}) });
+      const from = cursor;
+      const page = await persist(() => this.store.partitionPage(customerId, { limit: this.options.pageSize ?? 200, ...(from ? { cursor: from } : {}) }));
       const deletions: Key[] = [];
       let profileKey: Key | undefined;
       for (const item of page.items) {
@@ -155,16 +172,17 @@ class EraseRun {
           profileKey = key;
           continue;
         }
-        if (kind === 'mergeAudit' && !(await this.settleMergePointer(customerId, mergeIdOfAuditSortKey(key.sk), joining))) continue;
+        if (kind === 'mergeAudit' && !(await persist(() => this.settleMergePointer(customerId, mergeIdOfAuditSortKey(key.sk), joining)))) continue;
         if (kind === 'touchpoint') deletions.push(...(await this.settleTouchpoint(item)));
         if (kind === 'identifierClaim') await this.release([{ type: item.type, value: item.value } as Identifier]);
-        if (kind === 'mention') await this.redactTouchpointOf(touchpointIdOfMentionSortKey(key.sk));
-        if (kind === 'candidateHalf') deletions.push(...(await this.settleCandidate(customerId, customerIdOfCandidateHalfSortKey(key.sk))));
+        if (kind === 'mention') await persist(() => this.redactTouchpointOf(touchpointIdOfMentionSortKey(key.sk)));
+        if (kind === 'candidateHalf') deletions.push(...(await persist(() => this.settleCandidate(customerId, customerIdOfCandidateHalfSortKey(key.sk)))));
         deletions.push(key);
       }
-      let deleted = await this.store.deleteKeys(deletions);
+      let deleted = await persist(() => this.store.deleteKeys(deletions));
       // The profile after everything else of the partition: while it stands, a repeat finds the member.
-      if (profileKey) deleted += await this.store.deleteKeys([profileKey]);
+      const profile = profileKey;
+      if (profile) deleted += await persist(() => this.store.deleteKeys([profile]));
       this.counts.itemsDeleted += deleted;
       removed += deleted;
       cursor = page.nextCursor ?? undefined;
@@ -258,23 +276,22 @@ class EraseRun {
   private async release(identifiers: Identifier[]): Promise<void> {
     for (const identifier of identifiers) {
       if (identifier.type === 'customerId' || typeof identifier.value !== 'string') continue;
-      const key = identifierKey(identifier);
-      if (this.settled.has(key)) continue;
-      const item = await this.store.readIdentifier(identifier);
-      const ours = !item || this.members.has(item.customerId as string) || ((item.sharedWith as string[] | undefined) ?? []).some((customerId) => this.members.has(customerId));
-      if (!ours) {
-        this.settled.add(key);
-        continue;
-      }
-      const othersKeepIt = heldByOthers(item, this.members);
-      if (!othersKeepIt) {
-        this.needles.push(identifier.value);
-        // Before the identifier is let go: no moment in which a new touchpoint could slip in.
-        if (this.options.suppress) await this.suppress(identifier);
-      }
-      if (item && (await this.store.releaseIdentifier(identifier, this.members, item)) !== 'not-ours') this.counts.identifiersReleased += 1;
-      this.settled.add(key);
+      if (!this.settled.has(identifierKey(identifier))) await persist(() => this.releaseOne(identifier));
     }
+  }
+
+  /** One identifier: read, suppressed if nobody else keeps it, let go. */
+  private async releaseOne(identifier: Identifier): Promise<void> {
+    const item = await this.store.readIdentifier(identifier);
+    const sharedWith = (item?.sharedWith as string[] | undefined) ?? [];
+    const ours = !item || this.members.has(item.customerId as string) || sharedWith.some((customerId) => this.members.has(customerId));
+    if (ours && !heldByOthers(item, this.members)) {
+      this.needles.push(identifier.value);
+      // Before the identifier is let go: no moment in which a new touchpoint could slip in.
+      if (this.options.suppress) await this.suppress(identifier);
+    }
+    if (ours && item && (await this.store.releaseIdentifier(identifier, this.members, item)) !== 'not-ours') this.counts.identifiersReleased += 1;
+    this.settled.add(identifierKey(identifier));
   }
 
   private async suppress(identifier: Identifier): Promise<void> {
