@@ -215,6 +215,15 @@ function leaves(value: unknown): string[] {
   return [];
 }
 
+/** How many merges/moves and touchpoints a customer's history holds, and which. */
+async function historyOf(api: Api, customerId: string) {
+  const [merges, timeline] = await Promise.all([api.merges(customerId), api.timeline(customerId)]);
+  return {
+    merges: (merges.body.items as Array<{ mergeId: string }>).map((merge) => merge.mergeId).sort(),
+    touchpoints: timeline.items.map((touchpoint) => touchpoint.touchpointId as string).sort(),
+  };
+}
+
 export interface ErasureCheck {
   before: Item[];
   after: Item[];
@@ -226,6 +235,7 @@ export interface ErasureCheck {
 export async function expectCleanErasure(client: JsonClient, scan: () => Promise<Item[]>, shape: ErasureCase): Promise<ErasureCheck> {
   const api = identityApi(client);
   const exported = await wholeExport(client, shape.eraseId);
+  const othersBefore = await Promise.all(shape.others.map((other) => historyOf(api, other)));
   const before = await scan();
   const erase = await client.send('DELETE', `/v1/customers/${shape.eraseId}`);
   expect(erase.status, JSON.stringify(erase.body)).toBe(200);
@@ -237,6 +247,8 @@ export async function expectCleanErasure(client: JsonClient, scan: () => Promise
   expect(findTraces(after, [...erasedIds, ...shape.values])).toEqual([]);
   expect(graphProblems(after, { customerIds: shape.others })).toEqual([]);
   for (const other of shape.others) expect((await api.customer(other)).status).toBe(200);
+  // Their records that mentioned the person are redacted, not deleted: the same merges and touchpoints.
+  expect(await Promise.all(shape.others.map((other) => historyOf(api, other)))).toEqual(othersBefore);
   for (const kept of shape.keptByOthers ?? []) {
     const lookup = await api.lookup(kept.type, kept.value);
     expect([200, 300]).toContain(lookup.status);
