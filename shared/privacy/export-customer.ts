@@ -9,7 +9,7 @@ import {
 import type { PrivacyStore } from '../db/privacy-store.ts';
 import { toCustomer } from '../db/profile-item.ts';
 import { defaultExportPageSize } from '../schemas/privacy.ts';
-import { findSubject, foreignTouchpoint, membersOf } from './person.ts';
+import { findSubject, foreignTouchpoint, membersOf, recordRole } from './person.ts';
 
 type Item = Record<string, unknown>;
 
@@ -119,7 +119,8 @@ export async function exportCustomer(
         // Both parties' pointers lead to one record: shown once.
         if (document.merges.some((merge) => merge.mergeId === mergeId)) return;
         const [record] = await store.readMergeRecords([mergeId]);
-        if (!record) return;
+        // Between two of the person's customers: shown once, from the target's side.
+        if (!record || (recordRole(record, memberSet).internal && record.sourceCustomerId === owner)) return;
         document.merges.push(withoutKeys(record));
         if (record.kind === 'move' && typeof record.touchpointId === 'string') await mention(record.touchpointId, 'moved');
         return;
