@@ -232,12 +232,17 @@ export interface ErasureCheck {
 }
 
 /** The assertions every shape must pass; `scan` reads the whole table. */
-export async function expectCleanErasure(client: JsonClient, scan: () => Promise<Item[]>, shape: ErasureCase): Promise<ErasureCheck> {
+export async function expectCleanErasure(
+  client: JsonClient,
+  scan: () => Promise<Item[]>,
+  shape: ErasureCase,
+  options: { suppress?: boolean } = {},
+): Promise<ErasureCheck> {
   const api = identityApi(client);
   const exported = await wholeExport(client, shape.eraseId);
   const othersBefore = await Promise.all(shape.others.map((other) => historyOf(api, other)));
   const before = await scan();
-  const erase = await client.send('DELETE', `/v1/customers/${shape.eraseId}`);
+  const erase = await client.send('DELETE', `/v1/customers/${shape.eraseId}${options.suppress ? '?suppress=true' : ''}`);
   expect(erase.status, JSON.stringify(erase.body)).toBe(200);
   const after = await scan();
   const erasedIds: string[] = erase.body.customerIds;
@@ -250,6 +255,8 @@ export async function expectCleanErasure(client: JsonClient, scan: () => Promise
   // Their records that mentioned the person are redacted, not deleted: the same merges and touchpoints.
   expect(await Promise.all(shape.others.map((other) => historyOf(api, other)))).toEqual(othersBefore);
   for (const kept of shape.keptByOthers ?? []) {
+    // Still usable by those who hold it: never suppressed, calls on it still recorded.
+    expect((await api.postTouchpoint(touchpointBody({ identifiers: { [kept.type]: kept.value } }))).status).toBe(201);
     const lookup = await api.lookup(kept.type, kept.value);
     expect([200, 300]).toContain(lookup.status);
     expect(JSON.stringify(lookup.body)).not.toMatch(new RegExp(erasedIds.join('|')));

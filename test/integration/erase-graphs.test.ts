@@ -5,7 +5,7 @@ import { dynamoIdentityStore } from '../../shared/db/dynamo-identity-store.ts';
 import { profileKey } from '../../shared/db/keys.ts';
 import { newMergeId } from '../../shared/domain/identity.ts';
 import { scanTable, testTableName } from '../helpers/dynamodb.ts';
-import { erasureCases, expectCleanErasure } from '../helpers/erase-graphs.ts';
+import { type ErasureCase, erasureCases, expectCleanErasure } from '../helpers/erase-graphs.ts';
 import { useTestApiClient } from '../helpers/local-api.ts';
 
 /**
@@ -54,6 +54,14 @@ describe('erasing a person leaves no trace, keeps the others whole, and exported
   for (const [shape, arrange] of Object.entries(cases)) {
     it(`for ${shape}`, { timeout: 60_000 }, async () => {
       await expectCleanErasure(client, scanTable, await arrange());
+    });
+  }
+});
+
+describe('erasing with suppress=true keeps only keyed hashes, and nothing others still hold', () => {
+  for (const shape of ['one of several sharers of a landline', 'an anonymous visitor merged in when they signed in', 'merge candidates on both sides']) {
+    it(`for ${shape}`, { timeout: 60_000 }, async () => {
+      await expectCleanErasure(client, scanTable, await (cases[shape] as () => Promise<ErasureCase>)(), { suppress: true });
     });
   }
 });
