@@ -17,7 +17,7 @@ import {
 } from '../db/keys.ts';
 import type { PrivacyStore } from '../db/privacy-store.ts';
 import { suppressionHash, suppressionItem } from '../db/suppression.ts';
-import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole } from './person.ts';
+import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole, soleValues } from './person.ts';
 import { identifiersOf, redactText } from './redaction.ts';
 
 type Item = Record<string, unknown>;
@@ -71,7 +71,7 @@ export interface EraseResult {
 export async function eraseCustomer(store: PrivacyStore, customerId: string, options: EraseOptions): Promise<EraseResult> {
   const subject = await persist(() => markForErasure(store, customerId, (options.now ?? new Date()).toISOString()));
   const members = await persist(() => membersOf(store, subject));
-  const run = new EraseRun(store, new Set(members), options);
+  const run = new EraseRun(store, new Set(members), options, await persist(() => soleValues(store, members)));
   // Merged-away members first: the records that make them members are deleted when each is gone.
   for (const member of [...members].reverse()) {
     if (!(await run.eraseMember(member))) return run.result('in_progress', members);
@@ -126,8 +126,9 @@ class EraseRun {
     private readonly store: PrivacyStore,
     private readonly members: ReadonlySet<string>,
     private readonly options: EraseOptions,
+    values: string[],
   ) {
-    this.needles = [...members];
+    this.needles = [...members, ...values];
   }
 
   result(status: EraseResult['status'], members: string[]): EraseResult {

@@ -9,7 +9,7 @@ import {
 import type { PrivacyStore } from '../db/privacy-store.ts';
 import { toCustomer } from '../db/profile-item.ts';
 import { defaultExportPageSize } from '../schemas/privacy.ts';
-import { findSubject, foreignTouchpoint, membersOf, recordRole } from './person.ts';
+import { findSubject, foreignTouchpoint, membersOf, recordRole, soleValues } from './person.ts';
 
 type Item = Record<string, unknown>;
 
@@ -57,6 +57,7 @@ export async function exportCustomer(
   const subject = await findSubject(store, customerId, 'live');
   const members = await membersOf(store, subject.customerId);
   const memberSet = new Set(members);
+  const needles = [...members, ...(await soleValues(store, members))];
   const document: ExportPage = {
     customerId: subject.customerId,
     exportedAt: now.toISOString(),
@@ -146,7 +147,7 @@ export async function exportCustomer(
   /** What of another customer's touchpoint is the person's: exactly what an erase would take out of it. */
   async function mention(touchpointId: string, how: 'moved' | 'mentioned'): Promise<void> {
     if (document.mentions.some((entry) => entry.touchpointId === touchpointId)) return;
-    const found = await foreignTouchpoint(store, touchpointId, memberSet, members);
+    const found = await foreignTouchpoint(store, touchpointId, memberSet, needles);
     if (!found?.redaction.redacted) return;
     const { touchpoint, redaction } = found;
     document.mentions.push({

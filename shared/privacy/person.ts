@@ -83,6 +83,23 @@ export async function membersOf(store: PrivacyStore, survivor: string): Promise<
   return members;
 }
 
+/**
+ * The identifier values the person's profiles list that nobody else holds: text quoting one of
+ * them in another customer's record is the person's (an erase replaces it, an export shows it).
+ */
+export async function soleValues(store: PrivacyStore, members: readonly string[]): Promise<string[]> {
+  const memberSet = new Set(members);
+  const values: string[] = [];
+  for (const member of members) {
+    const profile = await store.readProfile(member);
+    for (const identifier of Object.values((profile?.identifiers as Record<string, Identifier> | undefined) ?? {})) {
+      if (identifier.type === 'customerId' || typeof identifier.value !== 'string') continue;
+      if (!heldByOthers(await store.readIdentifier(identifier), memberSet)) values.push(identifier.value);
+    }
+  }
+  return values;
+}
+
 /** Someone outside the person still holds the identifier item: the value is theirs too and stays. */
 export function heldByOthers(item: Item | undefined, members: ReadonlySet<string>): boolean {
   if (!item) return false;

@@ -112,7 +112,7 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
       const erased = await person(api, 60);
       const other = await person(api, 50);
       const outgoing = await api.arrangeTouchpoint(
-        touchpointBody({ identifiers: { phone: erased.phone }, summary: `Called back on ${erased.phone}`, occurredAt: minutesAgo(40) }),
+        touchpointBody({ identifiers: { phone: erased.phone }, summary: `Called back on ${erased.phone}, confirmed ${erased.email}`, occurredAt: minutesAgo(40) }),
       );
       const incoming = await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone: other.phone }, occurredAt: minutesAgo(30) }));
       expect((await api.move(outgoing.touchpointId, other.customerId)).status).toBe(200);
