@@ -10,7 +10,7 @@ import { eraseQuerySchema } from '../../shared/schemas/privacy.ts';
 /** Time kept back from the Lambda deadline for the last page's deletes and the answer. */
 const safetyMarginMs = 3_000;
 
-/** 200 when erased; 202 when the deadline came first (repeat the request to finish); 404 when unknown. */
+/** 200 when erased; 202 when the deadline came first and 503 when the store gave way (repeat the request to finish); 404 when unknown; 409 while an undo holds the customer. */
 export async function eraseCustomerRoute(event: ApiEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ApiResponse> {
   const { customerId } = parseWith(customerPathSchema, event.pathParameters ?? {}, 'path');
   const { suppress } = parseWith(eraseQuerySchema, event.queryStringParameters ?? {}, 'query');

@@ -50,6 +50,7 @@ import {
 } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
+import { touchpointCrossReferences } from './cross-references.ts';
 import { call } from './store-errors.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
@@ -60,7 +61,7 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 type Item = Record<string, unknown>;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
-type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency';
+type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency' | 'cross-reference';
 
 export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
   async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
@@ -84,7 +85,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       : undefined;
     return {
       owners,
-      ...(profile ? { directCustomer: { mergedInto: (profile.mergedInto as string | undefined) ?? null } } : {}),
+      // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
+      ...(profile?.entity === 'customer' ? { directCustomer: { mergedInto: (profile.mergedInto as string | undefined) ?? null } } : {}),
       ...(idempotencyItem ? { idempotency: toIdempotencyRecord(idempotencyItem) } : {}),
     };
   }
@@ -172,6 +174,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         },
       });
     }
+    // Pointers for erase and export (shared/db/cross-references.ts): written with what they point to.
+    for (const item of touchpointCrossReferences(tableName, write)) add('cross-reference', item);
     if (write.idempotency) {
       const { scope, key, requestFingerprint, result } = write.idempotency;
       add('idempotency', {

@@ -22,6 +22,8 @@ import type {
 } from '../domain/identity-store.ts';
 import type { AttachedIdentifier } from '../domain/model.ts';
 import { newIdentifierPut, toIdentifierOwner, toTouchpoint } from './dynamo-customer-store.ts';
+import { identifierClaimPut } from './cross-references.ts';
+import { notSuppressedCheck, throwIfSuppressed } from './suppression.ts';
 import {
   customerPartition,
   identifierItemKey,
@@ -384,14 +386,19 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   async function linkIdentifier(customerId: string, identifier: AttachedIdentifier, shared: boolean): Promise<LinkOutcome> {
     const key = identifierKey(identifier);
     const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
+    // Refused like ingest refuses it, in the same transaction: no moment between check and link.
+    const notSuppressed = notSuppressedCheck(tableName, identifier);
     try {
       await transact([
         { Put: newIdentifierPut(tableName, identifier, customerId) },
         profileIdentifierSet(customerId, identifier, live),
+        identifierClaimPut(tableName, customerId, identifier),
+        notSuppressed,
       ]);
       return { kind: 'linked' };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
+      throwIfSuppressed(error, 3);
     }
     const owner = await findIdentifierOwner(identifier);
     if (!owner) throw new ConflictError('The identifier changed hands meanwhile; retry.');
@@ -419,7 +426,12 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
           ExpressionAttributeValues: { ':true': true },
         },
       },
-    ]);
+      identifierClaimPut(tableName, customerId, identifier),
+      notSuppressed,
+    ]).catch((error: unknown) => {
+      if (error instanceof TransactionCanceledException) throwIfSuppressed(error, 4);
+      throw error;
+    });
     return { kind: 'linked' };
   }
 

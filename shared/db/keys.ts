@@ -30,6 +30,14 @@ import type { Identifier } from '../domain/identifiers.ts';
  * GSI1 `API_KEYS` / `<createdAt>#<keyId>`  every API key, oldest first (no Scan to list them)
  * `SUPPRESS#<hmac>` / `SUPPRESS`     an erased customer's identifier, kept only as a keyed hash,
  *                                    so that new touchpoints carrying it are refused
+ *
+ * Cross-references (so that an erase finds what mentions a customer without a Scan; each lives in
+ * the partition of the customer it is about, so erasing that customer finds it by one Query):
+ * `CUST#<customerId>` / `I#<type>#<value>`  an identifier item may name this customer (written with the
+ *                                    identifier's first claim: ingest attach, link, shared link)
+ * `CUST#<customerId>` / `R#<touchpointId>`  another customer's touchpoint mentions this one (carried
+ *                                    an identifier of it, or names it among ambiguous candidates)
+ * `CUST#<customerId>` / `C#<otherCustomerId>`  a merge candidate pairs this customer with the other
  */
 export type Key = { pk: string; sk: string };
 
@@ -101,10 +109,15 @@ export const unfinishedMergeIndexKeys = (createdAt: string, mergeId: string) => 
   gsi1sk: `${createdAt}#${mergeId}`,
 });
 
+const mergeAuditPrefix = 'M#';
+
 export const mergeAuditKey = (customerId: string, mergeId: string): Key => ({
   pk: customerPartition(customerId),
-  sk: `M#${mergeId}`,
+  sk: `${mergeAuditPrefix}${mergeId}`,
 });
+
+/** Sort-key bounds of a customer's merge/move pointers. */
+export const mergeAuditRange = { lower: mergeAuditPrefix, upper: `${mergeAuditPrefix}${highSentinel}` };
 
 const accessLogPrefix = 'A#';
 
@@ -153,3 +166,46 @@ export const apiKeyIndexKeys = (createdAt: string, keyId: string) => ({
 });
 
 export const suppressionKey = (hash: string): Key => ({ pk: `SUPPRESS#${hash}`, sk: 'SUPPRESS' });
+
+const identifierClaimPrefix = 'I#';
+const mentionPrefix = 'R#';
+const candidateHalfPrefix = 'C#';
+
+/** An identifier item may name this customer: where an erase looks even when the profile lost it. */
+export const identifierClaimKey = (customerId: string, identifier: Identifier): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${identifierClaimPrefix}${identifier.type}#${identifier.value}`,
+});
+
+/** Another customer's touchpoint mentions this customer (holds only the touchpoint id: no other customer's id). */
+export const mentionKey = (customerId: string, touchpointId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${mentionPrefix}${touchpointId}`,
+});
+
+/** One half of a merge candidate, in each customer's partition, naming the other. */
+export const candidateHalfKey = (customerId: string, otherCustomerId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${candidateHalfPrefix}${otherCustomerId}`,
+});
+
+export type PartitionItemKind = 'profile' | 'touchpoint' | 'accessLog' | 'mergeAudit' | 'identifierClaim' | 'mention' | 'candidateHalf' | 'other';
+
+/** What an item of a customer's partition is, by its sort key (erase and export read every kind). */
+export function partitionItemKind(sk: string): PartitionItemKind {
+  if (sk === profileSortKey) return 'profile';
+  if (sk.startsWith(timelinePrefix)) return 'touchpoint';
+  if (sk.startsWith(accessLogPrefix)) return 'accessLog';
+  if (sk.startsWith(mergeAuditPrefix)) return 'mergeAudit';
+  if (sk.startsWith(identifierClaimPrefix)) return 'identifierClaim';
+  if (sk.startsWith(mentionPrefix)) return 'mention';
+  if (sk.startsWith(candidateHalfPrefix)) return 'candidateHalf';
+  return 'other';
+}
+
+export const mergeIdOfAuditSortKey = (sk: string) => sk.slice(mergeAuditPrefix.length);
+export const touchpointIdOfMentionSortKey = (sk: string) => sk.slice(mentionPrefix.length);
+export const customerIdOfCandidateHalfSortKey = (sk: string) => sk.slice(candidateHalfPrefix.length);
+
+/** Sorts after every sort key of a customer's partition: a descending read from here starts at its newest item. */
+export const partitionEndSortKey = highSentinel;

@@ -8,96 +8,189 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from '../domain/errors.ts';
-import type { Identifier } from '../domain/identifiers.ts';
+import { InvalidCursorError, StoreUnavailableError } from '../domain/errors.ts';
+import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import {
   customerPartition,
   identifierItemKey,
   type Key,
-  mergeCandidatesIndexPartition,
+  mergeAuditRange,
+  mergeIdOfAuditSortKey,
+  partitionEndSortKey,
   mergeRecordKey,
   profileKey,
   suppressionKey,
+  touchpointKey,
+  touchpointLocatorKey,
 } from './keys.ts';
-import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
+import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns } from './page-cursor.ts';
 import { batchGetItems } from './batch-get.ts';
+import { erasingProfileEntity } from './profile-item.ts';
 import { queryAll } from './query-all.ts';
 import { call } from './store-errors.ts';
 
 type Item = Record<string, unknown>;
 
+/** Export pages through every partition of a person: each cursor names the partition it continues. */
+const partitionCursorBinding = (customerId: string): CursorBinding => ({ list: 'export', scope: { customerId } });
+
+/** A position in a customer's partition: after any of its sort keys, or at its very end (where a partition's pages begin, newest first). */
+const partitionKeyShape = (customerId: string) => ({
+  pk: equals(customerPartition(customerId)),
+  sk: (sk: string) => sk === partitionEndSortKey || keyPatterns.partitionSortKey.test(sk),
+});
+
 export interface PartitionPage {
   items: Item[];
+  /** The key to continue after, as an opaque cursor; null at the partition's end. */
   nextCursor: string | null;
 }
 
 /** What became of an identifier item when its customer was erased. */
-export type Release = 'absent' | 'not-ours' | 'deleted' | 'released';
+export type Release = 'not-ours' | 'deleted' | 'released';
+
+/** The outcome of marking a profile for erasure. */
+export type EraseMark = 'marked' | 'already-erasing' | 'locked' | 'changed';
 
 /**
  * The storage side of erase and export: generic over what a customer's partition holds (any sort
- * key), so that entities added later are erased and exported without a change here.
+ * key), so that entities added later are erased and exported without a change here. Every
+ * expression names its attributes through ExpressionAttributeNames (`shared` and `status` are
+ * DynamoDB reserved words; test/integration/expression-names.test.ts keeps it so).
  */
 export interface PrivacyStore {
+  /** The profile item as stored, whatever its state (live, merged away, under erasure). */
   readProfile(customerId: string): Promise<Item | undefined>;
-  /** One Query of the customer's partition, every kind of item, in sort-key order. */
-  partitionPage(customerId: string, page: { limit: number; cursor?: string; newestFirst?: boolean }): Promise<PartitionPage>;
+  /**
+   * Marks the profile for erasure: from then on readers see nobody and writers refuse it. Only a
+   * live, unlocked customer is marked; a merge or undo under way holds the identity lock.
+   */
+  markErasing(customerId: string, startedAt: string): Promise<EraseMark>;
+  /**
+   * One Query of the customer's partition, every kind of item, in sort-key order. `cursor` is a
+   * cursor this store issued for any of `partitionsOf` (export pages across a person's partitions).
+   */
+  partitionPage(
+    customerId: string,
+    page: { limit: number; cursor?: string; newestFirst?: boolean },
+  ): Promise<PartitionPage>;
+  /** Where a cursor issued by `partitionPage` continues, if it is one for one of these customers. */
+  cursorCustomer(cursor: string, customerIds: readonly string[]): string;
+  /** A cursor that starts the customer's partition from its newest item. */
+  partitionStartCursor(customerId: string): string;
   /** The merge ids of the customer's merge/move pointers (`M#<mergeId>`). */
   mergePointers(customerId: string): Promise<string[]>;
   readMergeRecords(mergeIds: string[]): Promise<Item[]>;
-  /** Keys of the merge candidates naming the customer: the GSI1 partition of candidates, filtered. */
-  mergeCandidateKeysNaming(customerId: string): Promise<Key[]>;
   readIdentifier(identifier: Identifier): Promise<Item | undefined>;
   /**
-   * Lets go of an identifier of the erased customer: deleted if it is the only owner; handed to the
-   * next customer it is shared with; or the customer taken out of its `sharedWith`. Conditional on
-   * the item as read, so a concurrent change is never overwritten.
+   * Lets go of an identifier the erased customers (`members`) hold: deleted if nobody else holds
+   * it; else handed to the first other customer it is shared with, or the members taken out of
+   * its `sharedWith`. Conditional on the item as read: a concurrent change is never overwritten.
    */
-  releaseIdentifier(identifier: Identifier, customerId: string, item: Item): Promise<Release>;
+  releaseIdentifier(identifier: Identifier, members: ReadonlySet<string>, item: Item): Promise<Release>;
+  /** A touchpoint by its locator, wherever it lives now. */
+  readTouchpoint(touchpointId: string): Promise<Item | undefined>;
+  readItem(key: Key): Promise<Item | undefined>;
+  /** Writes a redacted version of an item that still exists; false if it vanished meanwhile (moved, deleted). */
+  replaceExisting(item: Item): Promise<boolean>;
+  /**
+   * Rewrites attributes of another customer's profile (its card quoting a redacted touchpoint),
+   * guarded by the card version read: false when a card write came first (read it again).
+   */
+  rewriteProfileAttributes(customerId: string, attributes: Item, expectedVersion: unknown): Promise<boolean>;
   /** Deletes by key with BatchWriteItem (25 a call), retrying unprocessed keys with backoff. */
   deleteKeys(keys: Key[]): Promise<number>;
   putSuppressions(items: Item[]): Promise<void>;
-  deleteSuppression(hash: string): Promise<boolean>;
+  /** Idempotent: afterwards no suppression has this hash, whether or not one had. */
+  deleteSuppression(hash: string): Promise<void>;
 }
 
 const maxBatchAttempts = 8;
 const parallelBatches = 4;
 
 export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: string): PrivacyStore {
-  async function readProfile(customerId: string): Promise<Item | undefined> {
-    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true })));
+  async function readItem(key: Key): Promise<Item | undefined> {
+    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })));
     return output.Item;
+  }
+
+  async function markErasing(customerId: string, startedAt: string): Promise<EraseMark> {
+    try {
+      await call(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: profileKey(customerId),
+            // The identity lock keeps merges and undos off it; leaving gsi1 takes it off the tier lists.
+            UpdateExpression: 'SET #entity = :erasing, #identityLock = :erase, #erasingSince = :startedAt REMOVE #gsi1pk, #gsi1sk',
+            ConditionExpression: '#entity = :customer AND attribute_not_exists(#mergedInto) AND attribute_not_exists(#identityLock)',
+            ExpressionAttributeNames: {
+              '#entity': 'entity',
+              '#identityLock': 'identityLock',
+              '#erasingSince': 'erasingSince',
+              '#gsi1pk': 'gsi1pk',
+              '#gsi1sk': 'gsi1sk',
+              '#mergedInto': 'mergedInto',
+            },
+            ExpressionAttributeValues: { ':erasing': erasingProfileEntity, ':erase': 'erase', ':startedAt': startedAt, ':customer': 'customer' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return 'marked';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const now = error.Item;
+      if (now?.entity?.S === erasingProfileEntity) return 'already-erasing';
+      if (now?.entity?.S === 'customer' && now.identityLock !== undefined && now.mergedInto === undefined) return 'locked';
+      return 'changed';
+    }
   }
 
   async function partitionPage(customerId: string, page: { limit: number; cursor?: string; newestFirst?: boolean }): Promise<PartitionPage> {
     const partition = customerPartition(customerId);
-    const binding: CursorBinding = { list: 'export', scope: { customerId } };
     const output = await call(() =>
       client.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk' },
           ExpressionAttributeValues: { ':pk': partition },
           ScanIndexForward: !page.newestFirst,
           Limit: page.limit,
           ConsistentRead: true,
-          ...(page.cursor
-            ? { ExclusiveStartKey: decodePageCursor(page.cursor, binding, { pk: equals(partition), sk: matches(keyPatterns.partitionSortKey) }) }
-            : {}),
+          ...(page.cursor ? { ExclusiveStartKey: decodePageCursor(page.cursor, partitionCursorBinding(customerId), partitionKeyShape(customerId)) } : {}),
         }),
       ),
     );
-    return { items: output.Items ?? [], nextCursor: encodePageCursor(binding, output.LastEvaluatedKey) };
+    return { items: output.Items ?? [], nextCursor: encodePageCursor(partitionCursorBinding(customerId), output.LastEvaluatedKey) };
+  }
+
+  function cursorCustomer(cursor: string, customerIds: readonly string[]): string {
+    for (const customerId of customerIds) {
+      try {
+        decodePageCursor(cursor, partitionCursorBinding(customerId), partitionKeyShape(customerId));
+        return customerId;
+      } catch (error) {
+        if (!(error instanceof InvalidCursorError)) throw error;
+      }
+    }
+    throw new InvalidCursorError('was issued for another customer');
+  }
+
+  function partitionStartCursor(customerId: string): string {
+    return encodePageCursor(partitionCursorBinding(customerId), { pk: customerPartition(customerId), sk: partitionEndSortKey }) as string;
   }
 
   async function mergePointers(customerId: string): Promise<string[]> {
     const pointers = await queryAll(client, {
       TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pointer)',
-      ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':pointer': 'M#' },
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lower AND :upper',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':lower': mergeAuditRange.lower, ':upper': mergeAuditRange.upper },
       ConsistentRead: true,
     });
-    return pointers.map((item) => (item.sk as string).slice(2));
+    return pointers.map((item) => mergeIdOfAuditSortKey(item.sk as string));
   }
 
   async function readMergeRecords(mergeIds: string[]): Promise<Item[]> {
@@ -108,55 +201,115 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     return records;
   }
 
-  async function mergeCandidateKeysNaming(customerId: string): Promise<Key[]> {
-    const candidates = await queryAll(client, {
-      TableName: tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :partition',
-      FilterExpression: 'contains(customerIds, :customerId)',
-      ExpressionAttributeValues: { ':partition': mergeCandidatesIndexPartition, ':customerId': customerId },
-    });
-    return candidates.map((item) => ({ pk: item.pk as string, sk: item.sk as string }));
-  }
-
-  async function readIdentifier(identifier: Identifier): Promise<Item | undefined> {
-    const output = await call(() =>
-      client.send(new GetCommand({ TableName: tableName, Key: identifierItemKey(identifier), ConsistentRead: true })),
-    );
-    return output.Item;
-  }
-
-  async function releaseIdentifier(identifier: Identifier, customerId: string, item: Item): Promise<Release> {
+  async function releaseIdentifier(identifier: Identifier, members: ReadonlySet<string>, item: Item): Promise<Release> {
     const sharedWith = Array.isArray(item.sharedWith) ? (item.sharedWith as string[]) : [];
-    const owned = item.customerId === customerId;
-    if (!owned && !sharedWith.includes(customerId)) return 'not-ours';
-    const remaining = sharedWith.filter((other) => other !== customerId);
+    const owner = item.customerId as string;
+    const owned = members.has(owner);
+    if (!owned && !sharedWith.some((customerId) => members.has(customerId))) return 'not-ours';
+    const others = sharedWith.filter((customerId) => !members.has(customerId));
+    const names = { '#customerId': 'customerId', '#sharedWith': 'sharedWith' };
     const guard = {
-      ConditionExpression: 'customerId = :owner AND (attribute_not_exists(sharedWith) OR sharedWith = :sharedBefore)',
-      ExpressionAttributeValues: { ':owner': item.customerId, ':sharedBefore': sharedWith },
+      ConditionExpression: '#customerId = :owner AND (attribute_not_exists(#sharedWith) OR #sharedWith = :sharedBefore)',
+      ExpressionAttributeValues: { ':owner': owner, ':sharedBefore': sharedWith },
     };
     try {
-      if (owned && remaining.length === 0) {
-        await call(() => client.send(new DeleteCommand({ TableName: tableName, Key: identifierItemKey(identifier), ...guard })));
+      if (owned && others.length === 0) {
+        await call(() =>
+          client.send(new DeleteCommand({ TableName: tableName, Key: identifierItemKey(identifier), ...guard, ExpressionAttributeNames: names })),
+        );
         return 'deleted';
       }
-      const [nextOwner, ...rest] = owned ? remaining : [item.customerId as string, ...remaining];
+      const [nextOwner, ...rest] = (owned ? others : [owner, ...others]) as [string, ...string[]];
       await call(() =>
         client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: identifierItemKey(identifier),
-            // The provenance named the erased customer's touchpoint: it goes with them.
-            UpdateExpression: `SET customerId = :next, sharedWith = :rest, shared = :shared${owned ? ' REMOVE touchpointId' : ''}`,
+            // The provenance named an erased customer's touchpoint: it goes with them.
+            UpdateExpression: `SET #customerId = :next, #sharedWith = :rest, #shared = :shared${owned ? ' REMOVE #touchpointId' : ''}`,
             ConditionExpression: guard.ConditionExpression,
+            ExpressionAttributeNames: { ...names, '#shared': 'shared', ...(owned ? { '#touchpointId': 'touchpointId' } : {}) },
             ExpressionAttributeValues: { ...guard.ExpressionAttributeValues, ':next': nextOwner, ':rest': rest, ':shared': rest.length > 0 },
           }),
         ),
       );
+      if (rest.length === 0) await markUnshared(nextOwner, identifier);
       return 'released';
     } catch (error) {
-      // Changed since it was read: the caller reads it again.
-      if (error instanceof ConditionalCheckFailedException) throw new StoreUnavailableError(undefined, { cause: error });
+      // Changed since it was read: a repeat of the erase reads it again.
+      if (error instanceof ConditionalCheckFailedException) throw new StoreUnavailableError('An identifier changed hands during the erase; repeat the request to finish it.', { cause: error });
+      throw error;
+    }
+  }
+
+  /** The one customer left holding a once-shared identifier no longer shares it (as an unlink leaves it). */
+  async function markUnshared(customerId: string, identifier: Identifier): Promise<void> {
+    try {
+      await call(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: profileKey(customerId),
+            UpdateExpression: 'SET #identifiers.#key.#shared = :false',
+            ConditionExpression: 'attribute_exists(#identifiers.#key)',
+            ExpressionAttributeNames: { '#identifiers': 'identifiers', '#key': identifierKey(identifier), '#shared': 'shared' },
+            ExpressionAttributeValues: { ':false': false },
+          }),
+        ),
+      );
+    } catch (error) {
+      // The profile does not list it: nothing to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async function readTouchpoint(touchpointId: string): Promise<Item | undefined> {
+    const locator = await readItem(touchpointLocatorKey(touchpointId));
+    if (typeof locator?.customerId !== 'string' || typeof locator.occurredAt !== 'string') return undefined;
+    return readItem(touchpointKey(locator.customerId, locator.occurredAt, touchpointId));
+  }
+
+  async function replaceExisting(item: Item): Promise<boolean> {
+    try {
+      await call(() =>
+        client.send(
+          new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async function rewriteProfileAttributes(customerId: string, attributes: Item, expectedVersion: unknown): Promise<boolean> {
+    const entries = Object.entries(attributes);
+    if (entries.length === 0) return true;
+    try {
+      await call(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: profileKey(customerId),
+            UpdateExpression: `SET ${entries.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
+            ConditionExpression: '#entity = :customer AND #version = :version',
+            ExpressionAttributeNames: {
+              '#entity': 'entity',
+              '#version': 'version',
+              ...Object.fromEntries(entries.map(([name], index) => [`#a${index}`, name])),
+            },
+            ExpressionAttributeValues: {
+              ':customer': 'customer',
+              ':version': expectedVersion,
+              ...Object.fromEntries(entries.map(([, value], index) => [`:a${index}`, value])),
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
@@ -186,21 +339,24 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     await Promise.all(items.map((item) => call(() => client.send(new PutCommand({ TableName: tableName, Item: item })))));
   }
 
-  async function deleteSuppression(hash: string): Promise<boolean> {
-    const output = await call(() =>
-      client.send(new DeleteCommand({ TableName: tableName, Key: suppressionKey(hash), ReturnValues: 'ALL_OLD' })),
-    );
-    return output.Attributes !== undefined;
+  async function deleteSuppression(hash: string): Promise<void> {
+    await call(() => client.send(new DeleteCommand({ TableName: tableName, Key: suppressionKey(hash) })));
   }
 
   return {
-    readProfile,
+    readProfile: (customerId) => readItem(profileKey(customerId)),
+    markErasing,
     partitionPage,
+    cursorCustomer,
+    partitionStartCursor,
     mergePointers,
     readMergeRecords,
-    mergeCandidateKeysNaming,
-    readIdentifier,
+    readIdentifier: (identifier) => readItem(identifierItemKey(identifier)),
     releaseIdentifier,
+    readTouchpoint,
+    readItem,
+    replaceExisting,
+    rewriteProfileAttributes,
     deleteKeys,
     putSuppressions,
     deleteSuppression,

@@ -25,6 +25,13 @@ import { profileKey, tierIndexKeys } from './keys.ts';
 
 type Item = Record<string, unknown>;
 
+/**
+ * The entity a profile takes while its customer is being erased: readers that ask for a `customer`
+ * see nobody (get, lookup, merges, links answer 404), and the writes below refuse it, so an erase
+ * cut short leaves a customer that is gone, never half there, until a repeat of the erase finishes.
+ */
+export const erasingProfileEntity = 'erasingCustomer';
+
 export interface ProfileUpdate {
   Key: ReturnType<typeof profileKey>;
   UpdateExpression: string;
@@ -68,11 +75,12 @@ export function profileUpdate(
   customerId: string,
   write: TouchpointWrite & { customer: { kind: 'fast' | 'exact' } },
 ): ProfileUpdate {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':now': write.touchpoint.receivedAt };
+  const names: Record<string, string> = { '#entity': 'entity' };
+  const values: Record<string, unknown> = { ':now': write.touchpoint.receivedAt, ':customerEntity': 'customer' };
   const sets = ['updatedAt = :now'];
   const adds: string[] = [];
-  const conditions = ['attribute_exists(pk)', 'attribute_not_exists(mergedInto)'];
+  // A profile under erasure is not a customer to record on.
+  const conditions = ['attribute_exists(pk)', 'attribute_not_exists(mergedInto)', '#entity = :customerEntity'];
   if (write.attach.length > 0) {
     values[':identifierRoom'] = maxIdentifiersPerCustomer - write.attach.length;
     conditions.push('size(identifiers) <= :identifierRoom');
@@ -172,8 +180,7 @@ export function profileUpdate(
     Key: profileKey(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
-    // DynamoDB rejects an empty ExpressionAttributeNames map.
-    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
 }
@@ -199,10 +206,10 @@ function setWholeCard(
 
 /** An exactly recomputed card (merges, undos, moves), with the profile changes that go with it. */
 export function profileReplacement(customerId: string, replacement: ProfileReplacement, now: string): ProfileUpdate {
-  const values: Record<string, unknown> = { ':now': now };
+  const values: Record<string, unknown> = { ':now': now, ':customerEntity': 'customer' };
   const sets = ['updatedAt = :now'];
   const removes: string[] = [];
-  const conditions = ['attribute_exists(pk)'];
+  const conditions = ['attribute_exists(pk)', '#entity = :customerEntity'];
   setWholeCard(customerId, replacement.card, replacement.expectedVersion, sets, values, conditions);
   if (replacement.identifiers) {
     values[':identifiers'] = Object.fromEntries(replacement.identifiers.map((identifier) => [identifierKey(identifier), identifier]));
@@ -222,14 +229,15 @@ export function profileReplacement(customerId: string, replacement: ProfileRepla
     Key: profileKey(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: { '#entity': 'entity' },
     ExpressionAttributeValues: values,
   };
 }
 
 /** Display name and traits: a merge-patch (null removes), only on a live customer. */
 export function profileChangesUpdate(customerId: string, changes: ProfileChanges): Omit<ProfileUpdate, 'ExpressionAttributeValues'> & { ExpressionAttributeValues?: Record<string, unknown> } {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = { '#entity': 'entity' };
+  const values: Record<string, unknown> = { ':customerEntity': 'customer' };
   const sets: string[] = [];
   const removes: string[] = [];
   if (changes.displayName === null) removes.push('displayName');
@@ -251,10 +259,10 @@ export function profileChangesUpdate(customerId: string, changes: ProfileChanges
   return {
     Key: profileKey(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(mergedInto)${
+    ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(mergedInto) AND #entity = :customerEntity${
       changes.expectedTraitCount === undefined ? '' : ' AND size(traits) = :traitCount'
     }`,
-    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
 }

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { SuppressedIdentifierError } from '../privacy/errors.ts';
 import { privacyConfig } from '../privacy/privacy-config.ts';
 import { type Key, suppressionKey } from './keys.ts';
 
@@ -32,4 +34,21 @@ export function suppressionItem(identifier: Identifier, createdAt: string, creat
     createdAt,
     createdBy,
   };
+}
+
+/** A transaction item that fails when the identifier is suppressed: a write that adds it refuses it atomically. */
+export function notSuppressedCheck(tableName: string, identifier: Identifier) {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: suppressionKeyOf(identifier),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk' },
+    },
+  };
+}
+
+/** Throws the domain's 409 when the transaction was cancelled by the `notSuppressedCheck` at `index`. */
+export function throwIfSuppressed(error: TransactionCanceledException, index: number): void {
+  if (error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed') throw new SuppressedIdentifierError();
 }

@@ -459,6 +459,8 @@ export async function linkIdentifier(
 }
 
 export async function unlinkIdentifier(store: IdentityStore, customerId: string, identifier: Identifier): Promise<void> {
+  // An erased (or never known) customer has nothing to unlink: 404, not a write on a missing profile.
+  if (!(await store.readProfile(customerId))) throw new NotFoundError(`No customer has the id ${customerId}.`);
   if (!(await store.unlinkIdentifier(customerId, identifier))) {
     throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type}.`);
   }

@@ -179,7 +179,8 @@ function modifyEvent(recordId: string, before: Image, after: Image, options: Map
 }
 
 function removeEvent(item: Image, record: DynamoDBRecord, time: Date | undefined) {
-  if (entityOf(item) !== 'customer') return undefined;
+  // An erase marks the profile first (`erasingCustomer`, shared/db/profile-item.ts), then deletes it.
+  if (entityOf(item) !== 'customer' && entityOf(item) !== 'erasingCustomer') return undefined;
   const { customerId } = customerItem.pick({ customerId: true }).parse(item);
   const erasedAt = time?.toISOString();
   if (!erasedAt) throw new StreamRecordError(`Stream record ${record.eventID} has no ApproximateCreationDateTime`);

@@ -292,6 +292,7 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
       '200': json(eraseResultSchema, 'Erased'),
       '202': json(eraseResultSchema, 'Partly erased before the time ran out: repeat the request to finish'),
       '404': problemResponse('Unknown customer'),
+      '409': problemResponse('A merge of the customer is being undone: finish the undo, then erase'),
     },
   },
   'export-customer': {
@@ -312,7 +313,9 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
   },
   'lift-suppression': {
     requestParams: { path: suppressionPathSchema },
-    responses: { '204': { description: 'Lifted: touchpoints carrying the identifier are accepted again' }, '404': problemResponse('No such suppression') },
+    responses: {
+      '204': { description: 'No suppression has this hash now (lifted by this request or an earlier one): touchpoints carrying the identifier are accepted' },
+    },
   },
 };
 

@@ -1,12 +1,29 @@
-import { NotFoundError } from '../domain/errors.ts';
-import type { Identifier } from '../domain/identifiers.ts';
+import { ConflictError, StoreUnavailableError } from '../domain/errors.ts';
+import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type { AttachedIdentifier } from '../domain/model.ts';
-import { customerPartition, isTimelineSortKey, type Key, mergeAuditKey, mergeRecordKey, touchpointLocatorKey, idempotencyKey } from '../db/keys.ts';
+import {
+  candidateHalfKey,
+  customerIdOfCandidateHalfSortKey,
+  customerPartition,
+  idempotencyKey,
+  type Key,
+  mergeAuditKey,
+  mergeCandidateKey,
+  mergeIdOfAuditSortKey,
+  mergeRecordKey,
+  partitionItemKind,
+  touchpointIdOfMentionSortKey,
+  touchpointLocatorKey,
+} from '../db/keys.ts';
 import type { PrivacyStore } from '../db/privacy-store.ts';
 import { suppressionHash, suppressionItem } from '../db/suppression.ts';
-import { toIdentifierList } from '../schemas/identifiers.ts';
+import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole, soleValues } from './person.ts';
+import { identifiersOf, redactText } from './redaction.ts';
 
 type Item = Record<string, unknown>;
+
+/** Card attributes that copy text from touchpoints, so may quote a redacted one. */
+const cardQuotes = ['lastContact', 'lateContacts', 'recentPages', 'invoiceQueries'];
 
 export interface EraseOptions {
   /** Keep keyed hashes of the customer's identifiers so that new touchpoints carrying them are refused. */
@@ -17,6 +34,7 @@ export interface EraseOptions {
   outOfTime: () => boolean;
   /** Partition items read and deleted per step. */
   pageSize?: number;
+  now?: Date;
 }
 
 export interface EraseResult {
@@ -25,122 +43,275 @@ export interface EraseResult {
   /** The customer asked for, and any customer merged into it (or it into): one person. */
   customerIds: string[];
   itemsDeleted: number;
+  /** Other customers' records that mentioned the person, kept with the mention taken out. */
+  itemsRedacted: number;
   identifiersReleased: number;
   /** Keyed hashes now refusing the identifiers (lift one with DELETE /v1/suppressions/{hash}). */
   suppressions: Array<{ type: string; hash: string }>;
 }
 
-const maxMergeHops = 5;
-
 /**
- * Erases a customer: every item of its partition (profile, touchpoints, read audit, merge pointers,
- * whatever else is kept there), the identifiers that point to it, its touchpoints' locators and
- * idempotency records, merge candidates and merge records naming it (and the other party's
- * pointer), and any customer merged into it: they were one person.
+ * Erases a person: the customer asked for, its survivor if it was merged away, and every customer
+ * merged into them (one person). All of it or, until a repeat finishes it, none of it to a reader:
  *
- * Resumable and idempotent: the profile goes last, so a request interrupted by the Lambda deadline
- * (answered `in_progress`) or by throttling is finished by repeating it.
+ * 1. Nothing is changed until one conditional write marks the survivor's profile as under erasure
+ *    (a customer an undo holds is refused with 409 before that). From then on every reader sees
+ *    nobody (404, and merged-away ids lead to nobody) and every writer refuses the profile.
+ * 2. Then each member, merged-away ones first, the survivor last: its identifiers are suppressed
+ *    (if asked) and released (shared ones handed to the others), its partition deleted page by page
+ *    (touchpoints with their locators and idempotency records, read audit, pointers, profile last),
+ *    and what its pointers lead to elsewhere redacted: other customers' touchpoints that carried its
+ *    identifiers or named it, merge and move records with other customers; merge candidates naming
+ *    it are deleted. The records joining members go last, once the merged-away member is gone, so
+ *    that a repeat still finds every member.
+ *
+ * Every step is idempotent and reads what is left, so an erase cut short (deadline: 202; a fault:
+ * 503) is finished by posting it again.
  */
 export async function eraseCustomer(store: PrivacyStore, customerId: string, options: EraseOptions): Promise<EraseResult> {
-  const root = await survivorOf(store, customerId);
-  const result: EraseResult = { status: 'erased', customerIds: [], itemsDeleted: 0, identifiersReleased: 0, suppressions: [] };
-  const visited = new Set<string>();
-  const done = await eraseOne(store, root, options, result, visited);
-  if (!done) result.status = 'in_progress';
-  return result;
+  const subject = await persist(() => markForErasure(store, customerId, (options.now ?? new Date()).toISOString()));
+  const members = await persist(() => membersOf(store, subject));
+  const run = new EraseRun(store, new Set(members), options, await persist(() => soleValues(store, members)));
+  // Merged-away members first: the records that make them members are deleted when each is gone.
+  for (const member of [...members].reverse()) {
+    if (!(await run.eraseMember(member))) return run.result('in_progress', members);
+  }
+  return run.result('erased', members);
 }
 
-/** A merged-away customer is the same person as its survivor: the erase follows the chain. */
-async function survivorOf(store: PrivacyStore, customerId: string): Promise<string> {
-  let current = customerId;
-  for (let hops = 0; hops <= maxMergeHops; hops += 1) {
-    const profile = await store.readProfile(current);
-    if (!profile) {
-      if (current !== customerId) return current;
-      const leftovers = await store.partitionPage(current, { limit: 1 });
-      if (leftovers.items.length === 0) throw new NotFoundError(`No customer has the id ${customerId}.`);
-      return current;
+/** Tries of one step that DynamoDB could not take: every step reads what is left, so it can simply run again. */
+const stepAttempts = 4;
+
+/**
+ * Runs one idempotent step, again when the store gives way (throttled, timed out, a write whose
+ * answer was lost): a blip costs a short wait, not a failed request. Past the tries the 503 goes
+ * out, and a repeat of the request resumes.
+ */
+async function persist<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) || attempt >= stepAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * (0.5 + Math.random() / 2)));
     }
-    if (typeof profile.mergedInto !== 'string') return current;
-    current = profile.mergedInto;
-  }
-  return current;
-}
-
-async function eraseOne(store: PrivacyStore, customerId: string, options: EraseOptions, result: EraseResult, visited: Set<string>): Promise<boolean> {
-  if (visited.has(customerId)) return true;
-  visited.add(customerId);
-  result.customerIds.push(customerId);
-
-  // Merges first, while the pointers still say who was merged into whom.
-  for (const record of await store.readMergeRecords(await store.mergePointers(customerId))) {
-    const mergeId = record.mergeId as string;
-    const others = [record.targetCustomerId, record.sourceCustomerId].filter(
-      (other): other is string => typeof other === 'string' && other !== customerId,
-    );
-    for (const other of others) {
-      const profile = await store.readProfile(other);
-      if (profile?.mergedInto === customerId && !(await eraseOne(store, other, options, result, visited))) return false;
-    }
-    result.itemsDeleted += await store.deleteKeys([mergeRecordKey(mergeId), ...others.map((other) => mergeAuditKey(other, mergeId))]);
-    if (options.outOfTime()) return false;
-  }
-
-  const profile = await store.readProfile(customerId);
-  const listed = Object.values((profile?.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {}).map(({ type, value }) => ({ type, value }));
-  await releaseIdentifiers(store, customerId, listed, options, result);
-  result.itemsDeleted += await store.deleteKeys(await store.mergeCandidateKeysNaming(customerId));
-
-  const pageSize = options.pageSize ?? 200;
-  for (;;) {
-    if (options.outOfTime()) return false;
-    // Always the first page: what was deleted is gone, so the next page starts at the front again.
-    const page = await store.partitionPage(customerId, { limit: pageSize });
-    if (page.items.length === 0) return true;
-    const touchpoints = page.items.filter((item) => isTimelineSortKey(item.sk as string));
-    await releaseIdentifiers(store, customerId, touchpoints.flatMap(identifiersOfTouchpoint), options, result);
-    const keys: Key[] = page.items.map((item) => ({ pk: customerPartition(customerId), sk: item.sk as string }));
-    for (const touchpoint of touchpoints) {
-      keys.push(touchpointLocatorKey(touchpoint.touchpointId as string));
-      const ref = touchpoint.idempotencyRef as { scope?: unknown; key?: unknown } | undefined;
-      if (typeof ref?.scope === 'string' && typeof ref.key === 'string') keys.push(idempotencyKey(ref.scope, ref.key));
-    }
-    // The profile sorts last, so it is deleted with the last page: until then a repeat can resume.
-    result.itemsDeleted += await store.deleteKeys(keys);
   }
 }
 
-/** Suppresses (if asked) and then releases the identifiers that point to the customer; others' are left alone. */
-async function releaseIdentifiers(
-  store: PrivacyStore,
-  customerId: string,
-  identifiers: Identifier[],
-  options: EraseOptions,
-  result: EraseResult,
-): Promise<void> {
-  const seen = new Set(result.suppressions.map((suppression) => suppression.hash));
-  const unique = [...new Map(identifiers.filter((identifier) => identifier.type !== 'customerId').map((identifier) => [`${identifier.type}#${identifier.value}`, identifier])).values()];
-  for (const identifier of unique) {
-    const item = await store.readIdentifier(identifier);
-    // Suppressed and let go: identifiers pointing to the customer, and those pointing to nobody
-    // (seen only with this customer, or already let go by an interrupted earlier run).
-    const ours = item && (item.customerId === customerId || (Array.isArray(item.sharedWith) && item.sharedWith.includes(customerId)));
-    if (item && !ours) continue;
-    if (options.suppress && !seen.has(suppressionHash(identifier))) {
+/** Marks the survivor (once); answers which customer is the survivor. */
+async function markForErasure(store: PrivacyStore, customerId: string, startedAt: string): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    const subject = await findSubject(store, customerId, 'erasable');
+    if (subject.profile?.entity !== 'customer') return subject.customerId;
+    const mark = await store.markErasing(subject.customerId, startedAt);
+    if (mark === 'marked' || mark === 'already-erasing') return subject.customerId;
+    if (mark === 'locked' || attempt >= 3) {
+      throw new ConflictError(
+        `Customer ${subject.customerId} is being merged or a merge of it is being undone; finish that (post it again), then erase.`,
+        { customerId: subject.customerId },
+      );
+    }
+  }
+}
+
+class EraseRun {
+  private readonly counts = { itemsDeleted: 0, itemsRedacted: 0, identifiersReleased: 0 };
+  private readonly suppressions: Array<{ type: string; hash: string }> = [];
+  /** Identifiers already settled in this run, by identifierKey. */
+  private readonly settled = new Set<string>();
+  /** Ids and values that are the person's alone: redacted wherever another record quotes them. */
+  private readonly needles: string[];
+
+  constructor(
+    private readonly store: PrivacyStore,
+    private readonly members: ReadonlySet<string>,
+    private readonly options: EraseOptions,
+    values: string[],
+  ) {
+    this.needles = [...members, ...values];
+  }
+
+  result(status: EraseResult['status'], members: string[]): EraseResult {
+    return { status, customerIds: members, ...this.counts, suppressions: this.suppressions };
+  }
+
+  /** Erases one member; false if the time ran out first (a repeat resumes). */
+  async eraseMember(customerId: string): Promise<boolean> {
+    const profile = await persist(() => this.store.readProfile(customerId));
+    const listed = Object.values((profile?.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {});
+    await this.release(listed.map(({ type, value }) => ({ type, value })));
+    /** Pointers to records joining this member to the survivor: deleted once the member is gone. */
+    const joining = new Set<string>();
+    // Passes until one finds nothing left but those pointers: anything that landed meanwhile goes too.
+    for (;;) {
+      if (this.options.outOfTime()) return false;
+      const removed = await this.pass(customerId, joining);
+      if (removed === 0) break;
+    }
+    for (const mergeId of joining) {
+      const [record] = await persist(() => this.store.readMergeRecords([mergeId]));
+      const target = record?.targetCustomerId as string | undefined;
+      const keys = [mergeRecordKey(mergeId), mergeAuditKey(customerId, mergeId), ...(target ? [mergeAuditKey(target, mergeId)] : [])];
+      this.counts.itemsDeleted += await persist(() => this.store.deleteKeys(keys));
+    }
+    return true;
+  }
+
+  /** One pass over the member's partition, oldest sort key first (the profile last); answers how many items went. */
+  private async pass(customerId: string, joining: Set<string>): Promise<number> {
+    let removed = 0;
+    let cursor: string | undefined;
+    do {
+      const from = cursor;
+      const page = await persist(() => this.store.partitionPage(customerId, { limit: this.options.pageSize ?? 200, ...(from ? { cursor: from } : {}) }));
+      const deletions: Key[] = [];
+      let profileKey: Key | undefined;
+      for (const item of page.items) {
+        const key = { pk: customerPartition(customerId), sk: item.sk as string };
+        const kind = partitionItemKind(key.sk);
+        if (kind === 'profile') {
+          profileKey = key;
+          continue;
+        }
+        if (kind === 'mergeAudit' && !(await persist(() => this.settleMergePointer(customerId, mergeIdOfAuditSortKey(key.sk), joining)))) continue;
+        if (kind === 'touchpoint') deletions.push(...(await this.settleTouchpoint(item)));
+        if (kind === 'identifierClaim') await this.release([{ type: item.type, value: item.value } as Identifier]);
+        if (kind === 'mention') await persist(() => this.redactTouchpointOf(touchpointIdOfMentionSortKey(key.sk)));
+        if (kind === 'candidateHalf') deletions.push(...(await persist(() => this.settleCandidate(customerId, customerIdOfCandidateHalfSortKey(key.sk)))));
+        deletions.push(key);
+      }
+      let deleted = await persist(() => this.store.deleteKeys(deletions));
+      // The profile after everything else of the partition: while it stands, a repeat finds the member.
+      const profile = profileKey;
+      if (profile) deleted += await persist(() => this.store.deleteKeys([profile]));
+      this.counts.itemsDeleted += deleted;
+      removed += deleted;
+      cursor = page.nextCursor ?? undefined;
+      if (cursor && this.options.outOfTime()) return removed;
+    } while (cursor);
+    return removed;
+  }
+
+  /** A merge/move pointer: true when it can go now; a record joining this member to the survivor waits. */
+  private async settleMergePointer(customerId: string, mergeId: string, joining: Set<string>): Promise<boolean> {
+    const [record] = await this.store.readMergeRecords([mergeId]);
+    if (!record) return true;
+    await this.release(recordIdentifiers(record));
+    const role = recordRole(record, this.members);
+    if (role.internal) {
+      if (role.mergedMember === customerId) {
+        joining.add(mergeId);
+        return false;
+      }
+      // The survivor's side of a member's merge: deleted with that member (erased before the survivor).
+      if (role.mergedMember) return false;
+      this.counts.itemsDeleted += await this.store.deleteKeys([mergeRecordKey(mergeId), ...otherPointers(record, customerId, mergeId)]);
+      return true;
+    }
+    // With another customer (an undone merge, a move): it is theirs too, so it stays, without the person.
+    if (record.kind === 'move' && typeof record.touchpointId === 'string') await this.redactTouchpointOf(record.touchpointId);
+    // What the erased target had chosen before the merge is theirs alone.
+    const withoutChoices = this.members.has(record.targetCustomerId as string) && record.targetBefore ? { ...record, targetBefore: null } : record;
+    const redacted = redactText(withoutChoices, this.needles);
+    if (redacted !== record && (await this.store.replaceExisting(redacted as Item))) this.counts.itemsRedacted += 1;
+    return true;
+  }
+
+  /** The touchpoint's identifiers released; its locator and idempotency record go with it. */
+  private async settleTouchpoint(item: Item): Promise<Key[]> {
+    await this.release(identifiersOf(item.identifiers));
+    const keys = [touchpointLocatorKey(item.touchpointId as string)];
+    const ref = item.idempotencyRef as { scope?: unknown; key?: unknown } | undefined;
+    if (typeof ref?.scope === 'string' && typeof ref.key === 'string') keys.push(idempotencyKey(ref.scope, ref.key));
+    return keys;
+  }
+
+  /** A merge candidate pairing the member with another customer: nothing left to merge, so it goes, with both halves. */
+  private async settleCandidate(customerId: string, otherCustomerId: string): Promise<Key[]> {
+    const key = mergeCandidateKey([customerId, otherCustomerId]);
+    const candidate = await this.store.readItem(key);
+    if (typeof candidate?.lastTouchpointId === 'string') await this.redactTouchpointOf(candidate.lastTouchpointId);
+    return [key, candidateHalfKey(otherCustomerId, customerId)];
+  }
+
+  /** Another customer's touchpoint mentioning the person: redacted in place, and its idempotency record's answer too. */
+  private async redactTouchpointOf(touchpointId: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const found = await foreignTouchpoint(this.store, touchpointId, this.members, this.needles);
+      if (!found?.redaction.redacted) break;
+      // False when a merge or move carried it elsewhere meanwhile: read it again where it is now.
+      if (await this.store.replaceExisting(found.redaction.redacted)) {
+        this.counts.itemsRedacted += 1;
+        await this.redactCardOf(found.touchpoint.customerId as string);
+        break;
+      }
+    }
+    const touchpoint = await this.store.readTouchpoint(touchpointId);
+    const ref = touchpoint?.idempotencyRef as { scope?: unknown; key?: unknown } | undefined;
+    if (!touchpoint || this.members.has(touchpoint.customerId as string) || typeof ref?.scope !== 'string' || typeof ref.key !== 'string') return;
+    const record = await this.store.readItem(idempotencyKey(ref.scope, ref.key));
+    const redacted = record && redactText(record, this.needles);
+    if (redacted && redacted !== record && (await this.store.replaceExisting(redacted as Item))) this.counts.itemsRedacted += 1;
+  }
+
+  /** The card of a customer whose touchpoint was redacted quotes it (last contact, pages, invoice queries): redacted too. */
+  private async redactCardOf(customerId: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const profile = await this.store.readProfile(customerId);
+      if (profile?.entity !== 'customer') return;
+      const quoted = Object.fromEntries(cardQuotes.filter((name) => profile[name] !== undefined).map((name) => [name, profile[name]]));
+      const redacted = redactText(quoted, this.needles) as Item;
+      if (redacted === quoted) return;
+      const changed = Object.fromEntries(Object.entries(redacted).filter(([name, value]) => value !== quoted[name]));
+      if (await this.store.rewriteProfileAttributes(customerId, changed, profile.version)) {
+        this.counts.itemsRedacted += 1;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Settles identifiers the person may hold: suppressed (if asked) when nobody else holds them, then
+   * let go. One that someone outside the person holds too (shared) goes to them and stays theirs.
+   */
+  private async release(identifiers: Identifier[]): Promise<void> {
+    for (const identifier of identifiers) {
+      if (identifier.type === 'customerId' || typeof identifier.value !== 'string') continue;
+      if (!this.settled.has(identifierKey(identifier))) await persist(() => this.releaseOne(identifier));
+    }
+  }
+
+  /** One identifier: read, suppressed if nobody else keeps it, let go. */
+  private async releaseOne(identifier: Identifier): Promise<void> {
+    const item = await this.store.readIdentifier(identifier);
+    const sharedWith = (item?.sharedWith as string[] | undefined) ?? [];
+    const ours = !item || this.members.has(item.customerId as string) || sharedWith.some((customerId) => this.members.has(customerId));
+    if (ours && !heldByOthers(item, this.members)) {
+      this.needles.push(identifier.value);
       // Before the identifier is let go: no moment in which a new touchpoint could slip in.
-      const hash = suppressionHash(identifier);
-      await store.putSuppressions([suppressionItem(identifier, new Date().toISOString(), options.actor)]);
-      result.suppressions.push({ type: identifier.type, hash });
-      seen.add(hash);
+      if (this.options.suppress) await this.suppress(identifier);
     }
-    if (item && (await store.releaseIdentifier(identifier, customerId, item)) !== 'not-ours') result.identifiersReleased += 1;
+    if (ours && item && (await this.store.releaseIdentifier(identifier, this.members, item)) !== 'not-ours') this.counts.identifiersReleased += 1;
+    this.settled.add(identifierKey(identifier));
+  }
+
+  private async suppress(identifier: Identifier): Promise<void> {
+    const hash = suppressionHash(identifier);
+    if (this.suppressions.some((suppression) => suppression.hash === hash)) return;
+    await this.store.putSuppressions([suppressionItem(identifier, (this.options.now ?? new Date()).toISOString(), this.options.actor)]);
+    this.suppressions.push({ type: identifier.type, hash });
   }
 }
 
-function identifiersOfTouchpoint(item: Item): Identifier[] {
-  try {
-    return toIdentifierList((item.identifiers ?? {}) as Parameters<typeof toIdentifierList>[0]);
-  } catch {
-    return [];
-  }
+/** Identifiers a merge record moved: the person's if they still point at a member. */
+function recordIdentifiers(record: Item): Identifier[] {
+  const states = (record.identifierStates as Array<{ identifier?: Identifier }> | undefined) ?? [];
+  const moved = (record.movedIdentifiers as Identifier[] | undefined) ?? [];
+  return [...moved, ...states.flatMap((state) => (state.identifier ? [state.identifier] : []))];
+}
+
+function otherPointers(record: Item, customerId: string, mergeId: string): Key[] {
+  return [record.targetCustomerId, record.sourceCustomerId]
+    .filter((other): other is string => typeof other === 'string' && other !== customerId)
+    .map((other) => mergeAuditKey(other, mergeId));
 }

@@ -1,19 +1,25 @@
 import { cardView } from '../domain/card-view.ts';
-import { NotFoundError } from '../domain/errors.ts';
-import { isAccessLogSortKey, isTimelineSortKey } from '../db/keys.ts';
+import {
+  customerIdOfCandidateHalfSortKey,
+  mergeCandidateKey,
+  mergeIdOfAuditSortKey,
+  partitionItemKind,
+  touchpointIdOfMentionSortKey,
+} from '../db/keys.ts';
 import type { PrivacyStore } from '../db/privacy-store.ts';
 import { toCustomer } from '../db/profile-item.ts';
 import { defaultExportPageSize } from '../schemas/privacy.ts';
+import { findSubject, foreignTouchpoint, membersOf, recordRole, soleValues } from './person.ts';
 
 type Item = Record<string, unknown>;
-
-const maxMergeHops = 5;
 
 export interface ExportPage {
   customerId: string;
   exportedAt: string;
   /** Set when the id asked for was merged into this customer. */
   redirectedFrom?: string;
+  /** Every customer that is this person: the survivor first, then each customer merged into it. */
+  customerIds: string[];
   /** On the first page only: the profile as stored, its identifiers with provenance, the card as shown. */
   customer?: Item;
   identifiers?: Item[];
@@ -22,16 +28,24 @@ export interface ExportPage {
   touchpoints: Item[];
   merges: Item[];
   accessLog: Item[];
-  /** Anything else kept in the customer's partition (a kind of item this export does not know by name). */
+  /** Profiles of customers merged into this one (anonymous visitors, duplicates), as stored. */
+  mergedProfiles: Item[];
+  /** Identifiers the person holds or held (each a pointer kept with the identifier's first claim). */
+  identifierClaims: Item[];
+  /** Other customers' touchpoints that carried the person's identifiers or named it: only what is the person's. */
+  mentions: Item[];
+  /** Merge candidates pairing the person with another customer. */
+  mergeCandidates: Item[];
+  /** Anything else kept in the person's partitions (a kind of item this export does not know by name). */
   other: Item[];
   /** Pass as `cursor` for the next page; null on the last. */
   nextCursor: string | null;
 }
 
 /**
- * A data subject access (and portability) export: everything held about the customer, as JSON.
- * Paged: the first page holds the profile, identifiers, card and preferences and the newest
- * partition items; each further page (`cursor`) more touchpoints, then merges and the access log.
+ * A data subject access (and portability) export: everything held about the person, as JSON, by
+ * the traversal erase uses (shared/privacy/person.ts), so what an erase removes or redacts was
+ * here first. Paged over the partitions of the person's customers, survivor first, newest first.
  */
 export async function exportCustomer(
   store: PrivacyStore,
@@ -40,47 +54,110 @@ export async function exportCustomer(
   now = new Date(),
 ): Promise<ExportPage> {
   const limit = page.limit ?? defaultExportPageSize;
-  const subject = page.cursor ? { customerId, profile: undefined } : await liveSubject(store, customerId);
-  const read = await store.partitionPage(subject.customerId, { limit, newestFirst: true, ...(page.cursor ? { cursor: page.cursor } : {}) });
+  const subject = await findSubject(store, customerId, 'live');
+  const members = await membersOf(store, subject.customerId);
+  const memberSet = new Set(members);
+  const needles = [...members, ...(await soleValues(store, members))];
   const document: ExportPage = {
     customerId: subject.customerId,
     exportedAt: now.toISOString(),
-    ...(subject.customerId !== customerId ? { redirectedFrom: customerId } : {}),
+    ...(subject.redirectedFrom ? { redirectedFrom: subject.redirectedFrom } : {}),
+    customerIds: members,
     touchpoints: [],
     merges: [],
     accessLog: [],
+    mergedProfiles: [],
+    identifierClaims: [],
+    mentions: [],
+    mergeCandidates: [],
     other: [],
-    nextCursor: read.nextCursor,
+    nextCursor: null,
   };
-  if (subject.profile) {
+  if (!page.cursor && subject.profile) {
     const customer = toCustomer(subject.profile);
     document.customer = withoutKeys(subject.profile);
     document.identifiers = customer.identifiers.map((identifier) => ({ ...identifier }));
     document.card = cardView(customer, now);
     document.preferences = { preferences: customer.preferences, identifierPermissions: customer.identifierPermissions };
   }
-  const mergeIds: string[] = [];
-  for (const item of read.items) {
-    const sk = item.sk as string;
-    if (sk === 'Z#PROFILE') continue;
-    if (isTimelineSortKey(sk)) document.touchpoints.push(withoutKeys(item));
-    else if (isAccessLogSortKey(sk)) document.accessLog.push(withoutKeys(item));
-    else if (sk.startsWith('M#')) mergeIds.push(sk.slice(2));
-    else document.other.push(withoutKeys(item));
-  }
-  document.merges = (await store.readMergeRecords(mergeIds)).map(withoutKeys);
-  return document;
-}
 
-async function liveSubject(store: PrivacyStore, customerId: string): Promise<{ customerId: string; profile: Item }> {
-  let current = customerId;
-  for (let hops = 0; hops <= maxMergeHops; hops += 1) {
-    const profile = await store.readProfile(current);
-    if (!profile || profile.entity !== 'customer') break;
-    if (typeof profile.mergedInto !== 'string') return { customerId: current, profile };
-    current = profile.mergedInto;
+  let current = page.cursor ? store.cursorCustomer(page.cursor, members) : subject.customerId;
+  let cursor = page.cursor;
+  let remaining = limit;
+  for (;;) {
+    const read = await store.partitionPage(current, { limit: remaining, newestFirst: true, ...(cursor ? { cursor } : {}) });
+    for (const item of read.items) await file(item, current);
+    remaining -= read.items.length;
+    const next = members[members.indexOf(current) + 1];
+    if (read.nextCursor) {
+      document.nextCursor = read.nextCursor;
+      break;
+    }
+    if (!next) break;
+    current = next;
+    cursor = store.partitionStartCursor(next);
+    if (remaining <= 0) {
+      document.nextCursor = cursor;
+      break;
+    }
   }
-  throw new NotFoundError(`No customer has the id ${customerId}.`);
+  return document;
+
+  async function file(item: Item, owner: string): Promise<void> {
+    const sk = item.sk as string;
+    switch (partitionItemKind(sk)) {
+      case 'profile':
+        if (owner !== subject.customerId) document.mergedProfiles.push(withoutKeys(item));
+        return;
+      case 'touchpoint':
+        document.touchpoints.push(withoutKeys(item));
+        return;
+      case 'accessLog':
+        document.accessLog.push(withoutKeys(item));
+        return;
+      case 'mergeAudit': {
+        const mergeId = mergeIdOfAuditSortKey(sk);
+        // Both parties' pointers lead to one record: shown once.
+        if (document.merges.some((merge) => merge.mergeId === mergeId)) return;
+        const [record] = await store.readMergeRecords([mergeId]);
+        // Between two of the person's customers: shown once, from the target's side.
+        if (!record || (recordRole(record, memberSet).internal && record.sourceCustomerId === owner)) return;
+        document.merges.push(withoutKeys(record));
+        if (record.kind === 'move' && typeof record.touchpointId === 'string') await mention(record.touchpointId, 'moved');
+        return;
+      }
+      case 'identifierClaim':
+        document.identifierClaims.push({ type: item.type, value: item.value });
+        return;
+      case 'mention':
+        await mention(touchpointIdOfMentionSortKey(sk), 'mentioned');
+        return;
+      case 'candidateHalf': {
+        const candidate = await store.readItem(mergeCandidateKey([owner, customerIdOfCandidateHalfSortKey(sk)]));
+        if (!candidate) return;
+        document.mergeCandidates.push(withoutKeys(candidate));
+        if (typeof candidate.lastTouchpointId === 'string') await mention(candidate.lastTouchpointId, 'mentioned');
+        return;
+      }
+      default:
+        document.other.push(withoutKeys(item));
+    }
+  }
+
+  /** What of another customer's touchpoint is the person's: exactly what an erase would take out of it. */
+  async function mention(touchpointId: string, how: 'moved' | 'mentioned'): Promise<void> {
+    if (document.mentions.some((entry) => entry.touchpointId === touchpointId)) return;
+    const found = await foreignTouchpoint(store, touchpointId, memberSet, needles);
+    if (!found?.redaction.redacted) return;
+    const { touchpoint, redaction } = found;
+    document.mentions.push({
+      touchpointId,
+      how,
+      channel: touchpoint.channel,
+      occurredAt: touchpoint.occurredAt,
+      ...redaction.removed,
+    });
+  }
 }
 
 /** The stored attributes, without the table's own keys. */

@@ -20,6 +20,7 @@ export const eraseResultSchema = z
     status: z.enum(['erased', 'in_progress']).meta({ description: 'in_progress: repeat the request to finish (202)' }),
     customerIds: z.array(customerIdSchema).meta({ description: 'The customer and any customer merged into it' }),
     itemsDeleted: z.number().int(),
+    itemsRedacted: z.number().int().meta({ description: "Other customers' records that mentioned the person, kept with the mention taken out" }),
     identifiersReleased: z.number().int(),
     suppressions: z.array(z.object({ type: z.string(), hash: z.string() })),
   })
@@ -63,6 +64,7 @@ export const exportPageSchema = z
     customerId: customerIdSchema,
     exportedAt: z.string(),
     redirectedFrom: customerIdSchema.optional(),
+    customerIds: z.array(customerIdSchema).meta({ description: 'Every customer that is this person: the survivor first, then those merged into it' }),
     customer: z.record(z.string(), z.unknown()).optional().meta({ description: 'First page only: the profile as stored' }),
     identifiers: z.array(z.record(z.string(), z.unknown())).optional().meta({ description: 'First page only, with provenance' }),
     card: z.unknown().optional(),
@@ -70,6 +72,12 @@ export const exportPageSchema = z
     touchpoints: z.array(z.record(z.string(), z.unknown())),
     merges: z.array(z.record(z.string(), z.unknown())),
     accessLog: z.array(z.record(z.string(), z.unknown())),
+    mergedProfiles: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Profiles of customers merged into this one, as stored' }),
+    identifierClaims: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Identifiers the person holds or held' }),
+    mentions: z
+      .array(z.record(z.string(), z.unknown()))
+      .meta({ description: "Other customers' touchpoints that carried the person's identifiers or named it: only what is the person's" }),
+    mergeCandidates: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Merge candidates pairing the person with another customer' }),
     other: z.array(z.record(z.string(), z.unknown())),
     nextCursor: z
       .string()

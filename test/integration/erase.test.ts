@@ -164,8 +164,19 @@ describe('suppression', () => {
     expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([409, 201]);
   });
 
-  it('answers 404 when lifting a suppression that does not exist', async () => {
-    expect((await liftSuppression('f'.repeat(64))).status).toBe(404);
+  it('answers a lift retried after it committed with 204 again, and one never made with 204 too: no suppression has the hash', async () => {
+    const phone = uniquePhone().e164;
+    const { customerId } = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const erased = await eraseCustomer(customerId, { suppress: 'true' });
+    const [{ hash }] = erased.body.suppressions;
+
+    const first = await liftSuppression(hash);
+    const retried = await liftSuppression(hash);
+
+    expect([first.status, retried.status]).toEqual([204, 204]);
+    expect((await liftSuppression('f'.repeat(64))).status).toBe(204);
+    expect((await liftSuppression('not-a-hash')).status).toBe(422);
+    expect((await postTouchpoint(touchpointBody({ identifiers: { phone } }))).status).toBe(201);
   });
 });
 

@@ -104,3 +104,48 @@ describe('exporting everything held about a customer', () => {
     expect((await exportCustomer(second.customerId, { cursor: page.body.nextCursor })).status).toBe(400);
   });
 });
+
+describe('exporting a person made of several customers', () => {
+  it('pages across every merged-in customer: their touchpoints once each, their profiles and read audit, the cursor bound to the person', async () => {
+    const cookie = `ck-${uniqueEmail()}`;
+    const visit = await recordTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { anonymousId: cookie }, occurredAt: minutesAgo(90) }));
+    await getCustomer(visit.customerId);
+    const email = uniqueEmail();
+    const known = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email }, occurredAt: minutesAgo(80) }));
+    const duplicate = await recordTouchpoint(touchpointBody({ identifiers: { phone: uniquePhone().e164 }, occurredAt: minutesAgo(70) }));
+    for (let index = 0; index < 4; index += 1) {
+      await recordTouchpoint(touchpointBody({ identifiers: { customerId: duplicate.customerId }, occurredAt: minutesAgo(60 - index) }));
+    }
+    await getCustomer(duplicate.customerId);
+    // The visitor signs in (an automatic merge), then staff merge the duplicate.
+    await recordTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { anonymousId: cookie, email }, occurredAt: minutesAgo(50) }));
+    await invoke(
+      mergeHandler,
+      apiEvent({
+        method: 'POST',
+        routePath: '/v1/customers/{customerId}/merge',
+        path: `/v1/customers/${known.customerId}/merge`,
+        pathParameters: { customerId: known.customerId },
+        body: { sourceCustomerId: duplicate.customerId, reason: 'Same person' },
+      }),
+    );
+    const stranger = await recordTouchpoint(touchpointBody());
+
+    const pages = await wholeExport(duplicate.customerId, '3');
+
+    const [first] = pages;
+    expect(first).toMatchObject({ customerId: known.customerId, redirectedFrom: duplicate.customerId });
+    expect(first.customerIds).toEqual(expect.arrayContaining([known.customerId, visit.customerId, duplicate.customerId]));
+    const touchpointIds = pages.flatMap((page) => page.touchpoints.map((touchpoint: { touchpointId: string }) => touchpoint.touchpointId));
+    expect(new Set(touchpointIds).size).toBe(touchpointIds.length);
+    expect(touchpointIds).toHaveLength(8);
+    const mergedProfiles = pages.flatMap((page) => page.mergedProfiles.map((profile: { customerId: string }) => profile.customerId));
+    expect(mergedProfiles.sort()).toEqual([visit.customerId, duplicate.customerId].sort());
+    const audited = new Set(pages.flatMap((page) => page.accessLog.map((entry: { customerId: string }) => entry.customerId)));
+    expect([...audited]).toEqual(expect.arrayContaining([visit.customerId, duplicate.customerId]));
+    expect(pages.flatMap((page) => page.merges)).toHaveLength(2);
+    // A cursor of this person's export continues nobody else's.
+    const second = await exportCustomer(known.customerId, { limit: '3' });
+    expect((await exportCustomer(stranger.customerId, { cursor: second.body.nextCursor })).status).toBe(422);
+  });
+});

@@ -1,0 +1,140 @@
+import { NotFoundError } from '../domain/errors.ts';
+import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import type { PrivacyStore } from '../db/privacy-store.ts';
+import { erasingProfileEntity } from '../db/profile-item.ts';
+import { identifiersOf, redactTouchpoint, type TouchpointRedaction } from './redaction.ts';
+
+/**
+ * The one traversal erase and export share: which customers are one person, and what elsewhere
+ * mentions them. What erase removes or redacts is exactly what export shows, because both walk
+ * the same members, the same partitions and the same cross-references.
+ */
+
+type Item = Record<string, unknown>;
+
+/** Longer than any real merge chain; a guard against a cycle, which the merge conditions already prevent. */
+const maxMergeHops = 50;
+
+export interface Subject {
+  /** The survivor: the customer every merged-away id of the person leads to. */
+  customerId: string;
+  profile: Item | undefined;
+  redirectedFrom?: string;
+}
+
+/**
+ * The survivor of the customer asked for. `live` (export) wants a live customer; `erasable` (erase)
+ * also takes one whose erase is under way, or a partition an interrupted erase left items in.
+ */
+export async function findSubject(store: PrivacyStore, customerId: string, want: 'live' | 'erasable'): Promise<Subject> {
+  let current = customerId;
+  for (let hops = 0; hops <= maxMergeHops; hops += 1) {
+    const profile = await store.readProfile(current);
+    const redirect = current === customerId ? {} : { redirectedFrom: customerId };
+    if (!profile || (profile.entity !== 'customer' && profile.entity !== erasingProfileEntity)) {
+      if (want === 'erasable' && current === customerId && (await store.partitionPage(current, { limit: 1 })).items.length > 0) {
+        return { customerId: current, profile: undefined };
+      }
+      break;
+    }
+    if (profile.entity === erasingProfileEntity) {
+      if (want === 'erasable') return { customerId: current, profile, ...redirect };
+      break;
+    }
+    if (typeof profile.mergedInto !== 'string') return { customerId: current, profile, ...redirect };
+    current = profile.mergedInto;
+  }
+  throw new NotFoundError(`No customer has the id ${customerId}.`);
+}
+
+export interface MergeRecordRole {
+  /** Both parties are this person: the record goes with them. */
+  internal: boolean;
+  /** For an internal merge: the member merged away by it (its record goes once that member is gone). */
+  mergedMember?: string;
+}
+
+/** Whether a merge or move record is between two of the person's customers, or with someone else. */
+export function recordRole(record: Item, members: ReadonlySet<string>): MergeRecordRole {
+  const target = record.targetCustomerId as string;
+  const source = record.sourceCustomerId as string;
+  if (!members.has(target) || !members.has(source)) return { internal: false };
+  return record.kind === 'merge' ? { internal: true, mergedMember: source } : { internal: true };
+}
+
+/**
+ * The person's customers, survivor first: every customer merged into it, at any depth, and merges
+ * still in progress (their source is frozen, already merged). An undone merge parted them again. A
+ * member whose profile is gone while its merge record stays was erased half-way: it is still found,
+ * so a repeat of the erase finishes it.
+ */
+export async function membersOf(store: PrivacyStore, survivor: string): Promise<string[]> {
+  const members = [survivor];
+  for (let index = 0; index < members.length; index += 1) {
+    const member = members[index] as string;
+    for (const record of await store.readMergeRecords(await store.mergePointers(member))) {
+      const source = record.sourceCustomerId as string;
+      if (record.kind !== 'merge' || record.targetCustomerId !== member || members.includes(source)) continue;
+      if (record.status !== 'completed' && record.status !== 'in_progress' && record.status !== 'undoing') continue;
+      const profile = await store.readProfile(source);
+      if (profile ? profile.mergedInto === member : record.status !== 'undoing') members.push(source);
+    }
+  }
+  return members;
+}
+
+/**
+ * The identifier values the person's profiles list that nobody else holds: text quoting one of
+ * them in another customer's record is the person's (an erase replaces it, an export shows it).
+ */
+export async function soleValues(store: PrivacyStore, members: readonly string[]): Promise<string[]> {
+  const memberSet = new Set(members);
+  const values: string[] = [];
+  for (const member of members) {
+    const profile = await store.readProfile(member);
+    for (const identifier of Object.values((profile?.identifiers as Record<string, Identifier> | undefined) ?? {})) {
+      if (identifier.type === 'customerId' || typeof identifier.value !== 'string') continue;
+      if (!heldByOthers(await store.readIdentifier(identifier), memberSet)) values.push(identifier.value);
+    }
+  }
+  return values;
+}
+
+/** Someone outside the person still holds the identifier item: the value is theirs too and stays. */
+export function heldByOthers(item: Item | undefined, members: ReadonlySet<string>): boolean {
+  if (!item) return false;
+  const sharedWith = Array.isArray(item.sharedWith) ? (item.sharedWith as string[]) : [];
+  return !members.has(item.customerId as string) || sharedWith.some((customerId) => !members.has(customerId));
+}
+
+export interface ForeignTouchpoint {
+  touchpoint: Item;
+  redaction: TouchpointRedaction;
+}
+
+/**
+ * A touchpoint of another customer that the person's partitions point to (a mention, a move away,
+ * a merge candidate's last touchpoint), with what in it is the person's. Undefined when it is gone
+ * or lives with the person itself (it is then erased and exported with its partition).
+ */
+export async function foreignTouchpoint(
+  store: PrivacyStore,
+  touchpointId: string,
+  members: ReadonlySet<string>,
+  needles: readonly string[],
+): Promise<ForeignTouchpoint | undefined> {
+  const touchpoint = await store.readTouchpoint(touchpointId);
+  if (!touchpoint || members.has(touchpoint.customerId as string)) return undefined;
+  const erased = new Set<string>();
+  const identifiers = [
+    ...identifiersOf(touchpoint.identifiers),
+    ...(((touchpoint.ambiguity as { sharedIdentifiers?: Identifier[] } | undefined)?.sharedIdentifiers ?? []) as Identifier[]),
+  ].filter((identifier) => identifier.type !== 'customerId');
+  for (const identifier of identifiers) {
+    if (!heldByOthers(await store.readIdentifier(identifier), members)) erased.add(identifierKey(identifier));
+  }
+  const ids = new Set(members);
+  const values = identifiers.filter((identifier) => erased.has(identifierKey(identifier))).map((identifier) => identifier.value);
+  const redaction = redactTouchpoint(touchpoint, ids, (identifier) => erased.has(identifierKey(identifier)), [...needles, ...members, ...values]);
+  return { touchpoint, redaction };
+}

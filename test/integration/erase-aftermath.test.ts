@@ -1,0 +1,112 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { documentClient } from '../../shared/db/client.ts';
+import { profileKey } from '../../shared/db/keys.ts';
+import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
+import { countItems, scanTable, testTableName } from '../helpers/dynamodb.ts';
+import { findTraces } from '../helpers/erased-traces.ts';
+import { person } from '../helpers/erase-graphs.ts';
+import { identityApi } from '../helpers/identity-api.ts';
+import { useTestApiClient } from '../helpers/local-api.ts';
+
+/** What holds around an erase: replays, suppression on every route that adds an identifier, repairs, locks. */
+const client = useTestApiClient();
+const api = identityApi(client);
+
+const erase = (customerId: string, query = '') => client.send('DELETE', `/v1/customers/${customerId}${query}`);
+
+describe('after an erase', () => {
+  it('a replay of an Idempotency-Key the erased customer used answers without its id, also for a touchpoint moved to another', async () => {
+    const erased = await person(api, 60);
+    const other = await person(api, 50);
+    const ownKey = `own-${unique()}`;
+    const movedKey = `moved-${unique()}`;
+    const ownBody = touchpointBody({ identifiers: { phone: erased.phone }, occurredAt: minutesAgo(40) });
+    const movedBody = touchpointBody({ identifiers: { phone: erased.phone }, occurredAt: minutesAgo(30) });
+    await client.post('/v1/touchpoints', ownBody, { 'idempotency-key': ownKey });
+    const moved = await client.post('/v1/touchpoints', movedBody, { 'idempotency-key': movedKey });
+    expect((await api.move(moved.body.touchpointId, other.customerId)).status).toBe(200);
+
+    expect((await erase(erased.customerId)).status).toBe(200);
+    const ownReplay = await client.post('/v1/touchpoints', ownBody, { 'idempotency-key': ownKey });
+    const movedReplay = await client.post('/v1/touchpoints', movedBody, { 'idempotency-key': movedKey });
+
+    // The erased request is forgotten: its replay is a new request, recorded on a new customer.
+    expect(ownReplay.status).toBe(201);
+    expect(JSON.stringify(ownReplay.body)).not.toContain(erased.customerId);
+    expect(movedReplay.status).toBe(200);
+    expect(movedReplay.body).toMatchObject({ replayed: true, touchpointId: moved.body.touchpointId });
+    expect(JSON.stringify(movedReplay.body)).not.toContain(erased.customerId);
+    expect(movedReplay.body.customerId).toBe('[erased]');
+    expect(findTraces(await scanTable(), [erased.customerId, erased.email])).toEqual([]);
+  });
+
+  it('a suppressed identifier cannot be linked either: 409 identifier-suppressed, nothing stored', async () => {
+    const erased = await person(api, 60);
+    const other = await person(api, 50);
+    expect((await erase(erased.customerId, '?suppress=true')).status).toBe(200);
+    const before = await countItems();
+
+    const linked = await api.link(other.customerId, { type: 'phone', value: erased.phone });
+    const shared = await api.link(other.customerId, { type: 'email', value: erased.email, shared: true });
+
+    expect([linked.status, shared.status]).toEqual([409, 409]);
+    expect(linked.body.type).toMatch(/identifier-suppressed/);
+    expect(await countItems()).toBe(before);
+  });
+
+  it('suppresses only what nobody else holds: a shared landline stays usable by the household', async () => {
+    const owner = await person(api, 60);
+    const sharer = await person(api, 50);
+    await api.arrangeLink(sharer.customerId, { type: 'phone', value: owner.phone, shared: true });
+
+    const erased = await erase(owner.customerId, '?suppress=true');
+    const call = await api.postTouchpoint(touchpointBody({ identifiers: { phone: owner.phone } }));
+
+    expect(erased.body.suppressions.map((suppression: { type: string }) => suppression.type)).toEqual(['email']);
+    expect(call.status).toBe(201);
+    expect(call.body.customerId).toBe(sharer.customerId);
+  });
+
+  it('unlinking an identifier of an erased customer answers 404, not 500', async () => {
+    const erased = await person(api, 60);
+    expect((await erase(erased.customerId)).status).toBe(200);
+
+    const unlinked = await api.unlink(erased.customerId, 'phone', erased.phone);
+
+    expect(unlinked.status).toBe(404);
+  });
+});
+
+describe('an erase that cannot start', () => {
+  it('is refused with 409 while an undo holds the customer, changing nothing, and goes through once the lock is gone', async () => {
+    const erased = await person(api, 60);
+    const lock = (expression: string) =>
+      documentClient().send(
+        new UpdateCommand({
+          TableName: testTableName(),
+          Key: profileKey(erased.customerId),
+          UpdateExpression: expression,
+          ExpressionAttributeNames: { '#lock': 'identityLock' },
+          ...(expression.startsWith('SET') ? { ExpressionAttributeValues: { ':merge': `mrg_${unique()}` } } : {}),
+        }),
+      );
+    await lock('SET #lock = :merge');
+    const before = await countItems();
+
+    const refused = await erase(erased.customerId);
+    const after = await countItems();
+    await lock('REMOVE #lock');
+    const accepted = await erase(erased.customerId);
+
+    expect(refused.status).toBe(409);
+    expect(after).toBe(before);
+    expect((await api.customer(erased.customerId)).status).toBe(404);
+    expect(accepted.status).toBe(200);
+  });
+
+  it('answers 404 for a phone-shaped id and a customer nobody has', async () => {
+    expect((await erase('cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB')).status).toBe(404);
+    expect((await erase(encodeURIComponent(uniquePhone().e164))).status).toBe(422);
+  });
+});
