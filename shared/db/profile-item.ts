@@ -195,10 +195,17 @@ export function profileReplacement(customerId: string, replacement: ProfileRepla
   const removes: string[] = [];
   const conditions = ['attribute_exists(pk)'];
   setWholeCard(customerId, replacement.card, replacement.expectedVersion, sets, values, conditions);
-  if (replacement.identifiers) {
-    values[':identifiers'] = Object.fromEntries(replacement.identifiers.map((identifier) => [identifierKey(identifier), identifier]));
-    sets.push('identifiers = :identifiers');
-  }
+  // Per key, never the whole map: a link or an ingest attaching an identifier meanwhile keeps its entry.
+  const names: Record<string, string> = {};
+  replacement.identifierChanges?.set.forEach((identifier, index) => {
+    names[`#setIdentifier${index}`] = identifierKey(identifier);
+    values[`:setIdentifier${index}`] = identifier;
+    sets.push(`identifiers.#setIdentifier${index} = :setIdentifier${index}`);
+  });
+  replacement.identifierChanges?.remove.forEach((identifier, index) => {
+    names[`#removeIdentifier${index}`] = identifierKey(identifier);
+    removes.push(`identifiers.#removeIdentifier${index}`);
+  });
   if (replacement.preferences !== undefined) {
     values[':preferences'] = replacement.preferences;
     sets.push('preferences = :preferences');
@@ -213,6 +220,7 @@ export function profileReplacement(customerId: string, replacement: ProfileRepla
     Key: profileKey(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
     ExpressionAttributeValues: values,
   };
 }

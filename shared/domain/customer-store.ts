@@ -64,6 +64,11 @@ export interface TouchpointWrite {
     /** The card computed from its current state, written only if nobody changed it meanwhile. */
     | { kind: 'exact'; card: CardState; expectedVersion: number };
   attach: AttachedIdentifier[];
+  /**
+   * Attached identifiers whose item still names a customer that no longer exists (erased): taken
+   * over from that customer, the write guarded on it still naming it and on its profile being gone.
+   */
+  reclaimed?: Array<{ identifier: Identifier; from: string }>;
   mergeCandidates: MergeCandidateNote[];
   idempotency?: IdempotencyRef & IdempotencyRecord;
   /** What the customer told us, recorded together with the touchpoint that says so. */
@@ -108,6 +113,8 @@ export interface CustomerView {
 export interface CustomerStore {
   readForIngest(request: IngestReadRequest): Promise<IngestReadResult>;
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
+  /** Where a touchpoint is stored, from its locator (undefined when it is not stored). */
+  locateTouchpoint(touchpointId: string): Promise<{ customerId: string } | undefined>;
   /** The card of a live customer (undefined when unknown or merged away). */
   readCard(customerId: string): Promise<CardState | undefined>;
   /** The updated customer, or undefined when there is no live customer with this id or the trait count moved. */

@@ -60,6 +60,13 @@ export async function ingestTouchpoint(
     return current;
   };
 
+  /** Customers found not to exist any more (erased) while identifier items still name them. */
+  const gone = new Set<string>();
+  /** What each attempt chose, by customer: the one whose write landed decides the answer. */
+  const chosen = new Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>();
+  /** Set once a write was sent and no answer came: it may have landed. */
+  let outcomeUnknown = false;
+
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const read = await store.readForIngest({
       identifiers: storedIdentifiers,
@@ -74,18 +81,26 @@ export async function ingestTouchpoint(
       survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);
     }
 
+    // An identifier naming an erased customer is nobody's: it joins this touchpoint's customer.
+    const reclaimable = new Map<string, string>();
     const recognition = recognise(
       storedIdentifiers.map((identifier) => {
         const owner = read.owners.get(identifierKey(identifier));
+        if (owner && gone.has(owner.customerId) && owner.sharedWith.length === 0) {
+          reclaimable.set(identifierKey(identifier), owner.customerId);
+          return { ...identifier, customerId: undefined };
+        }
+        const sharedWith = owner?.sharedWith.map(survivorOf).filter((customerId) => !gone.has(customerId)) ?? [];
         return {
           ...identifier,
           customerId: owner && survivorOf(owner.customerId),
-          ...(owner?.sharedWith.length ? { sharedWith: owner.sharedWith.map(survivorOf) } : {}),
+          ...(sharedWith.length ? { sharedWith } : {}),
         };
       }),
       input.identifiers.customerId && survivorOf(input.identifiers.customerId),
     );
-    const target = await chooseCustomer(store, recognition, freshCustomerId);
+    const target = await chooseCustomer(store, recognition, freshCustomerId, gone);
+    if (!target) continue;
     const touchpoint: Touchpoint = {
       touchpointId,
       customerId: target.customerId,
@@ -100,22 +115,53 @@ export async function ingestTouchpoint(
       ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
     };
     const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
+    chosen.set(target.customerId, { target, result });
     if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
-    const write = await planWrite(store, touchpoint, target, context, idempotency, result);
+    const reclaimed = target.attach.flatMap((identifier) => {
+      const from = reclaimable.get(identifierKey(identifier));
+      return from === undefined ? [] : [{ identifier, from }];
+    });
+    const write = await planWrite(store, touchpoint, target, context, idempotency, result, reclaimed);
     if (!write) continue;
 
     try {
       await recordWithExactCardFallback(store, write, context.receivedAt);
     } catch (error) {
+      if (error instanceof StoreUnavailableError && error.outcomeUnknown) {
+        // Safe to try again: the touchpoint id is this request's, so a second write of it cannot land twice.
+        outcomeUnknown = true;
+        await backOff(attempt);
+        continue;
+      }
       if (!(error instanceof WriteRejectedError)) throw error;
+      if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
       if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
+      if (error.reason === 'customer-gone') gone.add(target.customerId);
       if (error.reason === 'contention') await backOff(attempt);
       continue;
     }
     const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);
     return { ...result, replayed: false, ...(merges.length ? { merges } : {}) };
   }
-  throw new StoreUnavailableError();
+  // Before answering 503: an attempt whose answer was lost (or was refused on a retry) may have landed.
+  if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
+    return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+  }
+  throw new StoreUnavailableError(undefined, { outcomeUnknown });
+}
+
+/** The answer for a touchpoint an earlier attempt of this request stored, as that attempt would have given it. */
+async function landedEarlier(
+  store: TouchpointStore,
+  touchpoint: Pick<Touchpoint, 'touchpointId' | 'source'>,
+  chosen: Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>,
+  now: Date,
+): Promise<IngestResult> {
+  const located = await store.locateTouchpoint(touchpoint.touchpointId);
+  const landed = located && chosen.get(located.customerId);
+  if (!landed) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+  const merges = await mergeAnonymousProfiles(store, landed.target, touchpoint, now);
+  return { ...landed.result, replayed: false, ...(merges.length ? { merges } : {}) };
 }
 
 interface ChosenCustomer {
@@ -136,12 +182,26 @@ interface ChosenCustomer {
  * Applies the automatic merge policy to a recognition. Conflicts and shared identifiers need to
  * know the other customers' profiles: only then is there a second read.
  */
-async function chooseCustomer(store: TouchpointStore, recognition: Recognition, freshCustomerId: string): Promise<ChosenCustomer> {
+async function chooseCustomer(
+  store: TouchpointStore,
+  recognition: Recognition,
+  freshCustomerId: string,
+  gone: Set<string>,
+): Promise<ChosenCustomer | undefined> {
   if (recognition.kind === 'new-customer') {
     return { customerId: freshCustomerId, customerCreated: true, attach: recognition.attach, proposals: [], anonymousToMerge: [] };
   }
+  /** Reads the profiles, noting those that no longer exist; undefined when some did not (recognise again without them). */
+  const readExisting = async (customerIds: string[]) => {
+    const profiles = await store.readProfiles(customerIds);
+    const missing = customerIds.filter((customerId) => !profiles.has(customerId));
+    for (const customerId of missing) gone.add(customerId);
+    return missing.length ? undefined : profiles;
+  };
   if (recognition.kind === 'ambiguous') {
-    const profiles = [...(await store.readProfiles(recognition.candidates)).values()].filter((profile) => !profile.mergedInto);
+    const found = await readExisting(recognition.candidates);
+    if (!found) return undefined;
+    const profiles = [...found.values()].filter((profile) => !profile.mergedInto);
     const [mostRecent, ...others] = profiles.sort((a, b) =>
       (b.card.lastContact?.occurredAt ?? b.createdAt).localeCompare(a.card.lastContact?.occurredAt ?? a.createdAt),
     );
@@ -164,7 +224,8 @@ async function chooseCustomer(store: TouchpointStore, recognition: Recognition, 
     return { ...base, customerId: recognition.customerId, proposals: [], anonymousToMerge: [] };
   }
   const others = [...new Set(recognition.contested.map((identifier) => identifier.customerId as string))];
-  const profiles = await store.readProfiles([recognition.customerId, ...others]);
+  const profiles = await readExisting([recognition.customerId, ...others]);
+  if (!profiles) return undefined;
   const kindOf = (customerId: string) => {
     const profile = profiles.get(customerId);
     return profile ? profileKind(profile) : 'known';
@@ -190,7 +251,7 @@ async function chooseCustomer(store: TouchpointStore, recognition: Recognition, 
 async function mergeAnonymousProfiles(
   store: TouchpointStore,
   target: ChosenCustomer,
-  touchpoint: Touchpoint,
+  touchpoint: Pick<Touchpoint, 'touchpointId' | 'source'>,
   now: Date,
 ): Promise<Array<{ mergeId: string; sourceCustomerId: string }>> {
   const merges: Array<{ mergeId: string; sourceCustomerId: string }> = [];
@@ -248,6 +309,7 @@ async function planWrite(
   context: IngestContext,
   idempotency: IdempotencyRef | undefined,
   result: Omit<IngestResult, 'replayed' | 'merges'>,
+  reclaimed: Array<{ identifier: Identifier; from: string }>,
 ): Promise<TouchpointWrite | undefined> {
   const customer = await planCardWrite(store, touchpoint, target.customerCreated, context.receivedAt);
   if (!customer) return undefined;
@@ -268,6 +330,7 @@ async function planWrite(
     customer,
     ...(target.decidedBy ? { decidedBy: { identifier: target.decidedBy, customerId: target.decidedByHolder ?? target.customerId } } : {}),
     attach: target.attach.map(attach),
+    ...(reclaimed.length ? { reclaimed } : {}),
     mergeCandidates: otherCustomerIds.map((otherCustomerId) => ({
       customerId: touchpoint.customerId,
       otherCustomerId,
@@ -319,7 +382,13 @@ export async function recordWithExactCardFallback(store: CustomerStore, write: T
       if (!current || round >= maxAttempts) throw error;
       // A second stale card means fast writes keep landing: give them room before trying again.
       if (round > 1) await backOff(round);
-      attempt = { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
+      // An exact write that lost to another goes back to the fast path when it began there: at a tier
+      // boundary every concurrent writer fails its guard at once, one exact write moves the boundary,
+      // and the others are blind writes again instead of a herd of version-guarded ones.
+      const exactLost = attempt.customer.kind === 'exact' && write.customer.kind === 'fast';
+      attempt = exactLost
+        ? write
+        : { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
     }
   }
 }
