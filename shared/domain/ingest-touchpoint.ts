@@ -115,7 +115,8 @@ export async function ingestTouchpoint(
       ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
     };
     const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
-    chosen.set(target.customerId, { target, result });
+    // A customer this request created keeps the attempt that created it: a later one finding it known landed nothing.
+    if (!chosen.get(target.customerId)?.result.customerCreated) chosen.set(target.customerId, { target, result });
     if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
     const reclaimed = target.attach.flatMap((identifier) => {
       const from = reclaimable.get(identifierKey(identifier));
