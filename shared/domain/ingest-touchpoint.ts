@@ -73,7 +73,11 @@ export async function ingestTouchpoint(
       ...(input.identifiers.customerId ? { customerId: input.identifiers.customerId } : {}),
       ...(idempotency ? { idempotency } : {}),
     });
-    if (read.idempotency) return replay(read.idempotency, context.requestFingerprint);
+    if (read.idempotency) {
+      const replayed = replay(read.idempotency, context.requestFingerprint);
+      // Our own earlier attempt, whose answer was lost, stored it: this request's first answer, not a replay.
+      return replayed.touchpointId === touchpointId ? { ...replayed, replayed: false } : replayed;
+    }
     if (input.identifiers.customerId && !read.directCustomer) {
       throw new ValidationError([{ path: 'identifiers.customerId', message: 'no customer has this id' }]);
     }
