@@ -90,16 +90,15 @@ export async function ingestTouchpoint(
     const recognition = recognise(
       storedIdentifiers.map((identifier) => {
         const owner = read.owners.get(identifierKey(identifier));
-        if (owner && gone.has(owner.customerId) && owner.sharedWith.length === 0) {
+        if (owner && [owner.customerId, ...owner.sharedWith].every((customerId) => gone.has(customerId))) {
           reclaimable.set(identifierKey(identifier), owner.customerId);
           return { ...identifier, customerId: undefined };
         }
-        const sharedWith = owner?.sharedWith.map(survivorOf).filter((customerId) => !gone.has(customerId)) ?? [];
-        return {
-          ...identifier,
-          customerId: owner && survivorOf(owner.customerId),
-          ...(sharedWith.length ? { sharedWith } : {}),
-        };
+        // Shared by customers of whom some no longer exist: it belongs to the others alone.
+        const [holder, ...sharedWith] = (owner ? [owner.customerId, ...owner.sharedWith] : [])
+          .map(survivorOf)
+          .filter((customerId) => !gone.has(customerId));
+        return { ...identifier, customerId: holder, ...(sharedWith.length ? { sharedWith } : {}) };
       }),
       input.identifiers.customerId && survivorOf(input.identifiers.customerId),
     );

@@ -39,7 +39,7 @@ function interleavedBeforeProfileRewrite(customerId: string, meanwhile: () => Pr
   return {
     ...table.store,
     replaceProfile: async (id, replacement) => {
-      if (id === customerId && !ran && replacement.identifierChanges) {
+      if (id === customerId && !ran && !replacement.revive) {
         ran = true;
         await meanwhile();
       }
@@ -107,14 +107,47 @@ describe('identifiers linked while a merge or undo rewrites the profile', () => 
 });
 
 describe('identifiers whose item names a customer that no longer exists', () => {
+  const deleteProfile = async (customerId: string) => {
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+    await client.send(new DeleteCommand({ TableName: table.tableName, Key: profileKey(customerId) }));
+  };
+
   /** A customer whose profile vanished (as an erase that missed an identifier leaves it) while its phone's item still names it. */
   async function orphanedPhone() {
     const phone = uniquePhone().e164;
     const gone = await ingest({ phone });
-    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
-    await client.send(new DeleteCommand({ TableName: table.tableName, Key: profileKey(gone.customerId) }));
+    await deleteProfile(gone.customerId);
     return { phone, gone: gone.customerId };
   }
+
+  /** A household phone shared by two customers. */
+  async function sharedPhone() {
+    const phone = uniquePhone().e164;
+    const owner = await ingest({ phone });
+    const other = await ingest({ email: uniqueEmail() });
+    await linkIdentifier(table.store, { customerId: other.customerId, identifier: { type: 'phone', value: phone }, shared: true, actor }, new Date());
+    return { phone, owner: owner.customerId, other: other.customerId };
+  }
+
+  it('records a touchpoint carrying only a shared phone whose owner vanished on the customer still sharing it', async () => {
+    const { phone, owner, other } = await sharedPhone();
+    await deleteProfile(owner);
+
+    const next = await ingest({ phone });
+
+    expect(next.customerId).toBe(other);
+  });
+
+  it('records a touchpoint carrying only a shared phone whose customers all vanished on a new customer, who takes it over', async () => {
+    const { phone, owner, other } = await sharedPhone();
+    await deleteProfile(owner);
+    await deleteProfile(other);
+
+    const next = await ingest({ phone });
+
+    expect(next.customerCreated).toBe(true);
+    expect(await table.store.findIdentifierOwner({ type: 'phone', value: phone })).toEqual({ customerId: next.customerId, sharedWith: [] });
+  });
 
   it('records a touchpoint carrying only that identifier on a new customer, who takes the identifier over', async () => {
     const { phone, gone } = await orphanedPhone();
@@ -199,17 +232,27 @@ describe('fifty first contacts on one new phone at once, without idempotency key
   let results: PromiseSettledResult<IngestResult>[];
   let phone: string;
   let elapsedMs: number;
+  const transactions = { sent: 0 };
 
   beforeAll(async () => {
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand') transactions.sent += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'transaction-counter' },
+    );
+    const store = graphStore(table.tableName, client);
     phone = uniquePhone().e164;
     const started = Date.now();
-    results = await Promise.allSettled(Array.from({ length: 50 }, () => ingest({ phone })));
+    results = await Promise.allSettled(Array.from({ length: 50 }, () => ingest({ phone }, store)));
     elapsedMs = Date.now() - started;
   }, 120_000);
 
   it('records every one of them on one customer', async () => {
     const succeeded = results.filter((result): result is PromiseFulfilledResult<IngestResult> => result.status === 'fulfilled');
-    console.info(`50 first contacts on one phone: ${succeeded.length} recorded in ${elapsedMs} ms`);
+    console.info(`50 first contacts on one phone: ${succeeded.length} recorded in ${elapsedMs} ms with ${transactions.sent} transactions`);
 
     expect(succeeded).toHaveLength(50);
     expect(new Set(succeeded.map((result) => result.value.customerId)).size).toBe(1);
