@@ -223,6 +223,33 @@ describe.each([1, 2, 3])('each identity mutation at a 20 percent fault rate (see
   });
 });
 
+describe('a merge and undo of a customer with 30 touchpoints (two move transactions each way) at a 20 percent fault rate', () => {
+  async function arrangeLargePair() {
+    const pair = await arrangePair();
+    for (let index = 0; index < 27; index += 1) await ingest({ phone: pair.phone }, 20 - index * 0.5);
+    return pair;
+  }
+
+  it('merges and undoes as without faults, in few tries', async () => {
+    const [calm, stormy] = [await arrangeLargePair(), await arrangeLargePair()];
+    const calmMerge = recordShape(await mergeCustomers(table.store, mergeRequest(calm), new Date()));
+    const calmAfterMerge = await seen(calm, [calm.target], calmMerge);
+    const faulty = faultyStore(77);
+
+    const stormyMerge = await untilItSucceeds('merge', () => mergeCustomers(faulty, mergeRequest(stormy), new Date()));
+    const stormyAfterMerge = await seen(stormy, [stormy.target], recordShape(stormyMerge));
+    const calmUndo = recordShape(await undoMerge(table.store, (await table.store.readProfile(calm.source))?.mergedBy as string, actor, new Date()));
+    const stormyUndo = await untilItSucceeds('undo', () => undoMerge(faulty, stormyMerge.mergeId, actor, new Date()));
+    faulty.detach();
+
+    expect(stormyAfterMerge).toEqual(calmAfterMerge);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [stormy.target, stormy.source] })).toEqual([]);
+    expect(await seen(stormy, [stormy.target, stormy.source], recordShape(stormyUndo))).toEqual(
+      await seen(calm, [calm.target, calm.source], calmUndo),
+    );
+  });
+});
+
 it('needs few tries: no mutation took more than three at a 20 % fault rate', () => {
   expect(Object.keys(triesByOperation).sort()).toEqual(['dismiss', 'link', 'merge', 'move', 'undo', 'unlink']);
   expect(Math.max(...Object.values(triesByOperation).flat())).toBeLessThanOrEqual(3);
