@@ -1,7 +1,14 @@
 import { monotonicFactory } from 'ulid';
 import { applyDelta, type CardState, cardDelta, emptyCard } from './card.ts';
 import { strictest } from './contact-policy.ts';
-import { ConflictError, NotFoundError, StoreUnavailableError, ValidationError, WriteRejectedError } from './errors.ts';
+import {
+  ConflictError,
+  identityChangeUnavailable,
+  NotFoundError,
+  StoreUnavailableError,
+  ValidationError,
+  WriteRejectedError,
+} from './errors.ts';
 import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
 import type {
   IdentifierState,
@@ -46,9 +53,22 @@ async function persistently<T>(step: () => Promise<T>): Promise<T> {
     try {
       return await step();
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError) || attempt >= stepAttempts) throw error;
+      // Contention: another transaction held one of the items for a moment; nothing was written.
+      const contention = error instanceof WriteRejectedError && error.reason === 'contention';
+      if (!(error instanceof StoreUnavailableError || contention)) throw error;
+      if (attempt >= stepAttempts) throw contention ? new StoreUnavailableError(undefined, { cause: error }) : error;
       await backOff(attempt);
     }
+  }
+}
+
+/** An identity change that gave way part-way says so: posting it again resumes it (every step is idempotent). */
+async function identityChange<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw new StoreUnavailableError(identityChangeUnavailable, { cause: error });
+    throw error;
   }
 }
 
@@ -122,9 +142,10 @@ async function moveSelected(
       await store.moveTouchpoints(moves);
       return;
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError || (error instanceof WriteRejectedError && error.reason === 'touchpoint-moved'))) {
-        throw error;
-      }
+      const retryable =
+        error instanceof StoreUnavailableError ||
+        (error instanceof WriteRejectedError && (error.reason === 'touchpoint-moved' || error.reason === 'contention'));
+      if (!retryable) throw error;
       await backOff(attempt);
     }
   }
@@ -137,62 +158,64 @@ async function moveSelected(
  * the target's card is recomputed. Every step is idempotent: posting the same merge again resumes it.
  */
 export async function mergeCustomers(store: IdentityStore, request: MergeRequest, now: Date): Promise<MergeRecord> {
-  const { targetCustomerId, sourceCustomerId } = request;
-  if (targetCustomerId === sourceCustomerId) {
-    throw new ValidationError([{ path: 'sourceCustomerId', message: 'must differ from the target customer' }]);
-  }
-  const profiles = await persistently(() => store.readProfiles([targetCustomerId, sourceCustomerId]));
-  const target = profiles.get(targetCustomerId);
-  const source = profiles.get(sourceCustomerId);
-  if (!target) throw new NotFoundError(`No customer has the id ${targetCustomerId}.`);
-  if (!source) throw new NotFoundError(`No customer has the id ${sourceCustomerId}.`);
-  if (source.mergedInto === targetCustomerId && source.mergedBy) {
-    // The same merge posted again (a retry whose first try committed): finish it if need be, answer it.
-    const mergedBy = source.mergedBy;
-    const existing = await persistently(() => store.readMergeRecord(mergedBy));
-    if (existing?.status === 'in_progress') return completeMerge(store, existing, now);
-    if (existing?.status === 'completed') return existing;
-  }
-  if (source.mergedInto) {
-    throw new ConflictError(`Customer ${sourceCustomerId} was already merged into ${source.mergedInto}.`, {
-      mergedInto: source.mergedInto,
-      mergeId: source.mergedBy,
-    });
-  }
-  if (target.mergedInto) {
-    throw new ConflictError(`Customer ${targetCustomerId} was merged into ${target.mergedInto}; merge into the survivor.`, {
-      mergedInto: target.mergedInto,
-      mergeId: target.mergedBy,
-    });
-  }
-  const record: MergeRecord = {
-    mergeId: newMergeId(),
-    kind: 'merge',
-    targetCustomerId,
-    sourceCustomerId,
-    reason: request.reason,
-    actor: request.actor,
-    status: 'in_progress',
-    createdAt: now.toISOString(),
-    completedAt: null,
-    undoneAt: null,
-    undoneBy: null,
-    movedIdentifiers: [],
-    identifierStates: [],
-    movedTouchpointCount: 0,
-    touchpointId: null,
-    targetBefore: { preferences: target.preferences, identifierPermissions: target.identifierPermissions },
-  };
-  await persistently(async () => {
-    try {
-      await store.beginMerge(record);
-    } catch (error) {
-      // A try whose answer was lost began it already: the record is there.
-      if (error instanceof ConflictError && (await store.readMergeRecord(record.mergeId))) return;
-      throw error;
+  return identityChange(async () => {
+    const { targetCustomerId, sourceCustomerId } = request;
+    if (targetCustomerId === sourceCustomerId) {
+      throw new ValidationError([{ path: 'sourceCustomerId', message: 'must differ from the target customer' }]);
     }
+    const profiles = await persistently(() => store.readProfiles([targetCustomerId, sourceCustomerId]));
+    const target = profiles.get(targetCustomerId);
+    const source = profiles.get(sourceCustomerId);
+    if (!target) throw new NotFoundError(`No customer has the id ${targetCustomerId}.`);
+    if (!source) throw new NotFoundError(`No customer has the id ${sourceCustomerId}.`);
+    if (source.mergedInto === targetCustomerId && source.mergedBy) {
+      // The same merge posted again (a retry whose first try committed): finish it if need be, answer it.
+      const mergedBy = source.mergedBy;
+      const existing = await persistently(() => store.readMergeRecord(mergedBy));
+      if (existing?.status === 'in_progress') return completeMerge(store, existing, now);
+      if (existing?.status === 'completed') return existing;
+    }
+    if (source.mergedInto) {
+      throw new ConflictError(`Customer ${sourceCustomerId} was already merged into ${source.mergedInto}.`, {
+        mergedInto: source.mergedInto,
+        mergeId: source.mergedBy,
+      });
+    }
+    if (target.mergedInto) {
+      throw new ConflictError(`Customer ${targetCustomerId} was merged into ${target.mergedInto}; merge into the survivor.`, {
+        mergedInto: target.mergedInto,
+        mergeId: target.mergedBy,
+      });
+    }
+    const record: MergeRecord = {
+      mergeId: newMergeId(),
+      kind: 'merge',
+      targetCustomerId,
+      sourceCustomerId,
+      reason: request.reason,
+      actor: request.actor,
+      status: 'in_progress',
+      createdAt: now.toISOString(),
+      completedAt: null,
+      undoneAt: null,
+      undoneBy: null,
+      movedIdentifiers: [],
+      identifierStates: [],
+      movedTouchpointCount: 0,
+      touchpointId: null,
+      targetBefore: { preferences: target.preferences, identifierPermissions: target.identifierPermissions },
+    };
+    await persistently(async () => {
+      try {
+        await store.beginMerge(record);
+      } catch (error) {
+        // A try whose answer was lost began it already: the record is there.
+        if (error instanceof ConflictError && (await store.readMergeRecord(record.mergeId))) return;
+        throw error;
+      }
+    });
+    return completeMerge(store, record, now);
   });
-  return completeMerge(store, record, now);
 }
 
 /**
@@ -306,35 +329,37 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
  * again answers the undone merge (a retry whose first try committed), or resumes one cut short.
  */
 export async function undoMerge(store: IdentityStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
-  const record = await persistently(() => store.readMergeRecord(mergeId));
-  if (!record || record.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
-  if (record.status === 'undone') return record;
-  if (record.status === 'in_progress') {
-    throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);
-  }
-  const { targetCustomerId: target } = record;
-  const survivor = await persistently(() => store.readProfile(target));
-  if (!survivor) throw new NotFoundError(`No customer has the id ${target}.`);
-  if (survivor.mergedInto && record.status === 'completed') {
-    throw new ConflictError(
-      `Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`,
-      { blockingMergeId: survivor.mergedBy },
-    );
-  }
-  // Lock the survivor for the undo (an interrupted undo, status `undoing`, holds the lock and resumes).
-  const undoing = { ...record, status: 'undoing' as const, undoneBy: actor, undoStartedAt: now.toISOString() };
-  if (record.status === 'completed') {
-    await persistently(async () => {
-      try {
-        await store.beginUndo(undoing);
-      } catch (error) {
-        // A try whose answer was lost took the lock already.
-        if (error instanceof ConflictError && (await store.readMergeRecord(mergeId))?.status === 'undoing') return;
-        throw error;
-      }
-    });
-  }
-  return completeUndo(store, record.status === 'completed' ? undoing : record, now);
+  return identityChange(async () => {
+    const record = await persistently(() => store.readMergeRecord(mergeId));
+    if (!record || record.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
+    if (record.status === 'undone') return record;
+    if (record.status === 'in_progress') {
+      throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);
+    }
+    const { targetCustomerId: target } = record;
+    const survivor = await persistently(() => store.readProfile(target));
+    if (!survivor) throw new NotFoundError(`No customer has the id ${target}.`);
+    if (survivor.mergedInto && record.status === 'completed') {
+      throw new ConflictError(
+        `Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`,
+        { blockingMergeId: survivor.mergedBy },
+      );
+    }
+    // Lock the survivor for the undo (an interrupted undo, status `undoing`, holds the lock and resumes).
+    const undoing = { ...record, status: 'undoing' as const, undoneBy: actor, undoStartedAt: now.toISOString() };
+    if (record.status === 'completed') {
+      await persistently(async () => {
+        try {
+          await store.beginUndo(undoing);
+        } catch (error) {
+          // A try whose answer was lost took the lock already.
+          if (error instanceof ConflictError && (await store.readMergeRecord(mergeId))?.status === 'undoing') return;
+          throw error;
+        }
+      });
+    }
+    return completeUndo(store, record.status === 'completed' ? undoing : record, now);
+  });
 }
 
 /** The steps of an undo after the lock is taken; each idempotent, so an undo cut short resumes here. */
@@ -490,64 +515,66 @@ export async function moveTouchpoint(
   request: { touchpointId: string; customerId: string; reason: string; actor: string },
   now: Date,
 ): Promise<MergeRecord> {
-  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const touchpoint = await persistently(() => store.readTouchpoint(request.touchpointId));
-    if (!touchpoint) throw new NotFoundError(`No touchpoint has the id ${request.touchpointId}.`);
-    const from = touchpoint.customerId;
-    if (from === request.customerId) {
-      const lastMove = touchpoint.movedBy.at(-1);
-      const done = lastMove ? await persistently(() => store.readMergeRecord(lastMove)) : undefined;
-      if (done?.kind === 'move' && done.targetCustomerId === request.customerId) return done;
-      throw new ConflictError(`Touchpoint ${request.touchpointId} is already on ${from}.`);
+  return identityChange(async () => {
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      const touchpoint = await persistently(() => store.readTouchpoint(request.touchpointId));
+      if (!touchpoint) throw new NotFoundError(`No touchpoint has the id ${request.touchpointId}.`);
+      const from = touchpoint.customerId;
+      if (from === request.customerId) {
+        const lastMove = touchpoint.movedBy.at(-1);
+        const done = lastMove ? await persistently(() => store.readMergeRecord(lastMove)) : undefined;
+        if (done?.kind === 'move' && done.targetCustomerId === request.customerId) return done;
+        throw new ConflictError(`Touchpoint ${request.touchpointId} is already on ${from}.`);
+      }
+      const profiles = await persistently(() => store.readProfiles([from, request.customerId]));
+      const target = profiles.get(request.customerId);
+      const origin = profiles.get(from);
+      if (!target || target.mergedInto) throw new NotFoundError(`No live customer has the id ${request.customerId}.`);
+      if (!origin) throw new NotFoundError(`No customer has the id ${from}.`);
+      const [fromTouchpoints, toTouchpoints] = await Promise.all([
+        persistently(() => store.listTouchpoints(from)),
+        persistently(() => store.listTouchpoints(request.customerId)),
+      ]);
+      const mergeId = newMergeId();
+      const record: MergeRecord = {
+        mergeId,
+        kind: 'move',
+        targetCustomerId: request.customerId,
+        sourceCustomerId: from,
+        reason: request.reason,
+        actor: request.actor,
+        status: 'completed',
+        createdAt: now.toISOString(),
+        completedAt: now.toISOString(),
+        undoneAt: null,
+        undoneBy: null,
+        movedIdentifiers: [],
+        identifierStates: [],
+        movedTouchpointCount: 1,
+        touchpointId: touchpoint.touchpointId,
+        targetBefore: null,
+      };
+      const moved: StoredTouchpoint = { ...touchpoint, customerId: request.customerId, movedBy: [...touchpoint.movedBy, mergeId] };
+      try {
+        await store.moveTouchpoint({
+          touchpoint,
+          to: request.customerId,
+          record,
+          fromCard: {
+            card: foldCard(fromTouchpoints.filter((item) => item.touchpointId !== touchpoint.touchpointId), now, origin.card.version + 1),
+            expectedVersion: origin.card.version,
+          },
+          toCard: { card: foldCard([...toTouchpoints, moved], now, target.card.version + 1), expectedVersion: target.card.version },
+        });
+        return record;
+      } catch (error) {
+        // Rejected (cards moved on) or unanswered (perhaps moved): read again, which also finds a move that went through.
+        if (!(error instanceof WriteRejectedError || error instanceof StoreUnavailableError)) throw error;
+        await backOff(attempt);
+      }
     }
-    const profiles = await persistently(() => store.readProfiles([from, request.customerId]));
-    const target = profiles.get(request.customerId);
-    const origin = profiles.get(from);
-    if (!target || target.mergedInto) throw new NotFoundError(`No live customer has the id ${request.customerId}.`);
-    if (!origin) throw new NotFoundError(`No customer has the id ${from}.`);
-    const [fromTouchpoints, toTouchpoints] = await Promise.all([
-      persistently(() => store.listTouchpoints(from)),
-      persistently(() => store.listTouchpoints(request.customerId)),
-    ]);
-    const mergeId = newMergeId();
-    const record: MergeRecord = {
-      mergeId,
-      kind: 'move',
-      targetCustomerId: request.customerId,
-      sourceCustomerId: from,
-      reason: request.reason,
-      actor: request.actor,
-      status: 'completed',
-      createdAt: now.toISOString(),
-      completedAt: now.toISOString(),
-      undoneAt: null,
-      undoneBy: null,
-      movedIdentifiers: [],
-      identifierStates: [],
-      movedTouchpointCount: 1,
-      touchpointId: touchpoint.touchpointId,
-      targetBefore: null,
-    };
-    const moved: StoredTouchpoint = { ...touchpoint, customerId: request.customerId, movedBy: [...touchpoint.movedBy, mergeId] };
-    try {
-      await store.moveTouchpoint({
-        touchpoint,
-        to: request.customerId,
-        record,
-        fromCard: {
-          card: foldCard(fromTouchpoints.filter((item) => item.touchpointId !== touchpoint.touchpointId), now, origin.card.version + 1),
-          expectedVersion: origin.card.version,
-        },
-        toCard: { card: foldCard([...toTouchpoints, moved], now, target.card.version + 1), expectedVersion: target.card.version },
-      });
-      return record;
-    } catch (error) {
-      // Rejected (cards moved on) or unanswered (perhaps moved): read again, which also finds a move that went through.
-      if (!(error instanceof WriteRejectedError || error instanceof StoreUnavailableError)) throw error;
-      await backOff(attempt);
-    }
-  }
-  throw new StoreUnavailableError();
+    throw new StoreUnavailableError();
+  });
 }
 
 /** Links an identifier to a customer; linking it again answers the link as first made. */
@@ -556,55 +583,61 @@ export async function linkIdentifier(
   request: { customerId: string; identifier: Identifier; shared: boolean; actor: string },
   now: Date,
 ): Promise<AttachedIdentifier> {
-  const profile = await persistently(() => store.readProfile(request.customerId));
-  if (!profile) throw new NotFoundError(`No customer has the id ${request.customerId}.`);
-  if (profile.mergedInto) {
-    throw new ConflictError(`Customer ${request.customerId} was merged into ${profile.mergedInto}; link to the survivor.`, {
-      mergedInto: profile.mergedInto,
-    });
-  }
-  const attached: AttachedIdentifier = {
-    ...request.identifier,
-    provenance: { attachedAt: now.toISOString(), source: request.actor, rule: 'linked-by-staff' },
-  };
-  // A try whose answer was lost linked it: the next one finds it linked already.
-  const outcome = await persistently(() => store.linkIdentifier(request.customerId, attached, request.shared));
-  if (outcome.kind === 'owned-by-other') {
-    throw new ConflictError(
-      `This ${request.identifier.type} belongs to customer ${outcome.customerId}. Merge the customers, or link it with "shared": true if both really use it.`,
-      { customerId: outcome.customerId },
-    );
-  }
-  if (outcome.kind === 'already-linked') {
-    const linked = await persistently(() => store.readProfile(request.customerId));
-    const entry = linked?.identifiers.find((identifier) => identifierKey(identifier) === identifierKey(request.identifier));
-    if (entry) return entry;
-  }
-  return attached;
+  return identityChange(async () => {
+    const profile = await persistently(() => store.readProfile(request.customerId));
+    if (!profile) throw new NotFoundError(`No customer has the id ${request.customerId}.`);
+    if (profile.mergedInto) {
+      throw new ConflictError(`Customer ${request.customerId} was merged into ${profile.mergedInto}; link to the survivor.`, {
+        mergedInto: profile.mergedInto,
+      });
+    }
+    const attached: AttachedIdentifier = {
+      ...request.identifier,
+      provenance: { attachedAt: now.toISOString(), source: request.actor, rule: 'linked-by-staff' },
+    };
+    // A try whose answer was lost linked it: the next one finds it linked already.
+    const outcome = await persistently(() => store.linkIdentifier(request.customerId, attached, request.shared));
+    if (outcome.kind === 'owned-by-other') {
+      throw new ConflictError(
+        `This ${request.identifier.type} belongs to customer ${outcome.customerId}. Merge the customers, or link it with "shared": true if both really use it.`,
+        { customerId: outcome.customerId },
+      );
+    }
+    if (outcome.kind === 'already-linked') {
+      const linked = await persistently(() => store.readProfile(request.customerId));
+      const entry = linked?.identifiers.find((identifier) => identifierKey(identifier) === identifierKey(request.identifier));
+      if (entry) return entry;
+    }
+    return attached;
+  });
 }
 
 export async function unlinkIdentifier(store: IdentityStore, customerId: string, identifier: Identifier): Promise<void> {
-  const profile = await persistently(() => store.readProfile(customerId));
-  const held = profile?.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier)) ?? false;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      if (await store.unlinkIdentifier(customerId, identifier)) return;
-      break;
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError) || attempt >= stepAttempts) throw error;
-      await backOff(attempt);
+  return identityChange(async () => {
+    const profile = await persistently(() => store.readProfile(customerId));
+    const held = profile?.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier)) ?? false;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (await store.unlinkIdentifier(customerId, identifier)) return;
+        break;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || attempt >= stepAttempts) throw error;
+        await backOff(attempt);
+      }
     }
-  }
-  // Not linked (any more): a try whose answer was lost unlinked what the profile listed when this began.
-  if (held) return;
-  throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type}.`);
+    // Not linked (any more): a try whose answer was lost unlinked what the profile listed when this began.
+    if (held) return;
+    throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type}.`);
+  });
 }
 
 /** Dismisses the merge candidate naming two customers; dismissing it again answers the same. */
 export async function dismissMergeCandidate(store: IdentityStore, candidateId: string): Promise<void> {
-  if (!(await persistently(() => store.resolveMergeCandidate(candidateId, 'dismissed')))) {
-    throw new NotFoundError(`No merge candidate has the id ${candidateId}.`);
-  }
+  return identityChange(async () => {
+    if (!(await persistently(() => store.resolveMergeCandidate(candidateId, 'dismissed')))) {
+      throw new NotFoundError(`No merge candidate has the id ${candidateId}.`);
+    }
+  });
 }
 
 export async function listIdentifiers(store: IdentityStore, customerId: string): Promise<ProfileRecord> {

@@ -255,6 +255,22 @@ it('needs few tries: no mutation took more than three at a 20 % fault rate', () 
   expect(Math.max(...Object.values(triesByOperation).flat())).toBeLessThanOrEqual(3);
 });
 
+it('says a merge that gave way part-way may be partly made and resumes when posted again', async () => {
+  const pair = await arrangePair();
+  const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+  // The merge begins, then every write of its touchpoint moves times out without being applied.
+  const faults = injectDynamoDbFaults(client, { rate: 1, kinds: ['timeout'], commands: ['TransactWriteItemsCommand'] });
+  const stalled: GraphStore = { ...graphStore(table.tableName, client), beginMerge: table.store.beginMerge };
+
+  const failure = await mergeCustomers(stalled, mergeRequest(pair), new Date()).catch((error: unknown) => error);
+  faults.detach();
+
+  expect(failure).toBeInstanceOf(StoreUnavailableError);
+  expect((failure as Error).message).toMatch(/may be partly made.*resumes where it stopped/);
+  await expect(mergeCustomers(table.store, mergeRequest(pair), new Date())).resolves.toMatchObject({ status: 'completed' });
+  expect(await identityGraphProblems(table.tableName, { customerIds: [pair.target, pair.source] })).toEqual([]);
+});
+
 /** The real store, except that the first call of `method` loses its answer (a timeout) right after it went through. */
 function losesFirstAnswer<K extends keyof GraphStore>(method: K): GraphStore {
   const real = table.store[method] as (...args: unknown[]) => Promise<unknown>;
