@@ -95,14 +95,14 @@ export async function ingestTouchpoint(
           return { ...identifier, customerId: undefined };
         }
         // Shared by customers of whom some no longer exist: it belongs to the others alone.
-        const [holder, ...sharedWith] = (owner ? [owner.customerId, ...owner.sharedWith] : [])
-          .map(survivorOf)
-          .filter((customerId) => !gone.has(customerId));
+        const [holder, ...sharedWith] = [
+          ...new Set((owner ? [owner.customerId, ...owner.sharedWith] : []).map(survivorOf).filter((customerId) => !gone.has(customerId))),
+        ];
         return { ...identifier, customerId: holder, ...(sharedWith.length ? { sharedWith } : {}) };
       }),
       input.identifiers.customerId && survivorOf(input.identifiers.customerId),
     );
-    const target = await chooseCustomer(store, recognition, freshCustomerId, gone);
+    const target = await chooseCustomer(store, recognition, freshCustomerId, { gone, survivors });
     if (!target) continue;
     const touchpoint: Touchpoint = {
       touchpointId,
@@ -190,7 +190,7 @@ async function chooseCustomer(
   store: TouchpointStore,
   recognition: Recognition,
   freshCustomerId: string,
-  gone: Set<string>,
+  learned: { gone: Set<string>; survivors: Map<string, string> },
 ): Promise<ChosenCustomer | undefined> {
   if (recognition.kind === 'new-customer') {
     return { customerId: freshCustomerId, customerCreated: true, attach: recognition.attach, proposals: [], anonymousToMerge: [] };
@@ -199,17 +199,20 @@ async function chooseCustomer(
   const readExisting = async (customerIds: string[]) => {
     const profiles = await store.readProfiles(customerIds);
     const missing = customerIds.filter((customerId) => !profiles.has(customerId));
-    for (const customerId of missing) gone.add(customerId);
+    for (const customerId of missing) learned.gone.add(customerId);
     return missing.length ? undefined : profiles;
   };
   if (recognition.kind === 'ambiguous') {
     const found = await readExisting(recognition.candidates);
     if (!found) return undefined;
-    const profiles = [...found.values()].filter((profile) => !profile.mergedInto);
-    const [mostRecent, ...others] = profiles.sort((a, b) =>
+    // A candidate merged away meanwhile stands for its survivor: recognise again with it.
+    const merged = [...found.values()].filter((profile) => profile.mergedInto);
+    for (const profile of merged) learned.survivors.set(profile.customerId, profile.mergedInto as string);
+    if (merged.length > 0) return undefined;
+    const [mostRecent, ...others] = [...found.values()].sort((a, b) =>
       (b.card.lastContact?.occurredAt ?? b.createdAt).localeCompare(a.card.lastContact?.occurredAt ?? a.createdAt),
     );
-    if (!mostRecent) throw new WriteRejectedError('customer-changed');
+    if (!mostRecent) return undefined;
     return {
       customerId: mostRecent.customerId,
       customerCreated: false,
