@@ -99,7 +99,7 @@ export function profileUpdate(
     adds.push('version :one', 'touchpointCount :one', 'countsByChannel.#channel :one', 'frequencyHeadroom :minusOne');
     // Tier boundary: the next touchpoint changes the frequency score (the exact path recomputes the tier).
     conditions.push('frequencyHeadroom > :one', 'tierRecency = :topRecency');
-    if (looksLate(delta, new Date(write.touchpoint.receivedAt))) {
+    if (customer.asLate || looksLate(delta, new Date(write.touchpoint.receivedAt))) {
       // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
       Object.assign(values, { ':lateContact': [delta.lastContact], ':noContacts': [], ':lateCap': lateContactCap });
       sets.push('lateContacts = list_append(if_not_exists(lateContacts, :noContacts), :lateContact)');

@@ -60,7 +60,16 @@ export interface TouchpointWrite {
   customer:
     | { kind: 'new'; createdAt: string; card: CardState }
     /** A blind, guarded update of the card: no read needed; the guards fail if the blind update would be wrong. */
-    | { kind: 'fast'; delta: CardDelta; invoiceQueryExpectedNew: boolean }
+    | {
+        kind: 'fast';
+        delta: CardDelta;
+        invoiceQueryExpectedNew: boolean;
+        /**
+         * Appended as a late contact (no guard on the last contact): a touchpoint a newer one
+         * overtook, by milliseconds in a burst of concurrent ones, as well as by hours.
+         */
+        asLate?: boolean;
+      }
     /** The card computed from its current state, written only if nobody changed it meanwhile. */
     | { kind: 'exact'; card: CardState; expectedVersion: number };
   attach: AttachedIdentifier[];

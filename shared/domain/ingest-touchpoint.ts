@@ -9,7 +9,7 @@ import {
   WriteRejectedError,
 } from './errors.ts';
 import { identifierKey, type Identifier } from './identifiers.ts';
-import { applyDelta, cardDelta, emptyCard, fastPathEligible } from './card.ts';
+import { applyDelta, type CardState, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
 import { logger } from '../observability/logger.ts';
 import { mergeCustomers } from './identity.ts';
@@ -375,11 +375,17 @@ export async function planCardWrite(
 
 /**
  * When the card's guards fail, the store hands back the card as it is: the exact update is
- * computed from it and written with an optimistic lock, without reading anything again.
+ * computed from it and written with an optimistic lock, without reading anything again. In a
+ * burst on one customer two refusals stay blind writes instead, because a herd of version-guarded
+ * writes lets one through per round: a touchpoint overtaken by a newer one is appended as a late
+ * contact, and at a tier boundary (every writer refused at once) an exact write that lost goes
+ * back to the fast path once another moved the boundary (headroom grows only then).
  */
 export async function recordWithExactCardFallback(store: CustomerStore, write: TouchpointWrite, now: Date): Promise<void> {
   const delta = cardDelta(write.touchpoint);
   let attempt = write;
+  /** The card that last refused this touchpoint's fast write. */
+  let refusedFast: CardState | undefined;
   for (let round = 1; ; round += 1) {
     try {
       await store.recordTouchpoint(attempt);
@@ -389,13 +395,19 @@ export async function recordWithExactCardFallback(store: CustomerStore, write: T
       if (!current || round >= maxAttempts) throw error;
       // A second stale card means fast writes keep landing: give them room before trying again.
       if (round > 1) await backOff(round);
-      // An exact write that lost to another goes back to the fast path when it began there: at a tier
-      // boundary every concurrent writer fails its guard at once, one exact write moves the boundary,
-      // and the others are blind writes again instead of a herd of version-guarded ones.
-      const exactLost = attempt.customer.kind === 'exact' && write.customer.kind === 'fast';
-      attempt = exactLost
-        ? write
-        : { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
+      const overtaken = (current.lastContact?.occurredAt ?? '') > write.touchpoint.occurredAt;
+      const refused = attempt.customer;
+      const boundaryMoved =
+        refusedFast !== undefined &&
+        (current.frequencyHeadroom > refusedFast.frequencyHeadroom || current.monetaryHeadroom > refusedFast.monetaryHeadroom);
+      if (refused.kind === 'fast') refusedFast = current;
+      const fastAgain =
+        write.customer.kind === 'fast' &&
+        ((refused.kind === 'fast' && !refused.asLate && overtaken) || (refused.kind === 'exact' && boundaryMoved));
+      attempt =
+        fastAgain && write.customer.kind === 'fast'
+          ? { ...write, customer: { ...write.customer, asLate: overtaken } }
+          : { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
     }
   }
 }

@@ -246,7 +246,8 @@ describe('fifty first contacts on one new phone at once, without idempotency key
     const store = graphStore(table.tableName, client);
     phone = uniquePhone().e164;
     const started = Date.now();
-    results = await Promise.allSettled(Array.from({ length: 50 }, () => ingest({ phone }, store)));
+    // Two seconds apart, so that commits overtake each other's contact times as a real burst does.
+    results = await Promise.allSettled(Array.from({ length: 50 }, (_, index) => ingestCall(store, { phone }, index / 30)));
     elapsedMs = Date.now() - started;
   }, 120_000);
 
@@ -256,7 +257,14 @@ describe('fifty first contacts on one new phone at once, without idempotency key
 
     expect(succeeded).toHaveLength(50);
     expect(new Set(succeeded.map((result) => result.value.customerId)).size).toBe(1);
-    expect((await table.store.readProfile(succeeded[0]?.value.customerId as string))?.card.touchpointCount).toBe(50);
+    const card = (await table.store.readProfile(succeeded[0]?.value.customerId as string))?.card;
+    expect(card?.touchpointCount).toBe(50);
+    const newest = (await scanItems(table.tableName))
+      .filter((item) => item.entity === 'touchpoint' && (item.identifiers as { phone?: string }).phone === phone)
+      .map((item) => item.occurredAt as string)
+      .sort()
+      .at(-1);
+    expect(card?.lastContact?.occurredAt).toBe(newest);
   });
 
   it('stores exactly the touchpoints it acknowledged', async () => {
