@@ -1,12 +1,10 @@
-import { NotFoundError } from '../../shared/domain/errors.ts';
+import { dismissMergeCandidate } from '../../shared/domain/identity.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
 
 export async function dismissMergeCandidateRoute(event: ApiEvent): Promise<ApiResponse> {
   const candidateId = event.pathParameters?.candidateId ?? '';
-  if (!(await customerStore().resolveMergeCandidate(candidateId, 'dismissed'))) {
-    throw new NotFoundError(`No merge candidate has the id ${candidateId}.`);
-  }
+  await dismissMergeCandidate(customerStore(), candidateId);
   return { statusCode: 200, body: { candidateId, status: 'dismissed' } };
 }
 

@@ -7,10 +7,10 @@ import { logger } from '../../shared/observability/logger.ts';
 
 export async function finishInterruptedMergesOnSchedule(): Promise<InterruptedMergesReport> {
   const report = await finishInterruptedMerges(customerStore(), new Date());
-  if (report.finished.length > 0) logger.info('Finished merges that were cut short', { mergeIds: report.finished });
+  if (report.finished.length > 0) logger.info('Finished merges and undos that were cut short', { mergeIds: report.finished });
   if (report.failed.length > 0) {
     // Failing the invocation is what raises the alarm; the next run tries these merges again.
-    throw new Error(`Could not finish ${report.failed.length} interrupted merge(s): ${JSON.stringify(report.failed)}`);
+    throw new Error(`Could not finish ${report.failed.length} interrupted merge(s) or undo(s): ${JSON.stringify(report.failed)}`);
   }
   return report;
 }

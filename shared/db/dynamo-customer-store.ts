@@ -22,7 +22,7 @@ import type {
 import type { TierName } from '../config/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
-import { WriteRejectedError } from '../domain/errors.ts';
+import { StoreUnavailableError, ValidationError, WriteRejectedError } from '../domain/errors.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
@@ -51,7 +51,7 @@ import {
 import { batchGetItems } from './batch-get.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
 import { touchpointCrossReferences } from './cross-references.ts';
-import { call } from './store-errors.ts';
+import { call, outcomeUnknown } from './store-errors.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
@@ -116,8 +116,17 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         },
       });
     }
+    const reclaimedFrom = new Map((write.reclaimed ?? []).map(({ identifier, from }) => [identifierKey(identifier), from]));
     for (const identifier of write.attach) {
-      add('identifier', { Put: newIdentifierPut(tableName, identifier, touchpoint.customerId) });
+      const from = reclaimedFrom.get(identifierKey(identifier));
+      const put = newIdentifierPut(tableName, identifier, touchpoint.customerId);
+      if (from === undefined) {
+        add('identifier', { Put: put });
+        continue;
+      }
+      // Taken over from a customer that no longer exists: only while the item still names it and its profile is gone.
+      add('identifier', { Put: { ...put, ConditionExpression: 'customerId = :gone', ExpressionAttributeValues: { ':gone': from } } });
+      add('identifier', { ConditionCheck: { TableName: tableName, Key: profileKey(from), ConditionExpression: 'attribute_not_exists(pk)' } });
     }
     add('touchpoint', {
       Put: {
@@ -191,10 +200,21 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        throw rejectionOf(error, roles, write.attach.length);
+        throw rejectionOf(error, roles, write.attach.length, write.customer.kind === 'new');
+      }
+      // Sent and unanswered: the transaction may have been applied.
+      if (error instanceof StoreUnavailableError && outcomeUnknown(error)) {
+        throw new StoreUnavailableError(undefined, { cause: error.cause, outcomeUnknown: true });
       }
       throw error;
     }
+  }
+
+  async function locateTouchpoint(touchpointId: string): Promise<{ customerId: string } | undefined> {
+    const output = await call(() =>
+      client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })),
+    );
+    return typeof output.Item?.customerId === 'string' ? { customerId: output.Item.customerId } : undefined;
   }
 
   function profileWrite(write: TouchpointWrite): TransactItem {
@@ -392,6 +412,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
   return {
     readForIngest,
     recordTouchpoint,
+    locateTouchpoint,
     readCard,
     updateProfile,
     listCustomersByTier,
@@ -405,7 +426,7 @@ function keyString(key: Key): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
-function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], attaching: number): WriteRejectedError {
+function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], attaching: number, isNewProfile: boolean): WriteRejectedError {
   const reasons = error.CancellationReasons ?? [];
   const failedRoles = new Set<ItemRole>();
   let contention = false;
@@ -418,6 +439,8 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
     failedRoles.add(role);
     if (role === 'profile' && reason.Item) profileNow = unmarshall(reason.Item);
   });
+  // The touchpoint id is this request's own: its item or locator exists only if an earlier try landed.
+  if (failedRoles.has('touchpoint') || failedRoles.has('locator')) return new WriteRejectedError('already-recorded', { cause: error });
   if (failedRoles.has('idempotency')) return new WriteRejectedError('idempotency-key-used', { cause: error });
   if (failedRoles.has('profile')) {
     // A failed card guard on a live customer: hand back the card as it is. Otherwise the customer
@@ -428,9 +451,11 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
     if (isLiveProfile(profileNow) && attaching > 0 && held + attaching > maxIdentifiersPerCustomer) {
       return new WriteRejectedError('identifiers-full', { cause: error });
     }
-    return isLiveProfile(profileNow)
-      ? new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) })
-      : new WriteRejectedError('customer-changed', { cause: error });
+    if (isLiveProfile(profileNow)) return new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) });
+    // No profile at all (an update hands back the item as it was; none means none): erased.
+    return new WriteRejectedError(profileNow === undefined && !isNewProfile ? 'customer-gone' : 'customer-changed', {
+      cause: error,
+    });
   }
   if (failedRoles.has('identifier') || failedRoles.has('decided-by')) return new WriteRejectedError('identifier-taken', { cause: error });
   if (contention) return new WriteRejectedError('contention', { cause: error });

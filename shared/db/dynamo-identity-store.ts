@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -134,10 +133,17 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
           Update: {
             TableName: tableName,
             Key: mergeRecordKey(record.mergeId),
-            UpdateExpression: 'SET #status = :undoing',
+            // Listed with the merges in progress, so that an undo cut short is finished on schedule.
+            UpdateExpression: 'SET #status = :undoing, undoneBy = :actor, undoStartedAt = :startedAt, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
             ConditionExpression: '#status = :completed',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':undoing': 'undoing', ':completed': 'completed' },
+            ExpressionAttributeValues: {
+              ':undoing': 'undoing',
+              ':completed': 'completed',
+              ':actor': record.undoneBy,
+              ':startedAt': record.undoStartedAt,
+              ...unfinishedIndexValues(record.undoStartedAt ?? record.createdAt, record.mergeId),
+            },
           },
         },
         {
@@ -160,14 +166,15 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     }
   }
 
-  async function finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<void> {
+  async function finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<boolean> {
     const entries = Object.entries(changes);
-    await transact([
+    try {
+      await transact([
       {
         Update: {
           TableName: tableName,
           Key: mergeRecordKey(mergeId),
-          UpdateExpression: `SET #status = :undone, ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')}`,
+          UpdateExpression: `SET #status = :undone, ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')} REMOVE gsi1pk, gsi1sk`,
           ConditionExpression: '#status = :undoing',
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -189,7 +196,17 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
           ExpressionAttributeValues: { ':mergeId': mergeId },
         },
       },
-    ]);
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  function unfinishedIndexValues(startedAt: string, mergeId: string) {
+    const keys = unfinishedMergeIndexKeys(startedAt, mergeId);
+    return { ':gsi1pk': keys.gsi1pk, ':gsi1sk': keys.gsi1sk };
   }
 
   function mergeRecordItem(record: MergeRecord): Item {
@@ -209,7 +226,7 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
       ExpressionAttributeValues: { ':partition': unfinishedMergesIndexPartition, ':before': startedBefore },
     });
     // The index is eventually consistent: a merge finished a moment ago may still be listed.
-    return items.map(toMergeRecord).filter((record) => record.status === 'in_progress');
+    return items.map(toMergeRecord).filter((record) => record.status === 'in_progress' || record.status === 'undoing');
   }
 
   function auditPointers(record: MergeRecord): TransactItem[] {
@@ -316,7 +333,13 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   async function moveTouchpoints(moves: Array<{ touchpoint: StoredTouchpoint; to: string; movedBy: string[] }>): Promise<void> {
     for (let start = 0; start < moves.length; start += touchpointsPerTransaction) {
       const chunk = moves.slice(start, start + touchpointsPerTransaction);
-      await transact(chunk.flatMap(({ touchpoint, to, movedBy }) => moveItems(touchpoint, to, movedBy)));
+      try {
+        await transact(chunk.flatMap(({ touchpoint, to, movedBy }) => moveItems(touchpoint, to, movedBy)));
+      } catch (error) {
+        // Only a touchpoint's delete is guarded: one of them is no longer where it was read.
+        if (error instanceof TransactionCanceledException) throw new WriteRejectedError('touchpoint-moved', { cause: error });
+        throw error;
+      }
     }
   }
 
@@ -374,11 +397,9 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     );
     const keys = (output.Items ?? []).map((item) => mergeRecordKey(item.mergeId as string));
     const records: MergeRecord[] = [];
+    // BatchGetItem takes 100 keys; the shared batch-get fetches unprocessed keys again.
     for (let start = 0; start < keys.length; start += 100) {
-      const batch = await send<{ Responses?: Record<string, Item[]> }>(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys.slice(start, start + 100), ConsistentRead: true } } }),
-      );
-      records.push(...(batch.Responses?.[tableName] ?? []).map(toMergeRecord));
+      records.push(...(await batchGetItems(client, tableName, keys.slice(start, start + 100))).map(toMergeRecord));
     }
     return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
@@ -454,6 +475,8 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
         TableName: tableName,
         Key: profileKey(customerId),
         UpdateExpression: 'REMOVE identifiers.#key',
+        // Never creates a profile: an UpdateItem on a missing key would.
+        ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#key': identifierKey(identifier) },
       },
     };
@@ -475,46 +498,54 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   async function unlinkIdentifier(customerId: string, identifier: Identifier): Promise<boolean> {
     const owner = await findIdentifierOwner(identifier);
     if (!owner) return false;
-    const remaining = owner.sharedWith.filter((other) => other !== customerId);
-    const guard = { ':before': owner.customerId, ':sharedBefore': owner.sharedWith };
-    const guardExpression = 'customerId = :before AND (attribute_not_exists(sharedWith) OR sharedWith = :sharedBefore)';
-    if (owner.customerId === customerId && remaining.length === 0) {
-      await send(
-        new DeleteCommand({
-          TableName: tableName,
-          Key: identifierItemKey(identifier),
-          ConditionExpression: 'customerId = :before',
-          ExpressionAttributeValues: { ':before': owner.customerId },
-        }),
-      );
-      await send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: profileKey(customerId),
-          UpdateExpression: 'REMOVE identifiers.#key',
-          ExpressionAttributeNames: { '#key': identifierKey(identifier) },
-        }),
-      );
-      return true;
-    }
     if (owner.customerId !== customerId && !owner.sharedWith.includes(customerId)) return false;
-    // Unlinking the owner promotes the next customer it is shared with; the last one left is no longer shared.
-    const [nextOwner, ...rest] = owner.customerId === customerId ? remaining : [owner.customerId, ...remaining];
-    await transact([
-      {
-        Update: {
-          TableName: tableName,
-          Key: identifierItemKey(identifier),
-          UpdateExpression: 'SET customerId = :owner, sharedWith = :rest, #shared = :shared',
-          ConditionExpression: guardExpression,
-          ExpressionAttributeNames: sharedName,
-          ExpressionAttributeValues: { ...guard, ':owner': nextOwner, ':rest': rest, ':shared': rest.length > 0 },
+    const remaining = owner.sharedWith.filter((other) => other !== customerId);
+    // The customer's profile loses the entry in the same transaction; a customer that no longer
+    // exists (erased) only lets go of the identifier, and no profile is written for it.
+    const profile = await readProfile(customerId);
+    const fromProfile = profile ? [profileIdentifierRemove(customerId, identifier)] : [];
+    try {
+      if (owner.customerId === customerId && remaining.length === 0) {
+        await transact([
+          {
+            Delete: {
+              TableName: tableName,
+              Key: identifierItemKey(identifier),
+              ConditionExpression: 'customerId = :before AND (attribute_not_exists(sharedWith) OR size(sharedWith) = :zero)',
+              ExpressionAttributeValues: { ':before': owner.customerId, ':zero': 0 },
+            },
+          },
+          ...fromProfile,
+        ]);
+        return true;
+      }
+      // Unlinking the owner promotes the next customer it is shared with; the last one left is no longer shared.
+      const [nextOwner, ...rest] = owner.customerId === customerId ? remaining : [owner.customerId, ...remaining];
+      await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: identifierItemKey(identifier),
+            UpdateExpression: 'SET customerId = :owner, sharedWith = :rest, #shared = :shared',
+            ConditionExpression: 'customerId = :before AND sharedWith = :sharedBefore',
+            ExpressionAttributeNames: sharedName,
+            ExpressionAttributeValues: {
+              ':before': owner.customerId,
+              ':sharedBefore': owner.sharedWith,
+              ':owner': nextOwner,
+              ':rest': rest,
+              ':shared': rest.length > 0,
+            },
+          },
         },
-      },
-      profileIdentifierRemove(customerId, identifier),
-      ...(rest.length === 0 ? [markUnshared(nextOwner as string, identifier)] : []),
-    ]);
-    return true;
+        ...fromProfile,
+        ...(rest.length === 0 ? [markUnshared(nextOwner as string, identifier)] : []),
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) throw new ConflictError('The identifier changed hands meanwhile; read it again and retry.');
+      throw error;
+    }
   }
 
   async function listMergeCandidates(page: { limit: number; cursor?: string }) {
@@ -571,6 +602,24 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     }
   }
 
+  async function reopenMergeCandidate(customerIds: [string, string]): Promise<void> {
+    try {
+      await send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: mergeCandidateKey(customerIds),
+          // Without a status, the next touchpoint showing the conflict sets it to open (if_not_exists).
+          UpdateExpression: 'REMOVE #status, resolvedAt',
+          ConditionExpression: '#status = :merged',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':merged': 'merged' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async function readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> {
     const locator = await send<{ Item?: Item }>(
       new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true }),
@@ -620,6 +669,7 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     listMergeCandidates,
     resolveMergeCandidate,
     closeMergeCandidate,
+    reopenMergeCandidate,
     readTouchpoint,
     moveTouchpoint,
   };

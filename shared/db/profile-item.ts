@@ -115,7 +115,7 @@ export function profileUpdate(
     adds.push('version :one', 'touchpointCount :one', 'countsByChannel.#channel :one', 'frequencyHeadroom :minusOne');
     // Tier boundary: the next touchpoint changes the frequency score (the exact path recomputes the tier).
     conditions.push('frequencyHeadroom > :one', 'tierRecency = :topRecency');
-    if (looksLate(delta, new Date(write.touchpoint.receivedAt))) {
+    if (customer.asLate || looksLate(delta, new Date(write.touchpoint.receivedAt))) {
       // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
       Object.assign(values, { ':lateContact': [delta.lastContact], ':noContacts': [], ':lateCap': lateContactCap });
       sets.push('lateContacts = list_append(if_not_exists(lateContacts, :noContacts), :lateContact)');
@@ -211,10 +211,17 @@ export function profileReplacement(customerId: string, replacement: ProfileRepla
   const removes: string[] = [];
   const conditions = ['attribute_exists(pk)', '#entity = :customerEntity'];
   setWholeCard(customerId, replacement.card, replacement.expectedVersion, sets, values, conditions);
-  if (replacement.identifiers) {
-    values[':identifiers'] = Object.fromEntries(replacement.identifiers.map((identifier) => [identifierKey(identifier), identifier]));
-    sets.push('identifiers = :identifiers');
-  }
+  // Per key, never the whole map: a link or an ingest attaching an identifier meanwhile keeps its entry.
+  const names: Record<string, string> = { '#entity': 'entity' };
+  replacement.identifierChanges?.set.forEach((identifier, index) => {
+    names[`#setIdentifier${index}`] = identifierKey(identifier);
+    values[`:setIdentifier${index}`] = identifier;
+    sets.push(`identifiers.#setIdentifier${index} = :setIdentifier${index}`);
+  });
+  replacement.identifierChanges?.remove.forEach((identifier, index) => {
+    names[`#removeIdentifier${index}`] = identifierKey(identifier);
+    removes.push(`identifiers.#removeIdentifier${index}`);
+  });
   if (replacement.preferences !== undefined) {
     values[':preferences'] = replacement.preferences;
     sets.push('preferences = :preferences');
@@ -229,7 +236,7 @@ export function profileReplacement(customerId: string, replacement: ProfileRepla
     Key: profileKey(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: { '#entity': 'entity' },
+    ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
 }

@@ -39,6 +39,22 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
+/**
+ * Failures after which a write may have been applied: the request went out and no answer came
+ * (timeouts, a reset connection, a server error). Throttling and a refused connection write nothing.
+ */
+export function outcomeUnknown(error: unknown): boolean {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  if (!(cause instanceof Error) || isThrottledTransaction(cause)) return false;
+  const code = (cause as { code?: string }).code;
+  return (
+    ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalServerError', 'ServiceUnavailable'].includes(cause.name) ||
+    ((cause as { $fault?: string }).$fault === 'server' && !unavailableErrorNames.has(cause.name)) ||
+    code === 'ECONNRESET' ||
+    code === 'ETIMEDOUT'
+  );
+}
+
 /** Runs one DynamoDB call, turning "could not answer now" into the domain's retryable error. */
 export async function call<T>(operation: () => Promise<T>): Promise<T> {
   try {

@@ -61,10 +61,24 @@ export interface TouchpointWrite {
   customer:
     | { kind: 'new'; createdAt: string; card: CardState }
     /** A blind, guarded update of the card: no read needed; the guards fail if the blind update would be wrong. */
-    | { kind: 'fast'; delta: CardDelta; invoiceQueryExpectedNew: boolean }
+    | {
+        kind: 'fast';
+        delta: CardDelta;
+        invoiceQueryExpectedNew: boolean;
+        /**
+         * Appended as a late contact (no guard on the last contact): a touchpoint a newer one
+         * overtook, by milliseconds in a burst of concurrent ones, as well as by hours.
+         */
+        asLate?: boolean;
+      }
     /** The card computed from its current state, written only if nobody changed it meanwhile. */
     | { kind: 'exact'; card: CardState; expectedVersion: number };
   attach: AttachedIdentifier[];
+  /**
+   * Attached identifiers whose item still names a customer that no longer exists (erased): taken
+   * over from that customer, the write guarded on it still naming it and on its profile being gone.
+   */
+  reclaimed?: Array<{ identifier: Identifier; from: string }>;
   mergeCandidates: MergeCandidateNote[];
   idempotency?: IdempotencyRef & IdempotencyRecord;
   /** What the customer told us, recorded together with the touchpoint that says so. */
@@ -114,6 +128,8 @@ export interface CustomerView {
 export interface CustomerStore {
   readForIngest(request: IngestReadRequest): Promise<IngestReadResult>;
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
+  /** Where a touchpoint is stored, from its locator (undefined when it is not stored). */
+  locateTouchpoint(touchpointId: string): Promise<{ customerId: string } | undefined>;
   /** The card of a live customer (undefined when unknown or merged away). */
   readCard(customerId: string): Promise<CardState | undefined>;
   /** The updated customer, or undefined when there is no live customer with this id or the trait count moved. */

@@ -56,15 +56,28 @@ export class ConflictError extends DomainError {
 /** The same idempotency key was used before with a different request (409). */
 export class IdempotencyConflictError extends DomainError {}
 
-/** DynamoDB throttled, timed out or failed; nothing was written and the caller may retry (503). */
+/**
+ * DynamoDB throttled, timed out or failed (503). The message says what the caller may assume: by
+ * default nothing was written; `outcomeUnknown` when a write was sent and its answer never came.
+ */
 export class StoreUnavailableError extends DomainError {
-  constructor(
-    message = 'The customer store is busy; nothing was written. Retry shortly with the same Idempotency-Key.',
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+  constructor(message?: string, options?: ErrorOptions & { outcomeUnknown?: boolean }) {
+    super(
+      message ??
+        (options?.outcomeUnknown
+          ? 'The customer store did not answer; the write may have been recorded. Retry with the same Idempotency-Key (a retry without one may record it twice).'
+          : 'The customer store is busy; nothing was written. Retry shortly with the same Idempotency-Key.'),
+      options,
+    );
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
+
+  readonly outcomeUnknown: boolean;
 }
+
+/** An identity change (merge, undo, move, link, unlink) gave way part-way; each step is idempotent. */
+export const identityChangeUnavailable =
+  'The customer store is busy; the change may be partly made. Post it again: it resumes where it stopped and answers the finished change.';
 
 export type WriteRejection =
   /** Another request attached one of the identifiers first. */
@@ -83,7 +96,13 @@ export type WriteRejection =
   /** The customer was merged into another: `mergedInto` names the survivor to record on instead. */
   | 'customer-merged'
   /** Attaching the new identifiers would pass the customer's bound (bounds.ts): record without attaching them. */
-  | 'identifiers-full';
+  | 'identifiers-full'
+  /** This touchpoint is stored already: an earlier try of the same ingest landed although its answer was lost. */
+  | 'already-recorded'
+  /** The customer no longer exists (erased): identifiers still naming it are nobody's. */
+  | 'customer-gone'
+  /** A touchpoint to move is no longer where it was read (moved by a try whose answer was lost, or by another move). */
+  | 'touchpoint-moved';
 
 /** The store refused an atomic write because the world changed since it was read; nothing was written. */
 export class WriteRejectedError extends DomainError {

@@ -34,6 +34,8 @@ export interface MergeRecord {
   completedAt: string | null;
   undoneAt: string | null;
   undoneBy: string | null;
+  /** When an undo took the survivor's identity lock: an undo cut short is finished on schedule from then. */
+  undoStartedAt?: string | null;
   /** The source's identifiers that now resolve to the target. */
   movedIdentifiers: Identifier[];
   /** Each moved identifier's owner and sharing before and after the merge: an undo restores `before`. */
@@ -59,7 +61,11 @@ export interface IdentifierState {
 export interface ProfileReplacement {
   card: CardState;
   expectedVersion: number;
-  identifiers?: AttachedIdentifier[];
+  /**
+   * Identifier entries to write and to drop, each by its own key: the list is never replaced whole,
+   * so an identifier linked or attached while the card was recomputed is kept.
+   */
+  identifierChanges?: { set: AttachedIdentifier[]; remove: Identifier[] };
   preferences?: ContactPreferences | null;
   identifierPermissions?: Record<string, IdentifierPermissions>;
   /** Bring a merged-away profile back to life (undo). */
@@ -94,8 +100,8 @@ export interface IdentityStore {
    * Raises `ConflictError` otherwise.
    */
   beginUndo(record: MergeRecord): Promise<void>;
-  /** Atomically: mark the merge `undone` and release the target's lock. */
-  finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<void>;
+  /** Atomically: mark the merge `undone` and release the target's lock; false when it was not `undoing` (finished already). */
+  finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<boolean>;
   /**
    * Gives an identifier a new owner and sharing if it still has the expected ones; true when it
    * now has `next` (also when it already had), false when it changed hands meanwhile.
@@ -110,7 +116,7 @@ export interface IdentityStore {
   readMergeRecord(mergeId: string): Promise<MergeRecord | undefined>;
   updateMergeRecord(mergeId: string, changes: Partial<MergeRecord>, expectedStatus: MergeStatus): Promise<boolean>;
   listMergeRecords(customerId: string): Promise<MergeRecord[]>;
-  /** Merges still in progress that began before the given instant, oldest first (an index, not a scan). */
+  /** Merges and undos still in progress that began before the given instant, oldest first (an index, not a scan). */
   listUnfinishedMerges(startedBefore: string): Promise<MergeRecord[]>;
   linkIdentifier(customerId: string, identifier: AttachedIdentifier, shared: boolean): Promise<LinkOutcome>;
   /** False when the identifier is not linked to this customer. */
@@ -119,6 +125,11 @@ export interface IdentityStore {
   resolveMergeCandidate(candidateId: string, status: 'dismissed' | 'merged'): Promise<boolean>;
   /** Closes the candidate naming these two customers, if there is one. */
   closeMergeCandidate(customerIds: [string, string], status: 'dismissed' | 'merged'): Promise<boolean>;
+  /**
+   * After an undo: a candidate the merge closed no longer counts as merged; it is listed again
+   * (open) as soon as a touchpoint shows the conflict again. A dismissed one stays dismissed.
+   */
+  reopenMergeCandidate(customerIds: [string, string]): Promise<void>;
   /** Moves one touchpoint and writes both customers' recomputed cards and the audit record, atomically. */
   moveTouchpoint(move: {
     touchpoint: StoredTouchpoint;

@@ -2,7 +2,14 @@ import { monotonicFactory } from 'ulid';
 import { maxIdentifiersPerCustomer } from './bounds.ts';
 import { applyDelta, type CardState, cardDelta, emptyCard } from './card.ts';
 import { strictest } from './contact-policy.ts';
-import { ConflictError, NotFoundError, StoreUnavailableError, ValidationError, WriteRejectedError } from './errors.ts';
+import {
+  ConflictError,
+  identityChangeUnavailable,
+  NotFoundError,
+  StoreUnavailableError,
+  ValidationError,
+  WriteRejectedError,
+} from './errors.ts';
 import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
 import type {
   IdentifierState,
@@ -12,7 +19,7 @@ import type {
   ProfileReplacement,
   StoredTouchpoint,
 } from './identity-store.ts';
-import { maxAttempts } from './ingest-touchpoint.ts';
+import { backOff, maxAttempts } from './ingest-touchpoint.ts';
 import type { AttachedIdentifier, ContactChannel, ContactPreferences, IdentifierPermissions } from './model.ts';
 
 const nextUlid = monotonicFactory();
@@ -34,26 +41,113 @@ export function foldCard(touchpoints: StoredTouchpoint[], now: Date, version: nu
   return { ...card, version };
 }
 
-/** Rewrites a customer's card from its touchpoints (and other profile changes), retrying while ingests move it on. */
+/**
+ * Tries of one step of an identity mutation that DynamoDB could not take (throttled, timed out,
+ * answer lost). Every step is idempotent, so trying it again is safe, and a mutation resumes at the
+ * step that gave way instead of starting over: at a 20 % fault rate a merge or undo of some twenty
+ * calls still completes in one request nearly always.
+ */
+const stepAttempts = 6;
+
+async function persistently<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      // Contention: another transaction held one of the items for a moment; nothing was written.
+      const contention = error instanceof WriteRejectedError && error.reason === 'contention';
+      if (!(error instanceof StoreUnavailableError || contention)) throw error;
+      if (attempt >= stepAttempts) throw contention ? new StoreUnavailableError(undefined, { cause: error }) : error;
+      await backOff(attempt);
+    }
+  }
+}
+
+/** An identity change that gave way part-way says so: posting it again resumes it (every step is idempotent). */
+async function identityChange<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw new StoreUnavailableError(identityChangeUnavailable, { cause: error });
+    throw error;
+  }
+}
+
+/** The per-key changes that turn one identifier list into another (the store never replaces it whole). */
+export function identifierChanges(current: AttachedIdentifier[], next: AttachedIdentifier[]): { set: AttachedIdentifier[]; remove: Identifier[] } {
+  const before = new Map(current.map((identifier) => [identifierKey(identifier), identifier]));
+  const after = new Set(next.map(identifierKey));
+  return {
+    set: next.filter((identifier) => JSON.stringify(before.get(identifierKey(identifier))) !== JSON.stringify(identifier)),
+    remove: current.filter((identifier) => !after.has(identifierKey(identifier))).map(({ type, value }) => ({ type, value })),
+  };
+}
+
+interface ProfileRewrite {
+  /** The identifier list as it should be, computed from the list as read: written as per-key changes. */
+  identifiers?: AttachedIdentifier[];
+  preferences?: ProfileReplacement['preferences'];
+  identifierPermissions?: ProfileReplacement['identifierPermissions'];
+  revive?: boolean;
+}
+
+/**
+ * Rewrites a customer's card from its touchpoints (and other profile changes), retrying while
+ * ingests move it on; answers the touchpoints the card was folded from.
+ */
 async function recomputeProfile(
   store: IdentityStore,
   customerId: string,
   now: Date,
-  changes: (profile: ProfileRecord) => Omit<ProfileReplacement, 'card' | 'expectedVersion'> = () => ({}),
-): Promise<void> {
+  changes: (profile: ProfileRecord) => ProfileRewrite = () => ({}),
+): Promise<StoredTouchpoint[]> {
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const profile = await store.readProfile(customerId);
+    const profile = await persistently(() => store.readProfile(customerId));
     if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
-    const touchpoints = await store.listTouchpoints(customerId);
+    const touchpoints = await persistently(() => store.listTouchpoints(customerId));
+    const { identifiers, ...rest } = changes(profile);
     try {
+      // Not retried as a step: a write whose answer was lost moved the version, and the next
+      // round reads it again and writes the same content.
       await store.replaceProfile(customerId, {
         card: foldCard(touchpoints, now, profile.card.version + 1),
         expectedVersion: profile.card.version,
-        ...changes(profile),
+        ...rest,
+        ...(identifiers ? { identifierChanges: identifierChanges(profile.identifiers, identifiers) } : {}),
       });
+      return touchpoints;
+    } catch (error) {
+      const retryable =
+        error instanceof StoreUnavailableError ||
+        (error instanceof WriteRejectedError && (error.reason === 'card-stale' || error.reason === 'contention'));
+      if (!retryable) throw error;
+      if (attempt > 1) await backOff(attempt);
+    }
+  }
+  throw new StoreUnavailableError();
+}
+
+/**
+ * Moves the touchpoints `select` picks from one customer to another, re-reading after a chunk gave
+ * way (a chunk whose answer was lost has moved already; the next listing no longer has it).
+ */
+async function moveSelected(
+  store: IdentityStore,
+  from: string,
+  select: (touchpoints: StoredTouchpoint[]) => Array<{ touchpoint: StoredTouchpoint; to: string; movedBy: string[] }>,
+): Promise<void> {
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const moves = select(await persistently(() => store.listTouchpoints(from)));
+    if (moves.length === 0) return;
+    try {
+      await store.moveTouchpoints(moves);
       return;
     } catch (error) {
-      if (!(error instanceof WriteRejectedError && (error.reason === 'card-stale' || error.reason === 'contention'))) throw error;
+      const retryable =
+        error instanceof StoreUnavailableError ||
+        (error instanceof WriteRejectedError && (error.reason === 'touchpoint-moved' || error.reason === 'contention'));
+      if (!retryable) throw error;
+      await backOff(attempt);
     }
   }
   throw new StoreUnavailableError();
@@ -65,59 +159,71 @@ async function recomputeProfile(
  * the target's card is recomputed. Every step is idempotent: posting the same merge again resumes it.
  */
 export async function mergeCustomers(store: IdentityStore, request: MergeRequest, now: Date): Promise<MergeRecord> {
-  const { targetCustomerId, sourceCustomerId } = request;
-  if (targetCustomerId === sourceCustomerId) {
-    throw new ValidationError([{ path: 'sourceCustomerId', message: 'must differ from the target customer' }]);
-  }
-  const profiles = await store.readProfiles([targetCustomerId, sourceCustomerId]);
-  const target = profiles.get(targetCustomerId);
-  const source = profiles.get(sourceCustomerId);
-  if (!target) throw new NotFoundError(`No customer has the id ${targetCustomerId}.`);
-  if (!source) throw new NotFoundError(`No customer has the id ${sourceCustomerId}.`);
-  if (source.mergedInto === targetCustomerId && source.mergedBy) {
-    const existing = await store.readMergeRecord(source.mergedBy);
-    if (existing?.status === 'in_progress') return completeMerge(store, existing, now);
-    if (existing?.status === 'completed') return existing;
-  }
-  if (source.mergedInto) {
-    throw new ConflictError(`Customer ${sourceCustomerId} was already merged into ${source.mergedInto}.`, {
-      mergedInto: source.mergedInto,
-      mergeId: source.mergedBy,
+  return identityChange(async () => {
+    const { targetCustomerId, sourceCustomerId } = request;
+    if (targetCustomerId === sourceCustomerId) {
+      throw new ValidationError([{ path: 'sourceCustomerId', message: 'must differ from the target customer' }]);
+    }
+    const profiles = await persistently(() => store.readProfiles([targetCustomerId, sourceCustomerId]));
+    const target = profiles.get(targetCustomerId);
+    const source = profiles.get(sourceCustomerId);
+    if (!target) throw new NotFoundError(`No customer has the id ${targetCustomerId}.`);
+    if (!source) throw new NotFoundError(`No customer has the id ${sourceCustomerId}.`);
+    if (source.mergedInto === targetCustomerId && source.mergedBy) {
+      // The same merge posted again (a retry whose first try committed): finish it if need be, answer it.
+      const mergedBy = source.mergedBy;
+      const existing = await persistently(() => store.readMergeRecord(mergedBy));
+      if (existing?.status === 'in_progress') return completeMerge(store, existing, now);
+      if (existing?.status === 'completed') return existing;
+    }
+    if (source.mergedInto) {
+      throw new ConflictError(`Customer ${sourceCustomerId} was already merged into ${source.mergedInto}.`, {
+        mergedInto: source.mergedInto,
+        mergeId: source.mergedBy,
+      });
+    }
+    if (target.mergedInto) {
+      throw new ConflictError(`Customer ${targetCustomerId} was merged into ${target.mergedInto}; merge into the survivor.`, {
+        mergedInto: target.mergedInto,
+        mergeId: target.mergedBy,
+      });
+    }
+    const together = new Set([...target.identifiers, ...source.identifiers].map(identifierKey)).size;
+    if (together > maxIdentifiersPerCustomer) {
+      throw new ConflictError(
+        `Together the customers have ${together} identifiers, more than the ${maxIdentifiersPerCustomer} one customer can hold; unlink some first.`,
+        { identifierCount: together },
+      );
+    }
+    const record: MergeRecord = {
+      mergeId: newMergeId(),
+      kind: 'merge',
+      targetCustomerId,
+      sourceCustomerId,
+      reason: request.reason,
+      actor: request.actor,
+      status: 'in_progress',
+      createdAt: now.toISOString(),
+      completedAt: null,
+      undoneAt: null,
+      undoneBy: null,
+      movedIdentifiers: [],
+      identifierStates: [],
+      movedTouchpointCount: 0,
+      touchpointId: null,
+      targetBefore: { preferences: target.preferences, identifierPermissions: target.identifierPermissions },
+    };
+    await persistently(async () => {
+      try {
+        await store.beginMerge(record);
+      } catch (error) {
+        // A try whose answer was lost began it already: the record is there.
+        if (error instanceof ConflictError && (await store.readMergeRecord(record.mergeId))) return;
+        throw error;
+      }
     });
-  }
-  if (target.mergedInto) {
-    throw new ConflictError(`Customer ${targetCustomerId} was merged into ${target.mergedInto}; merge into the survivor.`, {
-      mergedInto: target.mergedInto,
-      mergeId: target.mergedBy,
-    });
-  }
-  const together = new Set([...target.identifiers, ...source.identifiers].map(identifierKey)).size;
-  if (together > maxIdentifiersPerCustomer) {
-    throw new ConflictError(
-      `Together the customers have ${together} identifiers, more than the ${maxIdentifiersPerCustomer} one customer can hold; unlink some first.`,
-      { identifierCount: together },
-    );
-  }
-  const record: MergeRecord = {
-    mergeId: newMergeId(),
-    kind: 'merge',
-    targetCustomerId,
-    sourceCustomerId,
-    reason: request.reason,
-    actor: request.actor,
-    status: 'in_progress',
-    createdAt: now.toISOString(),
-    completedAt: null,
-    undoneAt: null,
-    undoneBy: null,
-    movedIdentifiers: [],
-    identifierStates: [],
-    movedTouchpointCount: 0,
-    touchpointId: null,
-    targetBefore: { preferences: target.preferences, identifierPermissions: target.identifierPermissions },
-  };
-  await store.beginMerge(record);
-  return completeMerge(store, record, now);
+    return completeMerge(store, record, now);
+  });
 }
 
 /**
@@ -134,17 +240,17 @@ export interface InterruptedMergesReport {
 }
 
 /**
- * Finishes every merge cut short: still in progress `mergeCutShortAfterMs` after it began. Until
- * then touchpoints carrying the source's identifiers still go to the survivor (ingest guards the
- * holder it read), so nothing waits on it. One failing merge does not stop the others; the next
- * run tries it again.
+ * Finishes every merge and undo cut short: still in progress `mergeCutShortAfterMs` after it began.
+ * Until then touchpoints carrying the source's identifiers still go to the survivor (ingest guards
+ * the holder it read), so nothing waits on a merge; an undo cut short holds its survivor's identity
+ * lock until finished here. One failing merge does not stop the others; the next run tries it again.
  */
 export async function finishInterruptedMerges(store: IdentityStore, now: Date): Promise<InterruptedMergesReport> {
   const report: InterruptedMergesReport = { finished: [], failed: [] };
-  const stale = await store.listUnfinishedMerges(new Date(now.getTime() - mergeCutShortAfterMs).toISOString());
+  const stale = await persistently(() => store.listUnfinishedMerges(new Date(now.getTime() - mergeCutShortAfterMs).toISOString()));
   for (const record of stale) {
     try {
-      await completeMerge(store, record, now);
+      await (record.status === 'undoing' ? completeUndo(store, record, now) : completeMerge(store, record, now));
       report.finished.push(record.mergeId);
     } catch (error) {
       report.failed.push({ mergeId: record.mergeId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
@@ -158,7 +264,7 @@ export async function finishInterruptedMerges(store: IdentityStore, now: Date): 
  * is shared, the source's place goes to the target (a customer never shares with itself).
  */
 async function planIdentifierStates(store: IdentityStore, source: ProfileRecord, target: string): Promise<IdentifierState[]> {
-  const owners = await Promise.all(source.identifiers.map((identifier) => store.findIdentifierOwner(identifier)));
+  const owners = await Promise.all(source.identifiers.map((identifier) => persistently(() => store.findIdentifierOwner(identifier))));
   return source.identifiers.flatMap(({ type, value }, index) => {
     const before = owners[index];
     const from = source.customerId;
@@ -184,23 +290,25 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
   const { targetCustomerId: target, sourceCustomerId: source, mergeId } = started;
   // The source is frozen now (marked merged: no touchpoint or link can add to it), so its
   // identifiers are final: plan what happens to each and keep the plan for the undo, then apply it.
-  const sourceProfile = await store.readProfile(source);
+  const sourceProfile = await persistently(() => store.readProfile(source));
   if (!sourceProfile) throw new NotFoundError(`No customer has the id ${source}.`);
   let record = started;
   if (record.identifierStates.length === 0 && sourceProfile.identifiers.length > 0) {
     const identifierStates = await planIdentifierStates(store, sourceProfile, target);
     const planned = { identifierStates, movedIdentifiers: identifierStates.map((state) => state.identifier) };
-    await store.updateMergeRecord(mergeId, planned, 'in_progress');
+    // Only while in progress: a try whose answer was lost wrote the same plan.
+    await persistently(() => store.updateMergeRecord(mergeId, planned, 'in_progress'));
     record = { ...record, ...planned };
   }
   const applied = await Promise.all(
-    record.identifierStates.map((state) => store.setIdentifierOwner(state.identifier, state.before, state.after, mergeId)),
+    record.identifierStates.map((state) => persistently(() => store.setIdentifierOwner(state.identifier, state.before, state.after, mergeId))),
   );
   // An identifier that changed hands between planning and now stays where it went.
   const moved = new Set(record.identifierStates.filter((_, index) => applied[index]).map((state) => identifierKey(state.identifier)));
-  const touchpoints = await store.listTouchpoints(source);
-  await store.moveTouchpoints(touchpoints.map((touchpoint) => ({ touchpoint, to: target, movedBy: [...touchpoint.movedBy, mergeId] })));
-  await recomputeProfile(store, target, now, (targetProfile) => ({
+  await moveSelected(store, source, (touchpoints) =>
+    touchpoints.map((touchpoint) => ({ touchpoint, to: target, movedBy: [...touchpoint.movedBy, mergeId] })),
+  );
+  const folded = await recomputeProfile(store, target, now, (targetProfile) => ({
     identifiers: withSharing(
       unionIdentifiers(
         targetProfile.identifiers,
@@ -214,48 +322,75 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
     preferences: strictestPreferences(targetProfile.preferences, sourceProfile.preferences),
     identifierPermissions: strictestPermissions(targetProfile.identifierPermissions, sourceProfile.identifierPermissions),
   }));
-  const completed = { status: 'completed' as const, completedAt: now.toISOString(), movedTouchpointCount: touchpoints.length };
-  await store.updateMergeRecord(mergeId, completed, 'in_progress');
-  await store.closeMergeCandidate([target, source], 'merged');
+  // Counted on the survivor, so that a merge resumed after a fault reports what a fault-free one does.
+  const movedTouchpointCount = folded.filter((touchpoint) => touchpoint.movedBy.includes(mergeId)).length;
+  const completed = { status: 'completed' as const, completedAt: now.toISOString(), movedTouchpointCount };
+  await persistently(() => store.updateMergeRecord(mergeId, completed, 'in_progress'));
+  await persistently(() => store.closeMergeCandidate([target, source], 'merged'));
   return { ...record, ...completed };
 }
 
 /**
  * Undoes a merge: the source comes back with its identifiers and touchpoints; a touchpoint recorded
  * after the merge goes to whichever customer its strongest identifier belonged to. A merge whose
- * survivor was itself merged later must wait until that later merge is undone.
+ * survivor was itself merged later must wait until that later merge is undone. Posting the undo
+ * again answers the undone merge (a retry whose first try committed), or resumes one cut short.
  */
 export async function undoMerge(store: IdentityStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
-  const record = await store.readMergeRecord(mergeId);
-  if (!record || record.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
-  if (record.status === 'undone') throw new ConflictError(`Merge ${mergeId} was already undone.`, { undoneAt: record.undoneAt });
-  if (record.status === 'in_progress') {
-    throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);
-  }
-  const { targetCustomerId: target, sourceCustomerId: source } = record;
-  const survivor = await store.readProfile(target);
-  if (!survivor) throw new NotFoundError(`No customer has the id ${target}.`);
-  if (survivor.mergedInto) {
-    throw new ConflictError(
-      `Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`,
-      { blockingMergeId: survivor.mergedBy },
-    );
-  }
-  // Lock the survivor for the undo (an interrupted undo, status `undoing`, holds the lock and resumes).
-  if (record.status === 'completed') await store.beginUndo(record);
-  const targetProfile = await store.readProfile(target);
+  return identityChange(async () => {
+    const record = await persistently(() => store.readMergeRecord(mergeId));
+    if (!record || record.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
+    if (record.status === 'undone') return record;
+    if (record.status === 'in_progress') {
+      throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);
+    }
+    const { targetCustomerId: target } = record;
+    const survivor = await persistently(() => store.readProfile(target));
+    if (!survivor) throw new NotFoundError(`No customer has the id ${target}.`);
+    if (survivor.mergedInto && record.status === 'completed') {
+      throw new ConflictError(
+        `Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`,
+        { blockingMergeId: survivor.mergedBy },
+      );
+    }
+    // Lock the survivor for the undo (an interrupted undo, status `undoing`, holds the lock and resumes).
+    const undoing = { ...record, status: 'undoing' as const, undoneBy: actor, undoStartedAt: now.toISOString() };
+    if (record.status === 'completed') {
+      await persistently(async () => {
+        try {
+          await store.beginUndo(undoing);
+        } catch (error) {
+          // A try whose answer was lost took the lock already.
+          if (error instanceof ConflictError && (await store.readMergeRecord(mergeId))?.status === 'undoing') return;
+          throw error;
+        }
+      });
+    }
+    return completeUndo(store, record.status === 'completed' ? undoing : record, now);
+  });
+}
+
+/** The steps of an undo after the lock is taken; each idempotent, so an undo cut short resumes here. */
+async function completeUndo(store: IdentityStore, record: MergeRecord, now: Date): Promise<MergeRecord> {
+  const { targetCustomerId: target, sourceCustomerId: source, mergeId } = record;
+  const targetProfile = await persistently(() => store.readProfile(target));
   if (!targetProfile) throw new NotFoundError(`No customer has the id ${target}.`);
-  const sourceProfile = await store.readProfile(source);
+  const sourceProfile = await persistently(() => store.readProfile(source));
   if (!sourceProfile) throw new NotFoundError(`No customer has the id ${source}.`);
 
   // Revive the source before its identifiers come back, so that new touchpoints carrying them land on a live customer.
-  await store.replaceProfile(source, { card: sourceProfile.card, expectedVersion: sourceProfile.card.version, revive: true }).catch(
-    (error: unknown) => {
-      if (!(error instanceof WriteRejectedError)) throw error;
-    },
-  );
+  if (sourceProfile.mergedInto) {
+    await persistently(() =>
+      store.replaceProfile(source, { card: sourceProfile.card, expectedVersion: sourceProfile.card.version, revive: true }).catch(
+        (error: unknown) => {
+          // Revived already (by a try whose answer was lost), or its card moved on: the recompute below settles it.
+          if (!(error instanceof WriteRejectedError)) throw error;
+        },
+      ),
+    );
+  }
   const restored = await Promise.all(
-    record.identifierStates.map((state) => store.setIdentifierOwner(state.identifier, state.after, state.before, mergeId)),
+    record.identifierStates.map((state) => persistently(() => store.setIdentifierOwner(state.identifier, state.after, state.before, mergeId))),
   );
   // Identifiers that changed hands since the merge (unlinked, linked elsewhere) stay where they are now.
   const restoredStates = record.identifierStates.filter((_, index) => restored[index]);
@@ -265,17 +400,20 @@ export async function undoMerge(store: IdentityStore, mergeId: string, actor: st
 
   const sourceKeys = new Set(record.movedIdentifiers.map(identifierKey));
   const targetKeys = new Set(targetProfile.identifiers.map(identifierKey).filter((key) => !sourceKeys.has(key)));
-  const touchpoints = await store.listTouchpoints(target);
-  const goingBack = touchpoints.filter((touchpoint) =>
-    touchpoint.movedBy.at(-1) === mergeId ||
-    (touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt && belongsToSource(touchpoint, source, sourceKeys, targetKeys)),
-  );
-  await store.moveTouchpoints(
-    goingBack.map((touchpoint) => ({
-      touchpoint,
-      to: source,
-      movedBy: touchpoint.movedBy.at(-1) === mergeId ? touchpoint.movedBy.slice(0, -1) : touchpoint.movedBy,
-    })),
+  await moveSelected(store, target, (touchpoints) =>
+    touchpoints
+      .filter(
+        (touchpoint) =>
+          touchpoint.movedBy.at(-1) === mergeId ||
+          (touchpoint.movedBy.length === 0 &&
+            touchpoint.receivedAt >= record.createdAt &&
+            belongsToSource(touchpoint, source, sourceKeys, targetKeys)),
+      )
+      .map((touchpoint) => ({
+        touchpoint,
+        to: source,
+        movedBy: touchpoint.movedBy.at(-1) === mergeId ? touchpoint.movedBy.slice(0, -1) : touchpoint.movedBy,
+      })),
   );
 
   await recomputeProfile(store, source, now, (profile) => ({
@@ -305,9 +443,14 @@ export async function undoMerge(store: IdentityStore, mergeId: string, actor: st
         : { identifierPermissions: permissions }),
     };
   });
-  const undone = { status: 'undone' as const, undoneAt: now.toISOString(), undoneBy: actor };
-  await store.finishUndo(mergeId, target, { undoneAt: undone.undoneAt, undoneBy: undone.undoneBy });
-  return { ...record, ...undone };
+  const undone = { status: 'undone' as const, undoneAt: now.toISOString(), undoneBy: record.undoneBy };
+  const finished = await persistently(() => store.finishUndo(mergeId, target, { undoneAt: undone.undoneAt, undoneBy: undone.undoneBy }));
+  // Not finished here: finished by a try whose answer was lost (or by the scheduled job), so answer what it recorded.
+  const result = finished ? { ...record, ...undone } : await persistently(() => store.readMergeRecord(mergeId));
+  if (result?.status !== 'undone') throw new ConflictError(`Merge ${mergeId} changed while it was being undone; read it again.`);
+  // The pair may claim one identifier again: a conflict that recurs proposes them anew.
+  await persistently(() => store.reopenMergeCandidate([target, source]));
+  return result;
 }
 
 /** After a merge, a touchpoint belongs to the source if its strongest identifier known to either side was the source's. */
@@ -371,103 +514,150 @@ export function strictestPermissions(
   return combined;
 }
 
-/** Moves one touchpoint to another customer (staff correcting an ambiguous match), audited like a merge. */
+/**
+ * Moves one touchpoint to another customer (staff correcting an ambiguous match), audited like a
+ * merge. Posting the same move again once it went through answers the move that did it.
+ */
 export async function moveTouchpoint(
   store: IdentityStore & { readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> },
   request: { touchpointId: string; customerId: string; reason: string; actor: string },
   now: Date,
 ): Promise<MergeRecord> {
-  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const touchpoint = await store.readTouchpoint(request.touchpointId);
-    if (!touchpoint) throw new NotFoundError(`No touchpoint has the id ${request.touchpointId}.`);
-    const from = touchpoint.customerId;
-    if (from === request.customerId) throw new ConflictError(`Touchpoint ${request.touchpointId} is already on ${from}.`);
-    const profiles = await store.readProfiles([from, request.customerId]);
-    const target = profiles.get(request.customerId);
-    const origin = profiles.get(from);
-    if (!target || target.mergedInto) throw new NotFoundError(`No live customer has the id ${request.customerId}.`);
-    if (!origin) throw new NotFoundError(`No customer has the id ${from}.`);
-    const [fromTouchpoints, toTouchpoints] = await Promise.all([store.listTouchpoints(from), store.listTouchpoints(request.customerId)]);
-    const mergeId = newMergeId();
-    const record: MergeRecord = {
-      mergeId,
-      kind: 'move',
-      targetCustomerId: request.customerId,
-      sourceCustomerId: from,
-      reason: request.reason,
-      actor: request.actor,
-      status: 'completed',
-      createdAt: now.toISOString(),
-      completedAt: now.toISOString(),
-      undoneAt: null,
-      undoneBy: null,
-      movedIdentifiers: [],
-      identifierStates: [],
-      movedTouchpointCount: 1,
-      touchpointId: touchpoint.touchpointId,
-      targetBefore: null,
-    };
-    const moved: StoredTouchpoint = { ...touchpoint, customerId: request.customerId, movedBy: [...touchpoint.movedBy, mergeId] };
-    try {
-      await store.moveTouchpoint({
-        touchpoint,
-        to: request.customerId,
-        record,
-        fromCard: {
-          card: foldCard(fromTouchpoints.filter((item) => item.touchpointId !== touchpoint.touchpointId), now, origin.card.version + 1),
-          expectedVersion: origin.card.version,
-        },
-        toCard: { card: foldCard([...toTouchpoints, moved], now, target.card.version + 1), expectedVersion: target.card.version },
-      });
-      return record;
-    } catch (error) {
-      if (!(error instanceof WriteRejectedError)) throw error;
+  return identityChange(async () => {
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      const touchpoint = await persistently(() => store.readTouchpoint(request.touchpointId));
+      if (!touchpoint) throw new NotFoundError(`No touchpoint has the id ${request.touchpointId}.`);
+      const from = touchpoint.customerId;
+      if (from === request.customerId) {
+        const lastMove = touchpoint.movedBy.at(-1);
+        const done = lastMove ? await persistently(() => store.readMergeRecord(lastMove)) : undefined;
+        if (done?.kind === 'move' && done.targetCustomerId === request.customerId) return done;
+        throw new ConflictError(`Touchpoint ${request.touchpointId} is already on ${from}.`);
+      }
+      const profiles = await persistently(() => store.readProfiles([from, request.customerId]));
+      const target = profiles.get(request.customerId);
+      const origin = profiles.get(from);
+      if (!target || target.mergedInto) throw new NotFoundError(`No live customer has the id ${request.customerId}.`);
+      if (!origin) throw new NotFoundError(`No customer has the id ${from}.`);
+      const [fromTouchpoints, toTouchpoints] = await Promise.all([
+        persistently(() => store.listTouchpoints(from)),
+        persistently(() => store.listTouchpoints(request.customerId)),
+      ]);
+      const mergeId = newMergeId();
+      const record: MergeRecord = {
+        mergeId,
+        kind: 'move',
+        targetCustomerId: request.customerId,
+        sourceCustomerId: from,
+        reason: request.reason,
+        actor: request.actor,
+        status: 'completed',
+        createdAt: now.toISOString(),
+        completedAt: now.toISOString(),
+        undoneAt: null,
+        undoneBy: null,
+        movedIdentifiers: [],
+        identifierStates: [],
+        movedTouchpointCount: 1,
+        touchpointId: touchpoint.touchpointId,
+        targetBefore: null,
+      };
+      const moved: StoredTouchpoint = { ...touchpoint, customerId: request.customerId, movedBy: [...touchpoint.movedBy, mergeId] };
+      try {
+        await store.moveTouchpoint({
+          touchpoint,
+          to: request.customerId,
+          record,
+          fromCard: {
+            card: foldCard(fromTouchpoints.filter((item) => item.touchpointId !== touchpoint.touchpointId), now, origin.card.version + 1),
+            expectedVersion: origin.card.version,
+          },
+          toCard: { card: foldCard([...toTouchpoints, moved], now, target.card.version + 1), expectedVersion: target.card.version },
+        });
+        return record;
+      } catch (error) {
+        // Rejected (cards moved on) or unanswered (perhaps moved): read again, which also finds a move that went through.
+        if (!(error instanceof WriteRejectedError || error instanceof StoreUnavailableError)) throw error;
+        await backOff(attempt);
+      }
     }
-  }
-  throw new StoreUnavailableError();
+    throw new StoreUnavailableError();
+  });
 }
 
+/** Links an identifier to a customer; linking it again answers the link as first made. */
 export async function linkIdentifier(
   store: IdentityStore,
   request: { customerId: string; identifier: Identifier; shared: boolean; actor: string },
   now: Date,
 ): Promise<AttachedIdentifier> {
-  const profile = await store.readProfile(request.customerId);
-  if (!profile) throw new NotFoundError(`No customer has the id ${request.customerId}.`);
-  if (profile.mergedInto) {
-    throw new ConflictError(`Customer ${request.customerId} was merged into ${profile.mergedInto}; link to the survivor.`, {
-      mergedInto: profile.mergedInto,
-    });
-  }
-  if (profile.identifiers.length >= maxIdentifiersPerCustomer) {
-    throw new ValidationError([
-      { path: 'value', message: `the customer already has ${maxIdentifiersPerCustomer} identifiers, the most one can hold; unlink one first` },
-    ]);
-  }
-  const attached: AttachedIdentifier = {
-    ...request.identifier,
-    provenance: { attachedAt: now.toISOString(), source: request.actor, rule: 'linked-by-staff' },
-  };
-  const outcome = await store.linkIdentifier(request.customerId, attached, request.shared);
-  if (outcome.kind === 'owned-by-other') {
-    throw new ConflictError(
-      `This ${request.identifier.type} belongs to customer ${outcome.customerId}. Merge the customers, or link it with "shared": true if both really use it.`,
-      { customerId: outcome.customerId },
-    );
-  }
-  return attached;
+  return identityChange(async () => {
+    const profile = await persistently(() => store.readProfile(request.customerId));
+    if (!profile) throw new NotFoundError(`No customer has the id ${request.customerId}.`);
+    if (profile.mergedInto) {
+      throw new ConflictError(`Customer ${request.customerId} was merged into ${profile.mergedInto}; link to the survivor.`, {
+        mergedInto: profile.mergedInto,
+      });
+    }
+    const linkedAlready = profile.identifiers.some((identifier) => identifierKey(identifier) === identifierKey(request.identifier));
+    if (!linkedAlready && profile.identifiers.length >= maxIdentifiersPerCustomer) {
+      throw new ValidationError([
+        { path: 'value', message: `the customer already has ${maxIdentifiersPerCustomer} identifiers, the most one can hold; unlink one first` },
+      ]);
+    }
+    const attached: AttachedIdentifier = {
+      ...request.identifier,
+      provenance: { attachedAt: now.toISOString(), source: request.actor, rule: 'linked-by-staff' },
+    };
+    // A try whose answer was lost linked it: the next one finds it linked already.
+    const outcome = await persistently(() => store.linkIdentifier(request.customerId, attached, request.shared));
+    if (outcome.kind === 'owned-by-other') {
+      throw new ConflictError(
+        `This ${request.identifier.type} belongs to customer ${outcome.customerId}. Merge the customers, or link it with "shared": true if both really use it.`,
+        { customerId: outcome.customerId },
+      );
+    }
+    if (outcome.kind === 'already-linked') {
+      const linked = await persistently(() => store.readProfile(request.customerId));
+      const entry = linked?.identifiers.find((identifier) => identifierKey(identifier) === identifierKey(request.identifier));
+      if (entry) return entry;
+    }
+    return attached;
+  });
 }
 
 export async function unlinkIdentifier(store: IdentityStore, customerId: string, identifier: Identifier): Promise<void> {
-  // An erased (or never known) customer has nothing to unlink: 404, not a write on a missing profile.
-  if (!(await store.readProfile(customerId))) throw new NotFoundError(`No customer has the id ${customerId}.`);
-  if (!(await store.unlinkIdentifier(customerId, identifier))) {
+  return identityChange(async () => {
+    const profile = await persistently(() => store.readProfile(customerId));
+    // An erased (or never known) customer has nothing to unlink: 404, not a write on a missing profile.
+    if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
+    const held = profile.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (await store.unlinkIdentifier(customerId, identifier)) return;
+        break;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || attempt >= stepAttempts) throw error;
+        await backOff(attempt);
+      }
+    }
+    // Not linked (any more): a try whose answer was lost unlinked what the profile listed when this began.
+    if (held) return;
     throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type}.`);
-  }
+  });
+}
+
+/** Dismisses the merge candidate naming two customers; dismissing it again answers the same. */
+export async function dismissMergeCandidate(store: IdentityStore, candidateId: string): Promise<void> {
+  return identityChange(async () => {
+    if (!(await persistently(() => store.resolveMergeCandidate(candidateId, 'dismissed')))) {
+      throw new NotFoundError(`No merge candidate has the id ${candidateId}.`);
+    }
+  });
 }
 
 export async function listIdentifiers(store: IdentityStore, customerId: string): Promise<ProfileRecord> {
-  const profile = await store.readProfile(customerId);
+  const profile = await persistently(() => store.readProfile(customerId));
   if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
   return profile;
 }

@@ -10,7 +10,7 @@ import {
   WriteRejectedError,
 } from './errors.ts';
 import { identifierKey, type Identifier } from './identifiers.ts';
-import { applyDelta, cardDelta, emptyCard, fastPathEligible } from './card.ts';
+import { applyDelta, type CardState, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
 import { logger } from '../observability/logger.ts';
 import { mergeCustomers } from './identity.ts';
@@ -63,13 +63,24 @@ export async function ingestTouchpoint(
 
   /** Set once the customer's identifier bound refused the new ones: the touchpoint is recorded without them. */
   let attachNone = false;
+  /** Customers found not to exist any more (erased) while identifier items still name them. */
+  const gone = new Set<string>();
+  /** What each attempt chose, by customer: the one whose write landed decides the answer. */
+  const chosen = new Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>();
+  /** Set once a write was sent and no answer came: it may have landed. */
+  let outcomeUnknown = false;
+
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const read = await store.readForIngest({
       identifiers: storedIdentifiers,
       ...(input.identifiers.customerId ? { customerId: input.identifiers.customerId } : {}),
       ...(idempotency ? { idempotency } : {}),
     });
-    if (read.idempotency) return replay(read.idempotency, context.requestFingerprint);
+    if (read.idempotency) {
+      const replayed = replay(read.idempotency, context.requestFingerprint);
+      // Our own earlier attempt, whose answer was lost, stored it: this request's first answer, not a replay.
+      return replayed.touchpointId === touchpointId ? { ...replayed, replayed: false } : replayed;
+    }
     if (input.identifiers.customerId && !read.directCustomer) {
       throw new UnknownCustomerError();
     }
@@ -77,18 +88,25 @@ export async function ingestTouchpoint(
       survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);
     }
 
+    // An identifier naming an erased customer is nobody's: it joins this touchpoint's customer.
+    const reclaimable = new Map<string, string>();
     const recognition = recognise(
       storedIdentifiers.map((identifier) => {
         const owner = read.owners.get(identifierKey(identifier));
-        return {
-          ...identifier,
-          customerId: owner && survivorOf(owner.customerId),
-          ...(owner?.sharedWith.length ? { sharedWith: owner.sharedWith.map(survivorOf) } : {}),
-        };
+        if (owner && [owner.customerId, ...owner.sharedWith].every((customerId) => gone.has(customerId))) {
+          reclaimable.set(identifierKey(identifier), owner.customerId);
+          return { ...identifier, customerId: undefined };
+        }
+        // Shared by customers of whom some no longer exist: it belongs to the others alone.
+        const [holder, ...sharedWith] = [
+          ...new Set((owner ? [owner.customerId, ...owner.sharedWith] : []).map(survivorOf).filter((customerId) => !gone.has(customerId))),
+        ];
+        return { ...identifier, customerId: holder, ...(sharedWith.length ? { sharedWith } : {}) };
       }),
       input.identifiers.customerId && survivorOf(input.identifiers.customerId),
     );
-    const target = await chooseCustomer(store, recognition, freshCustomerId);
+    const target = await chooseCustomer(store, recognition, freshCustomerId, { gone, survivors });
+    if (!target) continue;
     const touchpoint: Touchpoint = {
       touchpointId,
       customerId: target.customerId,
@@ -103,15 +121,30 @@ export async function ingestTouchpoint(
       ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
     };
     const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
+    // A customer this request created keeps the attempt that created it: a later one finding it known landed nothing.
+    if (!chosen.get(target.customerId)?.result.customerCreated) chosen.set(target.customerId, { target, result });
     if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
-    const write = await planWrite(store, touchpoint, attachNone ? { ...target, attach: [] } : target, context, idempotency, result);
+    const attaching = attachNone ? { ...target, attach: [] } : target;
+    const reclaimed = attaching.attach.flatMap((identifier) => {
+      const from = reclaimable.get(identifierKey(identifier));
+      return from === undefined ? [] : [{ identifier, from }];
+    });
+    const write = await planWrite(store, touchpoint, attaching, context, idempotency, result, reclaimed);
     if (!write) continue;
 
     try {
       await recordWithExactCardFallback(store, write, context.receivedAt);
     } catch (error) {
+      if (error instanceof StoreUnavailableError && error.outcomeUnknown) {
+        // Safe to try again: the touchpoint id is this request's, so a second write of it cannot land twice.
+        outcomeUnknown = true;
+        await backOff(attempt);
+        continue;
+      }
       if (!(error instanceof WriteRejectedError)) throw error;
+      if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
       if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
+      if (error.reason === 'customer-gone') gone.add(target.customerId);
       if (error.reason === 'contention') await backOff(attempt);
       if (error.reason === 'identifiers-full') attachNone = true;
       continue;
@@ -119,7 +152,25 @@ export async function ingestTouchpoint(
     const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);
     return { ...result, replayed: false, ...(merges.length ? { merges } : {}) };
   }
-  throw new StoreUnavailableError();
+  // Before answering 503: an attempt whose answer was lost (or was refused on a retry) may have landed.
+  if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
+    return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+  }
+  throw new StoreUnavailableError(undefined, { outcomeUnknown });
+}
+
+/** The answer for a touchpoint an earlier attempt of this request stored, as that attempt would have given it. */
+async function landedEarlier(
+  store: TouchpointStore,
+  touchpoint: Pick<Touchpoint, 'touchpointId' | 'source'>,
+  chosen: Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>,
+  now: Date,
+): Promise<IngestResult> {
+  const located = await store.locateTouchpoint(touchpoint.touchpointId);
+  const landed = located && chosen.get(located.customerId);
+  if (!landed) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+  const merges = await mergeAnonymousProfiles(store, landed.target, touchpoint, now);
+  return { ...landed.result, replayed: false, ...(merges.length ? { merges } : {}) };
 }
 
 interface ChosenCustomer {
@@ -140,16 +191,33 @@ interface ChosenCustomer {
  * Applies the automatic merge policy to a recognition. Conflicts and shared identifiers need to
  * know the other customers' profiles: only then is there a second read.
  */
-async function chooseCustomer(store: TouchpointStore, recognition: Recognition, freshCustomerId: string): Promise<ChosenCustomer> {
+async function chooseCustomer(
+  store: TouchpointStore,
+  recognition: Recognition,
+  freshCustomerId: string,
+  learned: { gone: Set<string>; survivors: Map<string, string> },
+): Promise<ChosenCustomer | undefined> {
   if (recognition.kind === 'new-customer') {
     return { customerId: freshCustomerId, customerCreated: true, attach: recognition.attach, proposals: [], anonymousToMerge: [] };
   }
+  /** Reads the profiles, noting those that no longer exist; undefined when some did not (recognise again without them). */
+  const readExisting = async (customerIds: string[]) => {
+    const profiles = await store.readProfiles(customerIds);
+    const missing = customerIds.filter((customerId) => !profiles.has(customerId));
+    for (const customerId of missing) learned.gone.add(customerId);
+    return missing.length ? undefined : profiles;
+  };
   if (recognition.kind === 'ambiguous') {
-    const profiles = [...(await store.readProfiles(recognition.candidates)).values()].filter((profile) => !profile.mergedInto);
-    const [mostRecent, ...others] = profiles.sort((a, b) =>
+    const found = await readExisting(recognition.candidates);
+    if (!found) return undefined;
+    // A candidate merged away meanwhile stands for its survivor: recognise again with it.
+    const merged = [...found.values()].filter((profile) => profile.mergedInto);
+    for (const profile of merged) learned.survivors.set(profile.customerId, profile.mergedInto as string);
+    if (merged.length > 0) return undefined;
+    const [mostRecent, ...others] = [...found.values()].sort((a, b) =>
       (b.card.lastContact?.occurredAt ?? b.createdAt).localeCompare(a.card.lastContact?.occurredAt ?? a.createdAt),
     );
-    if (!mostRecent) throw new WriteRejectedError('customer-changed');
+    if (!mostRecent) return undefined;
     return {
       customerId: mostRecent.customerId,
       customerCreated: false,
@@ -168,7 +236,8 @@ async function chooseCustomer(store: TouchpointStore, recognition: Recognition, 
     return { ...base, customerId: recognition.customerId, proposals: [], anonymousToMerge: [] };
   }
   const others = [...new Set(recognition.contested.map((identifier) => identifier.customerId as string))];
-  const profiles = await store.readProfiles([recognition.customerId, ...others]);
+  const profiles = await readExisting([recognition.customerId, ...others]);
+  if (!profiles) return undefined;
   const kindOf = (customerId: string) => {
     const profile = profiles.get(customerId);
     return profile ? profileKind(profile) : 'known';
@@ -194,7 +263,7 @@ async function chooseCustomer(store: TouchpointStore, recognition: Recognition, 
 async function mergeAnonymousProfiles(
   store: TouchpointStore,
   target: ChosenCustomer,
-  touchpoint: Touchpoint,
+  touchpoint: Pick<Touchpoint, 'touchpointId' | 'source'>,
   now: Date,
 ): Promise<Array<{ mergeId: string; sourceCustomerId: string }>> {
   const merges: Array<{ mergeId: string; sourceCustomerId: string }> = [];
@@ -252,6 +321,7 @@ async function planWrite(
   context: IngestContext,
   idempotency: IdempotencyRef | undefined,
   result: Omit<IngestResult, 'replayed' | 'merges'>,
+  reclaimed: Array<{ identifier: Identifier; from: string }>,
 ): Promise<TouchpointWrite | undefined> {
   const customer = await planCardWrite(store, touchpoint, target.customerCreated, context.receivedAt);
   if (!customer) return undefined;
@@ -272,6 +342,7 @@ async function planWrite(
     customer,
     ...(target.decidedBy ? { decidedBy: { identifier: target.decidedBy, customerId: target.decidedByHolder ?? target.customerId } } : {}),
     attach: target.attach.map(attach),
+    ...(reclaimed.length ? { reclaimed } : {}),
     mergeCandidates: otherCustomerIds.map((otherCustomerId) => ({
       customerId: touchpoint.customerId,
       otherCustomerId,
@@ -309,11 +380,17 @@ export async function planCardWrite(
 
 /**
  * When the card's guards fail, the store hands back the card as it is: the exact update is
- * computed from it and written with an optimistic lock, without reading anything again.
+ * computed from it and written with an optimistic lock, without reading anything again. In a
+ * burst on one customer two refusals stay blind writes instead, because a herd of version-guarded
+ * writes lets one through per round: a touchpoint overtaken by a newer one is appended as a late
+ * contact, and at a tier boundary (every writer refused at once) an exact write that lost goes
+ * back to the fast path once another moved the boundary (headroom grows only then).
  */
 export async function recordWithExactCardFallback(store: CustomerStore, write: TouchpointWrite, now: Date): Promise<void> {
   const delta = cardDelta(write.touchpoint);
   let attempt = write;
+  /** The card that last refused this touchpoint's fast write. */
+  let refusedFast: CardState | undefined;
   for (let round = 1; ; round += 1) {
     try {
       await store.recordTouchpoint(attempt);
@@ -323,7 +400,19 @@ export async function recordWithExactCardFallback(store: CustomerStore, write: T
       if (!current || round >= maxAttempts) throw error;
       // A second stale card means fast writes keep landing: give them room before trying again.
       if (round > 1) await backOff(round);
-      attempt = { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
+      const overtaken = (current.lastContact?.occurredAt ?? '') > write.touchpoint.occurredAt;
+      const refused = attempt.customer;
+      const boundaryMoved =
+        refusedFast !== undefined &&
+        (current.frequencyHeadroom > refusedFast.frequencyHeadroom || current.monetaryHeadroom > refusedFast.monetaryHeadroom);
+      if (refused.kind === 'fast') refusedFast = current;
+      const fastAgain =
+        write.customer.kind === 'fast' &&
+        ((refused.kind === 'fast' && !refused.asLate && overtaken) || (refused.kind === 'exact' && boundaryMoved));
+      attempt =
+        fastAgain && write.customer.kind === 'fast'
+          ? { ...write, customer: { ...write.customer, asLate: overtaken } }
+          : { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
     }
   }
 }
