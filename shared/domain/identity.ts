@@ -74,7 +74,7 @@ async function identityChange<T>(change: () => Promise<T>): Promise<T> {
 }
 
 /** The per-key changes that turn one identifier list into another (the store never replaces it whole). */
-export function identifierChanges(current: AttachedIdentifier[], next: AttachedIdentifier[]): { set: AttachedIdentifier[]; remove: Identifier[] } {
+function identifierChanges(current: AttachedIdentifier[], next: AttachedIdentifier[]): { set: AttachedIdentifier[]; remove: Identifier[] } {
   const before = new Map(current.map((identifier) => [identifierKey(identifier), identifier]));
   const after = new Set(next.map(identifierKey));
   return {

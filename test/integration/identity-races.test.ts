@@ -307,3 +307,36 @@ describe('an ingest whose write landed but whose answer was lost', () => {
     expect((failure as StoreUnavailableError).message).toMatch(/may have been recorded/);
   });
 });
+
+describe('the merge history of a customer', () => {
+  it('lists every merge when DynamoDB leaves some keys of the batch read unprocessed', async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const mergeIds: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const source = await ingest({ phone: uniquePhone().e164 });
+      mergeIds.push((await merge(table.store, target.customerId, source.customerId)).mergeId);
+    }
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+    let throttledOnce = false;
+    // The first BatchGetItem is answered for one key only, the others handed back unprocessed (as under throttling).
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { RequestItems: Record<string, { Keys: unknown[] }> };
+        const [tableName, request] = Object.entries(input.RequestItems ?? {})[0] ?? [];
+        if (context.commandName !== 'BatchGetItemCommand' || throttledOnce || !tableName || !request || request.Keys.length < 2) {
+          return next(args);
+        }
+        throttledOnce = true;
+        const [first, ...rest] = request.Keys;
+        const output = await next({ ...args, input: { RequestItems: { [tableName]: { ...request, Keys: [first] } } } });
+        return { ...output, output: { ...output.output, UnprocessedKeys: { [tableName]: { ...request, Keys: rest } } } as typeof output.output };
+      },
+      { step: 'initialize', name: 'unprocessed-keys' },
+    );
+
+    const records = await graphStore(table.tableName, client).listMergeRecords(target.customerId);
+
+    expect(throttledOnce).toBe(true);
+    expect(records.map((record) => record.mergeId).sort()).toEqual([...mergeIds].sort());
+  });
+});
