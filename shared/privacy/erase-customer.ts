@@ -143,10 +143,16 @@ class EraseRun {
     /** Pointers to records joining this member to the survivor: deleted once the member is gone. */
     const joining = new Set<string>();
     // Passes until one finds nothing left but those pointers: anything that landed meanwhile goes too.
+    // Once the profile is gone the confirming pass runs whatever the time: an erase that is done
+    // must not answer in_progress (its repeat would find nobody: 404).
     for (;;) {
       if (this.options.outOfTime()) return false;
-      const removed = await this.pass(customerId, joining);
+      const { removed, profileGone } = await this.pass(customerId, joining);
       if (removed === 0) break;
+      if (profileGone) {
+        const confirm = await this.pass(customerId, joining);
+        if (confirm.removed === 0) break;
+      }
     }
     for (const mergeId of joining) {
       const [record] = await persist(() => this.store.readMergeRecords([mergeId]));
@@ -157,9 +163,10 @@ class EraseRun {
     return true;
   }
 
-  /** One pass over the member's partition, oldest sort key first (the profile last); answers how many items went. */
-  private async pass(customerId: string, joining: Set<string>): Promise<number> {
+  /** One pass over the member's partition, oldest sort key first (the profile last): how many items went, the profile among them? */
+  private async pass(customerId: string, joining: Set<string>): Promise<{ removed: number; profileGone: boolean }> {
     let removed = 0;
+    let profileGone = false;
     let cursor: string | undefined;
     do {
       const from = cursor;
@@ -183,13 +190,16 @@ class EraseRun {
       let deleted = await persist(() => this.store.deleteKeys(deletions));
       // The profile after everything else of the partition: while it stands, a repeat finds the member.
       const profile = profileKey;
-      if (profile) deleted += await persist(() => this.store.deleteKeys([profile]));
+      if (profile) {
+        deleted += await persist(() => this.store.deleteKeys([profile]));
+        profileGone = true;
+      }
       this.counts.itemsDeleted += deleted;
       removed += deleted;
       cursor = page.nextCursor ?? undefined;
-      if (cursor && this.options.outOfTime()) return removed;
+      if (cursor && this.options.outOfTime()) return { removed, profileGone };
     } while (cursor);
-    return removed;
+    return { removed, profileGone };
   }
 
   /** A merge/move pointer: true when it can go now; a record joining this member to the survivor waits. */

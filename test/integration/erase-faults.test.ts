@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { documentClient } from '../../shared/db/client.ts';
+import { privacyStore } from '../../shared/db/privacy-store-instances.ts';
+import { eraseCustomer } from '../../shared/privacy/erase-customer.ts';
 import { type FaultInjector, type FaultKind, injectDynamoDbFaults, seededRandom } from '../../shared/db/fault-injection.ts';
 import { minutesAgo, touchpointBody, unique } from '../fixtures/touchpoints.ts';
 import { scanTable } from '../helpers/dynamodb.ts';
@@ -140,5 +142,24 @@ describe('erasing a person under injected DynamoDB faults', () => {
     }
     // Cut before the survivor was marked (whole) and after (gone): both sides were seen.
     expect([...seen].sort()).toEqual(['gone', 'whole']);
+  });
+
+  it('paused by the deadline after every step (202 in_progress), is finished by repeats, gone in between', { timeout: 180_000 }, async () => {
+    const subject = await tangledPerson();
+    const erasedIds = new Set<string>();
+    let repeats = 0;
+    for (let status = 'in_progress'; status === 'in_progress'; repeats += 1) {
+      expect(repeats).toBeLessThan(100);
+      let checks = 0;
+      // One step per request: the deadline is "reached" at the second check of each.
+      const result = await eraseCustomer(privacyStore(), subject.customerId, { suppress: true, actor: 'test', pageSize: 2, outOfTime: () => ++checks > 1 });
+      for (const customerId of result.customerIds) erasedIds.add(customerId);
+      status = result.status;
+      if (status === 'in_progress') expect(await expectWholeOrGone(subject)).toBe('gone');
+    }
+    console.info(`erase paused after every step: finished on request ${repeats}`);
+
+    expect(repeats).toBeGreaterThan(2);
+    await expectNothingLeft(subject, [...erasedIds]);
   });
 });
