@@ -629,9 +629,7 @@ export async function linkIdentifier(
 export async function unlinkIdentifier(store: IdentityStore, customerId: string, identifier: Identifier): Promise<void> {
   return identityChange(async () => {
     const profile = await persistently(() => store.readProfile(customerId));
-    // An erased (or never known) customer has nothing to unlink: 404, not a write on a missing profile.
-    if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
-    const held = profile.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier));
+    const held = profile?.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier)) ?? false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         if (await store.unlinkIdentifier(customerId, identifier)) return;
@@ -643,6 +641,8 @@ export async function unlinkIdentifier(store: IdentityStore, customerId: string,
     }
     // Not linked (any more): a try whose answer was lost unlinked what the profile listed when this began.
     if (held) return;
+    // A customer that no longer exists still lets go of an identifier left naming it (the repair); otherwise there is nothing to unlink.
+    if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
     throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type}.`);
   });
 }
