@@ -189,6 +189,8 @@ interface Resolved {
   touchpointId?: string;
   identifier?: { type: string; value: string };
   attempts: Attempt[];
+  /** The attempts the client made before giving up (still 503 or no answer), when it did. */
+  gaveUp?: number;
 }
 
 interface TouchpointExpectation {
@@ -509,7 +511,9 @@ export class ModelRun {
     else await sendAll();
     for (const item of resolved) {
       const status = item.attempts.at(-1)?.status ?? 0;
-      if ((status === 503 || status === 0) && this.options.finalAttempts) await this.send(item, this.options.finalAttempts, retry);
+      if (status !== 503 && status !== 0) continue;
+      item.gaveUp = item.attempts.length;
+      if (this.options.finalAttempts) await this.send(item, this.options.finalAttempts, retry);
     }
     await this.options.recover?.();
 
@@ -595,12 +599,16 @@ export class ModelRun {
       for (const attempt of item.attempts) {
         if (attempt.status >= 500 && attempt.status !== 503) findings.push(`${item.label} answered ${attempt.status}: ${JSON.stringify(attempt.body)}`);
       }
+      if (item.gaveUp !== undefined) {
+        findings.push(`${item.label} did not finish in ${item.gaveUp} tries (${item.attempts.slice(0, item.gaveUp).map((attempt) => attempt.status).join(',')}); then ${item.attempts.slice(item.gaveUp).map((attempt) => attempt.status).join(',') || 'no more tries'}`);
+      }
       const final = item.attempts.at(-1);
       if (final && final.status !== 0 && !allowedStatuses[item.command.kind].includes(final.status)) {
         findings.push(`${item.label} answered ${final.status}, not one of ${allowedStatuses[item.command.kind].join('/')}: ${JSON.stringify(final.body)}`);
       }
-      const alone = resolved.filter((other) => other.request.path === item.request.path && other.request.method === item.request.method).length === 1;
-      if (alone) findings.push(...retriedCommitFindings(item));
+      // Other commands of the group may make a command impossible; only another undo of the same merge can undo it.
+      const alone = resolved.length === 1 || (item.command.kind === 'undo' && resolved.filter((other) => other.mergeId === item.mergeId).length === 1);
+      if (alone) findings.push(...retriedCommitFindings(item, before));
     }
 
     // Erasures: the customers erased, and the identifier values only they held.
@@ -609,6 +617,13 @@ export class ModelRun {
       const final = item.attempts.at(-1);
       if (item.command.kind !== 'erase' || final?.status !== 200) continue;
       for (const customerId of ((final.body as { customerIds?: string[] }).customerIds ?? [])) erasedNow.add(customerId);
+    }
+    // A profile goes only with an erase, answered or not (a retry of an erase that committed may answer 404).
+    const erasing = resolved.some((item) => item.command.kind === 'erase');
+    for (const customerId of beforeProfiles.keys()) {
+      if (profiles.has(customerId)) continue;
+      if (erasing) erasedNow.add(customerId);
+      else findings.push(`customer ${this.describeCustomer(customerId)} vanished without an erase`);
     }
     const carriedNow = new Set(resolved.flatMap((item) => item.carries));
     for (const customerId of erasedNow) this.needles.set(customerId, `the id of erased customer ${this.describeCustomer(customerId)}`);
@@ -820,19 +835,57 @@ const allowedStatuses: Record<Command['kind'], number[]> = {
 
 /**
  * A retried mutation whose earlier try may have committed (its answer was a 503 or never came)
- * must answer with the original result, never "already done".
+ * must answer with the original result, never "already done". Only where the group's start made
+ * the command possible: "already undone" about a merge that was undone before is the right answer.
  */
-function retriedCommitFindings(item: Resolved): string[] {
+function retriedCommitFindings(item: Resolved, before: Item[]): string[] {
   const final = item.attempts.at(-1);
   const earlier = item.attempts.slice(0, -1);
   if (!final || earlier.length === 0 || final.status < 400 || final.status >= 500) return [];
   if (!earlier.some((attempt) => attempt.status === 503 || attempt.status === 0)) return [];
+  const find = (predicate: (entry: Item) => boolean) => before.find(predicate);
+  const profile = (customerId: string | undefined) => find((entry) => entry.entity === 'customer' && entry.customerId === customerId);
+  const live = (customerId: string | undefined) => {
+    const found = profile(customerId);
+    return found !== undefined && found.mergedInto === undefined;
+  };
+  const command = item.command;
+  let possible: boolean;
+  switch (command.kind) {
+    case 'undo':
+      possible = find((entry) => entry.entity === 'merge' && entry.mergeId === item.mergeId)?.status === 'completed';
+      break;
+    case 'move':
+      possible = live(item.customer) && find((entry) => isTouchpoint(entry) && entry.touchpointId === item.touchpointId)?.customerId !== item.customer;
+      break;
+    case 'merge':
+      possible = live(item.target) && live(item.source) && item.target !== item.source;
+      break;
+    case 'erase':
+      possible = profile(item.customer) !== undefined;
+      break;
+    case 'unlink': {
+      const owner = find((entry) => entry.entity === 'identifier' && entry.pk === `IDENT#${item.identifier?.type}#${item.identifier?.value}`);
+      possible = owner !== undefined && [owner.customerId, ...((owner.sharedWith as string[] | undefined) ?? [])].includes(item.customer);
+      break;
+    }
+    case 'lift':
+      possible = find((entry) => entry.entity === 'suppression' && entry.pk === `SUPPRESS#${item.request.path.split('/').at(-1)}`) !== undefined;
+      break;
+    case 'dismiss':
+      possible = find((entry) => entry.entity === 'mergeCandidate' && (entry.customerIds as string[]).join('.') === decodeURIComponent(item.request.path.split('/')[3] ?? ''))?.status === 'open';
+      break;
+    case 'link': {
+      const owner = find((entry) => entry.entity === 'identifier' && entry.pk === `IDENT#${item.identifier?.type}#${item.identifier?.value}`);
+      possible = live(item.customer) && (owner === undefined || owner.customerId === item.customer);
+      break;
+    }
+    default:
+      possible = false;
+  }
+  if (!possible) return [];
   const detail = JSON.stringify(final.body ?? '');
-  const alreadyDone =
-    /already undone|already on|being undone already|idempotency/i.test(detail) ||
-    (item.command.kind === 'merge' && item.target !== undefined && detail.includes(`already merged into ${item.target}`)) ||
-    (final.status === 404 && ['erase', 'lift', 'unlink', 'dismiss'].includes(item.command.kind));
-  return alreadyDone ? [`${item.label} was retried after ${earlier.map((attempt) => attempt.status).join(',')} and answered ${final.status} instead of the first try's result: ${detail}`] : [];
+  return [`${item.label} was retried after ${earlier.map((attempt) => attempt.status).join(',')} and answered ${final.status} instead of the first try's result: ${detail}`];
 }
 
 /** A 503 that says so, or no answer at all (a killed server): the write may have landed. */

@@ -21,12 +21,14 @@ describe('every mutating route under random concurrent sequences', () => {
   it('never answers 500, keeps the graph sound, erases completely and stores each acknowledged touchpoint exactly once', async () => {
     const arbitrary = runArbitrary({ minSteps: Math.ceil(settings.steps / 2), maxSteps: settings.steps, maxGroup: 4 });
 
+    // Clients retry a 503 as the contract says; a handful of concurrent commands must not need more than a few tries.
+    const retry = { attempts: 5, baseDelayMs: 5, maxDelayMs: 100 };
     // A 503 may cut a merge short without any fault (contention): the scheduled repair is part of the system.
     const recover = async () => {
       await finishInterruptedMerges(customerStore(), new Date(Date.now() + mergeCutShortAfterMs + 1_000));
     };
 
-    const figures = await assertModel('model', arbitrary, () => new ModelRun({ transport: inProcessRoutes, recover }, unique()), settings);
+    const figures = await assertModel('model', arbitrary, () => new ModelRun({ transport: inProcessRoutes, retry, recover }, unique()), settings);
 
     expect(figures.commands).toBeGreaterThan(settings.runs);
   }, 900_000);
