@@ -997,7 +997,9 @@ export function propertySettings(defaults: { runs: number; steps: number; seed: 
   // Shrinking replays sequences against DynamoDB Local: worth it when hunting, too slow for CI.
   const shrink = process.env.PROPS_SHRINK === '1';
   const report = process.env.PROPS_REPORT;
-  return { runs, steps, seed, shrink, report };
+  // Generous per command for a busy two-core machine; the CI sizes finish far inside it.
+  const timeoutMs = 120_000 + runs * steps * 4 * 1_500;
+  return { runs, steps, seed, shrink, report, timeoutMs };
 }
 
 export interface SurveyReport {

@@ -56,5 +56,5 @@ describe('every mutating route under 20 % injected DynamoDB faults', () => {
 
     expect(figures.commands).toBeGreaterThan(settings.runs);
     expect(injected.faults).toBeGreaterThan(0);
-  }, 900_000);
+  }, settings.timeoutMs);
 });

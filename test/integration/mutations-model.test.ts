@@ -31,5 +31,5 @@ describe('every mutating route under random concurrent sequences', () => {
     const figures = await assertModel('model', arbitrary, () => new ModelRun({ transport: inProcessRoutes, retry, recover }, unique()), settings);
 
     expect(figures.commands).toBeGreaterThan(settings.runs);
-  }, 900_000);
+  }, settings.timeoutMs);
 });
