@@ -15,7 +15,7 @@ import { inProcessRoutes } from '../helpers/route-client.ts';
  * prints the run's log: every command, its answers, and which commands ran at once.
  */
 
-const settings = propertySettings({ runs: 12, steps: 8, seed: 20261201 });
+const settings = propertySettings({ runs: 10, steps: 8, seed: 20261201 });
 
 describe('every mutating route under random concurrent sequences', () => {
   it('never answers 500, keeps the graph sound, erases completely and stores each acknowledged touchpoint exactly once', async () => {
