@@ -19,7 +19,7 @@ import { httpRoutes } from '../helpers/route-client.ts';
  * checks: nothing half-done left behind, nothing stuck, every acknowledged touchpoint once.
  */
 
-const settings = propertySettings({ runs: 1, steps: 5, seed: 20261203 });
+const settings = propertySettings({ runs: 1, steps: 4, seed: 20261203 });
 /** Groups whose requests the kill cuts short; the others run on the restarted server. */
 const killedGroups = new Set([1, 3, 5, 7]);
 
