@@ -426,6 +426,8 @@ export class ModelRun {
             method: 'PUT',
             path: customerPath(customer, '/preferences'),
             body: { channels: { email: command.email }, identifiers, receivedVia: 'call', source: marker },
+            // As a client that follows the contract sends it with every write it may retry.
+            headers: { 'idempotency-key': `ik-${marker}` },
           },
           markers: [marker],
           customer,
@@ -700,7 +702,7 @@ export class ModelRun {
           });
         });
       } else {
-        // A PUT is idempotent by its method: retrying preferences must not record them twice.
+        // Preferences are sent with an Idempotency-Key: retrying them must not record them twice.
         const keyed = item.command.kind === 'preferences' || (item.command.kind === 'ingest' && item.command.spec.keyed);
         for (const marker of item.markers) {
           const body = final?.body as Record<string, unknown> | undefined;
