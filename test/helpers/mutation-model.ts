@@ -608,8 +608,11 @@ export class ModelRun {
       if (final && final.status !== 0 && !allowedStatuses[item.command.kind].includes(final.status)) {
         findings.push(`${item.label} answered ${final.status}, not one of ${allowedStatuses[item.command.kind].join('/')}: ${JSON.stringify(final.body)}`);
       }
-      // Other commands of the group may make a command impossible; only another undo of the same merge can undo it.
-      const alone = resolved.length === 1 || (item.command.kind === 'undo' && resolved.filter((other) => other.mergeId === item.mergeId).length === 1);
+      // Other commands of the group may make a command impossible (an erase takes the merge record with it);
+      // only another undo of the same merge can make an undo "already undone".
+      const alone =
+        resolved.length === 1 ||
+        (item.command.kind === 'undo' && item.attempts.at(-1)?.status === 409 && resolved.filter((other) => other.mergeId === item.mergeId).length === 1);
       if (alone) findings.push(...retriedCommitFindings(item, before));
     }
 
