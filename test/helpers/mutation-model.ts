@@ -612,7 +612,7 @@ export class ModelRun {
       // only another undo of the same merge can make an undo "already undone".
       const alone =
         resolved.length === 1 ||
-        (item.command.kind === 'undo' && item.attempts.at(-1)?.status === 409 && resolved.filter((other) => other.mergeId === item.mergeId).length === 1);
+        (item.command.kind === 'undo' && /already undone/.test(JSON.stringify(item.attempts.at(-1)?.body ?? '')) && resolved.filter((other) => other.mergeId === item.mergeId).length === 1);
       if (alone) findings.push(...retriedCommitFindings(item, before));
     }
 
