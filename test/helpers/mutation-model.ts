@@ -33,8 +33,8 @@ import type { RouteAnswer, RouteRequest, RouteTransport } from './route-client.t
 
 type Item = Record<string, unknown>;
 
-export type PoolType = 'email' | 'phone' | 'anonymousId' | 'accountId';
-const poolTypes: PoolType[] = ['email', 'phone', 'anonymousId', 'accountId'];
+export type PoolType = 'email' | 'phone' | 'anonymousId' | 'accountId' | 'invoiceNumber';
+const poolTypes: PoolType[] = ['email', 'phone', 'anonymousId', 'accountId', 'invoiceNumber'];
 /** Values per pool type: few, so that commands meet on the same identifiers. */
 const poolSize = 3;
 
@@ -55,6 +55,8 @@ export interface IngestSpec {
   /** A pool cookie, or (`fresh`) one never seen before, as a website sets for each new visitor. */
   cookie?: number | 'fresh';
   account?: number;
+  /** An invoice query about a pool invoice number (names that are also JavaScript's own property names among them). */
+  invoice?: number;
   /** `identifiers.customerId`: the strongest claim of all. */
   customer?: CustomerRef;
   keyed: boolean;
@@ -74,7 +76,9 @@ export type Command =
   | { kind: 'update'; customer: CustomerRef; trait: string }
   | { kind: 'erase'; customer: CustomerRef; suppress: boolean }
   | { kind: 'lift'; suppression: number }
-  | { kind: 'dismiss'; candidate: number };
+  | { kind: 'dismiss'; candidate: number }
+  /** Reads, whatever the mutations left: never a 500 (one stored string must not make a customer unreadable). */
+  | { kind: 'read'; customer: CustomerRef; what: 'customer' | 'timeline' | 'identifiers' | 'merges' | 'export' | 'lookup'; identifier: PoolRef };
 
 export type Group = Command[];
 
@@ -86,8 +90,8 @@ const customerRef = fc.nat({ max: 15 });
 const poolRef: fc.Arbitrary<PoolRef> = fc.record({ type: fc.constantFrom(...poolTypes), which });
 const contactRef: fc.Arbitrary<PoolRef> = fc.record({ type: fc.constantFrom<PoolType>('email', 'phone'), which });
 
-type IngestPart = 'email' | 'phone' | 'cookie' | 'account' | 'customer';
-const ingestParts: IngestPart[] = ['email', 'phone', 'cookie', 'account', 'customer'];
+type IngestPart = 'email' | 'phone' | 'cookie' | 'account' | 'customer' | 'invoice';
+const ingestParts: IngestPart[] = ['email', 'phone', 'cookie', 'account', 'customer', 'invoice'];
 
 /** Mostly one or two identifiers, as real touchpoints carry; three now and then, to tie customers together. */
 export const ingestSpecArbitrary: fc.Arbitrary<IngestSpec> = fc
@@ -101,6 +105,7 @@ export const ingestSpecArbitrary: fc.Arbitrary<IngestSpec> = fc
     phone: which,
     cookie: fc.oneof({ weight: 3, arbitrary: which }, { weight: 1, arbitrary: fc.constant('fresh' as const) }),
     account: which,
+    invoice: which,
     customer: customerRef,
     keyed: fc.boolean(),
     minutesBefore: fc.integer({ min: 0, max: 600 }),
@@ -134,6 +139,15 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('erase' as const), customer: customerRef, suppress: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lift' as const), suppression: fc.nat({ max: 7 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dismiss' as const), candidate: fc.nat({ max: 7 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('read' as const),
+      customer: customerRef,
+      what: fc.constantFrom('customer' as const, 'timeline' as const, 'identifiers' as const, 'merges' as const, 'export' as const, 'lookup' as const),
+      identifier: poolRef,
+    }),
+  },
 );
 
 /** Two or three first contacts to start from, then `steps` groups of one to `maxGroup` commands. */
@@ -242,6 +256,8 @@ export class ModelRun {
       phone: Array.from({ length: poolSize }, () => uniquePhone().e164),
       anonymousId: Array.from({ length: poolSize }, (_, index) => `ck${index}x${tag}`),
       accountId: Array.from({ length: poolSize }, (_, index) => `AC${index}x${tag}`),
+      // Each run has a table of its own, so these need no tag; they are what a map keyed by user text trips on.
+      invoiceNumber: [`INV0x${tag}`, 'constructor', '__proto__'],
     };
   }
 
@@ -294,12 +310,15 @@ export class ModelRun {
     if (spec.phone !== undefined) identifiers.phone = this.pool.phone[spec.phone] as string;
     if (spec.cookie !== undefined) identifiers.anonymousId = spec.cookie === 'fresh' ? `ck-fresh-${marker}` : (this.pool.anonymousId[spec.cookie] as string);
     if (spec.account !== undefined) identifiers.accountId = this.pool.accountId[spec.account] as string;
+    if (spec.invoice !== undefined) identifiers.invoiceNumber = this.pool.invoiceNumber[spec.invoice] as string;
     if (spec.customer !== undefined) identifiers.customerId = this.pickCustomer(spec.customer);
-    const channel = identifiers.phone ? 'call' : 'web_visit';
+    const channel = identifiers.invoiceNumber ? 'invoice_query' : identifiers.phone ? 'call' : 'web_visit';
     const details =
-      channel === 'call'
-        ? { direction: 'inbound', durationSeconds: 60 }
-        : { url: 'https://www.example.org/account', title: 'Account' };
+      channel === 'invoice_query'
+        ? { invoiceNumber: identifiers.invoiceNumber, queryId: identifiers.invoiceNumber, status: spec.minutesBefore % 2 === 0 ? 'open' : 'resolved' }
+        : channel === 'call'
+          ? { direction: 'inbound', durationSeconds: 60 }
+          : { url: 'https://www.example.org/account', title: 'Account' };
     return {
       body: {
         channel,
@@ -455,6 +474,15 @@ export class ModelRun {
         const suppression = this.suppressions[command.suppression % Math.max(1, this.suppressions.length)];
         if (!suppression) return undefined;
         return { ...base, label: `lift suppression ${suppression.hash.slice(0, 8)}`, request: { method: 'DELETE', path: `/v1/suppressions/${suppression.hash}` } };
+      }
+      case 'read': {
+        const customer = this.pickCustomer(command.customer);
+        const value = this.poolValue(command.identifier);
+        const request: RouteRequest =
+          command.what === 'lookup'
+            ? { method: 'GET', path: '/v1/customers/lookup', query: { [command.identifier.type]: value } }
+            : { method: 'GET', path: customerPath(customer, command.what === 'customer' ? '' : `/${command.what}`) };
+        return { ...base, label: `read ${command.what} of ${command.what === 'lookup' ? value : this.describeCustomer(customer)}`, request, customer };
       }
       case 'dismiss': {
         const candidates = this.scan.filter((item) => item.entity === 'mergeCandidate').map((item) => (item.customerIds as string[]).join('.'));
@@ -836,6 +864,7 @@ const allowedStatuses: Record<Command['kind'], number[]> = {
   erase: [200, 202, 404, 503],
   lift: [204, 404, 503],
   dismiss: [200, 404, 409, 503],
+  read: [200, 404, 503],
 };
 
 /**
