@@ -45,8 +45,8 @@ describe('every mutating route on a server killed mid-request', () => {
       new ModelRun(
         {
           transport: httpRoutes(() => api.url, { authorization: `Bearer ${defaultTestKey}` }, 15_000),
-          // Long enough to outlast a restart: connection refused until the server listens again.
-          retry: { attempts: 40, baseDelayMs: 50, maxDelayMs: 1_000 },
+          // Long enough to outlast a restart on a busy machine: connection refused until the server listens again.
+          retry: { attempts: 120, baseDelayMs: 50, maxDelayMs: 1_000 },
           onFreshTable: async () => {
             await registerKey(defaultTestKey, defaultTestClientName, allScopes);
           },

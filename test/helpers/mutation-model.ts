@@ -542,7 +542,8 @@ export class ModelRun {
     for (const item of resolved) {
       const status = item.attempts.at(-1)?.status ?? 0;
       if (status !== 503 && status !== 0) continue;
-      item.gaveUp = item.attempts.length;
+      // Still busy after every try is the API's doing; no answer at all is a server not back yet (a restart under load).
+      if (status === 503) item.gaveUp = item.attempts.length;
       if (this.options.finalAttempts) await this.send(item, this.options.finalAttempts, retry);
     }
     await this.options.recover?.();
@@ -774,7 +775,8 @@ export class ModelRun {
         );
       }
       const answeredCopy = copies.find((copy) => copy.touchpointId === expectation.touchpointId);
-      if (expectation.touchpointId && copies.length > 0 && !answeredCopy) {
+      // Without a key, a retry after a lost answer may store another copy; the answered one may be gone with an erase.
+      if (expectation.touchpointId && expectation.most === 1 && copies.length > 0 && !answeredCopy) {
         findings.push(`${expectation.label}: answered touchpoint ${expectation.touchpointId}, stored as ${where}`);
       }
       const copy = answeredCopy ?? copies[0];
