@@ -16,7 +16,7 @@ import { inProcessRoutes } from '../helpers/route-client.ts';
  * runs as if its time had come: no staff. The model's checks must then all hold, nothing stuck,
  * and the retry must answer the route's own success, never "already done".
  *
- * CI cuts each route at three or four of its calls (spread over the whole route); PROPS_EVERY_STEP=1
+ * CI cuts each route at its first, middle and last call; PROPS_EVERY_STEP=1
  * (set by `npm run test:soak`) cuts at every call with both kinds.
  */
 
@@ -101,11 +101,11 @@ async function runCase(testCase: Case, cut: number, kind: FaultKind): Promise<{ 
   return { calls, findings, log: run.log };
 }
 
-/** The calls to cut: all of them when soaking, else three or four spread over the route, the last one always (its answer lost: the "already done" retry). */
+/** The calls to cut: all of them when soaking, else the first, the middle and the last one (its answer lost: the "already done" retry). */
 function cutsOf(calls: number): number[] {
   const all = Array.from({ length: calls }, (_, index) => index + 1);
   if (everyStep) return all;
-  const stride = Math.max(1, Math.ceil(calls / 3));
+  const stride = Math.max(1, Math.ceil(calls / 2));
   return all.filter((call) => (call - 1) % stride === 0 || call === calls);
 }
 
