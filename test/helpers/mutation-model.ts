@@ -77,6 +77,9 @@ export type Command =
   | { kind: 'erase'; customer: CustomerRef; suppress: boolean }
   | { kind: 'lift'; suppression: number }
   | { kind: 'dismiss'; candidate: number }
+  /** Key administration: names from a small pool, so that two keys of one name meet. */
+  | { kind: 'createKey'; name: number }
+  | { kind: 'revokeKey'; key: number }
   /** Reads, whatever the mutations left: never a 500 (one stored string must not make a customer unreadable). */
   | { kind: 'read'; customer: CustomerRef; what: 'customer' | 'timeline' | 'identifiers' | 'merges' | 'export' | 'lookup'; identifier: PoolRef };
 
@@ -139,6 +142,8 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('erase' as const), customer: customerRef, suppress: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lift' as const), suppression: fc.nat({ max: 7 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dismiss' as const), candidate: fc.nat({ max: 7 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('createKey' as const), name: fc.nat({ max: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revokeKey' as const), key: fc.nat({ max: 3 }) }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -240,6 +245,7 @@ export class ModelRun {
   private readonly merges: string[] = [];
   private readonly touchpointIds: string[] = [];
   private readonly suppressions: Array<{ hash: string; lifted: boolean }> = [];
+  private readonly keys: string[] = [];
   private readonly expectations = new Map<string, TouchpointExpectation>();
   /** Erased customer ids, and identifier values only they held: no item may hold them. */
   private readonly needles = new Map<string, string>();
@@ -475,6 +481,19 @@ export class ModelRun {
         if (!suppression) return undefined;
         return { ...base, label: `lift suppression ${suppression.hash.slice(0, 8)}`, request: { method: 'DELETE', path: `/v1/suppressions/${suppression.hash}` } };
       }
+      case 'createKey': {
+        const name = `props-system-${command.name}`;
+        return {
+          ...base,
+          label: `create key ${name}`,
+          request: { method: 'POST', path: '/v1/keys', body: { name, scopes: ['touchpoints:write:web_visit'] } },
+        };
+      }
+      case 'revokeKey': {
+        const keyId = this.keys[command.key % Math.max(1, this.keys.length)];
+        if (!keyId) return undefined;
+        return { ...base, label: `revoke key ${keyId}`, request: { method: 'DELETE', path: `/v1/keys/${keyId}` } };
+      }
       case 'read': {
         const customer = this.pickCustomer(command.customer);
         const value = this.poolValue(command.identifier);
@@ -600,6 +619,7 @@ export class ModelRun {
       this.remember(this.customers, body.customerId);
       this.remember(this.touchpointIds, body.touchpointId);
       if (item.command.kind === 'merge') this.remember(this.merges, body.mergeId);
+      if (item.command.kind === 'createKey') this.remember(this.keys, body.keyId);
       for (const merge of (body.merges as Array<{ mergeId: string }> | undefined) ?? []) this.remember(this.merges, merge.mergeId);
       if (item.command.kind === 'erase') {
         for (const suppression of (body.suppressions as Array<{ hash: string }> | undefined) ?? []) {
@@ -840,6 +860,18 @@ export class ModelRun {
         if (beforeProfiles.has(named) && profiles.has(named)) findings.push(`${item.label} answered ${final.status}, yet the profile is still there (${String(body.status)})`);
         break;
       }
+      case 'createKey': {
+        const key = this.scan.find((entry) => entry.entity === 'apiKey' && entry.keyId === body.keyId);
+        if (!key) findings.push(`${item.label} answered ${final.status}, yet no key ${String(body.keyId)} is stored`);
+        if (JSON.stringify(this.scan).includes(String(body.key))) findings.push(`${item.label}: the secret key itself is stored`);
+        break;
+      }
+      case 'revokeKey': {
+        const keyId = item.request.path.split('/').at(-1);
+        const key = this.scan.find((entry) => entry.entity === 'apiKey' && entry.keyId === keyId);
+        if (!key?.revokedAt) findings.push(`${item.label} answered ${final.status}, yet the key is ${key ? 'not revoked' : 'gone'}`);
+        break;
+      }
       case 'update': {
         const traits = (profile(item.customer)?.traits as Record<string, unknown> | undefined) ?? {};
         const trait = (item.command as { trait: string }).trait;
@@ -867,6 +899,8 @@ const allowedStatuses: Record<Command['kind'], number[]> = {
   lift: [204, 404, 503],
   dismiss: [200, 404, 409, 503],
   read: [200, 404, 503],
+  createKey: [200, 201, 409, 503],
+  revokeKey: [200, 204, 404, 409, 503],
 };
 
 /**
@@ -914,6 +948,11 @@ function retriedCommitFindings(item: Resolved, before: Item[]): string[] {
     case 'link': {
       const owner = find((entry) => entry.entity === 'identifier' && entry.pk === `IDENT#${item.identifier?.type}#${item.identifier?.value}`);
       possible = live(item.customer) && (owner === undefined || owner.customerId === item.customer);
+      break;
+    }
+    case 'revokeKey': {
+      const key = find((entry) => entry.entity === 'apiKey' && entry.keyId === item.request.path.split('/').at(-1));
+      possible = key !== undefined && !key.revokedAt;
       break;
     }
     default:
