@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, apiProcess } from '../../bench/lib/api-process.ts';
 import { allScopes } from '../../shared/auth/access.ts';
-import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { findFreePort } from '../../shared/db/dynamodb-local.ts';
 import { seededRandom } from '../../shared/db/fault-injection.ts';
-import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
 import { unique } from '../fixtures/touchpoints.ts';
 import { defaultTestClientName, defaultTestKey, registerKey } from '../helpers/credentials.ts';
 import { createTestTable, testTableName } from '../helpers/dynamodb.ts';
-import { assertModel, ModelRun, propertySettings, runArbitrary } from '../helpers/mutation-model.ts';
+import { assertModel, ModelRun, propertySettings, runArbitrary, runScheduledMergeRepair } from '../helpers/mutation-model.ts';
 import { httpRoutes } from '../helpers/route-client.ts';
 
 /**
@@ -60,9 +58,7 @@ describe('every mutating route on a server killed mid-request', () => {
             await api.start();
             await sending;
           },
-          recover: async () => {
-            await finishInterruptedMerges(customerStore(), new Date(Date.now() + mergeCutShortAfterMs + 1_000));
-          },
+          recover: runScheduledMergeRepair,
         },
         unique(),
       );

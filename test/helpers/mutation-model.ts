@@ -1,8 +1,10 @@
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { ensureTable } from '../../shared/db/create-table.ts';
+import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { customerIdOfPartition } from '../../shared/db/keys.ts';
 import { suppressionHash } from '../../shared/db/suppression.ts';
+import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
 import { newCustomerId } from '../../shared/domain/ingest-touchpoint.ts';
 import { uniquePhone } from '../fixtures/touchpoints.ts';
 import { testTableName } from './dynamodb.ts';
@@ -166,6 +168,15 @@ export function runArbitrary(options: { minSteps: number; maxSteps: number; maxG
 
 // ---------------------------------------------------------------------------------------------
 // Running
+
+/**
+ * What runs without staff after a group: the scheduled job that finishes merges cut short, as it
+ * runs once a merge has been in progress for longer than any Lambda lives (it runs in this process,
+ * on the table the Lambdas use).
+ */
+export async function runScheduledMergeRepair(): Promise<void> {
+  await finishInterruptedMerges(customerStore(), new Date(Date.now() + mergeCutShortAfterMs + 1_000));
+}
 
 export interface Attempt {
   status: number;

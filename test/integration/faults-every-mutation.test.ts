@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { type FaultInjector, injectDynamoDbFaults, seededRandom } from '../../shared/db/fault-injection.ts';
-import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
 import { unique } from '../fixtures/touchpoints.ts';
-import { assertModel, ModelRun, propertySettings, runArbitrary } from '../helpers/mutation-model.ts';
+import { assertModel, ModelRun, propertySettings, runArbitrary, runScheduledMergeRepair } from '../helpers/mutation-model.ts';
 import { inProcessRoutes } from '../helpers/route-client.ts';
 
 /**
@@ -43,10 +41,7 @@ describe('every mutating route under 20 % injected DynamoDB faults', () => {
               injected.faults += Object.values(faults.stats.injected).reduce((sum, count) => sum + count, 0);
             }
           },
-          // The scheduled job, as it runs once a merge has been in progress for longer than any Lambda lives.
-          recover: async () => {
-            await finishInterruptedMerges(customerStore(), new Date(Date.now() + mergeCutShortAfterMs + 1_000));
-          },
+          recover: runScheduledMergeRepair,
         },
         unique(),
       );

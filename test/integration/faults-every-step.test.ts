@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { type FaultKind, injectDynamoDbFaults } from '../../shared/db/fault-injection.ts';
-import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
 import { unique } from '../fixtures/touchpoints.ts';
-import { type Command, type Group, ModelRun } from '../helpers/mutation-model.ts';
+import { type Command, type Group, ModelRun, runScheduledMergeRepair } from '../helpers/mutation-model.ts';
 import { inProcessRoutes } from '../helpers/route-client.ts';
 
 /**
@@ -71,10 +69,6 @@ function failingCall(k: number): () => number {
   };
 }
 
-const recover = async () => {
-  await finishInterruptedMerges(customerStore(), new Date(Date.now() + mergeCutShortAfterMs + 1_000));
-};
-
 /** Runs the case with call `cut` of its command failing (0: none), and returns the calls made and the findings. */
 async function runCase(testCase: Case, cut: number, kind: FaultKind): Promise<{ calls: number; findings: string[]; log: string[] }> {
   const groups = [...arrangement, ...(testCase.before ?? []), [testCase.command]];
@@ -83,7 +77,7 @@ async function runCase(testCase: Case, cut: number, kind: FaultKind): Promise<{ 
     {
       transport: inProcessRoutes,
       retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
-      recover,
+      recover: runScheduledMergeRepair,
       duringGroup: async (group, send) => {
         if (group !== groups.length - 1) return send();
         const faults = injectDynamoDbFaults(documentClient(), { rate: cut === 0 ? 0 : 0.5, kinds: [kind], random: failingCall(cut) });

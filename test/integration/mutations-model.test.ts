@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { customerStore } from '../../shared/db/customer-store-instance.ts';
-import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
 import { unique } from '../fixtures/touchpoints.ts';
-import { assertModel, ModelRun, propertySettings, runArbitrary } from '../helpers/mutation-model.ts';
+import { assertModel, ModelRun, propertySettings, runArbitrary, runScheduledMergeRepair } from '../helpers/mutation-model.ts';
 import { inProcessRoutes } from '../helpers/route-client.ts';
 
 /**
@@ -24,9 +22,7 @@ describe('every mutating route under random concurrent sequences', () => {
     // Clients retry a 503 as the contract says; a handful of concurrent commands must not need more than a few tries.
     const retry = { attempts: 5, baseDelayMs: 5, maxDelayMs: 100 };
     // A 503 may cut a merge short without any fault (contention): the scheduled repair is part of the system.
-    const recover = async () => {
-      await finishInterruptedMerges(customerStore(), new Date(Date.now() + mergeCutShortAfterMs + 1_000));
-    };
+    const recover = runScheduledMergeRepair;
 
     const figures = await assertModel('model', arbitrary, () => new ModelRun({ transport: inProcessRoutes, retry, recover }, unique()), settings);
 
