@@ -430,6 +430,9 @@ async function expectGraphAsModelled(run: Run): Promise<void> {
   expect(actual, `${context}the graph is what the model expects`).toEqual(expected);
 }
 
+// The soak (npm run test:soak) asks for more runs, and the test's time limit grows with them.
+const propertyRuns = Number(process.env.PROPERTY_RUNS ?? 25);
+
 describe('identity graph under random sequences of ingest, link, unlink, merge and undo', () => {
   it('keeps every touchpoint on exactly one live customer, every identifier on one live customer, and undo exact', async () => {
     await fc.assert(
@@ -460,7 +463,7 @@ describe('identity graph under random sequences of ingest, link, unlink, merge a
       // A fixed seed for a reproducible run (PROPERTY_SEED and PROPERTY_RUNS explore others, PROPERTY_LOG
       // prints every run's steps). No shrinking: each shrink step would replay against DynamoDB Local;
       // the failure message carries the whole step log instead.
-      { seed: Number(process.env.PROPERTY_SEED ?? 20261123), numRuns: Number(process.env.PROPERTY_RUNS ?? 25), endOnFailure: true },
+      { seed: Number(process.env.PROPERTY_SEED ?? 20261123), numRuns: propertyRuns, endOnFailure: true },
     );
-  }, 240_000);
+  }, Math.max(240_000, propertyRuns * 10_000));
 });
