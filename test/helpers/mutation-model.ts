@@ -5,6 +5,7 @@ import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { customerIdOfPartition } from '../../shared/db/keys.ts';
 import { suppressionHash } from '../../shared/db/suppression.ts';
 import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
+import { redactedMark } from '../../shared/privacy/redaction.ts';
 import { newCustomerId } from '../../shared/domain/ingest-touchpoint.ts';
 import { uniquePhone } from '../fixtures/touchpoints.ts';
 import { testTableName } from './dynamodb.ts';
@@ -1020,7 +1021,8 @@ function danglingReferences(items: Item[], profiles: Map<string, Item>): string[
         if (!profiles.has(customerId)) problems.push(`merge candidate ${String(item.pk)} names ${customerId}, which has no profile`);
       }
     } else if (item.entity === 'merge') {
-      for (const customerId of [item.targetCustomerId, item.sourceCustomerId]) {
+      // An erase redacts the erased party of a merge or move with another customer (the record stays theirs).
+      for (const customerId of [item.targetCustomerId, item.sourceCustomerId].filter((party) => party !== redactedMark)) {
         if (typeof customerId === 'string' && !profiles.has(customerId)) problems.push(`${String(item.kind)} record ${String(item.mergeId)} names ${customerId}, which has no profile`);
       }
     }
