@@ -4,7 +4,7 @@
  * the channels of the mixed traffic, shuffled so customers' requests interleave.
  */
 import { seededRandom } from '../../shared/db/fault-injection.ts';
-import { type Channel } from '../../shared/schemas/touchpoint.ts';
+import type { Channel } from '../../shared/schemas/touchpoint.ts';
 import { identityOf, mixedTrafficWeights, pickWeighted, signUpFor, touchpointFor } from './data-set.ts';
 import type { PlannedRequest } from './retrying-client.ts';
 

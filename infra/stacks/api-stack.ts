@@ -85,7 +85,7 @@ export class ApiStack extends Stack {
         [publishEventsFunctionName, this.events.function],
         ...scheduledJobs.map((job) => [job.functionName, job.function] as const),
       ]),
-      authorizer: this.functions.get(authorizerFunctionName)!,
+      authorizer: this.functionNamed(authorizerFunctionName),
       publisher: this.events.function,
       deadLetterQueue: this.events.deadLetterQueue,
       scheduledJobs,
@@ -95,6 +95,13 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.events.deadLetterQueue.queueUrl });
+  }
+
+  /** The Lambda of one function of the route table (each is made once, above). */
+  private functionNamed(name: string): ProjectFunction {
+    const made = this.functions.get(name);
+    if (!made) throw new Error(`No function ${name} in the route table.`);
+    return made;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DynamoDBBatchItemFailure, DynamoDBRecord } from 'aws-lambda';
 import type { DomainEvent } from './event-schemas.ts';
-import { type EventSink, maxEventsPerPublish } from './event-sink.ts';
+import { type EventSink, maxEventsPerPublish, type PublishOutcome } from './event-sink.ts';
 import { type MappingOptions, StreamRecordError, streamRecordToEvent } from './stream-record-to-event.ts';
 
 export interface PublishDependencies extends MappingOptions {
@@ -40,14 +40,15 @@ export async function publishStreamRecords(
   const flush = async (): Promise<PublishReport['failure']> => {
     const chunk = pending;
     pending = [];
-    if (chunk.length === 0) return undefined;
-    let outcomes;
+    const [first] = chunk;
+    if (first === undefined) return undefined;
+    let outcomes: PublishOutcome[];
     try {
       outcomes = await dependencies.sink.publish(chunk.map((entry) => entry.event));
     } catch (error) {
       // SDK errors describe the call (throttling, permissions), never the entries.
       const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return failureAt(chunk[0]!, `publish call failed: ${description}`);
+      return failureAt(first, `publish call failed: ${description}`);
     }
     for (const [index, entry] of chunk.entries()) {
       const outcome = outcomes[index];

@@ -65,7 +65,7 @@ describe('API keys through the admin routes', () => {
     const listed = await api.client.get('/v1/keys?limit=200');
 
     const entry = listed.body.items.find((item: { keyId: string }) => item.keyId === created.body.keyId);
-    expect(entry).toMatchObject({ name: 'call-centre', scopes: ['customers:read', 'touchpoints:write:call'], prefix: created.body.key.slice(0, 8) + '...' });
+    expect(entry).toMatchObject({ name: 'call-centre', scopes: ['customers:read', 'touchpoints:write:call'], prefix: `${created.body.key.slice(0, 8)}...` });
     expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
   });
 

@@ -155,7 +155,7 @@ function encodeSegment(value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    return value.replace(/[\ud800-\udfff]/g, 'x').split('').map((char) => encodeURIComponent(char)).join('') + '%ED%A0%80';
+    return `${value.replace(/[\ud800-\udfff]/g, 'x').split('').map((char) => encodeURIComponent(char)).join('')}%ED%A0%80`;
   }
 }
 

@@ -29,8 +29,9 @@ export function findTraces(items: readonly Item[], needles: readonly string[]): 
 function visit(value: unknown, path: string, found: (path: string, text: string) => void): void {
   if (typeof value === 'string') found(path, value);
   else if (typeof value === 'number' || typeof value === 'bigint') found(path, String(value));
-  else if (value instanceof Set) [...value].forEach((member, index) => visit(member, `${path}[${index}]`, found));
-  else if (Array.isArray(value)) value.forEach((member, index) => visit(member, `${path}[${index}]`, found));
+  else if (value instanceof Set || Array.isArray(value)) {
+    for (const [index, member] of [...value].entries()) visit(member, `${path}[${index}]`, found);
+  }
   else if (value instanceof Uint8Array) found(path, Buffer.from(value).toString('utf8'));
   else if (value !== null && typeof value === 'object') {
     for (const [key, member] of Object.entries(value)) {

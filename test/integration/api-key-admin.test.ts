@@ -120,7 +120,7 @@ describe('key names', () => {
 
   it.each([
     ['replaces', { replaces: '__proto__' }],
-    ['replaces', { replaces: 'key_' + 'f'.repeat(1024) }],
+    ['replaces', { replaces: `key_${'f'.repeat(1024)}` }],
     ['scopes', { scopes: ['__proto__'] }],
     ['scopes', { scopes: ['customers:read', 'customers:read'] }],
     ['scopes', { scopes: 'customers:read' }],

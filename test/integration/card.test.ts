@@ -214,7 +214,7 @@ describe('recognition card on lookup and GET customer', () => {
     );
     expect(card.countsByChannel.web_visit).toBe(visits);
     const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
-    expect((profile?.recentPages as unknown[]).length).toBeLessThanOrEqual(storedPageCap);
+    expect((profile?.recentPages as unknown[] | undefined)?.length).toBeLessThanOrEqual(storedPageCap);
   });
 
   it('infers the preferred channel from the contact channel used most', async () => {

@@ -299,7 +299,7 @@ async function unlink(run: Run, step: Extract<Step, { kind: 'unlink' }>): Promis
   }
 }
 
-function expectedMergeOutcome(model: Model, target: ModelCustomer, source: ModelCustomer): Outcome | 'replay' {
+function expectedMergeOutcome(target: ModelCustomer, source: ModelCustomer): Outcome | 'replay' {
   if (target.id === source.id) return 'validation';
   if (source.mergedInto === target.id) return 'replay';
   if (source.mergedInto || target.mergedInto) return 'conflict';
@@ -312,7 +312,7 @@ async function merge(run: Run, step: { target: number; offset: number }, keepVie
   const sourcePosition = step.offset === 0 || count < 2 ? step.target : (step.target % count) + 1 + ((step.offset - 1) % (count - 1));
   const [target, source] = [model.pickCustomer(step.target), model.pickCustomer(sourcePosition)];
   if (!target || !source) return undefined;
-  const expected = expectedMergeOutcome(model, target, source);
+  const expected = expectedMergeOutcome(target, source);
   const before =
     expected === 'ok' && keepViews
       ? { target: await customerViews(run.store, target.id), source: await customerViews(run.store, source.id) }

@@ -145,7 +145,7 @@ describe('PUT preferences with an Idempotency-Key', () => {
     // Some changes committed although their first answer was a 503: the retries must not record them again.
     expect(faults.stats.injected['lost-response']).toBeGreaterThan(0);
     expect(recorded.map((item) => item.touchpointId).sort()).toEqual(answers.map((answer) => answer.body.touchpointId).sort());
-    expect((profile?.preferences as { channels: unknown }).channels).toEqual({ sms: 'opted_in' });
+    expect((profile?.preferences as { channels: unknown } | undefined)?.channels).toEqual({ sms: 'opted_in' });
   }, 60_000);
 });
 
