@@ -450,8 +450,10 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
       identifierClaimPut(tableName, customerId, identifier),
       notSuppressed,
     ]).catch((error: unknown) => {
-      if (error instanceof TransactionCanceledException) throwIfSuppressed(error, 4);
-      throw error;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      throwIfSuppressed(error, 4);
+      // The owner or a sharer changed since it was read (erased, merged, unlinked): nothing was written; read it again.
+      throw new WriteRejectedError('contention', { cause: error });
     });
     return { kind: 'linked' };
   }

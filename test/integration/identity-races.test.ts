@@ -340,3 +340,33 @@ describe('the merge history of a customer', () => {
     expect(records.map((record) => record.mergeId).sort()).toEqual([...mergeIds].sort());
   });
 });
+
+/** A store whose first shared-link transaction (the one adding to `sharedWith`) first lets `meanwhile` run to its end. */
+function interleavedBeforeSharedLink(meanwhile: () => Promise<unknown>): GraphStore {
+  const client = createDocumentClient({ region: 'local', endpoint: process.env.DYNAMODB_ENDPOINT as string });
+  let ran = false;
+  const send = async (command: { input?: { TransactItems?: Array<{ Update?: { UpdateExpression?: string } }> } }) => {
+    const addsSharer = command.input?.TransactItems?.some((item) => item.Update?.UpdateExpression?.includes('sharedWith = list_append'));
+    if (addsSharer && !ran) {
+      ran = true;
+      await meanwhile();
+    }
+    return (client.send as (command: unknown) => Promise<unknown>)(command);
+  };
+  return graphStore(table.tableName, new Proxy(client, { get: (target, name) => (name === 'send' ? send : Reflect.get(target, name)) }));
+}
+
+describe('a shared link whose owner changed after it was read', () => {
+  it('reads the owner again instead of failing with the cancelled transaction (never a 500)', async () => {
+    const phone = uniquePhone().e164;
+    const owner = await ingest({ phone });
+    const sharer = await ingest({ email: uniqueEmail() });
+    const store = interleavedBeforeSharedLink(() => unlinkIdentifier(table.store, owner.customerId, { type: 'phone', value: phone }));
+
+    await linkIdentifier(store, { customerId: sharer.customerId, identifier: { type: 'phone', value: phone }, shared: true, actor }, new Date());
+
+    expect(await table.store.findIdentifierOwner({ type: 'phone', value: phone })).toMatchObject({ customerId: sharer.customerId });
+    expect(await listedKeys(sharer.customerId)).toContain(`phone#${phone}`);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [owner.customerId, sharer.customerId] })).toEqual([]);
+  });
+});
