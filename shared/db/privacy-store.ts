@@ -31,8 +31,12 @@ import { call } from './store-errors.ts';
 
 type Item = Record<string, unknown>;
 
-/** Export pages through every partition of a person: each cursor names the partition it continues. */
-const partitionCursorBinding = (customerId: string): CursorBinding => ({ list: 'export', scope: { customerId } });
+/**
+ * Export pages through every partition of a person: each cursor names the partition it continues
+ * and the survivor the export began under, so that a merge between two pages (a new survivor, the
+ * touchpoints moved) makes the cursor a clear 400 to start again, never a silently short export.
+ */
+const partitionCursorBinding = (customerId: string, person: string): CursorBinding => ({ list: 'export', scope: { customerId, person } });
 
 /** A position in a customer's partition: after any of its sort keys, or at its very end (where a partition's pages begin, newest first). */
 const partitionKeyShape = (customerId: string) => ({
@@ -72,12 +76,13 @@ export interface PrivacyStore {
    */
   partitionPage(
     customerId: string,
-    page: { limit: number; cursor?: string; newestFirst?: boolean },
+    /** `person`: the survivor an export pages under (its cursors are bound to it); the partition's own customer by default. */
+    page: { limit: number; cursor?: string; newestFirst?: boolean; person?: string },
   ): Promise<PartitionPage>;
   /** Where a cursor issued by `partitionPage` continues, if it is one for one of these customers. */
-  cursorCustomer(cursor: string, customerIds: readonly string[]): string;
+  cursorCustomer(cursor: string, customerIds: readonly string[], person: string): string;
   /** A cursor that starts the customer's partition from its newest item. */
-  partitionStartCursor(customerId: string): string;
+  partitionStartCursor(customerId: string, person: string): string;
   /** The merge ids of the customer's merge/move pointers (`M#<mergeId>`). */
   mergePointers(customerId: string): Promise<string[]>;
   readMergeRecords(mergeIds: string[]): Promise<Item[]>;
@@ -147,8 +152,12 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
-  async function partitionPage(customerId: string, page: { limit: number; cursor?: string; newestFirst?: boolean }): Promise<PartitionPage> {
+  async function partitionPage(
+    customerId: string,
+    page: { limit: number; cursor?: string; newestFirst?: boolean; person?: string },
+  ): Promise<PartitionPage> {
     const partition = customerPartition(customerId);
+    const binding = partitionCursorBinding(customerId, page.person ?? customerId);
     const output = await call(() =>
       client.send(
         new QueryCommand({
@@ -159,17 +168,17 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
           ScanIndexForward: !page.newestFirst,
           Limit: page.limit,
           ConsistentRead: true,
-          ...(page.cursor ? { ExclusiveStartKey: decodePageCursor(page.cursor, partitionCursorBinding(customerId), partitionKeyShape(customerId)) } : {}),
+          ...(page.cursor ? { ExclusiveStartKey: decodePageCursor(page.cursor, binding, partitionKeyShape(customerId)) } : {}),
         }),
       ),
     );
-    return { items: output.Items ?? [], nextCursor: encodePageCursor(partitionCursorBinding(customerId), output.LastEvaluatedKey) };
+    return { items: output.Items ?? [], nextCursor: encodePageCursor(binding, output.LastEvaluatedKey) };
   }
 
-  function cursorCustomer(cursor: string, customerIds: readonly string[]): string {
+  function cursorCustomer(cursor: string, customerIds: readonly string[], person: string): string {
     for (const customerId of customerIds) {
       try {
-        decodePageCursor(cursor, partitionCursorBinding(customerId), partitionKeyShape(customerId));
+        decodePageCursor(cursor, partitionCursorBinding(customerId, person), partitionKeyShape(customerId));
         return customerId;
       } catch (error) {
         if (!(error instanceof InvalidCursorError)) throw error;
@@ -178,8 +187,8 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     throw new InvalidCursorError('was issued for another customer');
   }
 
-  function partitionStartCursor(customerId: string): string {
-    return encodePageCursor(partitionCursorBinding(customerId), { pk: customerPartition(customerId), sk: partitionEndSortKey }) as string;
+  function partitionStartCursor(customerId: string, person: string): string {
+    return encodePageCursor(partitionCursorBinding(customerId, person), { pk: customerPartition(customerId), sk: partitionEndSortKey }) as string;
   }
 
   async function mergePointers(customerId: string): Promise<string[]> {

@@ -81,11 +81,16 @@ export async function exportCustomer(
     document.preferences = { preferences: customer.preferences, identifierPermissions: customer.identifierPermissions };
   }
 
-  let current = page.cursor ? store.cursorCustomer(page.cursor, members) : subject.customerId;
+  let current = page.cursor ? store.cursorCustomer(page.cursor, members, subject.customerId) : subject.customerId;
   let cursor = page.cursor;
   let remaining = limit;
   for (;;) {
-    const read = await store.partitionPage(current, { limit: remaining, newestFirst: true, ...(cursor ? { cursor } : {}) });
+    const read = await store.partitionPage(current, {
+      limit: remaining,
+      newestFirst: true,
+      person: subject.customerId,
+      ...(cursor ? { cursor } : {}),
+    });
     for (const item of read.items) await file(item, current);
     remaining -= read.items.length;
     const next = members[members.indexOf(current) + 1];
@@ -95,7 +100,7 @@ export async function exportCustomer(
     }
     if (!next) break;
     current = next;
-    cursor = store.partitionStartCursor(next);
+    cursor = store.partitionStartCursor(next, subject.customerId);
     if (remaining <= 0) {
       document.nextCursor = cursor;
       break;

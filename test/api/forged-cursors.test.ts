@@ -201,13 +201,13 @@ describe('well-formed cursors holding keys no list of ours has', () => {
     ['a sort key with spaces and unicode', 'T#\u202e \u0000 😀'],
     ['an empty sort key', ''],
   ])('answers an export cursor with %s with 400', async (kind, sk) => {
-    const cursor = cursorOf('export', { customerId: arranged.first }, { pk: `CUST#${arranged.first}`, sk });
+    const cursor = cursorOf('export', { customerId: arranged.first, person: arranged.first }, { pk: `CUST#${arranged.first}`, sk });
 
     expectInvalidCursor(await client.get(paths.export(arranged.first, cursor)), kind);
   });
 
   it('pages an export cursor holding any real sort key of the partition', async () => {
-    const cursor = cursorOf('export', { customerId: arranged.first }, { pk: `CUST#${arranged.first}`, sk: 'Z#PROFILE' });
+    const cursor = cursorOf('export', { customerId: arranged.first, person: arranged.first }, { pk: `CUST#${arranged.first}`, sk: 'Z#PROFILE' });
 
     expect((await client.get(paths.export(arranged.first, cursor))).status).toBe(200);
   });

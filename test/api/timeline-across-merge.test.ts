@@ -112,3 +112,27 @@ describe('a timeline paged across a merge', () => {
     expect(response.status).toBe(400);
   });
 });
+
+describe('an export paged while its customer is merged away', () => {
+  it('answers the old cursor with a 400 to start again, and the fresh export holds every touchpoint', async () => {
+    const source = await customerWithCalls(8, 30);
+    const target = await customerWithCalls(1, 5);
+    const first = await client.get(`/v1/customers/${source.customerId}/export?limit=3`);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+
+    expect((await merge(target.customerId, source.customerId)).status).toBe(201);
+    const continued = await client.get(`/v1/customers/${source.customerId}/export?limit=3&cursor=${first.body.nextCursor}`);
+    const exported: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: JsonResponse = await client.get(`/v1/customers/${source.customerId}/export?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      exported.push(...page.body.touchpoints.map((touchpoint: { touchpointId: string }) => touchpoint.touchpointId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+
+    // Never a silently short export: the cursor of the customer as it was says to start again.
+    expect(continued.status).toBe(400);
+    expect(continued.body.type).toContain('invalid-cursor');
+    expect(exported.sort()).toEqual([...source.touchpointIds, ...target.touchpointIds].sort());
+  });
+});

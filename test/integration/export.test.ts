@@ -146,6 +146,6 @@ describe('exporting a person made of several customers', () => {
     expect(pages.flatMap((page) => page.merges)).toHaveLength(2);
     // A cursor of this person's export continues nobody else's.
     const second = await exportCustomer(known.customerId, { limit: '3' });
-    expect((await exportCustomer(stranger.customerId, { cursor: second.body.nextCursor })).status).toBe(422);
+    expect((await exportCustomer(stranger.customerId, { cursor: second.body.nextCursor })).status).toBe(400);
   });
 });
