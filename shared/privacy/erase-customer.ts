@@ -260,7 +260,13 @@ class EraseRun {
     const ref = touchpoint?.idempotencyRef as { scope?: unknown; key?: unknown } | undefined;
     if (!touchpoint || this.members.has(touchpoint.customerId as string) || typeof ref?.scope !== 'string' || typeof ref.key !== 'string') return;
     const record = await this.store.readItem(idempotencyKey(ref.scope, ref.key));
-    const redacted = record && redactText(record, this.needles);
+    // A replay answers where the touchpoint is now (its customer did not come into being by it), never a redaction mark as an id.
+    const result = record?.result as Item | undefined;
+    const current =
+      record && result?.customerId !== undefined && this.members.has(result.customerId as string)
+        ? { ...record, result: { ...result, customerId: touchpoint.customerId, customerCreated: false } }
+        : record;
+    const redacted = current && redactText(current, this.needles);
     if (redacted && redacted !== record && (await this.store.replaceExisting(redacted as Item))) this.counts.itemsRedacted += 1;
   }
 
