@@ -262,12 +262,12 @@ export function profileChangesUpdate(customerId: string, changes: ProfileChanges
   });
   values[':now'] = new Date().toISOString();
   sets.push('updatedAt = :now');
-  if (changes.expectedTraitCount !== undefined) values[':traitCount'] = changes.expectedTraitCount;
+  if (changes.maxTraitsBefore !== undefined) values[':maxTraitsBefore'] = changes.maxTraitsBefore;
   return {
     Key: profileKey(customerId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(mergedInto) AND #entity = :customerEntity${
-      changes.expectedTraitCount === undefined ? '' : ' AND size(traits) = :traitCount'
+      changes.maxTraitsBefore === undefined ? '' : ' AND size(traits) <= :maxTraitsBefore'
     }`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,

@@ -90,8 +90,8 @@ export interface ProfileChanges {
   displayName?: string | null;
   /** A null value removes the trait. */
   traits?: Record<string, unknown>;
-  /** Write only if the customer still has this many traits (the bound was checked against it). */
-  expectedTraitCount?: number;
+  /** Write only if the customer has at most this many traits now, so that the new names fit under the bound. */
+  maxTraitsBefore?: number;
 }
 
 export interface TierPageRequest {

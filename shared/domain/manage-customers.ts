@@ -15,7 +15,7 @@ import type { ContactChannel, ContactPreferences, Customer, IdentifierPermission
 
 /**
  * Sets display name and traits (a merge patch: null removes). Traits stay bounded in total, not
- * just per request: the write is conditional on the trait count it was checked against.
+ * just per request: a write adding names is conditional on there being room for them when it lands.
  */
 export async function updateCustomerProfile(store: CustomerStore, customerId: string, changes: ProfileChanges): Promise<Customer> {
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
@@ -32,8 +32,11 @@ export async function updateCustomerProfile(store: CustomerStore, customerId: st
         { path: 'traits', message: `a customer has at most ${maxTraits} traits; this would make ${traitsAfter.size}` },
       ]);
     }
-    const customer = await store.updateProfile(customerId, { ...changes, expectedTraitCount: traitsBefore.length });
+    // New names must fit under the bound whatever other writes added meanwhile; changes to names already there need no guard.
+    const newNames = [...traitsAfter].filter((name) => !traitsBefore.includes(name)).length;
+    const customer = await store.updateProfile(customerId, { ...changes, ...(newNames > 0 ? { maxTraitsBefore: maxTraits - newNames } : {}) });
     if (customer) return customer;
+    await backOff(attempt);
   }
   throw new StoreUnavailableError();
 }

@@ -188,6 +188,30 @@ describe('PATCH /v1/customers/{customerId}', () => {
     expect(response.status).toBe(422);
   });
 
+  it('records concurrent patches of different traits on one customer, each of them', async () => {
+    const customerId = await customerWithValue(undefined);
+    const names = Array.from({ length: 20 }, (_, index) => `concurrent${index}`);
+
+    const responses = await Promise.all(names.map((name) => sendJson('PATCH', `/v1/customers/${customerId}`, { traits: { [name]: 1 } })));
+
+    expect(responses.map((response) => response.status)).toEqual(names.map(() => 200));
+    const final = await sendJson('PATCH', `/v1/customers/${customerId}`, { displayName: 'Ada' });
+    expect(Object.keys(final.body.card.traits).sort()).toEqual([...names].sort());
+  });
+
+  it(`keeps the ${maxTraits}-trait bound when patches adding traits race each other`, async () => {
+    const customerId = await customerWithValue(undefined);
+    const near = Object.fromEntries(Array.from({ length: maxTraits - 3 }, (_, index) => [`held${index}`, index]));
+    await sendJson('PATCH', `/v1/customers/${customerId}`, { traits: near });
+
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => sendJson('PATCH', `/v1/customers/${customerId}`, { traits: { [`racing${index}`]: index } })),
+    );
+
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(3);
+    expect(responses.every((response) => response.status === 200 || response.status === 422)).toBe(true);
+  });
+
   it('rejects a trait whose value is not a scalar with 422', async () => {
     const customerId = await customerWithValue(undefined);
 
