@@ -166,6 +166,8 @@ export const apiKeyIndexKeys = (createdAt: string, keyId: string) => ({
 });
 
 export const suppressionKey = (hash: string): Key => ({ pk: `SUPPRESS#${hash}`, sk: 'SUPPRESS' });
+/** An erase's receipt, by the keyed hash of an erased customer id (never the id itself). */
+export const erasureReceiptKey = (hash: string): Key => ({ pk: `ERASED#${hash}`, sk: 'ERASED' });
 
 const identifierClaimPrefix = 'I#';
 const mentionPrefix = 'R#';

@@ -28,6 +28,7 @@ import { batchGetItems } from './batch-get.ts';
 import { erasingProfileEntity } from './profile-item.ts';
 import { queryAll } from './query-all.ts';
 import { call } from './store-errors.ts';
+import { erasureReceiptKeyOf } from './suppression.ts';
 
 type Item = Record<string, unknown>;
 
@@ -49,6 +50,22 @@ export interface PartitionPage {
   /** The key to continue after, as an opaque cursor; null at the partition's end. */
   nextCursor: string | null;
 }
+
+/**
+ * What an erase answered, kept for its repeats (a client whose answer was lost must still learn
+ * the suppression hashes it needs to lift one): counts and keyed hashes only, no customer id and
+ * no identifier value.
+ */
+export interface ErasureReceipt {
+  erasedAt: string;
+  itemsDeleted: number;
+  itemsRedacted: number;
+  identifiersReleased: number;
+  suppressions: Array<{ type: string; hash: string }>;
+}
+
+/** How long an erase's receipt answers its repeats: long past any client's retries, then DynamoDB's TTL takes it. */
+export const erasureReceiptRetentionDays = 30;
 
 /** What became of an identifier item when its customer was erased. */
 export type Release = 'not-ours' | 'deleted' | 'released';
@@ -106,6 +123,10 @@ export interface PrivacyStore {
   /** Deletes by key with BatchWriteItem (25 a call), retrying unprocessed keys with backoff. */
   deleteKeys(keys: Key[]): Promise<number>;
   putSuppressions(items: Item[]): Promise<void>;
+  /** The receipt of an erase, under each erased customer id's keyed hash (written again by a repeat). */
+  putErasureReceipts(customerIds: readonly string[], receipt: ErasureReceipt): Promise<void>;
+  /** The receipt of the erase that took this customer id, while it is kept. */
+  readErasureReceipt(customerId: string): Promise<ErasureReceipt | undefined>;
   /** Idempotent: afterwards no suppression has this hash, whether or not one had. */
   deleteSuppression(hash: string): Promise<void>;
 }
@@ -348,6 +369,35 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     await Promise.all(items.map((item) => call(() => client.send(new PutCommand({ TableName: tableName, Item: item })))));
   }
 
+  async function putErasureReceipts(customerIds: readonly string[], receipt: ErasureReceipt): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(receipt.erasedAt) / 1000) + erasureReceiptRetentionDays * 24 * 60 * 60;
+    await Promise.all(
+      customerIds.map((customerId) =>
+        call(() =>
+          client.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { ...erasureReceiptKeyOf(customerId), entity: 'erasureReceipt', ...receipt, suppressions: receipt.suppressions.map(({ type, hash }) => ({ type, hash })), expiresAt },
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function readErasureReceipt(customerId: string): Promise<ErasureReceipt | undefined> {
+    const item = await readItem(erasureReceiptKeyOf(customerId));
+    // DynamoDB's TTL deletes within days of the expiry, not at it: an expired receipt is gone already.
+    if (!item || (typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= Date.now())) return undefined;
+    return {
+      erasedAt: item.erasedAt as string,
+      itemsDeleted: item.itemsDeleted as number,
+      itemsRedacted: item.itemsRedacted as number,
+      identifiersReleased: item.identifiersReleased as number,
+      suppressions: (item.suppressions as ErasureReceipt['suppressions'] | undefined) ?? [],
+    };
+  }
+
   async function deleteSuppression(hash: string): Promise<void> {
     await call(() => client.send(new DeleteCommand({ TableName: tableName, Key: suppressionKey(hash) })));
   }
@@ -368,6 +418,8 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     rewriteProfileAttributes,
     deleteKeys,
     putSuppressions,
+    putErasureReceipts,
+    readErasureReceipt,
     deleteSuppression,
   };
 }

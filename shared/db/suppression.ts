@@ -3,7 +3,7 @@ import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SuppressedIdentifierError } from '../privacy/errors.ts';
 import { privacyConfig } from '../privacy/privacy-config.ts';
-import { type Key, suppressionKey } from './keys.ts';
+import { erasureReceiptKey, type Key, suppressionKey } from './keys.ts';
 
 /**
  * The suppression list: identifiers of erased customers who asked not to be recorded again, kept
@@ -13,6 +13,15 @@ import { type Key, suppressionKey } from './keys.ts';
  */
 export function suppressionHash(identifier: Identifier, secret = privacyConfig().suppressionSecret): string {
   return createHmac('sha256', secret).update(identifierKey(identifier), 'utf8').digest('hex');
+}
+
+/**
+ * The keyed hash an erase receipt is found by: the erased customer id under the same secret, in
+ * its own namespace (`customer#`), so the receipt holds nothing a table reader could turn back
+ * into the id, yet a repeat of the erase, which names the id, finds it.
+ */
+export function erasureReceiptKeyOf(customerId: string, secret = privacyConfig().suppressionSecret): Key {
+  return erasureReceiptKey(createHmac('sha256', secret).update(`customer#${customerId}`, 'utf8').digest('hex'));
 }
 
 export function suppressionKeyOf(identifier: Identifier): Key {

@@ -1,4 +1,4 @@
-import { ConflictError, StoreUnavailableError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type { AttachedIdentifier } from '../domain/model.ts';
 import {
@@ -15,7 +15,7 @@ import {
   touchpointIdOfMentionSortKey,
   touchpointLocatorKey,
 } from '../db/keys.ts';
-import type { PrivacyStore } from '../db/privacy-store.ts';
+import type { ErasureReceipt, PrivacyStore } from '../db/privacy-store.ts';
 import { suppressionHash, suppressionItem } from '../db/suppression.ts';
 import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole, soleValues } from './person.ts';
 import { identifiersOf, redactText } from './redaction.ts';
@@ -40,8 +40,13 @@ export interface EraseOptions {
 export interface EraseResult {
   /** `in_progress`: the time ran out; the same request resumes where this one stopped. */
   status: 'erased' | 'in_progress';
-  /** The customer asked for, and any customer merged into it (or it into): one person. */
-  customerIds: string[];
+  /**
+   * The customer asked for, and any customer merged into it (or it into): one person. Absent on a
+   * replay: the receipt keeps no customer id (the client knows the one it asked for).
+   */
+  customerIds?: string[];
+  /** A repeat of an erase that had finished: its receipt's answer (counts and suppressions as they were). */
+  replayed?: true;
   itemsDeleted: number;
   /** Other customers' records that mentioned the person, kept with the mention taken out. */
   itemsRedacted: number;
@@ -69,14 +74,30 @@ export interface EraseResult {
  * 503) is finished by posting it again.
  */
 export async function eraseCustomer(store: PrivacyStore, customerId: string, options: EraseOptions): Promise<EraseResult> {
-  const subject = await persist(() => markForErasure(store, customerId, (options.now ?? new Date()).toISOString()));
+  const now = (options.now ?? new Date()).toISOString();
+  let subject: string;
+  try {
+    subject = await persist(() => markForErasure(store, customerId, now));
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    // Nobody by this id: either an erase took it (answer as that erase did) or it never was (404).
+    const receipt = await persist(() => store.readErasureReceipt(customerId));
+    if (!receipt) throw error;
+    return { status: 'erased', replayed: true, ...receiptCounts(receipt) };
+  }
   const members = await persist(() => membersOf(store, subject));
-  const run = new EraseRun(store, new Set(members), options, await persist(() => soleValues(store, members)));
+  const run = new EraseRun(store, members, options, await persist(() => soleValues(store, members)), now);
   // Merged-away members first: the records that make them members are deleted when each is gone.
   for (const member of [...members].reverse()) {
     if (!(await run.eraseMember(member))) return run.result('in_progress', members);
   }
+  await run.keepReceipt();
   return run.result('erased', members);
+}
+
+function receiptCounts(receipt: ErasureReceipt): Omit<EraseResult, 'status' | 'customerIds' | 'replayed'> {
+  const { itemsDeleted, itemsRedacted, identifiersReleased, suppressions } = receipt;
+  return { itemsDeleted, itemsRedacted, identifiersReleased, suppressions };
 }
 
 /** Tries of one step that DynamoDB could not take: every step reads what is left, so it can simply run again. */
@@ -121,18 +142,38 @@ class EraseRun {
   private readonly settled = new Set<string>();
   /** Ids and values that are the person's alone: redacted wherever another record quotes them. */
   private readonly needles: string[];
+  private readonly members: ReadonlySet<string>;
+  /** The receipt as last written (before the survivor's profile went), so the last one is written only if it changed. */
+  private written: string | undefined;
 
   constructor(
     private readonly store: PrivacyStore,
-    private readonly members: ReadonlySet<string>,
+    /** The survivor first. */
+    private readonly memberList: readonly string[],
     private readonly options: EraseOptions,
     values: string[],
+    private readonly erasedAt: string,
   ) {
-    this.needles = [...members, ...values];
+    this.members = new Set(memberList);
+    this.needles = [...memberList, ...values];
   }
 
   result(status: EraseResult['status'], members: string[]): EraseResult {
     return { status, customerIds: members, ...this.counts, suppressions: this.suppressions };
+  }
+
+  /**
+   * The erase's receipt, under every member's keyed id hash, for repeats whose first try finished
+   * (its answer lost): written before the survivor's profile goes, so no moment leaves the person
+   * gone without one, and again at the end if the counts moved since (`pending` items still to go).
+   */
+  async keepReceipt(pending = 0): Promise<void> {
+    const receipt: ErasureReceipt = { erasedAt: this.erasedAt, ...this.counts, suppressions: this.suppressions };
+    receipt.itemsDeleted += pending;
+    const text = JSON.stringify(receipt);
+    if (text === this.written) return;
+    await persist(() => this.store.putErasureReceipts(this.memberList, receipt));
+    this.written = text;
   }
 
   /** Erases one member; false if the time ran out first (a repeat resumes). */
@@ -191,6 +232,7 @@ class EraseRun {
       // The profile after everything else of the partition: while it stands, a repeat finds the member.
       const profile = profileKey;
       if (profile) {
+        if (customerId === this.memberList[0]) await this.keepReceipt(deleted + 1);
         deleted += await persist(() => this.store.deleteKeys([profile]));
         profileGone = true;
       }

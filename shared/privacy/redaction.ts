@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Identifier } from '../domain/identifiers.ts';
 import { toIdentifierList } from '../schemas/identifiers.ts';
 
@@ -16,19 +17,75 @@ export interface TextRedaction {
 }
 
 /**
- * Replaces every occurrence of the needles (erased ids and identifier values) in the strings of a
- * value, at any depth, and drops map entries whose key holds one (an identifier-keyed permission,
- * say). Returns the value unchanged (the same object) when nothing matched.
+ * What finds the erased person's ids and values in text: people write them as they like, not as
+ * this API stores them. So every needle matches in any letter case (an email posted as
+ * `Ann.Lee@Example.com` is stored lower-cased, and ids and other values are no safer quoted in
+ * another case), and a phone number (stored in E.164) in every common written form: E.164,
+ * international (`+44 7400 671070`, `0044 ...`, `44...`, `+44 (0)7400 ...`), national
+ * (`07400 671070`, `(020) 7946-0018`) and the bare national number, with any spaces, dots,
+ * dashes or brackets between its digits, never as part of a longer run of digits.
  */
-export function redactText(value: unknown, needles: readonly string[], path = '', found: TextRedaction[] = []): unknown {
-  const wanted = needles.filter((needle) => needle.length > 0);
+export interface NeedleMatcher {
+  test(text: string): boolean;
+  replace(text: string): string;
+}
+
+/** Between two digits of a written phone number: nothing, or spaces, dots, dashes, brackets. */
+const phoneSeparator = '[\\s.()\\-]*';
+const e164 = /^\+[1-9]\d{6,14}$/;
+
+function digitsPattern(digits: string): string {
+  return [...digits].join(phoneSeparator);
+}
+
+/** Every written form of an E.164 number, as one pattern (libphonenumber-js knows each country's national prefix). */
+function phonePattern(value: string): string | undefined {
+  const phone = parsePhoneNumberFromString(value);
+  if (!phone?.isPossible()) return undefined;
+  const national = phone.nationalNumber;
+  // The national format's digits are the trunk prefix (`0` in the UK, none in the US) and the national number.
+  const nationalDigits = phone.format('NATIONAL').replace(/\D/g, '');
+  const trunkPrefix = nationalDigits.endsWith(national) ? nationalDigits.slice(0, nationalDigits.length - national.length) : '';
+  const international = `(?:\\+|00)?${phoneSeparator}${digitsPattern(phone.countryCallingCode)}${phoneSeparator}(?:\\(0\\)${phoneSeparator})?`;
+  const prefixes = [international, ...(trunkPrefix ? [`${digitsPattern(trunkPrefix)}${phoneSeparator}`] : [])];
+  return `(?<!\\d)(?:${prefixes.join('|')})?${digitsPattern(national)}(?!\\d)`;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function needleMatcher(needles: readonly string[]): NeedleMatcher {
+  const patterns = new Set<string>();
+  for (const needle of needles) {
+    if (needle.length === 0) continue;
+    patterns.add(escapeRegExp(needle));
+    const phone = e164.test(needle) ? phonePattern(needle) : undefined;
+    if (phone) patterns.add(phone);
+  }
+  if (patterns.size === 0) return { test: () => false, replace: (text) => text };
+  const source = [...patterns].join('|');
+  const finder = new RegExp(source, 'i');
+  const replacer = new RegExp(source, 'gi');
+  return { test: (text) => finder.test(text), replace: (text) => text.replace(replacer, redactedMark) };
+}
+
+/**
+ * Replaces every occurrence of the needles (erased ids and identifier values, in any of their
+ * written forms: needleMatcher) in the strings of a value, at any depth, and drops map entries
+ * whose key holds one (an identifier-keyed permission, say). Returns the value unchanged (the
+ * same object) when nothing matched.
+ */
+export function redactText(value: unknown, needles: readonly string[], found: TextRedaction[] = []): unknown {
+  return redactMatches(value, needleMatcher(needles), '', found);
+}
+
+function redactMatches(value: unknown, matcher: NeedleMatcher, path: string, found: TextRedaction[]): unknown {
   if (typeof value === 'string') {
-    if (!wanted.some((needle) => value.includes(needle))) return value;
+    if (!matcher.test(value)) return value;
     found.push({ path, value });
-    return wanted.reduce((text, needle) => text.split(needle).join(redactedMark), value);
+    return matcher.replace(value);
   }
   if (Array.isArray(value)) {
-    const members = value.map((member, index) => redactText(member, wanted, `${path}[${index}]`, found));
+    const members = value.map((member, index) => redactMatches(member, matcher, `${path}[${index}]`, found));
     return members.some((member, index) => member !== value[index]) ? members : value;
   }
   if (value !== null && typeof value === 'object') {
@@ -40,12 +97,12 @@ export function redactText(value: unknown, needles: readonly string[], path = ''
         entries.push([key, member]);
         continue;
       }
-      if (wanted.some((needle) => key.includes(needle))) {
+      if (matcher.test(key)) {
         found.push({ path: `${memberPath}[key]`, value: key });
         changed = true;
         continue;
       }
-      const redacted = redactText(member, wanted, memberPath, found);
+      const redacted = redactMatches(member, matcher, memberPath, found);
       if (redacted !== member) changed = true;
       entries.push([key, redacted]);
     }
@@ -96,7 +153,7 @@ export function redactTouchpoint(
     };
   }
   const { identifiers: _identifiers, ambiguity: _ambiguity, ...rest } = item;
-  const text = redactText(rest, [...needles, ...rawValues], '', removed.text) as Item;
+  const text = redactText(rest, [...needles, ...rawValues], removed.text) as Item;
   const changed =
     Object.keys(removed.identifiers).length > 0 ||
     removed.otherCandidates.length > 0 ||

@@ -18,7 +18,14 @@ export const eraseQuerySchema = z
 export const eraseResultSchema = z
   .object({
     status: z.enum(['erased', 'in_progress']).meta({ description: 'in_progress: repeat the request to finish (202)' }),
-    customerIds: z.array(customerIdSchema).meta({ description: 'The customer and any customer merged into it' }),
+    customerIds: z
+      .array(customerIdSchema)
+      .optional()
+      .meta({ description: 'The customer and any customer merged into it; absent on a replay (the receipt keeps no customer id)' }),
+    replayed: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'A repeat of an erase that had finished: its receipt (kept 30 days), with the counts and suppressions it answered' }),
     itemsDeleted: z.number().int(),
     itemsRedacted: z.number().int().meta({ description: "Other customers' records that mentioned the person, kept with the mention taken out" }),
     identifiersReleased: z.number().int(),

@@ -110,3 +110,46 @@ describe('an erase that cannot start', () => {
     expect((await erase(encodeURIComponent(uniquePhone().e164))).status).toBe(422);
   });
 });
+
+describe('redacting the person in the records it reaches', () => {
+  it('takes out its email in the case it was posted and its phone in every written form, in summaries, notes and a move reason', async () => {
+    const mobile = `+4474${String(Date.now()).slice(-8)}`;
+    const national = `0${mobile.slice(3, 7)} ${mobile.slice(7)}`;
+    const erased = await person(api, 60, { phone: mobile });
+    const posted = erased.email.replace(/^./, (first) => first.toUpperCase()).replace('@example', '@Example');
+    expect(posted).not.toBe(erased.email);
+    const neighbour = await person(api, 50);
+    const account = `ACC-${unique()}`;
+    await api.arrangeLink(neighbour.customerId, { type: 'accountId', value: account });
+    // A touchpoint of the neighbour's that carried the person's email (a mention), quoting it in free text.
+    await api.arrangeTouchpoint(
+      touchpointBody({
+        channel: 'email',
+        identifiers: { accountId: account, email: posted },
+        summary: `Forwarded by ${posted}, call back on ${national.replace(' ', '')}`,
+        details: { direction: 'inbound', messageId: `<m-${unique()}@mail.example.com>`, subject: `Re: ${posted.toUpperCase()}`, from: posted, to: ['care@example.org'] },
+        occurredAt: minutesAgo(40),
+      }),
+    );
+    // A touchpoint of the person's, moved to the neighbour with a reason quoting the person.
+    const moved = await api.arrangeTouchpoint(
+      touchpointBody({ identifiers: { email: erased.email }, summary: `Caller ${posted} on ${national}`, occurredAt: minutesAgo(30) }),
+    );
+    const move = await client.post(`/v1/touchpoints/${moved.touchpointId}/move`, {
+      customerId: neighbour.customerId,
+      reason: `It was ${posted}'s husband, ring +44 ${national.slice(1)}`,
+    });
+    expect(move.status).toBe(200);
+
+    expect((await erase(erased.customerId)).status).toBe(200);
+
+    const table = JSON.stringify(await scanTable()).toLowerCase();
+    const digits = mobile.slice(3);
+    for (const form of [erased.email, erased.customerId.toLowerCase(), digits, national.replace(' ', ''), national]) {
+      expect(table, `the table still holds ${form}`).not.toContain(form.toLowerCase());
+    }
+    const timeline = await api.timeline(neighbour.customerId);
+    expect(JSON.stringify(timeline.items)).toContain('[erased]');
+    expect(timeline.items.length).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -144,8 +144,10 @@ describe('exporting a person made of several customers', () => {
     const audited = new Set(pages.flatMap((page) => page.accessLog.map((entry: { customerId: string }) => entry.customerId)));
     expect([...audited]).toEqual(expect.arrayContaining([visit.customerId, duplicate.customerId]));
     expect(pages.flatMap((page) => page.merges)).toHaveLength(2);
-    // A cursor of this person's export continues nobody else's.
+    // A cursor of this person's export continues nobody else's: a 400 invalid-cursor, as every foreign cursor.
     const second = await exportCustomer(known.customerId, { limit: '3' });
-    expect((await exportCustomer(stranger.customerId, { cursor: second.body.nextCursor })).status).toBe(400);
+    const foreign = await exportCustomer(stranger.customerId, { cursor: second.body.nextCursor });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.type).toBe('urn:touchpoint-api:problem:invalid-cursor');
   });
 });
