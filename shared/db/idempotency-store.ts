@@ -29,9 +29,9 @@ export function idempotencyItem(ref: IdempotencyRef, record: { requestFingerprin
 }
 
 /** Why a write-only client's touchpoint was not stored although it was answered as accepted. */
-export type DiscardReason = 'identifier-suppressed' | 'unknown-customer';
+export type DiscardReason = 'identifier-suppressed' | 'unknown-customer' | 'invoice-queries-full';
 
-const discardReasons: readonly string[] = ['identifier-suppressed', 'unknown-customer'] satisfies DiscardReason[];
+const discardReasons: readonly string[] = ['identifier-suppressed', 'unknown-customer', 'invoice-queries-full'] satisfies DiscardReason[];
 
 /** The reason kept in a replayed result, when the result is a discarded touchpoint's receipt. */
 export function discardReasonOf(result: object): DiscardReason | undefined {

@@ -1,6 +1,6 @@
 import { type TierName, type ValueTierConfig, valueTierConfig } from '../config/value-tiers.ts';
 import { type Channel, channels } from '../schemas/touchpoint.ts';
-import { ValidationError } from './errors.ts';
+import { BoundReachedError } from './bounds.ts';
 import type { LastContact, Touchpoint } from './model.ts';
 
 /**
@@ -209,6 +209,15 @@ function pruneResolvedQueries(queries: Record<string, InvoiceQueryState>, now: D
   }
 }
 
+/** A new invoice query on a customer whose kept queries are all open (422). */
+export class InvoiceQueriesFullError extends BoundReachedError {
+  constructor() {
+    super([
+      { path: 'details.queryId', message: `the customer already has ${maxInvoiceQueries} open invoice queries; resolve one before opening another` },
+    ]);
+  }
+}
+
 /** Makes room for a new query by dropping the oldest resolved ones; refuses it when every kept query is open. */
 function keepWithinQueryBound(queries: Record<string, InvoiceQueryState>): void {
   const resolved = Object.entries(queries)
@@ -216,14 +225,7 @@ function keepWithinQueryBound(queries: Record<string, InvoiceQueryState>): void 
     .sort(([, a], [, b]) => ((a.resolvedAt as string) < (b.resolvedAt as string) ? -1 : 1));
   while (Object.keys(queries).length > maxInvoiceQueries) {
     const oldest = resolved.shift();
-    if (!oldest) {
-      throw new ValidationError([
-        {
-          path: 'details.queryId',
-          message: `the customer already has ${maxInvoiceQueries} open invoice queries; resolve one before opening another`,
-        },
-      ]);
-    }
+    if (!oldest) throw new InvoiceQueriesFullError();
     delete queries[oldest[0]];
   }
 }

@@ -120,7 +120,13 @@ export async function ingestTouchpoint(
       ...(input.value === undefined ? {} : { value: input.value }),
       ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
     };
-    const result = { touchpointId, customerId: target.customerId, customerCreated: target.customerCreated };
+    const notAttached = attachNone ? target.attach.map((identifier) => identifier.type) : [];
+    const result = {
+      touchpointId,
+      customerId: target.customerId,
+      customerCreated: target.customerCreated,
+      ...(notAttached.length ? { identifiersNotAttached: notAttached } : {}),
+    };
     // A customer this request created keeps the attempt that created it: a later one finding it known landed nothing.
     if (!chosen.get(target.customerId)?.result.customerCreated) chosen.set(target.customerId, { target, result });
     if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;

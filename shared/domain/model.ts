@@ -1,7 +1,7 @@
 import type { Identifiers } from '../schemas/identifiers.ts';
 import type { Channel } from '../schemas/touchpoint.ts';
 import type { CardState } from './card.ts';
-import type { Identifier } from './identifiers.ts';
+import type { Identifier, IdentifierType } from './identifiers.ts';
 
 export interface Touchpoint {
   touchpointId: string;
@@ -82,6 +82,12 @@ export interface IngestResult {
   replayed: boolean;
   /** Anonymous profiles merged into the customer because this touchpoint tied them together. */
   merges?: Array<{ mergeId: string; sourceCustomerId: string }>;
+  /**
+   * The types of the touchpoint's new identifiers left off the customer because it holds the most
+   * identifiers it can (bounds.ts): recorded, but they will not find the customer later. Types,
+   * not values: one of each type per touchpoint, and the result is kept for replays.
+   */
+  identifiersNotAttached?: IdentifierType[];
 }
 
 export interface TimelineQuery {

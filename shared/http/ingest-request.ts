@@ -1,6 +1,7 @@
 import { mayWriteChannel } from '../auth/access.ts';
 import { type AuthenticatedClient, forbidden } from '../auth/client.ts';
 import { assertSourceAllowed, withClientSource } from '../auth/source.ts';
+import { InvoiceQueriesFullError } from '../domain/card.ts';
 import { UnknownCustomerError, ValidationError } from '../domain/errors.ts';
 import { fingerprint } from '../domain/fingerprint.ts';
 import { type IngestContext, ingestTouchpoint, newTouchpointId } from '../domain/ingest-touchpoint.ts';
@@ -68,13 +69,15 @@ async function fullAnswer(input: TouchpointInput, context: IngestContext): Promi
   const discarded = discardReasonOf(result);
   if (discarded === 'identifier-suppressed') throw new SuppressedIdentifierError();
   if (discarded === 'unknown-customer') throw new UnknownCustomerError();
+  if (discarded === 'invoice-queries-full') throw new InvoiceQueriesFullError();
   return { status: result.replayed ? 200 : 201, body: result };
 }
 
 /**
  * The write-only answer. A touchpoint whose identifier is suppressed is not stored (the erased
  * customer asked not to be recorded again), nor one naming a customer id nobody has (there is no
- * customer to put it on, and guessing one would be worse): both are answered like a stored one.
+ * customer to put it on, and guessing one would be worse), nor one its customer's bounds refuse
+ * (a 422 would say that the customer exists and is full): all are answered like a stored one.
  * With an idempotency key the receipt is kept, so that a retry and a reuse of the key answer as
  * they would for a stored touchpoint.
  */
@@ -103,11 +106,14 @@ async function receipt(input: TouchpointInput, context: IngestContext, client: A
 
 /**
  * The refusals that depend on what is stored rather than on the request: the ones a write-only
- * client must not see. A new refusal of that kind (a bound reached by the customer, say) belongs here.
+ * client must not see. A new refusal of that kind (a BoundReachedError, say) belongs here. The
+ * bounds an ingest can reach: open invoice queries (refused, so discarded here); identifiers per
+ * customer (the touchpoint is recorded without attaching them: nothing to hide).
  */
 function discardReasonOfError(error: unknown): DiscardReason | undefined {
   if (error instanceof SuppressedIdentifierError) return 'identifier-suppressed';
   if (error instanceof UnknownCustomerError) return 'unknown-customer';
+  if (error instanceof InvoiceQueriesFullError) return 'invoice-queries-full';
   return undefined;
 }
 

@@ -178,14 +178,16 @@ export function toApiGatewayEvent(
   matched: { route: Route; pathParameters: Record<string, string> } | undefined,
 ): APIGatewayProxyEventV2 {
   const url = new URL(request.url, 'http://localhost');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const queryStringParameters: Record<string, string> = {};
-  for (const name of new Set(url.searchParams.keys())) {
-    queryStringParameters[name] = url.searchParams.getAll(name).join(',');
-  }
+  // Built from entries, not by assignment: a `__proto__` parameter or header stays an own key, as
+  // in the event API Gateway sends (where the handler refuses it), instead of vanishing locally.
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name.toLowerCase(), Array.isArray(value) ? value.join(',') : value]],
+    ),
+  );
+  const queryStringParameters: Record<string, string> = Object.fromEntries(
+    [...new Set(url.searchParams.keys())].map((name) => [name, url.searchParams.getAll(name).join(',')]),
+  );
   const routeKey = matched ? `${matched.route.method} ${matched.route.path}` : '$default';
   const now = new Date();
   return {

@@ -3,6 +3,22 @@ import { z } from 'zod';
 /** A trimmed, non-empty string of at most `max` characters. */
 export const text = (max: number) => z.string().trim().min(1).max(max);
 
+/**
+ * Whether a value survives as one segment of a URL path, as the identifier routes
+ * (`/customers/{id}/identifiers/{type}/{value}`) need it to: `.` and `..` are dot segments, which
+ * HTTP clients and API Gateway resolve before routing (encoded as `%2E` too), and API Gateway's
+ * HTTP API decodes the path before it routes and splits it, so an encoded `/`, `?` or `#` becomes
+ * a separator. An identifier that cannot be named in the path could be linked but never unlinked.
+ */
+export function fitsPathSegment(value: string): boolean {
+  return value !== '.' && value !== '..' && !/[/?#]/.test(value);
+}
+
+export const notAPathSegment = 'cannot be named in a URL path (it is . or .., or holds / ? or #), so it could never be unlinked';
+
+/** Text that identifies something the API later names in a path (identifier values). */
+export const segmentText = (max: number) => text(max).refine(fitsPathSegment, notAPathSegment);
+
 export const isoDateTime = z.iso.datetime({ offset: true }).meta({
   description: 'ISO 8601 date and time with a UTC offset, e.g. 2026-11-23T09:15:00+01:00',
   example: '2026-11-23T09:15:00Z',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { config } from '../config/config.ts';
 import { externalIdValue, type Identifier, normaliseEmail, normalisePhone } from '../domain/identifiers.ts';
-import { customerIdSchema, text } from './common.ts';
+import { customerIdSchema, fitsPathSegment, notAPathSegment, segmentText, text } from './common.ts';
 
 export const phoneSchema = z
   .string()
@@ -34,15 +34,17 @@ export const externalIdSchema = z
       .meta({ example: 'salesforce' }),
     id: text(200),
   })
-  .strict();
+  .strict()
+  // Named in paths as `system:id`, which is never a dot segment: only separators inside matter.
+  .refine((externalId) => fitsPathSegment(externalIdValue(externalId.system, externalId.id)), { message: notAPathSegment, path: ['id'] });
 
 export const identifiersSchema = z
   .object({
     phone: phoneSchema.optional(),
     email: emailSchema.optional(),
-    accountId: text(100).optional(),
-    invoiceNumber: text(100).optional(),
-    anonymousId: text(200).optional().meta({ description: 'A website cookie or device id' }),
+    accountId: segmentText(100).optional(),
+    invoiceNumber: segmentText(100).optional(),
+    anonymousId: segmentText(200).optional().meta({ description: 'A website cookie or device id' }),
     customerId: customerIdSchema.optional(),
     externalId: externalIdSchema.optional(),
   })

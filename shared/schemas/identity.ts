@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorSchema, customerIdSchema, text } from './common.ts';
+import { cursorSchema, customerIdSchema, fitsPathSegment, notAPathSegment, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 
 const requestedBy = text(200)
@@ -36,6 +36,8 @@ export const linkIdentifierSchema = z
     message: 'only a phone number or an email address can be shared',
     path: ['shared'],
   })
+  // Refused on linking only: unlinking names the value in the path, so it must be one segment.
+  .refine((body) => fitsPathSegment(body.value), { message: notAPathSegment, path: ['value'] })
   .meta({ id: 'LinkIdentifier' });
 
 export const identifierPathSchema = z.object({ customerId: customerIdSchema, type: z.string(), value: z.string() });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { retentionMonths, touchpointExpiresAt } from '../config/retention.ts';
+import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
+import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import { customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
 
@@ -169,6 +171,14 @@ export const ingestResultSchema = z
       .array(z.object({ mergeId: z.string(), sourceCustomerId: customerIdSchema }))
       .optional()
       .meta({ description: 'Anonymous profiles merged into the customer because this touchpoint tied them together' }),
+    identifiersNotAttached: z
+      .array(z.enum(identifierTypesByStrength))
+      .optional()
+      .meta({
+        description:
+          "The types of this touchpoint's new identifiers that were not attached to the customer because it holds the most identifiers " +
+          `one customer can (${maxIdentifiersPerCustomer}): the touchpoint is recorded, but these identifiers will not find the customer. Unlink some to make room.`,
+      }),
   })
   .meta({ id: 'IngestResult', description: 'The answer to a client holding customers:read' });
 
