@@ -1,4 +1,4 @@
-import type { Channel } from '../schemas/touchpoint.ts';
+import type { Channel } from '../domain/channels.ts';
 
 /**
  * How long a touchpoint is kept, by channel, counted from when it happened (`occurredAt`).

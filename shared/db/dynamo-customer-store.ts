@@ -22,7 +22,8 @@ import type {
 import type { TierName } from '../config/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
-import { StoreUnavailableError, ValidationError, WriteRejectedError } from '../domain/errors.ts';
+import { StoreUnavailableError, SuppressedIdentifierError, ValidationError } from '../domain/errors.ts';
+import { WriteRejectedError } from '../domain/write-rejection.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
@@ -55,7 +56,6 @@ import { call, outcomeUnknown } from './store-errors.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
-import { SuppressedIdentifierError } from '../privacy/errors.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;

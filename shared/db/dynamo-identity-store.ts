@@ -7,7 +7,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, WriteRejectedError } from '../domain/errors.ts';
+import { ConflictError } from '../domain/errors.ts';
+import { WriteRejectedError } from '../domain/write-rejection.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type {
   IdentifierOwner,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { SuppressedIdentifierError } from '../privacy/errors.ts';
+import { SuppressedIdentifierError } from '../domain/errors.ts';
 import { privacyConfig } from '../privacy/privacy-config.ts';
 import { erasureReceiptKey, type Key, suppressionKey } from './keys.ts';
 

@@ -1,5 +1,3 @@
-import { ValidationError } from './errors.ts';
-
 /**
  * Bounds that keep a customer's profile item under DynamoDB's 400 KB item limit whatever clients
  * send. The profile holds the customer's identifiers, card and what the customer told us; each list
@@ -16,10 +14,3 @@ import { ValidationError } from './errors.ts';
  * with every visit of a signed-in customer keeps working); a link past it is a 422, a merge past it a 409.
  */
 export const maxIdentifiersPerCustomer = 64;
-
-/**
- * A request refused because the customer is at one of these bounds (422). Its own class because
- * the refusal depends on what is stored, not on the request: a write-only client is not told (it
- * would learn that the customer exists and how full it is; see shared/http/ingest-request.ts).
- */
-export class BoundReachedError extends ValidationError {}

@@ -1,5 +1,5 @@
 import { type PageVisit, shownPageCount, newestPages, valueTier } from './card.ts';
-import type { Channel } from '../schemas/touchpoint.ts';
+import type { Channel } from './channels.ts';
 import { byStrength, identifierKey } from './identifiers.ts';
 import type { ContactChannel, Customer, Permission } from './model.ts';
 

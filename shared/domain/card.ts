@@ -1,6 +1,6 @@
 import { type TierName, type ValueTierConfig, valueTierConfig } from '../config/value-tiers.ts';
-import { type Channel, channels } from '../schemas/touchpoint.ts';
-import { BoundReachedError } from './bounds.ts';
+import { type Channel, channels } from './channels.ts';
+import { BoundReachedError } from './errors.ts';
 import type { LastContact, Touchpoint } from './model.ts';
 
 /**

@@ -1,4 +1,3 @@
-import type { CardState } from './card.ts';
 
 /** Errors the domain raises; the HTTP error boundary maps each class to a status, once. */
 export abstract class DomainError extends Error {
@@ -79,42 +78,22 @@ export class StoreUnavailableError extends DomainError {
 export const identityChangeUnavailable =
   'The customer store is busy; the change may be partly made. Post it again: it resumes where it stopped and answers the finished change.';
 
-export type WriteRejection =
-  /** Another request attached one of the identifiers first. */
-  | 'identifier-taken'
-  /** Another request used the idempotency key first. */
-  | 'idempotency-key-used'
-  /** The customer was merged away or erased since it was read. */
-  | 'customer-changed'
-  /**
-   * The card's guards failed (a late arrival, a tier boundary, a full page list, or a concurrent
-   * exact write): `currentCard` holds the card as it is, to compute the exact update from.
-   */
-  | 'card-stale'
-  /** A concurrent transaction touched the same items. */
-  | 'contention'
-  /** The customer was merged into another: `mergedInto` names the survivor to record on instead. */
-  | 'customer-merged'
-  /** Attaching the new identifiers would pass the customer's bound (bounds.ts): record without attaching them. */
-  | 'identifiers-full'
-  /** This touchpoint is stored already: an earlier try of the same ingest landed although its answer was lost. */
-  | 'already-recorded'
-  /** The customer no longer exists (erased): identifiers still naming it are nobody's. */
-  | 'customer-gone'
-  /** A touchpoint to move is no longer where it was read (moved by a try whose answer was lost, or by another move). */
-  | 'touchpoint-moved';
+/**
+ * A request refused because the customer is at one of its bounds (bounds.ts; 422). Its own class
+ * because the refusal depends on what is stored, not on the request: a write-only client is not
+ * told (it would learn that the customer exists and how full it is; see shared/http/ingest-request.ts).
+ */
+export class BoundReachedError extends ValidationError {}
 
-/** The store refused an atomic write because the world changed since it was read; nothing was written. */
-export class WriteRejectedError extends DomainError {
-  constructor(
-    readonly reason: WriteRejection,
-    options?: ErrorOptions & { currentCard?: CardState; mergedInto?: string },
-  ) {
-    super(`Write rejected: ${reason}`, options);
-    this.currentCard = options?.currentCard;
-    this.mergedInto = options?.mergedInto;
+/**
+ * A touchpoint carries an identifier of a customer who was erased with `suppress=true` (409):
+ * nothing is recorded until the suppression is lifted. Which identifier is not said: the caller
+ * already knows what it sent, and the answer must not confirm more than that.
+ */
+export class SuppressedIdentifierError extends DomainError {
+  constructor() {
+    super(
+      'An identifier of this touchpoint belongs to a customer who asked to be erased and not to be recorded again; nothing was stored.',
+    );
   }
-
-  readonly currentCard: CardState | undefined;
-  readonly mergedInto: string | undefined;
 }

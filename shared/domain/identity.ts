@@ -2,14 +2,8 @@ import { monotonicFactory } from 'ulid';
 import { maxIdentifiersPerCustomer } from './bounds.ts';
 import { applyDelta, type CardState, cardDelta, emptyCard } from './card.ts';
 import { strictest } from './contact-policy.ts';
-import {
-  ConflictError,
-  identityChangeUnavailable,
-  NotFoundError,
-  StoreUnavailableError,
-  ValidationError,
-  WriteRejectedError,
-} from './errors.ts';
+import { ConflictError, identityChangeUnavailable, NotFoundError, StoreUnavailableError, ValidationError } from './errors.ts';
+import { WriteRejectedError } from './write-rejection.ts';
 import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
 import type {
   IdentifierState,

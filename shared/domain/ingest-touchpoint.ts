@@ -2,13 +2,8 @@ import { monotonicFactory } from 'ulid';
 import { toIdentifierList } from '../schemas/identifiers.ts';
 import type { TouchpointInput } from '../schemas/touchpoint.ts';
 import type { CustomerStore, IdempotencyRef, IngestReadResult, TouchpointStore, TouchpointWrite } from './customer-store.ts';
-import {
-  IdempotencyConflictError,
-  StoreUnavailableError,
-  UnknownCustomerError,
-  ValidationError,
-  WriteRejectedError,
-} from './errors.ts';
+import { IdempotencyConflictError, StoreUnavailableError, UnknownCustomerError, ValidationError } from './errors.ts';
+import { WriteRejectedError } from './write-rejection.ts';
 import { identifierKey, type Identifier } from './identifiers.ts';
 import { applyDelta, type CardState, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';

@@ -1,8 +1,9 @@
 import { maxTraits } from '../schemas/customer.ts';
-import type { Channel } from '../schemas/touchpoint.ts';
+import type { Channel } from './channels.ts';
 import { type ContactDecision, type ContactPurpose, decideContact } from './contact-policy.ts';
 import type { CustomerPage, CustomerStore, IdempotencyRecord, ProfileChanges } from './customer-store.ts';
-import { IdempotencyConflictError, NotFoundError, StoreUnavailableError, ValidationError, WriteRejectedError } from './errors.ts';
+import { IdempotencyConflictError, NotFoundError, StoreUnavailableError, ValidationError } from './errors.ts';
+import { WriteRejectedError } from './write-rejection.ts';
 import { type Identifier, identifierKey } from './identifiers.ts';
 import {
   backOff,

@@ -1,5 +1,5 @@
 import type { Identifiers } from '../schemas/identifiers.ts';
-import type { Channel } from '../schemas/touchpoint.ts';
+import type { Channel } from './channels.ts';
 import type { CardState } from './card.ts';
 import type { Identifier, IdentifierType } from './identifiers.ts';
 

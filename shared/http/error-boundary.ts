@@ -4,10 +4,10 @@ import {
   InvalidCursorError,
   NotFoundError,
   StoreUnavailableError,
+  SuppressedIdentifierError,
   ValidationError,
 } from '../domain/errors.ts';
 import { logger } from '../observability/logger.ts';
-import { SuppressedIdentifierError } from '../privacy/errors.ts';
 import { HttpProblemError, type Problem, problem } from './problems.ts';
 
 /** Seconds a client should wait before retrying after DynamoDB throttled or failed. */

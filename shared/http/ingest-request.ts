@@ -2,14 +2,13 @@ import { mayWriteChannel } from '../auth/access.ts';
 import { type AuthenticatedClient, forbidden } from '../auth/client.ts';
 import { assertSourceAllowed, withClientSource } from '../auth/source.ts';
 import { InvoiceQueriesFullError } from '../domain/card.ts';
-import { UnknownCustomerError, ValidationError } from '../domain/errors.ts';
+import { SuppressedIdentifierError, UnknownCustomerError, ValidationError } from '../domain/errors.ts';
 import { fingerprint } from '../domain/fingerprint.ts';
 import { type IngestContext, ingestTouchpoint, newTouchpointId } from '../domain/ingest-touchpoint.ts';
 import type { IngestResult } from '../domain/model.ts';
 import { customerStore } from '../db/customer-store-instance.ts';
 import { type DiscardReason, discardReasonOf, idempotencyStore } from '../db/idempotency-store.ts';
 import { logger } from '../observability/logger.ts';
-import { SuppressedIdentifierError } from '../privacy/errors.ts';
 import { idempotencyKeySchema, type TouchpointInput, touchpointInputSchema } from '../schemas/touchpoint.ts';
 import { parseWith } from './validation.ts';
 

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { retentionMonths, touchpointExpiresAt } from '../config/retention.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
+import { type Channel, channels } from '../domain/channels.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import { customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
 
-export const channels = ['call', 'email', 'invoice_query', 'web_visit', 'letter', 'chat', 'sms', 'in_person'] as const;
 export const channelSchema = z.enum(channels);
-export type Channel = z.infer<typeof channelSchema>;
+export { type Channel, channels };
 
 const direction = z.enum(['inbound', 'outbound']);
 const notes = z.string().trim().max(4000);
