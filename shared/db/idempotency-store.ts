@@ -1,11 +1,11 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { config } from '../config/config.ts';
 import type { IdempotencyRecord, IdempotencyRef } from '../domain/customer-store.ts';
 import { IdempotencyConflictError } from '../domain/errors.ts';
 import { documentClient } from './client.ts';
-import { batchIdempotencyKey, idempotencyKey } from './keys.ts';
+import { batchIdempotencyKey, idempotencyKey, touchpointLocatorKey } from './keys.ts';
 import { call } from './store-errors.ts';
 
 /** Idempotency records outlive any sensible client retry schedule, then expire. */
@@ -45,8 +45,18 @@ export interface IdempotencyStore {
    * the same touchpoint id and a reuse of the key for other content the same 409 as if it had
    * been stored. Holds no identifier and no customer: the digest of the request, the id, the reason.
    * Answers the touchpoint id the key stands for (an earlier receipt's or record's, if any).
+   *
+   * A discard costs the one transaction a stored touchpoint costs, with or without a key (then a
+   * condition check that writes nothing): its answer comes no sooner, so a write-only client
+   * cannot time who is suppressed or which customer ids exist.
    */
-  keepDiscarded(input: IdempotencyRef & { requestFingerprint: string; touchpointId: string; reason: DiscardReason; at: Date }): Promise<string>;
+  keepDiscarded(input: {
+    ref?: IdempotencyRef;
+    requestFingerprint: string;
+    touchpointId: string;
+    reason: DiscardReason;
+    at: Date;
+  }): Promise<string>;
   /**
    * Binds a batch's Idempotency-Key to the batch's digest: passes for the first use and for a
    * replay of the same batch, throws IdempotencyConflictError for a different batch.
@@ -77,13 +87,41 @@ export function dynamoIdempotencyStore(client: DynamoDBDocumentClient, tableName
 
   async function keepDiscarded(input: Parameters<IdempotencyStore['keepDiscarded']>[0]): Promise<string> {
     const result = { touchpointId: input.touchpointId, discarded: input.reason };
-    const existing = await putFirst(idempotencyItem(input, { requestFingerprint: input.requestFingerprint, result }, input.at.toISOString()));
+    const existing = input.ref
+      ? await transactFirst(idempotencyItem(input.ref, { requestFingerprint: input.requestFingerprint, result }, input.at.toISOString()))
+      : await transactFirst(undefined, touchpointLocatorKey(input.touchpointId));
     if (!existing) return input.touchpointId;
     const record = existing as Partial<IdempotencyRecord>;
     if (record.requestFingerprint !== input.requestFingerprint || typeof record.result?.touchpointId !== 'string') {
       throw new IdempotencyConflictError(reuseMessage);
     }
     return record.result.touchpointId;
+  }
+
+  /**
+   * One transaction: puts the item unless its key exists (then answers the item there), or, with
+   * no item, only checks that `absentKey` is absent, which writes nothing.
+   */
+  async function transactFirst(item: Record<string, unknown> | undefined, absentKey?: { pk: string; sk: string }) {
+    const condition = { TableName: tableName, ConditionExpression: 'attribute_not_exists(pk)' };
+    try {
+      await call(() =>
+        client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              item
+                ? { Put: { ...condition, Item: item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }
+                : { ConditionCheck: { ...condition, Key: absentKey } },
+            ],
+          }),
+        ),
+      );
+      return undefined;
+    } catch (error) {
+      const held = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
+      if (held?.Code === 'ConditionalCheckFailed') return held.Item ? unmarshall(held.Item) : {};
+      throw error;
+    }
   }
 
   async function claimBatch(input: Parameters<IdempotencyStore['claimBatch']>[0]): Promise<void> {

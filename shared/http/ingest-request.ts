@@ -88,17 +88,13 @@ async function receipt(input: TouchpointInput, context: IngestContext, client: A
     const reason = discardReasonOfError(error);
     if (!reason) throw error;
     logger.info('Touchpoint of a write-only client discarded', { reason, clientId: client.clientId, channel: input.channel });
-    touchpointId = newTouchpointId();
-    if (context.idempotencyKey) {
-      touchpointId = await idempotencyStore().keepDiscarded({
-        scope: input.source,
-        key: context.idempotencyKey,
-        requestFingerprint: context.requestFingerprint,
-        touchpointId,
-        reason,
-        at: context.receivedAt,
-      });
-    }
+    touchpointId = await idempotencyStore().keepDiscarded({
+      ...(context.idempotencyKey ? { ref: { scope: input.source, key: context.idempotencyKey } } : {}),
+      requestFingerprint: context.requestFingerprint,
+      touchpointId: newTouchpointId(),
+      reason,
+      at: context.receivedAt,
+    });
   }
   return { status: 202, body: { touchpointId } };
 }
