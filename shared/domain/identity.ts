@@ -740,7 +740,8 @@ export async function unlinkIdentifier(store: IdentityStore, customerId: string,
     // Not linked (any more): a try whose answer was lost, or an unlink at the same time, unlinked
     // what the profile listed when this began.
     if (held) return;
-    throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type}.`);
+    // Posted again after it went through, it cannot tell that from a new request: the message says so.
+    throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type} (if an earlier try of this unlink answered 503, it went through).`);
   });
 }
 

@@ -546,6 +546,46 @@ describe('a shared link racing a merge of the identifier\'s owner (PROPS F11)', 
   });
 });
 
+describe('an unlink racing a merge (PROPS F23)', () => {
+  it('completes a merge whose target lost an identifier to an unlink while the merge recomputed it', async () => {
+    const email = uniqueEmail();
+    const target = await ingest({ email, phone: uniquePhone().e164 });
+    const source = await ingest({ phone: uniquePhone().e164 });
+    const store = interleavedBeforeProfileRewrite(target.customerId, () => unlinkIdentifier(table.store, target.customerId, { type: 'email', value: email }));
+
+    await expect(merge(store, target.customerId, source.customerId)).resolves.toMatchObject({ status: 'completed' });
+
+    expect(store.ran()).toBe(true);
+    expect(await listedKeys(target.customerId)).not.toContain(`email#${email}`);
+    expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it('completes a merge whose source lost an identifier to an unlink between planning and moving it', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone, email: uniqueEmail() });
+    let unlinked = false;
+    const store: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        if (!unlinked) {
+          unlinked = true;
+          await unlinkIdentifier(table.store, source.customerId, { type: 'phone', value: phone });
+        }
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+
+    await expect(merge(store, target.customerId, source.customerId)).resolves.toMatchObject({ status: 'completed' });
+
+    expect(await ownerOf({ type: 'phone', value: phone })).toBeUndefined();
+    expect(await listedKeys(target.customerId)).not.toContain(`phone#${phone}`);
+    expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+});
+
 describe('two merges at once in a chain (PROPS F5)', () => {
   it('holds a merge of the target away until the merge into it has finished, then carries everything to the survivor', async () => {
     const survivor = await ingest({ email: uniqueEmail() });
