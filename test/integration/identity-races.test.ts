@@ -308,6 +308,51 @@ describe('an ingest whose write landed but whose answer was lost', () => {
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     expect((failure as StoreUnavailableError).message).toMatch(/may have been recorded/);
   });
+
+  it('answers the touchpoint it stored when the read after the lost answer is throttled (PROPS F2, F16)', async () => {
+    let writes = 0;
+    let reads = 0;
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async (write) => {
+        await table.store.recordTouchpoint(write);
+        writes += 1;
+        if (writes === 1) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+      },
+      // The attempt after the lost answer reads first, and DynamoDB throttles that read: nothing it sent was written.
+      readForIngest: async (request) => {
+        reads += 1;
+        if (reads === 2) throw new StoreUnavailableError();
+        return table.store.readForIngest(request);
+      },
+    };
+
+    const result = await ingest({ phone: uniquePhone().e164 }, store);
+
+    expect(reads).toBe(2);
+    const stored = (await scanItems(table.tableName)).filter((item) => item.entity === 'touchpoint' && item.touchpointId === result.touchpointId);
+    expect(stored.map((item) => item.customerId)).toEqual([result.customerId]);
+  });
+
+  it('says the write may have landed when a read after the lost answer gives way and the touchpoint cannot be found', async () => {
+    let reads = 0;
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async () => {
+        throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+      },
+      readForIngest: async (request) => {
+        reads += 1;
+        if (reads >= 2) throw new StoreUnavailableError();
+        return table.store.readForIngest(request);
+      },
+    };
+
+    const failure = await ingest({ phone: uniquePhone().e164 }, store).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect((failure as StoreUnavailableError).message).toMatch(/may have been recorded/);
+  });
 });
 
 describe('the merge history of a customer', () => {
