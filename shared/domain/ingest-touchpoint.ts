@@ -176,7 +176,10 @@ async function landedEarlier(
   chosen: Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>,
   now: Date,
 ): Promise<IngestResult> {
-  const located = await store.locateTouchpoint(touchpoint.touchpointId);
+  // Asked only when the touchpoint may have landed: a read that gives way here must not say nothing was written.
+  const located = await store.locateTouchpoint(touchpoint.touchpointId).catch((error: unknown) => {
+    throw error instanceof StoreUnavailableError ? new StoreUnavailableError(undefined, { outcomeUnknown: true, cause: error }) : error;
+  });
   const landed = located && chosen.get(located.customerId);
   if (!landed) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
   const merges = await mergeAnonymousProfiles(store, landed.target, touchpoint, now);

@@ -334,6 +334,28 @@ describe('an ingest whose write landed but whose answer was lost', () => {
     expect(stored.map((item) => item.customerId)).toEqual([result.customerId]);
   });
 
+  it('says the write may have landed when its second write finds it stored but reading where it is gives way', async () => {
+    let locates = 0;
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async (write) => {
+        await table.store.recordTouchpoint(write);
+        throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+      },
+      // The second write is refused as already recorded; reading where it landed is throttled.
+      locateTouchpoint: async () => {
+        locates += 1;
+        throw new StoreUnavailableError();
+      },
+    };
+
+    const failure = await ingest({ phone: uniquePhone().e164 }, store).catch((error: unknown) => error);
+
+    expect(locates).toBeGreaterThan(0);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect((failure as StoreUnavailableError).message).toMatch(/may have been recorded/);
+  });
+
   it('says the write may have landed when a read after the lost answer gives way and the touchpoint cannot be found', async () => {
     let reads = 0;
     const store: GraphStore = {
