@@ -100,7 +100,7 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
   }
 
   async function beginMerge(record: MergeRecord): Promise<void> {
-    // Live, and not locked by an undo under way (an undo must not find its target merged away mid-way).
+    // Live, and not locked by a merge, undo or erase under way.
     const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND attribute_not_exists(identityLock)';
     try {
       await transact([
@@ -114,8 +114,18 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
             ExpressionAttributeValues: { ':target': record.targetCustomerId, ':mergeId': record.mergeId, ':now': record.createdAt },
           },
         },
-        // Both must be live in the same transaction: two opposite merges at once cannot both succeed (no cycle).
-        { ConditionCheck: { TableName: tableName, Key: profileKey(record.targetCustomerId), ConditionExpression: live } },
+        // The target is locked until the merge completes: it cannot be merged away, erased or undone
+        // into while the source's identifiers and touchpoints are on their way to it (and two opposite
+        // merges at once cannot both begin: no cycle).
+        {
+          Update: {
+            TableName: tableName,
+            Key: profileKey(record.targetCustomerId),
+            UpdateExpression: 'SET identityLock = :mergeId',
+            ConditionExpression: live,
+            ExpressionAttributeValues: { ':mergeId': record.mergeId },
+          },
+        },
         { Put: { TableName: tableName, Item: mergeRecordItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
         ...auditPointers(record),
       ]);
@@ -167,36 +177,37 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     }
   }
 
-  async function finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<boolean> {
+  /** Marks a merge or undo finished and releases its target's lock, atomically; false when it was finished already. */
+  async function finishLocked(mergeId: string, targetCustomerId: string, from: MergeStatus, to: MergeStatus, changes: Partial<MergeRecord>): Promise<boolean> {
     const entries = Object.entries(changes);
     try {
       await transact([
-      {
-        Update: {
-          TableName: tableName,
-          Key: mergeRecordKey(mergeId),
-          UpdateExpression: `SET #status = :undone, ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')} REMOVE gsi1pk, gsi1sk`,
-          ConditionExpression: '#status = :undoing',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            ...Object.fromEntries(entries.map(([name], index) => [`#field${index}`, name])),
-          },
-          ExpressionAttributeValues: {
-            ':undone': 'undone',
-            ':undoing': 'undoing',
-            ...Object.fromEntries(entries.map(([, value], index) => [`:field${index}`, value])),
+        {
+          Update: {
+            TableName: tableName,
+            Key: mergeRecordKey(mergeId),
+            UpdateExpression: `SET #status = :to, ${entries.map((_, index) => `#field${index} = :field${index}`).join(', ')} REMOVE gsi1pk, gsi1sk`,
+            ConditionExpression: '#status = :from',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              ...Object.fromEntries(entries.map(([name], index) => [`#field${index}`, name])),
+            },
+            ExpressionAttributeValues: {
+              ':to': to,
+              ':from': from,
+              ...Object.fromEntries(entries.map(([, value], index) => [`:field${index}`, value])),
+            },
           },
         },
-      },
-      {
-        Update: {
-          TableName: tableName,
-          Key: profileKey(targetCustomerId),
-          UpdateExpression: 'REMOVE identityLock',
-          ConditionExpression: 'identityLock = :mergeId',
-          ExpressionAttributeValues: { ':mergeId': mergeId },
+        {
+          Update: {
+            TableName: tableName,
+            Key: profileKey(targetCustomerId),
+            UpdateExpression: 'REMOVE identityLock',
+            ConditionExpression: 'identityLock = :mergeId',
+            ExpressionAttributeValues: { ':mergeId': mergeId },
+          },
         },
-      },
       ]);
       return true;
     } catch (error) {
@@ -204,6 +215,11 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
       throw error;
     }
   }
+
+  const finishUndo = (mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>) =>
+    finishLocked(mergeId, targetCustomerId, 'undoing', 'undone', changes);
+  const finishMerge = (mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>) =>
+    finishLocked(mergeId, targetCustomerId, 'in_progress', 'completed', changes);
 
   function unfinishedIndexValues(startedAt: string, mergeId: string) {
     const keys = unfinishedMergeIndexKeys(startedAt, mergeId);
@@ -407,13 +423,12 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
 
   async function linkIdentifier(customerId: string, identifier: AttachedIdentifier, shared: boolean): Promise<LinkOutcome> {
     const key = identifierKey(identifier);
-    const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
     // Refused like ingest refuses it, in the same transaction: no moment between check and link.
     const notSuppressed = notSuppressedCheck(tableName, identifier);
     try {
       await transact([
         { Put: newIdentifierPut(tableName, identifier, customerId) },
-        profileIdentifierSet(customerId, identifier, live),
+        profileIdentifierSet(customerId, identifier),
         identifierClaimPut(tableName, customerId, identifier),
         notSuppressed,
       ]);
@@ -423,51 +438,55 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
       throwIfSuppressed(error, 3);
     }
     const owner = await findIdentifierOwner(identifier);
-    if (!owner) throw new ConflictError('The identifier changed hands meanwhile; retry.');
+    // Refused although nobody holds it: unlinked meanwhile, or the customer is no longer live (read it again).
+    if (!owner) throw new WriteRejectedError('identifier-taken');
     if (owner.customerId === customerId || owner.sharedWith.includes(customerId)) return { kind: 'already-linked' };
     if (!shared) return { kind: 'owned-by-other', customerId: owner.customerId };
-    await transact([
-      {
-        Update: {
-          TableName: tableName,
-          Key: identifierItemKey(identifier),
-          UpdateExpression: 'SET #shared = :true, sharedWith = list_append(if_not_exists(sharedWith, :none), :me)',
-          ConditionExpression: 'customerId = :owner AND NOT contains(sharedWith, :meId)',
-          ExpressionAttributeNames: sharedName,
-          ExpressionAttributeValues: { ':true': true, ':none': [], ':me': [customerId], ':meId': customerId, ':owner': owner.customerId },
+    try {
+      await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: identifierItemKey(identifier),
+            UpdateExpression: 'SET #shared = :true, sharedWith = list_append(if_not_exists(sharedWith, :none), :me)',
+            ConditionExpression: 'customerId = :owner AND NOT contains(sharedWith, :meId)',
+            ExpressionAttributeNames: sharedName,
+            ExpressionAttributeValues: { ':true': true, ':none': [], ':me': [customerId], ':meId': customerId, ':owner': owner.customerId },
+          },
         },
-      },
-      profileIdentifierSet(customerId, { ...identifier, shared: true }, live),
-      {
-        Update: {
-          TableName: tableName,
-          Key: profileKey(owner.customerId),
-          UpdateExpression: 'SET identifiers.#key.#shared = :true',
-          ConditionExpression: 'attribute_exists(identifiers.#key)',
-          ExpressionAttributeNames: { '#key': key, ...sharedName },
-          ExpressionAttributeValues: { ':true': true },
+        profileIdentifierSet(customerId, { ...identifier, shared: true }),
+        {
+          Update: {
+            TableName: tableName,
+            Key: profileKey(owner.customerId),
+            UpdateExpression: 'SET identifiers.#key.#shared = :true',
+            ConditionExpression: 'attribute_exists(identifiers.#key)',
+            ExpressionAttributeNames: { '#key': key, ...sharedName },
+            ExpressionAttributeValues: { ':true': true },
+          },
         },
-      },
-      identifierClaimPut(tableName, customerId, identifier),
-      notSuppressed,
-    ]).catch((error: unknown) => {
+        identifierClaimPut(tableName, customerId, identifier),
+        notSuppressed,
+      ]);
+    } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       throwIfSuppressed(error, 4);
-      // The owner or a sharer changed since it was read (erased, merged, unlinked): nothing was written; read it again.
-      throw new WriteRejectedError('contention', { cause: error });
-    });
+      // The identifier changed hands since it was read (a merge moved it, an unlink released it).
+      throw new WriteRejectedError('identifier-taken', { cause: error });
+    }
     return { kind: 'linked' };
   }
 
-  function profileIdentifierSet(customerId: string, identifier: AttachedIdentifier, condition: string): TransactItem {
+  /** Lists an identifier on a live customer's profile (not merged away, not under erasure). */
+  function profileIdentifierSet(customerId: string, identifier: AttachedIdentifier): TransactItem {
     return {
       Update: {
         TableName: tableName,
         Key: profileKey(customerId),
         UpdateExpression: 'SET identifiers.#key = :identifier',
-        ConditionExpression: condition,
-        ExpressionAttributeNames: { '#key': identifierKey(identifier) },
-        ExpressionAttributeValues: { ':identifier': identifier },
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND #entity = :customerEntity',
+        ExpressionAttributeNames: { '#key': identifierKey(identifier), '#entity': 'entity' },
+        ExpressionAttributeValues: { ':identifier': identifier, ':customerEntity': 'customer' },
       },
     };
   }
@@ -546,7 +565,8 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
       ]);
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException) throw new ConflictError('The identifier changed hands meanwhile; read it again and retry.');
+      // The identifier changed hands since it was read (another unlink, a link, a merge): read it again.
+      if (error instanceof TransactionCanceledException) throw new WriteRejectedError('identifier-taken', { cause: error });
       throw error;
     }
   }
@@ -659,6 +679,7 @@ export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: s
     beginMerge,
     beginUndo,
     finishUndo,
+    finishMerge,
     setIdentifierOwner,
     listTouchpoints,
     moveTouchpoints,

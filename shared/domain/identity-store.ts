@@ -90,8 +90,8 @@ export interface IdentityStore {
   readProfiles(customerIds: string[]): Promise<Map<string, ProfileRecord>>;
   findIdentifierOwner(identifier: Identifier): Promise<IdentifierOwner | undefined>;
   /**
-   * Atomically: mark the source merged into the target (both must be live), write the merge record
-   * and the audit pointers. Raises `MergeRefusedError` if either is no longer live.
+   * Atomically: mark the source merged into the target and lock the target (both must be live and
+   * unlocked), write the merge record and the audit pointers. Raises `ConflictError` otherwise.
    */
   beginMerge(record: MergeRecord): Promise<void>;
   /**
@@ -100,6 +100,8 @@ export interface IdentityStore {
    * Raises `ConflictError` otherwise.
    */
   beginUndo(record: MergeRecord): Promise<void>;
+  /** Atomically: mark the merge `completed` and release the target's lock; false when it was not `in_progress` (finished already). */
+  finishMerge(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<boolean>;
   /** Atomically: mark the merge `undone` and release the target's lock; false when it was not `undoing` (finished already). */
   finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<boolean>;
   /**

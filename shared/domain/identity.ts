@@ -6,6 +6,7 @@ import { ConflictError, identityChangeUnavailable, NotFoundError, StoreUnavailab
 import { WriteRejectedError } from './write-rejection.ts';
 import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
 import type {
+  IdentifierOwner,
   IdentifierState,
   IdentityStore,
   MergeRecord,
@@ -52,6 +53,23 @@ async function persistently<T>(step: () => Promise<T>): Promise<T> {
       const contention = error instanceof WriteRejectedError && error.reason === 'contention';
       if (!(error instanceof StoreUnavailableError || contention)) throw error;
       if (attempt >= stepAttempts) throw contention ? new StoreUnavailableError(undefined, { cause: error }) : error;
+      await backOff(attempt);
+    }
+  }
+}
+
+/**
+ * Runs a step again, reading afresh, while its conditional write finds the identifier changed hands
+ * since it was read (a concurrent link, unlink or merge of the same identifier): the loser of such a
+ * race decides again on what the winner left instead of failing.
+ */
+async function whileIdentifierMoves<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await persistently(step);
+    } catch (error) {
+      if (!(error instanceof WriteRejectedError && error.reason === 'identifier-taken')) throw error;
+      if (attempt >= maxAttempts) throw new ConflictError('The identifier kept changing hands meanwhile; read it again and retry.');
       await backOff(attempt);
     }
   }
@@ -207,17 +225,51 @@ export async function mergeCustomers(store: IdentityStore, request: MergeRequest
       touchpointId: null,
       targetBefore: { preferences: target.preferences, identifierPermissions: target.identifierPermissions },
     };
-    await persistently(async () => {
-      try {
-        await store.beginMerge(record);
-      } catch (error) {
-        // A try whose answer was lost began it already: the record is there.
-        if (error instanceof ConflictError && (await store.readMergeRecord(record.mergeId))) return;
-        throw error;
-      }
-    });
+    await beginWhenUnlocked(store, record);
     return completeMerge(store, record, now);
   });
+}
+
+/**
+ * Begins a merge of two customers read live. The store refuses it while either is locked by another
+ * merge (into the target, or of the source's own merges into it), an undo or an erase: those end
+ * soon, so it waits and tries again; one merged or erased meanwhile is answered as such.
+ */
+async function beginWhenUnlocked(store: IdentityStore, record: MergeRecord): Promise<void> {
+  const { targetCustomerId, sourceCustomerId, mergeId } = record;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await persistently(async () => {
+        try {
+          await store.beginMerge(record);
+        } catch (error) {
+          // A try whose answer was lost began it already: the record is there.
+          if (error instanceof ConflictError && (await store.readMergeRecord(mergeId))) return;
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const again = await persistently(() => store.readProfiles([targetCustomerId, sourceCustomerId]));
+      for (const customerId of [targetCustomerId, sourceCustomerId]) {
+        const profile = again.get(customerId);
+        if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
+        if (profile.mergedInto) {
+          throw new ConflictError(`Customer ${customerId} was merged into ${profile.mergedInto} meanwhile; merge into the survivor.`, {
+            mergedInto: profile.mergedInto,
+            mergeId: profile.mergedBy,
+          });
+        }
+      }
+      if (attempt >= maxAttempts) {
+        throw new ConflictError(
+          `Customer ${targetCustomerId} or ${sourceCustomerId} is being merged, unmerged or erased; retry once that has finished.`,
+          { targetCustomerId, sourceCustomerId },
+        );
+      }
+      await backOff(attempt);
+    }
+  }
 }
 
 /**
@@ -261,14 +313,48 @@ async function planIdentifierStates(store: IdentityStore, source: ProfileRecord,
   const owners = await Promise.all(source.identifiers.map((identifier) => persistently(() => store.findIdentifierOwner(identifier))));
   return source.identifiers.flatMap(({ type, value }, index) => {
     const before = owners[index];
-    const from = source.customerId;
-    if (!before || (before.customerId !== from && !before.sharedWith.includes(from))) return [];
-    const owner = before.customerId === from ? target : before.customerId;
-    const sharedWith = [...new Set(before.sharedWith.map((customerId) => (customerId === from ? target : customerId)))].filter(
-      (customerId) => customerId !== owner,
-    );
-    return [{ identifier: { type, value }, before, after: { customerId: owner, sharedWith } }];
+    const after = before && ownerAfterMerge(before, source.customerId, target);
+    return before && after ? [{ identifier: { type, value }, before, after }] : [];
   });
+}
+
+/** Who holds an identifier once `from` is merged into `target`; undefined when `from` does not hold it. */
+function ownerAfterMerge(before: IdentifierOwner, from: string, target: string): IdentifierOwner | undefined {
+  if (before.customerId !== from && !before.sharedWith.includes(from)) return undefined;
+  const owner = before.customerId === from ? target : before.customerId;
+  const sharedWith = [...new Set(before.sharedWith.map((customerId) => (customerId === from ? target : customerId)))].filter(
+    (customerId) => customerId !== owner,
+  );
+  return { customerId: owner, sharedWith };
+}
+
+/**
+ * Gives the source's identifiers to the target as planned. One that changed hands between planning
+ * and now (a link shared it, an unlink released part of it) is planned again from what it is now,
+ * so that no identifier is left naming the merged-away source; the new plan is written to the merge
+ * record first, so that a resumed merge and an undo know what was actually applied. Answers the
+ * states as applied and which of them moved.
+ */
+async function moveIdentifiers(store: IdentityStore, record: MergeRecord): Promise<{ states: IdentifierState[]; moved: Set<string> }> {
+  const { sourceCustomerId: source, targetCustomerId: target, mergeId } = record;
+  let states = record.identifierStates;
+  const applied = await Promise.all(
+    states.map((state) => persistently(() => store.setIdentifierOwner(state.identifier, state.before, state.after, mergeId))),
+  );
+  for (const [index, { identifier }] of states.entries()) {
+    for (let attempt = 1; !applied[index]; attempt += 1) {
+      const current = await persistently(() => store.findIdentifierOwner(identifier));
+      const after = current && ownerAfterMerge(current, source, target);
+      // The source holds it no longer (unlinked, or released to others): it stays where it went.
+      if (!current || !after) break;
+      if (attempt > maxAttempts) throw new StoreUnavailableError();
+      states = states.map((state, at) => (at === index ? { identifier, before: current, after } : state));
+      const replanned = states;
+      await persistently(() => store.updateMergeRecord(mergeId, { identifierStates: replanned }, 'in_progress'));
+      applied[index] = await persistently(() => store.setIdentifierOwner(identifier, current, after, mergeId));
+    }
+  }
+  return { states, moved: new Set(states.filter((_, index) => applied[index]).map((state) => identifierKey(state.identifier))) };
 }
 
 /** The profile's identifier entries, with the shared flag as the given states leave each one. */
@@ -284,8 +370,15 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
   const { targetCustomerId: target, sourceCustomerId: source, mergeId } = started;
   // The source is frozen now (marked merged: no touchpoint or link can add to it), so its
   // identifiers are final: plan what happens to each and keep the plan for the undo, then apply it.
-  const sourceProfile = await persistently(() => store.readProfile(source));
+  const [sourceProfile, targetAtStart] = await Promise.all([source, target].map((id) => persistently(() => store.readProfile(id))));
   if (!sourceProfile) throw new NotFoundError(`No customer has the id ${source}.`);
+  // The merge locks its target from its beginning, so the target is live; a merge begun before that
+  // lock existed may find it merged away or erased, and must not bring anything onto it.
+  if (!targetAtStart || targetAtStart.mergedInto) {
+    throw new ConflictError(`Merge ${mergeId} cannot finish: its target ${target} is no longer a live customer.`, {
+      mergedInto: targetAtStart?.mergedInto ?? null,
+    });
+  }
   let record = started;
   if (record.identifierStates.length === 0 && sourceProfile.identifiers.length > 0) {
     const identifierStates = await planIdentifierStates(store, sourceProfile, target);
@@ -294,11 +387,8 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
     await persistently(() => store.updateMergeRecord(mergeId, planned, 'in_progress'));
     record = { ...record, ...planned };
   }
-  const applied = await Promise.all(
-    record.identifierStates.map((state) => persistently(() => store.setIdentifierOwner(state.identifier, state.before, state.after, mergeId))),
-  );
-  // An identifier that changed hands between planning and now stays where it went.
-  const moved = new Set(record.identifierStates.filter((_, index) => applied[index]).map((state) => identifierKey(state.identifier)));
+  const { states, moved } = await moveIdentifiers(store, record);
+  record = { ...record, identifierStates: states };
   await moveSelected(store, source, (touchpoints) =>
     touchpoints.map((touchpoint) => ({ touchpoint, to: target, movedBy: [...touchpoint.movedBy, mergeId] })),
   );
@@ -310,7 +400,7 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
         mergeId,
         now,
       ),
-      record.identifierStates,
+      states.filter((state) => moved.has(identifierKey(state.identifier))),
       'after',
     ),
     preferences: strictestPreferences(targetProfile.preferences, sourceProfile.preferences),
@@ -319,9 +409,13 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
   // Counted on the survivor, so that a merge resumed after a fault reports what a fault-free one does.
   const movedTouchpointCount = folded.filter((touchpoint) => touchpoint.movedBy.includes(mergeId)).length;
   const completed = { status: 'completed' as const, completedAt: now.toISOString(), movedTouchpointCount };
-  await persistently(() => store.updateMergeRecord(mergeId, completed, 'in_progress'));
+  // Completed and the target's lock released at once; not finished here: finished by a try whose
+  // answer was lost (or by the scheduled job), so answer what it recorded.
+  const finished = await persistently(() => store.finishMerge(mergeId, target, { completedAt: completed.completedAt, movedTouchpointCount }));
+  const result = finished ? { ...record, ...completed } : await persistently(() => store.readMergeRecord(mergeId));
+  if (result?.status !== 'completed') throw new ConflictError(`Merge ${mergeId} changed while it was being completed; read it again.`);
   await persistently(() => store.closeMergeCandidate([target, source], 'merged'));
-  return { ...record, ...completed };
+  return result;
 }
 
 /**
@@ -586,25 +680,29 @@ export async function linkIdentifier(
   now: Date,
 ): Promise<AttachedIdentifier> {
   return identityChange(async () => {
-    const profile = await persistently(() => store.readProfile(request.customerId));
-    if (!profile) throw new NotFoundError(`No customer has the id ${request.customerId}.`);
-    if (profile.mergedInto) {
-      throw new ConflictError(`Customer ${request.customerId} was merged into ${profile.mergedInto}; link to the survivor.`, {
-        mergedInto: profile.mergedInto,
-      });
-    }
-    const linkedAlready = profile.identifiers.some((identifier) => identifierKey(identifier) === identifierKey(request.identifier));
-    if (!linkedAlready && profile.identifiers.length >= maxIdentifiersPerCustomer) {
-      throw new ValidationError([
-        { path: 'value', message: `the customer already has ${maxIdentifiersPerCustomer} identifiers, the most one can hold; unlink one first` },
-      ]);
-    }
     const attached: AttachedIdentifier = {
       ...request.identifier,
       provenance: { attachedAt: now.toISOString(), source: request.actor, rule: 'linked-by-staff' },
     };
-    // A try whose answer was lost linked it: the next one finds it linked already.
-    const outcome = await persistently(() => store.linkIdentifier(request.customerId, attached, request.shared));
+    // Read again on each round: a link refused because the identifier changed hands (or the customer
+    // was merged or erased) meanwhile decides again on what it is now.
+    const outcome = await whileIdentifierMoves(async () => {
+      const profile = await store.readProfile(request.customerId);
+      if (!profile) throw new NotFoundError(`No customer has the id ${request.customerId}.`);
+      if (profile.mergedInto) {
+        throw new ConflictError(`Customer ${request.customerId} was merged into ${profile.mergedInto}; link to the survivor.`, {
+          mergedInto: profile.mergedInto,
+        });
+      }
+      const linkedAlready = profile.identifiers.some((identifier) => identifierKey(identifier) === identifierKey(request.identifier));
+      if (!linkedAlready && profile.identifiers.length >= maxIdentifiersPerCustomer) {
+        throw new ValidationError([
+          { path: 'value', message: `the customer already has ${maxIdentifiersPerCustomer} identifiers, the most one can hold; unlink one first` },
+        ]);
+      }
+      // A try whose answer was lost linked it: the next one finds it linked already.
+      return store.linkIdentifier(request.customerId, attached, request.shared);
+    });
     if (outcome.kind === 'owned-by-other') {
       throw new ConflictError(
         `This ${request.identifier.type} belongs to customer ${outcome.customerId}. Merge the customers, or link it with "shared": true if both really use it.`,
@@ -620,24 +718,24 @@ export async function linkIdentifier(
   });
 }
 
+/**
+ * Unlinks an identifier from a customer. Two unlinks of one identifier at once both answer done
+ * (the loser finds it gone); posted again after it went through, 404 with nothing changed.
+ */
 export async function unlinkIdentifier(store: IdentityStore, customerId: string, identifier: Identifier): Promise<void> {
   return identityChange(async () => {
     const profile = await persistently(() => store.readProfile(customerId));
-    const held = profile?.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier)) ?? false;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        if (await store.unlinkIdentifier(customerId, identifier)) return;
-        break;
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || attempt >= stepAttempts) throw error;
-        await backOff(attempt);
-      }
-    }
-    // Not linked (any more): a try whose answer was lost unlinked what the profile listed when this began.
-    if (held) return;
-    // A customer that no longer exists still lets go of an identifier left naming it (the repair); otherwise there is nothing to unlink.
+    const unlinked = await whileIdentifierMoves(() => store.unlinkIdentifier(customerId, identifier));
+    // A customer that no longer exists still lets go of an identifier whose item names it (a
+    // leftover; no profile is written for it); else it has nothing to unlink.
+    if (unlinked) return;
     if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
-    throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type}.`);
+    const held = profile.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier));
+    // Not linked (any more): a try whose answer was lost, or an unlink at the same time, unlinked
+    // what the profile listed when this began.
+    if (held) return;
+    // Posted again after it went through, it cannot tell that from a new request: the message says so.
+    throw new NotFoundError(`Customer ${customerId} has no such ${identifier.type} (if an earlier try of this unlink answered 503, it went through).`);
   });
 }
 

@@ -65,99 +65,109 @@ export async function ingestTouchpoint(
   /** Set once a write was sent and no answer came: it may have landed. */
   let outcomeUnknown = false;
 
-  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const read = await store.readForIngest({
-      identifiers: storedIdentifiers,
-      ...(input.identifiers.customerId ? { customerId: input.identifiers.customerId } : {}),
-      ...(idempotency ? { idempotency } : {}),
-    });
-    if (read.idempotency) {
-      const replayed = replay(read.idempotency, context.requestFingerprint);
-      // Our own earlier attempt, whose answer was lost, stored it: this request's first answer, not a replay.
-      return replayed.touchpointId === touchpointId ? { ...replayed, replayed: false } : replayed;
-    }
-    if (input.identifiers.customerId && !read.directCustomer) {
-      throw new UnknownCustomerError();
-    }
-    if (read.directCustomer?.mergedInto && input.identifiers.customerId) {
-      survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);
-    }
+  try {
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      const read = await store.readForIngest({
+        identifiers: storedIdentifiers,
+        ...(input.identifiers.customerId ? { customerId: input.identifiers.customerId } : {}),
+        ...(idempotency ? { idempotency } : {}),
+      });
+      if (read.idempotency) {
+        const replayed = replay(read.idempotency, context.requestFingerprint);
+        // Our own earlier attempt, whose answer was lost, stored it: this request's first answer, not a replay.
+        return replayed.touchpointId === touchpointId ? { ...replayed, replayed: false } : replayed;
+      }
+      if (input.identifiers.customerId && !read.directCustomer) {
+        throw new UnknownCustomerError();
+      }
+      if (read.directCustomer?.mergedInto && input.identifiers.customerId) {
+        survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);
+      }
 
-    // An identifier naming an erased customer is nobody's: it joins this touchpoint's customer.
-    const reclaimable = new Map<string, string>();
-    const recognition = recognise(
-      storedIdentifiers.map((identifier) => {
-        const owner = read.owners.get(identifierKey(identifier));
-        if (owner && [owner.customerId, ...owner.sharedWith].every((customerId) => gone.has(customerId))) {
-          reclaimable.set(identifierKey(identifier), owner.customerId);
-          return { ...identifier, customerId: undefined };
+      // An identifier naming an erased customer is nobody's: it joins this touchpoint's customer.
+      const reclaimable = new Map<string, string>();
+      const recognition = recognise(
+        storedIdentifiers.map((identifier) => {
+          const owner = read.owners.get(identifierKey(identifier));
+          if (owner && [owner.customerId, ...owner.sharedWith].every((customerId) => gone.has(customerId))) {
+            reclaimable.set(identifierKey(identifier), owner.customerId);
+            return { ...identifier, customerId: undefined };
+          }
+          // Shared by customers of whom some no longer exist: it belongs to the others alone.
+          const [holder, ...sharedWith] = [
+            ...new Set((owner ? [owner.customerId, ...owner.sharedWith] : []).map(survivorOf).filter((customerId) => !gone.has(customerId))),
+          ];
+          return { ...identifier, customerId: holder, ...(sharedWith.length ? { sharedWith } : {}) };
+        }),
+        input.identifiers.customerId && survivorOf(input.identifiers.customerId),
+      );
+      const target = await chooseCustomer(store, recognition, freshCustomerId, { gone, survivors });
+      if (!target) continue;
+      const touchpoint: Touchpoint = {
+        touchpointId,
+        customerId: target.customerId,
+        channel: input.channel,
+        occurredAt,
+        receivedAt: context.receivedAt.toISOString(),
+        source: input.source,
+        identifiers: input.identifiers,
+        summary: input.summary ?? null,
+        details: input.details,
+        ...(input.value === undefined ? {} : { value: input.value }),
+        ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
+      };
+      const notAttached = attachNone ? target.attach.map((identifier) => identifier.type) : [];
+      const result = {
+        touchpointId,
+        customerId: target.customerId,
+        customerCreated: target.customerCreated,
+        ...(notAttached.length ? { identifiersNotAttached: notAttached } : {}),
+      };
+      // A customer this request created keeps the attempt that created it: a later one finding it known landed nothing.
+      if (!chosen.get(target.customerId)?.result.customerCreated) chosen.set(target.customerId, { target, result });
+      if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
+      const attaching = attachNone ? { ...target, attach: [] } : target;
+      const reclaimed = attaching.attach.flatMap((identifier) => {
+        const from = reclaimable.get(identifierKey(identifier));
+        return from === undefined ? [] : [{ identifier, from }];
+      });
+      const write = await planWrite(store, touchpoint, attaching, context, idempotency, result, reclaimed);
+      if (!write) continue;
+
+      try {
+        await recordWithExactCardFallback(store, write, context.receivedAt);
+      } catch (error) {
+        if (error instanceof StoreUnavailableError && error.outcomeUnknown) {
+          // Safe to try again: the touchpoint id is this request's, so a second write of it cannot land twice.
+          outcomeUnknown = true;
+          await backOff(attempt);
+          continue;
         }
-        // Shared by customers of whom some no longer exist: it belongs to the others alone.
-        const [holder, ...sharedWith] = [
-          ...new Set((owner ? [owner.customerId, ...owner.sharedWith] : []).map(survivorOf).filter((customerId) => !gone.has(customerId))),
-        ];
-        return { ...identifier, customerId: holder, ...(sharedWith.length ? { sharedWith } : {}) };
-      }),
-      input.identifiers.customerId && survivorOf(input.identifiers.customerId),
-    );
-    const target = await chooseCustomer(store, recognition, freshCustomerId, { gone, survivors });
-    if (!target) continue;
-    const touchpoint: Touchpoint = {
-      touchpointId,
-      customerId: target.customerId,
-      channel: input.channel,
-      occurredAt,
-      receivedAt: context.receivedAt.toISOString(),
-      source: input.source,
-      identifiers: input.identifiers,
-      summary: input.summary ?? null,
-      details: input.details,
-      ...(input.value === undefined ? {} : { value: input.value }),
-      ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
-    };
-    const notAttached = attachNone ? target.attach.map((identifier) => identifier.type) : [];
-    const result = {
-      touchpointId,
-      customerId: target.customerId,
-      customerCreated: target.customerCreated,
-      ...(notAttached.length ? { identifiersNotAttached: notAttached } : {}),
-    };
-    // A customer this request created keeps the attempt that created it: a later one finding it known landed nothing.
-    if (!chosen.get(target.customerId)?.result.customerCreated) chosen.set(target.customerId, { target, result });
-    if (target.decidedBy) target.decidedByHolder = read.owners.get(identifierKey(target.decidedBy))?.customerId;
-    const attaching = attachNone ? { ...target, attach: [] } : target;
-    const reclaimed = attaching.attach.flatMap((identifier) => {
-      const from = reclaimable.get(identifierKey(identifier));
-      return from === undefined ? [] : [{ identifier, from }];
-    });
-    const write = await planWrite(store, touchpoint, attaching, context, idempotency, result, reclaimed);
-    if (!write) continue;
-
-    try {
-      await recordWithExactCardFallback(store, write, context.receivedAt);
-    } catch (error) {
-      if (error instanceof StoreUnavailableError && error.outcomeUnknown) {
-        // Safe to try again: the touchpoint id is this request's, so a second write of it cannot land twice.
-        outcomeUnknown = true;
-        await backOff(attempt);
+        if (!(error instanceof WriteRejectedError)) throw error;
+        if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+        if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
+        if (error.reason === 'customer-gone') gone.add(target.customerId);
+        if (error.reason === 'contention') await backOff(attempt);
+        if (error.reason === 'identifiers-full') attachNone = true;
         continue;
       }
-      if (!(error instanceof WriteRejectedError)) throw error;
-      if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
-      if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
-      if (error.reason === 'customer-gone') gone.add(target.customerId);
-      if (error.reason === 'contention') await backOff(attempt);
-      if (error.reason === 'identifiers-full') attachNone = true;
-      continue;
+      const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);
+      return { ...result, replayed: false, ...(merges.length ? { merges } : {}) };
     }
-    const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);
-    return { ...result, replayed: false, ...(merges.length ? { merges } : {}) };
+    // Before answering 503: an attempt whose answer was lost (or was refused on a retry) may have landed.
+    if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
+      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+    }
+    throw new StoreUnavailableError(undefined, { outcomeUnknown });
+  } catch (error) {
+    // A read or write that gave way after an earlier attempt's write went unanswered: that write may
+    // have landed, so the 503 must not say "nothing was written" (and if it did land, answer it).
+    if (!(error instanceof StoreUnavailableError) || !outcomeUnknown || error.outcomeUnknown) throw error;
+    if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
+      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+    }
+    throw new StoreUnavailableError(undefined, { outcomeUnknown: true, cause: error });
   }
-  // Before answering 503: an attempt whose answer was lost (or was refused on a retry) may have landed.
-  if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
-    return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
-  }
-  throw new StoreUnavailableError(undefined, { outcomeUnknown });
 }
 
 /** The answer for a touchpoint an earlier attempt of this request stored, as that attempt would have given it. */
@@ -167,7 +177,10 @@ async function landedEarlier(
   chosen: Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>,
   now: Date,
 ): Promise<IngestResult> {
-  const located = await store.locateTouchpoint(touchpoint.touchpointId);
+  // Asked only when the touchpoint may have landed: a read that gives way here must not say nothing was written.
+  const located = await store.locateTouchpoint(touchpoint.touchpointId).catch((error: unknown) => {
+    throw error instanceof StoreUnavailableError ? new StoreUnavailableError(undefined, { outcomeUnknown: true, cause: error }) : error;
+  });
   const landed = located && chosen.get(located.customerId);
   if (!landed) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
   const merges = await mergeAnonymousProfiles(store, landed.target, touchpoint, now);

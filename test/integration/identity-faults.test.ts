@@ -1,6 +1,8 @@
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { injectDynamoDbFaults, seededRandom } from '../../shared/db/fault-injection.ts';
+import { mergeRecordKey, profileKey } from '../../shared/db/keys.ts';
 import { ConflictError, StoreUnavailableError } from '../../shared/domain/errors.ts';
 import {
   dismissMergeCandidate,
@@ -300,7 +302,7 @@ describe('a mutation whose first try committed and whose answer was lost', () =>
 
   it('answers a merge with the finished merge', async () => {
     const pair = await arrangePair();
-    const first = await mergeCustomers(losesFirstAnswer('updateMergeRecord'), mergeRequest(pair), new Date()).catch(() => undefined);
+    const first = await mergeCustomers(losesFirstAnswer('finishMerge'), mergeRequest(pair), new Date()).catch(() => undefined);
 
     const retry = await mergeCustomers(table.store, mergeRequest(pair), new Date());
 
@@ -387,4 +389,75 @@ describe('an undo cut short (its process killed after it took the lock)', () => 
   it('answers an undo posted again with the undone merge', async () => {
     await expect(undoMerge(table.store, mergeId, actor, new Date())).resolves.toMatchObject({ status: 'undone', mergeId });
   });
+});
+
+describe('a merge cut short (its process killed after it began)', () => {
+  let pair: Pair;
+  let mergeId: string;
+
+  beforeAll(async () => {
+    pair = await arrangePair();
+    const dying: GraphStore = {
+      ...table.store,
+      moveTouchpoints: async () => {
+        throw new Error('process killed');
+      },
+    };
+    await expect(mergeCustomers(dying, mergeRequest(pair), new Date(Date.now() - mergeCutShortAfterMs - 1000))).rejects.toThrow('process killed');
+    mergeId = (await table.store.readProfile(pair.source))?.mergedBy as string;
+  });
+
+  it('holds its target: merging the target away meanwhile is refused, so nothing is left on a merged-away customer', async () => {
+    const third = await ingest({ accountId: `ACC-${unique()}` });
+
+    const refusal = await mergeCustomers(
+      table.store,
+      { targetCustomerId: third.customerId, sourceCustomerId: pair.target, reason: 'while merging', actor },
+      new Date(),
+    ).catch((error: unknown) => error);
+
+    expect(refusal).toBeInstanceOf(ConflictError);
+    expect((await table.store.readProfile(pair.target))?.mergedInto).toBeNull();
+  });
+
+  it('is finished by the scheduled job onto its live target, releasing the lock', async () => {
+    const report = await finishInterruptedMerges(table.store, new Date());
+
+    expect(report).toEqual({ finished: [mergeId], failed: [] });
+    expect((await table.store.readMergeRecord(mergeId))?.status).toBe('completed');
+    expect((await table.store.findIdentifierOwner({ type: 'phone', value: pair.phone }))?.customerId).toBe(pair.target);
+    expect((await scanItems(table.tableName)).find((item) => item.customerId === pair.target && item.entity === 'customer')?.identityLock).toBeUndefined();
+    expect(await identityGraphProblems(table.tableName, { customerIds: [pair.target, pair.source] })).toEqual([]);
+    const third = await ingest({ accountId: `ACC-${unique()}` });
+    await expect(
+      mergeCustomers(table.store, { targetCustomerId: third.customerId, sourceCustomerId: pair.target, reason: 'after', actor }, new Date()),
+    ).resolves.toMatchObject({ status: 'completed' });
+  });
+});
+
+it('never finishes a merge onto a target merged away meanwhile (a merge begun before targets were locked): the repair reports it and writes nothing', async () => {
+  const pair = await arrangePair();
+  const dying: GraphStore = {
+    ...table.store,
+    setIdentifierOwner: async () => {
+      throw new Error('process killed');
+    },
+  };
+  await expect(mergeCustomers(dying, mergeRequest(pair), new Date(Date.now() - mergeCutShortAfterMs - 1000))).rejects.toThrow('process killed');
+  const mergeId = (await table.store.readProfile(pair.source))?.mergedBy as string;
+  // As a merge begun by code that did not lock its target leaves it: the target unlocked, then merged away.
+  const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+  await client.send(new UpdateCommand({ TableName: table.tableName, Key: profileKey(pair.target), UpdateExpression: 'REMOVE identityLock' }));
+  const survivor = await ingest({ accountId: `ACC-${unique()}` });
+  await mergeCustomers(table.store, { targetCustomerId: survivor.customerId, sourceCustomerId: pair.target, reason: 'later', actor }, new Date());
+
+  const report = await finishInterruptedMerges(table.store, new Date());
+
+  expect(report.finished).not.toContain(mergeId);
+  expect(report.failed.map((failure) => failure.mergeId)).toContain(mergeId);
+  expect((await table.store.findIdentifierOwner({ type: 'phone', value: pair.phone }))?.customerId).toBe(pair.source);
+  expect(await table.store.listTouchpoints(pair.source)).toHaveLength(3);
+  expect(await table.store.listTouchpoints(pair.target)).toEqual([]);
+  // Left stuck on purpose; taken out so that other tests' repairs in this table see only their own merges.
+  await client.send(new DeleteCommand({ TableName: table.tableName, Key: mergeRecordKey(mergeId) }));
 });

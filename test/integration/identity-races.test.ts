@@ -1,10 +1,12 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { injectDynamoDbFaults } from '../../shared/db/fault-injection.ts';
 import { profileKey } from '../../shared/db/keys.ts';
-import { StoreUnavailableError } from '../../shared/domain/errors.ts';
-import { linkIdentifier, mergeCustomers, undoMerge, unlinkIdentifier } from '../../shared/domain/identity.ts';
+import { dynamoPrivacyStore } from '../../shared/db/privacy-store.ts';
+import { ConflictError, NotFoundError, StoreUnavailableError } from '../../shared/domain/errors.ts';
+import { linkIdentifier, mergeCustomers, moveTouchpoint, undoMerge, unlinkIdentifier } from '../../shared/domain/identity.ts';
+import { eraseCustomer } from '../../shared/privacy/erase-customer.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
 import { createGraphTable, type GraphStore, type GraphTable, graphStore, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';
 import { ingestCall, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
@@ -306,6 +308,73 @@ describe('an ingest whose write landed but whose answer was lost', () => {
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     expect((failure as StoreUnavailableError).message).toMatch(/may have been recorded/);
   });
+
+  it('answers the touchpoint it stored when the read after the lost answer is throttled (PROPS F2, F16)', async () => {
+    let writes = 0;
+    let reads = 0;
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async (write) => {
+        await table.store.recordTouchpoint(write);
+        writes += 1;
+        if (writes === 1) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+      },
+      // The attempt after the lost answer reads first, and DynamoDB throttles that read: nothing it sent was written.
+      readForIngest: async (request) => {
+        reads += 1;
+        if (reads === 2) throw new StoreUnavailableError();
+        return table.store.readForIngest(request);
+      },
+    };
+
+    const result = await ingest({ phone: uniquePhone().e164 }, store);
+
+    expect(reads).toBe(2);
+    const stored = (await scanItems(table.tableName)).filter((item) => item.entity === 'touchpoint' && item.touchpointId === result.touchpointId);
+    expect(stored.map((item) => item.customerId)).toEqual([result.customerId]);
+  });
+
+  it('says the write may have landed when its second write finds it stored but reading where it is gives way', async () => {
+    let locates = 0;
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async (write) => {
+        await table.store.recordTouchpoint(write);
+        throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+      },
+      // The second write is refused as already recorded; reading where it landed is throttled.
+      locateTouchpoint: async () => {
+        locates += 1;
+        throw new StoreUnavailableError();
+      },
+    };
+
+    const failure = await ingest({ phone: uniquePhone().e164 }, store).catch((error: unknown) => error);
+
+    expect(locates).toBeGreaterThan(0);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect((failure as StoreUnavailableError).message).toMatch(/may have been recorded/);
+  });
+
+  it('says the write may have landed when a read after the lost answer gives way and the touchpoint cannot be found', async () => {
+    let reads = 0;
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async () => {
+        throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
+      },
+      readForIngest: async (request) => {
+        reads += 1;
+        if (reads >= 2) throw new StoreUnavailableError();
+        return table.store.readForIngest(request);
+      },
+    };
+
+    const failure = await ingest({ phone: uniquePhone().e164 }, store).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect((failure as StoreUnavailableError).message).toMatch(/may have been recorded/);
+  });
 });
 
 describe('the merge history of a customer', () => {
@@ -338,6 +407,414 @@ describe('the merge history of a customer', () => {
 
     expect(throttledOnce).toBe(true);
     expect(records.map((record) => record.mergeId).sort()).toEqual([...mergeIds].sort());
+  });
+});
+
+/**
+ * A store whose DynamoDB client lets `meanwhile` run to its end right before the `nth` call of one
+ * command (`TransactWriteCommand`, `UpdateCommand`, `GetCommand`...): the other mutation lands
+ * between this one's reads and its write, the unlucky moment.
+ */
+function interleavedBefore(
+  commandName: string,
+  nth: number,
+  meanwhile: () => Promise<unknown>,
+): { store: GraphStore; client: DynamoDBDocumentClient; ran: () => boolean } {
+  const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  let seen = 0;
+  let ran = false;
+  (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
+    if (!ran && (command as object).constructor.name === commandName && ++seen === nth) {
+      ran = true;
+      await meanwhile();
+    }
+    return send(command);
+  };
+  return { store: graphStore(table.tableName, client), client, ran: () => ran };
+}
+
+const erase = (customerId: string) =>
+  eraseCustomer(dynamoPrivacyStore(createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' }), table.tableName), customerId, {
+    suppress: false,
+    actor,
+    outOfTime: () => false,
+  });
+const shareLink = (customerId: string, identifier: { type: 'phone' | 'email'; value: string }, store: GraphStore = table.store) =>
+  linkIdentifier(store, { customerId, identifier, shared: true, actor }, new Date());
+const ownerOf = async (identifier: { type: 'phone' | 'email'; value: string }) => table.store.findIdentifierOwner(identifier);
+/** Merges and undos of these customers not finished, and identity locks still held on them. */
+async function leftHanging(customerIds: string[]): Promise<string[]> {
+  const items = await scanItems(table.tableName);
+  const named = (item: Record<string, unknown>) => customerIds.includes(item.targetCustomerId as string) || customerIds.includes(item.sourceCustomerId as string);
+  return [
+    ...items.filter((item) => item.entity === 'merge' && named(item) && item.status !== 'completed' && item.status !== 'undone').map((item) => `merge ${String(item.mergeId)} is ${String(item.status)}`),
+    ...items.filter((item) => item.entity === 'customer' && customerIds.includes(item.customerId as string) && item.identityLock !== undefined).map((item) => `customer ${String(item.customerId)} is locked by ${String(item.identityLock)}`),
+  ];
+}
+
+describe('two changes of one identifier at once (PROPS F1, F17)', () => {
+  it('answers done to both of two unlinks of one identifier at once', async () => {
+    const phone = uniquePhone().e164;
+    const customer = await ingest({ email: uniqueEmail(), phone });
+    const other = () => unlinkIdentifier(table.store, customer.customerId, { type: 'phone', value: phone });
+    const racing = interleavedBefore('TransactWriteCommand', 1, other);
+
+    await expect(unlinkIdentifier(racing.store, customer.customerId, { type: 'phone', value: phone })).resolves.toBeUndefined();
+
+    expect(racing.ran()).toBe(true);
+    expect(await ownerOf({ type: 'phone', value: phone })).toBeUndefined();
+    expect(await listedKeys(customer.customerId)).not.toContain(`phone#${phone}`);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [customer.customerId] })).toEqual([]);
+  });
+
+  it('answers done to both of two unlinks of one identifier posted at the same moment', async () => {
+    const phone = uniquePhone().e164;
+    const customer = await ingest({ email: uniqueEmail(), phone });
+
+    const answers = await Promise.allSettled(
+      Array.from({ length: 4 }, () => unlinkIdentifier(table.store, customer.customerId, { type: 'phone', value: phone })),
+    );
+
+    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await ownerOf({ type: 'phone', value: phone })).toBeUndefined();
+    expect(await identityGraphProblems(table.tableName, { customerIds: [customer.customerId] })).toEqual([]);
+  });
+
+  it('links an identifier unlinked between the link reading it and writing it, and leaves item and profile agreeing', async () => {
+    const phone = uniquePhone().e164;
+    const customer = await ingest({ email: uniqueEmail(), phone });
+    // The link's first write is refused (the item exists); the unlink lands before it reads the owner.
+    const racing = interleavedBefore('GetCommand', 2, () => unlinkIdentifier(table.store, customer.customerId, { type: 'phone', value: phone }));
+
+    await link(customer.customerId, { type: 'phone', value: phone }, racing.store);
+
+    expect(racing.ran()).toBe(true);
+    expect((await ownerOf({ type: 'phone', value: phone }))?.customerId).toBe(customer.customerId);
+    expect(await listedKeys(customer.customerId)).toContain(`phone#${phone}`);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [customer.customerId] })).toEqual([]);
+  });
+
+  it('unlinks an identifier linked again between the unlink reading it and writing it', async () => {
+    const phone = uniquePhone().e164;
+    const customer = await ingest({ email: uniqueEmail(), phone });
+    const racing = interleavedBefore('TransactWriteCommand', 1, () => link(customer.customerId, { type: 'phone', value: phone }));
+
+    await unlinkIdentifier(racing.store, customer.customerId, { type: 'phone', value: phone });
+
+    expect(racing.ran()).toBe(true);
+    expect(await ownerOf({ type: 'phone', value: phone })).toBeUndefined();
+    expect(await listedKeys(customer.customerId)).not.toContain(`phone#${phone}`);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [customer.customerId] })).toEqual([]);
+  });
+
+  it('leaves item and profile agreeing whatever the outcome of links and unlinks of one identifier posted at once', async () => {
+    const phone = uniquePhone().e164;
+    const customer = await ingest({ email: uniqueEmail(), phone });
+
+    const answers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, index) =>
+        index % 2
+          ? link(customer.customerId, { type: 'phone', value: phone })
+          : unlinkIdentifier(table.store, customer.customerId, { type: 'phone', value: phone }),
+      ),
+    );
+
+    const failures = answers.flatMap((answer) => (answer.status === 'rejected' ? [answer.reason] : []));
+    expect(failures.filter((reason) => !(reason instanceof NotFoundError))).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [customer.customerId] })).toEqual([]);
+  });
+});
+
+describe('a shared link racing a merge of the identifier\'s owner (PROPS F11)', () => {
+  it('moves to the survivor an identifier a link shared between the merge planning it and moving it', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const neighbour = await ingest({ email: uniqueEmail() });
+    let shared = false;
+    const store: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        if (!shared) {
+          shared = true;
+          await shareLink(neighbour.customerId, { type: 'phone', value: phone });
+        }
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+
+    await merge(store, target.customerId, source.customerId);
+
+    expect(shared).toBe(true);
+    expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [neighbour.customerId] });
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId, neighbour.customerId] })).toEqual([]);
+  });
+
+  it('moves to the survivor an identifier the survivor itself shared while the merge ran (the model\'s instance)', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    let shared = false;
+    const store: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        if (!shared) {
+          shared = true;
+          await shareLink(target.customerId, { type: 'phone', value: phone });
+        }
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+
+    await merge(store, target.customerId, source.customerId);
+
+    expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [] });
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it('undoes such a merge back to the sharing the link left', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const neighbour = await ingest({ email: uniqueEmail() });
+    let shared = false;
+    const store: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        if (!shared) {
+          shared = true;
+          await shareLink(neighbour.customerId, { type: 'phone', value: phone });
+        }
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+    const { mergeId } = await merge(store, target.customerId, source.customerId);
+
+    await undoMerge(table.store, mergeId, actor, new Date());
+
+    expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: source.customerId, sharedWith: [neighbour.customerId] });
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId, neighbour.customerId] })).toEqual([]);
+  });
+
+  it('answers a shared link whose owner was merged away between its read and its write with the link on the survivor', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const neighbour = await ingest({ email: uniqueEmail() });
+    // The link's first write is refused (the item exists); the merge runs before its shared write.
+    const racing = interleavedBefore('TransactWriteCommand', 2, () => merge(table.store, target.customerId, source.customerId));
+
+    await shareLink(neighbour.customerId, { type: 'phone', value: phone }, racing.store);
+
+    expect(racing.ran()).toBe(true);
+    expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [neighbour.customerId] });
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId, neighbour.customerId] })).toEqual([]);
+  });
+});
+
+describe('an unlink racing a merge (PROPS F23)', () => {
+  it('completes a merge whose target lost an identifier to an unlink while the merge recomputed it', async () => {
+    const email = uniqueEmail();
+    const target = await ingest({ email, phone: uniquePhone().e164 });
+    const source = await ingest({ phone: uniquePhone().e164 });
+    const store = interleavedBeforeProfileRewrite(target.customerId, () => unlinkIdentifier(table.store, target.customerId, { type: 'email', value: email }));
+
+    await expect(merge(store, target.customerId, source.customerId)).resolves.toMatchObject({ status: 'completed' });
+
+    expect(store.ran()).toBe(true);
+    expect(await listedKeys(target.customerId)).not.toContain(`email#${email}`);
+    expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it('completes a merge whose source lost an identifier to an unlink between planning and moving it', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone, email: uniqueEmail() });
+    let unlinked = false;
+    const store: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        if (!unlinked) {
+          unlinked = true;
+          await unlinkIdentifier(table.store, source.customerId, { type: 'phone', value: phone });
+        }
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+
+    await expect(merge(store, target.customerId, source.customerId)).resolves.toMatchObject({ status: 'completed' });
+
+    expect(await ownerOf({ type: 'phone', value: phone })).toBeUndefined();
+    expect(await listedKeys(target.customerId)).not.toContain(`phone#${phone}`);
+    expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+});
+
+describe('two merges at once in a chain (PROPS F5)', () => {
+  it('holds a merge of the target away until the merge into it has finished, then carries everything to the survivor', async () => {
+    const survivor = await ingest({ email: uniqueEmail() });
+    const middle = await ingest({ phone: uniquePhone().e164 });
+    const first = await ingest({ phone: uniquePhone().e164 });
+    let later: Promise<unknown> | undefined;
+    const store: GraphStore = {
+      ...table.store,
+      // Once the merge into `middle` has begun, the merge of `middle` away is posted.
+      moveTouchpoints: async (moves) => {
+        later ??= merge(table.store, survivor.customerId, middle.customerId).catch((error: unknown) => error);
+        return table.store.moveTouchpoints(moves);
+      },
+    };
+
+    await merge(store, middle.customerId, first.customerId);
+    const outcome = await later;
+
+    const ids = [survivor.customerId, middle.customerId, first.customerId];
+    // Either it waited for the first merge and went through, or it was refused: never both half-way.
+    if (outcome instanceof Error) expect(outcome).toBeInstanceOf(ConflictError);
+    else expect(outcome).toMatchObject({ status: 'completed' });
+    expect(await leftHanging(ids)).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: ids })).toEqual([]);
+  });
+
+  it('refuses a merge into a customer being merged away, before writing anything', async () => {
+    const survivor = await ingest({ email: uniqueEmail() });
+    const middle = await ingest({ phone: uniquePhone().e164 });
+    const firstPhone = uniquePhone().e164;
+    const first = await ingest({ phone: firstPhone });
+    let refused: unknown;
+    const store: GraphStore = {
+      ...table.store,
+      moveTouchpoints: async (moves) => {
+        refused ??= await merge(table.store, middle.customerId, first.customerId).catch((error: unknown) => error);
+        return table.store.moveTouchpoints(moves);
+      },
+    };
+
+    await merge(store, survivor.customerId, middle.customerId);
+
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((await table.store.readProfile(first.customerId))?.mergedInto).toBeNull();
+    expect((await ownerOf({ type: 'phone', value: firstPhone }))?.customerId).toBe(first.customerId);
+    const ids = [survivor.customerId, middle.customerId, first.customerId];
+    expect(await leftHanging(ids)).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: ids })).toEqual([]);
+  });
+
+  it('lets two merges into one target at once both complete, one after the other', async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const sources = await Promise.all([ingest({ phone: uniquePhone().e164 }), ingest({ phone: uniquePhone().e164 })]);
+
+    const records = await Promise.all(sources.map((source) => merge(table.store, target.customerId, source.customerId)));
+
+    expect(records.map((record) => record.status)).toEqual(['completed', 'completed']);
+    const ids = [target.customerId, ...sources.map((source) => source.customerId)];
+    expect(await leftHanging(ids)).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: ids })).toEqual([]);
+  });
+});
+
+describe('a merge, move or link racing an erase (PROPS F3, F6, F10, F22)', () => {
+  const traces = async (needles: string[]) => {
+    const items = await scanItems(table.tableName);
+    return items.filter((item) => needles.some((needle) => JSON.stringify(item).includes(needle))).map((item) => `${String(item.pk)} ${String(item.sk)}`);
+  };
+
+  it('refuses the erase of a customer a merge is bringing another into; erased afterwards, both go (F6)', async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone: uniquePhone().e164 });
+    let refused: unknown;
+    const store: GraphStore = {
+      ...table.store,
+      moveTouchpoints: async (moves) => {
+        refused ??= await erase(target.customerId).catch((error: unknown) => error);
+        return table.store.moveTouchpoints(moves);
+      },
+    };
+
+    await merge(store, target.customerId, source.customerId);
+
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+    await expect(erase(target.customerId)).resolves.toMatchObject({ status: 'erased', customerIds: [target.customerId, source.customerId] });
+    expect(await traces([target.customerId, source.customerId])).toEqual([]);
+  });
+
+  it('refuses the erase of a customer being merged into another (F22)', async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone: uniquePhone().e164 });
+    let refused: unknown;
+    const store: GraphStore = {
+      ...table.store,
+      moveTouchpoints: async (moves) => {
+        refused ??= await erase(source.customerId).catch((error: unknown) => error);
+        return table.store.moveTouchpoints(moves);
+      },
+    };
+
+    await merge(store, target.customerId, source.customerId);
+
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it('refuses a merge into a customer erased between the merge reading it and beginning', async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const sourcePhone = uniquePhone().e164;
+    const source = await ingest({ phone: sourcePhone });
+    const racing = interleavedBefore('TransactWriteCommand', 1, () => erase(target.customerId));
+
+    await expect(merge(racing.store, target.customerId, source.customerId)).rejects.toBeInstanceOf(NotFoundError);
+
+    expect(racing.ran()).toBe(true);
+    expect((await ownerOf({ type: 'phone', value: sourcePhone }))?.customerId).toBe(source.customerId);
+    expect(await traces([target.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [source.customerId] })).toEqual([]);
+  });
+
+  it('refuses a move to a customer erased between the move reading it and writing it (F3)', async () => {
+    const from = await ingest({ email: uniqueEmail() });
+    const to = await ingest({ phone: uniquePhone().e164 });
+    const racing = interleavedBefore('TransactWriteCommand', 1, () => erase(to.customerId));
+
+    await expect(
+      moveTouchpoint(racing.store, { touchpointId: from.touchpointId, customerId: to.customerId, reason: 'race', actor }, new Date()),
+    ).rejects.toBeInstanceOf(NotFoundError);
+
+    expect(racing.ran()).toBe(true);
+    expect(await traces([to.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [from.customerId] })).toEqual([]);
+  });
+
+  it('refuses a move from a customer erased between the move reading it and writing it', async () => {
+    const from = await ingest({ email: uniqueEmail() });
+    const to = await ingest({ phone: uniquePhone().e164 });
+    const racing = interleavedBefore('TransactWriteCommand', 1, () => erase(from.customerId));
+
+    await expect(
+      moveTouchpoint(racing.store, { touchpointId: from.touchpointId, customerId: to.customerId, reason: 'race', actor }, new Date()),
+    ).rejects.toBeInstanceOf(NotFoundError);
+
+    expect(await traces([from.customerId, from.touchpointId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [to.customerId] })).toEqual([]);
+  });
+
+  it('refuses a link to a customer whose erase has begun, and leaves no identifier naming it (F10)', async () => {
+    const customer = await ingest({ email: uniqueEmail() });
+    const linked = uniqueEmail();
+    const privacy = dynamoPrivacyStore(createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' }), table.tableName);
+    // The erase has marked the profile when the link writes; it finishes after.
+    const racing = interleavedBefore('TransactWriteCommand', 1, () => privacy.markErasing(customer.customerId, new Date().toISOString()));
+
+    await expect(link(customer.customerId, { type: 'email', value: linked }, racing.store)).rejects.toBeInstanceOf(NotFoundError);
+    await erase(customer.customerId);
+
+    expect(racing.ran()).toBe(true);
+    expect(await ownerOf({ type: 'email', value: linked })).toBeUndefined();
+    expect(await traces([customer.customerId, linked])).toEqual([]);
   });
 });
 
