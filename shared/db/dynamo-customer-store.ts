@@ -22,7 +22,7 @@ import type {
 import type { TierName } from '../config/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
-import { StoreUnavailableError, SuppressedIdentifierError, ValidationError } from '../domain/errors.ts';
+import { StoreUnavailableError, SuppressedIdentifierError } from '../domain/errors.ts';
 import { WriteRejectedError } from '../domain/write-rejection.ts';
 import { identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
@@ -325,7 +325,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       ),
     );
     const [profile, ...touchpoints] = output.Items ?? [];
-    if (!profile || profile.entity !== 'customer') return undefined;
+    if (profile?.entity !== 'customer') return undefined;
     return {
       customer: toCustomer(profile),
       recent: touchpoints.map(toTouchpoint),

@@ -427,7 +427,7 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
 export async function undoMerge(store: IdentityStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
   return identityChange(async () => {
     const record = await persistently(() => store.readMergeRecord(mergeId));
-    if (!record || record.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
+    if (record?.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
     if (record.status === 'undone') return record;
     if (record.status === 'in_progress') {
       throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);

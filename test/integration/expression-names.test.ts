@@ -21,7 +21,7 @@ const syntax = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'B
 const expressionMarker = /(^|[\s(,])[:#][A-Za-z]\w*|\b(attribute_(not_)?exists|begins_with|if_not_exists|list_append|size|contains)\(|^\s*(SET|REMOVE|ADD)\s/;
 
 /** The text of every string and template literal of a TypeScript source (template chunks split at `${`). */
-export function literals(source: string): string[] {
+function literals(source: string): string[] {
   const found: string[] = [];
   let index = 0;
   const templateDepth: number[] = [];
@@ -91,7 +91,7 @@ export function literals(source: string): string[] {
 }
 
 /** Attribute names used bare (not `#name`) in the literals that look like DynamoDB expressions. */
-export function bareNames(source: string): string[] {
+function bareNames(source: string): string[] {
   const names = new Set<string>();
   for (const text of literals(source)) {
     if (!expressionMarker.test(text)) continue;

@@ -73,7 +73,7 @@ async function untilItSucceeds<T>(operation: string, run: () => Promise<T>): Pro
   for (let tries = 1; ; tries += 1) {
     try {
       const value = await run();
-      (triesByOperation[operation] ??= []).push(tries);
+      triesByOperation[operation] = [...(triesByOperation[operation] ?? []), tries];
       return value;
     } catch (error) {
       if (!(error instanceof StoreUnavailableError) || tries >= maxClientTries) throw error;

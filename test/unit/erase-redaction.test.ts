@@ -65,7 +65,7 @@ describe('redacting an erased person in free text', () => {
     const { redacted, removed } = redactTouchpoint(touchpoint, new Set([customerId]), () => false, needles);
 
     expect(redacted).toMatchObject({ summary: `Caller on ${redactedMark} (${redactedMark})`, details: { permissions: { 'other@example.com': 'opt-in' } } });
-    expect(Object.keys((redacted?.details as { permissions: object }).permissions)).toEqual(['other@example.com']);
+    expect(Object.keys((redacted?.details as { permissions: object } | undefined)?.permissions ?? {})).toEqual(['other@example.com']);
     expect(removed.text.map((entry) => entry.path).sort()).toEqual(['details.permissions.EMX59.LEE@EXAMPLE.COM[key]', 'summary']);
   });
 });
