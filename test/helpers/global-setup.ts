@@ -3,15 +3,24 @@ import { startDynamoDbLocal } from '../../shared/db/dynamodb-local.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    dynamoDbEndpoint: string;
+    dynamoDbEndpoints: string[];
   }
 }
 
-/** One DynamoDB Local for the whole run; each test file gets its own table (see per-file-setup). */
+/**
+ * One DynamoDB Local per test worker for the whole run; each test file gets its own table (see
+ * per-file-setup). DynamoDB Local serialises its work on one database lock, so a single instance
+ * kept one core busy while the other idled: one each lets the two workers run side by side.
+ */
+export const dynamoDbInstances = 2;
+
 export default async function setup(project: TestProject) {
-  const dynamoDb = await startDynamoDbLocal();
-  project.provide('dynamoDbEndpoint', dynamoDb.endpoint);
+  const instances = await Promise.all(Array.from({ length: dynamoDbInstances }, () => startDynamoDbLocal()));
+  project.provide(
+    'dynamoDbEndpoints',
+    instances.map((instance) => instance.endpoint),
+  );
   return async () => {
-    await dynamoDb.stop();
+    await Promise.all(instances.map((instance) => instance.stop()));
   };
 }

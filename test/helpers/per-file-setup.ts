@@ -3,7 +3,9 @@ import { inject } from 'vitest';
 
 // Runs before each test file's imports are evaluated, so configuration read at module scope
 // (as a Lambda reads it at cold start) sees this file's own table.
-process.env.DYNAMODB_ENDPOINT = inject('dynamoDbEndpoint');
+const endpoints = inject('dynamoDbEndpoints');
+// Each worker (VITEST_POOL_ID, from 1) keeps to its own DynamoDB Local.
+process.env.DYNAMODB_ENDPOINT = endpoints[(Number(process.env.VITEST_POOL_ID ?? 1) - 1) % endpoints.length];
 process.env.TABLE_NAME = `touchpoints-test-${randomUUID()}`;
 process.env.AWS_REGION = 'local';
 process.env.AWS_ACCESS_KEY_ID = 'local';

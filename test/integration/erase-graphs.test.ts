@@ -7,6 +7,7 @@ import { newMergeId } from '../../shared/domain/identity.ts';
 import { scanTable, testTableName } from '../helpers/dynamodb.ts';
 import { type ErasureCase, erasureCases, expectCleanErasure } from '../helpers/erase-graphs.ts';
 import { useTestApiClient } from '../helpers/local-api.ts';
+import { runScheduledMergeRepair } from '../helpers/mutation-model.ts';
 
 /**
  * Erase over every shape of identity graph (issue 10, classes 1, 4 and 5): each shape is built
@@ -48,6 +49,7 @@ const cases = erasureCases(client, {
       targetBefore: { preferences: target?.preferences ?? null, identifierPermissions: target?.identifierPermissions ?? {} },
     });
   },
+  finishCutShortMerges: runScheduledMergeRepair,
 });
 
 describe('erasing a person leaves no trace, keeps the others whole, and exported everything first', () => {
