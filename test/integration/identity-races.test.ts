@@ -632,14 +632,13 @@ describe('an unlink racing a merge (PROPS F23)', () => {
     const phone = uniquePhone().e164;
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone, email: uniqueEmail() });
-    let unlinked = false;
+    // Every identifier's move waits for the unlink (the merge moves them all at once, in no set order).
+    let unlinking: Promise<void> | undefined;
     const store: GraphStore = {
       ...table.store,
       setIdentifierOwner: async (...args) => {
-        if (!unlinked) {
-          unlinked = true;
-          await unlinkIdentifier(table.store, source.customerId, { type: 'phone', value: phone });
-        }
+        unlinking ??= unlinkIdentifier(table.store, source.customerId, { type: 'phone', value: phone });
+        await unlinking;
         return table.store.setIdentifierOwner(...args);
       },
     };
