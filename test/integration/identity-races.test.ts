@@ -652,6 +652,23 @@ describe('an unlink racing a merge (PROPS F23)', () => {
   });
 });
 
+/** A store whose first touchpoint move first lets `meanwhile` run to its end, keeping what it answered or threw. */
+function beforeFirstMove(meanwhile: () => Promise<unknown>): { store: GraphStore; outcome: () => unknown } {
+  let ran = false;
+  let outcome: unknown;
+  const store: GraphStore = {
+    ...table.store,
+    moveTouchpoints: async (moves) => {
+      if (!ran) {
+        ran = true;
+        outcome = await meanwhile().catch((error: unknown) => error);
+      }
+      return table.store.moveTouchpoints(moves);
+    },
+  };
+  return { store, outcome: () => outcome };
+}
+
 describe('two merges at once in a chain (PROPS F5)', () => {
   it('holds a merge of the target away until the merge into it has finished, then carries everything to the survivor', async () => {
     const survivor = await ingest({ email: uniqueEmail() });
@@ -683,18 +700,11 @@ describe('two merges at once in a chain (PROPS F5)', () => {
     const middle = await ingest({ phone: uniquePhone().e164 });
     const firstPhone = uniquePhone().e164;
     const first = await ingest({ phone: firstPhone });
-    let refused: unknown;
-    const store: GraphStore = {
-      ...table.store,
-      moveTouchpoints: async (moves) => {
-        refused ??= await merge(table.store, middle.customerId, first.customerId).catch((error: unknown) => error);
-        return table.store.moveTouchpoints(moves);
-      },
-    };
+    const { store, outcome: refused } = beforeFirstMove(() => merge(table.store, middle.customerId, first.customerId));
 
     await merge(store, survivor.customerId, middle.customerId);
 
-    expect(refused).toBeInstanceOf(ConflictError);
+    expect(refused()).toBeInstanceOf(ConflictError);
     expect((await table.store.readProfile(first.customerId))?.mergedInto).toBeNull();
     expect((await ownerOf({ type: 'phone', value: firstPhone }))?.customerId).toBe(first.customerId);
     const ids = [survivor.customerId, middle.customerId, first.customerId];
@@ -724,18 +734,11 @@ describe('a merge, move or link racing an erase (PROPS F3, F6, F10, F22)', () =>
   it('refuses the erase of a customer a merge is bringing another into; erased afterwards, both go (F6)', async () => {
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone: uniquePhone().e164 });
-    let refused: unknown;
-    const store: GraphStore = {
-      ...table.store,
-      moveTouchpoints: async (moves) => {
-        refused ??= await erase(target.customerId).catch((error: unknown) => error);
-        return table.store.moveTouchpoints(moves);
-      },
-    };
+    const { store, outcome: refused } = beforeFirstMove(() => erase(target.customerId));
 
     await merge(store, target.customerId, source.customerId);
 
-    expect(refused).toBeInstanceOf(ConflictError);
+    expect(refused()).toBeInstanceOf(ConflictError);
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
     await expect(erase(target.customerId)).resolves.toMatchObject({ status: 'erased', customerIds: [target.customerId, source.customerId] });
     expect(await traces([target.customerId, source.customerId])).toEqual([]);
@@ -744,18 +747,11 @@ describe('a merge, move or link racing an erase (PROPS F3, F6, F10, F22)', () =>
   it('refuses the erase of a customer being merged into another (F22)', async () => {
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone: uniquePhone().e164 });
-    let refused: unknown;
-    const store: GraphStore = {
-      ...table.store,
-      moveTouchpoints: async (moves) => {
-        refused ??= await erase(source.customerId).catch((error: unknown) => error);
-        return table.store.moveTouchpoints(moves);
-      },
-    };
+    const { store, outcome: refused } = beforeFirstMove(() => erase(source.customerId));
 
     await merge(store, target.customerId, source.customerId);
 
-    expect(refused).toBeInstanceOf(ConflictError);
+    expect(refused()).toBeInstanceOf(ConflictError);
     expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
   });
@@ -817,30 +813,17 @@ describe('a merge, move or link racing an erase (PROPS F3, F6, F10, F22)', () =>
   });
 });
 
-/** A store whose first shared-link transaction (the one adding to `sharedWith`) first lets `meanwhile` run to its end. */
-function interleavedBeforeSharedLink(meanwhile: () => Promise<unknown>): GraphStore {
-  const client = createDocumentClient({ region: 'local', endpoint: process.env.DYNAMODB_ENDPOINT as string });
-  let ran = false;
-  const send = async (command: { input?: { TransactItems?: Array<{ Update?: { UpdateExpression?: string } }> } }) => {
-    const addsSharer = command.input?.TransactItems?.some((item) => item.Update?.UpdateExpression?.includes('sharedWith = list_append'));
-    if (addsSharer && !ran) {
-      ran = true;
-      await meanwhile();
-    }
-    return (client.send as (command: unknown) => Promise<unknown>)(command);
-  };
-  return graphStore(table.tableName, new Proxy(client, { get: (target, name) => (name === 'send' ? send : Reflect.get(target, name)) }));
-}
-
 describe('a shared link whose owner changed after it was read', () => {
   it('reads the owner again instead of failing with the cancelled transaction (never a 500)', async () => {
     const phone = uniquePhone().e164;
     const owner = await ingest({ phone });
     const sharer = await ingest({ email: uniqueEmail() });
-    const store = interleavedBeforeSharedLink(() => unlinkIdentifier(table.store, owner.customerId, { type: 'phone', value: phone }));
+    // The link's second transaction is the shared one (its first, a plain link, finds the phone owned).
+    const { store, ran } = interleavedBefore('TransactWriteCommand', 2, () => unlinkIdentifier(table.store, owner.customerId, { type: 'phone', value: phone }));
 
     await linkIdentifier(store, { customerId: sharer.customerId, identifier: { type: 'phone', value: phone }, shared: true, actor }, new Date());
 
+    expect(ran()).toBe(true);
     expect(await table.store.findIdentifierOwner({ type: 'phone', value: phone })).toMatchObject({ customerId: sharer.customerId });
     expect(await listedKeys(sharer.customerId)).toContain(`phone#${phone}`);
     expect(await identityGraphProblems(table.tableName, { customerIds: [owner.customerId, sharer.customerId] })).toEqual([]);
