@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../shared/db/dynamodb-local.ts';
+import { ensureChromium } from './browser.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,6 +16,7 @@ declare module 'vitest' {
 export const dynamoDbInstances = 2;
 
 export default async function setup(project: TestProject) {
+  ensureChromium();
   const instances = await Promise.all(Array.from({ length: dynamoDbInstances }, () => startDynamoDbLocal()));
   project.provide(
     'dynamoDbEndpoints',
