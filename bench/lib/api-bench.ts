@@ -10,16 +10,18 @@ import type { CallSummary, meterCalls } from './call-meter.ts';
 import { runHttpLoad } from './http-load.ts';
 import { step, ticker } from './progress.ts';
 import { type LoadStats, rawOperations, runClosedLoop } from './raw-baseline.ts';
-import { type LoadCustomer, operations, type ScenarioName, scenarioTitles } from './scenarios.ts';
+import { ingestScenarios, type LoadCustomer, operations, type ScenarioName, scenarioTitles } from './scenarios.ts';
 
 export interface ScenarioMeasurement {
   scenario: ScenarioName;
   title: string;
   raw: LoadStats & { calls: CallSummary };
+  /** The least any design must do for the same operation; only measured where it is below the raw baseline (ingest). */
+  floor?: LoadStats & { calls: CallSummary };
   api: LoadStats & { calls: CallSummary; non2xx: number; statusCodes: Record<string, number> };
   /** The API one request at a time: the server's handling time, as a Lambda would bill it. */
   sequential: { requests: number; meanServerMs: number; meanBilledMs: number; p50ServerMs: number };
-  ratio: { throughput: number; p50: number; p99: number };
+  ratio: { throughput: number; p50: number; p99: number; throughputOfFloor?: number };
 }
 
 export interface BenchContext {
@@ -52,7 +54,7 @@ export async function measureScenario(context: BenchContext, scenario: ScenarioN
     newPhoneRange: range,
     newIndexOffset: 200_000 * runCounter++,
   });
-  const execute = rawOperations(context.rawClient, context.tableName);
+  const { baseline: execute, floor: executeFloor } = rawOperations(context.rawClient, context.tableName);
   const warmUpSeconds = Math.min(2, context.seconds);
 
   // Warm-up: the handler modules load lazily and both paths' connections and JITs settle.
@@ -77,6 +79,19 @@ export async function measureScenario(context: BenchContext, scenario: ScenarioN
   stopTicker();
   if (raw.errors > 0) throw new Error(`Raw baseline for ${scenario} failed ${raw.errors} times: ${String(raw.firstError)}`);
   const rawCalls = context.rawMeter.summary(raw.requests);
+
+  let floor: ScenarioMeasurement['floor'];
+  if (ingestScenarios.has(scenario)) {
+    context.rawMeter.reset();
+    stopTicker = ticker('floor', context.seconds);
+    const floorStats = await runClosedLoop(executeFloor, operations(scenarioInput(context.rawCustomers, context.newPhoneRanges.raw, 'f', 6)), {
+      connections: context.connections,
+      seconds: context.seconds,
+    });
+    stopTicker();
+    if (floorStats.errors > 0) throw new Error(`Floor for ${scenario} failed ${floorStats.errors} times: ${String(floorStats.firstError)}`);
+    floor = { ...floorStats, calls: context.rawMeter.summary(floorStats.requests) };
+  }
 
   context.apiMeter.reset();
   stopTicker = ticker('API', context.seconds);
@@ -107,12 +122,14 @@ export async function measureScenario(context: BenchContext, scenario: ScenarioN
     scenario,
     title: scenarioTitles[scenario],
     raw: { ...raw, calls: rawCalls },
+    ...(floor ? { floor } : {}),
     api,
     sequential,
     ratio: {
       throughput: api.throughput / raw.throughput,
       p50: api.latencyMs.p50 / raw.latencyMs.p50,
       p99: api.latencyMs.p99 / raw.latencyMs.p99,
+      ...(floor ? { throughputOfFloor: api.throughput / floor.throughput } : {}),
     },
   };
   process.stderr.write(

@@ -7,8 +7,12 @@
  * - ingest: one BatchGetItem (identifiers + idempotency key), one TransactWriteItems
  * - lookup by phone: GetItem (identifier) + Query (profile and 10 recent touchpoints)
  * - timeline page: one Query
+ *
+ * The floor is below that: the least any design must do, whatever its item set. An ingest is one
+ * PutItem of a touchpoint item of the same size; a lookup (GetItem + Query) and a timeline page (one
+ * Query) are already at their floor in the raw baseline.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   customerViewRange,
   identifierItemKey,
@@ -48,18 +52,7 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
 
     const now = new Date().toISOString();
     const customerId = owner ?? newCustomerId();
-    const touchpoint = {
-      touchpointId: newTouchpointId(),
-      customerId,
-      channel: body.channel,
-      occurredAt: body.occurredAt ?? now,
-      receivedAt: now,
-      source: body.source,
-      identifiers: body.identifiers,
-      summary: body.summary ?? null,
-      details: body.details,
-      ...(body.value === undefined ? {} : { value: body.value }),
-    };
+    const touchpoint = touchpointOf(body, customerId, now);
     const lastContact = { touchpointId: touchpoint.touchpointId, channel: body.channel, occurredAt: touchpoint.occurredAt, summary: touchpoint.summary };
     const attached = unowned.map((identifier) => ({
       ...identifier,
@@ -102,7 +95,7 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
     for (const identifier of attached) {
       items.push(put({ ...identifierItemKey(identifier), entity: 'identifier', type: identifier.type, value: identifier.value, customerId, ...identifier.provenance }));
     }
-    items.push(put({ ...touchpointKey(customerId, touchpoint.occurredAt, touchpoint.touchpointId), entity: 'touchpoint', ...touchpoint }));
+    items.push(put(touchpointItem(touchpoint)));
     items.push(put({ ...touchpointLocatorKey(touchpoint.touchpointId), entity: 'touchpointLocator', touchpointId: touchpoint.touchpointId, customerId, occurredAt: touchpoint.occurredAt }));
     items.push(put({
       ...idempotency,
@@ -152,16 +145,46 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
     );
   }
 
-  return (operation: Operation): Promise<void> => {
-    switch (operation.kind) {
-      case 'ingest':
-        return ingest(operation);
-      case 'lookup-phone':
-        return lookupByPhone(operation.phone);
-      case 'timeline':
-        return timelinePage(operation.customerId, operation.limit);
-    }
+  /** The floor of an ingest: the touchpoint item written once, nothing else (no identity, no card, no idempotency record). */
+  async function ingestFloor(operation: Extract<Operation, { kind: 'ingest' }>): Promise<void> {
+    const touchpoint = touchpointOf(operation.body, newCustomerId(), new Date().toISOString());
+    await client.send(new PutCommand({ TableName: tableName, Item: touchpointItem(touchpoint), ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  const execute =
+    (ingestOperation: (operation: Extract<Operation, { kind: 'ingest' }>) => Promise<void>) =>
+    (operation: Operation): Promise<void> => {
+      switch (operation.kind) {
+        case 'ingest':
+          return ingestOperation(operation);
+        case 'lookup-phone':
+          return lookupByPhone(operation.phone);
+        case 'timeline':
+          return timelinePage(operation.customerId, operation.limit);
+      }
+    };
+  return { baseline: execute(ingest), floor: execute(ingestFloor) };
+}
+
+type IngestBody = Extract<Operation, { kind: 'ingest' }>['body'];
+
+function touchpointOf(body: IngestBody, customerId: string, now: string) {
+  return {
+    touchpointId: newTouchpointId(),
+    customerId,
+    channel: body.channel,
+    occurredAt: body.occurredAt ?? now,
+    receivedAt: now,
+    source: body.source,
+    identifiers: body.identifiers,
+    summary: body.summary ?? null,
+    details: body.details,
+    ...(body.value === undefined ? {} : { value: body.value }),
   };
+}
+
+function touchpointItem(touchpoint: ReturnType<typeof touchpointOf>): Record<string, unknown> {
+  return { ...touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId), entity: 'touchpoint', ...touchpoint };
 }
 
 export interface LoadStats {

@@ -16,8 +16,11 @@ import {
   touchpointFor,
 } from './data-set.ts';
 
-export const scenarioNames = ['ingest-known', 'ingest-new', 'lookup-phone', 'timeline-page', 'mixed'] as const;
+export const scenarioNames = ['ingest-known', 'ingest-new', 'lookup-phone', 'timeline-page', 'mixed', 'ingest-hot'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
+
+/** The scenarios that write: their floor (one PutItem per touchpoint) is below the raw baseline. */
+export const ingestScenarios: ReadonlySet<ScenarioName> = new Set(['ingest-known', 'ingest-new', 'mixed', 'ingest-hot']);
 
 export const scenarioTitles: Record<ScenarioName, string> = {
   'ingest-known': 'Ingest, known customer (call by phone)',
@@ -25,6 +28,7 @@ export const scenarioTitles: Record<ScenarioName, string> = {
   'lookup-phone': 'Caller lookup by phone',
   'timeline-page': 'Timeline, first page (50)',
   mixed: 'Mixed ingest (70% web, 15% call, 10% email, 5% invoice)',
+  'ingest-hot': 'Ingest, one hot customer (web visits, every connection)',
 };
 
 /** What the load generators need of a seeded customer. */
@@ -83,6 +87,12 @@ export function operations(input: ScenarioInput): () => Operation {
       };
     case 'timeline-page':
       return () => ({ kind: 'timeline', customerId: knownCustomer().customerId, limit: timelineLimit });
+    case 'ingest-hot': {
+      // Every visit lands on one customer's partition: the rate DynamoDB's per-partition write limit caps.
+      const hotCustomer = input.customers[0];
+      if (!hotCustomer) throw new Error('The hot-customer scenario needs a seeded customer');
+      return () => ingest((id) => touchpointFor(hotCustomer, 'web_visit', { random, serial: id }));
+    }
     case 'mixed':
       return () => {
         const channel = pickWeighted(random, mixedTrafficWeights);
