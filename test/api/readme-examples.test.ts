@@ -9,8 +9,10 @@ import { findFreePort } from '../../shared/db/dynamodb-local.ts';
  * The README's examples, run top to bottom as one script against a real `npm start`, with the ids
  * each answer shows carried into the commands after it. The format a reader sees is the format
  * this reads: ```sh blocks of curl commands, each followed by `# -> STATUS {answer}` (continued on
- * lines starting `#` and four spaces). In an answer `…` leaves fields, elements or characters
- * out, and `"$NAME"` binds the value to NAME the first time and must equal it afterwards.
+ * lines starting `#` and four spaces). In an answer `…` leaves out fields (in an object: `{…}` is
+ * any object), further elements (at the end of an array) or characters (in a string); without it
+ * the answer must have exactly what is shown. `"$NAME"` binds the value to NAME the first time and
+ * must equal it afterwards; commands use it as $NAME.
  */
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -216,6 +218,7 @@ function assertShown(shown: unknown, actual: unknown, path: string, bindings: Ma
       if (bound === undefined) bindings.set(name, actual as string);
       else expect(actual, `${path} equals $${name} shown before`).toBe(bound);
     } else if (shown.includes(ellipsis)) {
+      expect(typeof actual, `${path} is a string`).toBe('string');
       const pattern = new RegExp(`^${shown.split(ellipsis).map(escapeRegExp).join('.*')}$`, 's');
       expect(actual, path).toMatch(pattern);
     } else {
