@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -326,4 +326,13 @@ describe('the examples of the README and the API guide', () => {
     await run(stepsOf.get(document) ?? [], variables);
     expect(variables.get('CUSTOMER')).toMatch(/^cus_/);
   }, 120_000);
+});
+
+describe("the README's links", () => {
+  // A guide another branch is still writing is linked as "(coming)"; every other link must resolve.
+  const links = [...readme.matchAll(/\[[^\]]+\]\(([^)#]+)(?:#[^)]*)?\)( \(coming\))?/g)].filter(([, target]) => !/^https?:/.test(target as string));
+
+  it.each(links.map(([, target, coming]) => [target as string, coming !== undefined] as const))('%s exists unless marked coming', (target, coming) => {
+    expect(existsSync(resolve(projectRoot, target)), `${target} is linked${coming ? ' as (coming)' : ''}`).toBe(!coming);
+  });
 });
