@@ -21,6 +21,10 @@ export default defineConfig({
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
     },
+    // Pure logic keeps no state between files (spies are restored), so each worker imports zod,
+    // the SDK and libphonenumber once instead of once per file: a quarter of the time. `npm test`
+    // keeps isolation.
+    isolate: false,
     maxWorkers: 2,
   },
 });
