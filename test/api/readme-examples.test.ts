@@ -332,7 +332,9 @@ describe("the README's links", () => {
   // A guide another branch is still writing is linked as "(coming)"; every other link must resolve.
   const links = [...readme.matchAll(/\[[^\]]+\]\(([^)#]+)(?:#[^)]*)?\)( \(coming\))?/g)].filter(([, target]) => !/^https?:/.test(target as string));
 
-  it.each(links.map(([, target, coming]) => [target as string, coming !== undefined] as const))('%s exists unless marked coming', (target, coming) => {
+  const distinct = [...new Map(links.map(([, target, coming]) => [target as string, coming !== undefined] as const)).entries()];
+
+  it.each(distinct)('%s exists unless marked coming', (target, coming) => {
     expect(existsSync(resolve(projectRoot, target)), `${target} is linked${coming ? ' as (coming)' : ''}`).toBe(!coming);
   });
 });
