@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../../shared/db/client.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, testTableName } from '../helpers/dynamodb.ts';
 
@@ -125,7 +126,7 @@ describe('expressions in shared/db', () => {
   });
 
   it('name no DynamoDB reserved word bare, on any code path', async () => {
-    const client = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = createDynamoDbClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
     const reserved: string[] = [];
     const checked = new Map<string, boolean>();
     for (const { file, text } of sources) {
