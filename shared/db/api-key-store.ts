@@ -8,6 +8,7 @@ import { idempotencyRetentionSeconds } from './idempotency-store.ts';
 import { apiKeyIndexKeys, apiKeyKey, apiKeyNameKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
 import { call } from './store-errors.ts';
+import { updateExpression } from './update-expression.ts';
 
 const apiKeysCursorBinding: CursorBinding = { list: 'api-keys', scope: {} };
 
@@ -233,9 +234,11 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
           new UpdateCommand({
             TableName: tableName,
             Key: apiKeyKey(keyId),
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now), revokedBy = if_not_exists(revokedBy, :by)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': now.toISOString(), ':by': revokedBy },
+            ...updateExpression()
+              .setIfMissing('revokedAt', now.toISOString())
+              .setIfMissing('revokedBy', revokedBy)
+              .when('attribute_exists(pk)')
+              .build(),
             ReturnValues: 'ALL_NEW',
           }),
         ),

@@ -56,6 +56,7 @@ import { call, outcomeUnknown } from './store-errors.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
+import { updateExpression } from './update-expression.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -163,23 +164,19 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         Update: {
           TableName: tableName,
           Key: mergeCandidateKey(customerIds),
-          UpdateExpression:
-            'SET entity = :entity, customerIds = :customerIds, identifiers = :identifiers, lastTouchpointId = :touchpointId, ' +
-            'detectedAt = if_not_exists(detectedAt, :detectedAt), lastSeenAt = :detectedAt, ' +
-            '#status = if_not_exists(#status, :open), gsi1pk = :indexPartition, ' +
-            'gsi1sk = if_not_exists(gsi1sk, :indexSort) ADD occurrences :one',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':entity': 'mergeCandidate',
-            ':customerIds': customerIds,
-            ':identifiers': candidate.identifiers,
-            ':touchpointId': candidate.touchpointId,
-            ':detectedAt': candidate.detectedAt,
-            ':open': 'open',
-            ':indexPartition': mergeCandidatesIndexPartition,
-            ':indexSort': `${candidate.detectedAt}#${customerIds.join('#')}`,
-            ':one': 1,
-          },
+          ...updateExpression()
+            .set('entity', 'mergeCandidate')
+            .set('customerIds', customerIds)
+            .set('identifiers', candidate.identifiers)
+            .set('lastTouchpointId', candidate.touchpointId)
+            .setIfMissing('detectedAt', candidate.detectedAt)
+            .set('lastSeenAt', candidate.detectedAt)
+            // A candidate staff dismissed (or merged) stays so; an undo's reopen removes the status.
+            .setIfMissing('status', 'open')
+            .set('gsi1pk', mergeCandidatesIndexPartition)
+            .setIfMissing('gsi1sk', `${candidate.detectedAt}#${customerIds.join('#')}`)
+            .add('occurrences', 1)
+            .build(),
         },
       });
     }
@@ -289,14 +286,12 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
             TableName: tableName,
             Key: profileKey(customerId),
             // The version stays: a card write computed meanwhile recomputes the tier itself and must not be refused.
-            UpdateExpression: 'SET tier = :tier, tierRecency = :tierRecency, gsi1pk = :gsi1pk',
-            ConditionExpression: 'version = :expectedVersion AND attribute_not_exists(mergedInto)',
-            ExpressionAttributeValues: {
-              ':tier': tier.tier,
-              ':tierRecency': tier.tierRecency,
-              ':gsi1pk': tierIndexKeys(tier.tier, '', '').gsi1pk,
-              ':expectedVersion': expectedVersion,
-            },
+            ...updateExpression()
+              .set('tier', tier.tier)
+              .set('tierRecency', tier.tierRecency)
+              .set('gsi1pk', tierIndexKeys(tier.tier, '', '').gsi1pk)
+              .when('version = :expectedVersion AND attribute_not_exists(mergedInto)', { ':expectedVersion': expectedVersion })
+              .build(),
           }),
         ),
       );

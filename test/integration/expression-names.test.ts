@@ -105,7 +105,7 @@ function bareNames(source: string): string[] {
   return [...names];
 }
 
-const sources = readdirSync(dbDirectory)
+const sources = readdirSync(dbDirectory, { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.ts'))
   .map((file) => ({ file, text: readFileSync(join(dbDirectory, file), 'utf8') }));
 
