@@ -57,6 +57,8 @@ import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
 import { updateExpression } from './update-expression.ts';
+import { identifierEntity } from './items/identifier.ts';
+import { type TouchpointItem, touchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -132,29 +134,24 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     add('touchpoint', {
       Put: {
         TableName: tableName,
-        Item: {
-          ...touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId),
-          entity: 'touchpoint',
+        Item: touchpointEntity.item(touchpointEntity.key(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId), {
           ...touchpoint,
           // Retention by channel (shared/config/retention.ts), enforced by DynamoDB TTL.
           expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
-          // Lets an erase find the idempotency record, which names the customer in its stored result.
           ...(write.idempotency ? { idempotencyRef: { scope: write.idempotency.scope, key: write.idempotency.key } } : {}),
-        },
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
     add('locator', {
       Put: {
         TableName: tableName,
-        Item: {
-          ...touchpointLocatorKey(touchpoint.touchpointId),
-          entity: 'touchpointLocator',
+        Item: touchpointLocatorEntity.item(touchpointLocatorEntity.key(touchpoint.touchpointId), {
           touchpointId: touchpoint.touchpointId,
           customerId: touchpoint.customerId,
           occurredAt: touchpoint.occurredAt,
           expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
-        },
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
@@ -211,7 +208,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     const output = await call(() =>
       client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })),
     );
-    return typeof output.Item?.customerId === 'string' ? { customerId: output.Item.customerId } : undefined;
+    return output.Item ? { customerId: touchpointLocatorEntity.parse(output.Item).customerId } : undefined;
   }
 
   function profileWrite(write: TouchpointWrite): TransactItem {
@@ -465,18 +462,22 @@ function toIdempotencyRecord(item: Item): IdempotencyRecord {
 }
 
 export function toTouchpoint(item: Item): Touchpoint {
+  return touchpointOf(touchpointEntity.parse(item));
+}
+
+export function touchpointOf(touchpoint: TouchpointItem): Touchpoint {
   return {
-    touchpointId: item.touchpointId as string,
-    customerId: item.customerId as string,
-    channel: item.channel as Touchpoint['channel'],
-    occurredAt: item.occurredAt as string,
-    receivedAt: item.receivedAt as string,
-    source: item.source as string,
-    identifiers: item.identifiers as Touchpoint['identifiers'],
-    summary: (item.summary as string | null | undefined) ?? null,
-    details: item.details as Touchpoint['details'],
-    ...(typeof item.value === 'number' ? { value: item.value } : {}),
-    ...(item.ambiguity ? { ambiguity: item.ambiguity as Touchpoint['ambiguity'] } : {}),
+    touchpointId: touchpoint.touchpointId,
+    customerId: touchpoint.customerId,
+    channel: touchpoint.channel,
+    occurredAt: touchpoint.occurredAt,
+    receivedAt: touchpoint.receivedAt,
+    source: touchpoint.source,
+    identifiers: touchpoint.identifiers,
+    summary: touchpoint.summary ?? null,
+    details: touchpoint.details,
+    ...(touchpoint.value === undefined ? {} : { value: touchpoint.value }),
+    ...(touchpoint.ambiguity ? { ambiguity: touchpoint.ambiguity } : {}),
   };
 }
 
@@ -484,20 +485,19 @@ export function toTouchpoint(item: Item): Touchpoint {
 export function newIdentifierPut(tableName: string, identifier: AttachedIdentifier, customerId: string) {
   return {
     TableName: tableName,
-    Item: {
-      ...identifierItemKey(identifier),
-      entity: 'identifier',
+    Item: identifierEntity.item(identifierEntity.key(identifier), {
       type: identifier.type,
       value: identifier.value,
       customerId,
       ...identifier.provenance,
-    },
+    }),
     ConditionExpression: 'attribute_not_exists(pk)',
   };
 }
 
 export function toIdentifierOwner(item: Item): IdentifierOwner {
-  return { customerId: item.customerId as string, sharedWith: (item.sharedWith as string[] | undefined) ?? [] };
+  const { customerId, sharedWith } = identifierEntity.parse(item);
+  return { customerId, sharedWith: sharedWith ?? [] };
 }
 
 function tierCursorBinding(tier: string, page: TierPageRequest): CursorBinding {

@@ -1,7 +1,6 @@
 import {
   type CardState,
   emptyCard,
-  type InvoiceQueryState,
   invoiceQueryKey,
   lateContactCap,
   looksLate,
@@ -15,7 +14,8 @@ import { identifierKey } from '../domain/identifiers.ts';
 import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
-import { channels } from '../schemas/touchpoint.ts';
+import { channels } from '../domain/channels.ts';
+import { isInvoiceQuery, type ProfileItem, profileEntity } from './items/profile.ts';
 import { profileKey, tierIndexKeys } from './keys.ts';
 import { type UpdateBuilder, type UpdateParts, updateExpression } from './update-expression.ts';
 
@@ -26,12 +26,7 @@ import { type UpdateBuilder, type UpdateParts, updateExpression } from './update
 
 type Item = Record<string, unknown>;
 
-/**
- * The entity a profile takes while its customer is being erased: readers that ask for a `customer`
- * see nobody (get, lookup, merges, links answer 404), and the writes below refuse it, so an erase
- * cut short leaves a customer that is gone, never half there, until a repeat of the erase finishes.
- */
-export const erasingProfileEntity = 'erasingCustomer';
+export { erasingProfileEntity } from './items/profile.ts';
 
 export type ProfileUpdate = UpdateParts & { Key: ReturnType<typeof profileKey>; ConditionExpression: string };
 
@@ -60,18 +55,19 @@ const cardAttributes = [
 ] as const satisfies readonly (keyof CardState)[];
 
 export function newProfileItem(customerId: string, createdAt: string, card: CardState, attach: AttachedIdentifier[]): Item {
-  return {
-    ...profileKey(customerId),
-    entity: 'customer',
-    customerId,
-    createdAt,
-    updatedAt: createdAt,
-    identifiers: Object.fromEntries(attach.map((identifier) => [identifierKey(identifier), identifier])),
-    traits: {},
-    identifierPermissions: {},
-    ...card,
-    ...tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
-  };
+  return profileEntity.item(
+    profileEntity.key(customerId),
+    {
+      customerId,
+      createdAt,
+      updatedAt: createdAt,
+      identifiers: Object.fromEntries(attach.map((identifier) => [identifierKey(identifier), identifier])),
+      traits: {},
+      identifierPermissions: {},
+      ...card,
+    },
+    tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
+  );
 }
 
 /** The Update for an existing customer's card (fast or exact), plus the identifiers to attach. */
@@ -186,49 +182,62 @@ export function profileChangesUpdate(customerId: string, changes: ProfileChanges
 }
 
 export function isLiveProfile(item: Item | undefined): item is Item {
-  return item !== undefined && item.entity === 'customer' && item.mergedInto === undefined;
+  return profileEntity.is(item) && item.mergedInto === undefined;
 }
 
+/** The card of a profile item read back (a parsed one, or the raw item DynamoDB handed back). */
 export function toCard(item: Item): CardState {
-  const empty = emptyCard();
-  const card = { ...empty } as Record<string, unknown>;
-  for (const attribute of cardAttributes) {
-    if (item[attribute] !== undefined) card[attribute] = item[attribute];
-  }
-  // Readers see the effective last contact: the newest of the guarded one and the appended late ones.
-  card.lateContacts = (item.lateContacts as CardState['lateContacts'] | undefined) ?? [];
-  card.lastContact = newestContact([item.lastContact as CardState['lastContact'], ...(card.lateContacts as CardState['lateContacts'])]);
-  // Keyed anew from each query's own fields: cards written before keys were namespaced read the same.
-  const queries = Object.values((item.invoiceQueries as Record<string, unknown> | undefined) ?? {}).filter(isInvoiceQuery);
-  card.invoiceQueries = Object.fromEntries(queries.map((query) => [invoiceQueryKey(query), query]));
-  const counts = (item.countsByChannel as Record<string, number> | undefined) ?? {};
-  card.countsByChannel = Object.fromEntries(channels.map((channel) => [channel, Number(counts[channel] ?? 0)]));
-  return card as unknown as CardState;
+  return cardOf(profileEntity.parse(item));
 }
 
-function isInvoiceQuery(value: unknown): value is InvoiceQueryState {
-  const query = value as Partial<InvoiceQueryState> | null;
-  return typeof query === 'object' && query !== null && typeof query.invoiceNumber === 'string' && typeof query.status === 'string';
+function cardOf(profile: ProfileItem): CardState {
+  const empty = emptyCard();
+  // Readers see the effective last contact: the newest of the guarded one and the appended late ones.
+  const lateContacts = profile.lateContacts ?? [];
+  // Keyed anew from each query's own fields: cards written before keys were namespaced read the same.
+  const queries = Object.values(profile.invoiceQueries ?? {}).filter(isInvoiceQuery);
+  const counts = profile.countsByChannel ?? {};
+  return {
+    version: profile.version ?? empty.version,
+    touchpointCount: profile.touchpointCount ?? empty.touchpointCount,
+    countsByChannel: channelCounts(counts),
+    lastContact: newestContact([profile.lastContact ?? null, ...lateContacts]),
+    lateContacts,
+    monetaryTotal: profile.monetaryTotal ?? empty.monetaryTotal,
+    invoiceQueries: Object.fromEntries(queries.map((query) => [invoiceQueryKey(query), query])),
+    recentPages: profile.recentPages ?? empty.recentPages,
+    tier: profile.tier ?? empty.tier,
+    tierRecency: profile.tierRecency ?? empty.tierRecency,
+    frequencyHeadroom: profile.frequencyHeadroom ?? empty.frequencyHeadroom,
+    monetaryHeadroom: profile.monetaryHeadroom ?? empty.monetaryHeadroom,
+  };
+}
+
+function channelCounts(counts: Record<string, number>): CardState['countsByChannel'] {
+  const result = { ...emptyCard().countsByChannel };
+  for (const channel of channels) result[channel] = Number(counts[channel] ?? 0);
+  return result;
 }
 
 export function toCustomer(item: Item): Customer {
+  return customerOf(profileEntity.parse(item));
+}
+
+function customerOf(profile: ProfileItem): Customer {
   return {
-    customerId: item.customerId as string,
-    createdAt: item.createdAt as string,
-    updatedAt: (item.updatedAt as string | undefined) ?? (item.createdAt as string),
-    identifiers: Object.values((item.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {}),
-    card: toCard(item),
-    displayName: (item.displayName as string | undefined) ?? null,
-    traits: (item.traits as Record<string, unknown> | undefined) ?? {},
-    preferences: (item.preferences as Customer['preferences'] | undefined) ?? null,
-    identifierPermissions: (item.identifierPermissions as Customer['identifierPermissions'] | undefined) ?? {},
+    customerId: profile.customerId,
+    createdAt: profile.createdAt,
+    updatedAt: profile.updatedAt ?? profile.createdAt,
+    identifiers: Object.values(profile.identifiers ?? {}),
+    card: cardOf(profile),
+    displayName: profile.displayName ?? null,
+    traits: profile.traits ?? {},
+    preferences: profile.preferences ?? null,
+    identifierPermissions: profile.identifierPermissions ?? {},
   };
 }
 
 export function toProfileRecord(item: Item): ProfileRecord {
-  return {
-    ...toCustomer(item),
-    mergedInto: (item.mergedInto as string | undefined) ?? null,
-    mergedBy: (item.mergedBy as string | undefined) ?? null,
-  };
+  const profile = profileEntity.parse(item);
+  return { ...customerOf(profile), mergedInto: profile.mergedInto ?? null, mergedBy: profile.mergedBy ?? null };
 }

@@ -145,7 +145,9 @@ describe('expressions in shared/db', () => {
     }
     client.destroy();
 
-    expect(checked.size).toBeGreaterThan(20);
+    // Updates name every attribute through the builder (update-expression.ts); conditions and key
+    // conditions still name theirs bare, and there are well over ten of those to ask about.
+    expect(checked.size).toBeGreaterThan(10);
     expect(reserved).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Identifier } from '../../domain/identifiers.ts';
 import type { IdentityStore, MergeCandidate } from '../../domain/identity-store.ts';
+import { mergeCandidateEntity } from '../items/merge-candidate.ts';
 import { mergeCandidateKey, mergeCandidatesIndexPartition } from '../keys.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from '../page-cursor.ts';
 import { call } from '../store-errors.ts';
@@ -94,14 +94,14 @@ export function candidateStore(table: IdentityTable): Pick<IdentityStore, Candid
 }
 
 function toMergeCandidate(item: Item): MergeCandidate {
-  const customerIds = item.customerIds as [string, string];
+  const candidate = mergeCandidateEntity.parse(item);
   return {
-    candidateId: customerIds.join('.'),
-    customerIds,
-    identifiers: item.identifiers as Identifier[],
-    occurrences: Number(item.occurrences ?? 1),
-    detectedAt: item.detectedAt as string,
-    lastSeenAt: item.lastSeenAt as string,
-    status: item.status as MergeCandidate['status'],
+    candidateId: candidate.customerIds.join('.'),
+    customerIds: candidate.customerIds,
+    identifiers: candidate.identifiers,
+    occurrences: candidate.occurrences,
+    detectedAt: candidate.detectedAt,
+    lastSeenAt: candidate.lastSeenAt,
+    status: candidate.status,
   };
 }

@@ -3,7 +3,8 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../domain/errors.ts';
 import type { IdentityStore, MergeRecord, MergeStatus } from '../../domain/identity-store.ts';
 import { batchGetItems } from '../batch-get.ts';
-import { customerPartition, mergeAuditKey, mergeRecordKey, profileKey, unfinishedMergeIndexKeys, unfinishedMergesIndexPartition } from '../keys.ts';
+import { mergeAuditEntity, mergeRecordEntity } from '../items/merge-record.ts';
+import { customerPartition, mergeRecordKey, profileKey, unfinishedMergeIndexKeys, unfinishedMergesIndexPartition } from '../keys.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
 import { type UpdateBuilder, updateExpression } from '../update-expression.ts';
@@ -174,7 +175,7 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
         }),
       ),
     );
-    const keys = (output.Items ?? []).map((item) => mergeRecordKey(item.mergeId as string));
+    const keys = (output.Items ?? []).map((item) => mergeRecordKey(mergeAuditEntity.parse(item).mergeId));
     const records: MergeRecord[] = [];
     // BatchGetItem takes 100 keys; the shared batch-get fetches unprocessed keys again.
     for (let start = 0; start < keys.length; start += 100) {
@@ -188,12 +189,11 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
 
 /** A new merge record; one still in progress is listed in the index an interrupted merge is finished from. */
 export function mergeRecordPut(tableName: string, record: MergeRecord): TransactItem {
-  const item: Item = {
-    ...mergeRecordKey(record.mergeId),
-    entity: 'merge',
-    ...record,
-    ...(record.status === 'in_progress' ? unfinishedMergeIndexKeys(record.createdAt, record.mergeId) : {}),
-  };
+  const item = mergeRecordEntity.item(
+    mergeRecordEntity.key(record.mergeId),
+    record,
+    record.status === 'in_progress' ? unfinishedMergeIndexKeys(record.createdAt, record.mergeId) : {},
+  );
   return { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
 }
 
@@ -207,7 +207,7 @@ export function auditPointers(tableName: string, record: MergeRecord): TransactI
   ).map(([customerId, role]) => ({
     Put: {
       TableName: tableName,
-      Item: { ...mergeAuditKey(customerId, record.mergeId), entity: 'mergeAudit', mergeId: record.mergeId, role, kind: record.kind },
+      Item: mergeAuditEntity.item(mergeAuditEntity.key(customerId, record.mergeId), { mergeId: record.mergeId, role, kind: record.kind }),
     },
   }));
 }
@@ -219,7 +219,7 @@ function mergeRecordChanges(changes: Partial<MergeRecord>): UpdateBuilder {
   return update;
 }
 
+/** Keys, marker and index keys fall away: the schema names a merge record's attributes only. */
 function toMergeRecord(item: Item): MergeRecord {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...record } = item;
-  return record as unknown as MergeRecord;
+  return mergeRecordEntity.parse(item);
 }

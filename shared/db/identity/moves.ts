@@ -2,7 +2,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { IdentityStore, StoredTouchpoint } from '../../domain/identity-store.ts';
 import { WriteRejectedError } from '../../domain/write-rejection.ts';
-import { toTouchpoint } from '../dynamo-customer-store.ts';
+import { touchpointOf } from '../dynamo-customer-store.ts';
+import { touchpointEntity, touchpointLocatorEntity } from '../items/touchpoint.ts';
 import { customerPartition, touchpointKey, touchpointLocatorKey } from '../keys.ts';
 import { profileReplacement } from '../profile-item.ts';
 import { queryAll } from '../query-all.ts';
@@ -92,7 +93,7 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
       client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })),
     );
     if (!locator.Item) return undefined;
-    const { customerId, occurredAt } = locator.Item as { customerId: string; occurredAt: string };
+    const { customerId, occurredAt } = touchpointLocatorEntity.parse(locator.Item);
     const output = await call(() =>
       client.send(new GetCommand({ TableName: tableName, Key: touchpointKey(customerId, occurredAt, touchpointId), ConsistentRead: true })),
     );
@@ -120,5 +121,6 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
 }
 
 function toStoredTouchpoint(item: Item): StoredTouchpoint {
-  return { ...toTouchpoint(item), movedBy: (item.movedBy as string[] | undefined) ?? [], stored: item };
+  const touchpoint = touchpointEntity.parse(item);
+  return { ...touchpointOf(touchpoint), movedBy: touchpoint.movedBy ?? [], stored: item };
 }
