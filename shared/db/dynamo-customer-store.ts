@@ -58,6 +58,7 @@ import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
 import { updateExpression } from './update-expression.ts';
 import { identifierEntity } from './items/identifier.ts';
+import { idempotencyEntity } from './items/idempotency.ts';
 import { type TouchpointItem, touchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -455,10 +456,9 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
 }
 
 function toIdempotencyRecord(item: Item): IdempotencyRecord {
-  return {
-    requestFingerprint: item.requestFingerprint as string,
-    result: item.result as IdempotencyRecord['result'],
-  };
+  const { requestFingerprint, result } = idempotencyEntity.parse(item);
+  // Ingest stored it from this very type (a discarded touchpoint's receipt is told apart by discardReasonOf).
+  return { requestFingerprint, result: result as IdempotencyRecord['result'] };
 }
 
 export function toTouchpoint(item: Item): Touchpoint {
