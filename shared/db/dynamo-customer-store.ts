@@ -58,6 +58,7 @@ import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
 import { updateExpression } from './update-expression.ts';
 import { identifierEntity } from './items/identifier.ts';
+import { profileEntity } from './items/profile.ts';
 import { idempotencyEntity } from './items/idempotency.ts';
 import { type TouchpointItem, touchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
 
@@ -90,7 +91,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     return {
       owners,
       // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
-      ...(profile?.entity === 'customer' ? { directCustomer: { mergedInto: (profile.mergedInto as string | undefined) ?? null } } : {}),
+      ...(profileEntity.is(profile) ? { directCustomer: { mergedInto: profileEntity.parse(profile).mergedInto ?? null } } : {}),
       ...(idempotencyItem ? { idempotency: toIdempotencyRecord(idempotencyItem) } : {}),
     };
   }
@@ -318,7 +319,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       ),
     );
     const [profile, ...touchpoints] = output.Items ?? [];
-    if (profile?.entity !== 'customer') return undefined;
+    if (!profileEntity.is(profile)) return undefined;
     return {
       customer: toCustomer(profile),
       recent: touchpoints.map(toTouchpoint),
@@ -398,7 +399,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         }),
       ),
     );
-    if (output.Item?.entity !== 'customer') return undefined;
+    if (!profileEntity.is(output.Item)) return undefined;
     return { mergedInto: typeof output.Item.mergedInto === 'string' ? output.Item.mergedInto : undefined };
   }
 
@@ -440,7 +441,7 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
     // was merged away (name the survivor) or erased.
     const mergedInto = profileNow?.mergedInto;
     if (typeof mergedInto === 'string') return new WriteRejectedError('customer-merged', { cause: error, mergedInto });
-    const held = Object.keys((profileNow?.identifiers as Item | undefined) ?? {}).length;
+    const held = isLiveProfile(profileNow) ? Object.keys(profileEntity.parse(profileNow).identifiers ?? {}).length : 0;
     if (isLiveProfile(profileNow) && attaching > 0 && held + attaching > maxIdentifiersPerCustomer) {
       return new WriteRejectedError('identifiers-full', { cause: error });
     }

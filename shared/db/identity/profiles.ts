@@ -5,6 +5,7 @@ import type { IdentityStore, ProfileRecord } from '../../domain/identity-store.t
 import type { AttachedIdentifier } from '../../domain/model.ts';
 import { WriteRejectedError } from '../../domain/write-rejection.ts';
 import { batchGetItems } from '../batch-get.ts';
+import { profileEntity } from '../items/profile.ts';
 import { profileKey } from '../keys.ts';
 import { profileReplacement, toProfileRecord } from '../profile-item.ts';
 import { call } from '../store-errors.ts';
@@ -17,7 +18,7 @@ export function profileStore(table: IdentityTable): Pick<IdentityStore, 'readPro
 
   async function readProfile(customerId: string): Promise<ProfileRecord | undefined> {
     const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true })));
-    return output.Item?.entity === 'customer' ? toProfileRecord(output.Item) : undefined;
+    return profileEntity.is(output.Item) ? toProfileRecord(output.Item) : undefined;
   }
 
   async function readProfiles(customerIds: string[]): Promise<Map<string, ProfileRecord>> {
@@ -25,7 +26,7 @@ export function profileStore(table: IdentityTable): Pick<IdentityStore, 'readPro
     const found = new Map<string, ProfileRecord>();
     if (unique.length === 0) return found;
     for (const item of await batchGetItems(client, tableName, unique.map(profileKey))) {
-      if (item.entity === 'customer') {
+      if (profileEntity.is(item)) {
         const profile = toProfileRecord(item);
         found.set(profile.customerId, profile);
       }
