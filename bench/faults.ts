@@ -9,10 +9,9 @@
  *
  * Run alone: `npm run bench -- --faults` (or as part of `npm run bench`).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { allScopes } from '../shared/auth/access.ts';
 import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
-import { createDocumentClient } from '../shared/db/client.ts';
+import { createDocumentClient, createDynamoDbClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
 import { findFreePort } from '../shared/db/dynamodb-local.ts';
 import { type FaultKind, seededRandom } from '../shared/db/fault-injection.ts';
@@ -163,7 +162,7 @@ async function processKill(options: FaultRunOptions): Promise<FaultScenarioResul
 
 /** The table and the clients' key exist before the API starts (its start-up would create the table too). */
 async function prepareTable(options: FaultRunOptions, tableName: string): Promise<void> {
-  await ensureTable(new DynamoDBClient({ endpoint: options.dynamoDbEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName);
+  await ensureTable(createDynamoDbClient({ endpoint: options.dynamoDbEndpoint, region: 'local' }), tableName);
   await dynamoApiKeyStore(cleanClient(options.dynamoDbEndpoint), tableName).create({ key: options.apiKey, name: 'fault-clients', scopes: allScopes, createdBy: 'bench' });
 }
 

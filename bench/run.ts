@@ -16,11 +16,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { allScopes } from '../shared/auth/access.ts';
 import { generateApiKey } from '../shared/auth/api-keys.ts';
 import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
-import { createDocumentClient, documentClient } from '../shared/db/client.ts';
+import { createDocumentClient, createDynamoDbClient, documentClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
 import { startLocalApi } from '../shared/http/local-server.ts';
@@ -106,7 +105,7 @@ try {
   };
 
   if (runPerformance) {
-    await ensureTable(new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName);
+    await ensureTable(createDynamoDbClient({ endpoint: dynamoDb.endpoint, region: 'local' }), tableName);
     const rawClient = createDocumentClient({ endpoint: dynamoDb.endpoint, region: 'local' });
     step(`Seeding ${settings.customers.toLocaleString('en-GB')} customers and ${settings.touchpoints.toLocaleString('en-GB')} touchpoints`);
     await dynamoApiKeyStore(rawClient, tableName).create({ key: benchApiKey, name: 'bench', scopes: allScopes, createdBy: 'bench' });

@@ -7,10 +7,9 @@
  * harness kills and restarts the API alone while DynamoDB Local keeps its data.
  */
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { registerBootstrapKey } from '../shared/auth/bootstrap-key.ts';
 import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
-import { createDocumentClient } from '../shared/db/client.ts';
+import { createDocumentClient, createDynamoDbClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
 import { startLocalApi } from '../shared/http/local-server.ts';
@@ -36,7 +35,7 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: 'local',
 });
 await ensureTable(
-  new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  createDynamoDbClient({ endpoint: dynamoDb.endpoint, region: 'local' }),
   tableName,
 );
 const bootstrapKey = process.env.TOUCHPOINT_BOOTSTRAP_KEY;

@@ -2,6 +2,7 @@ import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, PutComma
 import { accessLogExpiresAt } from '../config/retention.ts';
 import { accessLogKey, accessLogRange, customerPartition, type Key } from './keys.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
+import { accessLogEntity } from './items/access-log.ts';
 import { call } from './store-errors.ts';
 
 /** One read of a customer's data: who read it, how, and when. No personal data beyond the partition's customer id. */
@@ -40,7 +41,7 @@ export function entryKey(entry: Pick<AccessLogEntry, 'customerId' | 'at' | 'entr
 }
 
 export function accessLogItem(entry: AccessLogEntry): Record<string, unknown> {
-  return { ...entryKey(entry), entity: 'readAudit', ...entry, expiresAt: accessLogExpiresAt(new Date(entry.at)) };
+  return accessLogEntity.item(entryKey(entry), { ...entry, expiresAt: accessLogExpiresAt(new Date(entry.at)) });
 }
 
 export function dynamoAccessLogStore(client: DynamoDBDocumentClient, tableName: string): AccessLogStore {
@@ -97,14 +98,6 @@ export function dynamoAccessLogStore(client: DynamoDBDocumentClient, tableName: 
 }
 
 export function toEntry(item: Record<string, unknown>): AccessLogEntry {
-  return {
-    customerId: item.customerId as string,
-    entryId: item.entryId as string,
-    at: item.at as string,
-    clientId: item.clientId as string,
-    clientName: item.clientName as string,
-    operation: item.operation as string,
-    via: (item.via as string | null | undefined) ?? null,
-    requestId: item.requestId as string,
-  };
+  const { customerId, entryId, at, clientId, clientName, operation, via, requestId } = accessLogEntity.parse(item);
+  return { customerId, entryId, at, clientId, clientName, operation, via: via ?? null, requestId };
 }

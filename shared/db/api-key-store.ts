@@ -5,9 +5,11 @@ import { displayPrefix, hashApiKey, keyIdOfHash, sameHash } from '../auth/api-ke
 import type { Scope } from '../auth/scopes.ts';
 import { IdempotencyConflictError, StoreUnavailableError } from '../domain/errors.ts';
 import { idempotencyRetentionSeconds } from './idempotency-store.ts';
-import { apiKeyIndexKeys, apiKeyKey, apiKeyNameKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
+import { apiKeyIndexKeys, apiKeyKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
+import { apiKeyEntity, apiKeyNameEntity, keyCreationIdempotencyEntity } from './items/api-key.ts';
 import { call } from './store-errors.ts';
+import { updateExpression } from './update-expression.ts';
 
 const apiKeysCursorBinding: CursorBinding = { list: 'api-keys', scope: {} };
 
@@ -101,11 +103,11 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
       Put: {
         TableName: tableName,
         // No revokedAt attribute until a revoke: `if_not_exists` keeps the first revocation time.
-        Item: { ...apiKeyKey(keyId), entity: 'apiKey', ...withoutRevocation(record), hash, ...apiKeyIndexKeys(createdAt, keyId) },
+        Item: apiKeyEntity.item(apiKeyEntity.key(keyId), { ...withoutRevocation(record), hash }, apiKeyIndexKeys(createdAt, keyId)),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
-    const nameClaim = { ...apiKeyNameKey(input.name), entity: 'apiKeyName', name: input.name, latestKeyId: keyId, updatedAt: createdAt };
+    const nameClaim = apiKeyNameEntity.item(apiKeyNameEntity.key(input.name), { name: input.name, latestKeyId: keyId, updatedAt: createdAt });
     if (input.replaces) {
       add('replaced', {
         ConditionCheck: {
@@ -126,14 +128,12 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
       add('idempotency', {
         Put: {
           TableName: tableName,
-          Item: {
-            ...keyCreationIdempotencyKey(input.idempotency.scope, input.idempotency.key),
-            entity: 'keyCreationIdempotency',
+          Item: keyCreationIdempotencyEntity.item(keyCreationIdempotencyEntity.key(input.idempotency.scope, input.idempotency.key), {
             requestFingerprint: input.idempotency.requestFingerprint,
             keyId,
             createdAt,
             expiresAt: Math.floor(Date.parse(createdAt) / 1000) + idempotencyRetentionSeconds,
-          },
+          }),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
@@ -174,10 +174,11 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
       ),
     );
     if (!output.Item) return undefined;
-    if (output.Item.requestFingerprint !== idempotency.requestFingerprint) {
+    const creation = keyCreationIdempotencyEntity.parse(output.Item);
+    if (creation.requestFingerprint !== idempotency.requestFingerprint) {
       throw new IdempotencyConflictError('This Idempotency-Key was already used to create a different key; use a new key for a new request.');
     }
-    const record = await get(output.Item.keyId as string);
+    const record = await get(creation.keyId);
     // The record and the key are written in one transaction: a record without its key is a bug.
     if (!record) throw new Error('A key creation record names a key that does not exist');
     return { kind: 'replayed', record };
@@ -233,9 +234,11 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
           new UpdateCommand({
             TableName: tableName,
             Key: apiKeyKey(keyId),
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now), revokedBy = if_not_exists(revokedBy, :by)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': now.toISOString(), ':by': revokedBy },
+            ...updateExpression()
+              .setIfMissing('revokedAt', now.toISOString())
+              .setIfMissing('revokedBy', revokedBy)
+              .when('attribute_exists(pk)')
+              .build(),
             ReturnValues: 'ALL_NEW',
           }),
         ),
@@ -251,16 +254,8 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
 }
 
 function toRecord(item: Item): ApiKeyRecord {
-  return {
-    keyId: item.keyId as string,
-    name: item.name as string,
-    scopes: (item.scopes as Scope[] | undefined) ?? [],
-    prefix: item.prefix as string,
-    createdAt: item.createdAt as string,
-    createdBy: (item.createdBy as string | undefined) ?? 'unknown',
-    revokedAt: (item.revokedAt as string | null | undefined) ?? null,
-    revokedBy: (item.revokedBy as string | null | undefined) ?? null,
-  };
+  const { keyId, name, scopes, prefix, createdAt, createdBy, revokedAt, revokedBy } = apiKeyEntity.parse(item);
+  return { keyId, name, scopes, prefix, createdAt, createdBy, revokedAt: revokedAt ?? null, revokedBy: revokedBy ?? null };
 }
 
 function withoutRevocation(record: ApiKeyRecord): Omit<ApiKeyRecord, 'revokedAt' | 'revokedBy'> {

@@ -4,19 +4,28 @@ import { config } from '../config/config.ts';
 import { logger } from '../observability/logger.ts';
 import { faultInjectionFromEnvironment, injectDynamoDbFaults } from './fault-injection.ts';
 
+/**
+ * The one place DynamoDB clients are built: the Lambdas, the local server, the bench and the tests
+ * all come through here, so an endpoint, credentials or marshalling setting is decided once.
+ */
 export interface ClientOptions {
+  /** DynamoDB Local's address; it takes any credentials, so fixed local ones are used with it. */
   endpoint?: string;
   region?: string;
 }
 
-export function createDocumentClient(options: ClientOptions = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
+/** The low-level client, for table administration (create, delete, describe) and raw item reads. */
+export function createDynamoDbClient(options: ClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   });
-  return DynamoDBDocumentClient.from(client, {
+}
+
+export function createDocumentClient(options: ClientOptions = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(createDynamoDbClient(options), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }

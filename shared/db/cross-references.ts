@@ -1,6 +1,7 @@
 import type { TouchpointWrite } from '../domain/customer-store.ts';
 import type { Identifier } from '../domain/identifiers.ts';
-import { candidateHalfKey, identifierClaimKey, type Key, mentionKey } from './keys.ts';
+import { candidateHalfEntity, identifierClaimEntity, mentionEntity } from './items/cross-reference.ts';
+import type { Key } from './keys.ts';
 
 /**
  * Small pointer items that let an erase (and an export) find, by Queries on the customer's own
@@ -20,7 +21,7 @@ export function identifierClaimPut(tableName: string, customerId: string, identi
   return {
     Put: {
       TableName: tableName,
-      Item: { ...identifierClaimKey(customerId, identifier), entity: 'identifierClaim', type: identifier.type, value: identifier.value },
+      Item: identifierClaimEntity.item(identifierClaimEntity.key(customerId, identifier), { type: identifier.type, value: identifier.value }),
     },
   };
 }
@@ -34,8 +35,8 @@ export function touchpointCrossReferences(tableName: string, write: TouchpointWr
   const { touchpoint } = write;
   const owner = touchpoint.customerId;
   const items = new Map<string, PutItem>();
-  const put = (key: Key, attributes: Record<string, unknown>) => {
-    items.set(`${key.pk}\u0000${key.sk}`, { Put: { TableName: tableName, Item: { ...key, ...attributes } } });
+  const put = (item: Record<string, unknown> & Key) => {
+    items.set(`${item.pk}\u0000${item.sk}`, { Put: { TableName: tableName, Item: item } });
   };
   for (const identifier of write.attach) {
     const claim = identifierClaimPut(tableName, owner, identifier);
@@ -47,12 +48,12 @@ export function touchpointCrossReferences(tableName: string, write: TouchpointWr
   ]);
   mentioned.delete(owner);
   for (const other of mentioned) {
-    put(mentionKey(other, touchpoint.touchpointId), { entity: 'mention', touchpointId: touchpoint.touchpointId });
+    put(mentionEntity.item(mentionEntity.key(other, touchpoint.touchpointId), { touchpointId: touchpoint.touchpointId }));
   }
   for (const { otherCustomerId } of write.mergeCandidates) {
     if (otherCustomerId === owner) continue;
-    put(candidateHalfKey(owner, otherCustomerId), { entity: 'candidateHalf', otherCustomerId });
-    put(candidateHalfKey(otherCustomerId, owner), { entity: 'candidateHalf', otherCustomerId: owner });
+    put(candidateHalfEntity.item(candidateHalfEntity.key(owner, otherCustomerId), { otherCustomerId }));
+    put(candidateHalfEntity.item(candidateHalfEntity.key(otherCustomerId, owner), { otherCustomerId: owner }));
   }
   return [...items.values()];
 }

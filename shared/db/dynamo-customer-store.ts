@@ -56,6 +56,11 @@ import { call, outcomeUnknown } from './store-errors.ts';
 import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
+import { updateExpression } from './update-expression.ts';
+import { identifierEntity } from './items/identifier.ts';
+import { profileEntity } from './items/profile.ts';
+import { idempotencyEntity } from './items/idempotency.ts';
+import { type TouchpointItem, touchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -86,7 +91,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     return {
       owners,
       // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
-      ...(profile?.entity === 'customer' ? { directCustomer: { mergedInto: (profile.mergedInto as string | undefined) ?? null } } : {}),
+      ...(profileEntity.is(profile) ? { directCustomer: { mergedInto: profileEntity.parse(profile).mergedInto ?? null } } : {}),
       ...(idempotencyItem ? { idempotency: toIdempotencyRecord(idempotencyItem) } : {}),
     };
   }
@@ -131,29 +136,24 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     add('touchpoint', {
       Put: {
         TableName: tableName,
-        Item: {
-          ...touchpointKey(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId),
-          entity: 'touchpoint',
+        Item: touchpointEntity.item(touchpointEntity.key(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId), {
           ...touchpoint,
           // Retention by channel (shared/config/retention.ts), enforced by DynamoDB TTL.
           expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
-          // Lets an erase find the idempotency record, which names the customer in its stored result.
           ...(write.idempotency ? { idempotencyRef: { scope: write.idempotency.scope, key: write.idempotency.key } } : {}),
-        },
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
     add('locator', {
       Put: {
         TableName: tableName,
-        Item: {
-          ...touchpointLocatorKey(touchpoint.touchpointId),
-          entity: 'touchpointLocator',
+        Item: touchpointLocatorEntity.item(touchpointLocatorEntity.key(touchpoint.touchpointId), {
           touchpointId: touchpoint.touchpointId,
           customerId: touchpoint.customerId,
           occurredAt: touchpoint.occurredAt,
           expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
-        },
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
@@ -163,23 +163,19 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         Update: {
           TableName: tableName,
           Key: mergeCandidateKey(customerIds),
-          UpdateExpression:
-            'SET entity = :entity, customerIds = :customerIds, identifiers = :identifiers, lastTouchpointId = :touchpointId, ' +
-            'detectedAt = if_not_exists(detectedAt, :detectedAt), lastSeenAt = :detectedAt, ' +
-            '#status = if_not_exists(#status, :open), gsi1pk = :indexPartition, ' +
-            'gsi1sk = if_not_exists(gsi1sk, :indexSort) ADD occurrences :one',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':entity': 'mergeCandidate',
-            ':customerIds': customerIds,
-            ':identifiers': candidate.identifiers,
-            ':touchpointId': candidate.touchpointId,
-            ':detectedAt': candidate.detectedAt,
-            ':open': 'open',
-            ':indexPartition': mergeCandidatesIndexPartition,
-            ':indexSort': `${candidate.detectedAt}#${customerIds.join('#')}`,
-            ':one': 1,
-          },
+          ...updateExpression()
+            .set('entity', 'mergeCandidate')
+            .set('customerIds', customerIds)
+            .set('identifiers', candidate.identifiers)
+            .set('lastTouchpointId', candidate.touchpointId)
+            .setIfMissing('detectedAt', candidate.detectedAt)
+            .set('lastSeenAt', candidate.detectedAt)
+            // A candidate staff dismissed (or merged) stays so; an undo's reopen removes the status.
+            .setIfMissing('status', 'open')
+            .set('gsi1pk', mergeCandidatesIndexPartition)
+            .setIfMissing('gsi1sk', `${candidate.detectedAt}#${customerIds.join('#')}`)
+            .add('occurrences', 1)
+            .build(),
         },
       });
     }
@@ -214,7 +210,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     const output = await call(() =>
       client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })),
     );
-    return typeof output.Item?.customerId === 'string' ? { customerId: output.Item.customerId } : undefined;
+    return output.Item ? { customerId: touchpointLocatorEntity.parse(output.Item).customerId } : undefined;
   }
 
   function profileWrite(write: TouchpointWrite): TransactItem {
@@ -289,14 +285,12 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
             TableName: tableName,
             Key: profileKey(customerId),
             // The version stays: a card write computed meanwhile recomputes the tier itself and must not be refused.
-            UpdateExpression: 'SET tier = :tier, tierRecency = :tierRecency, gsi1pk = :gsi1pk',
-            ConditionExpression: 'version = :expectedVersion AND attribute_not_exists(mergedInto)',
-            ExpressionAttributeValues: {
-              ':tier': tier.tier,
-              ':tierRecency': tier.tierRecency,
-              ':gsi1pk': tierIndexKeys(tier.tier, '', '').gsi1pk,
-              ':expectedVersion': expectedVersion,
-            },
+            ...updateExpression()
+              .set('tier', tier.tier)
+              .set('tierRecency', tier.tierRecency)
+              .set('gsi1pk', tierIndexKeys(tier.tier, '', '').gsi1pk)
+              .when('version = :expectedVersion AND attribute_not_exists(mergedInto)', { ':expectedVersion': expectedVersion })
+              .build(),
           }),
         ),
       );
@@ -325,7 +319,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       ),
     );
     const [profile, ...touchpoints] = output.Items ?? [];
-    if (profile?.entity !== 'customer') return undefined;
+    if (!profileEntity.is(profile)) return undefined;
     return {
       customer: toCustomer(profile),
       recent: touchpoints.map(toTouchpoint),
@@ -405,7 +399,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         }),
       ),
     );
-    if (output.Item?.entity !== 'customer') return undefined;
+    if (!profileEntity.is(output.Item)) return undefined;
     return { mergedInto: typeof output.Item.mergedInto === 'string' ? output.Item.mergedInto : undefined };
   }
 
@@ -447,7 +441,7 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
     // was merged away (name the survivor) or erased.
     const mergedInto = profileNow?.mergedInto;
     if (typeof mergedInto === 'string') return new WriteRejectedError('customer-merged', { cause: error, mergedInto });
-    const held = Object.keys((profileNow?.identifiers as Item | undefined) ?? {}).length;
+    const held = isLiveProfile(profileNow) ? Object.keys(profileEntity.parse(profileNow).identifiers ?? {}).length : 0;
     if (isLiveProfile(profileNow) && attaching > 0 && held + attaching > maxIdentifiersPerCustomer) {
       return new WriteRejectedError('identifiers-full', { cause: error });
     }
@@ -463,25 +457,28 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
 }
 
 function toIdempotencyRecord(item: Item): IdempotencyRecord {
-  return {
-    requestFingerprint: item.requestFingerprint as string,
-    result: item.result as IdempotencyRecord['result'],
-  };
+  const { requestFingerprint, result } = idempotencyEntity.parse(item);
+  // Ingest stored it from this very type (a discarded touchpoint's receipt is told apart by discardReasonOf).
+  return { requestFingerprint, result: result as IdempotencyRecord['result'] };
 }
 
 export function toTouchpoint(item: Item): Touchpoint {
+  return touchpointOf(touchpointEntity.parse(item));
+}
+
+export function touchpointOf(touchpoint: TouchpointItem): Touchpoint {
   return {
-    touchpointId: item.touchpointId as string,
-    customerId: item.customerId as string,
-    channel: item.channel as Touchpoint['channel'],
-    occurredAt: item.occurredAt as string,
-    receivedAt: item.receivedAt as string,
-    source: item.source as string,
-    identifiers: item.identifiers as Touchpoint['identifiers'],
-    summary: (item.summary as string | null | undefined) ?? null,
-    details: item.details as Touchpoint['details'],
-    ...(typeof item.value === 'number' ? { value: item.value } : {}),
-    ...(item.ambiguity ? { ambiguity: item.ambiguity as Touchpoint['ambiguity'] } : {}),
+    touchpointId: touchpoint.touchpointId,
+    customerId: touchpoint.customerId,
+    channel: touchpoint.channel,
+    occurredAt: touchpoint.occurredAt,
+    receivedAt: touchpoint.receivedAt,
+    source: touchpoint.source,
+    identifiers: touchpoint.identifiers,
+    summary: touchpoint.summary ?? null,
+    details: touchpoint.details,
+    ...(touchpoint.value === undefined ? {} : { value: touchpoint.value }),
+    ...(touchpoint.ambiguity ? { ambiguity: touchpoint.ambiguity } : {}),
   };
 }
 
@@ -489,20 +486,19 @@ export function toTouchpoint(item: Item): Touchpoint {
 export function newIdentifierPut(tableName: string, identifier: AttachedIdentifier, customerId: string) {
   return {
     TableName: tableName,
-    Item: {
-      ...identifierItemKey(identifier),
-      entity: 'identifier',
+    Item: identifierEntity.item(identifierEntity.key(identifier), {
       type: identifier.type,
       value: identifier.value,
       customerId,
       ...identifier.provenance,
-    },
+    }),
     ConditionExpression: 'attribute_not_exists(pk)',
   };
 }
 
 export function toIdentifierOwner(item: Item): IdentifierOwner {
-  return { customerId: item.customerId as string, sharedWith: (item.sharedWith as string[] | undefined) ?? [] };
+  const { customerId, sharedWith } = identifierEntity.parse(item);
+  return { customerId, sharedWith: sharedWith ?? [] };
 }
 
 function tierCursorBinding(tier: string, page: TierPageRequest): CursorBinding {

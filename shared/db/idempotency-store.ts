@@ -2,10 +2,11 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { config } from '../config/config.ts';
-import type { IdempotencyRecord, IdempotencyRef } from '../domain/customer-store.ts';
+import type { IdempotencyRef } from '../domain/customer-store.ts';
 import { IdempotencyConflictError } from '../domain/errors.ts';
 import { documentClient } from './client.ts';
-import { batchIdempotencyKey, idempotencyKey, touchpointLocatorKey } from './keys.ts';
+import { batchIdempotencyEntity, idempotencyEntity } from './items/idempotency.ts';
+import { touchpointLocatorKey } from './keys.ts';
 import { call } from './store-errors.ts';
 
 /** Idempotency records outlive any sensible client retry schedule, then expire. */
@@ -18,14 +19,12 @@ const reuseMessage = 'This Idempotency-Key was already used for a different requ
  * for (dynamo-customer-store), or alone for a touchpoint that was discarded (below).
  */
 export function idempotencyItem(ref: IdempotencyRef, record: { requestFingerprint: string; result: object }, createdAt: string) {
-  return {
-    ...idempotencyKey(ref.scope, ref.key),
-    entity: 'idempotency',
+  return idempotencyEntity.item(idempotencyEntity.key(ref.scope, ref.key), {
     requestFingerprint: record.requestFingerprint,
     result: record.result,
     createdAt,
     expiresAt: Math.floor(Date.parse(createdAt) / 1000) + idempotencyRetentionSeconds,
-  };
+  });
 }
 
 /** Why a write-only client's touchpoint was not stored although it was answered as accepted. */
@@ -91,11 +90,11 @@ export function dynamoIdempotencyStore(client: DynamoDBDocumentClient, tableName
       ? await transactFirst(idempotencyItem(input.ref, { requestFingerprint: input.requestFingerprint, result }, input.at.toISOString()))
       : await transactFirst(undefined, touchpointLocatorKey(input.touchpointId));
     if (!existing) return input.touchpointId;
-    const record = existing as Partial<IdempotencyRecord>;
-    if (record.requestFingerprint !== input.requestFingerprint || typeof record.result?.touchpointId !== 'string') {
-      throw new IdempotencyConflictError(reuseMessage);
-    }
-    return record.result.touchpointId;
+    // Whatever holds the key and is not this request's record (another request's, or the touchpoint's locator) is a reuse.
+    const record = idempotencyEntity.attributes.safeParse(existing);
+    const answered = record.success && record.data.requestFingerprint === input.requestFingerprint ? record.data.result : undefined;
+    if (!answered || !('touchpointId' in answered) || typeof answered.touchpointId !== 'string') throw new IdempotencyConflictError(reuseMessage);
+    return answered.touchpointId;
   }
 
   /**
@@ -126,13 +125,13 @@ export function dynamoIdempotencyStore(client: DynamoDBDocumentClient, tableName
 
   async function claimBatch(input: Parameters<IdempotencyStore['claimBatch']>[0]): Promise<void> {
     const createdAt = input.at.toISOString();
-    const existing = await putFirst({
-      ...batchIdempotencyKey(input.scope, input.key),
-      entity: 'batchIdempotency',
-      requestFingerprint: input.requestFingerprint,
-      createdAt,
-      expiresAt: Math.floor(input.at.getTime() / 1000) + idempotencyRetentionSeconds,
-    });
+    const existing = await putFirst(
+      batchIdempotencyEntity.item(batchIdempotencyEntity.key(input.scope, input.key), {
+        requestFingerprint: input.requestFingerprint,
+        createdAt,
+        expiresAt: Math.floor(input.at.getTime() / 1000) + idempotencyRetentionSeconds,
+      }),
+    );
     if (existing && existing.requestFingerprint !== input.requestFingerprint) {
       throw new IdempotencyConflictError('This Idempotency-Key was already used for a different batch; use a new key for new content.');
     }

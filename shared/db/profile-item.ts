@@ -1,7 +1,6 @@
 import {
   type CardState,
   emptyCard,
-  type InvoiceQueryState,
   invoiceQueryKey,
   lateContactCap,
   looksLate,
@@ -15,8 +14,10 @@ import { identifierKey } from '../domain/identifiers.ts';
 import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
-import { channels } from '../schemas/touchpoint.ts';
+import { channels } from '../domain/channels.ts';
+import { isInvoiceQuery, type ProfileItem, profileEntity } from './items/profile.ts';
 import { profileKey, tierIndexKeys } from './keys.ts';
+import { type UpdateBuilder, type UpdateParts, updateExpression } from './update-expression.ts';
 
 /**
  * The customer profile item: identity, the recognition card and what the customer told us.
@@ -25,19 +26,17 @@ import { profileKey, tierIndexKeys } from './keys.ts';
 
 type Item = Record<string, unknown>;
 
-/**
- * The entity a profile takes while its customer is being erased: readers that ask for a `customer`
- * see nobody (get, lookup, merges, links answer 404), and the writes below refuse it, so an erase
- * cut short leaves a customer that is gone, never half there, until a repeat of the erase finishes.
- */
-export const erasingProfileEntity = 'erasingCustomer';
+export { erasingProfileEntity } from './items/profile.ts';
 
-export interface ProfileUpdate {
-  Key: ReturnType<typeof profileKey>;
-  UpdateExpression: string;
-  ConditionExpression: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues: Record<string, unknown>;
+export type ProfileUpdate = UpdateParts & { Key: ReturnType<typeof profileKey>; ConditionExpression: string };
+
+/** Where the profile is a customer to write on: there, and not under erasure (an UpdateItem would create it otherwise). */
+const liveEntity = (update: UpdateBuilder) =>
+  update.when('attribute_exists(pk)').when('#entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' });
+
+function profileUpdateOf(customerId: string, update: UpdateBuilder): ProfileUpdate {
+  const parts = update.build();
+  return { Key: profileKey(customerId), ...parts, ConditionExpression: parts.ConditionExpression ?? '' };
 }
 
 const cardAttributes = [
@@ -56,18 +55,19 @@ const cardAttributes = [
 ] as const satisfies readonly (keyof CardState)[];
 
 export function newProfileItem(customerId: string, createdAt: string, card: CardState, attach: AttachedIdentifier[]): Item {
-  return {
-    ...profileKey(customerId),
-    entity: 'customer',
-    customerId,
-    createdAt,
-    updatedAt: createdAt,
-    identifiers: Object.fromEntries(attach.map((identifier) => [identifierKey(identifier), identifier])),
-    traits: {},
-    identifierPermissions: {},
-    ...card,
-    ...tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
-  };
+  return profileEntity.item(
+    profileEntity.key(customerId),
+    {
+      customerId,
+      createdAt,
+      updatedAt: createdAt,
+      identifiers: Object.fromEntries(attach.map((identifier) => [identifierKey(identifier), identifier])),
+      traits: {},
+      identifierPermissions: {},
+      ...card,
+    },
+    tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
+  );
 }
 
 /** The Update for an existing customer's card (fast or exact), plus the identifiers to attach. */
@@ -75,249 +75,169 @@ export function profileUpdate(
   customerId: string,
   write: TouchpointWrite & { customer: { kind: 'fast' | 'exact' } },
 ): ProfileUpdate {
-  const names: Record<string, string> = { '#entity': 'entity' };
-  const values: Record<string, unknown> = { ':now': write.touchpoint.receivedAt, ':customerEntity': 'customer' };
-  const sets = ['updatedAt = :now'];
-  const adds: string[] = [];
+  const update = updateExpression().set('updatedAt', write.touchpoint.receivedAt);
   // A profile under erasure is not a customer to record on.
-  const conditions = ['attribute_exists(pk)', 'attribute_not_exists(mergedInto)', '#entity = :customerEntity'];
+  liveEntity(update).when('attribute_not_exists(mergedInto)');
   if (write.attach.length > 0) {
-    values[':identifierRoom'] = maxIdentifiersPerCustomer - write.attach.length;
-    conditions.push('size(identifiers) <= :identifierRoom');
+    update.when('size(identifiers) <= :identifierRoom', { ':identifierRoom': maxIdentifiersPerCustomer - write.attach.length });
   }
-  write.attach.forEach((identifier, index) => {
-    names[`#identifier${index}`] = identifierKey(identifier);
-    values[`:identifier${index}`] = identifier;
-    sets.push(`identifiers.#identifier${index} = :identifier${index}`);
-  });
+  for (const identifier of write.attach) update.set(['identifiers', identifierKey(identifier)], identifier);
 
   if (write.profileChanges) {
-    values[':preferences'] = write.profileChanges.preferences;
-    sets.push('preferences = :preferences');
+    update.set('preferences', write.profileChanges.preferences);
     // PUT semantics: what the customer told us now replaces what they told us before, per identifier too.
-    values[':identifierPermissions'] = write.profileChanges.identifierPermissions;
-    sets.push('identifierPermissions = :identifierPermissions');
+    update.set('identifierPermissions', write.profileChanges.identifierPermissions);
   }
 
   const { customer } = write;
   if (customer.kind === 'exact') {
-    setWholeCard(customerId, customer.card, customer.expectedVersion, sets, values, conditions);
+    setWholeCard(update, customerId, customer.card, customer.expectedVersion);
+    return profileUpdateOf(customerId, update);
+  }
+  // The fast path: counters by ADD and the latest state by SET, each guarded so that a blind
+  // update can never be wrong. When a guard fails, the exact path takes over with the card as it is.
+  const { delta } = customer;
+  update.add('version', 1).add('touchpointCount', 1).add(['countsByChannel', delta.channel], 1).add('frequencyHeadroom', -1);
+  // Tier boundary: the next touchpoint changes the frequency score (the exact path recomputes the tier).
+  update.when('frequencyHeadroom > :one', { ':one': 1 }).when('tierRecency = :topRecency', { ':topRecency': topRecencyScore() });
+  if (customer.asLate || looksLate(delta, new Date(write.touchpoint.receivedAt))) {
+    // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
+    update
+      .append('lateContacts', [delta.lastContact], { orEmpty: true })
+      .when('(attribute_not_exists(lateContacts) OR size(lateContacts) < :lateCap)', { ':lateCap': lateContactCap });
   } else {
-    // The fast path: counters by ADD and the latest state by SET, each guarded so that a blind
-    // update can never be wrong. When a guard fails, the exact path takes over with the card as it is.
-    const { delta } = customer;
-    names['#channel'] = delta.channel;
-    Object.assign(values, {
-      ':one': 1,
-      ':minusOne': -1,
-      ':topRecency': topRecencyScore(),
-    });
-    adds.push('version :one', 'touchpointCount :one', 'countsByChannel.#channel :one', 'frequencyHeadroom :minusOne');
-    // Tier boundary: the next touchpoint changes the frequency score (the exact path recomputes the tier).
-    conditions.push('frequencyHeadroom > :one', 'tierRecency = :topRecency');
-    if (customer.asLate || looksLate(delta, new Date(write.touchpoint.receivedAt))) {
-      // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
-      Object.assign(values, { ':lateContact': [delta.lastContact], ':noContacts': [], ':lateCap': lateContactCap });
-      sets.push('lateContacts = list_append(if_not_exists(lateContacts, :noContacts), :lateContact)');
-      conditions.push('(attribute_not_exists(lateContacts) OR size(lateContacts) < :lateCap)');
-    } else {
-      // Live: becomes the last contact, guarded so that clock skew can never put an older one over a newer.
-      Object.assign(values, {
-        ':lastContact': delta.lastContact,
-        ':occurredAt': delta.lastContact.occurredAt,
-        ':gsi1sk': tierIndexKeys('', delta.lastContact.occurredAt, customerId).gsi1sk,
-      });
-      sets.push('lastContact = :lastContact', 'gsi1sk = :gsi1sk');
-      conditions.push('lastContact.occurredAt <= :occurredAt');
-    }
+    // Live: becomes the last contact, guarded so that clock skew can never put an older one over a newer.
+    update
+      .set('lastContact', delta.lastContact)
+      .set('gsi1sk', tierIndexKeys('', delta.lastContact.occurredAt, customerId).gsi1sk)
+      .when('lastContact.occurredAt <= :occurredAt', { ':occurredAt': delta.lastContact.occurredAt });
+  }
 
-    const invoiceAmount = customer.invoiceQueryExpectedNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
-    const monetary = delta.value + invoiceAmount;
-    if (monetary > 0) {
-      Object.assign(values, { ':monetary': monetary, ':minusMonetary': -monetary });
-      adds.push('monetaryTotal :monetary', 'monetaryHeadroom :minusMonetary');
-      conditions.push('monetaryHeadroom > :monetary');
-    }
-    if (delta.invoiceQuery) {
-      const { key, state } = delta.invoiceQuery;
-      names['#query'] = key;
-      if (customer.invoiceQueryExpectedNew) {
-        // At the bound the exact path decides (drop the oldest resolved query, or refuse).
-        Object.assign(values, { ':query': state, ':queryCap': maxInvoiceQueries });
-        sets.push('invoiceQueries.#query = :query');
-        conditions.push('attribute_not_exists(invoiceQueries.#query)', 'size(invoiceQueries) < :queryCap');
-      } else {
-        // A status change keeps what the query already knows (opened when, amount, reason) unless it says anew.
-        Object.assign(values, {
-          ':queryStatus': state.status,
-          ':resolvedAt': state.resolvedAt,
-          ':occurredAt': delta.lastContact.occurredAt,
-        });
-        names['#queryStatus'] = 'status';
-        sets.push(
-          'invoiceQueries.#query.#queryStatus = :queryStatus',
-          'invoiceQueries.#query.updatedAt = :occurredAt',
-          'invoiceQueries.#query.resolvedAt = :resolvedAt',
-        );
-        if (state.amount) {
-          values[':queryAmount'] = state.amount;
-          sets.push('invoiceQueries.#query.amount = :queryAmount');
-        }
-        if (state.reason) {
-          values[':queryReason'] = state.reason;
-          sets.push('invoiceQueries.#query.reason = :queryReason');
-        }
-        conditions.push('invoiceQueries.#query.updatedAt <= :occurredAt');
-      }
-    }
-    if (delta.page) {
-      Object.assign(values, { ':page': [delta.page], ':pageCap': storedPageCap });
-      sets.push('recentPages = list_append(recentPages, :page)');
-      conditions.push('size(recentPages) < :pageCap');
+  const invoiceAmount = customer.invoiceQueryExpectedNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
+  const monetary = delta.value + invoiceAmount;
+  if (monetary > 0) {
+    update.add('monetaryTotal', monetary).add('monetaryHeadroom', -monetary).when('monetaryHeadroom > :monetary', { ':monetary': monetary });
+  }
+  if (delta.invoiceQuery) {
+    const { key, state } = delta.invoiceQuery;
+    const query = ['invoiceQueries', key];
+    if (customer.invoiceQueryExpectedNew) {
+      // At the bound the exact path decides (drop the oldest resolved query, or refuse).
+      update
+        .set(query, state)
+        .when('attribute_not_exists(invoiceQueries.#query)', {}, { '#query': key })
+        .when('size(invoiceQueries) < :queryCap', { ':queryCap': maxInvoiceQueries });
+    } else {
+      // A status change keeps what the query already knows (opened when, amount, reason) unless it says anew.
+      update
+        .set([...query, 'status'], state.status)
+        .set([...query, 'updatedAt'], delta.lastContact.occurredAt)
+        .set([...query, 'resolvedAt'], state.resolvedAt);
+      if (state.amount) update.set([...query, 'amount'], state.amount);
+      if (state.reason) update.set([...query, 'reason'], state.reason);
+      update.when('invoiceQueries.#query.updatedAt <= :occurredAt', { ':occurredAt': delta.lastContact.occurredAt }, { '#query': key });
     }
   }
-  return {
-    Key: profileKey(customerId),
-    UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
+  if (delta.page) {
+    update.append('recentPages', [delta.page]).when('size(recentPages) < :pageCap', { ':pageCap': storedPageCap });
+  }
+  return profileUpdateOf(customerId, update);
 }
 
 /** SETs every card attribute and the tier index, guarded by the version the card was computed from. */
-function setWholeCard(
-  customerId: string,
-  card: CardState,
-  expectedVersion: number,
-  sets: string[],
-  values: Record<string, unknown>,
-  conditions: string[],
-): void {
-  for (const attribute of cardAttributes) {
-    values[`:${attribute}`] = attribute === 'version' ? expectedVersion + 1 : card[attribute];
-    sets.push(`${attribute} = :${attribute}`);
-  }
+function setWholeCard(update: UpdateBuilder, customerId: string, card: CardState, expectedVersion: number): void {
+  for (const attribute of cardAttributes) update.set(attribute, attribute === 'version' ? expectedVersion + 1 : card[attribute]);
   const index = tierIndexKeys(card.tier, newestContact([card.lastContact, ...card.lateContacts])?.occurredAt ?? '', customerId);
-  Object.assign(values, { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk, ':expectedVersion': expectedVersion });
-  sets.push('gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk');
-  conditions.push('version = :expectedVersion');
+  update.set('gsi1pk', index.gsi1pk).set('gsi1sk', index.gsi1sk).when('version = :expectedVersion', { ':expectedVersion': expectedVersion });
 }
 
 /** An exactly recomputed card (merges, undos, moves), with the profile changes that go with it. */
 export function profileReplacement(customerId: string, replacement: ProfileReplacement, now: string): ProfileUpdate {
-  const values: Record<string, unknown> = { ':now': now, ':customerEntity': 'customer' };
-  const sets = ['updatedAt = :now'];
-  const removes: string[] = [];
-  const conditions = ['attribute_exists(pk)', '#entity = :customerEntity'];
-  setWholeCard(customerId, replacement.card, replacement.expectedVersion, sets, values, conditions);
+  const update = updateExpression().set('updatedAt', now);
+  liveEntity(update);
+  setWholeCard(update, customerId, replacement.card, replacement.expectedVersion);
   // Per key, never the whole map: a link or an ingest attaching an identifier meanwhile keeps its entry.
-  const names: Record<string, string> = { '#entity': 'entity' };
-  replacement.identifierChanges?.set.forEach((identifier, index) => {
-    names[`#setIdentifier${index}`] = identifierKey(identifier);
-    values[`:setIdentifier${index}`] = identifier;
-    sets.push(`identifiers.#setIdentifier${index} = :setIdentifier${index}`);
-  });
-  replacement.identifierChanges?.remove.forEach((identifier, index) => {
-    names[`#removeIdentifier${index}`] = identifierKey(identifier);
-    removes.push(`identifiers.#removeIdentifier${index}`);
-  });
-  if (replacement.preferences !== undefined) {
-    values[':preferences'] = replacement.preferences;
-    sets.push('preferences = :preferences');
-  }
-  if (replacement.identifierPermissions) {
-    values[':identifierPermissions'] = replacement.identifierPermissions;
-    sets.push('identifierPermissions = :identifierPermissions');
-  }
-  if (replacement.revive) removes.push('mergedInto', 'mergedBy');
-  else conditions.push('attribute_not_exists(mergedInto)');
-  return {
-    Key: profileKey(customerId),
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
+  for (const identifier of replacement.identifierChanges?.set ?? []) update.set(['identifiers', identifierKey(identifier)], identifier);
+  for (const identifier of replacement.identifierChanges?.remove ?? []) update.remove(['identifiers', identifierKey(identifier)]);
+  if (replacement.preferences !== undefined) update.set('preferences', replacement.preferences);
+  if (replacement.identifierPermissions) update.set('identifierPermissions', replacement.identifierPermissions);
+  if (replacement.revive) update.remove('mergedInto', 'mergedBy');
+  else update.when('attribute_not_exists(mergedInto)');
+  return profileUpdateOf(customerId, update);
 }
 
 /** Display name and traits: a merge-patch (null removes), only on a live customer. */
-export function profileChangesUpdate(customerId: string, changes: ProfileChanges): Omit<ProfileUpdate, 'ExpressionAttributeValues'> & { ExpressionAttributeValues?: Record<string, unknown> } {
-  const names: Record<string, string> = { '#entity': 'entity' };
-  const values: Record<string, unknown> = { ':customerEntity': 'customer' };
-  const sets: string[] = [];
-  const removes: string[] = [];
-  if (changes.displayName === null) removes.push('displayName');
-  else if (changes.displayName !== undefined) {
-    values[':displayName'] = changes.displayName;
-    sets.push('displayName = :displayName');
+export function profileChangesUpdate(customerId: string, changes: ProfileChanges): ProfileUpdate {
+  const update = updateExpression();
+  if (changes.displayName === null) update.remove('displayName');
+  else if (changes.displayName !== undefined) update.set('displayName', changes.displayName);
+  for (const [name, value] of Object.entries(changes.traits ?? {})) {
+    if (value === null) update.remove(['traits', name]);
+    else update.set(['traits', name], value);
   }
-  Object.entries(changes.traits ?? {}).forEach(([name, value], index) => {
-    names[`#trait${index}`] = name;
-    if (value === null) removes.push(`traits.#trait${index}`);
-    else {
-      values[`:trait${index}`] = value;
-      sets.push(`traits.#trait${index} = :trait${index}`);
-    }
-  });
-  values[':now'] = new Date().toISOString();
-  sets.push('updatedAt = :now');
-  if (changes.maxTraitsBefore !== undefined) values[':maxTraitsBefore'] = changes.maxTraitsBefore;
-  return {
-    Key: profileKey(customerId),
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(mergedInto) AND #entity = :customerEntity${
-      changes.maxTraitsBefore === undefined ? '' : ' AND size(traits) <= :maxTraitsBefore'
-    }`,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
+  update.set('updatedAt', new Date().toISOString());
+  update.when('attribute_exists(pk)').when('attribute_not_exists(mergedInto)').when('#entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' });
+  if (changes.maxTraitsBefore !== undefined) update.when('size(traits) <= :maxTraitsBefore', { ':maxTraitsBefore': changes.maxTraitsBefore });
+  return profileUpdateOf(customerId, update);
 }
 
 export function isLiveProfile(item: Item | undefined): item is Item {
-  return item !== undefined && item.entity === 'customer' && item.mergedInto === undefined;
+  return profileEntity.is(item) && item.mergedInto === undefined;
 }
 
+/** The card of a profile item read back (a parsed one, or the raw item DynamoDB handed back). */
 export function toCard(item: Item): CardState {
-  const empty = emptyCard();
-  const card = { ...empty } as Record<string, unknown>;
-  for (const attribute of cardAttributes) {
-    if (item[attribute] !== undefined) card[attribute] = item[attribute];
-  }
-  // Readers see the effective last contact: the newest of the guarded one and the appended late ones.
-  card.lateContacts = (item.lateContacts as CardState['lateContacts'] | undefined) ?? [];
-  card.lastContact = newestContact([item.lastContact as CardState['lastContact'], ...(card.lateContacts as CardState['lateContacts'])]);
-  // Keyed anew from each query's own fields: cards written before keys were namespaced read the same.
-  const queries = Object.values((item.invoiceQueries as Record<string, unknown> | undefined) ?? {}).filter(isInvoiceQuery);
-  card.invoiceQueries = Object.fromEntries(queries.map((query) => [invoiceQueryKey(query), query]));
-  const counts = (item.countsByChannel as Record<string, number> | undefined) ?? {};
-  card.countsByChannel = Object.fromEntries(channels.map((channel) => [channel, Number(counts[channel] ?? 0)]));
-  return card as unknown as CardState;
+  return cardOf(profileEntity.parse(item));
 }
 
-function isInvoiceQuery(value: unknown): value is InvoiceQueryState {
-  const query = value as Partial<InvoiceQueryState> | null;
-  return typeof query === 'object' && query !== null && typeof query.invoiceNumber === 'string' && typeof query.status === 'string';
+function cardOf(profile: ProfileItem): CardState {
+  const empty = emptyCard();
+  // Readers see the effective last contact: the newest of the guarded one and the appended late ones.
+  const lateContacts = profile.lateContacts ?? [];
+  // Keyed anew from each query's own fields: cards written before keys were namespaced read the same.
+  const queries = Object.values(profile.invoiceQueries ?? {}).filter(isInvoiceQuery);
+  const counts = profile.countsByChannel ?? {};
+  return {
+    version: profile.version ?? empty.version,
+    touchpointCount: profile.touchpointCount ?? empty.touchpointCount,
+    countsByChannel: channelCounts(counts),
+    lastContact: newestContact([profile.lastContact ?? null, ...lateContacts]),
+    lateContacts,
+    monetaryTotal: profile.monetaryTotal ?? empty.monetaryTotal,
+    invoiceQueries: Object.fromEntries(queries.map((query) => [invoiceQueryKey(query), query])),
+    recentPages: profile.recentPages ?? empty.recentPages,
+    tier: profile.tier ?? empty.tier,
+    tierRecency: profile.tierRecency ?? empty.tierRecency,
+    frequencyHeadroom: profile.frequencyHeadroom ?? empty.frequencyHeadroom,
+    monetaryHeadroom: profile.monetaryHeadroom ?? empty.monetaryHeadroom,
+  };
+}
+
+function channelCounts(counts: Record<string, number>): CardState['countsByChannel'] {
+  const result = { ...emptyCard().countsByChannel };
+  for (const channel of channels) result[channel] = Number(counts[channel] ?? 0);
+  return result;
 }
 
 export function toCustomer(item: Item): Customer {
+  return customerOf(profileEntity.parse(item));
+}
+
+function customerOf(profile: ProfileItem): Customer {
   return {
-    customerId: item.customerId as string,
-    createdAt: item.createdAt as string,
-    updatedAt: (item.updatedAt as string | undefined) ?? (item.createdAt as string),
-    identifiers: Object.values((item.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {}),
-    card: toCard(item),
-    displayName: (item.displayName as string | undefined) ?? null,
-    traits: (item.traits as Record<string, unknown> | undefined) ?? {},
-    preferences: (item.preferences as Customer['preferences'] | undefined) ?? null,
-    identifierPermissions: (item.identifierPermissions as Customer['identifierPermissions'] | undefined) ?? {},
+    customerId: profile.customerId,
+    createdAt: profile.createdAt,
+    updatedAt: profile.updatedAt ?? profile.createdAt,
+    identifiers: Object.values(profile.identifiers ?? {}),
+    card: cardOf(profile),
+    displayName: profile.displayName ?? null,
+    traits: profile.traits ?? {},
+    preferences: profile.preferences ?? null,
+    identifierPermissions: profile.identifierPermissions ?? {},
   };
 }
 
 export function toProfileRecord(item: Item): ProfileRecord {
-  return {
-    ...toCustomer(item),
-    mergedInto: (item.mergedInto as string | undefined) ?? null,
-    mergedBy: (item.mergedBy as string | undefined) ?? null,
-  };
+  const profile = profileEntity.parse(item);
+  return { ...customerOf(profile), mergedInto: profile.mergedInto ?? null, mergedBy: profile.mergedBy ?? null };
 }

@@ -1,7 +1,11 @@
 import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { z } from 'zod';
+import type * as z from 'zod';
+import { identifierEntity } from '../db/items/identifier.ts';
+import { mergeRecordEntity } from '../db/items/merge-record.ts';
+import { erasingProfileEntity, profileEntity } from '../db/items/profile.ts';
+import { touchpointEntity } from '../db/items/touchpoint.ts';
 import { type DomainEvent, domainEventSchemas } from './event-schemas.ts';
 
 export interface MappingOptions {
@@ -14,41 +18,26 @@ export class StreamRecordError extends Error {
   override name = 'StreamRecordError';
 }
 
-// The item shapes the storage layer writes, as far as events need them; other attributes are ignored.
-const touchpointItem = z.object({
-  touchpointId: z.string(),
-  customerId: z.string(),
-  channel: z.string(),
-  source: z.string(),
-  occurredAt: z.string(),
-  receivedAt: z.string(),
-  identifiers: z.record(z.string(), z.unknown()).optional(),
-  summary: z.string().nullable().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-  /** The merges and moves that carried this touchpoint to its current customer, oldest first. */
-  movedBy: z.array(z.string()).optional(),
-  relocatedAt: z.string().optional(),
-});
-const customerItem = z.object({
-  customerId: z.string(),
-  createdAt: z.string(),
-  /** `type#value` -> the attached identifier. */
-  identifiers: z.record(z.string(), z.object({ type: z.string(), value: z.string() }).loose()).optional(),
-});
-const identifierItem = z.object({
-  type: z.string(),
-  value: z.string(),
-  customerId: z.string(),
-  attachedAt: z.string(),
-});
-const mergeItem = z.object({
-  mergeId: z.string(),
-  /** `move` records one touchpoint moved between customers, not a merge of customers. */
-  kind: z.enum(['merge', 'move']).optional(),
-  targetCustomerId: z.string(),
-  sourceCustomerId: z.string(),
-  undoneAt: z.string().nullable().optional(),
-});
+// What events need of the items storage writes, picked from their one definition (shared/db/items).
+// Personal data is optional in an event, so a touchpoint's contents may be absent here.
+const touchpointItem = touchpointEntity.attributes
+  .pick({
+    touchpointId: true,
+    customerId: true,
+    channel: true,
+    source: true,
+    occurredAt: true,
+    receivedAt: true,
+    identifiers: true,
+    summary: true,
+    details: true,
+    movedBy: true,
+    relocatedAt: true,
+  })
+  .partial({ identifiers: true, details: true });
+const customerItem = profileEntity.attributes.pick({ customerId: true, createdAt: true, identifiers: true });
+const identifierItem = identifierEntity.attributes.pick({ type: true, value: true, customerId: true, attachedAt: true });
+const mergeItem = mergeRecordEntity.attributes.pick({ mergeId: true, kind: true, targetCustomerId: true, sourceCustomerId: true, undoneAt: true }).partial({ undoneAt: true });
 
 type Image = Record<string, unknown>;
 
@@ -99,7 +88,7 @@ export function streamRecordToEvent(record: DynamoDBRecord, options: MappingOpti
 
 function insertEvent(recordId: string, item: Image, options: MappingOptions, time: Date | undefined) {
   switch (entityOf(item)) {
-    case 'touchpoint': {
+    case touchpointEntity.name: {
       const touchpoint = touchpointItem.parse(item);
       if (touchpoint.movedBy?.length || touchpoint.relocatedAt) return undefined;
       return event('TouchpointRecorded', time, {
@@ -120,7 +109,7 @@ function insertEvent(recordId: string, item: Image, options: MappingOptions, tim
         }),
       });
     }
-    case 'customer': {
+    case profileEntity.name: {
       const customer = customerItem.parse(item);
       return event('CustomerCreated', time, {
         version: 1,
@@ -134,9 +123,9 @@ function insertEvent(recordId: string, item: Image, options: MappingOptions, tim
         }),
       });
     }
-    case 'identifier':
+    case identifierEntity.name:
       return identifierLinked(recordId, identifierItem.parse(item), undefined, options, time);
-    case 'merge': {
+    case mergeRecordEntity.name: {
       const merge = mergeItem.parse(item);
       if (merge.kind === 'move') return undefined;
       return event('CustomersMerged', time, {
@@ -154,13 +143,13 @@ function insertEvent(recordId: string, item: Image, options: MappingOptions, tim
 
 function modifyEvent(recordId: string, before: Image, after: Image, options: MappingOptions, time: Date | undefined) {
   switch (entityOf(after)) {
-    case 'identifier': {
+    case identifierEntity.name: {
       const previous = identifierItem.pick({ customerId: true }).parse(before);
       const current = identifierItem.parse(after);
       if (previous.customerId === current.customerId) return undefined;
       return identifierLinked(recordId, current, previous.customerId, options, time);
     }
-    case 'merge': {
+    case mergeRecordEntity.name: {
       const previous = mergeItem.parse(before);
       const current = mergeItem.parse(after);
       if (previous.undoneAt || !current.undoneAt || current.kind === 'move') return undefined;
@@ -180,7 +169,7 @@ function modifyEvent(recordId: string, before: Image, after: Image, options: Map
 
 function removeEvent(item: Image, record: DynamoDBRecord, time: Date | undefined) {
   // An erase marks the profile first (`erasingCustomer`, shared/db/profile-item.ts), then deletes it.
-  if (entityOf(item) !== 'customer' && entityOf(item) !== 'erasingCustomer') return undefined;
+  if (entityOf(item) !== profileEntity.name && entityOf(item) !== erasingProfileEntity) return undefined;
   const { customerId } = customerItem.pick({ customerId: true }).parse(item);
   const erasedAt = time?.toISOString();
   if (!erasedAt) throw new StreamRecordError(`Stream record ${record.eventID} has no ApproximateCreationDateTime`);

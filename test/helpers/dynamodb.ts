@@ -1,10 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, createDynamoDbClient } from '../../shared/db/client.ts';
 import { ensureTable } from '../../shared/db/create-table.ts';
 
 type Item = Record<string, unknown>;
-
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 function requiredEnv(name: 'DYNAMODB_ENDPOINT' | 'TABLE_NAME'): string {
   const value = process.env[name];
@@ -17,7 +16,7 @@ export function testTableName(): string {
 }
 
 function testDynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: requiredEnv('DYNAMODB_ENDPOINT'), region: 'local', credentials });
+  return createDynamoDbClient({ endpoint: requiredEnv('DYNAMODB_ENDPOINT'), region: 'local' });
 }
 
 /** Creates this test file's own table (per-file-setup chose its name); call it in beforeAll. */
@@ -35,7 +34,7 @@ export async function createTestTable(): Promise<void> {
 let inspector: DynamoDBDocumentClient | undefined;
 
 function inspectorClient(): DynamoDBDocumentClient {
-  inspector ??= DynamoDBDocumentClient.from(testDynamoDbClient());
+  inspector ??= createDocumentClient({ endpoint: requiredEnv('DYNAMODB_ENDPOINT'), region: 'local' });
   return inspector;
 }
 

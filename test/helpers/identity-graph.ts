@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, DynamoDBDocumentClient as DocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../shared/db/client.ts';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, createDynamoDbClient } from '../../shared/db/client.ts';
 import { ensureTable } from '../../shared/db/create-table.ts';
 import { dynamoCustomerStore } from '../../shared/db/dynamo-customer-store.ts';
 import { dynamoIdentityStore, type IdentityStoreWithTouchpoints } from '../../shared/db/dynamo-identity-store.ts';
@@ -22,8 +22,6 @@ import { presentCustomerView } from '../../shared/http/presenters.ts';
 type Item = Record<string, unknown>;
 export type GraphStore = TouchpointStore & IdentityStoreWithTouchpoints;
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
 function endpoint(): string {
   const value = process.env.DYNAMODB_ENDPOINT;
   if (!value) throw new Error('DYNAMODB_ENDPOINT is not set: is test/helpers/per-file-setup.ts in setupFiles?');
@@ -35,12 +33,12 @@ let admin: DynamoDBClient | undefined;
 let application: DynamoDBDocumentClient | undefined;
 
 function inspectorClient(): DynamoDBDocumentClient {
-  inspector ??= DocumentClient.from(new DynamoDBClient({ endpoint: endpoint(), region: 'local', credentials }));
+  inspector ??= createDocumentClient({ endpoint: endpoint(), region: 'local' });
   return inspector;
 }
 
 function adminClient(): DynamoDBClient {
-  admin ??= new DynamoDBClient({ endpoint: endpoint(), region: 'local', credentials });
+  admin ??= createDynamoDbClient({ endpoint: endpoint(), region: 'local' });
   return admin;
 }
 

@@ -1,4 +1,5 @@
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../../shared/db/client.ts';
 import fc from 'fast-check';
 import { ensureTable } from '../../shared/db/create-table.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
@@ -596,7 +597,7 @@ export class ModelRun {
   }
 
   private async freshTable(): Promise<void> {
-    const admin = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const admin = createDynamoDbClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
     try {
       await admin.send(new DeleteTableCommand({ TableName: testTableName() })).catch((error: unknown) => {
         if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;

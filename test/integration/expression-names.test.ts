@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../../shared/db/client.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, testTableName } from '../helpers/dynamodb.ts';
 
@@ -104,7 +105,7 @@ function bareNames(source: string): string[] {
   return [...names];
 }
 
-const sources = readdirSync(dbDirectory)
+const sources = readdirSync(dbDirectory, { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.ts'))
   .map((file) => ({ file, text: readFileSync(join(dbDirectory, file), 'utf8') }));
 
@@ -125,7 +126,7 @@ describe('expressions in shared/db', () => {
   });
 
   it('name no DynamoDB reserved word bare, on any code path', async () => {
-    const client = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = createDynamoDbClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
     const reserved: string[] = [];
     const checked = new Map<string, boolean>();
     for (const { file, text } of sources) {
@@ -144,7 +145,9 @@ describe('expressions in shared/db', () => {
     }
     client.destroy();
 
-    expect(checked.size).toBeGreaterThan(20);
+    // Updates name every attribute through the builder (update-expression.ts); conditions and key
+    // conditions still name theirs bare, and there are well over ten of those to ask about.
+    expect(checked.size).toBeGreaterThan(10);
     expect(reserved).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -8,10 +8,11 @@ import {
   type _Record as StreamsRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { publishEvents } from '../../functions/publish-events/handler.ts';
+import { createDocumentClient, createDynamoDbClient } from '../../shared/db/client.ts';
 import { ensureTable } from '../../shared/db/create-table.ts';
 import type { DomainEvent } from '../../shared/events/event-schemas.ts';
 import { type EventSink, eventBridgeSink, type PublishOutcome } from '../../shared/events/event-sink.ts';
@@ -22,8 +23,8 @@ const clientOptions = {
   region: 'local',
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 };
-const dynamoDb = new DynamoDBClient(clientOptions);
-const documents = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+const dynamoDb = createDynamoDbClient(clientOptions);
+const documents = createDocumentClient(clientOptions);
 const streams = new DynamoDBStreamsClient(clientOptions);
 let stream: StreamReader;
 

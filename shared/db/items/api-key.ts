@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import type { Scope } from '../../auth/scopes.ts';
+import { apiKeyKey, apiKeyNameKey, keyCreationIdempotencyKey } from '../keys.ts';
+import { defineEntity } from './entity.ts';
+
+/** An API key (`APIKEY#<keyId>`): its SHA-256, name, scopes, revocation; GSI1 lists every key oldest first. */
+export const apiKeyEntity = defineEntity({
+  name: 'apiKey',
+  attributes: z.object({
+    keyId: z.string(),
+    name: z.string(),
+    /** As granted then: a scope renamed since still reads (and grants nothing it no longer names). */
+    scopes: z.array(z.custom<Scope>((value) => typeof value === 'string')).default([]),
+    prefix: z.string(),
+    hash: z.string().optional(),
+    createdAt: z.string(),
+    createdBy: z.string().default('unknown'),
+    /** Absent until a revoke: `if_not_exists` keeps the first revocation. */
+    revokedAt: z.string().nullish(),
+    revokedBy: z.string().nullish(),
+  }),
+  key: apiKeyKey,
+});
+
+/** A key name's claim (`APIKEYNAME#<name>`): one system per name, and its latest key. */
+export const apiKeyNameEntity = defineEntity({
+  name: 'apiKeyName',
+  attributes: z.object({ name: z.string(), latestKeyId: z.string(), updatedAt: z.string() }),
+  key: apiKeyNameKey,
+});
+
+/** A key creation's Idempotency-Key (`IDEMKEY#<hashed scope>#<key>`): the request's digest and the key it made. */
+export const keyCreationIdempotencyEntity = defineEntity({
+  name: 'keyCreationIdempotency',
+  attributes: z.object({ requestFingerprint: z.string(), keyId: z.string(), createdAt: z.string(), expiresAt: z.number() }),
+  key: keyCreationIdempotencyKey,
+});

@@ -1,0 +1,20 @@
+import * as z from 'zod';
+import type { Identifier } from '../../domain/identifiers.ts';
+import { mergeCandidateKey } from '../keys.ts';
+import { defineEntity, isRecord } from './entity.ts';
+
+/** Two customers that claim one identifier (`CAND#<customerId>#<customerId>`), listed in GSI1 while open. */
+export const mergeCandidateEntity = defineEntity({
+  name: 'mergeCandidate',
+  attributes: z.object({
+    customerIds: z.tuple([z.string(), z.string()]),
+    identifiers: z.array(z.custom<Identifier>(isRecord)),
+    lastTouchpointId: z.string().optional(),
+    occurrences: z.number().default(1),
+    detectedAt: z.string(),
+    lastSeenAt: z.string(),
+    status: z.enum(['open', 'dismissed', 'merged']),
+    resolvedAt: z.string().optional(),
+  }),
+  key: mergeCandidateKey,
+});
