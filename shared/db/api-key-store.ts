@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCom
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { displayPrefix, hashApiKey, keyIdOfHash, sameHash } from '../auth/api-keys.ts';
 import type { Scope } from '../auth/scopes.ts';
+import type { KeyKind } from '../schemas/api-key.ts';
 import { IdempotencyConflictError, StoreUnavailableError } from '../domain/errors.ts';
 import { idempotencyRetentionSeconds } from './idempotency-store.ts';
 import { apiKeyIndexKeys, apiKeyKey, apiKeyNameKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
@@ -18,6 +19,10 @@ export interface ApiKeyRecord {
   keyId: string;
   name: string;
   scopes: Scope[];
+  /** A public key sits in a web page: write-only, and accepted only from its allowed origins. */
+  kind: KeyKind;
+  /** The origins (Origin header) a public key may be used from; empty for a secret key. */
+  allowedOrigins: string[];
   /** The first characters of the key, to recognise it in a list. */
   prefix: string;
   createdAt: string;
@@ -35,6 +40,9 @@ export interface CreateApiKeyInput {
   key: string;
   name: string;
   scopes: readonly Scope[];
+  /** secret when left out. */
+  kind?: KeyKind;
+  allowedOrigins?: readonly string[];
   createdBy: string;
   /**
    * A key of the same name this one rotates: the new key joins that system (and its idempotency
@@ -85,6 +93,8 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
       keyId,
       name: input.name,
       scopes: [...input.scopes],
+      kind: input.kind ?? 'secret',
+      allowedOrigins: [...(input.allowedOrigins ?? [])],
       prefix: displayPrefix(input.key),
       createdAt,
       createdBy: input.createdBy,
@@ -255,6 +265,9 @@ function toRecord(item: Item): ApiKeyRecord {
     keyId: item.keyId as string,
     name: item.name as string,
     scopes: (item.scopes as Scope[] | undefined) ?? [],
+    // Keys stored before public keys existed are secret keys.
+    kind: (item.kind as KeyKind | undefined) ?? 'secret',
+    allowedOrigins: (item.allowedOrigins as string[] | undefined) ?? [],
     prefix: item.prefix as string,
     createdAt: item.createdAt as string,
     createdBy: (item.createdBy as string | undefined) ?? 'unknown',
