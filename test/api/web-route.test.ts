@@ -78,7 +78,7 @@ describe('creating a public key', () => {
     ['a path', { allowedOrigins: ['https://shop.example.com/checkout'] }, 'allowedOrigins.0'],
     ['a trailing slash', { allowedOrigins: ['https://shop.example.com/'] }, 'allowedOrigins.0'],
     ['a wildcard', { allowedOrigins: ['https://*.example.com'] }, 'allowedOrigins.0'],
-    ['no origins', {}, 'allowedOrigins'],
+    ['no origins', { allowedOrigins: undefined }, 'allowedOrigins'],
     ['a scope that reads', { scopes: ['touchpoints:write:web_visit', 'customers:read'] }, 'scopes'],
     ['another channel', { scopes: ['touchpoints:write:call'] }, 'scopes'],
   ])('refuses a public key with %s', async (_, change, path) => {

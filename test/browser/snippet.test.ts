@@ -231,10 +231,13 @@ describe('identify', () => {
       await call(page, `touchpoint.identify({ email: ${JSON.stringify(email)} }); touchpoint.flush()`);
 
       await expect.poll(() => customerOf(id), poll).toBe(customerId);
-      const timeline = await reader.get(`/v1/customers/${customerId}/timeline`);
-      expect(timeline.status).toBe(200);
-      const items = timeline.body.items as Array<{ channel: string; details: { url?: string } }>;
-      expect(items.map((item) => (item.channel === 'web_visit' ? new URL(item.details.url as string).pathname : item.channel)).sort()).toEqual([
+      const history = async () => {
+        const timeline = await reader.get(`/v1/customers/${customerId}/timeline`);
+        expect(timeline.status).toBe(200);
+        const items = timeline.body.items as Array<{ channel: string; details: { url?: string } }>;
+        return items.map((item) => (item.channel === 'web_visit' ? new URL(item.details.url as string).pathname : item.channel)).sort();
+      };
+      await expect.poll(history, poll).toEqual([
         '/account',
         '/account',
         '/basket',

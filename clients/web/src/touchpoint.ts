@@ -29,6 +29,9 @@ let consented = false;
 let queue: Visit[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 let lastUrl: string | undefined;
+// One batch at a time, in order: the API records a batch's items side by side, and a sign-in
+// racing the visits before it on the same anonymous profile would leave its merge to the repair job.
+let sending: Promise<void> = Promise.resolve();
 
 /** GPC is the visitor's standing "do not sell or share": it outranks whatever the site's banner says. */
 const gpc = () => (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
@@ -80,8 +83,11 @@ function page(): void {
 
 function identify(identity: Identity): void {
   const known = 'email' in identity ? { email: identity.email } : { customerId: identity.customerId };
-  // One visit carrying both ids: the API joins the anonymous history to the customer.
+  // One visit carrying both ids, in a batch of its own after the visits before it: the API joins
+  // the anonymous history to the customer.
+  flush();
   visit(known, 'Signed in');
+  flush();
 }
 
 function consent(granted: boolean): void {
@@ -98,7 +104,11 @@ function consent(granted: boolean): void {
   page();
 }
 
-async function send(batch: Visit[], tries: number): Promise<void> {
+function send(batch: Visit[], tries: number): void {
+  sending = sending.then(() => post(batch, tries));
+}
+
+async function post(batch: Visit[], tries: number): Promise<void> {
   let retry = batch;
   try {
     const response = await fetch(endpoint, {
@@ -131,7 +141,7 @@ function flush(beacon = false): void {
   queue = [];
   // On page hide only a beacon is sure to leave; if the browser refuses it, keepalive fetch.
   if (beacon && navigator.sendBeacon(endpoint, new Blob([JSON.stringify({ items: batch })], { type: 'text/plain' }))) return;
-  void send(batch, 0);
+  send(batch, 0);
 }
 
 function onNavigation(): void {
