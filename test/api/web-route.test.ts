@@ -9,6 +9,9 @@ import { registerKey } from '../helpers/credentials.ts';
  * The web route and public keys over HTTP, through the local server: the same route table and
  * handlers as API Gateway. The browser's side of it is test/browser/snippet.test.ts.
  */
+// Read at the first request (as at a cold start): small enough to reach in a test.
+process.env.WEB_VISITOR_REQUESTS_PER_MINUTE = '3';
+
 const site = 'https://shop.example.com';
 let api: TestApi;
 let anonymous: JsonClient;
@@ -104,7 +107,7 @@ describe('creating a public key', () => {
 describe('POST /v1/web/touchpoints', () => {
   it('stores visits from an allowed origin and answers receipts only, with CORS for exactly that origin', async () => {
     const first = visit();
-    const second = visit();
+    const second = visit({ identifiers: first.identifiers, details: { url: `${site}/second` } });
     const response = await postWeb([first, second]);
 
     expect(response.status).toBe(207);
@@ -200,6 +203,49 @@ describe('POST /v1/web/touchpoints', () => {
     const response = await postWeb([visit()], { origin: site }, created.body.key);
 
     expect(response.status).toBe(403);
+  });
+});
+
+describe('rate limits', () => {
+  it('refuses a visitor over its limit with 429, Retry-After and CORS, and stores nothing for the refused request', async () => {
+    const anonymousId = `anon-busy-${Date.now()}`;
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof postWeb>> | undefined;
+    let refusedUrl = '';
+    // Twice the limit and one: however the requests fall across a window boundary, one window overflows.
+    for (let index = 0; index < 7; index += 1) {
+      const url = `${site}/busy/${index}`;
+      const response = await postWeb([visit({ identifiers: { anonymousId }, details: { url } })]);
+      statuses.push(response.status);
+      if (response.status === 429 && !refused) {
+        refused = response;
+        refusedUrl = url;
+      }
+    }
+
+    expect(statuses).toContain(429);
+    expect(statuses.filter((status) => status !== 429 && status !== 207)).toEqual([]);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused?.headers.get('access-control-allow-origin')).toBe(site);
+    expect(refused?.body.type).toMatch(/rate-limited$/);
+    const found = await api.client.get(`/v1/customers/lookup?anonymousId=${anonymousId}`);
+    const timeline = await api.client.get(`/v1/customers/${found.body.customer.customerId}/timeline?limit=50`);
+    expect(timeline.body.items.map((item: { details: { url: string } }) => item.details.url)).not.toContain(refusedUrl);
+  });
+
+  it("does not slow other visitors of the same site", async () => {
+    const response = await postWeb([visit()]);
+
+    expect(response.status).toBe(207);
+  });
+
+  it('refuses a batch naming several visitors, and stores nothing', async () => {
+    const one = visit();
+    const response = await postWeb([one, visit()]);
+
+    expect(response.status).toBe(422);
+    expect(response.headers.get('access-control-allow-origin')).toBe(site);
+    expect(await isStored(one.identifiers.anonymousId)).toBe(false);
   });
 });
 
