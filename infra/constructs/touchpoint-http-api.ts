@@ -82,7 +82,8 @@ export class TouchpointHttpApi extends Construct {
         .filter((route) => route.access === 'public-key')
         .map((route) => [
           `${route.method} ${route.path}`,
-          { throttlingRateLimit: settings.webThrottle.rateLimit, throttlingBurstLimit: settings.webThrottle.burstLimit },
+          // RouteSettings is raw JSON to CloudFormation: its property names as CloudFormation spells them.
+          { ThrottlingRateLimit: settings.webThrottle.rateLimit, ThrottlingBurstLimit: settings.webThrottle.burstLimit },
         ]),
     );
 
