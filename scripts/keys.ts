@@ -3,6 +3,7 @@
  *
  *   npm run keys -- create --name billing --scopes touchpoints:write:invoice_query[,customers:read]
  *   npm run keys -- create --name billing --scopes ... --replaces key_0123456789abcdef0123   (rotation)
+ *   npm run keys -- create --name shop-web --kind public --origins https://www.shop.example[,https://shop.example]
  *   npm run keys -- list
  *   npm run keys -- revoke key_0123456789abcdef0123
  *
@@ -18,10 +19,11 @@ import { defaultAuthorizerCacheSeconds } from '../shared/auth/authorizer-cache.t
 import { scopes as knownScopes } from '../shared/auth/scopes.ts';
 import { type ApiKeyRecord, dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
 import { createDocumentClient } from '../shared/db/client.ts';
-import { apiKeyNameSchema, keyIdSchema, scopeSchema } from '../shared/schemas/api-key.ts';
+import { apiKeyNameSchema, createApiKeySchema, keyIdSchema, publicKeyScopes, scopeSchema } from '../shared/schemas/api-key.ts';
 
 const usage = `Usage:
   npm run keys -- create --name <system> --scopes <scope>[,<scope>...] [--replaces <keyId of the same name>]
+  npm run keys -- create --name <site> --kind public --origins <https://origin>[,<origin>...]   (the website snippet's key)
   npm run keys -- list
   npm run keys -- revoke <keyId>
 
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' },
       scopes: { type: 'string' },
+      kind: { type: 'string' },
+      origins: { type: 'string' },
       replaces: { type: 'string' },
       'created-by': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -57,14 +61,22 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'create') {
     const name = apiKeyNameSchema.safeParse(values.name);
     if (!name.success) throw new UsageError('--name must be 1-64 letters, digits, _ . - (it becomes the source of what the key posts)');
-    const requested = (values.scopes ?? '').split(/[\s,]+/).filter(Boolean);
+    const kind = values.kind ?? 'secret';
+    if (kind !== 'secret' && kind !== 'public') throw new UsageError('--kind is secret (the default) or public');
+    const requested = (values.scopes ?? (kind === 'public' ? publicKeyScopes.join(',') : '')).split(/[\s,]+/).filter(Boolean);
     if (requested.length === 0) throw new UsageError('--scopes names at least one scope');
     const unknown = requested.filter((scope) => !scopeSchema.safeParse(scope).success);
     if (unknown.length > 0) throw new UsageError(`Unknown scope(s): ${unknown.join(', ')}`);
     const replaces = values.replaces === undefined ? undefined : keyIdSchema.safeParse(values.replaces);
     if (replaces && !replaces.success) throw new UsageError('--replaces takes the key id of a key of the same name (see list)');
+    const origins = values.origins?.split(/[\s,]+/).filter(Boolean);
+    // The API's own rules for kinds, scopes and origins, so the CLI cannot make a key the API would refuse.
+    const checked = createApiKeySchema.safeParse({ name: name.data, scopes: requested, kind, ...(origins ? { allowedOrigins: origins } : {}) });
+    if (!checked.success) throw new UsageError(checked.error.issues.map((issue) => `${issue.path.join('.') || 'input'} ${issue.message}`).join('; '));
     const key = generateApiKey();
     const outcome = await store.create({
+      kind: checked.data.kind,
+      ...(checked.data.allowedOrigins ? { allowedOrigins: checked.data.allowedOrigins } : {}),
       key,
       name: name.data,
       scopes: [...new Set(requested)] as ApiKeyRecord['scopes'],
@@ -80,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
     if (outcome.kind === 'not-replaceable') throw new UsageError(`--replaces must name a key called ${name.data}`);
     if (outcome.kind !== 'created') throw new Error('A freshly generated key already exists; run the command again.');
     const { record } = outcome;
-    console.log(`Created ${record.keyId} "${record.name}" with ${record.scopes.join(' ')}`);
+    console.log(`Created ${record.kind} key ${record.keyId} "${record.name}" with ${record.scopes.join(' ')}`);
+    if (record.kind === 'public') console.log(`Accepted from ${record.allowedOrigins.join(' ')}; put it in the snippet's data-key.`);
     console.log('The key (shown this once; only its hash is stored):');
     console.log(key);
     return 0;

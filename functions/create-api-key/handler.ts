@@ -23,6 +23,8 @@ export async function createApiKeyRoute(event: ApiEvent): Promise<ApiResponse> {
     key,
     name: input.name,
     scopes: input.scopes,
+    kind: input.kind,
+    ...(input.allowedOrigins ? { allowedOrigins: input.allowedOrigins } : {}),
     createdBy: admin.clientName,
     ...(input.replaces ? { replaces: input.replaces } : {}),
     ...(idempotencyKey ? { idempotency: { scope: admin.clientId, key: idempotencyKey, requestFingerprint: fingerprint(input) } } : {}),

@@ -16,8 +16,11 @@ export interface EnvironmentSettings {
   /** Alarms exist in every environment (the dashboard shows them); only these notify. */
   alarmActionsEnabled: boolean;
   throttle: { rateLimit: number; burstLimit: number };
-  /** Empty: no CORS configuration at all. */
-  corsOrigins: string[];
+  /**
+   * The web route's own, lower limit (requests per second for the whole route, across every site):
+   * its keys are public, so whoever reads a page can call it; the stage limit stays for the rest.
+   */
+  webThrottle: { rateLimit: number; burstLimit: number };
   tableKmsKey: boolean;
   eventsIncludePersonalData: boolean;
   defaultPhoneRegion: string;
@@ -39,7 +42,6 @@ export interface EnvironmentSettings {
 type EnvironmentDefaults = Omit<
   EnvironmentSettings,
   | 'envName'
-  | 'corsOrigins'
   | 'tableKmsKey'
   | 'eventsIncludePersonalData'
   | 'defaultPhoneRegion'
@@ -56,6 +58,7 @@ const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
     logRetention: RetentionDays.ONE_WEEK,
     alarmActionsEnabled: false,
     throttle: { rateLimit: 50, burstLimit: 100 },
+    webThrottle: { rateLimit: 10, burstLimit: 20 },
     streamRetryAttempts: 3,
     alarmThresholds: {
       serverErrorRatePercent: 5,
@@ -70,6 +73,7 @@ const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
     logRetention: RetentionDays.THREE_MONTHS,
     alarmActionsEnabled: true,
     throttle: { rateLimit: 500, burstLimit: 1_000 },
+    webThrottle: { rateLimit: 100, burstLimit: 200 },
     streamRetryAttempts: 10,
     alarmThresholds: {
       serverErrorRatePercent: 1,
@@ -87,6 +91,11 @@ const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
  */
 export function settingsFromContext(node: Node): EnvironmentSettings {
   const envName = readEnvironmentName(node.tryGetContext('env'));
+  if (node.tryGetContext('corsOrigins') !== undefined) {
+    // API Gateway's one CORS configuration would answer every preflight itself and override the
+    // web route's per-key CORS: origins now belong to each public key (docs/web-snippet.md).
+    throw new Error('Context corsOrigins is no longer read: give each public key its allowedOrigins instead (see docs/web-snippet.md)');
+  }
   const defaults = defaultsByEnvironment[envName];
   return {
     envName,
@@ -95,7 +104,10 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
       rateLimit: readPositiveNumber(node, 'throttleRateLimit') ?? defaults.throttle.rateLimit,
       burstLimit: readPositiveNumber(node, 'throttleBurstLimit') ?? defaults.throttle.burstLimit,
     },
-    corsOrigins: readList(node, 'corsOrigins'),
+    webThrottle: {
+      rateLimit: readPositiveNumber(node, 'webThrottleRateLimit') ?? defaults.webThrottle.rateLimit,
+      burstLimit: readPositiveNumber(node, 'webThrottleBurstLimit') ?? defaults.webThrottle.burstLimit,
+    },
     tableKmsKey: readBoolean(node, 'tableKmsKey') ?? false,
     eventsIncludePersonalData: readBoolean(node, 'eventsIncludePersonalData') ?? false,
     defaultPhoneRegion: readPhoneRegion(node),
@@ -160,16 +172,6 @@ function readString(node: Node, key: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw new Error(`Context ${key} must be a string; got ${JSON.stringify(value)}`);
   return value;
-}
-
-function readList(node: Node, key: string): string[] {
-  const value: unknown = node.tryGetContext(key);
-  if (value === undefined) return [];
-  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
-  if (!items || items.some((item) => typeof item !== 'string')) {
-    throw new Error(`Context ${key} must be a comma-separated string or a list of strings`);
-  }
-  return (items as string[]).map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
 function readPhoneRegion(node: Node): string {

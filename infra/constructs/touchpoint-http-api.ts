@@ -1,7 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  CorsHttpMethod,
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -14,6 +14,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { usesAuthorizer } from '../../shared/auth/access.ts';
 import { authorizerFunctionName, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 
@@ -43,17 +44,8 @@ export class TouchpointHttpApi extends Construct {
       description: 'Touchpoint API: omnichannel customer touchpoints',
       // The stage is created below: the default one cannot take throttling or access logs.
       createDefaultStage: false,
-      // An HTTP API has a single CORS configuration. It exists for the browser snippet posting
-      // web visits, so it is only set up when origins are configured; API Gateway then answers
-      // preflight requests itself and overrides CORS headers returned by the functions.
-      ...(settings.corsOrigins.length > 0 && {
-        corsPreflight: {
-          allowOrigins: settings.corsOrigins,
-          allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-          allowHeaders: ['content-type', 'authorization', 'x-api-key', 'idempotency-key'],
-          maxAge: Duration.hours(1),
-        },
-      }),
+      // No API-wide CORS configuration: API Gateway would answer every preflight itself and
+      // override the CORS headers of the web route, which answers for each public key's origins.
     });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -81,9 +73,23 @@ export class TouchpointHttpApi extends Construct {
       resultsCacheTtl: Duration.seconds(settings.authorizerCacheSeconds),
     });
 
+    // HTTP APIs have neither usage plans nor AWS WAF: the web route's public keys are held to a
+    // route limit of their own, below the stage's, so a flood through them cannot starve the
+    // systems posting with secret keys.
+    const stage = this.stage.node.defaultChild as CfnStage;
+    stage.routeSettings = Object.fromEntries(
+      routes
+        .filter((route) => route.access === 'public-key')
+        .map((route) => [
+          `${route.method} ${route.path}`,
+          // RouteSettings is raw JSON to CloudFormation: its property names as CloudFormation spells them.
+          { ThrottlingRateLimit: settings.webThrottle.rateLimit, ThrottlingBurstLimit: settings.webThrottle.burstLimit },
+        ]),
+    );
+
     for (const route of routes) {
       const fn = requireFunction(functions, route.functionName);
-      const isPublic = route.access === 'public';
+      const isPublic = !usesAuthorizer(route.access);
       // Construct ids cannot hold '/'.
       const httpRoute = new HttpRoute(this, `Route ${route.method} ${route.path.replaceAll('/', ' ')}`, {
         httpApi: this.api,
@@ -91,10 +97,15 @@ export class TouchpointHttpApi extends Construct {
         integration: new HttpLambdaIntegration(`${route.functionName}-integration`, fn),
         ...(!isPublic && { authorizer: this.authorizer }),
       });
+      // A route setting names a route that must exist when the stage is deployed.
+      if (route.access === 'public-key') stage.node.addDependency(httpRoute);
       if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} (${route.summary}) is public by design: the route table gives it access 'public'.`,
+          reason:
+            route.access === 'public'
+              ? `${route.method} ${route.path} (${route.summary}) is public by design: the route table gives it access 'public'.`
+              : `${route.method} ${route.path} (${route.summary}) checks the public key in its URL and the Origin itself (shared/auth/public-key.ts): a preflight carries no credential for an authorizer.`,
         });
       }
     }

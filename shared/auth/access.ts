@@ -7,9 +7,16 @@ export function isScope(value: string): value is Scope {
   return (knownScopes as readonly string[]).includes(value);
 }
 
+/** Whether API Gateway runs the Lambda authorizer before the route (in AWS and locally). */
+export function usesAuthorizer(access: RouteAccess): boolean {
+  return access !== 'public' && access !== 'public-key';
+}
+
 /** Whether a credential holding `granted` may call a route that needs `access` (its credential already verified). */
 export function grantsAccess(granted: ReadonlySet<string>, access: RouteAccess): boolean {
   if (access === 'public' || access === 'authenticated') return true;
+  // A Bearer credential never reaches the web route: it takes a public key of its own.
+  if (access === 'public-key') return false;
   if (access === 'touchpoints:write') return [...granted].some((scope) => scope.startsWith(writePrefix));
   return granted.has(access);
 }

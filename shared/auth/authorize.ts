@@ -4,6 +4,7 @@ import { bearerToken, isPlausibleKey } from './api-keys.ts';
 import type { AuthenticatedClient } from './client.ts';
 import type { JwtVerifier } from './jwt-verifier.ts';
 import { looksLikeJwt } from './jwt-verifier.ts';
+import type { KeyKind } from '../schemas/api-key.ts';
 import type { RouteAccess, Scope } from './scopes.ts';
 
 /** Why a request was refused: logged by the authorizer, never told to the caller. */
@@ -13,6 +14,7 @@ export type Denial =
   | 'malformed-credential'
   | 'unknown-key'
   | 'revoked-key'
+  | 'public-key'
   | 'invalid-token'
   | 'tokens-not-accepted'
   | 'insufficient-scope';
@@ -23,6 +25,7 @@ export interface KeyRecord {
   keyId: string;
   name: string;
   scopes: readonly Scope[];
+  kind: KeyKind;
   revokedAt: string | null;
 }
 
@@ -70,5 +73,7 @@ async function clientOfKey(key: string, dependencies: AuthorizeDependencies): Pr
   const record = await dependencies.findKey(key);
   if (!record) return { reason: 'unknown-key' };
   if (record.revokedAt) return { reason: 'revoked-key' };
+  // A public key is in every visitor's page: it works only on the web route, which checks its origins.
+  if (record.kind === 'public') return { reason: 'public-key' };
   return { clientId: record.keyId, clientName: record.name, scopes: new Set(record.scopes) };
 }

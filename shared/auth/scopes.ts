@@ -23,6 +23,7 @@ export type Scope = (typeof scopes)[number];
 /**
  * What a route requires: a scope; `touchpoints:write` (any channel's write scope: the handler
  * checks the channel of each touchpoint, which the authorizer cannot see); `authenticated` (any
- * valid credential); or `public`.
+ * valid credential); `public`; or `public-key` (the web route: a public key in the URL, checked
+ * by the route itself against the request's Origin, since a preflight carries no credential).
  */
-export type RouteAccess = Scope | 'touchpoints:write' | 'authenticated' | 'public';
+export type RouteAccess = Scope | 'touchpoints:write' | 'authenticated' | 'public' | 'public-key';

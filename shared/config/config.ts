@@ -10,6 +10,9 @@ const environmentSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}$/, 'DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 code such as GB')
     .default('GB'),
+  /** The web route's limits per public key and per visitor (anonymous id), in requests a minute. */
+  WEB_KEY_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  WEB_VISITOR_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 });
 
 export type Config = z.infer<typeof environmentSchema>;

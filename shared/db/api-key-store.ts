@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCom
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { displayPrefix, hashApiKey, keyIdOfHash, sameHash } from '../auth/api-keys.ts';
 import type { Scope } from '../auth/scopes.ts';
+import type { KeyKind } from '../schemas/api-key.ts';
 import { IdempotencyConflictError, StoreUnavailableError } from '../domain/errors.ts';
 import { idempotencyRetentionSeconds } from './idempotency-store.ts';
 import { apiKeyIndexKeys, apiKeyKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
@@ -20,6 +21,10 @@ export interface ApiKeyRecord {
   keyId: string;
   name: string;
   scopes: Scope[];
+  /** A public key sits in a web page: write-only, and accepted only from its allowed origins. */
+  kind: KeyKind;
+  /** The origins (Origin header) a public key may be used from; empty for a secret key. */
+  allowedOrigins: string[];
   /** The first characters of the key, to recognise it in a list. */
   prefix: string;
   createdAt: string;
@@ -37,6 +42,9 @@ export interface CreateApiKeyInput {
   key: string;
   name: string;
   scopes: readonly Scope[];
+  /** secret when left out. */
+  kind?: KeyKind;
+  allowedOrigins?: readonly string[];
   createdBy: string;
   /**
    * A key of the same name this one rotates: the new key joins that system (and its idempotency
@@ -87,6 +95,8 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
       keyId,
       name: input.name,
       scopes: [...input.scopes],
+      kind: input.kind ?? 'secret',
+      allowedOrigins: [...(input.allowedOrigins ?? [])],
       prefix: displayPrefix(input.key),
       createdAt,
       createdBy: input.createdBy,
@@ -254,8 +264,8 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
 }
 
 function toRecord(item: Item): ApiKeyRecord {
-  const { keyId, name, scopes, prefix, createdAt, createdBy, revokedAt, revokedBy } = apiKeyEntity.parse(item);
-  return { keyId, name, scopes, prefix, createdAt, createdBy, revokedAt: revokedAt ?? null, revokedBy: revokedBy ?? null };
+  const { keyId, name, scopes, kind, allowedOrigins, prefix, createdAt, createdBy, revokedAt, revokedBy } = apiKeyEntity.parse(item);
+  return { keyId, name, scopes, kind, allowedOrigins, prefix, createdAt, createdBy, revokedAt: revokedAt ?? null, revokedBy: revokedBy ?? null };
 }
 
 function withoutRevocation(record: ApiKeyRecord): Omit<ApiKeyRecord, 'revokedAt' | 'revokedBy'> {

@@ -28,6 +28,7 @@ import type { Identifier } from '../domain/identifiers.ts';
  * `APIKEYNAME#<name>` / `APIKEYNAME`  a key name's claim: one system per name (its keys share an idempotency scope)
  * `IDEMKEY#<scope>#<key>` / `IDEMKEY`  a key creation's Idempotency-Key: the request's digest and the key id it made
  * GSI1 `API_KEYS` / `<createdAt>#<keyId>`  every API key, oldest first (no Scan to list them)
+ * `RATE#<subject>` / `W#<windowStart>`  a rate limit's count for one window (TTL: gone soon after it)
  * `SUPPRESS#<hmac>` / `SUPPRESS`     an erased customer's identifier, kept only as a keyed hash,
  *                                    so that new touchpoints carrying it are refused
  *
@@ -164,6 +165,9 @@ export const apiKeyIndexKeys = (createdAt: string, keyId: string) => ({
   gsi1pk: apiKeysIndexPartition,
   gsi1sk: `${createdAt}#${keyId}`,
 });
+
+/** The subject is a key id or a hash of an anonymous id, never an identifier in clear. */
+export const rateWindowKey = (subject: string, windowStart: number): Key => ({ pk: `RATE#${subject}`, sk: `W#${windowStart}` });
 
 export const suppressionKey = (hash: string): Key => ({ pk: `SUPPRESS#${hash}`, sk: 'SUPPRESS' });
 /** An erase's receipt, by the keyed hash of an erased customer id (never the id itself). */

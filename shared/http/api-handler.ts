@@ -24,8 +24,12 @@ export interface ApiResponse {
 export type Route = (event: ApiEvent, context?: Context) => Promise<ApiResponse>;
 
 export interface ApiHandlerOptions {
-  /** The route reads a JSON body: enforce content type and size, and parse it. */
-  jsonBody?: boolean;
+  /**
+   * The route reads a JSON body: enforce content type and size, and parse it. `'or-text-plain'`
+   * also takes JSON sent as text/plain: a browser's sendBeacon can send no other type cross-origin
+   * without a preflight.
+   */
+  jsonBody?: boolean | 'or-text-plain';
   /** The route shows customers' data: record each read in their access log (see privacy/read-audit.ts). */
   readAudit?: ReadAuditOptions;
 }
@@ -43,7 +47,7 @@ export function apiHandler(route: Route, options: ApiHandlerOptions = {}): Handl
     .use(errorBoundary())
     .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
     .use(httpHeaderNormalizer());
-  if (options.jsonBody) stack.use(jsonBody());
+  if (options.jsonBody) stack.use(jsonBody(options.jsonBody === 'or-text-plain'));
   return stack.handler(base) as unknown as Handler;
 }
 
@@ -73,12 +77,13 @@ function errorBoundary(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2>
  * Our own JSON body parser: @middy/http-json-body-parser answers malformed JSON with 415, and the
  * contract says 400 for malformed JSON, 415 for a wrong content type and 413 for an oversized body.
  */
-function jsonBody(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+function jsonBody(orTextPlain: boolean): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
   return {
     before: async (request) => {
       const { event } = request;
       const contentType = event.headers?.['content-type'] ?? '';
-      if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
+      const isJson = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType);
+      if (!isJson && !(orTextPlain && /^text\/plain\s*(?:;|$)/i.test(contentType))) {
         throw new HttpProblemError(
           problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as JSON with Content-Type: application/json.'),
         );

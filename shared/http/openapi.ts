@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { usesAuthorizer } from '../auth/access.ts';
 import {
   contactCheckQuerySchema,
   contactDecisionSchema,
@@ -75,6 +76,13 @@ const bodyProblems = {
   '422': problemResponse('Invalid fields; nothing was stored'),
   '503': problemResponse('DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key'),
 };
+const publicKeyQuery = z.object({
+  key: z.string().meta({ description: "The site's public key (kind public): a page cannot send an Authorization header with sendBeacon" }),
+});
+const webHeaders = z.object({
+  origin: z.string().meta({ description: 'Set by the browser; must be one of the public key\'s allowed origins' }),
+  'sec-gpc': z.string().optional().meta({ description: 'Global Privacy Control: 1 refuses the request and records nothing' }),
+});
 const idempotencyHeader = z.string().optional().meta({ description: 'Replays with the same key return the first result' });
 
 /** Request and response schemas per function: the same zod schemas the handlers validate with. */
@@ -124,6 +132,35 @@ const operations: Record<FunctionName, Omit<ZodOpenApiOperationObject, 'summary'
       ),
       '409': problemResponse('The Idempotency-Key was used for a different batch; nothing was stored'),
       ...bodyProblems,
+    },
+  },
+  'ingest-web-touchpoints': {
+    requestParams: { query: publicKeyQuery, header: webHeaders },
+    requestBody: {
+      content: {
+        'application/json': { schema: batchInputSchema },
+        // The same JSON, as sendBeacon sends it.
+        'text/plain': { schema: batchInputSchema },
+      },
+    },
+    responses: {
+      '207': json(
+        z.object({ results: z.array(z.union([ingestReceiptSchema.extend({ status: z.literal(202) }), problemSchema])) }),
+        'One receipt or problem per item, in order; CORS headers for the Origin',
+      ),
+      '401': problemResponse('No public key in the key query parameter'),
+      '403': problemResponse(
+        'Not a live public key, no Origin or one the key is not bound to (no CORS headers), or Sec-GPC: 1 (nothing recorded)',
+      ),
+      ...bodyProblems,
+    },
+  },
+  'answer-web-preflight': {
+    requestParams: { query: publicKeyQuery },
+    responses: {
+      '204': { description: 'CORS preflight answered for an Origin the key is bound to (Access-Control-Allow-Origin names it; Vary: Origin)' },
+      '401': problemResponse('No public key in the key query parameter'),
+      '403': problemResponse('Not a live public key, or an Origin it is not bound to: no CORS headers'),
     },
   },
   'lookup-customer': {
@@ -339,7 +376,7 @@ export function openApiDocument() {
         ...operations[route.functionName],
         operationId: route.functionName,
         summary: route.summary,
-        ...(route.access === 'public' ? { security: [] } : {}),
+        ...(usesAuthorizer(route.access) ? {} : { security: [] }),
       };
       paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
       return paths;

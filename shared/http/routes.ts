@@ -5,7 +5,7 @@
  */
 import type { RouteAccess } from '../auth/scopes.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 export interface Route {
   method: HttpMethod;
@@ -33,6 +33,20 @@ export const routes = [
     functionName: 'ingest-touchpoint-batch',
     summary: 'Record up to 100 touchpoints, each succeeding or failing alone',
     access: 'touchpoints:write',
+  },
+  {
+    method: 'POST',
+    path: '/v1/web/touchpoints',
+    functionName: 'ingest-web-touchpoints',
+    summary: "The website snippet's batch of web visits, sent with a public key from one of its allowed origins",
+    access: 'public-key',
+  },
+  {
+    method: 'OPTIONS',
+    path: '/v1/web/touchpoints',
+    functionName: 'answer-web-preflight',
+    summary: "CORS preflight of the web route: answered for the public key's allowed origins only",
+    access: 'public-key',
   },
   {
     method: 'GET',

@@ -12,8 +12,49 @@ export const scopeSchema = z.enum(scopes);
 
 export const keyIdSchema = z.string().regex(/^key_[0-9a-f]{20}$/, 'must be a key id issued by this API (key_ and 20 hex digits)');
 
+/** The only scope a public key holds: it sits in a public page, so it may only log visits. */
+export const publicKeyScopes = ['touchpoints:write:web_visit'] as const;
+export const maxAllowedOrigins = 20;
+
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A browser origin exactly as a browser sends it in the Origin header: https, or http on this
+ * machine for development; no path, no wildcard, no trailing slash, lower case. The API compares
+ * origins as strings, so anything a browser would not send could never match and is refused here.
+ */
+export const originSchema = z
+  .string()
+  .max(300)
+  .refine(
+    (value) => {
+      if (!URL.canParse(value)) return false;
+      const url = new URL(value);
+      const secure = url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
+      return secure && url.origin === value && !value.includes('*');
+    },
+    { message: 'must be an origin such as https://www.example.com (https, or http://localhost for development; no path, no wildcard)' },
+  )
+  .meta({ example: 'https://www.example.com' });
+
+export const keyKinds = ['secret', 'public'] as const;
+export type KeyKind = (typeof keyKinds)[number];
+
 export const createApiKeySchema = z
   .object({
+    kind: z.enum(keyKinds).default('secret').meta({
+      description:
+        'secret (default): a server credential sent as Authorization: Bearer. public: for the website snippet, readable by anyone ' +
+        'in the page, so write-only (scopes must be exactly touchpoints:write:web_visit), accepted only on POST /v1/web/touchpoints ' +
+        'and only from its allowedOrigins.',
+    }),
+    allowedOrigins: z
+      .array(originSchema)
+      .min(1)
+      .max(maxAllowedOrigins)
+      .refine((list) => new Set(list).size === list.length, { message: 'name each origin once' })
+      .optional()
+      .meta({ description: 'A public key only: the sites (Origin header) whose pages may use it; CORS is answered for exactly these' }),
     name: apiKeyNameSchema,
     scopes: z
       .array(scopeSchema)
@@ -27,6 +68,16 @@ export const createApiKeySchema = z
     }),
   })
   .strict()
+  .superRefine((input, context) => {
+    if (input.kind === 'secret') {
+      if (input.allowedOrigins) context.addIssue({ code: 'custom', path: ['allowedOrigins'], message: 'only a public key is bound to origins' });
+      return;
+    }
+    if (!input.allowedOrigins) context.addIssue({ code: 'custom', path: ['allowedOrigins'], message: 'a public key needs the origins that may use it' });
+    if (input.scopes.length !== 1 || input.scopes[0] !== publicKeyScopes[0]) {
+      context.addIssue({ code: 'custom', path: ['scopes'], message: `a public key holds exactly ${publicKeyScopes[0]}: anyone can read it in the page` });
+    }
+  })
   .meta({ id: 'ApiKeyInput' });
 
 export const keyPathSchema = z.object({ keyId: keyIdSchema }).strict();
@@ -43,6 +94,8 @@ export const apiKeySchema = z
     keyId: keyIdSchema,
     name: z.string(),
     scopes: z.array(z.string()),
+    kind: z.enum(keyKinds),
+    allowedOrigins: z.array(z.string()).meta({ description: 'The origins a public key is bound to; empty for a secret key' }),
     prefix: z.string().meta({ description: 'The first characters of the key, to recognise it; never the whole key' }),
     createdAt: z.string(),
     createdBy: z.string(),

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { tableItemActions } from '../../infra/constructs/project-function.ts';
+import { usesAuthorizer } from '../../shared/auth/access.ts';
 import { authorizerFunctionName, functionNames, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
 import { logicalId, type Synthesized, synth } from './synth-stacks.ts';
 
@@ -32,7 +33,7 @@ describe('HTTP API routes', () => {
     expect(functionBehindRoute(synthesized, '$default')).toBe(expected);
   });
 
-  it.each(routes.filter((route) => route.access !== 'public'))(
+  it.each(routes.filter((route) => usesAuthorizer(route.access)))(
     'puts $method $path behind the Lambda authorizer',
     (route) => {
       const { api, apiTemplate } = synth();
@@ -50,7 +51,7 @@ describe('HTTP API routes', () => {
 
   it('leaves public routes and $default without an authorizer', () => {
     const { apiTemplate } = synth();
-    const open = ['$default', ...routes.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`)];
+    const open = ['$default', ...routes.filter((route) => !usesAuthorizer(route.access)).map((route) => `${route.method} ${route.path}`)];
 
     for (const routeKey of open) {
       const [resource] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }));
@@ -58,6 +59,36 @@ describe('HTTP API routes', () => {
         routeKey,
         authorization: 'NONE',
       });
+    }
+  });
+
+  it('holds the web routes (public keys) to a throttle of their own, below the stage limit', () => {
+    for (const [which, expected] of [
+      ['dev', { rate: 10, burst: 20 }],
+      ['prod', { rate: 100, burst: 200 }],
+      ['custom', { rate: 7, burst: 9 }],
+    ] as const) {
+      const webRoute = { ThrottlingRateLimit: expected.rate, ThrottlingBurstLimit: expected.burst };
+      synth(which).apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        RouteSettings: { 'POST /v1/web/touchpoints': webRoute, 'OPTIONS /v1/web/touchpoints': webRoute },
+      });
+    }
+  });
+
+  it('deploys the stage after the routes its settings name', () => {
+    const { apiTemplate } = synth();
+    const [stage] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Stage')) as Array<{ DependsOn?: string[] }>;
+    const webRouteIds = Object.entries(apiTemplate.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, resource]) => String(resource.Properties.RouteKey).endsWith(' /v1/web/touchpoints'))
+      .map(([id]) => id);
+
+    expect(webRouteIds).toHaveLength(2);
+    expect(stage?.DependsOn).toEqual(expect.arrayContaining(webRouteIds));
+  });
+
+  it('has no API-wide CORS configuration, which would override the per-key CORS of the web route', () => {
+    for (const which of ['dev', 'prod', 'custom'] as const) {
+      synth(which).apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
     }
   });
 
@@ -120,21 +151,6 @@ describe('HTTP API stage', () => {
       clientId: '$context.authorizer.clientId',
     });
     expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(api, api.httpApi.accessLogs), 'Arn'] });
-  });
-});
-
-describe('HTTP API CORS', () => {
-  it('is not configured when no origins are given', () => {
-    synth().apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
-  });
-
-  it('allows exactly the configured origins', () => {
-    synth('custom').apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({
-        AllowOrigins: ['https://www.example.com', 'https://shop.example.com'],
-        AllowMethods: ['GET', 'POST', 'OPTIONS'],
-      }),
-    });
   });
 });
 

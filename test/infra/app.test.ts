@@ -148,11 +148,12 @@ describe('environments', () => {
     expect(() => settings({ authorizerCacheSeconds: '7200' })).toThrow(/authorizerCacheSeconds/);
   });
 
-  it('read CORS origins as a comma-separated list', () => {
-    expect(settings({ corsOrigins: ' https://a.example ,https://b.example,' }).corsOrigins).toEqual([
-      'https://a.example',
-      'https://b.example',
-    ]);
+  it('refuse the retired corsOrigins flag rather than ignore it: origins belong to public keys now', () => {
+    expect(() => settings({ corsOrigins: 'https://a.example' })).toThrow(/allowedOrigins/);
+  });
+
+  it('read the web route throttle apart from the stage throttle', () => {
+    expect(settings({ webThrottleRateLimit: '3', webThrottleBurstLimit: '6' }).webThrottle).toEqual({ rateLimit: 3, burstLimit: 6 });
   });
 });
 

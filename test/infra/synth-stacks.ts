@@ -24,7 +24,8 @@ export interface Synthesized extends TouchpointStacks {
 export const customContext = {
   env: 'prod',
   tableKmsKey: 'true',
-  corsOrigins: 'https://www.example.com, https://shop.example.com',
+  webThrottleRateLimit: '7',
+  webThrottleBurstLimit: '9',
   throttleRateLimit: '25',
   throttleBurstLimit: '40',
   defaultPhoneRegion: 'IE',

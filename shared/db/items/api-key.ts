@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Scope } from '../../auth/scopes.ts';
+import { keyKinds } from '../../schemas/api-key.ts';
 import { apiKeyKey, apiKeyNameKey, keyCreationIdempotencyKey } from '../keys.ts';
 import { defineEntity } from './entity.ts';
 
@@ -11,6 +12,10 @@ export const apiKeyEntity = defineEntity({
     name: z.string(),
     /** As granted then: a scope renamed since still reads (and grants nothing it no longer names). */
     scopes: z.array(z.custom<Scope>((value) => typeof value === 'string')).default([]),
+    /** Keys stored before public keys existed are secret keys. */
+    kind: z.enum(keyKinds).default('secret'),
+    /** The origins a public key may be used from; empty for a secret key. */
+    allowedOrigins: z.array(z.string()).default([]),
     prefix: z.string(),
     hash: z.string().optional(),
     createdAt: z.string(),

@@ -39,9 +39,11 @@ function token(claims: Record<string, unknown>, options: { key?: CryptoKey; issu
 }
 
 const billingKey = 'tpk_billing-key-000000000000000000000';
-const billing: KeyRecord = { keyId: 'key_billing', name: 'billing', scopes: ['touchpoints:write:invoice_query'], revokedAt: null };
-const records = {
+const billing: KeyRecord = { keyId: 'key_billing', name: 'billing', scopes: ['touchpoints:write:invoice_query'], kind: 'secret', revokedAt: null };
+const publicKey = 'tpk_public-key-0000000000000000000000';
+const records: Record<string, KeyRecord> = {
   [billingKey]: billing,
+  [publicKey]: { keyId: 'key_public', name: 'shop-web', scopes: ['touchpoints:write:web_visit'], kind: 'public', revokedAt: null },
   'tpk_revoked-key-000000000000000000000': { ...billing, keyId: 'key_revoked', revokedAt: '2026-11-01T00:00:00.000Z' },
 };
 
@@ -53,6 +55,12 @@ describe('authorizing an API key', () => {
       isAuthorized: true,
       client: { clientId: 'key_billing', clientName: 'billing', scopes: new Set(['touchpoints:write:invoice_query']) },
     });
+  });
+
+  it('refuses a public key as a Bearer credential on every route, even one its scope covers', async () => {
+    const decision = await authorize({ routeKey: 'POST /v1/touchpoints', authorization: `Bearer ${publicKey}` }, keys(records));
+
+    expect(decision).toEqual({ isAuthorized: false, reason: 'public-key' });
   });
 
   it('refuses a key without the scope of the route', async () => {
