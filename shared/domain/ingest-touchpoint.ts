@@ -1,4 +1,3 @@
-import { monotonicFactory } from 'ulid';
 import { toIdentifierList } from '../schemas/identifiers.ts';
 import type { TouchpointInput } from '../schemas/touchpoint.ts';
 import type { CustomerStore, IdempotencyRef, IngestReadResult, TouchpointStore, TouchpointWrite } from './customer-store.ts';
@@ -9,24 +8,16 @@ import { applyDelta, type CardState, cardDelta, emptyCard, fastPathEligible } fr
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
 import { logger } from '../observability/logger.ts';
 import { mergeCustomers } from './identity.ts';
+import { newCustomerId, newTouchpointId } from './ids.ts';
+import { backOff, maxAttempts } from './retry.ts';
 import { automaticMergePolicy, profileKind } from './merge-policy.ts';
 import { type Recognition, type ResolvedIdentifier, recognise } from './recognition.ts';
 
 /** How far in the future an `occurredAt` may be, for clocks that run a little fast. */
 export const maxClockSkewMs = 5 * 60 * 1000;
 
-/**
- * Each attempt re-reads what changed; contention (another transaction on the same customer) is
- * the common reason to go round again, so the later attempts back off with jitter.
- */
-export const maxAttempts = 8;
 /** Tries of an automatic merge that DynamoDB could not take at once; each resumes where the last stopped. */
 const automaticMergeAttempts = 3;
-
-const nextUlid = monotonicFactory();
-
-export const newCustomerId = () => `cus_${nextUlid()}`;
-export const newTouchpointId = () => `tp_${nextUlid()}`;
 
 export interface IngestContext {
   receivedAt: Date;
@@ -429,9 +420,4 @@ export async function recordWithExactCardFallback(store: CustomerStore, write: T
           : { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
     }
   }
-}
-
-export function backOff(attempt: number): Promise<void> {
-  const ceilingMs = Math.min(200, 10 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
 }

@@ -5,13 +5,9 @@ import type { CustomerPage, CustomerStore, IdempotencyRecord, ProfileChanges } f
 import { IdempotencyConflictError, NotFoundError, StoreUnavailableError, ValidationError } from './errors.ts';
 import { WriteRejectedError } from './write-rejection.ts';
 import { type Identifier, identifierKey } from './identifiers.ts';
-import {
-  backOff,
-  maxAttempts,
-  newTouchpointId,
-  planCardWrite,
-  recordWithExactCardFallback,
-} from './ingest-touchpoint.ts';
+import { newTouchpointId } from './ids.ts';
+import { planCardWrite, recordWithExactCardFallback } from './ingest-touchpoint.ts';
+import { backOff, maxAttempts } from './retry.ts';
 import type { ContactChannel, ContactPreferences, Customer, IdentifierPermissions, Touchpoint } from './model.ts';
 
 /**

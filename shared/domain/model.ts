@@ -37,13 +37,6 @@ export interface AttachedIdentifier extends Identifier {
   shared?: boolean;
 }
 
-export interface LastContact {
-  touchpointId: string;
-  channel: Channel;
-  occurredAt: string;
-  summary: string | null;
-}
-
 export type Permission = 'opted_in' | 'opted_out';
 export type ContactChannel = 'phone' | 'email' | 'sms' | 'mail';
 

@@ -1,7 +1,8 @@
 import type { CustomerView, TouchpointStore } from './customer-store.ts';
 import { NotFoundError } from './errors.ts';
 import type { Identifier } from './identifiers.ts';
-import type { LastContact, TimelinePage, TimelineQuery } from './model.ts';
+import type { LastContact } from './card.ts';
+import type { TimelinePage, TimelineQuery } from './model.ts';
 
 /** How many touchpoints a lookup shows: what an agent reads while the phone rings. */
 export const recentTouchpointCount = 10;
