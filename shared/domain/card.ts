@@ -1,4 +1,4 @@
-import { type TierName, type ValueTierConfig, valueTierConfig } from '../config/value-tiers.ts';
+import { type TierName, type ValueTierConfig, valueTierConfig } from './value-tiers.ts';
 import { type Channel, channels } from './channels.ts';
 import { BoundReachedError } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import { maxTraits } from '../schemas/customer.ts';
+import { maxTraits } from './bounds.ts';
 import type { Channel } from './channels.ts';
 import { type ContactDecision, type ContactPurpose, decideContact } from './contact-policy.ts';
 import type { CustomerPage, CustomerStore, IdempotencyRecord, ProfileChanges } from './customer-store.ts';

@@ -58,6 +58,7 @@ export async function ingestPostedTouchpoint(body: unknown, options: IngestOptio
   const context: IngestContext = {
     receivedAt: options.receivedAt,
     requestFingerprint: fingerprint(content),
+    log: logger,
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
   return mayLearnCustomers(client) ? fullAnswer(input, context) : receipt(input, context, client);
