@@ -8,6 +8,7 @@ import type {
   IdentifierOwner,
   IdentifierState,
   IdentityStore,
+  MergeCandidate,
   MergeRecord,
   ProfileRecord,
   ProfileReplacement,
@@ -698,6 +699,14 @@ export async function unlinkIdentifier(store: IdentityStore, customerId: string,
 }
 
 /** Dismisses the merge candidate naming two customers; dismissing it again answers the same. */
+/** Conflicts the core recorded (two customers claiming one identifier), newest first, for staff to merge or dismiss. */
+export function listMergeCandidates(
+  store: IdentityStore,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: MergeCandidate[]; nextCursor: string | null }> {
+  return store.listMergeCandidates(page);
+}
+
 export async function dismissMergeCandidate(store: IdentityStore, candidateId: string): Promise<void> {
   return identityChange(async () => {
     if (!(await persistently(() => store.resolveMergeCandidate(candidateId, 'dismissed')))) {

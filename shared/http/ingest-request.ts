@@ -120,3 +120,8 @@ function authorizeTouchpoint(input: TouchpointInput, client: AuthenticatedClient
   }
   assertSourceAllowed(input.source, client);
 }
+
+/** Binds a batch's Idempotency-Key to the batch's digest: the same key with another batch is a 409 and stores nothing. */
+export function claimBatch(client: AuthenticatedClient, key: string, batch: unknown, at: Date): Promise<void> {
+  return idempotencyStore().claimBatch({ scope: client.clientName, key, requestFingerprint: fingerprint(batch), at });
+}
