@@ -39,7 +39,7 @@ module.exports = {
       name: 'shared-never-imports-outer-layers',
       severity: 'error',
       from: { path: '^shared/' },
-      to: { path: '^(functions|infra|test|bench|scripts|dev)/' },
+      to: { path: '^(functions|infra|test|bench|dev)/' },
     },
     {
       name: 'production-never-imports-dev-tooling',

@@ -1,3 +1,5 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { authConfig } from '../../shared/auth/auth-config.ts';
 import { type AuthorizeDependencies, authorize } from '../../shared/auth/authorize.ts';
@@ -45,4 +47,7 @@ function defaultDependencies(): AuthorizeDependencies {
   return dependencies;
 }
 
-export const handler = (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => authorizeRequest(event);
+/** Its log lines name the authorizer, not whichever function logged last in the process (locally they share one). */
+export const handler = middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler((event) => authorizeRequest(event));
