@@ -1,5 +1,5 @@
 import { byStrength } from '../../shared/domain/identifiers.ts';
-import { listIdentifiers } from '../../shared/domain/identity.ts';
+import { listIdentifiers } from '../../shared/domain/identity-history.ts';
 import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';

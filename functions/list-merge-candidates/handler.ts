@@ -1,4 +1,4 @@
-import { listMergeCandidates } from '../../shared/domain/identity.ts';
+import { listMergeCandidates } from '../../shared/domain/merge-candidates.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
 import { parseWith } from '../../shared/http/validation.ts';

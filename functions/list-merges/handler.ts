@@ -1,4 +1,4 @@
-import { listMerges } from '../../shared/domain/identity.ts';
+import { listMerges } from '../../shared/domain/identity-history.ts';
 import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';

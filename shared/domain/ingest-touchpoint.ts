@@ -5,7 +5,7 @@ import { identifierKey, type Identifier, type NamedIdentifiers, toIdentifierList
 import { applyDelta, type CardState, cardDelta, emptyCard, fastPathEligible } from './card.ts';
 import type { Channel } from './channels.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
-import { mergeCustomers } from './identity.ts';
+import { mergeCustomers } from './merge-customers.ts';
 import { newCustomerId, newTouchpointId } from './ids.ts';
 import { backOff, maxAttempts } from './retry.ts';
 import { automaticMergePolicy, profileKind } from './merge-policy.ts';

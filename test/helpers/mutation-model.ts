@@ -4,7 +4,7 @@ import { ensureTable } from '../../shared/db/create-table.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { customerIdOfPartition } from '../../shared/db/keys.ts';
 import { suppressionHash } from '../../shared/db/suppression.ts';
-import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
+import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/merge-customers.ts';
 import { redactedMark } from '../../shared/privacy/redaction.ts';
 import { newCustomerId } from '../../shared/domain/ids.ts';
 import { uniquePhone } from '../fixtures/touchpoints.ts';
