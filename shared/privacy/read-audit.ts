@@ -30,11 +30,6 @@ export interface AuditedAnswer {
 
 export type AuditedRoute = (event: ApiEvent, reads: ReadObserver, context?: Context) => Promise<AuditedAnswer>;
 
-export interface ReadAuditOptions {
-  /** How the customer was found; by default, for a lookup, the identifier type in the query (never its value). */
-  via?: (event: ApiEvent) => string | undefined;
-}
-
 const identifierParameters = new Set<string>(identifierTypesByStrength);
 
 function identifierTypeInQuery(event: ApiEvent): string | undefined {
@@ -49,8 +44,9 @@ interface StartedEntry {
   written: Promise<unknown>;
 }
 
-export function auditedRoute(operation: string, route: AuditedRoute, options: ReadAuditOptions = {}): Route {
-  const via = options.via ?? (operation === 'lookup' ? identifierTypeInQuery : undefined);
+export function auditedRoute(operation: string, route: AuditedRoute): Route {
+  // How the customer was found, for a lookup: the identifier type in the query (never its value).
+  const via = operation === 'lookup' ? identifierTypeInQuery : undefined;
   return async (event, lambdaContext) => {
     const client = authenticatedClient(event);
     const at = new Date().toISOString();
