@@ -3,7 +3,7 @@
  * with clients that retry with the same Idempotency-Key; afterwards the checker proves every
  * acknowledged touchpoint is stored exactly once, nothing is half-written, and no request got a 500.
  *
- * Each scenario runs the API as its own process (scripts/start.ts) on a fresh table of a shared
+ * Each scenario runs the API as its own process (dev/start.ts) on a fresh table of a shared
  * DynamoDB Local: faults are switched on through TOUCHPOINT_FAULT_RATE exactly as a developer
  * would, and the process can be killed while DynamoDB keeps its data.
  *

@@ -22,7 +22,7 @@ import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
 import { createDocumentClient, createDynamoDbClient, documentClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
-import { startLocalApi } from '../shared/http/local-server.ts';
+import { startLocalApi } from '../dev/local-server.ts';
 import { runFaultScenarios } from './faults.ts';
 import { lambdaMemoryMb, prices } from './prices.ts';
 import { type BenchContext, measureScenario, type ScenarioMeasurement } from './lib/api-bench.ts';

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LocalApi } from '../../shared/http/local-server.ts';
+import type { LocalApi } from '../../dev/local-server.ts';
 import type { CallSummary, meterCalls } from './call-meter.ts';
 import { runHttpLoad } from './http-load.ts';
 import { step, ticker } from './progress.ts';

@@ -1,5 +1,5 @@
 /**
- * The local API as its own process (`node --import tsx scripts/start.ts`) against a DynamoDB that
+ * The local API as its own process (`node --import tsx dev/start.ts`) against a DynamoDB that
  * keeps running: the fault harness kills it (SIGKILL, no goodbye) and starts it again on the same port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -41,7 +41,7 @@ export function apiProcess(options: ApiProcessOptions): ApiProcess {
     url: `http://127.0.0.1:${options.port}`,
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) throw new Error('The API process is already running');
-      const started = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'start.ts')], {
+      const started = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'dev', 'start.ts')], {
         cwd: projectRoot,
         env: {
           ...process.env,

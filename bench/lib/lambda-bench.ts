@@ -5,7 +5,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { stop as stopEsbuild } from 'esbuild';
 import { allScopes } from '../../shared/auth/access.ts';
-import { matchRoute, toApiGatewayEvent, toAuthorizerEvent } from '../../shared/http/local-server.ts';
+import { matchRoute, toApiGatewayEvent, toAuthorizerEvent } from '../../dev/local-server.ts';
 import { authorizerFunctionName, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
 import { identityOf, phoneRanges, signUpFor } from './data-set.ts';
 import { startFakeEventBridge } from './fake-eventbridge.ts';

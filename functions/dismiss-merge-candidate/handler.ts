@@ -1,4 +1,4 @@
-import { dismissMergeCandidate } from '../../shared/domain/identity.ts';
+import { dismissMergeCandidate } from '../../shared/domain/merge-candidates.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
 

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
-import { finishInterruptedMerges, type InterruptedMergesReport } from '../../shared/domain/identity.ts';
+import { finishInterruptedMerges, type InterruptedMergesReport } from '../../shared/domain/merge-customers.ts';
 import { logger } from '../../shared/observability/logger.ts';
 
 export async function finishInterruptedMergesOnSchedule(): Promise<InterruptedMergesReport> {

@@ -1,4 +1,4 @@
-import { linkIdentifier } from '../../shared/domain/identity.ts';
+import { linkIdentifier } from '../../shared/domain/link-identifier.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { actorOf } from '../../shared/http/actor.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';

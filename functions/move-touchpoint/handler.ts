@@ -1,4 +1,4 @@
-import { moveTouchpoint } from '../../shared/domain/identity.ts';
+import { moveTouchpoint } from '../../shared/domain/move-touchpoint.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { actorOf } from '../../shared/http/actor.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';

@@ -1,4 +1,4 @@
-import { undoMerge } from '../../shared/domain/identity.ts';
+import { undoMerge } from '../../shared/domain/undo-merge.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { actorOf } from '../../shared/http/actor.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';

@@ -1,4 +1,4 @@
-import { unlinkIdentifier } from '../../shared/domain/identity.ts';
+import { unlinkIdentifier } from '../../shared/domain/link-identifier.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
 import { parseWith } from '../../shared/http/validation.ts';

@@ -1,9 +1,7 @@
 import type { AuthenticatedClient } from '../auth/client.ts';
-import { fingerprint } from '../domain/fingerprint.ts';
-import { idempotencyStore } from '../db/idempotency-store.ts';
 import { batchInputSchema, idempotencyKeySchema } from '../schemas/touchpoint.ts';
 import { toProblemResponse } from './error-boundary.ts';
-import { type IngestOptions, ingestPostedTouchpoint } from './ingest-request.ts';
+import { claimBatch, type IngestOptions, ingestPostedTouchpoint } from './ingest-request.ts';
 import { parseWith } from './validation.ts';
 
 /** Items recorded at once: enough to overlap DynamoDB latency, few enough not to throttle ourselves. */
@@ -27,9 +25,7 @@ export async function ingestBatch(
   const batchKey =
     request.idempotencyHeader === undefined ? undefined : parseWith(idempotencyKeySchema, request.idempotencyHeader, 'Idempotency-Key');
   const receivedAt = new Date();
-  if (batchKey) {
-    await idempotencyStore().claimBatch({ scope: client.clientName, key: batchKey, requestFingerprint: fingerprint(body), at: receivedAt });
-  }
+  if (batchKey) await claimBatch(client, batchKey, body, receivedAt);
   const results = new Array<unknown>(items.length);
   let next = 0;
   const worker = async () => {

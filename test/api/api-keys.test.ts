@@ -27,7 +27,7 @@ afterAll(async () => {
 /** The keys CLI as `npm run keys --` runs it, against this file's table. */
 async function keysCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'dev/keys.ts', ...args], {
       cwd: projectRoot,
       env: { ...process.env, TABLE_NAME: testTableName() },
     });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import { authorizeRequest } from '../../functions/authorize-request/handler.ts';
 import { generateApiKey, keyIdOf } from '../../shared/auth/api-keys.ts';
-import { toAuthorizerEvent } from '../../shared/http/local-server.ts';
+import { toAuthorizerEvent } from '../../dev/local-server.ts';
 import { apiEvent } from '../helpers/api-event.ts';
 import { registerKey, revokeKey } from '../helpers/credentials.ts';
 import { jsonClient } from '../helpers/json-client.ts';

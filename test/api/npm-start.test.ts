@@ -1,12 +1,30 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../shared/db/dynamodb-local.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const startScript = (JSON.parse(readFileSync(resolve(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+const packageScripts = (JSON.parse(readFileSync(resolve(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string; keys: string } }).scripts;
+const startScript = packageScripts.start;
+const run = promisify(execFile);
+
+/** The environment npm start gets from a developer's shell: no endpoint, table or region, a state file of its own. */
+function startEnvironment(port: number, stateFile: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), TOUCHPOINT_LOCAL_STACK_FILE: stateFile };
+  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'DYNAMODB_PORT', 'TOUCHPOINT_DATA_DIR', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) {
+    delete env[name];
+  }
+  return env;
+}
+
+function freshStateFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'touchpoint-stack-')), 'local-stack.json');
+}
 
 let child: ChildProcess | undefined;
 let descendants: number[] = [];
@@ -97,14 +115,10 @@ afterEach(() => {
 describe('npm start', () => {
   it('serves the API with its own DynamoDB Local and stops both cleanly on Ctrl-C', async () => {
     const port = await findFreePort();
-    // The start script exactly as package.json says (`node --import tsx scripts/start.ts`), without npm in between.
+    // The start script exactly as package.json says (`node --import tsx dev/start.ts`), without npm in between.
     const [command, ...args] = startScript.split(/\s+/);
     expect(command).toBe('node');
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
-    delete env.DYNAMODB_ENDPOINT;
-    delete env.TABLE_NAME;
-    delete env.DYNAMODB_PORT;
-    delete env.TOUCHPOINT_DATA_DIR;
+    const env = startEnvironment(port, freshStateFile());
     child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
     // Usually 5 s; generous because DynamoDB Local's JVM starts slowly on a busy 2-core machine.
@@ -124,4 +138,114 @@ describe('npm start', () => {
     expect(descendants.filter(isRunning)).toEqual([]);
     await expect(fetch(dynamoDbEndpoint, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   }, 90_000);
+});
+
+describe('npm start on a port already in use', () => {
+  let holder: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await findFreePort();
+    holder = createServer();
+    await new Promise<void>((listening) => holder.listen(port, '127.0.0.1', listening));
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((closed) => holder.close(() => closed()));
+  });
+
+  it('says so in one line, exits 1 and leaves no DynamoDB Local behind', async () => {
+    const dynamoDbPort = await findFreePort();
+    const [, ...args] = startScript.split(/\s+/);
+    const env = { ...startEnvironment(port, freshStateFile()), DYNAMODB_PORT: String(dynamoDbPort) };
+    child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+
+    const exit = await exitOf(child);
+
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^Port ${port} is already in use`))]);
+    expect(stdout).toBe('');
+    await expect(fetch(`http://127.0.0.1:${dynamoDbPort}`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+  }, 60_000);
+});
+
+describe('npm start, running', () => {
+  let stack: ChildProcess;
+  let apiUrl: string;
+  let output = '';
+  const stateFile = freshStateFile();
+
+  beforeAll(async () => {
+    const port = await findFreePort();
+    const [, ...args] = startScript.split(/\s+/);
+    stack = spawn(process.execPath, args, { cwd: projectRoot, env: startEnvironment(port, stateFile), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    stack.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const listening = await waitForLine(stack, /listening on (http:\/\/\S+?)\/v1 /, 75_000);
+    apiUrl = listening[1] as string;
+  }, 90_000);
+
+  afterAll(async () => {
+    if (stack?.pid === undefined || stack.exitCode !== null) return;
+    stack.kill('SIGINT');
+    await exitOf(stack);
+  }, 30_000);
+
+  /** The keys CLI exactly as package.json runs it, from a shell that set nothing. */
+  async function keysCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const [, ...scriptArgs] = packageScripts.keys.split(/\s+/);
+    const env = startEnvironment(0, stateFile);
+    try {
+      const { stdout, stderr } = await run(process.execPath, [...scriptArgs, ...args], { cwd: projectRoot, env });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failure = error as { code: number; stdout: string; stderr: string };
+      return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+    }
+  }
+
+  async function lineFor(pattern: RegExp): Promise<string> {
+    for (;;) {
+      const line = output.split('\n').find((candidate) => pattern.test(candidate));
+      if (line) return line;
+      if (stack.exitCode !== null) throw new Error(`npm start exited. Output:\n${output}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+  }
+
+  it('logs one line per request: method, route, status, duration, the function that ran and the request id', async () => {
+    const health = await fetch(`${apiUrl}/v1/health`);
+    const unauthenticated = await fetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`);
+    const forbidden = await fetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`, { headers: { authorization: 'Bearer not-a-key-anybody-issued' } });
+
+    expect([health.status, unauthenticated.status, forbidden.status]).toEqual([200, 401, 403]);
+    expect(await lineFor(/^GET \/v1\/health /)).toMatch(/^GET \/v1\/health 200 \d+ ms check-health [0-9a-f-]{36}$/);
+    expect(await lineFor(/^GET \/v1\/customers\/\{customerId\} 401 /)).toMatch(/ 401 \d+ ms - [0-9a-f-]{36}$/);
+    expect(await lineFor(/^GET \/v1\/customers\/\{customerId\} 403 /)).toMatch(/ 403 \d+ ms authorize-request [0-9a-f-]{36}$/);
+  });
+
+  it('lets npm run keys create a working key without an endpoint, table or region copied', async () => {
+    const created = await keysCli('create', '--name', 'npm-start-test', '--scopes', 'customers:read');
+    const key = created.stdout.trim().split('\n').at(-1) as string;
+    const read = await fetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`, { headers: { authorization: `Bearer ${key}` } });
+
+    expect(created).toMatchObject({ code: 0, stderr: expect.stringContaining(`Using the stack npm start runs (${apiUrl})`) });
+    expect(read.status).toBe(404);
+  });
+
+  it('removes its state file on Ctrl-C', async () => {
+    expect(existsSync(stateFile)).toBe(true);
+    stack.kill('SIGINT');
+    expect(await exitOf(stack)).toEqual({ code: 0, signal: null });
+    expect(existsSync(stateFile)).toBe(false);
+  }, 30_000);
 });

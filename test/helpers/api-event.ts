@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { AuthorizerContext } from '../../shared/auth/client.ts';
-import { lambdaContext as localLambdaContext } from '../../shared/http/local-server.ts';
+import { lambdaContext as localLambdaContext } from '../../dev/local-server.ts';
 import { defaultAuthorizerContext } from './credentials.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;

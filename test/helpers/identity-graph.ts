@@ -8,7 +8,7 @@ import { dynamoIdentityStore, type IdentityStoreWithTouchpoints } from '../../sh
 import { customerIdOfPartition } from '../../shared/db/keys.ts';
 import type { TouchpointStore } from '../../shared/domain/customer-store.ts';
 import { identifierKey } from '../../shared/domain/identifiers.ts';
-import { listIdentifiers } from '../../shared/domain/identity.ts';
+import { listIdentifiers } from '../../shared/domain/identity-history.ts';
 import { getCustomer, getTimeline } from '../../shared/domain/read-customers.ts';
 import { presentCustomerView } from '../../shared/http/presenters.ts';
 

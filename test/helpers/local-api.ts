@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { allScopes } from '../../shared/auth/access.ts';
-import { startLocalApi } from '../../shared/http/local-server.ts';
+import { startLocalApi } from '../../dev/local-server.ts';
 import { defaultTestClientName, defaultTestKey, registerKey } from './credentials.ts';
 import { createTestTable } from './dynamodb.ts';
 import { type JsonClient, jsonClient } from './json-client.ts';

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { matchRoute } from '../../shared/http/local-server.ts';
+import { matchRoute } from '../../dev/local-server.ts';
 import { handlerEntry } from '../../shared/http/routes.ts';
 import { apiEvent, lambdaContext } from './api-event.ts';
 

@@ -4,16 +4,11 @@ import { createDocumentClient } from '../../shared/db/client.ts';
 import { injectDynamoDbFaults, seededRandom } from '../../shared/db/fault-injection.ts';
 import { mergeRecordKey, profileKey } from '../../shared/db/keys.ts';
 import { ConflictError, StoreUnavailableError } from '../../shared/domain/errors.ts';
-import {
-  dismissMergeCandidate,
-  finishInterruptedMerges,
-  linkIdentifier,
-  mergeCustomers,
-  mergeCutShortAfterMs,
-  moveTouchpoint,
-  undoMerge,
-  unlinkIdentifier,
-} from '../../shared/domain/identity.ts';
+import { linkIdentifier, unlinkIdentifier } from '../../shared/domain/link-identifier.ts';
+import { dismissMergeCandidate } from '../../shared/domain/merge-candidates.ts';
+import { finishInterruptedMerges, mergeCustomers, mergeCutShortAfterMs } from '../../shared/domain/merge-customers.ts';
+import { moveTouchpoint } from '../../shared/domain/move-touchpoint.ts';
+import { undoMerge } from '../../shared/domain/undo-merge.ts';
 import type { MergeRecord } from '../../shared/domain/identity-store.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
 import {

@@ -2,8 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import { byStrength, type Identifier, identifierKey } from '../../shared/domain/identifiers.ts';
-import { linkIdentifier, mergeCustomers, undoMerge, unlinkIdentifier } from '../../shared/domain/identity.ts';
+import { linkIdentifier, unlinkIdentifier } from '../../shared/domain/link-identifier.ts';
+import { mergeCustomers } from '../../shared/domain/merge-customers.ts';
+import { undoMerge } from '../../shared/domain/undo-merge.ts';
 import { ingestTouchpoint } from '../../shared/domain/ingest-touchpoint.ts';
+import { logger } from '../../shared/observability/logger.ts';
 import { touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 import { createGraphTable, customerViews, type GraphStore, graphProblems, scanItems } from '../helpers/identity-graph.ts';
 import { detailsFor, minutesAgo, unique, uniquePhone } from '../fixtures/touchpoints.ts';
@@ -236,7 +239,7 @@ async function ingest(run: Run, step: Extract<Step, { kind: 'ingest' }>): Promis
     occurredAt: minutesAgo(step.minutesBefore),
     details: detailsFor(channel),
   });
-  const result = await ingestTouchpoint(run.store, input, { receivedAt: new Date(), requestFingerprint: unique() });
+  const result = await ingestTouchpoint(run.store, input, { receivedAt: new Date(), requestFingerprint: unique(), log: logger });
 
   model.seq += 1;
   const seq = model.seq;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, StoreUnavailableError } from '../../shared/domain/errors.ts';
-import { finishInterruptedMerges, mergeCustomers, mergeCutShortAfterMs, undoMerge } from '../../shared/domain/identity.ts';
+import { finishInterruptedMerges, mergeCustomers, mergeCutShortAfterMs } from '../../shared/domain/merge-customers.ts';
+import { undoMerge } from '../../shared/domain/undo-merge.ts';
 import type { MergeRecord } from '../../shared/domain/identity-store.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
 import { createGraphTable, type GraphStore, type GraphTable, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as finishInterruptedMergesHandler } from '../../functions/finish-interrupted-merges/handler.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
-import { mergeCustomers, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
+import { mergeCustomers, mergeCutShortAfterMs } from '../../shared/domain/merge-customers.ts';
 import { lambdaContext } from '../helpers/api-event.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 import { lookupCustomer } from '../helpers/handlers.ts';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldCard, strictestPermissions, strictestPreferences } from '../../shared/domain/identity.ts';
+import { foldCard } from '../../shared/domain/identity-steps.ts';
+import { strictestPermissions, strictestPreferences } from '../../shared/domain/merge-customers.ts';
 import type { StoredTouchpoint } from '../../shared/domain/identity-store.ts';
 import type { ContactChannel, ContactPreferences, IdentifierPermissions, Permission } from '../../shared/domain/model.ts';
 import type { Channel } from '../../shared/schemas/touchpoint.ts';

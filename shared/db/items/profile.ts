@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { InvoiceQueryState, PageVisit } from '../../domain/card.ts';
-import type { AttachedIdentifier, ContactPreferences, IdentifierPermissions, LastContact } from '../../domain/model.ts';
-import type { TierName } from '../../config/value-tiers.ts';
+import type { InvoiceQueryState, LastContact, PageVisit } from '../../domain/card.ts';
+import type { AttachedIdentifier, ContactPreferences, IdentifierPermissions } from '../../domain/model.ts';
+import type { TierName } from '../../domain/value-tiers.ts';
 import { profileKey } from '../keys.ts';
 import { defineEntity, isRecord } from './entity.ts';
 

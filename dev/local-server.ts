@@ -10,10 +10,10 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { usesAuthorizer } from '../auth/access.ts';
-import { defaultAuthorizerCacheSeconds } from '../auth/authorizer-cache.ts';
-import { problem } from './problems.ts';
-import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes, timeoutSecondsOf } from './routes.ts';
+import { usesAuthorizer } from '../shared/auth/access.ts';
+import { defaultAuthorizerCacheSeconds } from '../shared/auth/authorizer-cache.ts';
+import { problem } from '../shared/http/problems.ts';
+import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes, timeoutSecondsOf } from '../shared/http/routes.ts';
 
 /**
  * The local stand-in for API Gateway: turns each HTTP request into an HTTP API payload 2.0 event
@@ -22,7 +22,7 @@ import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route,
 
 /** API Gateway's own payload limit; our handlers enforce the smaller contract limit themselves. */
 const apiGatewayMaxBodyBytes = 10 * 1024 * 1024;
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -85,6 +85,7 @@ function loadHandler<H = LambdaHandler>(functionName: string): Promise<H> {
 
 type AuthorizerHandler = (
   event: APIGatewayRequestAuthorizerEventV2,
+  context: Context,
 ) => Promise<APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>>;
 
 /**
@@ -99,44 +100,57 @@ class LocalAuthorizer {
 
   constructor(private readonly ttlSeconds: number) {}
 
-  /** undefined when the request may go on (the event then carries the authorizer context), else the refusal. */
-  async check(event: APIGatewayProxyEventV2, route: Route): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
-    if (!usesAuthorizer(route.access)) return undefined;
+  /**
+   * No refusal when the request may go on (the event then carries the authorizer context); `ran`
+   * says whether the authorizer function was asked (a cached answer or a missing credential asks none).
+   */
+  async check(event: APIGatewayProxyEventV2, route: Route): Promise<{ refusal?: APIGatewayProxyStructuredResultV2; ran: boolean }> {
+    if (!usesAuthorizer(route.access)) return { ran: false };
     const authorization = event.headers.authorization;
     if (!authorization) {
-      return refusal(401, 'unauthenticated', 'Unauthenticated', 'Send a credential: Authorization: Bearer <API key or token>.', {
-        'www-authenticate': 'Bearer',
-      });
+      return {
+        refusal: refusal(401, 'unauthenticated', 'Unauthenticated', 'Send a credential: Authorization: Bearer <API key or token>.', {
+          'www-authenticate': 'Bearer',
+        }),
+        ran: false,
+      };
     }
-    let result: APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
+    let decided: { result: APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>; ran: boolean };
     try {
-      result = await this.decide(event, authorization);
+      decided = await this.decide(event, authorization);
     } catch (error) {
       // API Gateway answers 500 when the authorizer fails; locally a 503 says "retry" more honestly.
       console.error('Local authorizer failure', error);
-      return refusal(503, 'authorizer-unavailable', 'Service unavailable', 'The credential could not be checked; retry shortly.', {
-        'retry-after': '1',
-      });
+      return {
+        refusal: refusal(503, 'authorizer-unavailable', 'Service unavailable', 'The credential could not be checked; retry shortly.', {
+          'retry-after': '1',
+        }),
+        ran: true,
+      };
     }
+    const { result, ran } = decided;
     if (!result.isAuthorized) {
-      return refusal(403, 'forbidden', 'Forbidden', 'The credential is not valid for this route: unknown, revoked or expired, or without the scope it needs.');
+      return {
+        refusal: refusal(403, 'forbidden', 'Forbidden', 'The credential is not valid for this route: unknown, revoked or expired, or without the scope it needs.'),
+        ran,
+      };
     }
     (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: result.context ?? {} };
-    return undefined;
+    return { ran };
   }
 
   private async decide(event: APIGatewayProxyEventV2, authorization: string) {
     const cacheKey = `${authorization}\u0000${event.routeKey}`;
     const cached = this.cache.get(cacheKey);
-    if (cached && cached.expiresAt > Date.now()) return cached.result;
+    if (cached && cached.expiresAt > Date.now()) return { result: cached.result, ran: false };
     const authorizer = await loadHandler<AuthorizerHandler>(authorizerFunctionName);
-    const result = await authorizer(toAuthorizerEvent(event, authorization));
+    const result = await authorizer(toAuthorizerEvent(event, authorization), lambdaContext(authorizerFunctionName, event.requestContext.requestId));
     if (this.ttlSeconds > 0) {
       // Bounded: a flood of distinct bogus headers must not grow the cache without end.
       if (this.cache.size >= 10_000) this.cache.clear();
       this.cache.set(cacheKey, { expiresAt: Date.now() + this.ttlSeconds * 1000, result });
     }
-    return result;
+    return { result, ran: true };
   }
 }
 
@@ -253,15 +267,39 @@ async function readBody(request: IncomingMessage): Promise<string | 'too-large'>
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, authorizer: LocalAuthorizer): Promise<void> {
+/** One request as the local server saw it: what API Gateway's access log and Lambda's REPORT line say together. */
+export interface RequestLogEntry {
+  method: string;
+  /** The route key matched (`GET /v1/customers/{customerId}`), or `$default` for none. */
+  route: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  /** The function that answered: the route's, the authorizer's when it refused, or none (refused before any ran). */
+  functionName: string | null;
+}
+
+export function formatRequestLine(entry: RequestLogEntry): string {
+  const path = entry.route === '$default' ? '$default' : entry.route.slice(entry.route.indexOf(' ') + 1);
+  return `${entry.method} ${path} ${entry.status} ${entry.durationMs} ms ${entry.functionName ?? '-'} ${entry.requestId}`;
+}
+
+interface Handled {
+  result: APIGatewayProxyResultV2;
+  route: string;
+  requestId: string;
+  functionName: string | null;
+}
+
+async function handle(request: IncomingMessage, authorizer: LocalAuthorizer): Promise<Handled> {
   const body = await readBody(request);
   if (body === 'too-large') {
-    writeResult(response, {
-      statusCode: 413,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ message: 'Request Entity Too Large' }),
-    });
-    return;
+    return {
+      result: { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Request Entity Too Large' }) },
+      route: '$default',
+      requestId: randomUUID(),
+      functionName: null,
+    };
   }
   const method = request.method ?? 'GET';
   const matched = matchRoute(method, new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -270,15 +308,17 @@ async function handle(request: IncomingMessage, response: ServerResponse, author
     body,
     matched,
   );
-  const refused = matched ? await authorizer.check(event, matched.route) : undefined;
-  if (refused) {
-    writeResult(response, refused);
-    return;
-  }
+  const { requestId } = event.requestContext;
+  const checked = matched ? await authorizer.check(event, matched.route) : undefined;
+  if (checked?.refusal) return { result: checked.refusal, route: event.routeKey, requestId, functionName: checked.ran ? authorizerFunctionName : null };
   const functionName = matched?.route.functionName ?? notFoundFunctionName;
   const handler = await loadHandler(functionName);
-  const result = await handler(event, lambdaContext(functionName, event.requestContext.requestId));
-  writeResult(response, result);
+  const result = await handler(event, lambdaContext(functionName, requestId));
+  return { result, route: event.routeKey, requestId, functionName };
+}
+
+function statusOf(result: APIGatewayProxyResultV2): number {
+  return typeof result === 'object' && result !== null && 'statusCode' in result ? (result.statusCode ?? 200) : 200;
 }
 
 function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2): void {
@@ -306,6 +346,8 @@ export interface LocalApiOptions {
   host?: string;
   /** How long authorizer answers are cached (0: not at all); TOUCHPOINT_AUTHORIZER_CACHE_SECONDS or the AWS default (60 s). */
   authorizerCacheSeconds?: number;
+  /** Told of every request once it is answered (npm start prints a line for each). */
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 export function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
@@ -313,18 +355,32 @@ export function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
     options.authorizerCacheSeconds ?? Number(process.env.TOUCHPOINT_AUTHORIZER_CACHE_SECONDS ?? defaultAuthorizerCacheSeconds),
   );
   const server = createServer((request, response) => {
-    handle(request, response, authorizer).catch((error: unknown) => {
-      console.error('Local adapter failure', error);
-      if (!response.headersSent) {
-        writeResult(response, {
-          statusCode: 500,
-          headers: { 'content-type': 'application/problem+json' },
-          body: JSON.stringify({ type: 'about:blank', title: 'Internal error', status: 500, detail: 'The local adapter failed.' }),
+    const started = performance.now();
+    const method = request.method ?? 'GET';
+    handle(request, authorizer)
+      .then((handled) => {
+        writeResult(response, handled.result);
+        options.onRequest?.({
+          method,
+          route: handled.route,
+          status: statusOf(handled.result),
+          durationMs: Math.round(performance.now() - started),
+          requestId: handled.requestId,
+          functionName: handled.functionName,
         });
-      } else {
-        response.end();
-      }
-    });
+      })
+      .catch((error: unknown) => {
+        console.error('Local adapter failure', error);
+        if (!response.headersSent) {
+          writeResult(response, {
+            statusCode: 500,
+            headers: { 'content-type': 'application/problem+json' },
+            body: JSON.stringify({ type: 'about:blank', title: 'Internal error', status: 500, detail: 'The local adapter failed.' }),
+          });
+        } else {
+          response.end();
+        }
+      });
   });
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);

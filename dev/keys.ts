@@ -7,10 +7,10 @@
  *   npm run keys -- list
  *   npm run keys -- revoke key_0123456789abcdef0123
  *
- * It talks to the table TABLE_NAME (default `touchpoints`, as npm start) at DYNAMODB_ENDPOINT:
- * with `npm start` running, use the endpoint it prints (or start it with DYNAMODB_PORT=8000 to
- * know it in advance). Without DYNAMODB_ENDPOINT it uses AWS with the usual credentials and
- * region, e.g. TABLE_NAME=<deployed table> AWS_PROFILE=admin npm run keys -- list.
+ * With `npm start` running it talks to that stack (its DynamoDB Local and table, from the state
+ * file npm start writes: nothing to copy). DYNAMODB_ENDPOINT (and TABLE_NAME, default
+ * `touchpoints`) name another DynamoDB; `--aws`, or no local stack running, uses AWS with the
+ * usual credentials and region, e.g. TABLE_NAME=<deployed table> AWS_PROFILE=admin npm run keys -- list --aws.
  * A created key is printed once and stored only as its SHA-256.
  */
 import { parseArgs } from 'node:util';
@@ -18,7 +18,8 @@ import { generateApiKey } from '../shared/auth/api-keys.ts';
 import { defaultAuthorizerCacheSeconds } from '../shared/auth/authorizer-cache.ts';
 import { scopes as knownScopes } from '../shared/auth/scopes.ts';
 import { type ApiKeyRecord, dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
-import { createDocumentClient } from '../shared/db/client.ts';
+import { type ClientOptions, createDocumentClient } from '../shared/db/client.ts';
+import { readLocalStack } from './local-stack.ts';
 import { apiKeyNameSchema, createApiKeySchema, keyIdSchema, publicKeyScopes, scopeSchema } from '../shared/schemas/api-key.ts';
 
 const usage = `Usage:
@@ -28,7 +29,7 @@ const usage = `Usage:
   npm run keys -- revoke <keyId>
 
 Scopes: ${knownScopes.join(', ')}
-Environment: TABLE_NAME (default touchpoints), DYNAMODB_ENDPOINT (the one npm start prints; unset: AWS)`;
+Where: the stack npm start runs; else DYNAMODB_ENDPOINT and TABLE_NAME (default touchpoints); else, or with --aws, AWS`;
 
 class UsageError extends Error {}
 
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       origins: { type: 'string' },
       replaces: { type: 'string' },
       'created-by': { type: 'string' },
+      aws: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,12 +53,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || values.help ? 0 : 1;
   }
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
-  const tableName = process.env.TABLE_NAME ?? 'touchpoints';
-  const store = dynamoApiKeyStore(
-    createDocumentClient({ ...(endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'local' } : {}) }),
-    tableName,
-  );
+  const { clientOptions, tableName } = target(values.aws ?? false);
+  const store = dynamoApiKeyStore(createDocumentClient(clientOptions), tableName);
 
   if (command === 'create') {
     const name = apiKeyNameSchema.safeParse(values.name);
@@ -130,6 +128,23 @@ async function main(argv: string[]): Promise<number> {
   }
 
   throw new UsageError(`Unknown command ${command}`);
+}
+
+/** Which DynamoDB and table the CLI talks to; said on stderr so that the output stays the keys. */
+function target(aws: boolean): { clientOptions: ClientOptions; tableName: string } {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (endpoint && !aws) {
+    return { clientOptions: { endpoint, region: process.env.AWS_REGION ?? 'local' }, tableName: process.env.TABLE_NAME ?? 'touchpoints' };
+  }
+  const local = aws ? undefined : readLocalStack();
+  if (local) {
+    console.error(`Using the stack npm start runs (${local.apiUrl}): table ${local.tableName} at ${local.dynamoDbEndpoint}`);
+    return { clientOptions: { endpoint: local.dynamoDbEndpoint, region: 'local' }, tableName: local.tableName };
+  }
+  if (!process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION && !process.env.AWS_PROFILE) {
+    throw new UsageError('No local stack is running (npm start) and no AWS region is set: start the stack, or set AWS_PROFILE or AWS_REGION.');
+  }
+  return { clientOptions: {}, tableName: process.env.TABLE_NAME ?? 'touchpoints' };
 }
 
 try {

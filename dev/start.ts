@@ -5,19 +5,42 @@
  *
  * With DYNAMODB_ENDPOINT already set, that DynamoDB is used and left running on exit: the fault
  * harness kills and restarts the API alone while DynamoDB Local keeps its data.
+ *
+ * Each request is logged as one line (method, route, status, duration, function, request id), and
+ * the stack is written to a small state file (local-stack.ts) that `npm run keys` reads.
  */
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { registerBootstrapKey } from '../shared/auth/bootstrap-key.ts';
 import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
 import { createDocumentClient, createDynamoDbClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
-import { startLocalApi } from '../shared/http/local-server.ts';
+import { formatRequestLine, type LocalApi, startLocalApi } from './local-server.ts';
+import { removeLocalStack, writeLocalStack } from './local-stack.ts';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string' } } });
 const dataDir = values['data-dir'] ?? process.env.TOUCHPOINT_DATA_DIR;
 const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
 const tableName = process.env.TABLE_NAME ?? 'touchpoints';
+
+function portTaken(port: number, host: string): Promise<boolean> {
+  return new Promise((resolveProbe) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolveProbe(error.code === 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => resolveProbe(false)));
+  });
+}
+
+/** One line, and nothing left running (the caller stops DynamoDB Local first if it started it). */
+function refuseBusyPort(): never {
+  console.error(`Port ${port} is already in use: stop what listens there, or start on another with PORT=<port> npm start.`);
+  process.exit(1);
+}
+
+// Said before DynamoDB Local's slow start; the catch around the API's start covers a port taken meanwhile.
+if (await portTaken(port, host)) refuseBusyPort();
 
 const externalEndpoint = process.env.DYNAMODB_ENDPOINT;
 const dynamoDb = externalEndpoint
@@ -42,10 +65,18 @@ const bootstrapKey = process.env.TOUCHPOINT_BOOTSTRAP_KEY;
 const bootstrap = bootstrapKey
   ? await registerBootstrapKey(dynamoApiKeyStore(createDocumentClient({ endpoint: dynamoDb.endpoint, region: 'local' }), tableName), bootstrapKey)
   : undefined;
-const api = await startLocalApi({ port, host: process.env.HOST ?? '127.0.0.1' });
+let api: LocalApi;
+try {
+  api = await startLocalApi({ port, host, onRequest: (entry) => console.log(formatRequestLine(entry)) });
+} catch (error) {
+  await dynamoDb.stop();
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  refuseBusyPort();
+}
+writeLocalStack({ apiUrl: api.url, dynamoDbEndpoint: dynamoDb.endpoint, tableName, pid: process.pid });
 const storage = externalEndpoint ? 'already running' : dataDir ? `data in ${dataDir}` : 'in memory';
 console.log(`Touchpoint API listening on ${api.url}/v1 (DynamoDB Local at ${dynamoDb.endpoint}, ${storage})`);
-console.log(`API keys: DYNAMODB_ENDPOINT=${dynamoDb.endpoint} TABLE_NAME=${tableName} npm run keys -- list`);
+console.log('API keys: npm run keys -- list (it finds this stack by itself)');
 if (bootstrap?.kind === 'revoked') console.log(`TOUCHPOINT_BOOTSTRAP_KEY (${bootstrap.keyId}) is revoked: it stays refused.`);
 else if (bootstrap) console.log(`TOUCHPOINT_BOOTSTRAP_KEY ${bootstrap.kind} as ${bootstrap.keyId} with every scope.`);
 else console.log('Every route but /v1/health needs a key: set TOUCHPOINT_BOOTSTRAP_KEY=<16+ characters>, or create one with the keys CLI.');
@@ -56,6 +87,7 @@ async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: stopping the API${externalEndpoint ? '' : ' and DynamoDB Local'}...`);
+  removeLocalStack(process.pid);
   await api.close();
   await dynamoDb.stop();
   process.exit(0);

@@ -1,0 +1,142 @@
+import { ConflictError, NotFoundError } from './errors.ts';
+import { WriteRejectedError } from './write-rejection.ts';
+import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
+import type { IdentityStore, MergeRecord, StoredTouchpoint } from './identity-store.ts';
+import { persistently } from './retry.ts';
+import { identityChange, moveSelected, recomputeProfile, withSharing } from './identity-steps.ts';
+
+/**
+ * Undoes a merge: the source comes back with its identifiers and touchpoints; a touchpoint recorded
+ * after the merge goes to whichever customer its strongest identifier belonged to. A merge whose
+ * survivor was itself merged later must wait until that later merge is undone. Posting the undo
+ * again answers the undone merge (a retry whose first try committed), or resumes one cut short.
+ */
+export async function undoMerge(store: IdentityStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
+  return identityChange(async () => {
+    const record = await persistently(() => store.readMergeRecord(mergeId));
+    if (record?.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
+    if (record.status === 'undone') return record;
+    if (record.status === 'in_progress') {
+      throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);
+    }
+    const { targetCustomerId: target } = record;
+    const survivor = await persistently(() => store.readProfile(target));
+    if (!survivor) throw new NotFoundError(`No customer has the id ${target}.`);
+    if (survivor.mergedInto && record.status === 'completed') {
+      throw new ConflictError(
+        `Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`,
+        { blockingMergeId: survivor.mergedBy },
+      );
+    }
+    // Lock the survivor for the undo (an interrupted undo, status `undoing`, holds the lock and resumes).
+    const undoing = { ...record, status: 'undoing' as const, undoneBy: actor, undoStartedAt: now.toISOString() };
+    if (record.status === 'completed') {
+      await persistently(async () => {
+        try {
+          await store.beginUndo(undoing);
+        } catch (error) {
+          // A try whose answer was lost took the lock already.
+          if (error instanceof ConflictError && (await store.readMergeRecord(mergeId))?.status === 'undoing') return;
+          throw error;
+        }
+      });
+    }
+    return completeUndo(store, record.status === 'completed' ? undoing : record, now);
+  });
+}
+
+/** The steps of an undo after the lock is taken; each idempotent, so an undo cut short resumes here. */
+export async function completeUndo(store: IdentityStore, record: MergeRecord, now: Date): Promise<MergeRecord> {
+  const { targetCustomerId: target, sourceCustomerId: source, mergeId } = record;
+  const targetProfile = await persistently(() => store.readProfile(target));
+  if (!targetProfile) throw new NotFoundError(`No customer has the id ${target}.`);
+  const sourceProfile = await persistently(() => store.readProfile(source));
+  if (!sourceProfile) throw new NotFoundError(`No customer has the id ${source}.`);
+
+  // Revive the source before its identifiers come back, so that new touchpoints carrying them land on a live customer.
+  if (sourceProfile.mergedInto) {
+    await persistently(() =>
+      store.replaceProfile(source, { card: sourceProfile.card, expectedVersion: sourceProfile.card.version, revive: true }).catch(
+        (error: unknown) => {
+          // Revived already (by a try whose answer was lost), or its card moved on: the recompute below settles it.
+          if (!(error instanceof WriteRejectedError)) throw error;
+        },
+      ),
+    );
+  }
+  const restored = await Promise.all(
+    record.identifierStates.map((state) => persistently(() => store.setIdentifierOwner(state.identifier, state.after, state.before, mergeId))),
+  );
+  // Identifiers that changed hands since the merge (unlinked, linked elsewhere) stay where they are now.
+  const restoredStates = record.identifierStates.filter((_, index) => restored[index]);
+  const restoredKeys = new Set(restoredStates.map((state) => identifierKey(state.identifier)));
+  const belongsTo = (customerId: string, owner: { customerId: string; sharedWith: string[] }) =>
+    owner.customerId === customerId || owner.sharedWith.includes(customerId);
+
+  const sourceKeys = new Set(record.movedIdentifiers.map(identifierKey));
+  const targetKeys = new Set(targetProfile.identifiers.map(identifierKey).filter((key) => !sourceKeys.has(key)));
+  await moveSelected(store, target, (touchpoints) =>
+    touchpoints
+      .filter(
+        (touchpoint) =>
+          touchpoint.movedBy.at(-1) === mergeId ||
+          (touchpoint.movedBy.length === 0 &&
+            touchpoint.receivedAt >= record.createdAt &&
+            belongsToSource(touchpoint, source, sourceKeys, targetKeys)),
+      )
+      .map((touchpoint) => ({
+        touchpoint,
+        to: source,
+        movedBy: touchpoint.movedBy.at(-1) === mergeId ? touchpoint.movedBy.slice(0, -1) : touchpoint.movedBy,
+      })),
+  );
+
+  await recomputeProfile(store, source, now, (profile) => ({
+    identifiers: withSharing(
+      profile.identifiers.filter((identifier) => restoredKeys.has(identifierKey(identifier))),
+      restoredStates,
+      'before',
+    ),
+  }));
+  await recomputeProfile(store, target, now, (profile) => {
+    const unchangedSinceMerge = (profile.preferences?.updatedAt ?? '') <= (record.completedAt ?? '');
+    const permissions = Object.fromEntries(
+      Object.entries(profile.identifierPermissions).filter(([key]) => !sourceKeys.has(key)),
+    );
+    const stateOf = new Map(restoredStates.map((state) => [identifierKey(state.identifier), state.before]));
+    return {
+      identifiers: withSharing(
+        profile.identifiers.filter((identifier) => {
+          const before = stateOf.get(identifierKey(identifier));
+          return !before || belongsTo(target, before);
+        }),
+        restoredStates,
+        'before',
+      ),
+      ...(unchangedSinceMerge && record.targetBefore
+        ? { preferences: record.targetBefore.preferences, identifierPermissions: { ...permissions, ...record.targetBefore.identifierPermissions } }
+        : { identifierPermissions: permissions }),
+    };
+  });
+  const undone = { status: 'undone' as const, undoneAt: now.toISOString(), undoneBy: record.undoneBy };
+  const finished = await persistently(() => store.finishUndo(mergeId, target, { undoneAt: undone.undoneAt, undoneBy: undone.undoneBy }));
+  // Not finished here: finished by a try whose answer was lost (or by the scheduled job), so answer what it recorded.
+  const result = finished ? { ...record, ...undone } : await persistently(() => store.readMergeRecord(mergeId));
+  if (result?.status !== 'undone') throw new ConflictError(`Merge ${mergeId} changed while it was being undone; read it again.`);
+  // The pair may claim one identifier again: a conflict that recurs proposes them anew.
+  await persistently(() => store.reopenMergeCandidate([target, source]));
+  return result;
+}
+
+/** After a merge, a touchpoint belongs to the source if its strongest identifier known to either side was the source's. */
+function belongsToSource(touchpoint: StoredTouchpoint, source: string, sourceKeys: Set<string>, targetKeys: Set<string>): boolean {
+  if (touchpoint.identifiers.customerId === source) return true;
+  const identifiers = Object.entries(touchpoint.identifiers)
+    .filter(([type]) => type !== 'customerId')
+    .map(([type, value]) => ({
+      type,
+      value: typeof value === 'object' && value ? `${value.system}:${value.id}` : String(value),
+    })) as Identifier[];
+  const deciding = identifiers.sort(byStrength).find((identifier) => sourceKeys.has(identifierKey(identifier)) || targetKeys.has(identifierKey(identifier)));
+  return deciding !== undefined && sourceKeys.has(identifierKey(deciding));
+}
