@@ -1,8 +1,7 @@
 /**
  * Which way dependencies may point (checked in CI by `npm run depcruise`):
- * handlers (functions/) -> use cases (shared/domain) -> adapters (shared/db), never back.
- * Violations that predate these rules are listed in .dependency-cruiser-known-violations.json
- * (the redesign issue removes them); anything new fails.
+ * handlers (functions/) -> use cases (shared/domain, shared/privacy, shared/auth) -> adapters
+ * (shared/db), never back. The domain owns its ports and constants; shared/db implements them.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -11,9 +10,9 @@ module.exports = {
     {
       name: 'domain-stays-pure',
       severity: 'error',
-      comment: 'Use cases and rules know nothing of storage, HTTP, schemas, logging or privacy plumbing.',
+      comment: 'Use cases and rules know nothing of storage, HTTP, schemas, logging, configuration or privacy plumbing.',
       from: { path: '^shared/domain/' },
-      to: { path: '^shared/(db|http|schemas|observability|privacy|auth|events)/' },
+      to: { path: '^shared/(db|http|schemas|observability|privacy|auth|events|config)/' },
     },
     {
       name: 'storage-knows-no-http',
@@ -23,10 +22,31 @@ module.exports = {
       to: { path: '^shared/(http|privacy)/' },
     },
     {
+      name: 'http-stack-stays-lean',
+      severity: 'error',
+      comment: 'Every route bundles shared/http: the read audit and privacy use cases are opted into by the routes that need them.',
+      from: { path: '^shared/http/' },
+      to: { path: '^shared/privacy/' },
+    },
+    {
+      name: 'handlers-reach-storage-through-its-instances',
+      severity: 'error',
+      comment: 'A handler calls a use case with the store it gets from an instance module; item shapes and clients stay in shared/db.',
+      from: { path: '^functions/' },
+      to: { path: '^shared/db/', pathNot: '^shared/db/[a-z-]+-instances?\\.ts$' },
+    },
+    {
       name: 'shared-never-imports-outer-layers',
       severity: 'error',
       from: { path: '^shared/' },
-      to: { path: '^(functions|infra|test|bench|scripts)/' },
+      to: { path: '^(functions|infra|test|bench|scripts|dev)/' },
+    },
+    {
+      name: 'production-never-imports-dev-tooling',
+      severity: 'error',
+      comment: 'The local API Gateway adapter, start script and keys CLI are not deployed.',
+      from: { path: '^(functions|shared|infra)/' },
+      to: { path: '^dev/' },
     },
     {
       name: 'production-never-imports-tests',

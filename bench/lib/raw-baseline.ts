@@ -23,7 +23,7 @@ import {
   touchpointLocatorKey,
 } from '../../shared/db/keys.ts';
 import type { Identifier, IdentifierType } from '../../shared/domain/identifiers.ts';
-import { newCustomerId, newTouchpointId } from '../../shared/domain/ingest-touchpoint.ts';
+import { newCustomerId, newTouchpointId } from '../../shared/domain/ids.ts';
 import type { Operation } from './scenarios.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];

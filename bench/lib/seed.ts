@@ -14,11 +14,10 @@ import { identifierItemKey, type Key, profileKey } from '../../shared/db/keys.ts
 import { applyDelta, cardDelta, emptyCard } from '../../shared/domain/card.ts';
 import type { TouchpointWrite } from '../../shared/domain/customer-store.ts';
 import { fingerprint } from '../../shared/domain/fingerprint.ts';
-import { identifierKey } from '../../shared/domain/identifiers.ts';
-import { newCustomerId, newTouchpointId } from '../../shared/domain/ingest-touchpoint.ts';
+import { identifierKey, toIdentifierList } from '../../shared/domain/identifiers.ts';
+import { newCustomerId, newTouchpointId } from '../../shared/domain/ids.ts';
 import type { AttachedIdentifier, Touchpoint } from '../../shared/domain/model.ts';
 import { seededRandom } from '../../shared/db/fault-injection.ts';
-import { toIdentifierList } from '../../shared/schemas/identifiers.ts';
 import { type TouchpointInput, touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 import { batchWriter } from './batch-writer.ts';
 import {

@@ -3,9 +3,7 @@ import { authConfig } from '../../shared/auth/auth-config.ts';
 import { type AuthorizeDependencies, authorize } from '../../shared/auth/authorize.ts';
 import { type AuthorizerContext, toAuthorizerContext } from '../../shared/auth/client.ts';
 import { jwtVerifier } from '../../shared/auth/jwt-verifier.ts';
-import { config } from '../../shared/config/config.ts';
-import { dynamoApiKeyStore } from '../../shared/db/api-key-store.ts';
-import { createDocumentClient } from '../../shared/db/client.ts';
+import { authorizerApiKeyStore } from '../../shared/db/privacy-store-instances.ts';
 import { logger } from '../../shared/observability/logger.ts';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | Record<string, never>>;
@@ -38,17 +36,10 @@ export async function authorizeRequest(
 
 let dependencies: AuthorizeDependencies | undefined;
 
-/**
- * Built once per cold start. The key store has a client of its own: in AWS this is a separate
- * Lambda; locally (the adapter runs it in-process) its calls are API Gateway's, not the route's.
- */
+/** Built once per cold start. */
 function defaultDependencies(): AuthorizeDependencies {
   if (dependencies) return dependencies;
-  const client = createDocumentClient({
-    region: config().AWS_REGION,
-    ...(config().DYNAMODB_ENDPOINT ? { endpoint: config().DYNAMODB_ENDPOINT } : {}),
-  });
-  const keys = dynamoApiKeyStore(client, config().TABLE_NAME);
+  const keys = authorizerApiKeyStore();
   const jwt = authConfig().jwt;
   dependencies = { findKey: (key) => keys.findByKey(key), ...(jwt ? { verifyJwt: jwtVerifier(jwt) } : {}) };
   return dependencies;

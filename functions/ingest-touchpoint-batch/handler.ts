@@ -1,9 +1,7 @@
 import { type AuthenticatedClient, authenticatedClient } from '../../shared/auth/client.ts';
-import { fingerprint } from '../../shared/domain/fingerprint.ts';
-import { idempotencyStore } from '../../shared/db/idempotency-store.ts';
 import { type ApiEvent, type ApiResponse, apiHandler, header } from '../../shared/http/api-handler.ts';
 import { toProblemResponse } from '../../shared/http/error-boundary.ts';
-import { type IngestOptions, ingestPostedTouchpoint } from '../../shared/http/ingest-request.ts';
+import { claimBatch, type IngestOptions, ingestPostedTouchpoint } from '../../shared/http/ingest-request.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { batchInputSchema, idempotencyKeySchema } from '../../shared/schemas/touchpoint.ts';
 
@@ -22,9 +20,7 @@ export async function ingestTouchpointBatch(event: ApiEvent): Promise<ApiRespons
   const rawKey = header(event, 'idempotency-key');
   const batchKey = rawKey === undefined ? undefined : parseWith(idempotencyKeySchema, rawKey, 'Idempotency-Key');
   const receivedAt = new Date();
-  if (batchKey) {
-    await idempotencyStore().claimBatch({ scope: client.clientName, key: batchKey, requestFingerprint: fingerprint(event.body), at: receivedAt });
-  }
+  if (batchKey) await claimBatch(client, batchKey, event.body, receivedAt);
   const results = new Array<unknown>(items.length);
   let next = 0;
   const worker = async () => {

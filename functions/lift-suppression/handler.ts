@@ -1,6 +1,7 @@
 import { privacyStore } from '../../shared/db/privacy-store-instances.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
 import { parseWith } from '../../shared/http/validation.ts';
+import { liftSuppression } from '../../shared/privacy/lift-suppression.ts';
 import { suppressionPathSchema } from '../../shared/schemas/privacy.ts';
 
 /**
@@ -10,7 +11,7 @@ import { suppressionPathSchema } from '../../shared/schemas/privacy.ts';
  */
 export async function liftSuppressionRoute(event: ApiEvent): Promise<ApiResponse> {
   const { hash } = parseWith(suppressionPathSchema, event.pathParameters ?? {}, 'path');
-  await privacyStore().deleteSuppression(hash);
+  await liftSuppression(privacyStore(), hash);
   return { statusCode: 204 };
 }
 

@@ -1,11 +1,12 @@
 import { cardView } from '../../shared/domain/card-view.ts';
 import { listCustomersByTier } from '../../shared/domain/manage-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
-import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
+import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { listCustomersQuerySchema } from '../../shared/schemas/customer.ts';
 
-export async function listCustomersRoute(event: ApiEvent): Promise<ApiResponse> {
+export async function listCustomersRoute(event: ApiEvent): Promise<AuditedAnswer> {
   const query = parseWith(listCustomersQuerySchema, event.queryStringParameters ?? {}, 'query');
   const page = await listCustomersByTier(customerStore(), query.tier, {
     limit: query.limit,
@@ -13,12 +14,15 @@ export async function listCustomersRoute(event: ApiEvent): Promise<ApiResponse> 
   });
   const now = new Date();
   return {
-    statusCode: 200,
-    body: {
-      items: page.items.map((customer) => ({ customerId: customer.customerId, card: cardView(customer, now) })),
-      nextCursor: page.nextCursor,
+    response: {
+      statusCode: 200,
+      body: {
+        items: page.items.map((customer) => ({ customerId: customer.customerId, card: cardView(customer, now) })),
+        nextCursor: page.nextCursor,
+      },
     },
+    customersShown: page.items.map((customer) => customer.customerId),
   };
 }
 
-export const handler = apiHandler(listCustomersRoute, { readAudit: { operation: 'list-customers' } });
+export const handler = apiHandler(auditedRoute('list-customers', listCustomersRoute));

@@ -1,25 +1,30 @@
+import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { lookupCustomer } from '../../shared/domain/read-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
-import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
+import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { presentCustomerView } from '../../shared/http/presenters.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import type { Identifier } from '../../shared/domain/identifiers.ts';
 import { lookupQuerySchema } from '../../shared/schemas/customer.ts';
 
-export async function lookupCustomerRoute(event: ApiEvent): Promise<ApiResponse> {
+export async function lookupCustomerRoute(event: ApiEvent, reads: ReadObserver): Promise<AuditedAnswer> {
   const query = parseWith(lookupQuerySchema, event.queryStringParameters ?? {}, 'query');
   const [type, value] = Object.entries(query).find(([, given]) => given !== undefined) as [Identifier['type'], string];
-  const result = await lookupCustomer(customerStore(), { type, value });
+  const result = await lookupCustomer(customerStore(), { type, value }, reads);
   if (result.kind === 'ambiguous') {
     return {
-      statusCode: 300,
-      body: {
-        detail: `This ${type} is shared by several customers; choose one.`,
-        candidates: result.candidates,
+      response: {
+        statusCode: 300,
+        body: {
+          detail: `This ${type} is shared by several customers; choose one.`,
+          candidates: result.candidates,
+        },
       },
+      customersShown: result.candidates.map((candidate) => candidate.customerId),
     };
   }
-  return { statusCode: 200, body: presentCustomerView(result.view) };
+  return { response: { statusCode: 200, body: presentCustomerView(result.view) }, customersShown: [result.view.customer.customerId] };
 }
 
-export const handler = apiHandler(lookupCustomerRoute, { readAudit: { operation: 'lookup' } });
+export const handler = apiHandler(auditedRoute('lookup', lookupCustomerRoute));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { environmentSection } from '../config/config.ts';
 
 /**
  * The authorizer's configuration, read once per cold start. JWT verification is on when
@@ -26,21 +27,12 @@ export interface AuthConfig {
   jwt: JwtSettings | undefined;
 }
 
-let cached: AuthConfig | undefined;
-
-export function authConfig(): AuthConfig {
-  if (cached) return cached;
-  const parsed = environmentSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`Invalid authorizer configuration: ${problems}`);
-  }
-  const { JWT_ISSUER: issuer, JWT_AUDIENCE: audience, JWT_JWKS_URL: jwksUrl } = parsed.data;
-  cached = {
+export const authConfig: () => AuthConfig = environmentSection(
+  'authorizer configuration',
+  environmentSchema.transform(({ JWT_ISSUER: issuer, JWT_AUDIENCE: audience, JWT_JWKS_URL: jwksUrl }) => ({
     jwt:
       issuer && audience
         ? { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` }
         : undefined,
-  };
-  return cached;
-}
+  })),
+);

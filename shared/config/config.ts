@@ -1,5 +1,25 @@
 import { z } from 'zod';
 
+/**
+ * The one place that reads the environment. Each function's variables form a section, validated
+ * on first use and kept for the process (a cold start): a missing or malformed variable fails
+ * loudly there, not deep inside a request. Sections stay apart because functions get different
+ * variables (the authorizer has no table, the event publisher no JWT settings).
+ */
+export function environmentSection<S extends z.ZodType>(label: string, schema: S): () => z.output<S> {
+  let cached: z.output<S> | undefined;
+  return () => {
+    if (cached !== undefined) return cached;
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      throw new Error(`Invalid ${label}: ${problems}`);
+    }
+    cached = parsed.data;
+    return cached;
+  };
+}
+
 const environmentSchema = z.object({
   TABLE_NAME: z.string().min(3, 'TABLE_NAME must name the DynamoDB table'),
   /** Set locally (DynamoDB Local); unset in AWS, where the SDK finds the regional endpoint. */
@@ -14,16 +34,33 @@ const environmentSchema = z.object({
 
 export type Config = z.infer<typeof environmentSchema>;
 
-let cached: Config | undefined;
+/** The table and its client: every function that reads or writes customers. */
+export const config = environmentSection('configuration', environmentSchema);
 
-/** Reads the environment once per cold start; a missing or malformed variable fails loudly. */
-export function config(): Config {
-  if (cached) return cached;
-  const parsed = environmentSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
-  }
-  cached = parsed.data;
-  return cached;
-}
+/**
+ * The key of the suppression list's HMAC. Locally (outside Lambda) a fixed development secret is
+ * used when none is set, so `npm start` and the tests need no setup; in Lambda a missing secret
+ * fails loudly, since suppressions hashed with a guessable key could be tested offline.
+ * Changing the secret orphans every existing suppression: rotate by lifting and re-adding.
+ */
+export const developmentSuppressionSecret = 'touchpoint-local-development-suppression-secret';
+
+export const suppressionConfig = environmentSection(
+  'configuration',
+  z
+    .object({
+      SUPPRESSION_HMAC_SECRET: z.string().min(32, 'SUPPRESSION_HMAC_SECRET must be at least 32 characters').optional(),
+      AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+    })
+    .refine((env) => env.SUPPRESSION_HMAC_SECRET || !env.AWS_LAMBDA_FUNCTION_NAME, {
+      message: 'must be set in Lambda',
+      path: ['SUPPRESSION_HMAC_SECRET'],
+    })
+    .transform((env) => ({ suppressionSecret: env.SUPPRESSION_HMAC_SECRET ?? developmentSuppressionSecret })),
+);
+
+/** Powertools reads its other POWERTOOLS_* variables (log level, sampling) itself. */
+export const loggingConfig = environmentSection(
+  'logging configuration',
+  z.object({ POWERTOOLS_SERVICE_NAME: z.string().min(1).default('touchpoint-api') }),
+);

@@ -19,7 +19,7 @@ import type {
   TimelineRead,
   TouchpointWrite,
 } from '../domain/customer-store.ts';
-import type { TierName } from '../config/value-tiers.ts';
+import type { TierName } from '../domain/value-tiers.ts';
 import type { CardState } from '../domain/card.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { StoreUnavailableError, SuppressedIdentifierError } from '../domain/errors.ts';

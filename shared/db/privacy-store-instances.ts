@@ -1,10 +1,15 @@
 import { config } from '../config/config.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AccessLogStore, dynamoAccessLogStore } from './access-log-store.ts';
 import { type ApiKeyStore, dynamoApiKeyStore } from './api-key-store.ts';
-import { documentClient } from './client.ts';
+import { createDocumentClient, documentClient } from './client.ts';
 import { dynamoPrivacyStore, type PrivacyStore } from './privacy-store.ts';
 
 let privacy: PrivacyStore | undefined;
 let apiKeys: ApiKeyStore | undefined;
+let accessLog: AccessLogStore | undefined;
+let authorizerKeys: ApiKeyStore | undefined;
+let sharedAuditClient: DynamoDBDocumentClient | undefined;
 
 /** The stores of the access and privacy routes: built on first use, reused for the process. */
 export function privacyStore(): PrivacyStore {
@@ -15,4 +20,36 @@ export function privacyStore(): PrivacyStore {
 export function apiKeyStore(): ApiKeyStore {
   apiKeys ??= dynamoApiKeyStore(documentClient(), config().TABLE_NAME);
   return apiKeys;
+}
+
+/**
+ * The authorizer's key store has a client of its own: in AWS the authorizer is a separate Lambda;
+ * locally (the adapter runs it in-process) its calls are API Gateway's, not the route's.
+ */
+export function authorizerApiKeyStore(): ApiKeyStore {
+  authorizerKeys ??= dynamoApiKeyStore(
+    createDocumentClient({
+      region: config().AWS_REGION,
+      ...(config().DYNAMODB_ENDPOINT ? { endpoint: config().DYNAMODB_ENDPOINT } : {}),
+    }),
+    config().TABLE_NAME,
+  );
+  return authorizerKeys;
+}
+
+/**
+ * The access log writes through a client of its own: its calls are the audit's, kept apart from
+ * the read's own calls (which the round-trip budget tests count) and from fault injection.
+ */
+export function accessLogStore(): AccessLogStore {
+  accessLog ??= dynamoAccessLogStore(auditClient(), config().TABLE_NAME);
+  return accessLog;
+}
+
+export function auditClient(): DynamoDBDocumentClient {
+  sharedAuditClient ??= createDocumentClient({
+    region: config().AWS_REGION,
+    ...(config().DYNAMODB_ENDPOINT ? { endpoint: config().DYNAMODB_ENDPOINT } : {}),
+  });
+  return sharedAuditClient;
 }

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SuppressedIdentifierError } from '../domain/errors.ts';
-import { privacyConfig } from '../privacy/privacy-config.ts';
+import { suppressionConfig } from '../config/config.ts';
 import { erasureReceiptKey, type Key, suppressionKey } from './keys.ts';
 
 /**
@@ -11,7 +11,7 @@ import { erasureReceiptKey, type Key, suppressionKey } from './keys.ts';
  * Identifiers are hashed in their normalised form (`phone#+447...`), so any format of the same
  * number matches.
  */
-export function suppressionHash(identifier: Identifier, secret = privacyConfig().suppressionSecret): string {
+export function suppressionHash(identifier: Identifier, secret = suppressionConfig().suppressionSecret): string {
   return createHmac('sha256', secret).update(identifierKey(identifier), 'utf8').digest('hex');
 }
 
@@ -20,7 +20,7 @@ export function suppressionHash(identifier: Identifier, secret = privacyConfig()
  * its own namespace (`customer#`), so the receipt holds nothing a table reader could turn back
  * into the id, yet a repeat of the erase, which names the id, finds it.
  */
-export function erasureReceiptKeyOf(customerId: string, secret = privacyConfig().suppressionSecret): Key {
+export function erasureReceiptKeyOf(customerId: string, secret = suppressionConfig().suppressionSecret): Key {
   return erasureReceiptKey(createHmac('sha256', secret).update(`customer#${customerId}`, 'utf8').digest('hex'));
 }
 

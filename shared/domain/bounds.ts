@@ -14,3 +14,11 @@
  * with every visit of a signed-in customer keeps working); a link past it is a 422, a merge past it a 409.
  */
 export const maxIdentifiersPerCustomer = 64;
+
+/**
+ * Free-form traits are bounded: flat, scalar values, at most 50 keys of at most 500 characters
+ * each, so that the traits of one customer stay under about 80 KB of its profile item whatever
+ * races between patches. A null removes a trait.
+ */
+export const maxTraits = 50;
+export const maxTraitValueLength = 500;

@@ -1,7 +1,6 @@
-import { type TierName, type ValueTierConfig, valueTierConfig } from '../config/value-tiers.ts';
+import { type TierName, type ValueTierConfig, valueTierConfig } from './value-tiers.ts';
 import { type Channel, channels } from './channels.ts';
 import { BoundReachedError } from './errors.ts';
-import type { LastContact, Touchpoint } from './model.ts';
 
 /**
  * The recognition card: what an agent needs at a glance, kept on the customer's profile item and
@@ -35,6 +34,19 @@ export const resolvedQueryRetentionDays = 90;
 export const maxInvoiceQueries = 40;
 /** Headroom when a score is already at its top: no touchpoint can move it. */
 const unlimited = 1e15;
+
+export interface LastContact {
+  touchpointId: string;
+  channel: Channel;
+  occurredAt: string;
+  summary: string | null;
+}
+
+/** The facts of a touchpoint that the card counts (a `Touchpoint` has them all). */
+export interface CountedTouchpoint extends LastContact {
+  details: Record<string, unknown>;
+  value?: number;
+}
 
 export type InvoiceQueryStatus = 'open' | 'in_progress' | 'resolved';
 
@@ -102,7 +114,7 @@ export function emptyCard(): CardState {
   };
 }
 
-export function cardDelta(touchpoint: Touchpoint & { value?: number }): CardDelta {
+export function cardDelta(touchpoint: CountedTouchpoint): CardDelta {
   const delta: CardDelta = {
     channel: touchpoint.channel,
     lastContact: {

@@ -1,4 +1,4 @@
-import type { TierName } from '../config/value-tiers.ts';
+import type { TierName } from './value-tiers.ts';
 import type { CardDelta, CardState } from './card.ts';
 import type { Identifier } from './identifiers.ts';
 import type { IdentifierOwner, IdentityStore } from './identity-store.ts';

@@ -25,6 +25,25 @@ export interface Identifier {
   value: string;
 }
 
+/** The identifiers a touchpoint names, at most one of each type, normalised. */
+export type NamedIdentifiers = Partial<Record<Exclude<IdentifierType, 'externalId'>, string>> & {
+  externalId?: { system: string; id: string };
+};
+
+/** The identifiers of a request as a list, in the order they were named. */
+export function toIdentifierList(identifiers: NamedIdentifiers): Identifier[] {
+  const list: Identifier[] = [];
+  for (const [type, value] of Object.entries(identifiers)) {
+    if (value === undefined) continue;
+    if (type === 'externalId' && typeof value === 'object') {
+      list.push({ type, value: externalIdValue(value.system, value.id) });
+    } else if (typeof value === 'string') {
+      list.push({ type: type as Identifier['type'], value });
+    }
+  }
+  return list;
+}
+
 export function strengthOf(type: IdentifierType): number {
   return identifierTypesByStrength.length - identifierTypesByStrength.indexOf(type);
 }

@@ -1,5 +1,4 @@
 import type { CardState } from './card.ts';
-import type { CustomerPage } from './customer-store.ts';
 import type { Identifier } from './identifiers.ts';
 import type { AttachedIdentifier, ContactPreferences, Customer, IdentifierPermissions, Touchpoint } from './model.ts';
 
@@ -141,5 +140,3 @@ export interface IdentityStore {
     toCard: { card: CardState; expectedVersion: number };
   }): Promise<void>;
 }
-
-export type { CustomerPage };

@@ -1,4 +1,3 @@
-import { monotonicFactory } from 'ulid';
 import { maxIdentifiersPerCustomer } from './bounds.ts';
 import { applyDelta, type CardState, cardDelta, emptyCard } from './card.ts';
 import { strictest } from './contact-policy.ts';
@@ -9,16 +8,15 @@ import type {
   IdentifierOwner,
   IdentifierState,
   IdentityStore,
+  MergeCandidate,
   MergeRecord,
   ProfileRecord,
   ProfileReplacement,
   StoredTouchpoint,
 } from './identity-store.ts';
-import { backOff, maxAttempts } from './ingest-touchpoint.ts';
+import { newMergeId } from './ids.ts';
+import { backOff, maxAttempts, persistently, whileIdentifierMoves } from './retry.ts';
 import type { AttachedIdentifier, ContactChannel, ContactPreferences, IdentifierPermissions } from './model.ts';
-
-const nextUlid = monotonicFactory();
-export const newMergeId = () => `mrg_${nextUlid()}`;
 
 export interface MergeRequest {
   targetCustomerId: string;
@@ -34,45 +32,6 @@ export function foldCard(touchpoints: StoredTouchpoint[], now: Date, version: nu
   );
   const card = ordered.reduce((current, touchpoint) => applyDelta(current, cardDelta(touchpoint), now), emptyCard());
   return { ...card, version };
-}
-
-/**
- * Tries of one step of an identity mutation that DynamoDB could not take (throttled, timed out,
- * answer lost). Every step is idempotent, so trying it again is safe, and a mutation resumes at the
- * step that gave way instead of starting over: at a 20 % fault rate a merge or undo of some twenty
- * calls still completes in one request nearly always.
- */
-const stepAttempts = 6;
-
-async function persistently<T>(step: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await step();
-    } catch (error) {
-      // Contention: another transaction held one of the items for a moment; nothing was written.
-      const contention = error instanceof WriteRejectedError && error.reason === 'contention';
-      if (!(error instanceof StoreUnavailableError || contention)) throw error;
-      if (attempt >= stepAttempts) throw contention ? new StoreUnavailableError(undefined, { cause: error }) : error;
-      await backOff(attempt);
-    }
-  }
-}
-
-/**
- * Runs a step again, reading afresh, while its conditional write finds the identifier changed hands
- * since it was read (a concurrent link, unlink or merge of the same identifier): the loser of such a
- * race decides again on what the winner left instead of failing.
- */
-async function whileIdentifierMoves<T>(step: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await persistently(step);
-    } catch (error) {
-      if (!(error instanceof WriteRejectedError && error.reason === 'identifier-taken')) throw error;
-      if (attempt >= maxAttempts) throw new ConflictError('The identifier kept changing hands meanwhile; read it again and retry.');
-      await backOff(attempt);
-    }
-  }
 }
 
 /** An identity change that gave way part-way says so: posting it again resumes it (every step is idempotent). */
@@ -740,6 +699,14 @@ export async function unlinkIdentifier(store: IdentityStore, customerId: string,
 }
 
 /** Dismisses the merge candidate naming two customers; dismissing it again answers the same. */
+/** Conflicts the core recorded (two customers claiming one identifier), newest first, for staff to merge or dismiss. */
+export function listMergeCandidates(
+  store: IdentityStore,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: MergeCandidate[]; nextCursor: string | null }> {
+  return store.listMergeCandidates(page);
+}
+
 export async function dismissMergeCandidate(store: IdentityStore, candidateId: string): Promise<void> {
   return identityChange(async () => {
     if (!(await persistently(() => store.resolveMergeCandidate(candidateId, 'dismissed')))) {

@@ -1,35 +1,42 @@
-import { monotonicFactory } from 'ulid';
-import { toIdentifierList } from '../schemas/identifiers.ts';
-import type { TouchpointInput } from '../schemas/touchpoint.ts';
 import type { CustomerStore, IdempotencyRef, IngestReadResult, TouchpointStore, TouchpointWrite } from './customer-store.ts';
 import { IdempotencyConflictError, StoreUnavailableError, UnknownCustomerError, ValidationError } from './errors.ts';
 import { WriteRejectedError } from './write-rejection.ts';
-import { identifierKey, type Identifier } from './identifiers.ts';
+import { identifierKey, type Identifier, type NamedIdentifiers, toIdentifierList } from './identifiers.ts';
 import { applyDelta, type CardState, cardDelta, emptyCard, fastPathEligible } from './card.ts';
+import type { Channel } from './channels.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
-import { logger } from '../observability/logger.ts';
 import { mergeCustomers } from './identity.ts';
+import { newCustomerId, newTouchpointId } from './ids.ts';
+import { backOff, maxAttempts } from './retry.ts';
 import { automaticMergePolicy, profileKind } from './merge-policy.ts';
 import { type Recognition, type ResolvedIdentifier, recognise } from './recognition.ts';
 
 /** How far in the future an `occurredAt` may be, for clocks that run a little fast. */
 export const maxClockSkewMs = 5 * 60 * 1000;
 
-/**
- * Each attempt re-reads what changed; contention (another transaction on the same customer) is
- * the common reason to go round again, so the later attempts back off with jitter.
- */
-export const maxAttempts = 8;
 /** Tries of an automatic merge that DynamoDB could not take at once; each resumes where the last stopped. */
 const automaticMergeAttempts = 3;
 
-const nextUlid = monotonicFactory();
+/** A touchpoint as posted, validated at the edge (shared/schemas/touchpoint.ts). */
+export interface TouchpointInput {
+  channel: Channel;
+  identifiers: NamedIdentifiers;
+  /** Defaults to when it was received. */
+  occurredAt?: string;
+  source: string;
+  summary?: string;
+  value?: number;
+  details: Record<string, unknown>;
+}
 
-export const newCustomerId = () => `cus_${nextUlid()}`;
-export const newTouchpointId = () => `tp_${nextUlid()}`;
+/** Where a use case reports what went wrong without failing the request: the caller passes its logger. */
+export interface WarningLog {
+  warn(message: string, facts: Record<string, unknown>): void;
+}
 
 export interface IngestContext {
   receivedAt: Date;
+  log: WarningLog;
   /** Identifies the request body, to tell a replay from a reuse of the key with different content. */
   requestFingerprint: string;
   idempotencyKey?: string;
@@ -144,19 +151,19 @@ export async function ingestTouchpoint(
           continue;
         }
         if (!(error instanceof WriteRejectedError)) throw error;
-        if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+        if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context);
         if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
         if (error.reason === 'customer-gone') gone.add(target.customerId);
         if (error.reason === 'contention') await backOff(attempt);
         if (error.reason === 'identifiers-full') attachNone = true;
         continue;
       }
-      const merges = await mergeAnonymousProfiles(store, target, touchpoint, context.receivedAt);
+      const merges = await mergeAnonymousProfiles(store, target, touchpoint, context);
       return { ...result, replayed: false, ...(merges.length ? { merges } : {}) };
     }
     // Before answering 503: an attempt whose answer was lost (or was refused on a retry) may have landed.
     if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
-      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context);
     }
     throw new StoreUnavailableError(undefined, { outcomeUnknown });
   } catch (error) {
@@ -164,7 +171,7 @@ export async function ingestTouchpoint(
     // have landed, so the 503 must not say "nothing was written" (and if it did land, answer it).
     if (!(error instanceof StoreUnavailableError) || !outcomeUnknown || error.outcomeUnknown) throw error;
     if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
-      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context.receivedAt);
+      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context);
     }
     throw new StoreUnavailableError(undefined, { outcomeUnknown: true, cause: error });
   }
@@ -175,7 +182,7 @@ async function landedEarlier(
   store: TouchpointStore,
   touchpoint: Pick<Touchpoint, 'touchpointId' | 'source'>,
   chosen: Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>,
-  now: Date,
+  context: IngestContext,
 ): Promise<IngestResult> {
   // Asked only when the touchpoint may have landed: a read that gives way here must not say nothing was written.
   const located = await store.locateTouchpoint(touchpoint.touchpointId).catch((error: unknown) => {
@@ -183,7 +190,7 @@ async function landedEarlier(
   });
   const landed = located && chosen.get(located.customerId);
   if (!landed) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
-  const merges = await mergeAnonymousProfiles(store, landed.target, touchpoint, now);
+  const merges = await mergeAnonymousProfiles(store, landed.target, touchpoint, context);
   return { ...landed.result, replayed: false, ...(merges.length ? { merges } : {}) };
 }
 
@@ -278,7 +285,7 @@ async function mergeAnonymousProfiles(
   store: TouchpointStore,
   target: ChosenCustomer,
   touchpoint: Pick<Touchpoint, 'touchpointId' | 'source'>,
-  now: Date,
+  context: IngestContext,
 ): Promise<Array<{ mergeId: string; sourceCustomerId: string }>> {
   const merges: Array<{ mergeId: string; sourceCustomerId: string }> = [];
   for (const sourceCustomerId of target.anonymousToMerge) {
@@ -290,7 +297,7 @@ async function mergeAnonymousProfiles(
     };
     for (let attempt = 1; attempt <= automaticMergeAttempts; attempt += 1) {
       try {
-        const record = await mergeCustomers(store, request, now);
+        const record = await mergeCustomers(store, request, context.receivedAt);
         merges.push({ mergeId: record.mergeId, sourceCustomerId });
         break;
       } catch (error) {
@@ -301,7 +308,7 @@ async function mergeAnonymousProfiles(
         }
         // The touchpoint is stored; a merge left unfinished is finished by the scheduled merge repair
         // (finishInterruptedMerges) or by posting it again; a profile merged elsewhere meanwhile needs nothing.
-        logger.warn('Automatic merge did not complete', { sourceCustomerId, targetCustomerId: target.customerId, error: String(error) });
+        context.log.warn('Automatic merge did not complete', { sourceCustomerId, targetCustomerId: target.customerId, error: String(error) });
         break;
       }
     }
@@ -429,9 +436,4 @@ export async function recordWithExactCardFallback(store: CustomerStore, write: T
           : { ...write, customer: { kind: 'exact', card: applyDelta(current, delta, now), expectedVersion: current.version } };
     }
   }
-}
-
-export function backOff(attempt: number): Promise<void> {
-  const ceilingMs = Math.min(200, 10 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
 }

@@ -1,17 +1,13 @@
-import { maxTraits } from '../schemas/customer.ts';
+import { maxTraits } from './bounds.ts';
 import type { Channel } from './channels.ts';
 import { type ContactDecision, type ContactPurpose, decideContact } from './contact-policy.ts';
 import type { CustomerPage, CustomerStore, IdempotencyRecord, ProfileChanges } from './customer-store.ts';
 import { IdempotencyConflictError, NotFoundError, StoreUnavailableError, ValidationError } from './errors.ts';
 import { WriteRejectedError } from './write-rejection.ts';
 import { type Identifier, identifierKey } from './identifiers.ts';
-import {
-  backOff,
-  maxAttempts,
-  newTouchpointId,
-  planCardWrite,
-  recordWithExactCardFallback,
-} from './ingest-touchpoint.ts';
+import { newTouchpointId } from './ids.ts';
+import { planCardWrite, recordWithExactCardFallback } from './ingest-touchpoint.ts';
+import { backOff, maxAttempts } from './retry.ts';
 import type { ContactChannel, ContactPreferences, Customer, IdentifierPermissions, Touchpoint } from './model.ts';
 
 /**

@@ -1,7 +1,6 @@
-import type { Identifiers } from '../schemas/identifiers.ts';
 import type { Channel } from './channels.ts';
 import type { CardState } from './card.ts';
-import type { Identifier, IdentifierType } from './identifiers.ts';
+import type { Identifier, IdentifierType, NamedIdentifiers } from './identifiers.ts';
 
 export interface Touchpoint {
   touchpointId: string;
@@ -11,7 +10,7 @@ export interface Touchpoint {
   occurredAt: string;
   receivedAt: string;
   source: string;
-  identifiers: Identifiers;
+  identifiers: NamedIdentifiers;
   summary: string | null;
   details: Record<string, unknown>;
   /** Monetary value the touchpoint brought, in the reporting currency (feeds the value tier). */
@@ -35,13 +34,6 @@ export interface AttachedIdentifier extends Identifier {
   provenance: IdentifierProvenance;
   /** Linked to more than one customer (a household landline): it proves nothing alone. */
   shared?: boolean;
-}
-
-export interface LastContact {
-  touchpointId: string;
-  channel: Channel;
-  occurredAt: string;
-  summary: string | null;
 }
 
 export type Permission = 'opted_in' | 'opted_out';

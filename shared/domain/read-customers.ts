@@ -1,7 +1,9 @@
 import type { CustomerView, TouchpointStore } from './customer-store.ts';
 import { NotFoundError } from './errors.ts';
 import type { Identifier } from './identifiers.ts';
-import type { LastContact, TimelinePage, TimelineQuery } from './model.ts';
+import type { LastContact } from './card.ts';
+import type { ReadObserver } from './read-observer.ts';
+import type { TimelinePage, TimelineQuery } from './model.ts';
 
 /** How many touchpoints a lookup shows: what an agent reads while the phone rings. */
 export const recentTouchpointCount = 10;
@@ -20,13 +22,16 @@ export type LookupResult = { kind: 'customer'; view: CustomerView } | { kind: 'a
 /**
  * Recognises a customer by one identifier: its owner, then the profile and recent history (two
  * round trips). A shared identifier (a household landline) does not guess: it names the candidates.
+ * `reads` hears of each customer before its data is fetched.
  */
-export async function lookupCustomer(store: TouchpointStore, identifier: Identifier): Promise<LookupResult> {
-  if (identifier.type === 'customerId') return { kind: 'customer', view: await getCustomer(store, identifier.value) };
+export async function lookupCustomer(store: TouchpointStore, identifier: Identifier, reads?: ReadObserver): Promise<LookupResult> {
+  if (identifier.type === 'customerId') return { kind: 'customer', view: await getCustomer(store, identifier.value, reads) };
   const owner = await store.findIdentifierOwner(identifier);
   if (!owner) throw new NotFoundError(`No customer is known by this ${identifier.type}.`);
   if (owner.sharedWith.length > 0) {
-    const profiles = await store.readProfiles([owner.customerId, ...owner.sharedWith]);
+    const sharing = [owner.customerId, ...owner.sharedWith];
+    for (const customerId of sharing) reads?.reading(customerId);
+    const profiles = await store.readProfiles(sharing);
     const candidates = [...profiles.values()]
       .filter((profile) => !profile.mergedInto)
       .map((profile) => ({
@@ -38,21 +43,23 @@ export async function lookupCustomer(store: TouchpointStore, identifier: Identif
       .sort((a, b) => (b.lastContact?.occurredAt ?? '').localeCompare(a.lastContact?.occurredAt ?? ''));
     return { kind: 'ambiguous', candidates };
   }
-  const view = await viewFollowingMerges(store, owner.customerId);
+  const view = await viewFollowingMerges(store, owner.customerId, reads);
   if (!view) throw new NotFoundError(`No customer is known by this ${identifier.type}.`);
   return { kind: 'customer', view };
 }
 
 /** A merged-away customer answers with its survivor, never a dead end. */
-export async function getCustomer(store: TouchpointStore, customerId: string): Promise<CustomerView> {
-  const view = await viewFollowingMerges(store, customerId);
+export async function getCustomer(store: TouchpointStore, customerId: string, reads?: ReadObserver): Promise<CustomerView> {
+  const view = await viewFollowingMerges(store, customerId, reads);
   if (!view) throw new NotFoundError(`No customer has the id ${customerId}.`);
   return view;
 }
 
-async function viewFollowingMerges(store: TouchpointStore, customerId: string): Promise<CustomerView | undefined> {
+async function viewFollowingMerges(store: TouchpointStore, customerId: string, reads?: ReadObserver): Promise<CustomerView | undefined> {
+  reads?.reading(customerId);
   let view = await store.getCustomerView(customerId, recentTouchpointCount);
   for (let hops = 0; view?.mergedInto && hops < maxMergeHops; hops += 1) {
+    reads?.reading(view.mergedInto);
     view = await store.getCustomerView(view.mergedInto, recentTouchpointCount);
   }
   if (!view || view.mergedInto) return undefined;

@@ -1,4 +1,4 @@
-import { tierNames, type ValueTierConfig, valueTierConfig } from '../config/value-tiers.ts';
+import { tierNames, type ValueTierConfig, valueTierConfig } from './value-tiers.ts';
 import { valueTier } from './card.ts';
 import type { CustomerStore } from './customer-store.ts';
 

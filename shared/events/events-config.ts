@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { environmentSection } from '../config/config.ts';
 
 const eventsEnvironmentSchema = z.object({
   EVENT_BUS_NAME: z.string().min(1, 'EVENT_BUS_NAME must name the EventBridge bus'),
@@ -11,16 +12,5 @@ const eventsEnvironmentSchema = z.object({
 
 export type EventsConfig = z.output<typeof eventsEnvironmentSchema>;
 
-let cached: EventsConfig | undefined;
-
 /** The event publisher's environment, read once; a missing or malformed variable fails loudly. */
-export function eventsConfig(): EventsConfig {
-  if (cached) return cached;
-  const parsed = eventsEnvironmentSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
-  }
-  cached = parsed.data;
-  return cached;
-}
+export const eventsConfig: () => EventsConfig = environmentSection('configuration', eventsEnvironmentSchema);

@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { logger } from '../observability/logger.ts';
-import { auditReads, type ReadAuditOptions } from '../privacy/read-audit.ts';
 import { toProblemResponse } from './error-boundary.ts';
 import { jsonDefect } from './json-guard.ts';
 import { HttpProblemError, problem } from './problems.ts';
@@ -26,8 +25,6 @@ export type Route = (event: ApiEvent, context?: Context) => Promise<ApiResponse>
 export interface ApiHandlerOptions {
   /** The route reads a JSON body: enforce content type and size, and parse it. */
   jsonBody?: boolean;
-  /** The route shows customers' data: record each read in their access log (see privacy/read-audit.ts). */
-  readAudit?: ReadAuditOptions;
 }
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -37,8 +34,7 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIG
  * failure), Powertools logger with the request id as correlation id, header normalisation, JSON body.
  */
 export function apiHandler(route: Route, options: ApiHandlerOptions = {}): Handler {
-  const routed = options.readAudit ? auditReads(route, options.readAudit) : route;
-  const base = async (event: ApiEvent, context: Context): Promise<APIGatewayProxyResultV2> => toResult(await routed(event, context));
+  const base = async (event: ApiEvent, context: Context): Promise<APIGatewayProxyResultV2> => toResult(await route(event, context));
   const stack = middy<ApiEvent, APIGatewayProxyResultV2>()
     .use(errorBoundary())
     .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))

@@ -4,7 +4,8 @@ import { assertSourceAllowed, withClientSource } from '../auth/source.ts';
 import { InvoiceQueriesFullError } from '../domain/card.ts';
 import { SuppressedIdentifierError, UnknownCustomerError, ValidationError } from '../domain/errors.ts';
 import { fingerprint } from '../domain/fingerprint.ts';
-import { type IngestContext, ingestTouchpoint, newTouchpointId } from '../domain/ingest-touchpoint.ts';
+import { newTouchpointId } from '../domain/ids.ts';
+import { type IngestContext, ingestTouchpoint } from '../domain/ingest-touchpoint.ts';
 import type { IngestResult } from '../domain/model.ts';
 import { customerStore } from '../db/customer-store-instance.ts';
 import { type DiscardReason, discardReasonOf, idempotencyStore } from '../db/idempotency-store.ts';
@@ -57,6 +58,7 @@ export async function ingestPostedTouchpoint(body: unknown, options: IngestOptio
   const context: IngestContext = {
     receivedAt: options.receivedAt,
     requestFingerprint: fingerprint(content),
+    log: logger,
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
   return mayLearnCustomers(client) ? fullAnswer(input, context) : receipt(input, context, client);
@@ -117,4 +119,9 @@ function authorizeTouchpoint(input: TouchpointInput, client: AuthenticatedClient
     throw forbidden(`This credential may not post ${input.channel} touchpoints (it needs touchpoints:write:${input.channel}).`);
   }
   assertSourceAllowed(input.source, client);
+}
+
+/** Binds a batch's Idempotency-Key to the batch's digest: the same key with another batch is a 409 and stores nothing. */
+export function claimBatch(client: AuthenticatedClient, key: string, batch: unknown, at: Date): Promise<void> {
+  return idempotencyStore().claimBatch({ scope: client.clientName, key, requestFingerprint: fingerprint(batch), at });
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
+import { loggingConfig } from '../config/config.ts';
 import { redactForLogs } from './redact.ts';
 
 /**
@@ -8,7 +9,7 @@ import { redactForLogs } from './redact.ts';
  * Every line passes through the redacting replacer: no phone numbers, emails or free text in logs.
  */
 export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'touchpoint-api',
+  serviceName: loggingConfig().POWERTOOLS_SERVICE_NAME,
   correlationIdSearchFn: search,
   jsonReplacerFn: redactForLogs,
 });

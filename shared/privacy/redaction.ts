@@ -1,6 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { Identifier } from '../domain/identifiers.ts';
-import { toIdentifierList } from '../schemas/identifiers.ts';
+import { type Identifier, toIdentifierList } from '../domain/identifiers.ts';
 
 type Item = Record<string, unknown>;
 

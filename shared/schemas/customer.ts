@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { tierNames } from '../config/value-tiers.ts';
+import { tierNames } from '../domain/value-tiers.ts';
+import { maxTraits, maxTraitValueLength } from '../domain/bounds.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import { cursorSchema, customerIdSchema, isoDateTime, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
@@ -123,13 +124,7 @@ const timeZoneSchema = z.string().refine(
   { message: 'must be an IANA time zone such as Europe/London' },
 );
 
-/**
- * Free-form traits are bounded: flat, scalar values, at most 50 keys of at most 500 characters
- * each, so that the traits of one customer stay under about 80 KB of its profile item whatever
- * races between patches (see shared/domain/bounds.ts). A null removes a trait.
- */
-export const maxTraits = 50;
-export const maxTraitValueLength = 500;
+// Bounded in the domain (shared/domain/bounds.ts): the wire refuses what the profile could not hold.
 export const traitsSchema = z
   .record(
     z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'trait names are 1-64 letters, digits, _ . - starting with a letter'),

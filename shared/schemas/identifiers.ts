@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { config } from '../config/config.ts';
-import { externalIdValue, type Identifier, normaliseEmail, normalisePhone } from '../domain/identifiers.ts';
+import { externalIdValue, type NamedIdentifiers, normaliseEmail, normalisePhone } from '../domain/identifiers.ts';
 import { customerIdSchema, fitsPathSegment, notAPathSegment, segmentText, text } from './common.ts';
 
 export const phoneSchema = z
@@ -52,21 +52,7 @@ export const identifiersSchema = z
   .refine((identifiers) => Object.values(identifiers).some((value) => value !== undefined), {
     message: 'must hold at least one of phone, email, accountId, invoiceNumber, anonymousId, customerId, externalId',
   })
-  .meta({ id: 'Identifiers' });
+  .meta({ id: 'Identifiers' }) satisfies z.ZodType<NamedIdentifiers>;
 
 export type IdentifiersInput = z.input<typeof identifiersSchema>;
 export type Identifiers = z.output<typeof identifiersSchema>;
-
-/** The identifiers of a request as a list, in the order they were named. */
-export function toIdentifierList(identifiers: Identifiers): Identifier[] {
-  const list: Identifier[] = [];
-  for (const [type, value] of Object.entries(identifiers)) {
-    if (value === undefined) continue;
-    if (type === 'externalId' && typeof value === 'object') {
-      list.push({ type, value: externalIdValue(value.system, value.id) });
-    } else if (typeof value === 'string') {
-      list.push({ type: type as Identifier['type'], value });
-    }
-  }
-  return list;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxTraits } from '../../shared/schemas/customer.ts';
+import { maxTraits } from '../../shared/domain/bounds.ts';
 import type { JsonResponse } from '../helpers/json-client.ts';
 import { useTestApiClient } from '../helpers/local-api.ts';
 import { minutesAgo, touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maxIdentifiersPerCustomer } from '../../shared/domain/bounds.ts';
 import { lateContactCap, maxInvoiceQueries, shownPageCount, storedPageCap } from '../../shared/domain/card.ts';
-import { maxTraits, maxTraitValueLength } from '../../shared/schemas/customer.ts';
+import { maxTraits, maxTraitValueLength } from '../../shared/domain/bounds.ts';
 import { minutesAgo, touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
 import { countItems, scanTable } from '../helpers/dynamodb.ts';
 import type { JsonResponse } from '../helpers/json-client.ts';

@@ -6,7 +6,7 @@ import { customerIdOfPartition } from '../../shared/db/keys.ts';
 import { suppressionHash } from '../../shared/db/suppression.ts';
 import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/domain/identity.ts';
 import { redactedMark } from '../../shared/privacy/redaction.ts';
-import { newCustomerId } from '../../shared/domain/ingest-touchpoint.ts';
+import { newCustomerId } from '../../shared/domain/ids.ts';
 import { uniquePhone } from '../fixtures/touchpoints.ts';
 import { testTableName } from './dynamodb.ts';
 import { findTraces } from './erased-traces.ts';

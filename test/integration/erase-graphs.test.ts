@@ -3,7 +3,7 @@ import { describe, it } from 'vitest';
 import { documentClient } from '../../shared/db/client.ts';
 import { dynamoIdentityStore } from '../../shared/db/dynamo-identity-store.ts';
 import { profileKey } from '../../shared/db/keys.ts';
-import { newMergeId } from '../../shared/domain/identity.ts';
+import { newMergeId } from '../../shared/domain/ids.ts';
 import { scanTable, testTableName } from '../helpers/dynamodb.ts';
 import { type ErasureCase, erasureCases, expectCleanErasure } from '../helpers/erase-graphs.ts';
 import { useTestApiClient } from '../helpers/local-api.ts';

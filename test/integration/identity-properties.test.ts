@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../shared/doma
 import { byStrength, type Identifier, identifierKey } from '../../shared/domain/identifiers.ts';
 import { linkIdentifier, mergeCustomers, undoMerge, unlinkIdentifier } from '../../shared/domain/identity.ts';
 import { ingestTouchpoint } from '../../shared/domain/ingest-touchpoint.ts';
+import { logger } from '../../shared/observability/logger.ts';
 import { touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 import { createGraphTable, customerViews, type GraphStore, graphProblems, scanItems } from '../helpers/identity-graph.ts';
 import { detailsFor, minutesAgo, unique, uniquePhone } from '../fixtures/touchpoints.ts';
@@ -236,7 +237,7 @@ async function ingest(run: Run, step: Extract<Step, { kind: 'ingest' }>): Promis
     occurredAt: minutesAgo(step.minutesBefore),
     details: detailsFor(channel),
   });
-  const result = await ingestTouchpoint(run.store, input, { receivedAt: new Date(), requestFingerprint: unique() });
+  const result = await ingestTouchpoint(run.store, input, { receivedAt: new Date(), requestFingerprint: unique(), log: logger });
 
   model.seq += 1;
   const seq = model.seq;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { touchpointKey } from '../../shared/db/keys.ts';
 import { linkIdentifier, mergeCustomers, moveTouchpoint, undoMerge, unlinkIdentifier } from '../../shared/domain/identity.ts';
 import { ingestTouchpoint } from '../../shared/domain/ingest-touchpoint.ts';
+import { logger } from '../../shared/observability/logger.ts';
 import { touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 import { createGraphTable, type GraphTable, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';
 import { detailsFor, minutesAgo, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
@@ -34,6 +35,7 @@ async function ingest(identifiers: Record<string, string>, options: { minutesBef
   return ingestTouchpoint(table.store, input, {
     receivedAt: new Date(),
     requestFingerprint: unique(),
+    log: logger,
     ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
   });
 }

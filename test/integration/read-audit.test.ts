@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { documentClient } from '../../shared/db/client.ts';
-import { accessLogStore, auditClient } from '../../shared/privacy/read-audit.ts';
+import { accessLogStore, auditClient } from '../../shared/db/privacy-store-instances.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { authorizerContext } from '../helpers/credentials.ts';
 import { countAllItems, createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { valueTierConfig } from '../../shared/config/value-tiers.ts';
+import { valueTierConfig } from '../../shared/domain/value-tiers.ts';
 import {
   type CardDelta,
   type CardState,

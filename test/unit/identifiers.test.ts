@@ -5,8 +5,9 @@ import {
   identifierTypesByStrength,
   normaliseEmail,
   normalisePhone,
+  toIdentifierList,
 } from '../../shared/domain/identifiers.ts';
-import { emailSchema, identifiersSchema, phoneSchema, toIdentifierList } from '../../shared/schemas/identifiers.ts';
+import { emailSchema, identifiersSchema, phoneSchema } from '../../shared/schemas/identifiers.ts';
 
 describe('phone normalisation', () => {
   it.each([
