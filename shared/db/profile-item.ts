@@ -15,7 +15,7 @@ import { identifierKey } from '../domain/identifiers.ts';
 import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
-import { channels } from '../schemas/touchpoint.ts';
+import { channels } from '../domain/channels.ts';
 import { profileKey, tierIndexKeys } from './keys.ts';
 
 /**
