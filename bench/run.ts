@@ -8,6 +8,7 @@
  *   npm run bench -- --quick           a smoke run in about two minutes
  *   npm run bench -- --faults          only the fault scenarios
  *   npm run bench -- --no-faults       everything but the fault scenarios
+ *   npm run bench -- --only-lambdas    only bundle sizes and cold starts (on a small seeded table)
  *   npm run bench -- --customers 2000 --touchpoints 40000 --duration 5 --connections 20 --seed 7
  */
 import './lib/bench-environment.ts';
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     faults: { type: 'boolean', default: false },
     'no-faults': { type: 'boolean', default: false },
     'no-lambdas': { type: 'boolean', default: false },
+    'only-lambdas': { type: 'boolean', default: false },
     'fault-customers': { type: 'string' },
     'fault-rate': { type: 'string' },
     kills: { type: 'string' },
@@ -74,8 +76,10 @@ const faultCustomers = number(values['fault-customers'], preset.faultCustomers, 
 const faultRate = number(values['fault-rate'], 0.2, 'fault-rate');
 const kills = number(values.kills, 2, 'kills');
 const coldStarts = number(values['cold-starts'], preset.coldStarts, 'cold-starts');
+const onlyLambdas = values['only-lambdas'];
+if (onlyLambdas && (values.faults || values['no-lambdas'])) throw new Error('--only-lambdas cannot be combined with --faults or --no-lambdas');
 const runPerformance = !values.faults;
-const runFaults = !values['no-faults'];
+const runFaults = !values['no-faults'] && !onlyLambdas;
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 const startedAt = performance.now();
@@ -130,7 +134,7 @@ try {
       headers: { authorization: `Bearer ${benchApiKey}` },
     };
     try {
-      for (const scenario of scenarioNames) results.scenarios.push(await measureScenario(context, scenario));
+      for (const scenario of onlyLambdas ? [] : scenarioNames) results.scenarios.push(await measureScenario(context, scenario));
     } finally {
       await api.close();
     }

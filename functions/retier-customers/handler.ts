@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type RetieringReport, retierCustomers } from '../../shared/domain/retier-customers.ts';
 import { logger } from '../../shared/observability/logger.ts';

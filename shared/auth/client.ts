@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpProblemError, problem } from '../http/problems.ts';
 import { isScope } from './access.ts';
 import type { Scope } from './scopes.ts';

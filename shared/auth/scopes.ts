@@ -1,4 +1,4 @@
-import { channels } from '../schemas/touchpoint.ts';
+import { channels } from '../domain/channels.ts';
 
 /**
  * What a client may do. A billing system gets `touchpoints:write:invoice_query`, a website

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The domain events Touchpoint API publishes to its EventBridge bus: `detail-type` is the event

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorSchema } from './common.ts';
 import { scopes } from '../auth/scopes.ts';
 

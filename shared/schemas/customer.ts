@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { tierNames } from '../domain/value-tiers.ts';
 import { maxTraits, maxTraitValueLength } from '../domain/bounds.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';

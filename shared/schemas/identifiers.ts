@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { config } from '../config/config.ts';
 import { externalIdValue, type NamedIdentifiers, normaliseEmail, normalisePhone } from '../domain/identifiers.ts';
 import { customerIdSchema, fitsPathSegment, notAPathSegment, segmentText, text } from './common.ts';

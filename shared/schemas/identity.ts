@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorSchema, customerIdSchema, fitsPathSegment, notAPathSegment, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 

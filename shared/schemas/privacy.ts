@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorSchema, customerIdSchema } from './common.ts';
 
 /** Partition items per export page by default; DynamoDB's 1 MB per Query caps a page's size too. */
