@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { AuthorizerContext } from '../../shared/auth/client.ts';
 import { lambdaContext as localLambdaContext } from '../../shared/http/local-server.ts';
+import { checkExchange, type Exchange } from './contract.ts';
 import { defaultAuthorizerContext } from './credentials.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -88,5 +89,20 @@ export async function invoke(handler: LambdaHandler, event: APIGatewayProxyEvent
     Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
   );
   const rawBody = result.body ?? '';
+  checkExchange(exchangeOf(event, result.statusCode ?? 200, headers, rawBody));
   return { status: result.statusCode ?? 200, headers, body: rawBody ? JSON.parse(rawBody) : undefined, rawBody };
+}
+
+/** A Lambda's event and answer as the contract check reads them. */
+export function exchangeOf(event: APIGatewayProxyEventV2, status: number, responseHeaders: Record<string, string>, responseBody: string): Exchange {
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: event.queryStringParameters,
+    requestHeaders: event.headers,
+    requestBody: event.body,
+    status,
+    responseHeaders,
+    responseBody,
+  };
 }
