@@ -38,3 +38,14 @@ export const touchpointIdSchema = z
  * answers any cursor it did not issue for the request, however long, with a 400 invalid-cursor.
  */
 export const cursorSchema = z.string().meta({ description: 'The nextCursor of the previous page, unchanged' });
+
+/**
+ * The `source` of a posted touchpoint or preferences change. The handler fills it from the
+ * credential's name before this schema parses the body, so it is required here yet optional to a
+ * client: the document marks it so (shared/http/openapi.ts).
+ */
+export const credentialSource = text(100).meta({
+  description:
+    "The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.",
+  example: 'call-centre',
+});

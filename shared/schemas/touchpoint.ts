@@ -3,7 +3,7 @@ import { retentionMonths, touchpointExpiresAt } from '../config/retention.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { type Channel, channels } from '../domain/channels.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
+import { credentialSource, customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
 
 export const channelSchema = z.enum(channels);
@@ -110,7 +110,7 @@ export const idempotencyKeySchema = z
 const touchpointFields = {
   identifiers: identifiersSchema,
   occurredAt: isoDateTime.optional().meta({ description: 'When it happened; defaults to when it was received' }),
-  source: text(100).meta({ description: 'The posting system', example: 'call-centre' }),
+  source: credentialSource,
   summary: text(500).optional(),
   value: z
     .number()
@@ -138,6 +138,8 @@ function touchpointOf<C extends Channel>(channel: C) {
     });
 }
 
+const touchpointInputId = 'TouchpointInput';
+
 export const touchpointInputSchema = z
   .discriminatedUnion('channel', [
     touchpointOf('call'),
@@ -149,7 +151,7 @@ export const touchpointInputSchema = z
     touchpointOf('sms'),
     touchpointOf('in_person'),
   ])
-  .meta({ id: 'TouchpointInput' });
+  .meta({ id: touchpointInputId });
 
 export type TouchpointInput = z.output<typeof touchpointInputSchema>;
 export type TouchpointDetails = TouchpointInput['details'];
@@ -157,7 +159,20 @@ export type TouchpointDetails = TouchpointInput['details'];
 export const maxBatchItems = 100;
 
 export const batchInputSchema = z
-  .object({ items: z.array(z.unknown()).min(1).max(maxBatchItems).meta({ description: 'Touchpoints (see TouchpointInput)' }) })
+  .object({
+    // Each item is parsed on its own (its problem is its own result), so the schema takes any
+    // item; the document names what an item must be.
+    items: z
+      .array(z.unknown())
+      .min(1)
+      .max(maxBatchItems)
+      .meta({
+        description: `1 to ${maxBatchItems} touchpoints, each as POST /v1/touchpoints takes one`,
+        override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+          jsonSchema.items = { $ref: `#/components/schemas/${touchpointInputId}` };
+        },
+      }),
+  })
   .strict()
   .meta({ id: 'TouchpointBatchInput' });
 
