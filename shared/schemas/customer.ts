@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tierNames } from '../config/value-tiers.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { credentialSource, cursorSchema, customerIdSchema, isoDateTime, text } from './common.ts';
+import { credentialSource, optionalCursor, customerIdSchema, isoDateTime, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 import { channelSchema, channels, touchpointSchema } from './touchpoint.ts';
 
@@ -78,11 +78,11 @@ const commaSeparatedChannels = z
 
 export const timelineQuerySchema = z
   .object({
-    channel: commaSeparatedChannels.optional(),
+    channel: commaSeparatedChannels.optional().meta({ description: `Only these channels, comma-separated: ${channels.join(', ')}`, example: 'call,email' }),
     from: isoDateTime.optional().meta({ description: 'Only touchpoints that happened at or after this time (with a UTC offset)' }),
     to: isoDateTime.optional().meta({ description: 'Only touchpoints that happened at or before this time (with a UTC offset)' }),
     limit: pageLimit(maxTimelineLimit, defaultTimelineLimit),
-    cursor: cursorSchema.optional(),
+    cursor: optionalCursor,
   })
   .strict()
   .refine((query) => !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to), {
@@ -246,7 +246,7 @@ export const listCustomersQuerySchema = z
   .object({
     tier: z.enum(tierNames).meta({ description: 'The value tier to list' }),
     limit: pageLimit(maxTimelineLimit, defaultTimelineLimit),
-    cursor: cursorSchema.optional(),
+    cursor: optionalCursor,
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { cursorSchema, customerIdSchema, fitsPathSegment, notAPathSegment, text } from './common.ts';
+import { optionalCursor, customerIdSchema, fitsPathSegment, notAPathSegment, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 
 const requestedBy = text(200)
@@ -70,7 +70,7 @@ export const moveTouchpointSchema = z
 export const candidatesQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: 'Candidates per page, 1 to 200 (default 50)' }),
-    cursor: cursorSchema.optional(),
+    cursor: optionalCursor,
   })
   .strict();
 

@@ -122,6 +122,9 @@ const touchpointFields = {
   idempotencyKey: idempotencyKeySchema.optional(),
 };
 
+/** `CallTouchpoint` for `call`: each channel's touchpoint is a component, so the union carries a discriminator. */
+const componentIdOf = (channel: Channel) => `${channel.split('_').map((word) => word[0]?.toUpperCase() + word.slice(1)).join('')}Touchpoint`;
+
 function touchpointOf<C extends Channel>(channel: C) {
   return z
     .object({ channel: z.literal(channel), ...touchpointFields, details: detailsByChannel[channel] })
@@ -135,7 +138,8 @@ function touchpointOf<C extends Channel>(channel: C) {
           message: `is older than the ${retentionMonths(channel)}-month retention of ${channel} touchpoints: it would be deleted on arrival`,
         });
       }
-    });
+    })
+    .meta({ id: componentIdOf(channel) });
 }
 
 const touchpointInputId = 'TouchpointInput';
@@ -150,7 +154,13 @@ export const touchpointInputSchema = z
     touchpointOf('chat'),
     touchpointOf('sms'),
     touchpointOf('in_person'),
-  ])
+  ], {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union') return undefined;
+      const given = (issue.input as { channel?: unknown } | undefined)?.channel;
+      return given === undefined ? `is required: one of ${channels.join(', ')}` : `must be one of ${channels.join(', ')}`;
+    },
+  })
   .meta({ id: touchpointInputId });
 
 export type TouchpointInput = z.output<typeof touchpointInputSchema>;
