@@ -24,8 +24,11 @@ export interface ApiResponse {
 export type Route = (event: ApiEvent, context?: Context) => Promise<ApiResponse>;
 
 export interface ApiHandlerOptions {
-  /** The route reads a JSON body: enforce content type and size, and parse it. */
-  jsonBody?: boolean;
+  /**
+   * The route reads a JSON body: enforce content type and size, and parse it. `optional`: a
+   * request may also come with no body at all (then no content type is needed either).
+   */
+  jsonBody?: boolean | 'optional';
   /** The route shows customers' data: record each read in their access log (see privacy/read-audit.ts). */
   readAudit?: ReadAuditOptions;
 }
@@ -43,15 +46,17 @@ export function apiHandler(route: Route, options: ApiHandlerOptions = {}): Handl
     .use(errorBoundary())
     .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
     .use(httpHeaderNormalizer());
-  if (options.jsonBody) stack.use(jsonBody());
+  if (options.jsonBody) stack.use(jsonBody(options.jsonBody === 'optional'));
   return stack.handler(base) as unknown as Handler;
 }
 
 function toResult(response: ApiResponse): APIGatewayProxyResultV2 {
+  // An answer without a body (204) has no content, so it names no content type.
+  if (response.body === undefined) return { statusCode: response.statusCode, headers: { ...response.headers }, body: '' };
   return {
     statusCode: response.statusCode,
     headers: { 'content-type': 'application/json', ...response.headers },
-    body: response.body === undefined ? '' : JSON.stringify(response.body),
+    body: JSON.stringify(response.body),
   };
 }
 
@@ -73,10 +78,14 @@ function errorBoundary(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2>
  * Our own JSON body parser: @middy/http-json-body-parser answers malformed JSON with 415, and the
  * contract says 400 for malformed JSON, 415 for a wrong content type and 413 for an oversized body.
  */
-function jsonBody(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+function jsonBody(optional: boolean): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
   return {
     before: async (request) => {
       const { event } = request;
+      if (optional && (event.body === undefined || event.body === '')) {
+        event.body = undefined;
+        return;
+      }
       const contentType = event.headers?.['content-type'] ?? '';
       if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
         throw new HttpProblemError(
