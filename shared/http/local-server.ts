@@ -10,6 +10,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { bearerToken } from '../auth/api-keys.ts';
 import { defaultAuthorizerCacheSeconds } from '../auth/authorizer-cache.ts';
 import { problem } from './problems.ts';
 import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes, timeoutSecondsOf } from './routes.ts';
@@ -118,7 +119,12 @@ class LocalAuthorizer {
       });
     }
     if (!result.isAuthorized) {
-      return refusal(403, 'forbidden', 'Forbidden', 'The credential is not valid for this route: unknown, revoked or expired, or without the scope it needs.');
+      // The one reason worth telling: it is about the header's form, not about any key.
+      const detail =
+        bearerToken(authorization) === undefined
+          ? 'The Authorization header must read "Bearer <API key or token>": the "Bearer " prefix is missing.'
+          : 'The credential is not valid for this route: unknown, revoked or expired, or without the scope it needs.';
+      return refusal(403, 'forbidden', 'Forbidden', detail);
     }
     (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: result.context ?? {} };
     return undefined;
