@@ -142,17 +142,19 @@ describe('the customer routes answer as documented', () => {
     expect([linked.status, taken.status, unlinked.status]).toEqual([201, 409, 204]);
   });
 
-  it('merges, undoes, refuses a second merge of the same source, and lists and dismisses candidates', async () => {
+  it('merges, refuses to merge a merged-away customer again, undoes with no body, and lists and dismisses candidates', async () => {
     const target = await newCustomer();
     const source = await newCustomer();
+    const third = await newCustomer();
     const { mergeId } = await api.arrangeMerge(target.customerId, source.customerId);
 
-    const again = await api.merge(target.customerId, source.customerId);
-    const undone = await api.undo(mergeId);
+    const mergedAway = await api.merge(third.customerId, source.customerId);
+    const undone = await client.send('POST', `/v1/merges/${mergeId}/undo`);
     const candidates = await api.candidates('?limit=10');
-    const dismissUnknown = await sendJson('POST', '/v1/merge-candidates/cand_unknown/dismiss', {});
+    const dismissUnknown = await client.send('POST', '/v1/merge-candidates/cand_unknown/dismiss');
 
-    expect([again.status, undone.status, candidates.status, dismissUnknown.status]).toEqual([409, 200, 200, 404]);
+    expect([mergedAway.status, undone.status, candidates.status, dismissUnknown.status]).toEqual([409, 200, 200, 404]);
+    expect(mergedAway.body.mergedInto).toBe(target.customerId);
   });
 });
 
