@@ -424,10 +424,11 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
  * survivor was itself merged later must wait until that later merge is undone. Posting the undo
  * again answers the undone merge (a retry whose first try committed), or resumes one cut short.
  */
-export async function undoMerge(store: IdentityStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
+export async function undoMerge(store: MovingStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
   return identityChange(async () => {
     const record = await persistently(() => store.readMergeRecord(mergeId));
-    if (record?.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
+    if (record?.kind === 'move') return undoMove(store, record, actor, now);
+    if (record?.kind !== 'merge') throw new NotFoundError(`No merge or move has the id ${mergeId}.`);
     if (record.status === 'undone') return record;
     if (record.status === 'in_progress') {
       throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);
@@ -602,12 +603,35 @@ export function strictestPermissions(
   return combined;
 }
 
+type MovingStore = IdentityStore & { readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> };
+
+/**
+ * Undoes a touchpoint move, which is listed with the merges under a merge id: the touchpoint goes
+ * back by a move of its own (audited like any), then the first move is marked undone. A retry
+ * whose first try moved it back already only marks it.
+ */
+async function undoMove(store: MovingStore, record: MergeRecord, actor: string, now: Date): Promise<MergeRecord> {
+  const { mergeId, touchpointId, targetCustomerId, sourceCustomerId } = record;
+  if (record.status === 'undone' || !touchpointId) return record;
+  const touchpoint = await persistently(() => store.readTouchpoint(touchpointId));
+  if (!touchpoint) throw new NotFoundError(`The touchpoint ${touchpointId} of move ${mergeId} no longer exists.`);
+  const lastMove = touchpoint.movedBy.at(-1);
+  if (touchpoint.customerId === targetCustomerId && lastMove === mergeId) {
+    await moveTouchpoint(store, { touchpointId, customerId: sourceCustomerId, reason: `Undo of ${mergeId}`, actor }, now);
+  } else if (touchpoint.customerId !== sourceCustomerId) {
+    throw new ConflictError(`Touchpoint ${touchpointId} was moved again after ${mergeId}; undo that move first.`, { blockingMergeId: lastMove });
+  }
+  const changes = { status: 'undone' as const, undoneAt: now.toISOString(), undoneBy: actor };
+  const marked = await persistently(() => store.updateMergeRecord(mergeId, changes, 'completed'));
+  return marked ? { ...record, ...changes } : ((await persistently(() => store.readMergeRecord(mergeId))) ?? record);
+}
+
 /**
  * Moves one touchpoint to another customer (staff correcting an ambiguous match), audited like a
  * merge. Posting the same move again once it went through answers the move that did it.
  */
 export async function moveTouchpoint(
-  store: IdentityStore & { readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> },
+  store: MovingStore,
   request: { touchpointId: string; customerId: string; reason: string; actor: string },
   now: Date,
 ): Promise<MergeRecord> {
