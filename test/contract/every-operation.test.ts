@@ -63,13 +63,20 @@ describe('the touchpoint routes answer as documented', () => {
     expect([malformed.status, notJson.status, tooLarge.status, invalid.status]).toEqual([400, 415, 413, 422]);
   });
 
-  it('moves a touchpoint to another customer', async () => {
+  it('moves a touchpoint to another customer, and undoes the move by the id it answered', async () => {
     const from = await newCustomer();
     const to = await newCustomer();
-
     const moved = await api.move(from.touchpointId, to.customerId);
 
-    expect(moved.status).toBe(200);
+    const undone = await client.send('POST', `/v1/merges/${moved.body.mergeId}/undo`);
+    const again = await client.send('POST', `/v1/merges/${moved.body.mergeId}/undo`);
+    const back = await api.timeline(from.customerId);
+    const trail = await api.merges(to.customerId);
+
+    expect([moved.status, undone.status, again.status]).toEqual([200, 200, 200]);
+    expect(undone.body).toMatchObject({ kind: 'move', status: 'undone' });
+    expect(back.items.map((item) => item.touchpointId)).toContain(from.touchpointId);
+    expect(trail.body.items.find((item: { mergeId: string }) => item.mergeId === moved.body.mergeId)?.status).toBe('undone');
   });
 });
 
@@ -192,5 +199,67 @@ describe('the meta routes and refusals answer as documented', () => {
     const refused = await client.send('GET', '/v1/keys', { headers: { authorization: 'Bearer tpk_not-a-key-anyone-was-ever-given-0000' } });
 
     expect([missing.status, refused.status]).toEqual([401, 403]);
+  });
+
+  it('names a missing Bearer prefix in the 403', async () => {
+    const bare = await client.send('GET', '/v1/keys', { headers: { authorization: 'tpk_not-a-key-anyone-was-ever-given-0000' } });
+
+    expect(bare.status).toBe(403);
+    expect(bare.body.detail).toContain('"Bearer " prefix is missing');
+  });
+});
+
+describe('what a client developer meets', () => {
+  it('says "is required" for a missing field, with the choices of a missing channel field', async () => {
+    const response = await client.post('/v1/touchpoints', { channel: 'call', identifiers: { phone: uniquePhone().international }, details: {} });
+
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([
+      { path: 'details.direction', message: 'is required: one of inbound, outbound' },
+      { path: 'details.durationSeconds', message: 'is required' },
+    ]);
+  });
+
+  it('says an occurredAt without a UTC offset needs one', async () => {
+    const response = await client.post('/v1/touchpoints', touchpointBody({ occurredAt: '2026-11-23T09:15:00' }));
+
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([{ path: 'occurredAt', message: expect.stringContaining('needs a UTC offset') }]);
+  });
+
+  it('takes the touchpoint channels call and letter on the contact check as phone and mail, and explains the others', async () => {
+    const { customerId } = await newCustomer();
+
+    const call = await client.get(`/v1/customers/${customerId}/contact-check?channel=call`);
+    const letter = await client.get(`/v1/customers/${customerId}/contact-check?channel=letter`);
+    const chat = await client.get(`/v1/customers/${customerId}/contact-check?channel=chat`);
+
+    expect([call.status, call.body.channel, letter.status, letter.body.channel]).toEqual([200, 'phone', 200, 'mail']);
+    expect(chat.status).toBe(422);
+    expect(chat.body.errors[0].message).toContain('touchpoint channels no customer is contacted on');
+  });
+
+  it('answers a 204 with no content type', async () => {
+    const { customerId } = await newCustomer();
+    const email = uniqueEmail();
+    await api.arrangeLink(customerId, { type: 'email', value: email });
+
+    const unlinked = await api.unlink(customerId, 'email', email);
+
+    expect(unlinked.status).toBe(204);
+    expect(unlinked.headers.get('content-type')).toBeNull();
+  });
+
+  it('summarises a changed email permission as "an email identifier"', async () => {
+    const email = uniqueEmail();
+    const { customerId } = await newCustomer({ email });
+
+    const response = await sendJson('PUT', `/v1/customers/${customerId}/preferences`, {
+      receivedVia: 'email',
+      identifiers: [{ type: 'email', value: email, marketing: 'opted_out' }],
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.body.changes).toContain('permissions of an email identifier changed');
   });
 });
