@@ -439,8 +439,9 @@ const operations: Record<FunctionName, OperationDoc> = {
   },
   'dismiss-merge-candidate': {
     tag: 'Identity',
-    description: 'Dismisses a merge candidate: they are different people. No body.',
+    description: 'Dismisses a merge candidate: they are different people. No body is needed; an empty object is taken too.',
     requestParams: { path: candidatePathSchema },
+    requestBody: jsonBody(z.object({}).strict().meta({ id: 'NoFields' }), {}, false),
     responses: { '200': json(dismissedCandidateSchema, 'Dismissed'), '404': problemResponse('Unknown candidate') },
   },
   'move-touchpoint': {

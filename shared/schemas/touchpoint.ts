@@ -230,5 +230,12 @@ export const touchpointSchema = z
     summary: z.string().nullable(),
     details: z.record(z.string(), z.unknown()),
     value: z.number().optional(),
+    ambiguity: z
+      .object({
+        otherCandidates: z.array(customerIdSchema),
+        sharedIdentifiers: z.array(z.object({ type: z.enum(identifierTypesByStrength), value: z.string() })),
+      })
+      .optional()
+      .meta({ description: 'Set when only a shared identifier recognised the customer: the other customers it could be' }),
   })
   .meta({ id: 'Touchpoint' });
