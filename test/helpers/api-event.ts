@@ -81,6 +81,8 @@ export interface InvokeResult {
 
 /** Calls a Lambda's exported (middy-wrapped) `handler` with an event and reads its response. */
 export async function invoke(handler: LambdaHandler, event: APIGatewayProxyEventV2): Promise<InvokeResult> {
+  // The middleware stack replaces the event's body with the parsed JSON: the contract check reads what was sent.
+  const sent = { ...event };
   const result = await handler(event, lambdaContext());
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     throw new Error(`The handler returned a bare value, not a structured response: ${JSON.stringify(result)}`);
@@ -89,7 +91,7 @@ export async function invoke(handler: LambdaHandler, event: APIGatewayProxyEvent
     Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
   );
   const rawBody = result.body ?? '';
-  checkExchange(exchangeOf(event, result.statusCode ?? 200, headers, rawBody));
+  checkExchange(exchangeOf(sent, result.statusCode ?? 200, headers, rawBody));
   return { status: result.statusCode ?? 200, headers, body: rawBody ? JSON.parse(rawBody) : undefined, rawBody };
 }
 

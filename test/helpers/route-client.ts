@@ -63,12 +63,14 @@ export const inProcessRoutes: RouteTransport = async (request) => {
     ...(request.headers ? { headers: request.headers } : {}),
   });
   const handler = await handlerOf(matched.route.functionName);
+  // The middleware stack replaces the event's body with the parsed JSON: the contract check reads what was sent.
+  const sent = { ...event };
   const result = await handler(event, lambdaContext(matched.route.functionName));
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     throw new Error(`${matched.route.functionName} returned a bare value: ${JSON.stringify(result)}`);
   }
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
-  checkExchange(exchangeOf(event, result.statusCode ?? 200, headers, result.body ?? ''));
+  checkExchange(exchangeOf(sent, result.statusCode ?? 200, headers, result.body ?? ''));
   return { status: result.statusCode ?? 200, headers, body: result.body ? JSON.parse(result.body) : undefined };
 };
 
