@@ -51,6 +51,11 @@ export const problemSchema = z
     name: z.string().optional().meta({ description: 'conflict on key creation: the name another key has' }),
     keyId: z.string().optional().meta({ description: 'conflict on key creation: the key that has the name' }),
     requestId: z.string().optional().meta({ description: 'internal-error: the id to quote' }),
+    retryAfter: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'A batch item that failed for a moment (store-unavailable): seconds to wait before sending the batch again' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details; the members after `detail` appear only where their description says' });
 
