@@ -10,6 +10,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { bearerToken } from '../shared/auth/api-keys.ts';
 import { usesAuthorizer } from '../shared/auth/access.ts';
 import { defaultAuthorizerCacheSeconds } from '../shared/auth/authorizer-cache.ts';
 import { problem } from '../shared/http/problems.ts';
@@ -130,10 +131,12 @@ class LocalAuthorizer {
     }
     const { result, ran } = decided;
     if (!result.isAuthorized) {
-      return {
-        refusal: refusal(403, 'forbidden', 'Forbidden', 'The credential is not valid for this route: unknown, revoked or expired, or without the scope it needs.'),
-        ran,
-      };
+      // The one reason worth telling: it is about the header's form, not about any key.
+      const detail =
+        bearerToken(authorization) === undefined
+          ? 'The Authorization header must read "Bearer <API key or token>": the "Bearer " prefix is missing.'
+          : 'The credential is not valid for this route: unknown, revoked or expired, or without the scope it needs.';
+      return { refusal: refusal(403, 'forbidden', 'Forbidden', detail), ran };
     }
     (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: result.context ?? {} };
     return { ran };

@@ -12,4 +12,4 @@ export async function undoMergeRoute(event: ApiEvent): Promise<ApiResponse> {
   return { statusCode: 200, body: record };
 }
 
-export const handler = apiHandler(undoMergeRoute, { jsonBody: true });
+export const handler = apiHandler(undoMergeRoute, { jsonBody: 'optional' });

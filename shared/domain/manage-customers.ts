@@ -188,7 +188,8 @@ function describeChanges(
   for (const key of keys) {
     if (JSON.stringify(customer.identifierPermissions[key] ?? null) !== JSON.stringify(identifierPermissions[key] ?? null)) {
       // The identifier is named by type only: summaries are free text and must not spread personal data.
-      changes.push(`permissions of a ${key.split('#')[0]} identifier changed`);
+      const type = key.split('#')[0] ?? '';
+      changes.push(`permissions of ${/^[aeiou]/i.test(type) ? 'an' : 'a'} ${type} identifier changed`);
     }
   }
   return changes;

@@ -10,7 +10,7 @@ import { foldCard, identityChange } from './identity-steps.ts';
  * merge. Posting the same move again once it went through answers the move that did it.
  */
 export async function moveTouchpoint(
-  store: IdentityStore & { readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> },
+  store: MovingStore,
   request: { touchpointId: string; customerId: string; reason: string; actor: string },
   now: Date,
 ): Promise<MergeRecord> {
@@ -74,4 +74,28 @@ export async function moveTouchpoint(
     }
     throw new StoreUnavailableError();
   });
+}
+
+/** The identity store and the one read a move needs beyond it. */
+export type MovingStore = IdentityStore & { readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> };
+
+/**
+ * Undoes a touchpoint move, which is listed with the merges under a merge id: the touchpoint goes
+ * back by a move of its own (audited like any), then the first move is marked undone. A retry
+ * whose first try moved it back already only marks it.
+ */
+export async function undoMove(store: MovingStore, record: MergeRecord, actor: string, now: Date): Promise<MergeRecord> {
+  const { mergeId, touchpointId, targetCustomerId, sourceCustomerId } = record;
+  if (record.status === 'undone' || !touchpointId) return record;
+  const touchpoint = await persistently(() => store.readTouchpoint(touchpointId));
+  if (!touchpoint) throw new NotFoundError(`The touchpoint ${touchpointId} of move ${mergeId} no longer exists.`);
+  const lastMove = touchpoint.movedBy.at(-1);
+  if (touchpoint.customerId === targetCustomerId && lastMove === mergeId) {
+    await moveTouchpoint(store, { touchpointId, customerId: sourceCustomerId, reason: `Undo of ${mergeId}`, actor }, now);
+  } else if (touchpoint.customerId !== sourceCustomerId) {
+    throw new ConflictError(`Touchpoint ${touchpointId} was moved again after ${mergeId}; undo that move first.`, { blockingMergeId: lastMove });
+  }
+  const changes = { status: 'undone' as const, undoneAt: now.toISOString(), undoneBy: actor };
+  const marked = await persistently(() => store.updateMergeRecord(mergeId, changes, 'completed'));
+  return marked ? { ...record, ...changes } : ((await persistently(() => store.readMergeRecord(mergeId))) ?? record);
 }

@@ -4,6 +4,7 @@ import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
 import type { IdentityStore, MergeRecord, StoredTouchpoint } from './identity-store.ts';
 import { persistently } from './retry.ts';
 import { identityChange, moveSelected, recomputeProfile, withSharing } from './identity-steps.ts';
+import { type MovingStore, undoMove } from './move-touchpoint.ts';
 
 /**
  * Undoes a merge: the source comes back with its identifiers and touchpoints; a touchpoint recorded
@@ -11,10 +12,11 @@ import { identityChange, moveSelected, recomputeProfile, withSharing } from './i
  * survivor was itself merged later must wait until that later merge is undone. Posting the undo
  * again answers the undone merge (a retry whose first try committed), or resumes one cut short.
  */
-export async function undoMerge(store: IdentityStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
+export async function undoMerge(store: MovingStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
   return identityChange(async () => {
     const record = await persistently(() => store.readMergeRecord(mergeId));
-    if (record?.kind !== 'merge') throw new NotFoundError(`No merge has the id ${mergeId}.`);
+    if (record?.kind === 'move') return undoMove(store, record, actor, now);
+    if (record?.kind !== 'merge') throw new NotFoundError(`No merge or move has the id ${mergeId}.`);
     if (record.status === 'undone') return record;
     if (record.status === 'in_progress') {
       throw new ConflictError(`Merge ${mergeId} has not finished; post the merge again to finish it, then undo.`);

@@ -24,11 +24,12 @@ export type Route = (event: ApiEvent, context?: Context) => Promise<ApiResponse>
 
 export interface ApiHandlerOptions {
   /**
-   * The route reads a JSON body: enforce content type and size, and parse it. `'or-text-plain'`
-   * also takes JSON sent as text/plain: a browser's sendBeacon can send no other type cross-origin
-   * without a preflight.
+   * The route reads a JSON body: enforce content type and size, and parse it. `'optional'`: a
+   * request may also come with no body at all (then no content type is needed either).
+   * `'or-text-plain'` also takes JSON sent as text/plain: a browser's sendBeacon can send no other
+   * type cross-origin without a preflight.
    */
-  jsonBody?: boolean | 'or-text-plain';
+  jsonBody?: boolean | 'optional' | 'or-text-plain';
 }
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -43,15 +44,17 @@ export function apiHandler(route: Route, options: ApiHandlerOptions = {}): Handl
     .use(errorBoundary())
     .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
     .use(httpHeaderNormalizer());
-  if (options.jsonBody) stack.use(jsonBody(options.jsonBody === 'or-text-plain'));
+  if (options.jsonBody) stack.use(jsonBody(options.jsonBody));
   return stack.handler(base) as unknown as Handler;
 }
 
 function toResult(response: ApiResponse): APIGatewayProxyResultV2 {
+  // An answer without a body (204) has no content, so it names no content type.
+  if (response.body === undefined) return { statusCode: response.statusCode, headers: { ...response.headers }, body: '' };
   return {
     statusCode: response.statusCode,
     headers: { 'content-type': 'application/json', ...response.headers },
-    body: response.body === undefined ? '' : JSON.stringify(response.body),
+    body: JSON.stringify(response.body),
   };
 }
 
@@ -73,10 +76,16 @@ function errorBoundary(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2>
  * Our own JSON body parser: @middy/http-json-body-parser answers malformed JSON with 415, and the
  * contract says 400 for malformed JSON, 415 for a wrong content type and 413 for an oversized body.
  */
-function jsonBody(orTextPlain: boolean): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+function jsonBody(mode: true | 'optional' | 'or-text-plain'): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+  const optional = mode === 'optional';
+  const orTextPlain = mode === 'or-text-plain';
   return {
     before: async (request) => {
       const { event } = request;
+      if (optional && (event.body === undefined || event.body === '')) {
+        event.body = undefined;
+        return;
+      }
       const contentType = event.headers?.['content-type'] ?? '';
       const isJson = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType);
       if (!isJson && !(orTextPlain && /^text\/plain\s*(?:;|$)/i.test(contentType))) {

@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../domain/errors.ts';
+import { problemTypeBase } from '../schemas/problem.ts';
 
 /** An RFC 9457 problem details document. */
 export interface Problem {
@@ -9,8 +10,6 @@ export interface Problem {
   errors?: FieldProblem[];
   [extension: string]: unknown;
 }
-
-const problemTypeBase = 'urn:touchpoint-api:problem:';
 
 export function problem(status: number, slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}): Problem {
   return { type: `${problemTypeBase}${slug}`, title, status, detail, ...extensions };

@@ -12,9 +12,20 @@ export function fieldProblems(error: z.ZodError, pathPrefix?: string): FieldProb
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, pathPrefix?: string): z.output<S> {
   const prototypeKeys = prototypeKeyProblems(input, [], pathPrefix);
   if (prototypeKeys.length > 0) throw new ValidationError(prototypeKeys);
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { error: requiredWhenMissing });
   if (!result.success) throw new ValidationError(fieldProblems(result.error, pathPrefix));
   return result.data;
+}
+
+/**
+ * A missing field's problem says "is required" (with the values it may take, for a choice): zod's
+ * own words ("expected number, received undefined") describe a type where the field is absent.
+ * A schema's own message, where it has one, still wins.
+ */
+function requiredWhenMissing(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.input !== undefined) return undefined;
+  const choices = 'values' in issue ? issue.values : 'options' in issue ? issue.options : undefined;
+  return Array.isArray(choices) && choices.length > 0 ? `is required: one of ${choices.map(String).join(', ')}` : 'is required';
 }
 
 /** Deeper than any schema of ours nests (the JSON guard refuses deeper bodies before this). */

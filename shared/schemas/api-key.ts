@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cursorSchema } from './common.ts';
+import { optionalCursor } from './common.ts';
 import { scopes } from '../auth/scopes.ts';
 
 /** A key's name is the `source` of what it posts: a system name, not free text. */
@@ -80,12 +80,12 @@ export const createApiKeySchema = z
   })
   .meta({ id: 'ApiKeyInput' });
 
-export const keyPathSchema = z.object({ keyId: keyIdSchema }).strict();
+export const keyPathSchema = z.object({ keyId: keyIdSchema.meta({ description: 'The keyId the creation answered' }) }).strict();
 
 export const listApiKeysQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: cursorSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: 'Keys per page, 1 to 200 (default 50)' }),
+    cursor: optionalCursor,
   })
   .strict();
 

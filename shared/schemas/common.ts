@@ -19,7 +19,20 @@ export const notAPathSegment = 'cannot be named in a URL path (it is . or .., or
 /** Text that identifies something the API later names in a path (identifier values). */
 export const segmentText = (max: number) => text(max).refine(fitsPathSegment, notAPathSegment);
 
-export const isoDateTime = z.iso.datetime({ offset: true }).meta({
+/** A date and time as ISO 8601 writes it but without the offset that says which moment it is. */
+const localDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+export const isoDateTime = z.iso
+  .datetime({
+    offset: true,
+    error: (issue) => {
+      if (issue.input === undefined) return undefined;
+      return typeof issue.input === 'string' && localDateTime.test(issue.input)
+        ? 'needs a UTC offset, Z or +01:00 for example (2026-11-23T09:15:00Z): without one the time is ambiguous'
+        : 'must be an ISO 8601 date and time with a UTC offset, e.g. 2026-11-23T09:15:00+01:00';
+    },
+  })
+  .meta({
   description: 'ISO 8601 date and time with a UTC offset, e.g. 2026-11-23T09:15:00+01:00',
   example: '2026-11-23T09:15:00Z',
 });
@@ -38,3 +51,16 @@ export const touchpointIdSchema = z
  * answers any cursor it did not issue for the request, however long, with a 400 invalid-cursor.
  */
 export const cursorSchema = z.string().meta({ description: 'The nextCursor of the previous page, unchanged' });
+
+export const optionalCursor = cursorSchema.optional().meta({ description: 'The nextCursor of the previous page, unchanged; left out for the first page' });
+
+/**
+ * The `source` of a posted touchpoint or preferences change. The handler fills it from the
+ * credential's name before this schema parses the body, so it is required here yet optional to a
+ * client: the document marks it so (shared/http/openapi.ts).
+ */
+export const credentialSource = text(100).meta({
+  description:
+    "The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.",
+  example: 'call-centre',
+});

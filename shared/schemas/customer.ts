@@ -2,34 +2,74 @@ import * as z from 'zod';
 import { tierNames } from '../domain/value-tiers.ts';
 import { maxTraits, maxTraitValueLength } from '../domain/bounds.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { cursorSchema, customerIdSchema, isoDateTime, text } from './common.ts';
+import { credentialSource, optionalCursor, customerIdSchema, isoDateTime, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 import { channelSchema, channels, touchpointSchema } from './touchpoint.ts';
 
-export const contactChannelSchema = z.enum(['phone', 'email', 'sms', 'mail']);
+export const contactChannels = ['phone', 'email', 'sms', 'mail'] as const;
+export const contactChannelSchema = z.enum(contactChannels);
+
+/** An object with one required field per key: how the card answers per-channel figures (every key, always). */
+function everyKey<const K extends string, V extends z.ZodType>(keys: readonly K[], value: V) {
+  return z.object(Object.fromEntries(keys.map((key) => [key, value])) as Record<K, V>);
+}
+
+/**
+ * The contact channel each accepted name means. The touchpoint channels call and letter are
+ * contact channels under another name (a call is made on a phone, a letter goes by mail), so the
+ * contact check takes them as a client holding a touchpoint's channel would send them.
+ */
+const contactChannelNamed = { phone: 'phone', email: 'email', sms: 'sms', mail: 'mail', call: 'phone', letter: 'mail' } as const;
+type ContactChannelName = keyof typeof contactChannelNamed;
+
+const contactCheckChannelSchema = z
+  .enum(Object.keys(contactChannelNamed) as [ContactChannelName, ...ContactChannelName[]], {
+    error:
+      'must be a contact channel: phone (or call), email, sms or mail (or letter); web_visit, chat, in_person and invoice_query are ' +
+      'touchpoint channels no customer is contacted on',
+  })
+  .transform((name) => contactChannelNamed[name])
+  .meta({
+    description:
+      'The contact channel: phone, email, sms or mail. The touchpoint channels call and letter are taken too, as phone and mail ' +
+      '(the answer names the contact channel).',
+    example: 'phone',
+  });
 
 export const maxTimelineLimit = 200;
 export const defaultTimelineLimit = 50;
 
 export const lookupQuerySchema = z
   .object({
-    phone: phoneSchema.optional(),
-    email: emailSchema.optional(),
-    accountId: text(100).optional(),
-    invoiceNumber: text(100).optional(),
-    anonymousId: text(200).optional(),
-    customerId: customerIdSchema.optional(),
+    phone: phoneSchema.optional().meta({ description: 'A phone number in any common format (national numbers in the default region)' }),
+    email: emailSchema.optional().meta({ description: 'An email address (case and dots in Gmail addresses do not matter)' }),
+    accountId: text(100).optional().meta({ description: 'The account number of the billing system' }),
+    invoiceNumber: text(100).optional().meta({ description: 'An invoice number the customer queried' }),
+    anonymousId: text(200).optional().meta({ description: 'A website cookie or device id' }),
+    customerId: customerIdSchema.optional().meta({ description: 'A customer id; one merged away answers with its survivor' }),
     externalId: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id, e.g. salesforce:0031x00000AbCdE')
-      .optional(),
+      .optional()
+      .meta({ description: 'Another system\'s id as system:id', example: 'salesforce:0031x00000AbCdE' }),
   })
   .strict()
   .refine((query) => Object.values(query).filter((value) => value !== undefined).length === 1, {
     message: 'give exactly one of phone, email, accountId, invoiceNumber, anonymousId, customerId, externalId',
   });
 
-export const customerPathSchema = z.object({ customerId: customerIdSchema }).strict();
+export const customerPathSchema = z
+  .object({ customerId: customerIdSchema.meta({ description: 'The customer id (one merged away is followed to its survivor where a route says so)' }) })
+  .strict();
+
+const pageLimit = (max: number, fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(fallback)
+    .meta({ description: `Items per page, 1 to ${max} (default ${fallback})` });
 
 const commaSeparatedChannels = z
   .string()
@@ -39,11 +79,11 @@ const commaSeparatedChannels = z
 
 export const timelineQuerySchema = z
   .object({
-    channel: commaSeparatedChannels.optional(),
-    from: isoDateTime.optional(),
-    to: isoDateTime.optional(),
-    limit: z.coerce.number().int().min(1).max(maxTimelineLimit).default(defaultTimelineLimit),
-    cursor: cursorSchema.optional(),
+    channel: commaSeparatedChannels.optional().meta({ description: `Only these channels, comma-separated: ${channels.join(', ')}`, example: 'call,email' }),
+    from: isoDateTime.optional().meta({ description: 'Only touchpoints that happened at or after this time (with a UTC offset)' }),
+    to: isoDateTime.optional().meta({ description: 'Only touchpoints that happened at or before this time (with a UTC offset)' }),
+    limit: pageLimit(maxTimelineLimit, defaultTimelineLimit),
+    cursor: optionalCursor,
   })
   .strict()
   .refine((query) => !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to), {
@@ -65,7 +105,7 @@ export const cardSchema = z
       monetaryTotal: z.number(),
     }),
     touchpointCount: z.number().int(),
-    countsByChannel: z.record(channelSchema, z.number().int()),
+    countsByChannel: everyKey(channels, z.number().int()),
     lastContact: lastContactSchema,
     openInvoiceQueries: z.array(
       z.object({
@@ -81,9 +121,16 @@ export const cardSchema = z
     recentPages: z.array(z.object({ url: z.string(), title: z.string().nullable(), occurredAt: z.string() })),
     preferredChannel: z.object({ channel: contactChannelSchema, basis: z.enum(['stated', 'inferred']) }).nullable(),
     contactPermissions: z.object({
-      channels: z.record(contactChannelSchema, z.enum(['opted_in', 'opted_out', 'not_stated'])),
+      channels: everyKey(contactChannels, z.enum(['opted_in', 'opted_out', 'not_stated'])),
       quietHours: z.object({ start: z.string(), end: z.string(), timeZone: z.string() }).nullable(),
-      identifiers: z.array(z.record(z.string(), z.unknown())),
+      identifiers: z.array(
+        z.object({
+          type: z.enum(['phone', 'email']),
+          value: z.string(),
+          channels: z.partialRecord(contactChannelSchema, z.enum(['opted_in', 'opted_out'])),
+          marketing: z.enum(['opted_in', 'opted_out']).nullable(),
+        }),
+      ),
     }),
     freshness: z.object({ updatedAt: z.string(), readAt: z.string() }),
   })
@@ -98,16 +145,22 @@ export const customerViewSchema = z
     }),
     summary: z.object({
       touchpointCount: z.number().int(),
-      countsByChannel: z.record(channelSchema, z.number().int()),
+      countsByChannel: everyKey(channels, z.number().int()),
       lastContact: lastContactSchema,
     }),
     card: cardSchema,
     recent: z.array(touchpointSchema).max(10),
+    redirectedFrom: customerIdSchema.optional().meta({ description: 'The id asked for, when it was merged away: this is its survivor' }),
   })
   .meta({ id: 'CustomerView' });
 
 export const timelinePageSchema = z
-  .object({ items: z.array(touchpointSchema), nextCursor: z.string().nullable() })
+  .object({
+    items: z.array(touchpointSchema),
+    nextCursor: z.string().nullable(),
+    customerId: customerIdSchema.optional().meta({ description: 'The survivor whose timeline this is, when the id asked for was merged away' }),
+    redirectedFrom: customerIdSchema.optional().meta({ description: 'The id asked for, when it was merged away' }),
+  })
   .meta({ id: 'TimelinePage' });
 
 const permissionSchema = z.enum(['opted_in', 'opted_out']);
@@ -166,26 +219,29 @@ export const preferencesInputSchema = z
       )
       .max(20)
       .default([]),
-    receivedVia: channelSchema.meta({ description: 'The channel through which the customer told us' }),
-    source: text(100),
+    receivedVia: channelSchema.meta({ description: 'Required: the channel through which the customer told us', example: 'call' }),
+    source: credentialSource,
   })
   .strict()
   .meta({ id: 'PreferencesInput' });
 
 export const contactCheckQuerySchema = z
   .object({
-    channel: contactChannelSchema,
-    at: isoDateTime.optional(),
-    purpose: z.enum(['service', 'marketing']).default('service'),
+    channel: contactCheckChannelSchema,
+    at: isoDateTime.optional().meta({ description: 'When the contact would be made (with a UTC offset); defaults to now' }),
+    purpose: z
+      .enum(['service', 'marketing'])
+      .default('service')
+      .meta({ description: 'service (default): about their account; marketing: also needs marketing consent' }),
     to: z.string().max(320).optional().meta({ description: 'A phone number or email address of the customer' }),
   })
   .strict();
 
 export const listCustomersQuerySchema = z
   .object({
-    tier: z.enum(tierNames),
-    limit: z.coerce.number().int().min(1).max(maxTimelineLimit).default(defaultTimelineLimit),
-    cursor: cursorSchema.optional(),
+    tier: z.enum(tierNames).meta({ description: 'The value tier to list' }),
+    limit: pageLimit(maxTimelineLimit, defaultTimelineLimit),
+    cursor: optionalCursor,
   })
   .strict();
 
@@ -211,7 +267,12 @@ export const preferencesResultSchema = z
   .object({
     customerId: customerIdSchema,
     touchpointId: z.string(),
-    preferences: z.record(z.string(), z.unknown()),
-    changes: z.array(z.string()),
+    preferences: z.object({
+      channels: z.partialRecord(contactChannelSchema, permissionSchema),
+      preferredChannel: contactChannelSchema.nullable(),
+      quietHours: z.object({ start: z.string(), end: z.string(), timeZone: z.string() }).nullable(),
+      updatedAt: z.string(),
+    }),
+    changes: z.array(z.string()).meta({ description: 'What changed, in words (also the summary of the touchpoint that records it)' }),
   })
   .meta({ id: 'PreferencesResult' });

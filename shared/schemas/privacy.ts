@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cursorSchema, customerIdSchema } from './common.ts';
+import { optionalCursor, customerIdSchema } from './common.ts';
 
 /** Partition items per export page by default; DynamoDB's 1 MB per Query caps a page's size too. */
 export const defaultExportPageSize = 500;
@@ -34,13 +34,18 @@ export const eraseResultSchema = z
   .meta({ id: 'EraseResult' });
 
 export const suppressionPathSchema = z
-  .object({ hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a suppression hash (64 hex digits) from an erase') })
+  .object({
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a suppression hash (64 hex digits) from an erase')
+      .meta({ description: 'A hash from the suppressions of an erase answer' }),
+  })
   .strict();
 
 export const accessLogQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: cursorSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: 'Entries per page, 1 to 200 (default 50)' }),
+    cursor: optionalCursor,
   })
   .strict();
 
@@ -61,8 +66,14 @@ export const accessLogPageSchema = z
 
 export const exportQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(maxExportPageSize).optional(),
-    cursor: cursorSchema.optional(),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(maxExportPageSize)
+      .optional()
+      .meta({ description: `Stored items per page, 1 to ${maxExportPageSize} (default ${defaultExportPageSize})` }),
+    cursor: optionalCursor,
   })
   .strict();
 

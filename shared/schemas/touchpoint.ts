@@ -3,7 +3,7 @@ import { retentionMonths, touchpointExpiresAt } from '../config/retention.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { type Channel, channels } from '../domain/channels.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
+import { credentialSource, customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
 
 export const channelSchema = z.enum(channels);
@@ -110,7 +110,7 @@ export const idempotencyKeySchema = z
 const touchpointFields = {
   identifiers: identifiersSchema,
   occurredAt: isoDateTime.optional().meta({ description: 'When it happened; defaults to when it was received' }),
-  source: text(100).meta({ description: 'The posting system', example: 'call-centre' }),
+  source: credentialSource,
   summary: text(500).optional(),
   value: z
     .number()
@@ -121,6 +121,9 @@ const touchpointFields = {
     .meta({ description: 'Monetary value the contact brought, in the reporting currency; feeds the value tier' }),
   idempotencyKey: idempotencyKeySchema.optional(),
 };
+
+/** `CallTouchpoint` for `call`: each channel's touchpoint is a component, so the union carries a discriminator. */
+const componentIdOf = (channel: Channel) => `${channel.split('_').map((word) => word[0]?.toUpperCase() + word.slice(1)).join('')}Touchpoint`;
 
 function touchpointOf<C extends Channel>(channel: C) {
   return z
@@ -135,8 +138,11 @@ function touchpointOf<C extends Channel>(channel: C) {
           message: `is older than the ${retentionMonths(channel)}-month retention of ${channel} touchpoints: it would be deleted on arrival`,
         });
       }
-    });
+    })
+    .meta({ id: componentIdOf(channel) });
 }
+
+const touchpointInputId = 'TouchpointInput';
 
 export const touchpointInputSchema = z
   .discriminatedUnion('channel', [
@@ -148,8 +154,14 @@ export const touchpointInputSchema = z
     touchpointOf('chat'),
     touchpointOf('sms'),
     touchpointOf('in_person'),
-  ])
-  .meta({ id: 'TouchpointInput' });
+  ], {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union') return undefined;
+      const given = (issue.input as { channel?: unknown } | undefined)?.channel;
+      return given === undefined ? `is required: one of ${channels.join(', ')}` : `must be one of ${channels.join(', ')}`;
+    },
+  })
+  .meta({ id: touchpointInputId });
 
 export type TouchpointInput = z.output<typeof touchpointInputSchema>;
 export type TouchpointDetails = TouchpointInput['details'];
@@ -157,7 +169,20 @@ export type TouchpointDetails = TouchpointInput['details'];
 export const maxBatchItems = 100;
 
 export const batchInputSchema = z
-  .object({ items: z.array(z.unknown()).min(1).max(maxBatchItems).meta({ description: 'Touchpoints (see TouchpointInput)' }) })
+  .object({
+    // Each item is parsed on its own (its problem is its own result), so the schema takes any
+    // item; the document names what an item must be.
+    items: z
+      .array(z.unknown())
+      .min(1)
+      .max(maxBatchItems)
+      .meta({
+        description: `1 to ${maxBatchItems} touchpoints, each as POST /v1/touchpoints takes one`,
+        override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+          jsonSchema.items = { $ref: `#/components/schemas/${touchpointInputId}` };
+        },
+      }),
+  })
   .strict()
   .meta({ id: 'TouchpointBatchInput' });
 
@@ -205,5 +230,12 @@ export const touchpointSchema = z
     summary: z.string().nullable(),
     details: z.record(z.string(), z.unknown()),
     value: z.number().optional(),
+    ambiguity: z
+      .object({
+        otherCandidates: z.array(customerIdSchema),
+        sharedIdentifiers: z.array(z.object({ type: z.enum(identifierTypesByStrength), value: z.string() })),
+      })
+      .optional()
+      .meta({ description: 'Set when only a shared identifier recognised the customer: the other customers it could be' }),
   })
   .meta({ id: 'Touchpoint' });

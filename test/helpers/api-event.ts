@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { AuthorizerContext } from '../../shared/auth/client.ts';
 import { lambdaContext as localLambdaContext } from '../../dev/local-server.ts';
+import { checkExchange, type Exchange } from './contract.ts';
 import { defaultAuthorizerContext } from './credentials.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -80,6 +81,8 @@ export interface InvokeResult {
 
 /** Calls a Lambda's exported (middy-wrapped) `handler` with an event and reads its response. */
 export async function invoke(handler: LambdaHandler, event: APIGatewayProxyEventV2): Promise<InvokeResult> {
+  // The middleware stack replaces the event's body with the parsed JSON: the contract check reads what was sent.
+  const sent = { ...event };
   const result = await handler(event, lambdaContext());
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     throw new Error(`The handler returned a bare value, not a structured response: ${JSON.stringify(result)}`);
@@ -88,5 +91,20 @@ export async function invoke(handler: LambdaHandler, event: APIGatewayProxyEvent
     Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
   );
   const rawBody = result.body ?? '';
+  checkExchange(exchangeOf(sent, result.statusCode ?? 200, headers, rawBody));
   return { status: result.statusCode ?? 200, headers, body: rawBody ? JSON.parse(rawBody) : undefined, rawBody };
+}
+
+/** A Lambda's event and answer as the contract check reads them. */
+export function exchangeOf(event: APIGatewayProxyEventV2, status: number, responseHeaders: Record<string, string>, responseBody: string): Exchange {
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: event.queryStringParameters,
+    requestHeaders: event.headers,
+    requestBody: event.body,
+    status,
+    responseHeaders,
+    responseBody,
+  };
 }

@@ -1,3 +1,5 @@
+import { checkExchange } from './contract.ts';
+
 export interface JsonResponse {
   status: number;
   headers: Headers;
@@ -27,6 +29,17 @@ export function jsonClient(baseUrl: string, defaultHeaders: Record<string, strin
       signal: AbortSignal.timeout(20_000),
     });
     const text = await response.text();
+    const url = new URL(`${baseUrl}${path}`);
+    checkExchange({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      requestHeaders: headers,
+      requestBody: init.body,
+      status: response.status,
+      responseHeaders: Object.fromEntries(response.headers),
+      responseBody: text,
+    });
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
   };
   return {

@@ -3,7 +3,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { matchRoute } from '../../dev/local-server.ts';
 import { handlerEntry } from '../../shared/http/routes.ts';
-import { apiEvent, lambdaContext } from './api-event.ts';
+import { apiEvent, exchangeOf, lambdaContext } from './api-event.ts';
+import { checkExchange } from './contract.ts';
 
 /**
  * Any route of the route table, called the way a client calls it: a method, a concrete path and a
@@ -62,11 +63,14 @@ export const inProcessRoutes: RouteTransport = async (request) => {
     ...(request.headers ? { headers: request.headers } : {}),
   });
   const handler = await handlerOf(matched.route.functionName);
+  // The middleware stack replaces the event's body with the parsed JSON: the contract check reads what was sent.
+  const sent = { ...event };
   const result = await handler(event, lambdaContext(matched.route.functionName));
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     throw new Error(`${matched.route.functionName} returned a bare value: ${JSON.stringify(result)}`);
   }
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+  checkExchange(exchangeOf(sent, result.statusCode ?? 200, headers, result.body ?? ''));
   return { status: result.statusCode ?? 200, headers, body: result.body ? JSON.parse(result.body) : undefined };
 };
 
@@ -74,17 +78,30 @@ export const inProcessRoutes: RouteTransport = async (request) => {
 export function httpRoutes(baseUrl: () => string, defaultHeaders: Record<string, string>, timeoutMs = 10_000): RouteTransport {
   return async (request) => {
     const query = request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query)}` : '';
+    const headers = {
+      ...defaultHeaders,
+      ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...request.headers,
+    };
+    const body = request.body !== undefined ? JSON.stringify(request.body) : undefined;
     const response = await fetch(`${baseUrl()}${request.path}${query}`, {
       method: request.method,
-      headers: {
-        ...defaultHeaders,
-        ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...request.headers,
-      },
-      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+      headers,
+      ...(body !== undefined ? { body } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    return { status: response.status, headers: Object.fromEntries(response.headers), body: text ? JSON.parse(text) : undefined };
+    const responseHeaders = Object.fromEntries(response.headers);
+    checkExchange({
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      requestHeaders: headers,
+      requestBody: body,
+      status: response.status,
+      responseHeaders,
+      responseBody: text,
+    });
+    return { status: response.status, headers: responseHeaders, body: text ? JSON.parse(text) : undefined };
   };
 }

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Every problem type this API answers with, by slug, and what it means to a client. The `type` of
+ * a problem is `urn:touchpoint-api:problem:<slug>`; the document lists each one.
+ */
+export const problemTypes = {
+  'malformed-json': 'The body is not valid JSON, or JSON this API refuses (duplicate keys, absurd nesting, lone surrogates)',
+  'invalid-cursor': 'A cursor this API did not issue for this list and request',
+  unauthenticated: 'No credential: send Authorization: Bearer <API key or token>',
+  forbidden: 'The credential is refused (unknown, revoked, expired, without the Bearer prefix) or lacks the scope or channel needed',
+  'not-found': 'The customer, touchpoint, merge, candidate or key named does not exist',
+  'route-not-found': 'No route has this method and path',
+  conflict: 'The change contradicts the current state (extension members name what is in the way)',
+  'idempotency-conflict': 'The Idempotency-Key was used before for a different request',
+  'identifier-suppressed': 'An identifier belongs to an erased customer who asked not to be recorded again',
+  'payload-too-large': 'The body is over the size limit',
+  'unsupported-media-type': 'The body is not sent as application/json',
+  'validation-failed': 'Fields or parameters are invalid; `errors` names each one and why',
+  'internal-error': 'A bug on our side; quote the requestId',
+  'store-unavailable': 'The database throttled or failed: retry after Retry-After seconds with the same Idempotency-Key',
+  timeout: 'The request ran out of time: retry after Retry-After seconds with the same Idempotency-Key',
+  'authorizer-unavailable': 'The credential could not be checked (local server): retry after Retry-After seconds',
+} as const;
+
+export type ProblemSlug = keyof typeof problemTypes;
+
+export const problemTypeBase = 'urn:touchpoint-api:problem:';
+
+const slugs = Object.keys(problemTypes) as ProblemSlug[];
+
+export const problemSchema = z
+  .object({
+    type: z.enum(slugs.map((slug) => `${problemTypeBase}${slug}`) as [string, ...string[]]).meta({
+      description: `One of:\n${slugs.map((slug) => `- \`${problemTypeBase}${slug}\`: ${problemTypes[slug]}`).join('\n')}`,
+    }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().meta({ description: 'What went wrong in this request, for a person to read' }),
+    errors: z
+      .array(z.object({ path: z.string().meta({ example: 'details.durationSeconds' }), message: z.string().meta({ example: 'is required' }) }))
+      .optional()
+      .meta({ description: 'validation-failed and invalid-cursor: each bad field or parameter' }),
+    customerId: z.string().optional().meta({ description: 'conflict: the customer that holds the identifier, or the customer being merged or erased' }),
+    mergedInto: z.string().nullable().optional().meta({ description: 'conflict: the survivor a customer was merged into' }),
+    mergeId: z.string().optional().meta({ description: 'conflict: the merge that merged the customer away' }),
+    blockingMergeId: z.string().optional().meta({ description: 'conflict on undo: the later merge to undo first' }),
+    targetCustomerId: z.string().optional().meta({ description: 'conflict: a customer of the merge that is busy' }),
+    sourceCustomerId: z.string().optional().meta({ description: 'conflict: a customer of the merge that is busy' }),
+    identifierCount: z.number().int().optional().meta({ description: 'conflict on merge: the identifiers the two hold together' }),
+    name: z.string().optional().meta({ description: 'conflict on key creation: the name another key has' }),
+    keyId: z.string().optional().meta({ description: 'conflict on key creation: the key that has the name' }),
+    requestId: z.string().optional().meta({ description: 'internal-error: the id to quote' }),
+    retryAfter: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'A batch item that failed for a moment (store-unavailable): seconds to wait before sending the batch again' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details; the members after `detail` appear only where their description says' });
+
