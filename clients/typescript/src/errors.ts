@@ -55,13 +55,16 @@ function asProblem(response: Response, body: unknown): Problem {
 /** What openapi-fetch resolves to: the data on 2xx, else the parsed error body. */
 export type FetchResult<Data> = { data: Data; error?: never; response: Response } | { data?: never; error: unknown; response: Response };
 
+/** The data of the success branch of an openapi-fetch result. */
+export type SuccessData<Result> = Result extends { data: infer Data; error?: never } ? Data : never;
+
 /**
  * The data of a 2xx answer, or a thrown TouchpointApiError carrying the problem document:
  * `const card = await unwrap(client.PATCH('/v1/customers/{customerId}', { ... }))`.
  */
-export async function unwrap<Data>(result: FetchResult<Data> | Promise<FetchResult<Data>>): Promise<Data> {
+export async function unwrap<Result extends FetchResult<unknown>>(result: Result | Promise<Result>): Promise<SuccessData<Result>> {
   const settled = await result;
   // openapi-fetch sets `data` on every ok answer (undefined for a 204); its union cannot be narrowed on `ok`.
-  if (settled.response.ok) return settled.data as Data;
+  if (settled.response.ok) return settled.data as SuccessData<Result>;
   throw TouchpointApiError.fromResponse(settled.response, settled.error);
 }

@@ -77,11 +77,15 @@ export function retryingFetch(fetch: Fetch, options: RetryOptions = {}): Fetch {
   };
 }
 
-/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3); anything else is ignored. */
+// IMF-fixdate, the HTTP date senders must use (RFC 9110 §5.6.7): Date.parse alone takes "-1" for a year.
+const httpDate = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now; anything else is ignored. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (!httpDate.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
