@@ -293,6 +293,24 @@ describe('paging', () => {
     expect(requests).toBe(1);
   });
 
+  it("walks a value tier's customers page by page", async () => {
+    const mine = [await customerWith({ phone: uniquePhone() }), await customerWith({ phone: uniquePhone() }), await customerWith({ phone: uniquePhone() })];
+    let pages = 0;
+    const client = stack.client({
+      fetch: (request) => {
+        pages += 1;
+        return fetch(request);
+      },
+    });
+
+    const listed: string[] = [];
+    for await (const customer of client.customers('bronze', { limit: 1 })) listed.push(customer.customerId);
+
+    expect(listed).toEqual(expect.arrayContaining(mine));
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
   it('pages any list route through paginate, here the API keys, and throws the problem of a page that fails', async () => {
     for (const name of ['paging-a', 'paging-b', 'paging-c']) await stack.clientFor(name, ['customers:read']);
     const client = stack.client();
