@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isProblem, paginate, TouchpointApiError, unwrap } from '../../clients/typescript/src/index.ts';
 import type { components } from '../../clients/typescript/src/index.ts';
@@ -209,11 +212,60 @@ describe('idempotency keys', () => {
   });
 });
 
+const hopByHop = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+describe('exactly once across a retry', () => {
+  it('stores a touchpoint once when the answer to the first attempt is lost on the way back', async () => {
+    // A proxy in front of the local API that lets the first POST through, then cuts the connection
+    // before the answer reaches the client: the touchpoint is stored, the client never hears so.
+    let posts = 0;
+    const keys: (string | undefined)[] = [];
+    const proxy = createServer(async (request, response) => {
+      let body = '';
+      for await (const chunk of request) body += chunk;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string' && !hopByHop.has(name)) headers.set(name, value);
+      const upstream = await fetch(`${stack.url()}${request.url}`, { method: request.method ?? 'GET', headers, ...(body ? { body } : {}) });
+      const answer = await upstream.text();
+      if (request.method === 'POST') {
+        posts += 1;
+        keys.push(request.headers['idempotency-key'] as string | undefined);
+        if (posts === 1) {
+          request.socket.destroy();
+          return;
+        }
+      }
+      response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      response.end(answer);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const email = uniqueEmail('lost-answer');
+    try {
+      const client = stack.client({ baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+
+      const recorded = await unwrap(client.POST('/v1/touchpoints', { body: webVisit({ email }) }));
+      const customer = await stack.client().lookup({ email });
+      const timeline = [];
+      if (customer.kind === 'found') for await (const touchpoint of stack.client().timeline(customer.customer.customer.customerId)) timeline.push(touchpoint);
+
+      expect(posts).toBe(2);
+      expect(keys[0]).toBeDefined();
+      expect(keys[1]).toBe(keys[0]);
+      expect('replayed' in recorded && recorded.replayed).toBe(true);
+      expect(timeline.map((touchpoint) => touchpoint.touchpointId)).toEqual([recorded.touchpointId]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});
+
 describe('paging', () => {
   it('walks a timeline of more than 100 touchpoints page by page, newest first, each once', async () => {
     const email = uniqueEmail('long-history');
     const start = Date.parse('2026-06-01T00:00:00Z');
-    const items = Array.from({ length: 130 }, (_, index) => ({
+    const items = Array.from({ length: 101 }, (_, index) => ({
       ...webVisit({ email }, `https://example.com/page/${index}`),
       occurredAt: new Date(start + index * 60_000).toISOString(),
     }));
@@ -238,7 +290,7 @@ describe('paging', () => {
     const seen: { touchpointId: string; occurredAt: string }[] = [];
     for await (const touchpoint of client.timeline(customer.customer.customer.customerId, { limit: 50 })) seen.push(touchpoint);
 
-    expect(seen).toHaveLength(130);
+    expect(seen).toHaveLength(101);
     expect(new Set(seen.map((touchpoint) => touchpoint.touchpointId))).toEqual(new Set(recorded));
     expect(seen.map((touchpoint) => touchpoint.occurredAt)).toEqual(items.map((item) => item.occurredAt).reverse());
     expect(pagesFetched).toHaveLength(3);

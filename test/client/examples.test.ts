@@ -72,20 +72,20 @@ describe('examples/email-log.ts', () => {
 });
 
 describe('examples/nightly-invoice-queries.ts', () => {
-  it('records a night of 130 invoice queries in two batches, and a rerun stores nothing twice', async () => {
+  it('records a night of 101 invoice queries in two batches, and a rerun stores nothing twice', async () => {
     const client = await billing();
-    const events = Array.from({ length: 130 }, (_, index) => invoiceQuery(1000 + index));
+    const events = Array.from({ length: 101 }, (_, index) => invoiceQuery(1000 + index));
 
     const night = await sendNightlyBatch(client, 'billing-nightly-2026-11-30', events);
     const rerun = await sendNightlyBatch(client, 'billing-nightly-2026-11-30', events);
     const byHand = await sendNightlyBatch(client, 'billing-rerun-by-hand', events);
-    const sample = await client.lookup({ accountId: 'ACC-EX-1129' });
+    const sample = await client.lookup({ accountId: 'ACC-EX-1100' });
     const sampleTimeline = [];
     if (sample.kind === 'found') for await (const touchpoint of client.timeline(sample.customer.customer.customerId)) sampleTimeline.push(touchpoint);
 
-    expect(night).toEqual({ recorded: 130, alreadyRecorded: 0, accepted: 0, failed: [] });
-    expect(rerun).toEqual({ recorded: 0, alreadyRecorded: 130, accepted: 0, failed: [] });
-    expect(byHand).toEqual({ recorded: 0, alreadyRecorded: 130, accepted: 0, failed: [] });
+    expect(night).toEqual({ recorded: 101, alreadyRecorded: 0, accepted: 0, failed: [] });
+    expect(rerun).toEqual({ recorded: 0, alreadyRecorded: 101, accepted: 0, failed: [] });
+    expect(byHand).toEqual({ recorded: 0, alreadyRecorded: 101, accepted: 0, failed: [] });
     expect(sampleTimeline.map((touchpoint) => touchpoint.channel)).toEqual(['invoice_query']);
   });
 

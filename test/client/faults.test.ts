@@ -9,8 +9,9 @@ import { uniqueEmail } from './stack.ts';
 
 /**
  * The client against `npm start`'s server (scripts/start.ts, its own process) with DynamoDB faults
- * switched on: a share of the writes is throttled (nothing stored, 503) or applied with the answer
- * lost (stored, 503). Retrying with the same Idempotency-Key must store every touchpoint once.
+ * switched on: a share of the writes is throttled (nothing stored, 503) or applied with DynamoDB's
+ * answer lost (stored; the server then answers from what landed, or 503). Retrying with the same
+ * Idempotency-Key must store every touchpoint once. A lost HTTP answer is client.test.ts's case.
  */
 let api: ApiProcess;
 
@@ -80,10 +81,6 @@ describe('the client against a server whose writes fail', () => {
 
     expect(retries.length, 'the faults made the client retry').toBeGreaterThan(0);
     expect(retries.every((event) => event.status === 503 && event.idempotencyKey !== null)).toBe(true);
-    expect(
-      answers.some((answer) => 'replayed' in answer && answer.replayed),
-      'some write was applied with its answer lost, then replayed',
-    ).toBe(true);
     expect(new Set(answers.map((answer) => answer.touchpointId)).size).toBe(20);
     expect(timeline.map((touchpoint) => touchpoint.summary).sort()).toEqual(Array.from({ length: 20 }, (_, index) => `visit ${index}`).sort());
     expect(new Set(timeline.map((touchpoint) => touchpoint.touchpointId))).toEqual(new Set(answers.map((answer) => answer.touchpointId)));
