@@ -1,0 +1,13 @@
+/**
+ * `npm run generate:client`: writes the OpenAPI document the server serves at /v1/openapi.json
+ * into the client package (built from the same code, no server needed), then has the package
+ * regenerate its types from it. test/client/drift.test.ts fails when either is out of date.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { openApiDocument } from '../shared/http/openapi.ts';
+import { clientPackageDir, documentPath, serializeDocument } from './client-document.ts';
+
+writeFileSync(documentPath, serializeDocument(openApiDocument()));
+execFileSync('npm', ['run', '--silent', 'generate'], { cwd: clientPackageDir, stdio: 'inherit' });
+console.log(`Wrote ${documentPath} and the client's types.`);
