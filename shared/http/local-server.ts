@@ -10,6 +10,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { isConsolePath, serveConsole } from '../../console/dev/serve-console.ts';
 import { defaultAuthorizerCacheSeconds } from '../auth/authorizer-cache.ts';
 import { problem } from './problems.ts';
 import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes, timeoutSecondsOf } from './routes.ts';
@@ -253,6 +254,8 @@ async function readBody(request: IncomingMessage): Promise<string | 'too-large'>
 }
 
 async function handle(request: IncomingMessage, response: ServerResponse, authorizer: LocalAuthorizer): Promise<void> {
+  // The staff console's static files, where CloudFront serves them in AWS: not an API route.
+  if (isConsolePath(new URL(request.url ?? '/', 'http://localhost').pathname)) return serveConsole(request, response);
   const body = await readBody(request);
   if (body === 'too-large') {
     writeResult(response, {
