@@ -3,18 +3,33 @@
  * index.html and, for `npm start`, a config.json naming the API on the same origin. The CDK app
  * deploys dist without that config.json and writes the deployment's own.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 export const consoleDist = fileURLToPath(new URL('../dist/', import.meta.url));
-const source = fileURLToPath(new URL('../src/', import.meta.url));
+export const consoleSource = fileURLToPath(new URL('../src/', import.meta.url));
+const source = consoleSource;
 
-export async function buildConsole(): Promise<void> {
-  mkdirSync(consoleDist, { recursive: true });
-  await build({
+export interface BuildOptions {
+  /** Where to write; console/dist unless given (the CDK app bundles into its asset folder). */
+  outDir?: string;
+  /** The same-origin config.json `npm start` uses; a deployment writes its own instead. */
+  localConfig?: boolean;
+}
+
+export async function buildConsole(options: BuildOptions = {}): Promise<{ bytes: number }> {
+  const outDir = options.outDir ? `${options.outDir.replace(/\/$/, '')}/` : consoleDist;
+  mkdirSync(outDir, { recursive: true });
+  /** Written aside then renamed: a build running beside a server (or another build) never serves half a file. */
+  const writeAtomically = (name: string, contents: string | Uint8Array) => {
+    const aside = `${outDir}.${name}.${process.pid}.tmp`;
+    writeFileSync(aside, contents);
+    renameSync(aside, `${outDir}${name}`);
+  };
+  const result = await build({
     entryPoints: [`${source}main.tsx`],
-    outfile: `${consoleDist}app.js`,
+    outfile: `${outDir}app.js`,
     bundle: true,
     minify: true,
     format: 'esm',
@@ -23,10 +38,19 @@ export async function buildConsole(): Promise<void> {
     jsxImportSource: 'preact',
     legalComments: 'none',
     logLevel: 'warning',
+    write: false,
   });
-  copyFileSync(`${source}index.html`, `${consoleDist}index.html`);
-  copyFileSync(`${source}app.css`, `${consoleDist}app.css`);
-  writeFileSync(`${consoleDist}config.json`, `${JSON.stringify({ apiBaseUrl: '' })}\n`);
+  const [bundle] = result.outputFiles;
+  if (!bundle) throw new Error('esbuild wrote no bundle');
+  writeAtomically('app.js', bundle.contents);
+  writeAtomically('index.html', readFileSync(`${source}index.html`));
+  writeAtomically('app.css', readFileSync(`${source}app.css`));
+  if (options.localConfig !== false) writeAtomically('config.json', `${JSON.stringify({ apiBaseUrl: '' })}\n`);
+  return { bytes: bundle.contents.byteLength };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await buildConsole();
+// `build.ts [outDir]`: with an out dir (the CDK asset bundling), no local config.json.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const outDir = process.argv[2];
+  await buildConsole(outDir ? { outDir, localConfig: false } : {});
+}

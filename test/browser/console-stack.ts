@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { buildConsole } from '../../console/scripts/build.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { defaultTestKey } from '../helpers/credentials.ts';
+import type { JsonClient } from '../helpers/json-client.ts';
+import { startTestApi, type TestApi } from '../helpers/local-api.ts';
+
+export const screenshotDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+export interface ConsoleStack {
+  api: TestApi;
+  browser: Browser;
+}
+
+/**
+ * The console built as `npm start` serves it, the local API in-process on this file's table (the
+ * authorizer cache off, so a revoked key is refused at once) and one Chromium for the file.
+ */
+export function useConsoleStack(): () => ConsoleStack {
+  let stack: ConsoleStack | undefined;
+  beforeAll(async () => {
+    const [api, browser] = await Promise.all([startTestApi({ authorizerCacheSeconds: 0 }), launchChromium(), buildConsole()]);
+    stack = { api, browser };
+  });
+  afterAll(async () => {
+    await stack?.browser.close();
+    await stack?.api.close();
+  });
+  return () => {
+    if (!stack) throw new Error('The console stack starts in beforeAll');
+    return stack;
+  };
+}
+
+/** A fresh tab (its own sessionStorage) signed in with `key` through the sign-in form, at `search`. */
+export async function signedIn(stack: ConsoleStack, search = '', key = defaultTestKey): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
+  const page = await context.newPage();
+  await page.goto(`${stack.api.url}/console/${search}`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByLabel('API key').press('Enter');
+  return { page, context };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: `${screenshotDir}${name}.png`, fullPage: true });
+}
+
+/** A key with only these scopes, created through the admin route as an operator would. */
+export async function createKey(client: JsonClient, name: string, scopes: string[]): Promise<{ key: string; keyId: string }> {
+  const created = await client.post('/v1/keys', { name, scopes });
+  if (created.status !== 201) throw new Error(`POST /v1/keys answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return { key: created.body.key, keyId: created.body.keyId };
+}
+
+/** Records a touchpoint and answers its customer and touchpoint ids. */
+export async function record(client: JsonClient, touchpoint: Record<string, unknown>): Promise<{ customerId: string; touchpointId: string }> {
+  const answer = await client.post('/v1/touchpoints', touchpoint);
+  if (answer.status !== 201 && answer.status !== 200) throw new Error(`POST /v1/touchpoints answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return { customerId: answer.body.customerId, touchpointId: answer.body.touchpointId };
+}
+
+export function call(phone: string, occurredAt: string, summary = 'Asked about delivery'): Record<string, unknown> {
+  return {
+    channel: 'call',
+    identifiers: { phone },
+    occurredAt,
+    summary,
+    details: { direction: 'inbound', durationSeconds: 120, outcome: 'answered', agentId: 'a-17' },
+  };
+}
+
+export function minutesAgo(minutes: number): string {
+  return new Date(Date.now() - minutes * 60_000).toISOString();
+}
+
+/**
+ * Records many touchpoints through the batch route, 25 at a time. Items of one customer contend
+ * for its card, and a busy machine may answer 503 for some: each batch is sent again under its
+ * Idempotency-Key, as the API documents, until every item is recorded.
+ */
+export async function recordAll(client: JsonClient, touchpoints: Record<string, unknown>[]): Promise<void> {
+  for (let start = 0; start < touchpoints.length; start += 25) {
+    const items = touchpoints.slice(start, start + 25);
+    const headers = { 'idempotency-key': `console-seed-${randomUUID()}` };
+    let attempts = 0;
+    for (;;) {
+      attempts += 1;
+      const answer = await client.post('/v1/touchpoints/batch', { items }, headers);
+      const recorded = answer.status === 207 && answer.body.results.every((result: { status: number }) => result.status < 300);
+      if (recorded) break;
+      if (attempts === 5) throw new Error(`The batch was not recorded after 5 attempts: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+  }
+}
