@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contentSecurityPolicy } from '../security-headers.ts';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 export const consolePath = '/console';
@@ -19,7 +20,7 @@ const contentTypes: Record<string, string> = {
 
 /** The same headers the CloudFront response headers policy sets (infra/constructs/console-site.ts). */
 export const consoleSecurityHeaders = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'content-security-policy': contentSecurityPolicy(),
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',

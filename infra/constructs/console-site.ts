@@ -20,6 +20,7 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { contentSecurityPolicy } from '../../console/security-headers.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 import { projectRoot } from './project-function.ts';
 
@@ -92,7 +93,7 @@ export class ConsoleSite extends Construct {
     const headers = new ResponseHeadersPolicy(this, 'Headers', {
       comment: 'Touchpoint console: the same headers as the local server (console/dev/serve-console.ts)',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy(props.signIn && settings.jwt?.issuer), override: true },
+        contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy(props.signIn ? settings.jwt?.issuer : undefined), override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
@@ -166,12 +167,6 @@ export function consoleConfig(url: string, settings: EnvironmentSettings, signIn
       ? { oidc: { issuer: settings.jwt.issuer, clientId: signIn.clientId, scope: signIn.scope, audience: settings.jwt.audience } }
       : {}),
   };
-}
-
-/** Scripts and styles from the site itself only; the issuer is reachable for the token exchange when signing in. */
-export function contentSecurityPolicy(issuer: string | undefined): string {
-  const issuerOrigin = issuer ? ` ${new URL(issuer).origin}` : '';
-  return `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${issuerOrigin}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'${issuerOrigin}`;
 }
 
 /** cdk-nag findings of the site, each acknowledged with its reason. */
