@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
-import { call, createKey, minutesAgo, record, screenshot, signedIn, useConsoleStack } from './console-stack.ts';
+import { call, createKey, minutesAgo, record, screenshot, searchFor, signedIn, useConsoleStack } from './console-stack.ts';
 
 /** Doubt and identity work in a real Chromium: shared numbers, moves, merges and undo, keys' limits, axe. */
 const stack = useConsoleStack();
@@ -162,8 +162,7 @@ describe('identity work', () => {
       const record = merged.body.items.find((entry: { kind: string; sourceCustomerId: string }) => entry.kind === 'merge' && entry.sourceCustomerId === source);
       expect(record?.status).toBe('completed');
 
-      await page.getByLabel('Find a customer').fill(keep);
-      await page.getByLabel('Find a customer').press('Enter');
+      await searchFor(page, keep);
       const entry = page.locator(`[data-merge-id="${record.mergeId}"]`);
       await entry.waitFor();
       await entry.getByRole('button', { name: 'Undo…' }).click();

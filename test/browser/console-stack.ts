@@ -98,3 +98,15 @@ export async function recordAll(client: JsonClient, touchpoints: Record<string, 
     }
   }
 }
+
+/**
+ * Types a search and presses Enter, then waits for this search's own answer: the card of an
+ * earlier search still on screen must not pass for the new one.
+ */
+export async function searchFor(page: Page, text: string): Promise<void> {
+  const answered = () => performance.getEntriesByName('touchpoint:lookup-answered').length;
+  const before = await page.evaluate(answered);
+  await page.getByLabel('Find a customer').fill(text);
+  await page.getByLabel('Find a customer').press('Enter');
+  await page.waitForFunction((count) => performance.getEntriesByName('touchpoint:lookup-answered').length > count, before);
+}

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { describe, expect, it } from 'vitest';
 import { uniqueEmail, uniquePhone, unique } from '../fixtures/touchpoints.ts';
-import { call, minutesAgo, record, recordAll, screenshot, signedIn, useConsoleStack } from './console-stack.ts';
+import { call, minutesAgo, record, recordAll, screenshot, searchFor, signedIn, useConsoleStack } from './console-stack.ts';
 
 /** The agent's screens in a real Chromium against the local stack: screen pop, card, banner, timeline. */
 const stack = useConsoleStack();
@@ -23,8 +23,7 @@ describe('screen pop', () => {
     const { page, context } = await signedIn(stack());
     try {
       for (const typed of [phone.national, phone.international, phone.internationalWithTrunkZero]) {
-        await page.getByLabel('Find a customer').fill(typed);
-        await page.getByLabel('Find a customer').press('Enter');
+        await searchFor(page, typed);
         await page.locator(`[data-customer-id="${customerId}"]`).waitFor();
         expect(await page.locator('#card-name').textContent()).toContain('Ada Lovelace');
         // The card takes the focus: a screen reader announces who is calling.
@@ -32,7 +31,6 @@ describe('screen pop', () => {
         // "/" brings the agent back to the search box for the next call.
         await page.keyboard.press('/');
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('search-text');
-        await page.getByLabel('Find a customer').fill('');
       }
     } finally {
       await context.close();
@@ -69,14 +67,10 @@ describe('screen pop', () => {
     const { page, context } = await signedIn(stack());
     try {
       for (const typed of [email, account, invoice]) {
-        await page.getByLabel('Find a customer').fill(typed);
-        await page.getByLabel('Find a customer').press('Enter');
+        await searchFor(page, typed);
         await page.locator(`[data-customer-id="${customerId}"]`).waitFor();
-        await page.getByLabel('Find a customer').fill('');
-        await page.locator('#app').evaluate(() => history.replaceState(null, '', '?'));
       }
-      await page.getByLabel('Find a customer').fill(`nobody-${unique()}@example.com`);
-      await page.getByLabel('Find a customer').press('Enter');
+      await searchFor(page, `nobody-${unique()}@example.com`);
       const alert = page.getByRole('alert');
       await alert.waitFor();
       expect(await alert.textContent()).toContain('404');
@@ -150,8 +144,7 @@ describe('recognition card', () => {
       expect(await banner.textContent()).toContain('Not by phone: opted out');
       await screenshot(page, 'do-not-contact');
 
-      await page.getByLabel('Find a customer').fill(quiet);
-      await page.getByLabel('Find a customer').press('Enter');
+      await searchFor(page, quiet);
       await page.locator(`[data-customer-id="${quiet}"]`).waitFor();
       await banner.waitFor();
       expect(await banner.locator('strong').textContent()).toBe('Quiet hours');
@@ -198,7 +191,7 @@ describe('timeline', () => {
       expect([...times].sort().reverse()).toEqual(times);
       expect(new Set(await page.locator('.touchpoints li').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-touchpoint-id')))).size).toBe(120);
 
-      await page.getByLabel('Email').check();
+      await page.getByLabel('Email', { exact: true }).check();
       await status.getByText('Showing 25 touchpoints, more available.').waitFor();
       await page.getByRole('button', { name: 'Show more' }).click();
       await status.getByText('Showing 30 touchpoints.').waitFor();
@@ -210,9 +203,10 @@ describe('timeline', () => {
       await page.keyboard.press('Enter');
       await page.getByText('Subject 1', { exact: true }).waitFor();
 
-      await page.getByLabel('Email').uncheck();
-      const fiveDaysAgo = new Date(Date.now() - 5 * 24 * 3_600_000).toISOString().slice(0, 10);
-      await page.getByLabel('To').fill(fiveDaysAgo);
+      await page.getByLabel('Email', { exact: true }).uncheck();
+      // Up to the end of the day a week ago: only the first call, ten days back (the rest are within five days).
+      const weekAgo = new Date(Date.now() - 7 * 24 * 3_600_000).toISOString().slice(0, 10);
+      await page.getByLabel('To', { exact: true }).fill(weekAgo);
       await status.getByText('Showing 1 touchpoint.').waitFor();
       expect(await page.locator('.touchpoints li').getAttribute('data-channel')).toBe('call');
       await screenshot(page, 'timeline-filtered');
