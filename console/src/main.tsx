@@ -12,6 +12,8 @@ async function start() {
     // The code and state leave the address bar; the search the agent had comes back.
     if (returnTo !== undefined) history.replaceState(null, '', `${location.pathname}${returnTo}`);
   }
+  // The "Loading" line goes: Preact renders beside what it did not render itself.
+  root.replaceChildren();
   render(<App config={config} credential={storedCredential()} />, root);
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Channel, channels, type Problem, type Touchpoint } from './api.ts';
 import { ConfirmDialog } from './dialog.tsx';
 import { channelName, plain, when } from './format.ts';
@@ -30,8 +30,11 @@ export function Timeline(props: { session: Session; customerId: string; moveTarg
   const [loading, setLoading] = useState(true);
   const [problem, setProblem] = useState<Problem | undefined>();
   const [moving, setMoving] = useState<Touchpoint | undefined>();
+  // Filters changed while a page was on its way: that page belongs to the old filters and is dropped.
+  const generation = useRef(0);
 
   async function load(after: string | undefined) {
+    const asked = after ? generation.current : ++generation.current;
     setLoading(true);
     setProblem(undefined);
     const answer = await session.api.timeline(customerId, {
@@ -41,6 +44,7 @@ export function Timeline(props: { session: Session; customerId: string; moveTarg
       cursor: after,
       limit: timelinePageSize,
     });
+    if (asked !== generation.current) return;
     setLoading(false);
     if (!answer.ok) {
       setProblem(answer.problem);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 import { call, createKey, minutesAgo, record, screenshot, searchFor, signedIn, useConsoleStack } from './console-stack.ts';
 
@@ -31,7 +31,14 @@ async function named(customerId: string, displayName: string): Promise<void> {
 }
 
 /** Two people on one household landline: the call was recorded on the parent, the son has an email. */
-async function household(): Promise<{ phone: string; parent: string; son: string; callId: string }> {
+interface Household {
+  phone: string;
+  parent: string;
+  son: string;
+  callId: string;
+}
+
+async function household(): Promise<Household> {
   const client = stack().api.client;
   const phone = uniquePhone();
   const { customerId: parent, touchpointId: callId } = await record(client, call(phone.e164, minutesAgo(20), 'Asked about the boiler'));
@@ -48,9 +55,23 @@ async function household(): Promise<{ phone: string; parent: string; son: string
   return { phone: phone.national, parent, son, callId };
 }
 
+/** Made before the tests, side by side, so a busy machine's slow writes do not eat a test's time; each test has its own. */
+function households(count: number): () => Household {
+  const made: Household[] = [];
+  beforeAll(async () => {
+    made.push(...(await Promise.all(Array.from({ length: count }, household))));
+  });
+  return () => {
+    const next = made.shift();
+    if (!next) throw new Error('Ask households() for one more');
+    return next;
+  };
+}
+
 describe('a shared number', () => {
+  const nextHousehold = households(3);
   it('lists the candidates with why each matched and their last contact, and opens the one chosen', async () => {
-    const { phone, son } = await household();
+    const { phone, son } = nextHousehold();
     const { page, context } = await signedIn(stack(), `?phone=${encodeURIComponent(phone)}`);
     try {
       await page.getByRole('heading', { name: 'Who is calling?' }).waitFor();
@@ -72,7 +93,7 @@ describe('a shared number', () => {
   });
 
   it('moves a touchpoint recorded on the wrong person, confirmed, to the right one', async () => {
-    const { phone, parent, son, callId } = await household();
+    const { phone, parent, son, callId } = nextHousehold();
     const { page, context } = await signedIn(stack(), `?phone=${encodeURIComponent(phone)}`);
     try {
       await page.getByRole('button', { name: 'Mary Parent' }).click();
@@ -101,7 +122,7 @@ describe('a shared number', () => {
   });
 
   it('shows the problem the API answers when a move is refused, and moves nothing', async () => {
-    const { phone, parent, callId } = await household();
+    const { phone, parent, callId } = nextHousehold();
     const { page, context } = await signedIn(stack(), `?phone=${encodeURIComponent(phone)}`);
     try {
       await page.getByRole('button', { name: 'Mary Parent' }).click();
@@ -143,8 +164,12 @@ async function mergeCandidate(): Promise<{ first: string; second: string }> {
 }
 
 describe('identity work', () => {
+  const candidates: { first: string; second: string }[] = [];
+  beforeAll(async () => {
+    candidates.push(...(await Promise.all([mergeCandidate(), mergeCandidate()])));
+  });
   it('lists a merge candidate, merges it after confirmation, and undoes the merge from its audit entry', async () => {
-    const { first, second } = await mergeCandidate();
+    const { first, second } = candidates.shift()!;
     const { page, context } = await signedIn(stack(), '?review');
     try {
       const row = page.locator('[data-candidate-id]', { hasText: first }).filter({ hasText: second });
@@ -178,7 +203,7 @@ describe('identity work', () => {
   });
 
   it('dismisses a merge candidate after confirmation', async () => {
-    const { first, second } = await mergeCandidate();
+    const { first, second } = candidates.shift()!;
     const { page, context } = await signedIn(stack(), '?review');
     try {
       const row = page.locator('[data-candidate-id]', { hasText: first }).filter({ hasText: second });
@@ -195,8 +220,9 @@ describe('identity work', () => {
 });
 
 describe('the credential', () => {
+  const nextHousehold = households(3);
   it('a read-only key sees the card and timeline but no merge, move or review action', async () => {
-    const { phone } = await household();
+    const { phone } = nextHousehold();
     const { key } = await createKey(stack().api.client, `read-only-${unique()}`, ['customers:read']);
     const { page, context } = await signedIn(stack(), `?phone=${encodeURIComponent(phone)}`, key);
     try {
@@ -214,7 +240,7 @@ describe('the credential', () => {
   });
 
   it('a key that may not read customers is shown the refusal, not an empty screen', async () => {
-    const { phone } = await household();
+    const { phone } = nextHousehold();
     const { key } = await createKey(stack().api.client, `write-only-${unique()}`, ['touchpoints:write:call']);
     const { page, context } = await signedIn(stack(), `?phone=${encodeURIComponent(phone)}`, key);
     try {
@@ -227,7 +253,7 @@ describe('the credential', () => {
   });
 
   it('a key revoked while in use is refused with the problem shown, and signing out forgets it', async () => {
-    const { phone } = await household();
+    const { phone } = nextHousehold();
     const { key, keyId } = await createKey(stack().api.client, `agent-${unique()}`, ['customers:read', 'identity:merge']);
     const { page, context } = await signedIn(stack(), `?phone=${encodeURIComponent(phone)}`, key);
     try {

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail, uniquePhone, unique } from '../fixtures/touchpoints.ts';
 import { call, minutesAgo, record, recordAll, screenshot, searchFor, signedIn, useConsoleStack } from './console-stack.ts';
 
@@ -156,12 +156,14 @@ describe('recognition card', () => {
 });
 
 describe('timeline', () => {
-  it('pages through 120 touchpoints newest first, filters by channel and by date, and shows details on demand', async () => {
+  // One customer with 120 touchpoints for the three tests below, which only read: one an hour going
+  // back from now (every fourth an email), and the first call ten days back.
+  let customerId: string;
+  beforeAll(async () => {
     const client = stack().api.client;
     const phone = uniquePhone();
     const email = uniqueEmail();
-    const { customerId } = await record(client, { ...call(phone.e164, minutesAgo(10 * 24 * 60)), identifiers: { phone: phone.e164, email } });
-    // 119 more, one an hour going back; every fourth an email.
+    ({ customerId } = await record(client, { ...call(phone.e164, minutesAgo(10 * 24 * 60)), identifiers: { phone: phone.e164, email } }));
     const items = Array.from({ length: 119 }, (_, index) =>
       index % 4 === 0
         ? {
@@ -174,7 +176,9 @@ describe('timeline', () => {
         : { ...call(phone.e164, minutesAgo((index + 1) * 60), `Call ${index + 1}`) },
     );
     await recordAll(client, items);
+  });
 
+  it('pages through 120 touchpoints newest first with "Show more"', async () => {
     const { page, context } = await signedIn(stack(), `?customerId=${customerId}`);
     try {
       const status = page.getByTestId('timeline-status');
@@ -189,21 +193,39 @@ describe('timeline', () => {
       const times = await page.locator('.touchpoints time').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('datetime') ?? ''));
       expect(times).toHaveLength(120);
       expect([...times].sort().reverse()).toEqual(times);
-      expect(new Set(await page.locator('.touchpoints li').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-touchpoint-id')))).size).toBe(120);
+      const ids = await page.locator('.touchpoints li').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-touchpoint-id')));
+      expect(new Set(ids).size).toBe(120);
+    } finally {
+      await context.close();
+    }
+  });
 
+  it('filters by channel, pages within the filter, and opens a touchpoint\'s details from the keyboard', async () => {
+    const { page, context } = await signedIn(stack(), `?customerId=${customerId}`);
+    try {
+      const status = page.getByTestId('timeline-status');
+      await status.getByText('Showing 25 touchpoints, more available.').waitFor();
       await page.getByLabel('Email', { exact: true }).check();
       await status.getByText('Showing 25 touchpoints, more available.').waitFor();
       await page.getByRole('button', { name: 'Show more' }).click();
       await status.getByText('Showing 30 touchpoints.').waitFor();
-      expect(new Set(await page.locator('.touchpoints li').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-channel'))))).toEqual(new Set(['email']));
+      const shownChannels = await page.locator('.touchpoints li').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-channel')));
+      expect(new Set(shownChannels)).toEqual(new Set(['email']));
 
-      // The first email, an hour back, in detail: opened on demand from the keyboard.
-      const first = page.locator('.touchpoints summary').first();
-      await first.focus();
+      // The newest email, an hour back, opened on demand.
+      await page.locator('.touchpoints summary').first().focus();
       await page.keyboard.press('Enter');
       await page.getByText('Subject 1', { exact: true }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
 
-      await page.getByLabel('Email', { exact: true }).uncheck();
+  it('filters by date', async () => {
+    const { page, context } = await signedIn(stack(), `?customerId=${customerId}`);
+    try {
+      const status = page.getByTestId('timeline-status');
+      await status.getByText('Showing 25 touchpoints, more available.').waitFor();
       // Up to the end of the day a week ago: only the first call, ten days back (the rest are within five days).
       const weekAgo = new Date(Date.now() - 7 * 24 * 3_600_000).toISOString().slice(0, 10);
       await page.getByLabel('To', { exact: true }).fill(weekAgo);
