@@ -6,6 +6,8 @@ import { ProblemAlert } from './problem.tsx';
 import type { Session } from './session.ts';
 
 export const timelinePageSize = 25;
+/** A filter matching little in a long history would otherwise read it all for one click. */
+const maxRoundsPerPage = 8;
 
 interface Filters {
   channels: Channel[];
@@ -33,37 +35,55 @@ export function Timeline(props: { session: Session; customerId: string; moveTarg
   // Filters changed while a page was on its way: that page belongs to the old filters and is dropped.
   const generation = useRef(0);
 
+  /**
+   * A page of the filtered timeline. The API filters within each page it reads, so a filtered page
+   * may come back short with more to come: pages are followed until one screenful is in hand.
+   */
   async function load(after: string | undefined) {
     const asked = after ? generation.current : ++generation.current;
     setLoading(true);
     setProblem(undefined);
-    const answer = await session.api.timeline(customerId, {
-      channels: filters.channels,
-      from: dayStart(filters.from),
-      to: dayEnd(filters.to),
-      cursor: after,
-      limit: timelinePageSize,
-    });
-    if (asked !== generation.current) return;
-    setLoading(false);
-    if (!answer.ok) {
-      setProblem(answer.problem);
-      return;
+    const collected: Touchpoint[] = [];
+    let next: string | null | undefined = after;
+    for (let round = 0; round < maxRoundsPerPage && collected.length < timelinePageSize; round += 1) {
+      const answer = await session.api.timeline(customerId, {
+        channels: filters.channels,
+        from: dayStart(filters.from),
+        to: dayEnd(filters.to),
+        cursor: next ?? undefined,
+        limit: timelinePageSize - collected.length,
+      });
+      if (asked !== generation.current) return;
+      if (!answer.ok) {
+        setProblem(answer.problem);
+        break;
+      }
+      collected.push(...answer.value.items);
+      next = answer.value.nextCursor;
+      if (!next) break;
     }
-    setItems((shown) => (after ? [...shown, ...answer.value.items] : answer.value.items));
-    setCursor(answer.value.nextCursor);
+    setLoading(false);
+    setItems((shown) => (after ? [...shown, ...collected] : collected));
+    setCursor(next ?? null);
   }
 
   useEffect(() => {
-    setItems([]);
     void load(undefined);
   }, [customerId, filters]);
 
+  // Cleared in the same render as the new filters: "Show more" must never offer the old filters' cursor.
+  function changeFilters(next: Filters) {
+    setFilters(next);
+    setItems([]);
+    setCursor(null);
+    setLoading(true);
+  }
+
   function toggleChannel(channel: Channel, on: boolean) {
-    setFilters((current) => ({
-      ...current,
-      channels: on ? [...current.channels, channel] : current.channels.filter((chosen) => chosen !== channel),
-    }));
+    changeFilters({
+      ...filters,
+      channels: on ? [...filters.channels, channel] : filters.channels.filter((chosen) => chosen !== channel),
+    });
   }
 
   return (
@@ -81,11 +101,11 @@ export function Timeline(props: { session: Session; customerId: string; moveTarg
         </fieldset>
         <label class="inline">
           From
-          <input type="date" name="from" value={filters.from} onChange={(event) => setFilters({ ...filters, from: event.currentTarget.value })} />
+          <input type="date" name="from" value={filters.from} onChange={(event) => changeFilters({ ...filters, from: event.currentTarget.value })} />
         </label>
         <label class="inline">
           To
-          <input type="date" name="to" value={filters.to} onChange={(event) => setFilters({ ...filters, to: event.currentTarget.value })} />
+          <input type="date" name="to" value={filters.to} onChange={(event) => changeFilters({ ...filters, to: event.currentTarget.value })} />
         </label>
       </form>
       {problem && <ProblemAlert problem={problem} />}

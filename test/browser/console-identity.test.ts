@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
-import { call, createKey, minutesAgo, record, screenshot, searchFor, signedIn, useConsoleStack } from './console-stack.ts';
+import { call, createKey, minutesAgo, record, screenshot, signedIn, useConsoleStack } from './console-stack.ts';
 
 /** Doubt and identity work in a real Chromium: shared numbers, moves, merges and undo, keys' limits, axe. */
 const stack = useConsoleStack();
@@ -166,9 +166,9 @@ async function mergeCandidate(): Promise<{ first: string; second: string }> {
 describe('identity work', () => {
   const candidates: { first: string; second: string }[] = [];
   beforeAll(async () => {
-    candidates.push(...(await Promise.all([mergeCandidate(), mergeCandidate()])));
+    candidates.push(...(await Promise.all([mergeCandidate(), mergeCandidate(), mergeCandidate()])));
   });
-  it('lists a merge candidate, merges it after confirmation, and undoes the merge from its audit entry', async () => {
+  it('lists a merge candidate and merges it after confirmation, keeping the customer chosen', async () => {
     const { first, second } = candidates.shift()!;
     const { page, context } = await signedIn(stack(), '?review');
     try {
@@ -184,19 +184,26 @@ describe('identity work', () => {
       await page.getByRole('status').getByText(`Merged ${source} into ${keep}.`, { exact: false }).waitFor();
       await row.waitFor({ state: 'detached' });
       const merged = await stack().api.client.get(`/v1/customers/${keep}/merges`);
-      const record = merged.body.items.find((entry: { kind: string; sourceCustomerId: string }) => entry.kind === 'merge' && entry.sourceCustomerId === source);
-      expect(record?.status).toBe('completed');
+      const entry = merged.body.items.find((item: { kind: string; sourceCustomerId: string }) => item.kind === 'merge' && item.sourceCustomerId === source);
+      expect(entry).toMatchObject({ status: 'completed', reason: 'Same person, confirmed on the phone' });
+    } finally {
+      await context.close();
+    }
+  });
 
-      await searchFor(page, keep);
-      const entry = page.locator(`[data-merge-id="${record.mergeId}"]`);
-      await entry.waitFor();
+  it('undoes a merge from its entry in the audit trail, after confirmation', async () => {
+    const { first, second } = candidates.shift()!;
+    const merge = await stack().api.client.post(`/v1/customers/${first}/merge`, { sourceCustomerId: second, reason: 'Looked like the same person' });
+    expect(merge.status).toBe(201);
+    const { page, context } = await signedIn(stack(), `?customerId=${first}`);
+    try {
+      const entry = page.locator(`[data-merge-id="${merge.body.mergeId}"]`);
       await entry.getByRole('button', { name: 'Undo…' }).click();
-      const undo = page.getByRole('dialog', { name: 'Undo this merge' });
-      await undo.getByRole('button', { name: 'Undo' }).click();
+      await page.getByRole('dialog', { name: 'Undo this merge' }).getByRole('button', { name: 'Undo' }).click();
       await entry.getByText('undone').waitFor();
-      const after = await stack().api.client.get(`/v1/customers/${keep}/merges`);
-      expect(after.body.items.find((item: { mergeId: string }) => item.mergeId === record.mergeId)?.status).toBe('undone');
-      expect((await stack().api.client.get(`/v1/customers/${source}`)).status).toBe(200);
+      const after = await stack().api.client.get(`/v1/customers/${first}/merges`);
+      expect(after.body.items.find((item: { mergeId: string }) => item.mergeId === merge.body.mergeId)?.status).toBe('undone');
+      expect((await stack().api.client.get(`/v1/customers/${second}`)).body.customer.customerId).toBe(second);
     } finally {
       await context.close();
     }

@@ -206,9 +206,19 @@ describe('timeline', () => {
       const status = page.getByTestId('timeline-status');
       await status.getByText('Showing 25 touchpoints, more available.').waitFor();
       await page.getByLabel('Email', { exact: true }).check();
-      await status.getByText('Showing 25 touchpoints, more available.').waitFor();
-      await page.getByRole('button', { name: 'Show more' }).click();
-      await status.getByText('Showing 30 touchpoints.').waitFor();
+      // Every email, "Show more" until there is no more: 30 of the 120, and nothing else.
+      const settled = () =>
+        page.waitForFunction(() => {
+          const rows = [...document.querySelectorAll('.touchpoints li')];
+          const loading = document.querySelector('[data-testid="timeline-status"]')?.textContent === 'Loading…';
+          return !loading && rows.length > 0 && rows.every((row) => row.getAttribute('data-channel') === 'email');
+        });
+      await settled();
+      while ((await status.textContent())?.includes('more available')) {
+        await page.getByRole('button', { name: 'Show more' }).click();
+        await settled();
+      }
+      expect(await status.textContent()).toBe('Showing 30 touchpoints.');
       const shownChannels = await page.locator('.touchpoints li').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-channel')));
       expect(new Set(shownChannels)).toEqual(new Set(['email']));
 
