@@ -153,7 +153,9 @@ export function createApi(options: ApiOptions) {
       );
     },
     undoMerge(mergeId: string, reason: string, requestedBy: string) {
-      return settle(client.POST('/v1/merges/{mergeId}/undo', { params: { path: { mergeId } }, body: { reason, ...actor(requestedBy) } }));
+      // The reason is optional here, and an empty one is refused: it is left out unless given.
+      const body = { ...(reason ? { reason } : {}), ...actor(requestedBy) };
+      return settle(client.POST('/v1/merges/{mergeId}/undo', { params: { path: { mergeId } }, body }));
     },
     dismissCandidate(candidateId: string) {
       return settle(client.POST('/v1/merge-candidates/{candidateId}/dismiss', { params: { path: { candidateId } } }));

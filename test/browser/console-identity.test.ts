@@ -199,8 +199,10 @@ describe('identity work', () => {
     try {
       const entry = page.locator(`[data-merge-id="${merge.body.mergeId}"]`);
       await entry.getByRole('button', { name: 'Undo…' }).click();
-      await page.getByRole('dialog', { name: 'Undo this merge' }).getByRole('button', { name: 'Undo' }).click();
-      await entry.getByText('undone').waitFor();
+      const dialog = page.getByRole('dialog', { name: 'Undo this merge' });
+      await dialog.getByRole('button', { name: 'Undo' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await entry.filter({ hasText: 'Merge undone' }).waitFor();
       const after = await stack().api.client.get(`/v1/customers/${first}/merges`);
       expect(after.body.items.find((item: { mergeId: string }) => item.mergeId === merge.body.mergeId)?.status).toBe('undone');
       expect((await stack().api.client.get(`/v1/customers/${second}`)).body.customer.customerId).toBe(second);

@@ -39,7 +39,6 @@ export function useConsoleStack(): () => ConsoleStack {
 export async function signedIn(stack: ConsoleStack, search = '', key = defaultTestKey): Promise<{ page: Page; context: BrowserContext }> {
   const context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000); // DEBUG
   await page.goto(`${stack.api.url}/console/${search}`);
   await page.getByLabel('API key').fill(key);
   await page.getByLabel('API key').press('Enter');
