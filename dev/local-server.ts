@@ -10,6 +10,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { isConsolePath, serveConsole } from '../console/dev/serve-console.ts';
 import { bearerToken } from '../shared/auth/api-keys.ts';
 import { usesAuthorizer } from '../shared/auth/access.ts';
 import { defaultAuthorizerCacheSeconds } from '../shared/auth/authorizer-cache.ts';
@@ -360,8 +361,13 @@ export function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const server = createServer((request, response) => {
     const started = performance.now();
     const method = request.method ?? 'GET';
-    handle(request, authorizer)
+    // The staff console's static files, where CloudFront serves them in AWS: not an API route.
+    const served = isConsolePath(new URL(request.url ?? '/', 'http://localhost').pathname)
+      ? serveConsole(request, response).then(() => undefined)
+      : handle(request, authorizer);
+    served
       .then((handled) => {
+        if (!handled) return;
         writeResult(response, handled.result);
         options.onRequest?.({
           method,

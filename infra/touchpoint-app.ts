@@ -1,11 +1,13 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import { settingsFromContext } from './config/environment-settings.ts';
 import { ApiStack } from './stacks/api-stack.ts';
+import { ConsoleStack } from './stacks/console-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 
 export interface TouchpointStacks {
   data: DataStack;
   api: ApiStack;
+  console: ConsoleStack;
 }
 
 /** Both stacks of one environment (context `env`), as the CLI and the infra tests build them. */
@@ -31,8 +33,20 @@ export function createTouchpointStacks(app: App): TouchpointStacks {
     suppressionSecret: data.suppressionSecret,
     description: `Touchpoint API (${settings.envName}): HTTP API, functions, events and alarms`,
   });
+  // The console signs staff in with the API's OIDC issuer when it has a client of its own there.
+  const consoleClientId: unknown = app.node.tryGetContext('consoleClientId');
+  const consoleScopes: unknown = app.node.tryGetContext('consoleScopes');
+  const console = new ConsoleStack(app, `${prefix}-console`, {
+    settings,
+    env,
+    api: api.httpApi.api,
+    ...(typeof consoleClientId === 'string' && consoleClientId
+      ? { signIn: { clientId: consoleClientId, scope: typeof consoleScopes === 'string' ? consoleScopes : 'openid customers:read identity:merge' } }
+      : {}),
+    description: `Touchpoint API (${settings.envName}): staff console (S3 + CloudFront)`,
+  });
 
   Tags.of(app).add('project', 'touchpoint-api');
   Tags.of(app).add('environment', settings.envName);
-  return { data, api };
+  return { data, api, console };
 }
