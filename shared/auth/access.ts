@@ -9,9 +9,15 @@ export function isScope(value: string): value is Scope {
 
 /** Whether a credential holding `granted` may call a route that needs `access` (its credential already verified). */
 export function grantsAccess(granted: ReadonlySet<string>, access: RouteAccess): boolean {
+  if (access === 'connector') return false;
   if (access === 'public' || access === 'authenticated') return true;
   if (access === 'touchpoints:write') return [...granted].some((scope) => scope.startsWith(writePrefix));
   return granted.has(access);
+}
+
+/** Routes API Gateway lets through without the authorizer: public ones, and connectors, whose handlers verify the sender. */
+export function skipsAuthorizer(access: RouteAccess): boolean {
+  return access === 'public' || access === 'connector';
 }
 
 /** The channel-level check the authorizer cannot make: it never sees the body. */

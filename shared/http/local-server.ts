@@ -10,6 +10,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { skipsAuthorizer } from '../auth/access.ts';
 import { defaultAuthorizerCacheSeconds } from '../auth/authorizer-cache.ts';
 import { problem } from './problems.ts';
 import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes, timeoutSecondsOf } from './routes.ts';
@@ -100,7 +101,7 @@ class LocalAuthorizer {
 
   /** undefined when the request may go on (the event then carries the authorizer context), else the refusal. */
   async check(event: APIGatewayProxyEventV2, route: Route): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
-    if (route.access === 'public') return undefined;
+    if (skipsAuthorizer(route.access)) return undefined;
     const authorization = event.headers.authorization;
     if (!authorization) {
       return refusal(401, 'unauthenticated', 'Unauthenticated', 'Send a credential: Authorization: Bearer <API key or token>.', {

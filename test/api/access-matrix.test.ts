@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allScopes, grantsAccess } from '../../shared/auth/access.ts';
 import { generateApiKey, keyIdOf } from '../../shared/auth/api-keys.ts';
 import type { RouteAccess, Scope } from '../../shared/auth/scopes.ts';
-import { routes } from '../../shared/http/routes.ts';
+import { type Route, routes } from '../../shared/http/routes.ts';
 import { registerKey, revokeKey } from '../helpers/credentials.ts';
 import type { JsonClient } from '../helpers/json-client.ts';
 import { startTestApi, type TestApi } from '../helpers/local-api.ts';
@@ -37,10 +37,12 @@ function scopesFor(access: RouteAccess): { right: Scope[]; wrong: Scope[] } {
     return { right: ['touchpoints:write:call'], wrong: allScopes.filter((scope) => !scope.startsWith('touchpoints:write:')) };
   }
   if (access === 'authenticated' || access === 'public') return { right: ['customers:read'], wrong: ['customers:read'] };
+  // A connector's sender proves itself with the connector's own secret: even a key holding every scope is refused.
+  if (access === 'connector') return { right: [...allScopes], wrong: [...allScopes] };
   return { right: [access], wrong: allScopes.filter((scope) => scope !== access) };
 }
 
-function call(route: (typeof routes)[number], key: string | undefined) {
+function call(route: Route, key: string | undefined) {
   const hasBody = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH';
   return client.send(route.method, pathOf(route.path), {
     headers: { authorization: key === undefined ? '' : `Bearer ${key}`, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
@@ -48,7 +50,7 @@ function call(route: (typeof routes)[number], key: string | undefined) {
   });
 }
 
-const cases = routes.map((route) => [`${route.method} ${route.path}`, route] as const);
+const cases = routes.map((route: Route) => [`${route.method} ${route.path}`, route] as const);
 const keys = new Map<string, { revoked: string; wrong: string; right: string }>();
 
 beforeAll(async () => {
@@ -69,7 +71,15 @@ afterAll(async () => {
   await api?.close();
 });
 
-describe.each(cases)('%s', (name, route) => {
+describe.each(cases.filter(([, route]) => route.access === 'connector'))('%s (a connector)', (name, route) => {
+  it.each(['revoked', 'right'] as const)('answers 401 to an API key (%s) in place of its own proof', async (which) => {
+    const response = await call(route, keys.get(name)?.[which]);
+
+    expect(response.status).toBe(401);
+  });
+});
+
+describe.each(cases.filter(([, route]) => route.access !== 'connector'))('%s', (name, route) => {
   const isPublic = route.access === 'public';
   const anyCredential = route.access === 'authenticated';
 
