@@ -14,6 +14,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { skipsAuthorizer } from '../../shared/auth/access.ts';
 import { authorizerFunctionName, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 
@@ -83,7 +84,7 @@ export class TouchpointHttpApi extends Construct {
 
     for (const route of routes) {
       const fn = requireFunction(functions, route.functionName);
-      const isPublic = route.access === 'public';
+      const isPublic = skipsAuthorizer(route.access);
       // Construct ids cannot hold '/'.
       const httpRoute = new HttpRoute(this, `Route ${route.method} ${route.path.replaceAll('/', ' ')}`, {
         httpApi: this.api,
@@ -94,7 +95,10 @@ export class TouchpointHttpApi extends Construct {
       if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} (${route.summary}) is public by design: the route table gives it access 'public'.`,
+          reason:
+            route.access === 'connector'
+              ? `${route.method} ${route.path} (${route.summary}) is a vendor's webhook: its handler verifies the sender with that connector's own secret before reading anything.`
+              : `${route.method} ${route.path} (${route.summary}) is public by design: the route table gives it access 'public'.`,
         });
       }
     }

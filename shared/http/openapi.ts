@@ -47,7 +47,9 @@ import {
 import { maxBodyBytes } from './api-handler.ts';
 import { routes } from './routes.ts';
 
-type FunctionName = (typeof routes)[number]['functionName'];
+/** Connectors' webhooks take the vendors' payloads, documented in docs/connectors.md, not the API's. */
+const apiRoutes = routes.filter((route) => route.access !== 'connector');
+type FunctionName = Exclude<(typeof routes)[number], { access: 'connector' }>['functionName'];
 
 const problemSchema = z
   .object({
@@ -334,7 +336,7 @@ export function openApiDocument() {
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key or an OIDC access token' } } },
     security: [{ bearer: [] }],
-    paths: routes.reduce<ZodOpenApiPathsObject>((paths, route) => {
+    paths: apiRoutes.reduce<ZodOpenApiPathsObject>((paths, route) => {
       const operation = {
         ...operations[route.functionName],
         operationId: route.functionName,

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { skipsAuthorizer } from '../../shared/auth/access.ts';
 import { describe, expect, it } from 'vitest';
 import { tableItemActions } from '../../infra/constructs/project-function.ts';
 import { authorizerFunctionName, functionNames, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
@@ -32,7 +33,7 @@ describe('HTTP API routes', () => {
     expect(functionBehindRoute(synthesized, '$default')).toBe(expected);
   });
 
-  it.each(routes.filter((route) => route.access !== 'public'))(
+  it.each(routes.filter((route) => !skipsAuthorizer(route.access)))(
     'puts $method $path behind the Lambda authorizer',
     (route) => {
       const { api, apiTemplate } = synth();
@@ -50,7 +51,7 @@ describe('HTTP API routes', () => {
 
   it('leaves public routes and $default without an authorizer', () => {
     const { apiTemplate } = synth();
-    const open = ['$default', ...routes.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`)];
+    const open = ['$default', ...routes.filter((route) => skipsAuthorizer(route.access)).map((route) => `${route.method} ${route.path}`)];
 
     for (const routeKey of open) {
       const [resource] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }));

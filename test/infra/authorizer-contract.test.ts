@@ -25,6 +25,7 @@ describe('the authorizer as deployed', () => {
       const access = accessOfRouteKey(route.Properties.RouteKey);
       expect({ routeKey: route.Properties.RouteKey, access }).toEqual({ routeKey: route.Properties.RouteKey, access: expect.any(String) });
       expect(access).not.toBe('public');
+      expect(access).not.toBe('connector');
     }
   });
 
@@ -33,7 +34,7 @@ describe('the authorizer as deployed', () => {
       const access = route.Properties.RouteKey === '$default' ? 'public' : accessOfRouteKey(route.Properties.RouteKey);
       expect({ routeKey: route.Properties.RouteKey, guarded: route.Properties.AuthorizationType === 'CUSTOM' }).toEqual({
         routeKey: route.Properties.RouteKey,
-        guarded: access !== 'public',
+        guarded: access !== 'public' && access !== 'connector',
       });
     }
   });
