@@ -48,6 +48,7 @@ export const secretsByFunction: Readonly<Record<string, readonly ConnectorSecret
   'receive-stripe-webhook': ['stripeWebhookSecret'],
   'receive-twilio-call-status': ['twilioAuthToken'],
   'receive-twilio-sms': ['twilioAuthToken'],
+  'receive-segment-events': ['segmentWriteKey'],
 };
 
 /** The Connect live lookup: a Lambda a contact flow invokes, not an HTTP route. */

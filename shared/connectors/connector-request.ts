@@ -51,15 +51,15 @@ export function connectorClient(connector: string, channels: readonly Channel[])
 
 /**
  * Records a mapped touchpoint keyed on the upstream event's id: a redelivery (the sender's retry)
- * is a replay of the first. The connector holds no read scope, so it gets the ingest's write-only
+ * is a replay of the first (a sender that names no id gets no dedupe). The connector holds no read scope, so it gets the ingest's write-only
  * receipt: a suppressed (erased) identifier is dropped there, answered like a stored touchpoint,
  * which stops the sender's retries without telling it anything.
  */
 export function recordConnectorTouchpoint(
   client: AuthenticatedClient,
   touchpoint: Record<string, unknown>,
-  upstreamEventId: string,
+  upstreamEventId: string | undefined,
   receivedAt: Date,
 ): Promise<IngestAnswer> {
-  return ingestPostedTouchpoint(touchpoint, { receivedAt, derivedIdempotencyKey: upstreamEventId }, client);
+  return ingestPostedTouchpoint(touchpoint, { receivedAt, ...(upstreamEventId ? { derivedIdempotencyKey: upstreamEventId } : {}) }, client);
 }

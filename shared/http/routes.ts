@@ -215,6 +215,13 @@ export const routes = [
     summary: 'Twilio incoming messages (X-Twilio-Signature)',
     access: 'connector',
   },
+  {
+    method: 'POST',
+    path: '/v1/connectors/segment/v1/{call}',
+    functionName: 'receive-segment-events',
+    summary: "Segment's HTTP Tracking API: identify, page, track, alias, group, batch and analytics.js's short paths (write key)",
+    access: 'connector',
+  },
 ] as const satisfies readonly Route[];
 
 /** Answers every request no route matches with a problem-details 404 (the HTTP API `$default` route). */
