@@ -19,9 +19,9 @@ afterAll(async () => {
   await api?.close();
 });
 
-/** The real server-side client, pointed at the local stack, flushing at once. */
+/** The real server-side client, pointed at the local stack, flushing at once (it resolves `path` against `host`, so the path is whole). */
 function analyticsClient(key = writeKey): Analytics {
-  return new Analytics({ writeKey: key, host: segmentHost, flushAt: 1, maxRetries: 0 });
+  return new Analytics({ writeKey: key, host: api.url, path: '/v1/connectors/segment/v1/batch', flushAt: 1, maxRetries: 0 });
 }
 
 /** What analytics.js sends: a text/plain JSON body with the write key inside, to a short path. */
