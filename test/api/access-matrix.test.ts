@@ -15,11 +15,6 @@ import { startTestApi, type TestApi } from '../helpers/local-api.ts';
 let api: TestApi;
 let client: JsonClient;
 
-// The connectors' own secrets, so that their routes answer for the credential, not for missing configuration.
-process.env.STRIPE_WEBHOOK_SECRET = 'whsec_access_matrix_0123456789';
-process.env.TWILIO_AUTH_TOKEN = 'access-matrix-twilio-token-0123456789';
-process.env.SEGMENT_WRITE_KEY = 'access-matrix-segment-write-key';
-
 const unknownCustomerId = 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB';
 const parameterValues: Record<string, string> = {
   customerId: unknownCustomerId,
