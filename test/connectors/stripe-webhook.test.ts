@@ -77,6 +77,12 @@ describe('Stripe webhook: verification', () => {
     expect(fresh.status).toBe(200);
   });
 
+  it('refuses a signature dated more than 5 minutes ahead: a captured request cannot be held back for later', async () => {
+    const ahead = await signed(stripeInvoiceEvent('invoice.payment_failed', newInvoice()), { timestamp: Math.floor(Date.now() / 1000) + 360 });
+
+    expect(ahead.status).toBe(401);
+  });
+
   it('accepts a header with several v1 signatures while the signing secret is rolled', async () => {
     const event = stripeInvoiceEvent('invoice.payment_failed', newInvoice());
     const payload = JSON.stringify(event);
