@@ -29,6 +29,8 @@ export interface EnvironmentSettings {
   authorizerCacheSeconds: number;
   /** OIDC token verification in the authorizer; API keys only when undefined. */
   jwt: { issuer: string; audience: string; jwksUrl: string | undefined } | undefined;
+  /** The Amazon Connect instance whose contact flows call the live lookup, and the console it screen-pops; no lookup function when undefined. */
+  connect: { instanceArn: string; consoleUrl: string } | undefined;
   /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
   streamRetryAttempts: number;
   alarmThresholds: {
@@ -48,6 +50,7 @@ type EnvironmentDefaults = Omit<
   | 'alarmEmail'
   | 'authorizerCacheSeconds'
   | 'jwt'
+  | 'connect'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
@@ -114,7 +117,20 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
     alarmEmail: readString(node, 'alarmEmail'),
     authorizerCacheSeconds: readAuthorizerCacheSeconds(node),
     jwt: readJwt(node),
+    connect: readConnect(node),
   };
+}
+
+function readConnect(node: Node): EnvironmentSettings['connect'] {
+  const instanceArn = readString(node, 'connectInstanceArn');
+  const consoleUrl = readString(node, 'consoleUrl');
+  if (!instanceArn) return undefined;
+  if (!/^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/[\w-]+$/.test(instanceArn)) {
+    throw new Error(`Context connectInstanceArn must be an Amazon Connect instance ARN; got ${instanceArn}`);
+  }
+  // The screen pop is half of what the lookup is for: a lookup without it is a misconfiguration.
+  if (!consoleUrl || !/^https:\/\//.test(consoleUrl)) throw new Error('Context connectInstanceArn needs consoleUrl, an https URL of the console');
+  return { instanceArn, consoleUrl };
 }
 
 function readAuthorizerCacheSeconds(node: Node): number {

@@ -105,7 +105,9 @@ export class TouchpointHttpApi extends Construct {
           reason:
             route.access === 'public'
               ? `${route.method} ${route.path} (${route.summary}) is public by design: the route table gives it access 'public'.`
-              : `${route.method} ${route.path} (${route.summary}) checks the public key in its URL and the Origin itself (shared/auth/public-key.ts): a preflight carries no credential for an authorizer.`,
+              : route.access === 'connector'
+                ? `${route.method} ${route.path} (${route.summary}) is a vendor's webhook: its handler verifies the sender with that connector's own secret before reading anything.`
+                : `${route.method} ${route.path} (${route.summary}) checks the public key in its URL and the Origin itself (shared/auth/public-key.ts): a preflight carries no credential for an authorizer.`,
         });
       }
     }

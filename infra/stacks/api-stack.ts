@@ -5,6 +5,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { authorizerFunctionName, functionNames, routes } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
+import { connectLookupFunctionName } from '../../shared/connectors/connector-config.ts';
+import { Connectors } from '../constructs/connectors.ts';
 import { EventPublisher, publishEventsFunctionName } from '../constructs/event-publisher.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
@@ -33,6 +35,8 @@ export class ApiStack extends Stack {
   /** Finishes merges cut short that no touchpoint came back to (finishInterruptedMerges). */
   readonly mergeRepair: ScheduledJob;
   readonly monitoring: Monitoring;
+  /** Connector secrets and the Amazon Connect live lookup (docs/connectors.md). */
+  readonly connectors: Connectors;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -57,6 +61,7 @@ export class ApiStack extends Stack {
       ]),
     );
     this.httpApi = new TouchpointHttpApi(this, 'HttpApi', { settings, functions: this.functions });
+    this.connectors = new Connectors(this, 'Connectors', { settings, table, functions: this.functions });
     this.events = new EventPublisher(this, 'Events', { settings, table });
     this.tierSweep = new ScheduledJob(this, 'TierSweep', {
       settings,
@@ -84,6 +89,7 @@ export class ApiStack extends Stack {
         ...this.functions,
         [publishEventsFunctionName, this.events.function],
         ...scheduledJobs.map((job) => [job.functionName, job.function] as const),
+        ...(this.connectors.connectLookup ? [[connectLookupFunctionName, this.connectors.connectLookup] as const] : []),
       ]),
       authorizer: this.functionNamed(authorizerFunctionName),
       publisher: this.events.function,

@@ -7,13 +7,18 @@ export function isScope(value: string): value is Scope {
   return (knownScopes as readonly string[]).includes(value);
 }
 
-/** Whether API Gateway runs the Lambda authorizer before the route (in AWS and locally). */
+/**
+ * Whether API Gateway runs the Lambda authorizer before the route (in AWS and locally). Not for
+ * public routes, the web route (its public key is checked by the route against the Origin) or
+ * connectors (their handlers verify the sender with that connector's own secret).
+ */
 export function usesAuthorizer(access: RouteAccess): boolean {
-  return access !== 'public' && access !== 'public-key';
+  return access !== 'public' && access !== 'public-key' && access !== 'connector';
 }
 
 /** Whether a credential holding `granted` may call a route that needs `access` (its credential already verified). */
 export function grantsAccess(granted: ReadonlySet<string>, access: RouteAccess): boolean {
+  if (access === 'connector') return false;
   if (access === 'public' || access === 'authenticated') return true;
   // A Bearer credential never reaches the web route: it takes a public key of its own.
   if (access === 'public-key') return false;

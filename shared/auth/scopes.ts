@@ -23,7 +23,10 @@ export type Scope = (typeof scopes)[number];
 /**
  * What a route requires: a scope; `touchpoints:write` (any channel's write scope: the handler
  * checks the channel of each touchpoint, which the authorizer cannot see); `authenticated` (any
- * valid credential); `public`; or `public-key` (the web route: a public key in the URL, checked
- * by the route itself against the request's Origin, since a preflight carries no credential).
+ * valid credential); `public`; `public-key` (the web route: a public key in the URL, checked
+ * by the route itself against the request's Origin, since a preflight carries no credential); or
+ * `connector`: a vendor's webhook, which sends no API key but signs (or keys) its requests with
+ * that connector's own secret, checked by the handler before anything else (shared/connectors).
+ * No API key opens a connector route, whatever its scopes.
  */
-export type RouteAccess = Scope | 'touchpoints:write' | 'authenticated' | 'public' | 'public-key';
+export type RouteAccess = Scope | 'touchpoints:write' | 'authenticated' | 'public' | 'public-key' | 'connector';

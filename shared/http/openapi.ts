@@ -63,7 +63,9 @@ import {
 import { maxBodyBytes } from './api-handler.ts';
 import { routes } from './routes.ts';
 
-type FunctionName = (typeof routes)[number]['functionName'];
+/** Connectors' webhooks take the vendors' payloads, documented in docs/connectors.md, not the API's. */
+const apiRoutes = routes.filter((route) => route.access !== 'connector');
+type FunctionName = Exclude<(typeof routes)[number], { access: 'connector' }>['functionName'];
 
 const problemContent = { 'application/problem+json': { schema: problemSchema } };
 
@@ -658,7 +660,7 @@ export function openApiDocument() {
       tags: Object.entries(tags).map(([name, description]) => ({ name, description })),
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key or an OIDC access token' } } },
       security: [{ bearer: [] }],
-      paths: routes.reduce<ZodOpenApiPathsObject>((paths, route) => {
+      paths: apiRoutes.reduce<ZodOpenApiPathsObject>((paths, route) => {
         const { tag, description, responses, ...rest } = operations[route.functionName];
         // Routes API Gateway lets through without the authorizer check their own credential, if any.
         const isPublic = !usesAuthorizer(route.access);

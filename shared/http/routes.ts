@@ -207,6 +207,35 @@ export const routes = [
     summary: "Lift the suppression of an erased customer's identifier",
     access: 'privacy:erase',
   },
+  // Connectors: vendors' webhooks, each verified by its handler with that connector's own secret (docs/connectors.md).
+  {
+    method: 'POST',
+    path: '/v1/connectors/stripe',
+    functionName: 'receive-stripe-webhook',
+    summary: 'Stripe invoice and dispute events (Stripe-Signature)',
+    access: 'connector',
+  },
+  {
+    method: 'POST',
+    path: '/v1/connectors/twilio/call-status',
+    functionName: 'receive-twilio-call-status',
+    summary: 'Twilio voice status callbacks (X-Twilio-Signature)',
+    access: 'connector',
+  },
+  {
+    method: 'POST',
+    path: '/v1/connectors/twilio/sms',
+    functionName: 'receive-twilio-sms',
+    summary: 'Twilio incoming messages (X-Twilio-Signature)',
+    access: 'connector',
+  },
+  {
+    method: 'POST',
+    path: '/v1/connectors/segment/v1/{call}',
+    functionName: 'receive-segment-events',
+    summary: "Segment's HTTP Tracking API: identify, page, track, alias, group, batch and analytics.js's short paths (write key)",
+    access: 'connector',
+  },
 ] as const satisfies readonly Route[];
 
 /** Answers every request no route matches with a problem-details 404 (the HTTP API `$default` route). */

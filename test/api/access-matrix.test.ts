@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allScopes, grantsAccess } from '../../shared/auth/access.ts';
 import { generateApiKey, keyIdOf } from '../../shared/auth/api-keys.ts';
 import type { RouteAccess, Scope } from '../../shared/auth/scopes.ts';
-import { routes } from '../../shared/http/routes.ts';
+import { type Route, routes } from '../../shared/http/routes.ts';
 import { registerKey, revokeKey } from '../helpers/credentials.ts';
 import type { JsonClient } from '../helpers/json-client.ts';
 import { startTestApi, type TestApi } from '../helpers/local-api.ts';
@@ -37,6 +37,8 @@ function scopesFor(access: Exclude<RouteAccess, 'public-key'>): { right: Scope[]
     return { right: ['touchpoints:write:call'], wrong: allScopes.filter((scope) => !scope.startsWith('touchpoints:write:')) };
   }
   if (access === 'authenticated' || access === 'public') return { right: ['customers:read'], wrong: ['customers:read'] };
+  // A connector's sender proves itself with the connector's own secret: even a key holding every scope is refused.
+  if (access === 'connector') return { right: [...allScopes], wrong: [...allScopes] };
   return { right: [access], wrong: allScopes.filter((scope) => scope !== access) };
 }
 
@@ -71,7 +73,15 @@ afterAll(async () => {
   await api?.close();
 });
 
-describe.each(cases)('%s', (name, route) => {
+describe.each(cases.filter(([, route]) => route.access === 'connector'))('%s (a connector)', (name, route) => {
+  it.each(['revoked', 'right'] as const)('answers 401 to an API key (%s) in place of its own proof', async (which) => {
+    const response = await call(route, keys.get(name)?.[which]);
+
+    expect(response.status).toBe(401);
+  });
+});
+
+describe.each(cases.filter(([, route]) => route.access !== 'connector'))('%s', (name, route) => {
   const isPublic = route.access === 'public';
   const anyCredential = route.access === 'authenticated';
 

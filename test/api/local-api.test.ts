@@ -23,7 +23,8 @@ describe('the local API over HTTP', () => {
     expect(response.body.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
   });
 
-  it.each(routes.map((route) => [route.method, route.path] as const))('documents %s %s in the OpenAPI document', async (method, path) => {
+  // Connector webhooks take the vendors' payloads: docs/connectors.md documents them, not the API's document.
+  it.each(routes.filter((route) => route.access !== 'connector').map((route) => [route.method, route.path] as const))('documents %s %s in the OpenAPI document', async (method, path) => {
     const response = await client.get('/v1/openapi.json');
 
     expect(response.body.paths?.[path]?.[method.toLowerCase()]).toEqual(expect.objectContaining({ responses: expect.any(Object) }));

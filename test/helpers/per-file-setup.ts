@@ -14,3 +14,7 @@ process.env.POWERTOOLS_DEV ??= 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+// The webhook connectors' secrets, as a deployed stack always has them (a test of a connector sets its own first).
+process.env.STRIPE_WEBHOOK_SECRET ??= `whsec_${randomUUID().replaceAll('-', '')}`;
+process.env.TWILIO_AUTH_TOKEN ??= randomUUID().replaceAll('-', '');
+process.env.SEGMENT_WRITE_KEY ??= randomUUID().replaceAll('-', '');

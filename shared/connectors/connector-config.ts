@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * The connectors' settings, read from the environment once per cold start. In AWS each secret is
+ * that connector's own Secrets Manager secret, resolved into its function alone at deploy time
+ * (infra/constructs/connectors.ts); locally they come from the environment. A connector whose
+ * setting is missing fails loudly on its first request instead of accepting unverified senders.
+ */
+const settings = {
+  consoleUrl: z.url({ protocol: /^https?$/ }),
+  connectInstanceArn: z.string().regex(/^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/[\w-]+$/, 'must be an Amazon Connect instance ARN'),
+  stripeWebhookSecret: z.string().min(16),
+  twilioAuthToken: z.string().min(16),
+  segmentWriteKey: z.string().min(16),
+};
+
+export type ConnectorSetting = keyof typeof settings;
+
+/** The environment variable of each setting. */
+export const connectorVariables: Record<ConnectorSetting, string> = {
+  consoleUrl: 'CONSOLE_URL',
+  connectInstanceArn: 'CONNECT_INSTANCE_ARN',
+  stripeWebhookSecret: 'STRIPE_WEBHOOK_SECRET',
+  twilioAuthToken: 'TWILIO_AUTH_TOKEN',
+  segmentWriteKey: 'SEGMENT_WRITE_KEY',
+};
+
+const cache = new Map<ConnectorSetting, string>();
+
+export function connectorSetting(name: ConnectorSetting): string {
+  const cached = cache.get(name);
+  if (cached !== undefined) return cached;
+  const variable = connectorVariables[name];
+  const parsed = settings[name].safeParse(process.env[variable]);
+  if (!parsed.success) {
+    throw new Error(`Invalid configuration: ${variable} ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  }
+  cache.set(name, parsed.data);
+  return parsed.data;
+}
+
+/** The secrets of the webhook connectors: one per vendor credential, kept in Secrets Manager in AWS. */
+export const connectorSecretSettings = ['stripeWebhookSecret', 'twilioAuthToken', 'segmentWriteKey'] as const satisfies readonly ConnectorSetting[];
+export type ConnectorSecret = (typeof connectorSecretSettings)[number];
+
+/** Which function reads which secret: each is given its own and no other. */
+export const secretsByFunction: Readonly<Record<string, readonly ConnectorSecret[]>> = {
+  'receive-stripe-webhook': ['stripeWebhookSecret'],
+  'receive-twilio-call-status': ['twilioAuthToken'],
+  'receive-twilio-sms': ['twilioAuthToken'],
+  'receive-segment-events': ['segmentWriteKey'],
+};
+
+/** The Connect live lookup: a Lambda a contact flow invokes, not an HTTP route. */
+export const connectLookupFunctionName = 'lookup-connect-caller';
