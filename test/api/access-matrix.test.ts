@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allScopes, grantsAccess } from '../../shared/auth/access.ts';
 import { generateApiKey, keyIdOf } from '../../shared/auth/api-keys.ts';
 import type { RouteAccess, Scope } from '../../shared/auth/scopes.ts';
-import { type Route, routes } from '../../shared/http/routes.ts';
+import { routes } from '../../shared/http/routes.ts';
 import { registerKey, revokeKey } from '../helpers/credentials.ts';
 import type { JsonClient } from '../helpers/json-client.ts';
 import { startTestApi, type TestApi } from '../helpers/local-api.ts';
