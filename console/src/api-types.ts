@@ -7,7 +7,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness check */
+        /**
+         * Liveness check
+         * @description Answers 200 while the API runs. No credential needed.
+         *
+         *     No credential needed.
+         */
         get: operations["check-health"];
         put?: never;
         post?: never;
@@ -24,7 +29,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** OpenAPI 3.1 document */
+        /**
+         * OpenAPI 3.1 document
+         * @description This document, as served by the running API: generate clients from it.
+         *
+         *     Needs any valid credential.
+         */
         get: operations["get-openapi"];
         put?: never;
         post?: never;
@@ -43,7 +53,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record one touchpoint */
+        /**
+         * Record one touchpoint
+         * @description Records one contact on the timeline of the customer its identifiers recognise (a new customer when none does). Required fields differ per channel (see TouchpointInput: call needs details.direction and durationSeconds, email needs direction, messageId, subject, from and to, invoice_query needs invoiceNumber and status, web_visit needs url). `occurredAt` needs a UTC offset (`Z` or `+01:00`). The credential must hold the write scope of the channel.
+         *
+         *     Needs the write scope of each touchpoint's channel (touchpoints:write:<channel>, or touchpoints:write:*).
+         */
         post: operations["ingest-touchpoint"];
         delete?: never;
         options?: never;
@@ -60,10 +75,43 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record up to 100 touchpoints, each succeeding or failing alone */
+        /**
+         * Record up to 100 touchpoints, each succeeding or failing alone
+         * @description Records up to 100 touchpoints, each on its own: the answer is a 207 with one result per item, in order, each either the ingest result (status 200/201, or 202 for a write-only client) or the problem of that item alone.
+         *
+         *     Needs the write scope of each touchpoint's channel (touchpoints:write:<channel>, or touchpoints:write:*).
+         */
         post: operations["ingest-touchpoint-batch"];
         delete?: never;
         options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/web/touchpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The website snippet's batch of web visits, sent with a public key from one of its allowed origins
+         * @description The website snippet's route: a batch of web visits sent from a browser with a public key (kind public) from one of the origins the key is bound to. The key goes in the query (sendBeacon cannot send an Authorization header); the body is the batch route's, as JSON or as text/plain (which a beacon sends without a preflight). Each accepted item answers a receipt only: a public key reads nothing about customers.
+         *
+         *     Needs a public key (kind public) in the `key` query parameter, from one of its allowed origins.
+         */
+        post: operations["ingest-web-touchpoints"];
+        delete?: never;
+        /**
+         * CORS preflight of the web route: answered for the public key's allowed origins only
+         * @description The CORS preflight of the web route, answered only for an Origin the public key is bound to.
+         *
+         *     Needs a public key (kind public) in the `key` query parameter, from one of its allowed origins.
+         */
+        options: operations["answer-web-preflight"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -75,7 +123,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recognise a customer by one identifier */
+        /**
+         * Recognise a customer by one identifier
+         * @description Recognises a customer by exactly one identifier, as a screen pop does when the phone rings: the customer, a summary and the 10 most recent touchpoints. A shared identifier (a household landline) answers 300 with the candidates instead of guessing.
+         *
+         *     Needs scope `customers:read`.
+         */
         get: operations["lookup-customer"];
         put?: never;
         post?: never;
@@ -92,15 +145,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer with identifiers and summary */
+        /**
+         * A customer with identifiers and summary
+         * @description The customer with identifiers, summary, recognition card and recent touchpoints; a merged-away id answers its survivor (redirectedFrom).
+         *
+         *     Needs scope `customers:read`.
+         */
         get: operations["get-customer"];
         put?: never;
         post?: never;
-        /** Erase everything held about a customer; suppress=true refuses their identifiers from then on */
+        /**
+         * Erase everything held about a customer; suppress=true refuses their identifiers from then on
+         * @description Erases everything held about the customer and those merged into it. suppress=true keeps keyed hashes of the identifiers so that touchpoints carrying them are refused from then on. A 202 means repeat the request to finish.
+         *
+         *     Needs scope `privacy:erase`.
+         */
         delete: operations["erase-customer"];
         options?: never;
         head?: never;
-        /** Set the display name and traits */
+        /**
+         * Set the display name and traits
+         * @description Sets the display name and traits (flat scalar values; null removes one). Traits not named are kept.
+         *
+         *     Needs scope `customers:write`.
+         */
         patch: operations["update-customer"];
         trace?: never;
     };
@@ -111,7 +179,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's touchpoints, newest first, paged */
+        /**
+         * A customer's touchpoints, newest first, paged
+         * @description Every touchpoint of the customer, newest first, paged by nextCursor; filter by channels and a time range.
+         *
+         *     Needs scope `customers:read`.
+         */
         get: operations["get-timeline"];
         put?: never;
         post?: never;
@@ -128,7 +201,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A value tier's customers, most recently in contact first, paged */
+        /**
+         * A value tier's customers, most recently in contact first, paged
+         * @description A value tier's customers with their cards, most recently in contact first, paged by nextCursor.
+         *
+         *     Needs scope `customers:read`.
+         */
         get: operations["list-customers"];
         put?: never;
         post?: never;
@@ -146,7 +224,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Record what the customer told us about being contacted */
+        /**
+         * Record what the customer told us about being contacted
+         * @description Records what the customer told us about being contacted (channels, preferred channel, quiet hours, per-address permissions) as a touchpoint of the channel it came by (`receivedVia`, required). Fields left out are stated as not given.
+         *
+         *     Needs scope `customers:write`.
+         */
         put: operations["set-preferences"];
         post?: never;
         delete?: never;
@@ -162,7 +245,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** May we contact this customer on this channel now, and if not why not */
+        /**
+         * May we contact this customer on this channel now, and if not why not
+         * @description Whether we may contact the customer now on a contact channel (phone, email, sms, mail; the touchpoint channels call and letter are taken as phone and mail), and every reason why not: opt-outs, marketing consent, quiet hours.
+         *
+         *     Needs scope `customers:read`.
+         */
         get: operations["check-contact"];
         put?: never;
         post?: never;
@@ -179,10 +267,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every identifier with its provenance: which touchpoint, system, rule or person attached it */
+        /**
+         * Every identifier with its provenance: which touchpoint, system, rule or person attached it
+         * @description Every identifier of the customer with its provenance: which touchpoint, system, rule or person attached it.
+         *
+         *     Needs scope `customers:read`.
+         */
         get: operations["list-identifiers"];
         put?: never;
-        /** Link an identifier to a customer (shared: true for a household phone or family mailbox) */
+        /**
+         * Link an identifier to a customer (shared: true for a household phone or family mailbox)
+         * @description Links an identifier to the customer; `shared: true` for a household phone or family mailbox another customer also uses.
+         *
+         *     Needs scope `customers:write`.
+         */
         post: operations["link-identifier"];
         delete?: never;
         options?: never;
@@ -200,7 +298,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an identifier from a customer */
+        /**
+         * Remove an identifier from a customer
+         * @description Removes an identifier from the customer: it no longer recognises them.
+         *
+         *     Needs scope `customers:write`.
+         */
         delete: operations["unlink-identifier"];
         options?: never;
         head?: never;
@@ -216,7 +319,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Merge another customer into this one */
+        /**
+         * Merge another customer into this one
+         * @description Merges the source customer into this one: identifiers and touchpoints move, the source id then answers with this customer. `reason` is required; the merge is undone by its mergeId.
+         *
+         *     Needs scope `identity:merge`.
+         */
         post: operations["merge-customers"];
         delete?: never;
         options?: never;
@@ -233,7 +341,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undo a merge: both customers back as they were */
+        /**
+         * Undo a merge: both customers back as they were
+         * @description Undoes a merge (both customers back as they were) or a touchpoint move (the touchpoint back on its customer), by the mergeId either answered. The body is optional: no body, `{}`, or a reason.
+         *
+         *     Needs scope `identity:merge`.
+         */
         post: operations["undo-merge"];
         delete?: never;
         options?: never;
@@ -248,7 +361,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's merge and move audit trail */
+        /**
+         * A customer's merge and move audit trail
+         * @description The customer's merges and touchpoint moves: who, when, why, what moved.
+         *
+         *     Needs scope `customers:read`.
+         */
         get: operations["list-merges"];
         put?: never;
         post?: never;
@@ -265,7 +383,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pairs of customers claiming one identifier, for review */
+        /**
+         * Pairs of customers claiming one identifier, for review
+         * @description Pairs of customers that claim one identifier, newest first, for staff to merge or dismiss.
+         *
+         *     Needs scope `identity:merge`.
+         */
         get: operations["list-merge-candidates"];
         put?: never;
         post?: never;
@@ -284,7 +407,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dismiss a merge candidate: they are different people */
+        /**
+         * Dismiss a merge candidate: they are different people
+         * @description Dismisses a merge candidate: they are different people. No body is needed; an empty object is taken too.
+         *
+         *     Needs scope `identity:merge`.
+         */
         post: operations["dismiss-merge-candidate"];
         delete?: never;
         options?: never;
@@ -301,7 +429,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move a touchpoint to another customer (audited like a merge) */
+        /**
+         * Move a touchpoint to another customer (audited like a merge)
+         * @description Moves one touchpoint to another customer (an ambiguous match corrected), audited like a merge: the answer is a record of kind move, listed with the merges and undone by its mergeId. `reason` is required.
+         *
+         *     Needs scope `identity:merge`.
+         */
         post: operations["move-touchpoint"];
         delete?: never;
         options?: never;
@@ -316,10 +449,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every API key (never the keys themselves) */
+        /**
+         * Every API key (never the keys themselves)
+         * @description Every API key, oldest first, paged: names, scopes, prefixes and revocations, never the keys.
+         *
+         *     Needs scope `keys:admin`.
+         */
         get: operations["list-api-keys"];
         put?: never;
-        /** Create an API key: shown once in the answer, stored only as a hash */
+        /**
+         * Create an API key: shown once in the answer, stored only as a hash
+         * @description Creates an API key for a system: the key is in this answer only (stored as a hash). Its name is the `source` of what it posts.
+         *
+         *     Needs scope `keys:admin`.
+         */
         post: operations["create-api-key"];
         delete?: never;
         options?: never;
@@ -337,7 +480,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (effective within the authorizer cache time) */
+        /**
+         * Revoke an API key (effective within the authorizer cache time)
+         * @description Revokes a key; requests with it are refused within the authorizer cache time (60 s deployed).
+         *
+         *     Needs scope `keys:admin`.
+         */
         delete: operations["revoke-api-key"];
         options?: never;
         head?: never;
@@ -351,7 +499,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything held about a customer as one JSON document, paged for long histories */
+        /**
+         * Everything held about a customer as one JSON document, paged for long histories
+         * @description Everything held about the customer as one JSON document (a subject access request), paged for long histories.
+         *
+         *     Needs scope `privacy:export`.
+         */
         get: operations["export-customer"];
         put?: never;
         post?: never;
@@ -368,7 +521,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who read the customer's data, when and how, newest first */
+        /**
+         * Who read the customer's data, when and how, newest first
+         * @description Who read the customer's data, when and by which route, newest first.
+         *
+         *     Needs scope `privacy:export`.
+         */
         get: operations["get-access-log"];
         put?: never;
         post?: never;
@@ -388,7 +546,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Lift the suppression of an erased customer's identifier */
+        /**
+         * Lift the suppression of an erased customer's identifier
+         * @description Lifts the suppression of an erased customer's identifier (by the hash the erase answered): touchpoints carrying it are accepted again.
+         *
+         *     Needs scope `privacy:erase`.
+         */
         delete: operations["lift-suppression"];
         options?: never;
         head?: never;
@@ -399,8 +562,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        TouchpointInput: {
-            /** @constant */
+        TouchpointInput: components["schemas"]["CallTouchpoint"] | components["schemas"]["EmailTouchpoint"] | components["schemas"]["InvoiceQueryTouchpoint"] | components["schemas"]["WebVisitTouchpoint"] | components["schemas"]["LetterTouchpoint"] | components["schemas"]["ChatTouchpoint"] | components["schemas"]["SmsTouchpoint"] | components["schemas"]["InPersonTouchpoint"];
+        CallTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
             channel: "call";
             identifiers: components["schemas"]["Identifiers"];
             /**
@@ -410,10 +577,10 @@ export interface components {
              */
             occurredAt?: string;
             /**
-             * @description The posting system
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
              * @example call-centre
              */
-            source: string;
+            source?: string;
             summary?: string;
             /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
             value?: number;
@@ -429,218 +596,6 @@ export interface components {
                 notes?: string;
                 /** @description The telephony system's id of the call */
                 callId?: string;
-            };
-        } | {
-            /** @constant */
-            channel: "email";
-            identifiers: components["schemas"]["Identifiers"];
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when it was received
-             * @example 2026-11-23T09:15:00Z
-             */
-            occurredAt?: string;
-            /**
-             * @description The posting system
-             * @example call-centre
-             */
-            source: string;
-            summary?: string;
-            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-            value?: number;
-            idempotencyKey?: string;
-            details: {
-                /** @enum {string} */
-                direction: "inbound" | "outbound";
-                /** @description The RFC 5322 Message-ID */
-                messageId: string;
-                subject: string;
-                /** @example ada@example.com */
-                from: string;
-                to: string[];
-                cc?: string[];
-                threadId?: string;
-            };
-        } | {
-            /** @constant */
-            channel: "invoice_query";
-            identifiers: components["schemas"]["Identifiers"];
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when it was received
-             * @example 2026-11-23T09:15:00Z
-             */
-            occurredAt?: string;
-            /**
-             * @description The posting system
-             * @example call-centre
-             */
-            source: string;
-            summary?: string;
-            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-            value?: number;
-            idempotencyKey?: string;
-            details: {
-                invoiceNumber: string;
-                queryId?: string;
-                /** @enum {string} */
-                status: "open" | "in_progress" | "resolved";
-                reason?: string;
-                amount?: {
-                    value: number;
-                    currency: string;
-                };
-                notes?: string;
-            };
-        } | {
-            /** @constant */
-            channel: "web_visit";
-            identifiers: components["schemas"]["Identifiers"];
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when it was received
-             * @example 2026-11-23T09:15:00Z
-             */
-            occurredAt?: string;
-            /**
-             * @description The posting system
-             * @example call-centre
-             */
-            source: string;
-            summary?: string;
-            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-            value?: number;
-            idempotencyKey?: string;
-            details: {
-                /** Format: uri */
-                url: string;
-                title?: string;
-                /** Format: uri */
-                referrer?: string;
-                sessionId?: string;
-                userAgent?: string;
-            };
-        } | {
-            /** @constant */
-            channel: "letter";
-            identifiers: components["schemas"]["Identifiers"];
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when it was received
-             * @example 2026-11-23T09:15:00Z
-             */
-            occurredAt?: string;
-            /**
-             * @description The posting system
-             * @example call-centre
-             */
-            source: string;
-            summary?: string;
-            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-            value?: number;
-            idempotencyKey?: string;
-            details: {
-                /** @enum {string} */
-                direction?: "inbound" | "outbound";
-                notes?: string;
-                subject?: string;
-                /** @description Our or their letter reference */
-                reference?: string;
-                trackingNumber?: string;
-            };
-        } | {
-            /** @constant */
-            channel: "chat";
-            identifiers: components["schemas"]["Identifiers"];
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when it was received
-             * @example 2026-11-23T09:15:00Z
-             */
-            occurredAt?: string;
-            /**
-             * @description The posting system
-             * @example call-centre
-             */
-            source: string;
-            summary?: string;
-            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-            value?: number;
-            idempotencyKey?: string;
-            details: {
-                /** @enum {string} */
-                direction?: "inbound" | "outbound";
-                notes?: string;
-                conversationId?: string;
-                agentId?: string;
-                messageCount?: number;
-                /** Format: uri */
-                transcriptUrl?: string;
-            };
-        } | {
-            /** @constant */
-            channel: "sms";
-            identifiers: components["schemas"]["Identifiers"];
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when it was received
-             * @example 2026-11-23T09:15:00Z
-             */
-            occurredAt?: string;
-            /**
-             * @description The posting system
-             * @example call-centre
-             */
-            source: string;
-            summary?: string;
-            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-            value?: number;
-            idempotencyKey?: string;
-            details: {
-                /** @enum {string} */
-                direction?: "inbound" | "outbound";
-                notes?: string;
-                messageId?: string;
-                /** @description The message text (up to 10 concatenated SMS) */
-                body?: string;
-                /**
-                 * @description Any common format; stored as E.164
-                 * @example +44 20 7946 0018
-                 */
-                to?: string;
-                /**
-                 * @description Any common format; stored as E.164
-                 * @example +44 20 7946 0018
-                 */
-                from?: string;
-            };
-        } | {
-            /** @constant */
-            channel: "in_person";
-            identifiers: components["schemas"]["Identifiers"];
-            /**
-             * Format: date-time
-             * @description When it happened; defaults to when it was received
-             * @example 2026-11-23T09:15:00Z
-             */
-            occurredAt?: string;
-            /**
-             * @description The posting system
-             * @example call-centre
-             */
-            source: string;
-            summary?: string;
-            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-            value?: number;
-            idempotencyKey?: string;
-            details: {
-                /** @enum {string} */
-                direction?: "inbound" | "outbound";
-                notes?: string;
-                /** @description Branch, shop or address of the visit */
-                location?: string;
-                staffId?: string;
-                durationMinutes?: number;
             };
         };
         Identifiers: {
@@ -663,9 +618,249 @@ export interface components {
                 id: string;
             };
         };
+        EmailTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "email";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction: "inbound" | "outbound";
+                /** @description The RFC 5322 Message-ID */
+                messageId: string;
+                subject: string;
+                /** @example ada@example.com */
+                from: string;
+                to: string[];
+                cc?: string[];
+                threadId?: string;
+            };
+        };
+        InvoiceQueryTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "invoice_query";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                invoiceNumber: string;
+                queryId?: string;
+                /** @enum {string} */
+                status: "open" | "in_progress" | "resolved";
+                reason?: string;
+                amount?: {
+                    value: number;
+                    currency: string;
+                };
+                notes?: string;
+            };
+        };
+        WebVisitTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "web_visit";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** Format: uri */
+                url: string;
+                title?: string;
+                /** Format: uri */
+                referrer?: string;
+                sessionId?: string;
+                userAgent?: string;
+            };
+        };
+        LetterTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "letter";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                subject?: string;
+                /** @description Our or their letter reference */
+                reference?: string;
+                trackingNumber?: string;
+            };
+        };
+        ChatTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "chat";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                conversationId?: string;
+                agentId?: string;
+                messageCount?: number;
+                /** Format: uri */
+                transcriptUrl?: string;
+            };
+        };
+        SmsTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "sms";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                messageId?: string;
+                /** @description The message text (up to 10 concatenated SMS) */
+                body?: string;
+                /**
+                 * @description Any common format; stored as E.164
+                 * @example +44 20 7946 0018
+                 */
+                to?: string;
+                /**
+                 * @description Any common format; stored as E.164
+                 * @example +44 20 7946 0018
+                 */
+                from?: string;
+            };
+        };
+        InPersonTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "in_person";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                /** @description Branch, shop or address of the visit */
+                location?: string;
+                staffId?: string;
+                durationMinutes?: number;
+            };
+        };
         TouchpointBatchInput: {
-            /** @description Touchpoints (see TouchpointInput) */
-            items: unknown[];
+            /** @description 1 to 100 touchpoints, each as POST /v1/touchpoints takes one */
+            items: components["schemas"]["TouchpointInput"][];
         };
         CustomerUpdate: {
             displayName?: string | null;
@@ -674,13 +869,13 @@ export interface components {
             };
         };
         PreferencesInput: {
-            /** @default {} */
+            /** @description Default: {}. */
             channels?: {
                 [key: string]: "opted_in" | "opted_out";
             };
-            /** @default null */
+            /** @description Default: null. */
             preferredChannel?: ("phone" | "email" | "sms" | "mail") | null;
-            /** @default null */
+            /** @description Default: null. */
             quietHours?: {
                 start: string;
                 end: string;
@@ -694,42 +889,38 @@ export interface components {
                  * @example +44 20 7946 0018
                  */
                 value: string;
-                /** @default {} */
+                /** @description Default: {}. */
                 channels?: {
                     [key: string]: "opted_in" | "opted_out";
                 };
-                /**
-                 * @description opted_out: never market to this address
-                 * @default null
-                 */
+                /** @description opted_out: never market to this address. Default: null. */
                 marketing?: ("opted_in" | "opted_out") | null;
             } | {
                 /** @constant */
                 type: "email";
                 /** @example ada@example.com */
                 value: string;
-                /** @default {} */
+                /** @description Default: {}. */
                 channels?: {
                     [key: string]: "opted_in" | "opted_out";
                 };
-                /**
-                 * @description opted_out: never market to this address
-                 * @default null
-                 */
+                /** @description opted_out: never market to this address. Default: null. */
                 marketing?: ("opted_in" | "opted_out") | null;
             })[];
             /**
-             * @description The channel through which the customer told us
+             * @description Required: the channel through which the customer told us
+             * @example call
              * @enum {string}
              */
             receivedVia: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
-            source: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
         };
         LinkIdentifier: components["schemas"]["TypedIdentifier"] & {
-            /**
-             * @description Link a phone or email that another customer also uses (a household line)
-             * @default false
-             */
+            /** @description Link a phone or email that another customer also uses (a household line). Default: false. */
             shared?: boolean;
             /** @description The staff member or process acting, for the audit trail */
             requestedBy?: string;
@@ -771,6 +962,14 @@ export interface components {
             /** @description The staff member or process acting, for the audit trail */
             requestedBy?: string;
         };
+        /** @description Optional: an undo may be posted with no body at all */
+        UndoRequest: {
+            /** @description Why, for the audit trail */
+            reason?: string;
+            /** @description The staff member or process acting, for the audit trail */
+            requestedBy?: string;
+        };
+        NoFields: Record<string, never>;
         MoveTouchpoint: {
             /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
             customerId: string;
@@ -779,11 +978,85 @@ export interface components {
             requestedBy?: string;
         };
         ApiKeyInput: {
+            /**
+             * @description secret (default): a server credential sent as Authorization: Bearer. public: for the website snippet, readable by anyone in the page, so write-only (scopes must be exactly touchpoints:write:web_visit), accepted only on POST /v1/web/touchpoints and only from its allowedOrigins.
+             * @enum {string}
+             */
+            kind?: "secret" | "public";
+            /** @description A public key only: the sites (Origin header) whose pages may use it; CORS is answered for exactly these */
+            allowedOrigins?: string[];
             /** @example billing */
             name: string;
             scopes: ("touchpoints:write:*" | "touchpoints:write:call" | "touchpoints:write:email" | "touchpoints:write:invoice_query" | "touchpoints:write:web_visit" | "touchpoints:write:letter" | "touchpoints:write:chat" | "touchpoints:write:sms" | "touchpoints:write:in_person" | "customers:read" | "customers:write" | "identity:merge" | "privacy:export" | "privacy:erase" | "keys:admin" | "touchpoints:relay")[];
             /** @description Rotation: the id of a key of the same name. One name is one system (its keys share an idempotency scope), so a name another key has is refused without it. The replaced key stays valid until revoked. */
             replaces?: string;
+        };
+        Health: {
+            /** @constant */
+            status: "ok";
+        };
+        GatewayMessage: {
+            message: string;
+        };
+        /** @description RFC 9457 problem details; the members after `detail` appear only where their description says */
+        Problem: {
+            /**
+             * @description One of:
+             *     - `urn:touchpoint-api:problem:malformed-json`: The body is not valid JSON, or JSON this API refuses (duplicate keys, absurd nesting, lone surrogates)
+             *     - `urn:touchpoint-api:problem:invalid-cursor`: A cursor this API did not issue for this list and request
+             *     - `urn:touchpoint-api:problem:unauthenticated`: No credential: send Authorization: Bearer <API key or token>
+             *     - `urn:touchpoint-api:problem:forbidden`: The credential is refused (unknown, revoked, expired, without the Bearer prefix) or lacks the scope or channel needed
+             *     - `urn:touchpoint-api:problem:not-found`: The customer, touchpoint, merge, candidate or key named does not exist
+             *     - `urn:touchpoint-api:problem:route-not-found`: No route has this method and path
+             *     - `urn:touchpoint-api:problem:conflict`: The change contradicts the current state (extension members name what is in the way)
+             *     - `urn:touchpoint-api:problem:idempotency-conflict`: The Idempotency-Key was used before for a different request
+             *     - `urn:touchpoint-api:problem:identifier-suppressed`: An identifier belongs to an erased customer who asked not to be recorded again
+             *     - `urn:touchpoint-api:problem:payload-too-large`: The body is over the size limit
+             *     - `urn:touchpoint-api:problem:unsupported-media-type`: The body is not sent as application/json
+             *     - `urn:touchpoint-api:problem:validation-failed`: Fields or parameters are invalid; `errors` names each one and why
+             *     - `urn:touchpoint-api:problem:internal-error`: A bug on our side; quote the requestId
+             *     - `urn:touchpoint-api:problem:store-unavailable`: The database throttled or failed: retry after Retry-After seconds with the same Idempotency-Key
+             *     - `urn:touchpoint-api:problem:timeout`: The request ran out of time: retry after Retry-After seconds with the same Idempotency-Key
+             *     - `urn:touchpoint-api:problem:authorizer-unavailable`: The credential could not be checked (local server): retry after Retry-After seconds
+             * @enum {string}
+             */
+            type: "urn:touchpoint-api:problem:malformed-json" | "urn:touchpoint-api:problem:invalid-cursor" | "urn:touchpoint-api:problem:unauthenticated" | "urn:touchpoint-api:problem:forbidden" | "urn:touchpoint-api:problem:not-found" | "urn:touchpoint-api:problem:route-not-found" | "urn:touchpoint-api:problem:conflict" | "urn:touchpoint-api:problem:idempotency-conflict" | "urn:touchpoint-api:problem:identifier-suppressed" | "urn:touchpoint-api:problem:payload-too-large" | "urn:touchpoint-api:problem:unsupported-media-type" | "urn:touchpoint-api:problem:validation-failed" | "urn:touchpoint-api:problem:internal-error" | "urn:touchpoint-api:problem:store-unavailable" | "urn:touchpoint-api:problem:timeout" | "urn:touchpoint-api:problem:authorizer-unavailable";
+            title: string;
+            status: number;
+            /** @description What went wrong in this request, for a person to read */
+            detail: string;
+            /** @description validation-failed and invalid-cursor: each bad field or parameter */
+            errors?: {
+                /** @example details.durationSeconds */
+                path: string;
+                /** @example is required */
+                message: string;
+            }[];
+            /** @description conflict: the customer that holds the identifier, or the customer being merged or erased */
+            customerId?: string;
+            /** @description conflict: the survivor a customer was merged into */
+            mergedInto?: string | null;
+            /** @description conflict: the merge that merged the customer away */
+            mergeId?: string;
+            /** @description conflict on undo: the later merge to undo first */
+            blockingMergeId?: string;
+            /** @description conflict: a customer of the merge that is busy */
+            targetCustomerId?: string;
+            /** @description conflict: a customer of the merge that is busy */
+            sourceCustomerId?: string;
+            /** @description conflict on merge: the identifiers the two hold together */
+            identifierCount?: number;
+            /** @description conflict on key creation: the name another key has */
+            name?: string;
+            /** @description conflict on key creation: the key that has the name */
+            keyId?: string;
+            /** @description internal-error: the id to quote */
+            requestId?: string;
+            /** @description A batch item that failed for a moment (store-unavailable): seconds to wait before sending the batch again */
+            retryAfter?: number;
+        };
+        OpenApiDocument: {
+            [key: string]: unknown;
         };
         /** @description The answer to a client holding customers:read */
         IngestResult: {
@@ -805,16 +1078,8 @@ export interface components {
         IngestReceipt: {
             touchpointId: string;
         };
-        /** @description RFC 9457 problem details */
-        Problem: {
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
+        BatchResults: {
+            results: (components["schemas"]["BatchIngestResult"] | components["schemas"]["BatchIngestReceipt"] | components["schemas"]["Problem"])[];
         };
         BatchIngestResult: {
             touchpointId: string;
@@ -837,6 +1102,13 @@ export interface components {
             /** @constant */
             status: 202;
         };
+        WebBatchResults: {
+            results: ({
+                touchpointId: string;
+                /** @constant */
+                status: 202;
+            } | components["schemas"]["Problem"])[];
+        };
         CustomerView: {
             customer: {
                 /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
@@ -851,7 +1123,14 @@ export interface components {
             summary: {
                 touchpointCount: number;
                 countsByChannel: {
-                    [key: string]: number;
+                    call: number;
+                    email: number;
+                    invoice_query: number;
+                    web_visit: number;
+                    letter: number;
+                    chat: number;
+                    sms: number;
+                    in_person: number;
                 };
                 lastContact: {
                     touchpointId: string;
@@ -863,6 +1142,11 @@ export interface components {
             };
             card: components["schemas"]["RecognitionCard"];
             recent: components["schemas"]["Touchpoint"][];
+            /**
+             * @description The id asked for, when it was merged away: this is its survivor
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            redirectedFrom?: string;
         };
         RecognitionCard: {
             displayName: string | null;
@@ -881,7 +1165,14 @@ export interface components {
             };
             touchpointCount: number;
             countsByChannel: {
-                [key: string]: number;
+                call: number;
+                email: number;
+                invoice_query: number;
+                web_visit: number;
+                letter: number;
+                chat: number;
+                sms: number;
+                in_person: number;
             };
             lastContact: {
                 touchpointId: string;
@@ -916,7 +1207,14 @@ export interface components {
             } | null;
             contactPermissions: {
                 channels: {
-                    [key: string]: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    phone: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    email: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    sms: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    mail: "opted_in" | "opted_out" | "not_stated";
                 };
                 quietHours: {
                     start: string;
@@ -924,7 +1222,13 @@ export interface components {
                     timeZone: string;
                 } | null;
                 identifiers: {
-                    [key: string]: unknown;
+                    /** @enum {string} */
+                    type: "phone" | "email";
+                    value: string;
+                    channels: {
+                        [key: string]: "opted_in" | "opted_out";
+                    };
+                    marketing: ("opted_in" | "opted_out") | null;
                 }[];
             };
             freshness: {
@@ -948,6 +1252,36 @@ export interface components {
                 [key: string]: unknown;
             };
             value?: number;
+            /** @description Set when only a shared identifier recognised the customer: the other customers it could be */
+            ambiguity?: {
+                otherCandidates: string[];
+                sharedIdentifiers: {
+                    /** @enum {string} */
+                    type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                    value: string;
+                }[];
+            };
+        };
+        LookupCandidates: {
+            detail: string;
+            candidates: {
+                /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+                customerId: string;
+                displayName: string | null;
+                matchedBy: {
+                    type: string;
+                    value: string;
+                    /** @constant */
+                    shared: true;
+                };
+                lastContact: {
+                    touchpointId: string;
+                    /** @enum {string} */
+                    channel: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
+                    occurredAt: string;
+                    summary: string | null;
+                } | null;
+            }[];
         };
         CustomerCard: {
             /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
@@ -979,6 +1313,16 @@ export interface components {
         TimelinePage: {
             items: components["schemas"]["Touchpoint"][];
             nextCursor: string | null;
+            /**
+             * @description The survivor whose timeline this is, when the id asked for was merged away
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            customerId?: string;
+            /**
+             * @description The id asked for, when it was merged away
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            redirectedFrom?: string;
         };
         CustomerList: {
             items: components["schemas"]["CustomerCard"][];
@@ -989,8 +1333,18 @@ export interface components {
             customerId: string;
             touchpointId: string;
             preferences: {
-                [key: string]: unknown;
+                channels: {
+                    [key: string]: "opted_in" | "opted_out";
+                };
+                preferredChannel: ("phone" | "email" | "sms" | "mail") | null;
+                quietHours: {
+                    start: string;
+                    end: string;
+                    timeZone: string;
+                } | null;
+                updatedAt: string;
             };
+            /** @description What changed, in words (also the summary of the touchpoint that records it) */
             changes: string[];
         };
         ContactDecision: {
@@ -1008,6 +1362,44 @@ export interface components {
                 value: string;
             }[];
         };
+        IdentifierList: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            /**
+             * @description Set when the customer was merged away: the survivor holds its identifiers now
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            mergedInto?: string;
+            identifiers: components["schemas"]["AttachedIdentifier"][];
+        };
+        AttachedIdentifier: {
+            /** @enum {string} */
+            type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+            value: string;
+            shared: boolean;
+            provenance: components["schemas"]["IdentifierProvenance"];
+        };
+        IdentifierProvenance: {
+            attachedAt: string;
+            /** @description The system or person that attached it */
+            source: string;
+            /** @description The touchpoint that brought it */
+            touchpointId?: string;
+            /** @enum {string} */
+            rule: "first-contact" | "seen-with-known-identifier" | "linked-by-staff" | "merged";
+            /** @description For rule merged: the merge that brought it */
+            mergeId?: string;
+            mergedAt?: string;
+        };
+        LinkedIdentifier: {
+            /** @enum {string} */
+            type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+            value: string;
+            shared: boolean;
+            provenance: components["schemas"]["IdentifierProvenance"];
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+        };
         MergeRecord: {
             mergeId: string;
             /** @enum {string} */
@@ -1022,18 +1414,82 @@ export interface components {
             completedAt: string | null;
             undoneAt: string | null;
             undoneBy: string | null;
+            /** @description When an undo began (status undoing until it finishes) */
+            undoStartedAt?: string | null;
             movedIdentifiers: {
-                type: string;
+                /** @enum {string} */
+                type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
                 value: string;
             }[];
+            /** @description Each moved identifier's owner and sharing before and after: what an undo restores */
+            identifierStates: {
+                identifier: {
+                    /** @enum {string} */
+                    type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                    value: string;
+                };
+                before: {
+                    customerId: string;
+                    sharedWith: string[];
+                };
+                after: {
+                    customerId: string;
+                    sharedWith: string[];
+                };
+            }[];
             movedTouchpointCount: number;
+            /** @description For a move: the touchpoint moved */
             touchpointId: string | null;
+            /** @description In the answer to a merge or undo: the contact preferences the target had before the merge combined them */
+            targetBefore?: {
+                preferences: {
+                    [key: string]: unknown;
+                } | null;
+                identifierPermissions: {
+                    [key: string]: {
+                        [key: string]: unknown;
+                    };
+                };
+            } | null;
+        };
+        MergeList: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            items: components["schemas"]["MergeRecord"][];
+        };
+        MergeCandidatePage: {
+            items: components["schemas"]["MergeCandidate"][];
+            nextCursor: string | null;
+        };
+        MergeCandidate: {
+            candidateId: string;
+            customerIds: string[];
+            /** @description The identifiers both claim */
+            identifiers: {
+                /** @enum {string} */
+                type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                value: string;
+            }[];
+            occurrences: number;
+            detectedAt: string;
+            lastSeenAt: string;
+            /** @enum {string} */
+            status: "open" | "dismissed" | "merged";
+        };
+        DismissedCandidate: {
+            candidateId: string;
+            /** @constant */
+            status: "dismissed";
         };
         /** @description A retry with the Idempotency-Key of a creation that committed: the key it made, as it is now, without the key itself (only its hash is stored). A client that lost the first answer revokes this key and creates another. */
         ReplayedApiKey: {
             keyId: string;
             name: string;
             scopes: string[];
+            /** @enum {string} */
+            kind: "secret" | "public";
+            /** @description The origins a public key is bound to; empty for a secret key */
+            allowedOrigins: string[];
             /** @description The first characters of the key, to recognise it; never the whole key */
             prefix: string;
             createdAt: string;
@@ -1047,6 +1503,10 @@ export interface components {
             keyId: string;
             name: string;
             scopes: string[];
+            /** @enum {string} */
+            kind: "secret" | "public";
+            /** @description The origins a public key is bound to; empty for a secret key */
+            allowedOrigins: string[];
             /** @description The first characters of the key, to recognise it; never the whole key */
             prefix: string;
             createdAt: string;
@@ -1064,6 +1524,10 @@ export interface components {
             keyId: string;
             name: string;
             scopes: string[];
+            /** @enum {string} */
+            kind: "secret" | "public";
+            /** @description The origins a public key is bound to; empty for a secret key */
+            allowedOrigins: string[];
             /** @description The first characters of the key, to recognise it; never the whole key */
             prefix: string;
             createdAt: string;
@@ -1183,10 +1647,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "ok";
-                    };
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1206,9 +1702,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1217,14 +1762,31 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replays with the same key return the first result */
+                /** @description Makes a retry safe: a replay with the same key answers the first result and stores nothing more */
                 "idempotency-key"?: string;
             };
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "channel": "call",
+                 *       "identifiers": {
+                 *         "phone": "+44 20 7946 0018"
+                 *       },
+                 *       "occurredAt": "2026-11-23T09:15:00+01:00",
+                 *       "summary": "Asked about a refund",
+                 *       "details": {
+                 *         "direction": "inbound",
+                 *         "durationSeconds": 312,
+                 *         "outcome": "answered",
+                 *         "agentId": "agent-17",
+                 *         "queue": "billing"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["TouchpointInput"];
             };
         };
@@ -1235,6 +1797,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
+                     *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "customerCreated": false,
+                     *       "replayed": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
@@ -1244,6 +1814,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
+                     *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "customerCreated": false,
+                     *       "replayed": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
@@ -1253,10 +1831,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IngestReceipt"];
                 };
             };
-            /** @description Malformed JSON */
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1265,13 +1848,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential may not post this channel, or names another source */
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description The Idempotency-Key was used for a different body; or (customers:read only) an identifier is suppressed and nothing was stored */
@@ -1292,7 +1887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1301,7 +1896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1310,8 +1905,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1331,8 +1947,29 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "channel": "call",
+                 *           "identifiers": {
+                 *             "phone": "+44 20 7946 0018"
+                 *           },
+                 *           "occurredAt": "2026-11-23T09:15:00+01:00",
+                 *           "summary": "Asked about a refund",
+                 *           "details": {
+                 *             "direction": "inbound",
+                 *             "durationSeconds": 312,
+                 *             "outcome": "answered",
+                 *             "agentId": "agent-17",
+                 *             "queue": "billing"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TouchpointBatchInput"];
             };
         };
@@ -1343,18 +1980,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        results: (components["schemas"]["BatchIngestResult"] | components["schemas"]["BatchIngestReceipt"] | components["schemas"]["Problem"])[];
-                    };
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
+                     *           "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *           "customerCreated": false,
+                     *           "replayed": false,
+                     *           "status": 201
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BatchResults"];
                 };
             };
-            /** @description Malformed JSON */
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description The Idempotency-Key was used for a different batch; nothing was stored */
@@ -1375,7 +2044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1384,7 +2053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1393,8 +2062,215 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ingest-web-touchpoints": {
+        parameters: {
+            query: {
+                /** @description The site's public key (kind public): a page cannot send an Authorization header with sendBeacon */
+                key: string;
+            };
+            header: {
+                /** @description Set by the browser; must be one of the public key's allowed origins */
+                origin: string;
+                /** @description Global Privacy Control: 1 refuses the request and records nothing */
+                "sec-gpc"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TouchpointBatchInput"];
+                "text/plain": components["schemas"]["TouchpointBatchInput"];
+            };
+        };
+        responses: {
+            /** @description One receipt or problem per item, in order; CORS headers for the Origin */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebBatchResults"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No public key in the key query parameter */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a live public key, no Origin or one the key is not bound to (no CORS headers), or Sec-GPC: 1 (nothing recorded) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "answer-web-preflight": {
+        parameters: {
+            query: {
+                /** @description The site's public key (kind public): a page cannot send an Authorization header with sendBeacon */
+                key: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CORS preflight answered for an Origin the key is bound to (Access-Control-Allow-Origin names it; Vary: Origin) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No public key in the key query parameter */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a live public key, or an Origin it is not bound to: no CORS headers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1407,12 +2283,19 @@ export interface operations {
     "lookup-customer": {
         parameters: {
             query?: {
+                /** @description A phone number in any common format (national numbers in the default region) */
                 phone?: string;
+                /** @description An email address (case and dots in Gmail addresses do not matter) */
                 email?: string;
+                /** @description The account number of the billing system */
                 accountId?: string;
+                /** @description An invoice number the customer queried */
                 invoiceNumber?: string;
+                /** @description A website cookie or device id */
                 anonymousId?: string;
+                /** @description A customer id; one merged away answers with its survivor */
                 customerId?: string;
+                /** @description Another system's id as system:id */
                 externalId?: string;
             };
             header?: never;
@@ -1428,6 +2311,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerView"];
+                };
+            };
+            /** @description The identifier is shared by several customers: choose one (most recently in contact first) */
+            300: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This phone is shared by several customers; choose one.",
+                     *       "candidates": [
+                     *         {
+                     *           "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *           "displayName": "Ada Lovelace",
+                     *           "matchedBy": {
+                     *             "type": "phone",
+                     *             "value": "+442079460018",
+                     *             "shared": true
+                     *           },
+                     *           "lastContact": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LookupCandidates"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description No customer has this identifier */
@@ -1448,6 +2378,36 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "get-customer": {
@@ -1455,6 +2415,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
@@ -1470,8 +2431,68 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Unknown customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1489,6 +2510,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
@@ -1513,6 +2535,27 @@ export interface operations {
                     "application/json": components["schemas"]["EraseResult"];
                 };
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Unknown customer */
             404: {
                 headers: {
@@ -1531,6 +2574,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "update-customer": {
@@ -1538,12 +2620,22 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "displayName": "Ada Lovelace",
+                 *       "traits": {
+                 *         "plan": "gold",
+                 *         "vip": true
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["CustomerUpdate"];
             };
         };
@@ -1557,13 +2649,34 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerCard"];
                 };
             };
-            /** @description Malformed JSON */
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description Unknown customer */
@@ -1584,7 +2697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1593,7 +2706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1602,8 +2715,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1616,14 +2750,20 @@ export interface operations {
     "get-timeline": {
         parameters: {
             query?: {
+                /** @description Only these channels, comma-separated: call, email, invoice_query, web_visit, letter, chat, sms, in_person */
                 channel?: string;
+                /** @description Only touchpoints that happened at or after this time (with a UTC offset) */
                 from?: string;
+                /** @description Only touchpoints that happened at or before this time (with a UTC offset) */
                 to?: string;
+                /** @description Items per page, 1 to 200 (default 50) */
                 limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
@@ -1648,6 +2788,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Unknown customer */
             404: {
                 headers: {
@@ -1666,13 +2827,46 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "list-customers": {
         parameters: {
             query: {
+                /** @description The value tier to list */
                 tier: "platinum" | "gold" | "silver" | "bronze";
+                /** @description Items per page, 1 to 200 (default 50) */
                 limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
                 cursor?: string;
             };
             header?: never;
@@ -1699,8 +2893,59 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown tier */
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown tier or bad limit */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1714,16 +2959,31 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replays with the same key return the first result */
+                /** @description Makes a retry safe: a replay with the same key answers the first result and stores nothing more */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "receivedVia": "call",
+                 *       "channels": {
+                 *         "sms": "opted_out"
+                 *       },
+                 *       "preferredChannel": "email",
+                 *       "quietHours": {
+                 *         "start": "21:00",
+                 *         "end": "08:00",
+                 *         "timeZone": "Europe/London"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["PreferencesInput"];
             };
         };
@@ -1737,13 +2997,34 @@ export interface operations {
                     "application/json": components["schemas"]["PreferencesResult"];
                 };
             };
-            /** @description Malformed JSON */
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description Unknown customer */
@@ -1773,7 +3054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1782,7 +3063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1791,8 +3072,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1805,14 +3107,18 @@ export interface operations {
     "check-contact": {
         parameters: {
             query: {
-                channel: "phone" | "email" | "sms" | "mail";
+                /** @description The contact channel: phone, email, sms or mail. The touchpoint channels call and letter are taken too, as phone and mail (the answer names the contact channel). */
+                channel: "phone" | "email" | "sms" | "mail" | "call" | "letter";
+                /** @description When the contact would be made (with a UTC offset); defaults to now */
                 at?: string;
+                /** @description service (default): about their account; marketing: also needs marketing consent */
                 purpose?: "service" | "marketing";
                 /** @description A phone number or email address of the customer */
                 to?: string;
             };
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
@@ -1825,11 +3131,78 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "channel": "phone",
+                     *       "purpose": "service",
+                     *       "at": "2026-11-23T09:15:00.000Z",
+                     *       "allowed": true,
+                     *       "reasons": [],
+                     *       "usableIdentifiers": [
+                     *         {
+                     *           "type": "phone",
+                     *           "value": "+442079460018"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ContactDecision"];
                 };
             };
-            /** @description Unknown channel or bad time */
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Not a contact channel, or a time without a UTC offset */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1844,6 +3217,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
@@ -1856,21 +3230,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        customerId: string;
-                        identifiers: {
-                            type: string;
-                            value: string;
-                            shared: boolean;
-                            provenance: {
-                                [key: string]: unknown;
-                            };
-                        }[];
-                    };
+                    "application/json": components["schemas"]["IdentifierList"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description Unknown customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1885,34 +3309,61 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "email",
+                 *       "value": "ada@example.com",
+                 *       "requestedBy": "agent-17"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LinkIdentifier"];
             };
         };
         responses: {
-            /** @description Linked (or already linked) */
+            /** @description Linked (or already linked: the link as first made) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LinkedIdentifier"];
                 };
             };
-            /** @description Malformed JSON */
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description Unknown customer */
@@ -1942,7 +3393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1951,7 +3402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1960,8 +3411,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1976,8 +3448,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The customer the identifier is on */
                 customerId: string;
+                /** @description The identifier type: phone, email, accountId, invoiceNumber, anonymousId or externalId */
                 type: string;
+                /** @description The identifier as listed (URL-encoded; an externalId as system:id) */
                 value: string;
             };
             cookie?: never;
@@ -1991,8 +3466,68 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Not an identifier of this customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2007,12 +3542,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "sourceCustomerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
+                 *       "reason": "Same person, confirmed on the phone",
+                 *       "requestedBy": "agent-17"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MergeRequest"];
             };
         };
@@ -2023,16 +3566,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "mergeId": "mrg_01JDQ80B7W3YQ5K8N2M4P6R8TC",
+                     *       "kind": "merge",
+                     *       "targetCustomerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "sourceCustomerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
+                     *       "reason": "Same person, confirmed on the phone",
+                     *       "actor": "agent-17",
+                     *       "status": "completed",
+                     *       "createdAt": "2026-11-23T09:20:00.000Z",
+                     *       "completedAt": "2026-11-23T09:20:01.000Z",
+                     *       "undoneAt": null,
+                     *       "undoneBy": null,
+                     *       "movedIdentifiers": [
+                     *         {
+                     *           "type": "email",
+                     *           "value": "ada@example.com"
+                     *         }
+                     *       ],
+                     *       "identifierStates": [
+                     *         {
+                     *           "identifier": {
+                     *             "type": "email",
+                     *             "value": "ada@example.com"
+                     *           },
+                     *           "before": {
+                     *             "customerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
+                     *             "sharedWith": []
+                     *           },
+                     *           "after": {
+                     *             "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *             "sharedWith": []
+                     *           }
+                     *         }
+                     *       ],
+                     *       "movedTouchpointCount": 3,
+                     *       "touchpointId": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["MergeRecord"];
                 };
             };
-            /** @description Malformed JSON */
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description Unknown customer */
@@ -2044,7 +3647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description One of them was already merged away */
+            /** @description One of them was already merged away (mergedInto, mergeId), or is busy; or together they hold too many identifiers */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,7 +3665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2071,7 +3674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2080,8 +3683,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2096,17 +3720,19 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The mergeId of a merge or of a touchpoint move (both are listed with the merges) */
                 mergeId: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    reason?: string;
-                    /** @description The staff member or process acting, for the audit trail */
-                    requestedBy?: string;
-                };
+                /**
+                 * @example {
+                 *       "reason": "Two people after all"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UndoRequest"];
             };
         };
         responses: {
@@ -2119,6 +3745,36 @@ export interface operations {
                     "application/json": components["schemas"]["MergeRecord"];
                 };
             };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Unknown merge */
             404: {
                 headers: {
@@ -2128,153 +3784,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already undone, still running, or a later merge must be undone first (blockingMergeId) */
+            /** @description Still running, or a later merge must be undone first (blockingMergeId) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "list-merges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                customerId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Who, when, why, what moved */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        items: components["schemas"]["MergeRecord"][];
-                    };
-                };
-            };
-            /** @description Unknown customer */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "list-merge-candidates": {
-        parameters: {
-            query?: {
-                limit?: number;
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Open merge candidates, newest first */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description A cursor this API did not issue for this list and request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "dismiss-merge-candidate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                candidateId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Dismissed */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Unknown candidate */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "move-touchpoint": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                touchpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["MoveTouchpoint"];
-            };
-        };
-        responses: {
-            /** @description Moved, with the audit record */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MergeRecord"];
-                };
-            };
-            /** @description Malformed JSON */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown touchpoint or customer */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2291,7 +3802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2300,7 +3811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2309,8 +3820,441 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Who, when, why, what moved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeList"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-merge-candidates": {
+        parameters: {
+            query?: {
+                /** @description Candidates per page, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open merge candidates, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeCandidatePage"];
+                };
+            };
+            /** @description A cursor this API did not issue for this list and request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "dismiss-merge-candidate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The candidateId of a listed merge candidate */
+                candidateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["NoFields"];
+            };
+        };
+        responses: {
+            /** @description Dismissed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DismissedCandidate"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown candidate */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "move-touchpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The touchpoint to move */
+                touchpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                 *       "reason": "The caller was the other one"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MoveTouchpoint"];
+            };
+        };
+        responses: {
+            /** @description Moved, with the audit record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeRecord"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown touchpoint or customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The touchpoint is on that customer already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2323,7 +4267,9 @@ export interface operations {
     "list-api-keys": {
         parameters: {
             query?: {
+                /** @description Keys per page, 1 to 200 (default 50) */
                 limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
                 cursor?: string;
             };
             header?: never;
@@ -2350,8 +4296,59 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Bad limit */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2371,8 +4368,17 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "billing",
+                 *       "scopes": [
+                 *         "touchpoints:write:invoice_query",
+                 *         "customers:read"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApiKeyInput"];
             };
         };
@@ -2395,13 +4401,34 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Malformed JSON */
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description The name belongs to another key (send "replaces" to rotate it), or the Idempotency-Key was used for another request */
@@ -2422,7 +4449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content type is not JSON */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2431,7 +4458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid fields; nothing was stored */
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2440,8 +4467,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description DynamoDB throttled; retry after Retry-After seconds with the same Idempotency-Key */
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2456,6 +4504,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The keyId the creation answered */
                 keyId: string;
             };
             cookie?: never;
@@ -2471,8 +4520,68 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Unknown key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2485,11 +4594,14 @@ export interface operations {
     "export-customer": {
         parameters: {
             query?: {
+                /** @description Stored items per page, 1 to 1000 (default 500) */
                 limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
@@ -2514,8 +4626,68 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Unknown customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2528,11 +4700,14 @@ export interface operations {
     "get-access-log": {
         parameters: {
             query?: {
+                /** @description Entries per page, 1 to 200 (default 50) */
                 limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
                 customerId: string;
             };
             cookie?: never;
@@ -2557,8 +4732,68 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
             /** @description Unknown customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2573,6 +4808,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A hash from the suppressions of an erase answer */
                 hash: string;
             };
             cookie?: never;
@@ -2585,6 +4821,66 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };

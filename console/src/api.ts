@@ -13,7 +13,8 @@ export type Touchpoint = Schemas['Touchpoint'];
 export type TimelinePage = Schemas['TimelinePage'];
 export type ContactDecision = Schemas['ContactDecision'];
 export type MergeRecord = Schemas['MergeRecord'];
-export type Problem = Schemas['Problem'];
+/** The API's problem document, or `about:blank` for a failure no API answer explains (network, sign-in). */
+export type Problem = Omit<Schemas['Problem'], 'type'> & { type: Schemas['Problem']['type'] | 'about:blank' };
 export type Channel = Touchpoint['channel'];
 export type ContactChannel = ContactDecision['channel'];
 export type IdentifierList = paths['/v1/customers/{customerId}/identifiers']['get']['responses'][200]['content']['application/json'];

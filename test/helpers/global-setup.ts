@@ -17,7 +17,14 @@ export const dynamoDbInstances = 2;
 
 export default async function setup(project: TestProject) {
   ensureChromium();
-  const instances = await Promise.all(Array.from({ length: dynamoDbInstances }, () => startDynamoDbLocal()));
+  const started = await Promise.allSettled(Array.from({ length: dynamoDbInstances }, () => startDynamoDbLocal()));
+  const instances = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const failure = started.find((outcome) => outcome.status === 'rejected');
+  if (failure) {
+    // Vitest runs no teardown for a setup that threw: stop the instances that did start, or they outlive the run.
+    await Promise.all(instances.map((instance) => instance.stop()));
+    throw failure.reason;
+  }
   project.provide(
     'dynamoDbEndpoints',
     instances.map((instance) => instance.endpoint),

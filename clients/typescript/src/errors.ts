@@ -1,7 +1,12 @@
 import type { components } from './schema.js';
 
-/** An RFC 9457 problem document as the API sends it, extension members (customerId, mergeId, ...) included. */
-export type Problem = components['schemas']['Problem'] & { readonly [member: string]: unknown };
+type DocumentedProblem = components['schemas']['Problem'];
+
+/**
+ * An RFC 9457 problem document as the API sends it, extension members (customerId, mergeId, ...)
+ * included; `about:blank` when something in between (a proxy) answered without one.
+ */
+export type Problem = Omit<DocumentedProblem, 'type'> & { type: DocumentedProblem['type'] | 'about:blank' } & { readonly [member: string]: unknown };
 
 /**
  * Every answer outside 2xx that the caller did not ask to handle (see `unwrap`), carrying the
