@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The connectors' settings, read from the environment once per cold start. In AWS each secret is

@@ -64,7 +64,7 @@ import { maxBodyBytes } from './api-handler.ts';
 import { routes } from './routes.ts';
 
 /** Connectors' webhooks take the vendors' payloads, documented in docs/connectors.md, not the API's. */
-const apiRoutes = routes.filter((route) => route.access !== 'connector');
+export const documentedRoutes = routes.filter((route) => route.access !== 'connector');
 type FunctionName = Exclude<(typeof routes)[number], { access: 'connector' }>['functionName'];
 
 const problemContent = { 'application/problem+json': { schema: problemSchema } };
@@ -125,6 +125,16 @@ const bodyProblems: Record<string, ZodOpenApiResponseObject> = {
 const parameterProblem = { '422': problemResponse('Invalid path or query parameters: `errors` names each one') };
 const cursorProblem = { '400': problemResponse('A cursor this API did not issue for this list and request') };
 
+const webBatchExample = {
+  items: [
+    {
+      channel: 'web_visit',
+      identifiers: { anonymousId: 'anon_8f14e45fceea167a' },
+      idempotencyKey: 'tp-8f14e45fceea167a-1',
+      details: { url: 'https://shop.example.com/pricing', title: 'Pricing' },
+    },
+  ],
+};
 const publicKeyQuery = z.object({
   key: z.string().meta({ description: "The site's public key (kind public): a page cannot send an Authorization header with sendBeacon" }),
 });
@@ -265,9 +275,9 @@ const operations: Record<FunctionName, OperationDoc> = {
     requestBody: {
       required: true,
       content: {
-        'application/json': { schema: batchInputSchema },
+        'application/json': { schema: batchInputSchema, example: webBatchExample },
         // The same JSON, as sendBeacon sends it.
-        'text/plain': { schema: batchInputSchema },
+        'text/plain': { schema: batchInputSchema, example: webBatchExample },
       },
     },
     responses: {
@@ -279,7 +289,13 @@ const operations: Record<FunctionName, OperationDoc> = {
       '403': problemResponse(
         'Not a live public key, no Origin or one the key is not bound to (no CORS headers), or Sec-GPC: 1 (nothing recorded)',
       ),
-      '429': problemResponse("The key's or the visitor's rate limit was reached; retry after Retry-After seconds"),
+      '429': {
+        description:
+          "The key's or the visitor's rate limit was reached (a problem with Retry-After), or API Gateway's throttle of the web route " +
+          '(`{"message":"Too Many Requests"}`, no Retry-After)',
+        headers: retryAfter(false),
+        content: { ...problemContent, ...gatewayMessage },
+      },
       ...bodyProblems,
     },
   },
@@ -660,7 +676,7 @@ export function openApiDocument() {
       tags: Object.entries(tags).map(([name, description]) => ({ name, description })),
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key or an OIDC access token' } } },
       security: [{ bearer: [] }],
-      paths: apiRoutes.reduce<ZodOpenApiPathsObject>((paths, route) => {
+      paths: documentedRoutes.reduce<ZodOpenApiPathsObject>((paths, route) => {
         const { tag, description, responses, ...rest } = operations[route.functionName];
         // Routes API Gateway lets through without the authorizer check their own credential, if any.
         const isPublic = !usesAuthorizer(route.access);
@@ -672,7 +688,8 @@ export function openApiDocument() {
           tags: [tag],
           security: isPublic ? [] : [{ bearer: [] }],
           ...(isPublic ? {} : { 'x-required-scopes': scopesOf(route.access) }),
-          responses: { ...responses, ...(isPublic ? {} : authResponses), ...commonResponses },
+          // An operation's own description of a status (the web route's 429) is more precise than the common one.
+          responses: { ...(isPublic ? {} : authResponses), ...commonResponses, ...responses },
         };
         paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
         return paths;

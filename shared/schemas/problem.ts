@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every problem type this API answers with, by slug, and what it means to a client. The `type` of
@@ -21,6 +21,11 @@ export const problemTypes = {
   'store-unavailable': 'The database throttled or failed: retry after Retry-After seconds with the same Idempotency-Key',
   timeout: 'The request ran out of time: retry after Retry-After seconds with the same Idempotency-Key',
   'authorizer-unavailable': 'The credential could not be checked (local server): retry after Retry-After seconds',
+  'invalid-public-key': 'The web route: the key is not a live public key (unknown, revoked, or a secret key)',
+  'origin-required': 'The web route: the request has no Origin header (a public key is accepted only from a page of its sites)',
+  'origin-not-allowed': 'The web route: the Origin is not one the public key is bound to',
+  'global-privacy-control': 'The web route: the browser sent Sec-GPC: 1, so nothing was recorded',
+  'rate-limited': "The web route: the public key's or the visitor's rate limit was reached; retry after Retry-After seconds",
 } as const;
 
 export type ProblemSlug = keyof typeof problemTypes;

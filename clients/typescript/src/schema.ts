@@ -1022,9 +1022,14 @@ export interface components {
              *     - `urn:touchpoint-api:problem:store-unavailable`: The database throttled or failed: retry after Retry-After seconds with the same Idempotency-Key
              *     - `urn:touchpoint-api:problem:timeout`: The request ran out of time: retry after Retry-After seconds with the same Idempotency-Key
              *     - `urn:touchpoint-api:problem:authorizer-unavailable`: The credential could not be checked (local server): retry after Retry-After seconds
+             *     - `urn:touchpoint-api:problem:invalid-public-key`: The web route: the key is not a live public key (unknown, revoked, or a secret key)
+             *     - `urn:touchpoint-api:problem:origin-required`: The web route: the request has no Origin header (a public key is accepted only from a page of its sites)
+             *     - `urn:touchpoint-api:problem:origin-not-allowed`: The web route: the Origin is not one the public key is bound to
+             *     - `urn:touchpoint-api:problem:global-privacy-control`: The web route: the browser sent Sec-GPC: 1, so nothing was recorded
+             *     - `urn:touchpoint-api:problem:rate-limited`: The web route: the public key's or the visitor's rate limit was reached; retry after Retry-After seconds
              * @enum {string}
              */
-            type: "urn:touchpoint-api:problem:malformed-json" | "urn:touchpoint-api:problem:invalid-cursor" | "urn:touchpoint-api:problem:unauthenticated" | "urn:touchpoint-api:problem:forbidden" | "urn:touchpoint-api:problem:not-found" | "urn:touchpoint-api:problem:route-not-found" | "urn:touchpoint-api:problem:conflict" | "urn:touchpoint-api:problem:idempotency-conflict" | "urn:touchpoint-api:problem:identifier-suppressed" | "urn:touchpoint-api:problem:payload-too-large" | "urn:touchpoint-api:problem:unsupported-media-type" | "urn:touchpoint-api:problem:validation-failed" | "urn:touchpoint-api:problem:internal-error" | "urn:touchpoint-api:problem:store-unavailable" | "urn:touchpoint-api:problem:timeout" | "urn:touchpoint-api:problem:authorizer-unavailable";
+            type: "urn:touchpoint-api:problem:malformed-json" | "urn:touchpoint-api:problem:invalid-cursor" | "urn:touchpoint-api:problem:unauthenticated" | "urn:touchpoint-api:problem:forbidden" | "urn:touchpoint-api:problem:not-found" | "urn:touchpoint-api:problem:route-not-found" | "urn:touchpoint-api:problem:conflict" | "urn:touchpoint-api:problem:idempotency-conflict" | "urn:touchpoint-api:problem:identifier-suppressed" | "urn:touchpoint-api:problem:payload-too-large" | "urn:touchpoint-api:problem:unsupported-media-type" | "urn:touchpoint-api:problem:validation-failed" | "urn:touchpoint-api:problem:internal-error" | "urn:touchpoint-api:problem:store-unavailable" | "urn:touchpoint-api:problem:timeout" | "urn:touchpoint-api:problem:authorizer-unavailable" | "urn:touchpoint-api:problem:invalid-public-key" | "urn:touchpoint-api:problem:origin-required" | "urn:touchpoint-api:problem:origin-not-allowed" | "urn:touchpoint-api:problem:global-privacy-control" | "urn:touchpoint-api:problem:rate-limited";
             title: string;
             status: number;
             /** @description What went wrong in this request, for a person to read */
@@ -2115,7 +2120,41 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "channel": "web_visit",
+                 *           "identifiers": {
+                 *             "anonymousId": "anon_8f14e45fceea167a"
+                 *           },
+                 *           "idempotencyKey": "tp-8f14e45fceea167a-1",
+                 *           "details": {
+                 *             "url": "https://shop.example.com/pricing",
+                 *             "title": "Pricing"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TouchpointBatchInput"];
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "channel": "web_visit",
+                 *           "identifiers": {
+                 *             "anonymousId": "anon_8f14e45fceea167a"
+                 *           },
+                 *           "idempotencyKey": "tp-8f14e45fceea167a-1",
+                 *           "details": {
+                 *             "url": "https://shop.example.com/pricing",
+                 *             "title": "Pricing"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "text/plain": components["schemas"]["TouchpointBatchInput"];
             };
         };
@@ -2183,13 +2222,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            /** @description The key's or the visitor's rate limit was reached (a problem with Retry-After), or API Gateway's throttle of the web route (`{"message":"Too Many Requests"}`, no Retry-After) */
             429: {
                 headers: {
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
