@@ -126,7 +126,7 @@ describe('the keys CLI', () => {
   it('creates, lists and revokes a key in the table named by TABLE_NAME', async () => {
     const created = await keysCli('create', '--name', 'cli-billing', '--scopes', 'touchpoints:write:invoice_query,customers:read');
     const key = created.stdout.trim().split('\n').at(-1) as string;
-    const keyId = /Created (key_[0-9a-f]{20})/.exec(created.stdout)?.[1] as string;
+    const keyId = /Created secret key (key_[0-9a-f]{20})/.exec(created.stdout)?.[1] as string;
     const works = await jsonClient(api.url, { authorization: `Bearer ${key}` }).get('/v1/openapi.json');
     const listed = await keysCli('list');
     const revoked = await keysCli('revoke', keyId);
@@ -152,7 +152,7 @@ describe('the keys CLI', () => {
 
   it('refuses a name another key has, and rotates it with --replaces', async () => {
     const first = await keysCli('create', '--name', 'cli-site', '--scopes', 'touchpoints:write:web_visit');
-    const keyId = /Created (key_[0-9a-f]{20})/.exec(first.stdout)?.[1] as string;
+    const keyId = /Created secret key (key_[0-9a-f]{20})/.exec(first.stdout)?.[1] as string;
 
     const taken = await keysCli('create', '--name', 'cli-site', '--scopes', 'touchpoints:write:web_visit');
     const rotated = await keysCli('create', '--name', 'cli-site', '--scopes', 'touchpoints:write:web_visit', '--replaces', keyId);
