@@ -27,20 +27,38 @@ export async function ingestBatch(
   const receivedAt = new Date();
   if (batchKey) await claimBatch(client, batchKey, body, receivedAt);
   const results = new Array<unknown>(items.length);
+  const lanes = [...lanesBySender(items).values()];
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      const options: IngestOptions = {
-        receivedAt,
-        // A space cannot occur in a client's key, so a derived key never meets one a client chose.
-        ...(batchKey ? { derivedIdempotencyKey: `${batchKey} ${index}` } : {}),
-      };
-      results[index] = await ingestItem(items[index], options, request.requestId, client);
+    while (next < lanes.length) {
+      const lane = lanes[next++] ?? [];
+      for (const index of lane) {
+        const options: IngestOptions = {
+          receivedAt,
+          // A space cannot occur in a client's key, so a derived key never meets one a client chose.
+          ...(batchKey ? { derivedIdempotencyKey: `${batchKey} ${index}` } : {}),
+        };
+        results[index] = await ingestItem(items[index], options, request.requestId, client);
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, worker));
   return { results };
+}
+
+/**
+ * Item indexes grouped by the identifiers they carry, in batch order. Items of one customer update
+ * that customer's card: side by side they would cancel each other's transactions and retry (a
+ * snippet's batch is all one visitor's), so each group is recorded in order, groups side by side.
+ */
+function lanesBySender(items: readonly unknown[]): Map<string, number[]> {
+  const lanes = new Map<string, number[]>();
+  items.forEach((item, index) => {
+    const identifiers = typeof item === 'object' && item !== null ? (item as { identifiers?: unknown }).identifiers : undefined;
+    const lane = JSON.stringify(identifiers ?? null);
+    lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
+  });
+  return lanes;
 }
 
 /** One item's outcome: its answer, or the problem that made it fail (alone), a 403 for a channel the client may not post. */
