@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { apiHandler } from '../../shared/http/api-handler.ts';
 import { logger, valueAtPath } from '../../shared/observability/logger.ts';
 
@@ -22,6 +22,10 @@ afterEach(() => {
 
 describe('log correlation id', () => {
   it('stamps every line a route logs with the API Gateway request id', async () => {
+    // The suite runs with POWERTOOLS_LOG_LEVEL=SILENT: this test needs the line written.
+    const level = logger.getLevelName();
+    logger.setLogLevel('WARN');
+    onTestFinished(() => logger.setLogLevel(level));
     const lines = captureLines();
     const handler = apiHandler(async () => {
       logger.warn('Probe line');
