@@ -210,7 +210,8 @@ describe('the documented ingest answers', () => {
     const { paths, components } = openApiDocument();
 
     expect(JSON.stringify(paths?.['/v1/touchpoints']?.post?.responses?.['202'])).toContain('IngestReceipt');
-    expect(JSON.stringify(paths?.['/v1/touchpoints/batch']?.post?.responses?.['207'])).toContain('BatchIngestReceipt');
+    expect(JSON.stringify(paths?.['/v1/touchpoints/batch']?.post?.responses?.['207'])).toContain('#/components/schemas/BatchResults');
+    expect(JSON.stringify(components?.schemas?.BatchResults)).toContain('#/components/schemas/BatchIngestReceipt');
     expect(components?.schemas?.IngestReceipt).toBeDefined();
   });
 });
