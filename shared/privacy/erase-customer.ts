@@ -119,13 +119,26 @@ async function persist<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Waits for a merge or undo that holds the customer while it runs (well under a second): an erase
+ * sent meanwhile goes on once it is done. A lock held longer is a merge cut short, which its repeat
+ * or the repair job finishes: then the erase answers 409.
+ */
+const lockWaitsMs = [50, 100, 200, 400, 800, 1600];
+
 /** Marks the survivor (once); answers which customer is the survivor. */
 async function markForErasure(store: PrivacyStore, customerId: string, startedAt: string): Promise<string> {
+  let lockedWaits = 0;
   for (let attempt = 1; ; attempt += 1) {
     const subject = await findSubject(store, customerId, 'erasable');
     if (subject.profile?.entity !== 'customer') return subject.customerId;
     const mark = await store.markErasing(subject.customerId, startedAt);
     if (mark === 'marked' || mark === 'already-erasing') return subject.customerId;
+    const wait = mark === 'locked' ? lockWaitsMs[lockedWaits++] : undefined;
+    if (wait !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      continue;
+    }
     if (mark === 'locked' || attempt >= 3) {
       throw new ConflictError(
         `Customer ${subject.customerId} is being merged or a merge of it is being undone; finish that (post it again), then erase.`,
