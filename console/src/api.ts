@@ -1,10 +1,10 @@
 /**
  * Every call the console makes to the Touchpoint API, in one module, through openapi-fetch and
- * the types openapi-typescript generated from the served document (api-types.ts): switching to
- * the typed client package later changes this file only.
+ * the typed client package's types, generated from the served document (`npm run generate:client`,
+ * checked for drift by test/client/drift.test.ts).
  */
 import createClient from 'openapi-fetch';
-import type { components, paths } from './api-types.ts';
+import type { components, paths } from '../../clients/typescript/src/schema.ts';
 
 type Schemas = components['schemas'];
 export type CustomerView = Schemas['CustomerView'];
