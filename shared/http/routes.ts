@@ -33,6 +33,8 @@ export const routes = [
     functionName: 'ingest-touchpoint-batch',
     summary: 'Record up to 100 touchpoints, each succeeding or failing alone',
     access: 'touchpoints:write',
+    // One sender's items are recorded in order: a batch of 100 for one customer is 100 ingests.
+    timeoutSeconds: longRouteTimeoutSeconds,
   },
   {
     method: 'POST',
@@ -40,6 +42,7 @@ export const routes = [
     functionName: 'ingest-web-touchpoints',
     summary: "The website snippet's batch of web visits, sent with a public key from one of its allowed origins",
     access: 'public-key',
+    timeoutSeconds: longRouteTimeoutSeconds,
   },
   {
     method: 'OPTIONS',
