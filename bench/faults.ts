@@ -85,7 +85,14 @@ async function injectedFaults(
     },
   });
   await api.start();
-  const requests = planFaultRequests({ customers: options.customers, followUps: options.followUps, raceShare: 0.2, seed: options.seed, phoneRange: phoneRanges.faults, tag: scenario.tag });
+  const requests = planFaultRequests({
+    customers: options.customers,
+    followUps: options.followUps,
+    raceShare: 0.2,
+    seed: options.seed,
+    phoneRange: phoneRanges.faults,
+    tag: scenario.tag,
+  });
   const startedAt = performance.now();
   let outcomes: RequestOutcome[];
   try {
@@ -118,7 +125,14 @@ async function processKill(options: FaultRunOptions): Promise<FaultScenarioResul
   await prepareTable(options, tableName);
   const api = apiProcess({ dynamoDbEndpoint: options.dynamoDbEndpoint, tableName, port: await findFreePort() });
   await api.start();
-  const requests = planFaultRequests({ customers: options.customers, followUps: options.followUps, raceShare: 0.2, seed: options.seed + 7, phoneRange: phoneRanges.faults, tag: 'kill' });
+  const requests = planFaultRequests({
+    customers: options.customers,
+    followUps: options.followUps,
+    raceShare: 0.2,
+    seed: options.seed + 7,
+    phoneRange: phoneRanges.faults,
+    tag: 'kill',
+  });
   const startedAt = performance.now();
   // Kill points spread over the run: after 25 %, 50 %, ... of the requests were acknowledged.
   const killAt = Array.from({ length: options.kills }, (_, index) => Math.floor(((index + 1) * requests.length) / (options.kills + 2)));
@@ -163,11 +177,15 @@ async function processKill(options: FaultRunOptions): Promise<FaultScenarioResul
 /** The table and the clients' key exist before the API starts (its start-up would create the table too). */
 async function prepareTable(options: FaultRunOptions, tableName: string): Promise<void> {
   await ensureTable(createDynamoDbClient({ endpoint: options.dynamoDbEndpoint, region: 'local' }), tableName);
-  await dynamoApiKeyStore(cleanClient(options.dynamoDbEndpoint), tableName).create({ key: options.apiKey, name: 'fault-clients', scopes: allScopes, createdBy: 'bench' });
+  await dynamoApiKeyStore(cleanClient(options.dynamoDbEndpoint), tableName).create({
+    key: options.apiKey,
+    name: 'fault-clients',
+    scopes: allScopes,
+    createdBy: 'bench',
+  });
 }
 
 /** The checker's own client: no fault injection, whatever the environment says. */
 function cleanClient(endpoint: string) {
   return createDocumentClient({ endpoint, region: 'local' });
 }
-

@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     if (outcome.kind === 'name-taken') {
       throw new UsageError(
         `The name ${name.data} is taken by ${outcome.keyId ?? 'another key'}: one name is one system. ` +
-          'To rotate that system\'s key, add --replaces <its keyId>; otherwise choose another name.',
+          "To rotate that system's key, add --replaces <its keyId>; otherwise choose another name.",
       );
     }
     if (outcome.kind === 'not-replaceable') throw new UsageError(`--replaces must name a key called ${name.data}`);

@@ -20,7 +20,10 @@ writeFileSync(out, `${JSON.stringify(openApiDocument(), null, 2)}\n`);
 /** Redocly exits 0 when it finds only warnings, so its JSON totals judge: a warning is a finding too. */
 function redocly(): boolean {
   const run = spawnSync('npx', ['--no-install', 'redocly', 'lint', '--config', '.redocly.yaml', '--format', 'json', out], { encoding: 'utf8' });
-  const report = JSON.parse(run.stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; message: string; location: Array<{ pointer: string }> }> };
+  const report = JSON.parse(run.stdout) as {
+    totals: { errors: number; warnings: number };
+    problems: Array<{ ruleId: string; message: string; location: Array<{ pointer: string }> }>;
+  };
   for (const problem of report.problems) console.error(`redocly ${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`);
   console.log(`redocly: ${report.totals.errors} errors, ${report.totals.warnings} warnings`);
   return report.totals.errors + report.totals.warnings === 0;

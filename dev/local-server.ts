@@ -158,13 +158,7 @@ class LocalAuthorizer {
   }
 }
 
-function refusal(
-  status: number,
-  slug: string,
-  title: string,
-  detail: string,
-  headers: Record<string, string> = {},
-): APIGatewayProxyStructuredResultV2 {
+function refusal(status: number, slug: string, title: string, detail: string, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
     headers: { 'content-type': 'application/problem+json', ...headers },
@@ -189,7 +183,6 @@ export function toAuthorizerEvent(event: APIGatewayProxyEventV2, authorization: 
     requestContext: event.requestContext,
   } as APIGatewayRequestAuthorizerEventV2;
 }
-
 
 export function toApiGatewayEvent(
   request: { method: string; url: string; headers: IncomingMessage['headers']; remoteAddress?: string },
@@ -307,11 +300,7 @@ async function handle(request: IncomingMessage, authorizer: LocalAuthorizer): Pr
   }
   const method = request.method ?? 'GET';
   const matched = matchRoute(method, new URL(request.url ?? '/', 'http://localhost').pathname);
-  const event = toApiGatewayEvent(
-    { method, url: request.url ?? '/', headers: request.headers, remoteAddress: request.socket.remoteAddress },
-    body,
-    matched,
-  );
+  const event = toApiGatewayEvent({ method, url: request.url ?? '/', headers: request.headers, remoteAddress: request.socket.remoteAddress }, body, matched);
   const { requestId } = event.requestContext;
   const checked = matched ? await authorizer.check(event, matched.route) : undefined;
   if (checked?.refusal) return { result: checked.refusal, route: event.routeKey, requestId, functionName: checked.ran ? authorizerFunctionName : null };

@@ -57,10 +57,7 @@ Object.assign(process.env, {
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
 });
-await ensureTable(
-  createDynamoDbClient({ endpoint: dynamoDb.endpoint, region: 'local' }),
-  tableName,
-);
+await ensureTable(createDynamoDbClient({ endpoint: dynamoDb.endpoint, region: 'local' }), tableName);
 const bootstrapKey = process.env.TOUCHPOINT_BOOTSTRAP_KEY;
 const bootstrap = bootstrapKey
   ? await registerBootstrapKey(dynamoApiKeyStore(createDocumentClient({ endpoint: dynamoDb.endpoint, region: 'local' }), tableName), bootstrapKey)

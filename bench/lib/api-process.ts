@@ -33,9 +33,7 @@ export function apiProcess(options: ApiProcessOptions): ApiProcess {
   let output = '';
 
   const exited = (process: ChildProcess) =>
-    process.exitCode !== null || process.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => process.once('exit', () => resolve()));
+    process.exitCode !== null || process.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => process.once('exit', () => resolve()));
 
   return {
     url: `http://127.0.0.1:${options.port}`,

@@ -273,7 +273,11 @@ export function touchpointFor(customer: CustomerIdentity, channel: Channel, cont
         summary: 'Visited a shop',
         // A shop visit is often a purchase: its value feeds the customer's value tier.
         ...(random() < 0.6 ? { value: Math.round(2_000 + random() * 60_000) / 100 } : {}),
-        details: { location: pickOne(random, ['Leeds', 'Bristol', 'Glasgow', 'London Oxford St']), staffId: 'staff-017', durationMinutes: 5 + Math.floor(random() * 40) },
+        details: {
+          location: pickOne(random, ['Leeds', 'Bristol', 'Glasgow', 'London Oxford St']),
+          staffId: 'staff-017',
+          durationMinutes: 5 + Math.floor(random() * 40),
+        },
       };
   }
 }

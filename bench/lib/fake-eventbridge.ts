@@ -18,7 +18,9 @@ export async function startFakeEventBridge(): Promise<{ endpoint: string; receiv
       }
       received += entries;
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify({ FailedEntryCount: 0, Entries: Array.from({ length: entries }, (_, index) => ({ EventId: `bench-${received}-${index}` })) }));
+      response.end(
+        JSON.stringify({ FailedEntryCount: 0, Entries: Array.from({ length: entries }, (_, index) => ({ EventId: `bench-${received}-${index}` })) }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -121,7 +121,10 @@ export async function checkIntegrity(client: DynamoDBDocumentClient, tableName: 
     if (stored.length === 0) {
       violation('acknowledged touchpoint missing', `${outcome.request.id} (${answer.touchpointId}) is not stored`);
     } else if (!stored.some((item) => item.touchpointId === answer.touchpointId && survivor(item.customerId as string) === survivor(answer.customerId))) {
-      violation('acknowledged ids differ from stored', `${outcome.request.id}: told ${answer.touchpointId} on ${answer.customerId}, stored ${stored[0]?.touchpointId} on ${stored[0]?.customerId}`);
+      violation(
+        'acknowledged ids differ from stored',
+        `${outcome.request.id}: told ${answer.touchpointId} on ${answer.customerId}, stored ${stored[0]?.touchpointId} on ${stored[0]?.customerId}`,
+      );
     }
   }
 
@@ -132,7 +135,10 @@ export async function checkIntegrity(client: DynamoDBDocumentClient, tableName: 
       const key = identifierItemKey(identifier);
       const item = byKey.get(`${key.pk}|${key.sk}`);
       if (survivor(item?.customerId as string | undefined) !== customerId) {
-        violation('profile identifier without its identifier item', `${customerId} lists ${identifierKey(identifier)}, owned by ${item?.customerId ?? 'nobody'}`);
+        violation(
+          'profile identifier without its identifier item',
+          `${customerId} lists ${identifierKey(identifier)}, owned by ${item?.customerId ?? 'nobody'}`,
+        );
       }
     }
   }

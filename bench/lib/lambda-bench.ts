@@ -106,7 +106,10 @@ function eventsOf(functionName: string, options: LambdaBenchOptions, nextNewCust
         warm: http('POST', '/v1/touchpoints', signUp(), { 'idempotency-key': `cold-${Date.now()}-2` }),
       };
     case 'ingest-touchpoint-batch':
-      return { first: http('POST', '/v1/touchpoints/batch', { items: [signUp(), signUp()] }), warm: http('POST', '/v1/touchpoints/batch', { items: [signUp()] }) };
+      return {
+        first: http('POST', '/v1/touchpoints/batch', { items: [signUp(), signUp()] }),
+        warm: http('POST', '/v1/touchpoints/batch', { items: [signUp()] }),
+      };
     case 'lookup-customer':
       return { first: http('GET', `/v1/customers/lookup?phone=${encodeURIComponent(customer.phone)}`) };
     case notFoundFunctionName:
@@ -121,9 +124,7 @@ function eventsOf(functionName: string, options: LambdaBenchOptions, nextNewCust
   // Reads use a real customer; anything that changes data is sent for a customer that does not
   // exist (a 404 or 422 still loads and runs the whole handler) so the data set stays as seeded.
   const safe = route.method === 'GET';
-  const path = route.path
-    .replace('{customerId}', safe ? customer.customerId : absentCustomerId)
-    .replace(/\{[^}]+\}/g, 'unknown');
+  const path = route.path.replace('{customerId}', safe ? customer.customerId : absentCustomerId).replace(/\{[^}]+\}/g, 'unknown');
   return { first: http(route.method, path, safe || route.method === 'DELETE' ? undefined : {}) };
 }
 

@@ -13,15 +13,7 @@
  * Query) are already at their floor in the raw baseline.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  customerViewRange,
-  identifierItemKey,
-  idempotencyKey,
-  profileKey,
-  timelineRange,
-  touchpointKey,
-  touchpointLocatorKey,
-} from '../../shared/db/keys.ts';
+import { customerViewRange, identifierItemKey, idempotencyKey, profileKey, timelineRange, touchpointKey, touchpointLocatorKey } from '../../shared/db/keys.ts';
 import type { Identifier, IdentifierType } from '../../shared/domain/identifiers.ts';
 import { newCustomerId, newTouchpointId } from '../../shared/domain/ids.ts';
 import type { Operation } from './scenarios.ts';
@@ -79,33 +71,47 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
         },
       });
     } else {
-      items.push(put({
-        ...profileKey(customerId),
-        entity: 'customer',
-        customerId,
-        createdAt: now,
-        updatedAt: now,
-        identifiers: Object.fromEntries(attached.map((identifier) => [`${identifier.type}#${identifier.value}`, identifier])),
-        version: 1,
-        touchpointCount: 1,
-        countsByChannel: { [body.channel]: 1 },
-        lastContact,
-      }));
+      items.push(
+        put({
+          ...profileKey(customerId),
+          entity: 'customer',
+          customerId,
+          createdAt: now,
+          updatedAt: now,
+          identifiers: Object.fromEntries(attached.map((identifier) => [`${identifier.type}#${identifier.value}`, identifier])),
+          version: 1,
+          touchpointCount: 1,
+          countsByChannel: { [body.channel]: 1 },
+          lastContact,
+        }),
+      );
     }
     for (const identifier of attached) {
-      items.push(put({ ...identifierItemKey(identifier), entity: 'identifier', type: identifier.type, value: identifier.value, customerId, ...identifier.provenance }));
+      items.push(
+        put({ ...identifierItemKey(identifier), entity: 'identifier', type: identifier.type, value: identifier.value, customerId, ...identifier.provenance }),
+      );
     }
     items.push(put(touchpointItem(touchpoint)));
-    items.push(put({ ...touchpointLocatorKey(touchpoint.touchpointId), entity: 'touchpointLocator', touchpointId: touchpoint.touchpointId, customerId, occurredAt: touchpoint.occurredAt }));
-    items.push(put({
-      ...idempotency,
-      entity: 'idempotency',
-      // A SHA-256 digest in base64url, as the API stores.
-      requestFingerprint: 'x'.repeat(43),
-      result: { touchpointId: touchpoint.touchpointId, customerId, customerCreated: !owner },
-      createdAt: now,
-      expiresAt: Math.floor(Date.now() / 1000) + idempotencyRetentionSeconds,
-    }));
+    items.push(
+      put({
+        ...touchpointLocatorKey(touchpoint.touchpointId),
+        entity: 'touchpointLocator',
+        touchpointId: touchpoint.touchpointId,
+        customerId,
+        occurredAt: touchpoint.occurredAt,
+      }),
+    );
+    items.push(
+      put({
+        ...idempotency,
+        entity: 'idempotency',
+        // A SHA-256 digest in base64url, as the API stores.
+        requestFingerprint: 'x'.repeat(43),
+        result: { touchpointId: touchpoint.touchpointId, customerId, customerCreated: !owner },
+        createdAt: now,
+        expiresAt: Math.floor(Date.now() / 1000) + idempotencyRetentionSeconds,
+      }),
+    );
     await client.send(new TransactWriteCommand({ TransactItems: items }));
 
     function put(item: Record<string, unknown>): TransactItem {
@@ -115,7 +121,12 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
 
   async function lookupByPhone(phone: string): Promise<void> {
     const owner = await client.send(
-      new GetCommand({ TableName: tableName, Key: identifierItemKey({ type: 'phone', value: phone }), ProjectionExpression: 'customerId', ConsistentRead: true }),
+      new GetCommand({
+        TableName: tableName,
+        Key: identifierItemKey({ type: 'phone', value: phone }),
+        ProjectionExpression: 'customerId',
+        ConsistentRead: true,
+      }),
     );
     const customerId = owner.Item?.customerId as string | undefined;
     if (!customerId) throw new Error(`Raw lookup: no customer has ${phone}`);

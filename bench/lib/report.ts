@@ -91,7 +91,9 @@ export function toMarkdown(results: BenchResults): string {
 
   if (results.lambdas.length > 0) {
     lines.push('## Lambdas', '');
-    lines.push('| Function | bundle, SDK bundled (gzip) | bundle, SDK external | init ms, SDK bundled | init ms, SDK external | first event ms | warm event ms | peak RSS MB | first answer |');
+    lines.push(
+      '| Function | bundle, SDK bundled (gzip) | bundle, SDK external | init ms, SDK bundled | init ms, SDK external | first event ms | warm event ms | peak RSS MB | first answer |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const lambda of results.lambdas) {
       lines.push(
@@ -107,16 +109,18 @@ export function toMarkdown(results: BenchResults): string {
     }
     lines.push(
       '',
-      'Bundled like CDK\'s NodejsFunction in infra/ (esbuild, ESM, node22, minified, platform node). Init is the import of the bundle in a',
-      'fresh Node process (Lambda\'s Init Duration less the runtime\'s own start); first and warm event are the handler\'s first and second',
-      'call against DynamoDB Local; peak RSS is the process\'s maxRSS after both. Medians of several cold starts.',
+      "Bundled like CDK's NodejsFunction in infra/ (esbuild, ESM, node22, minified, platform node). Init is the import of the bundle in a",
+      "fresh Node process (Lambda's Init Duration less the runtime's own start); first and warm event are the handler's first and second",
+      "call against DynamoDB Local; peak RSS is the process's maxRSS after both. Medians of several cold starts.",
       '',
     );
   }
 
   if (results.faults.length > 0) {
     lines.push('## Faults', '');
-    lines.push('| Scenario | requests | acknowledged | retried | attempts answered 503 | connections failed | replayed after a lost answer | stored touchpoints | invariant violations | unfinished merges | result |');
+    lines.push(
+      '| Scenario | requests | acknowledged | retried | attempts answered 503 | connections failed | replayed after a lost answer | stored touchpoints | invariant violations | unfinished merges | result |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const fault of results.faults) {
       const report = fault.integrity;

@@ -20,15 +20,7 @@ import type { AttachedIdentifier, Touchpoint } from '../../shared/domain/model.t
 import { seededRandom } from '../../shared/db/fault-injection.ts';
 import { type TouchpointInput, touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 import { batchWriter } from './batch-writer.ts';
-import {
-  identityOf,
-  type SeededCustomer,
-  seedChannel,
-  signUpFor,
-  type TouchpointBody,
-  touchpointCounts,
-  touchpointFor,
-} from './data-set.ts';
+import { identityOf, type SeededCustomer, seedChannel, signUpFor, type TouchpointBody, touchpointCounts, touchpointFor } from './data-set.ts';
 import { progress } from './progress.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -197,7 +189,9 @@ async function verifySample(options: SeedOptions, customers: SeededCustomer[], r
       recent.length !== Math.min(10, customer.touchpointCount) ||
       !newestFirst
     ) {
-      throw new Error(`Seeded customer ${customer.customerId} does not read back as seeded (owner ${owner}, ${view?.customer.card.touchpointCount} touchpoints on its card)`);
+      throw new Error(
+        `Seeded customer ${customer.customerId} does not read back as seeded (owner ${owner}, ${view?.customer.card.touchpointCount} touchpoints on its card)`,
+      );
     }
   }
 }

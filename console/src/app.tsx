@@ -32,10 +32,16 @@ export function App(props: { config: ConsoleConfig; credential: Credential | und
     if (credential) void api.canMerge().then(setCanMerge);
   }, [credential, api]);
 
-  if (!credential) return <SignIn config={props.config} onKey={(key, agent) => {
-    keepAgentName(agent);
-    setCredential(keepApiKey(key));
-  }} />;
+  if (!credential)
+    return (
+      <SignIn
+        config={props.config}
+        onKey={(key, agent) => {
+          keepAgentName(agent);
+          setCredential(keepApiKey(key));
+        }}
+      />
+    );
   const session: Session = { api, canMerge, agent: agentName() };
   return (
     <Workspace
@@ -184,40 +190,40 @@ function Workspace(props: { session: Session; onSignOut: () => void }) {
       <header class="bar">
         <h1>Touchpoint console</h1>
         <search>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            void search(type, text);
-          }}
-        >
-          <label for="search-text">Find a customer</label>
-          <input
-            id="search-text"
-            ref={input}
-            name="q"
-            type="search"
-            autoComplete="off"
-            placeholder="Phone, email, account or invoice number"
-            aria-describedby="search-hint"
-            value={text}
-            onInput={(event) => setText(event.currentTarget.value)}
-          />
-          <label for="search-type" class="visually-hidden">
-            Search by
-          </label>
-          <select id="search-type" name="type" value={type} onChange={(event) => setType(event.currentTarget.value as SearchType)}>
-            <option value="auto">Any</option>
-            <option value="phone">Phone</option>
-            <option value="email">Email</option>
-            <option value="accountId">Account</option>
-            <option value="invoiceNumber">Invoice</option>
-            <option value="customerId">Customer id</option>
-          </select>
-          <button type="submit">Find</button>
-          <span id="search-hint" class="visually-hidden">
-            Press slash to come back here from anywhere.
-          </span>
-        </form>
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              void search(type, text);
+            }}
+          >
+            <label for="search-text">Find a customer</label>
+            <input
+              id="search-text"
+              ref={input}
+              name="q"
+              type="search"
+              autoComplete="off"
+              placeholder="Phone, email, account or invoice number"
+              aria-describedby="search-hint"
+              value={text}
+              onInput={(event) => setText(event.currentTarget.value)}
+            />
+            <label for="search-type" class="visually-hidden">
+              Search by
+            </label>
+            <select id="search-type" name="type" value={type} onChange={(event) => setType(event.currentTarget.value as SearchType)}>
+              <option value="auto">Any</option>
+              <option value="phone">Phone</option>
+              <option value="email">Email</option>
+              <option value="accountId">Account</option>
+              <option value="invoiceNumber">Invoice</option>
+              <option value="customerId">Customer id</option>
+            </select>
+            <button type="submit">Find</button>
+            <span id="search-hint" class="visually-hidden">
+              Press slash to come back here from anywhere.
+            </span>
+          </form>
         </search>
         <nav aria-label="Console">
           {session.canMerge && (
@@ -241,7 +247,13 @@ function Workspace(props: { session: Session; onSignOut: () => void }) {
             <ScreenPopMeasure customerId={screen.view.customer.customerId} />
             <ContactBanner decisions={decisions} view={screen.view} />
             <RecognitionCard view={screen.view} />
-            <Timeline session={session} customerId={screen.view.customer.customerId} moveTargets={candidates} onChanged={reload} key={`${screen.view.customer.customerId}:${version}`} />
+            <Timeline
+              session={session}
+              customerId={screen.view.customer.customerId}
+              moveTargets={candidates}
+              onChanged={reload}
+              key={`${screen.view.customer.customerId}:${version}`}
+            />
             <Identifiers session={session} customerId={screen.view.customer.customerId} version={version} />
             <MergeAudit session={session} customerId={screen.view.customer.customerId} version={version} onChanged={reload} />
           </div>

@@ -25,7 +25,9 @@ export function ContactBanner({ decisions, view }: { decisions: ContactDecision[
   const everyChannel = refused.length === contactChannels.length && refused.every((decision) => !decision.reasons.includes('quiet_hours'));
   return (
     <div class="banner stop" role="alert" aria-label="Contact restrictions">
-      <strong>{everyChannel ? 'Do not contact' : refused.some((decision) => decision.reasons.includes('quiet_hours')) ? 'Quiet hours' : 'Contact restricted'}</strong>
+      <strong>
+        {everyChannel ? 'Do not contact' : refused.some((decision) => decision.reasons.includes('quiet_hours')) ? 'Quiet hours' : 'Contact restricted'}
+      </strong>
       <ul>
         {refused.map((decision) => (
           <li key={decision.channel}>
@@ -60,14 +62,14 @@ export function RecognitionCard({ view }: { view: CustomerView }) {
         <div>
           <dt>Last contact</dt>
           <dd data-testid="last-contact">
-            {card.lastContact ? `${channelName(card.lastContact.channel)}, ${when(card.lastContact.occurredAt)}${card.lastContact.summary ? `: ${card.lastContact.summary}` : ''}` : 'None yet'}
+            {card.lastContact
+              ? `${channelName(card.lastContact.channel)}, ${when(card.lastContact.occurredAt)}${card.lastContact.summary ? `: ${card.lastContact.summary}` : ''}`
+              : 'None yet'}
           </dd>
         </div>
         <div>
           <dt>Preferred channel</dt>
-          <dd data-testid="preferred-channel">
-            {card.preferredChannel ? `${card.preferredChannel.channel} (${card.preferredChannel.basis})` : 'Not known'}
-          </dd>
+          <dd data-testid="preferred-channel">{card.preferredChannel ? `${card.preferredChannel.channel} (${card.preferredChannel.basis})` : 'Not known'}</dd>
         </div>
         <div>
           <dt>Open invoice queries</dt>

@@ -50,7 +50,14 @@ export function ConfirmDialog(props: ConfirmProps) {
         {props.reason && (
           <label>
             Reason{props.reason === 'required' ? '' : ' (optional)'}
-            <textarea name="reason" rows={2} maxLength={500} required={props.reason === 'required'} value={reason} onInput={(event) => setReason(event.currentTarget.value)} />
+            <textarea
+              name="reason"
+              rows={2}
+              maxLength={500}
+              required={props.reason === 'required'}
+              value={reason}
+              onInput={(event) => setReason(event.currentTarget.value)}
+            />
           </label>
         )}
         {problem && <ProblemAlert problem={problem} />}

@@ -109,7 +109,8 @@ export function MergeAudit(props: { session: Session; customerId: string; versio
         <ul class="audit">
           {value.items.map((record) => (
             <li key={record.mergeId} data-merge-id={record.mergeId}>
-              <strong>{record.kind === 'merge' ? 'Merge' : 'Move'}</strong> {record.status} · {when(record.createdAt)} · {record.sourceCustomerId} → {record.targetCustomerId} · by {record.actor}
+              <strong>{record.kind === 'merge' ? 'Merge' : 'Move'}</strong> {record.status} · {when(record.createdAt)} · {record.sourceCustomerId} →{' '}
+              {record.targetCustomerId} · by {record.actor}
               {record.reason ? ` · “${record.reason}”` : ''} · {record.movedTouchpointCount} touchpoints, {record.movedIdentifiers.length} identifiers
               {props.session.canMerge && record.status === 'completed' && (
                 <>
@@ -174,7 +175,13 @@ export function ReviewQueue(props: { session: Session; onOpen: (customerId: stri
               both claim {candidate.identifiers.map((identifier) => `${identifier.type} ${identifier.value}`).join(', ')} · seen {candidate.occurrences}× · last{' '}
               {when(candidate.lastSeenAt)}
             </span>{' '}
-            <button type="button" onClick={() => { setKeep(0); setAction({ kind: 'merge', candidate }); }}>
+            <button
+              type="button"
+              onClick={() => {
+                setKeep(0);
+                setAction({ kind: 'merge', candidate });
+              }}
+            >
               Merge…
             </button>{' '}
             <button type="button" class="secondary" onClick={() => setAction({ kind: 'dismiss', candidate })}>

@@ -20,7 +20,11 @@ export function lookupsFor(text: string, type: SearchType): { type: LookupType; 
   if (value.includes('@')) return [{ type: 'email', value }];
   if (/^cus_/i.test(value)) return [{ type: 'customerId', value }];
   if (phoneCharacters.test(value) && value.replace(/\D/g, '').length >= 6) return [{ type: 'phone', value }];
-  if (/^inv/i.test(value)) return [{ type: 'invoiceNumber', value }, { type: 'accountId', value }];
+  if (/^inv/i.test(value))
+    return [
+      { type: 'invoiceNumber', value },
+      { type: 'accountId', value },
+    ];
   return [
     { type: 'accountId', value },
     { type: 'invoiceNumber', value },

@@ -94,7 +94,13 @@ export function Timeline(props: { session: Session; customerId: string; moveTarg
           <legend>Channels (none ticked: all)</legend>
           {channels.map((channel) => (
             <label key={channel} class="inline">
-              <input type="checkbox" name="channel" value={channel} checked={filters.channels.includes(channel)} onChange={(event) => toggleChannel(channel, event.currentTarget.checked)} />
+              <input
+                type="checkbox"
+                name="channel"
+                value={channel}
+                checked={filters.channels.includes(channel)}
+                onChange={(event) => toggleChannel(channel, event.currentTarget.checked)}
+              />
               {channelName(channel)}
             </label>
           ))}
@@ -154,10 +160,17 @@ export function Timeline(props: { session: Session; customerId: string; moveTarg
           Show more
         </button>
       )}
-      {moving && <MoveDialog session={session} touchpoint={moving} targets={props.moveTargets.filter((id) => id !== customerId)} onDone={(moved) => {
-        setMoving(undefined);
-        if (moved) props.onChanged();
-      }} />}
+      {moving && (
+        <MoveDialog
+          session={session}
+          touchpoint={moving}
+          targets={props.moveTargets.filter((id) => id !== customerId)}
+          onDone={(moved) => {
+            setMoving(undefined);
+            if (moved) props.onChanged();
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -31,9 +31,7 @@ export async function checkContactRoute(event: ApiEvent, reads: ReadObserver): P
 
 /** `to` is a phone number or an email address, told apart by the `@`. */
 function addressOf(to: string): Identifier {
-  return to.includes('@')
-    ? { type: 'email', value: parseWith(emailSchema, to, 'query.to') }
-    : { type: 'phone', value: parseWith(phoneSchema, to, 'query.to') };
+  return to.includes('@') ? { type: 'email', value: parseWith(emailSchema, to, 'query.to') } : { type: 'phone', value: parseWith(phoneSchema, to, 'query.to') };
 }
 
 export const handler = apiHandler(auditedRoute('contact-check', checkContactRoute));

@@ -15,6 +15,4 @@ export async function finishInterruptedMergesOnSchedule(): Promise<InterruptedMe
   return report;
 }
 
-export const handler = middy<Partial<ScheduledEvent>, InterruptedMergesReport>()
-  .use(injectLambdaContext(logger))
-  .handler(finishInterruptedMergesOnSchedule);
+export const handler = middy<Partial<ScheduledEvent>, InterruptedMergesReport>().use(injectLambdaContext(logger)).handler(finishInterruptedMergesOnSchedule);

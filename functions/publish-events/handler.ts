@@ -19,10 +19,7 @@ export interface PublishEventsDependencies {
 }
 
 /** The DynamoDB stream consumer without Lambda wiring: tests call it with a recording sink. */
-export async function publishEvents(
-  event: DynamoDBStreamEvent,
-  dependencies: PublishEventsDependencies,
-): Promise<DynamoDBBatchResponse> {
+export async function publishEvents(event: DynamoDBStreamEvent, dependencies: PublishEventsDependencies): Promise<DynamoDBBatchResponse> {
   const report = await publishStreamRecords(event.Records, dependencies);
   dependencies.metrics?.addMetric('EventsPublished', MetricUnit.Count, report.published);
   if (report.failure) {

@@ -22,6 +22,4 @@ export async function retierOnSchedule(event: Partial<ScheduledEvent> & { lookba
   return report;
 }
 
-export const handler = middy<Partial<ScheduledEvent> & { lookbackDays?: number }, RetieringReport>()
-  .use(injectLambdaContext(logger))
-  .handler(retierOnSchedule);
+export const handler = middy<Partial<ScheduledEvent> & { lookbackDays?: number }, RetieringReport>().use(injectLambdaContext(logger)).handler(retierOnSchedule);

@@ -43,14 +43,7 @@ export interface EnvironmentSettings {
 
 type EnvironmentDefaults = Omit<
   EnvironmentSettings,
-  | 'envName'
-  | 'tableKmsKey'
-  | 'eventsIncludePersonalData'
-  | 'defaultPhoneRegion'
-  | 'alarmEmail'
-  | 'authorizerCacheSeconds'
-  | 'jwt'
-  | 'connect'
+  'envName' | 'tableKmsKey' | 'eventsIncludePersonalData' | 'defaultPhoneRegion' | 'alarmEmail' | 'authorizerCacheSeconds' | 'jwt' | 'connect'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {

@@ -45,10 +45,14 @@ export class Connectors extends Construct {
 
     this.secrets = new Map(
       connectorSecretSettings.map((name) => {
-        const secret = new Secret(this, name, { description: `Touchpoint API (${settings.envName}): ${secretDescriptions[name]}`, removalPolicy: settings.removalPolicy });
+        const secret = new Secret(this, name, {
+          description: `Touchpoint API (${settings.envName}): ${secretDescriptions[name]}`,
+          removalPolicy: settings.removalPolicy,
+        });
         Validations.of(secret).acknowledge({
           id: 'AwsSolutions-SMG4',
-          reason: 'The vendor issues and rolls this credential (Stripe, Twilio) or the site owner does (write key): rotation happens there, then the value is put here.',
+          reason:
+            'The vendor issues and rolls this credential (Stripe, Twilio) or the site owner does (write key): rotation happens there, then the value is put here.',
         });
         return [name, secret] as const;
       }),

@@ -140,7 +140,10 @@ export class ConsoleSite extends Construct {
             image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
             local: {
               tryBundle(outputDir) {
-                execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'console', 'scripts', 'build.ts'), outputDir], { stdio: 'inherit', cwd: projectRoot });
+                execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'console', 'scripts', 'build.ts'), outputDir], {
+                  stdio: 'inherit',
+                  cwd: projectRoot,
+                });
                 return true;
               },
             },

@@ -45,8 +45,7 @@ export class EventPublisher extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue (on-failure destination) of the stream consumer; a dead-letter queue of its own would add nothing.',
+      reason: 'This queue is the dead-letter queue (on-failure destination) of the stream consumer; a dead-letter queue of its own would add nothing.',
     });
 
     this.function = new ProjectFunction(this, 'Function', {

@@ -191,18 +191,26 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Events published', [
-        new Metric({ namespace: metricsNamespace, metricName: 'EventsPublished', dimensionsMap: { service: 'touchpoint-api' }, statistic: 'Sum', period: Duration.minutes(1) }),
-        new Metric({ namespace: metricsNamespace, metricName: 'EventPublishFailures', dimensionsMap: { service: 'touchpoint-api' }, statistic: 'Sum', period: Duration.minutes(1) }),
+        new Metric({
+          namespace: metricsNamespace,
+          metricName: 'EventsPublished',
+          dimensionsMap: { service: 'touchpoint-api' },
+          statistic: 'Sum',
+          period: Duration.minutes(1),
+        }),
+        new Metric({
+          namespace: metricsNamespace,
+          metricName: 'EventPublishFailures',
+          dimensionsMap: { service: 'touchpoint-api' },
+          statistic: 'Sum',
+          period: Duration.minutes(1),
+        }),
       ]),
       graph('Authorizer denials', [authorizerDenials]),
     );
   }
 
-  private alarm(
-    id: string,
-    metric: IMetric,
-    options: { description: string; threshold: number; evaluationPeriods: number; datapointsToAlarm?: number },
-  ): void {
+  private alarm(id: string, metric: IMetric, options: { description: string; threshold: number; evaluationPeriods: number; datapointsToAlarm?: number }): void {
     const alarm = new Alarm(this, id, {
       metric,
       alarmDescription: options.description,

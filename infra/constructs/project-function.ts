@@ -18,8 +18,7 @@ export const projectRoot = join(import.meta.dirname, '..', '..');
  * ESM output needs a `require` for the CommonJS dependencies esbuild inlines (aws-xray-sdk-core
  * under the Powertools tracer calls `require('http')` and friends).
  */
-export const esmRequireShim =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+export const esmRequireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 export const bundlingTarget = 'node22';
 
 /**
@@ -122,17 +121,13 @@ function grantItemAccess(fn: NodejsFunction, table: ITable, access: 'read' | 're
   fn.addToRolePolicy(
     new PolicyStatement({
       actions: tableItemActions[access],
-      resources: [
-        table.tableArn,
-        ...tableDefinition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
-      ],
+      resources: [table.tableArn, ...tableDefinition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`)],
     }),
   );
   if (table.encryptionKey) {
     if (access === 'read') table.encryptionKey.grantDecrypt(fn);
     else table.encryptionKey.grantEncryptDecrypt(fn);
-    const reason =
-      'The encrypt/decrypt grant DynamoDB needs on the table\'s customer managed key; the key is the only resource.';
+    const reason = "The encrypt/decrypt grant DynamoDB needs on the table's customer managed key; the key is the only resource.";
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason });
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason });
   }

@@ -1,14 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import {
-  type CfnStage,
-  HttpApi,
-  HttpMethod,
-  HttpRoute,
-  HttpRouteKey,
-  HttpStage,
-  LogGroupLogDestination,
-} from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -118,8 +110,7 @@ export class TouchpointHttpApi extends Construct {
     });
     Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason:
-        'The $default route only answers requests that match no route with a problem-details 404; it reads no data, so it needs no credential.',
+      reason: 'The $default route only answers requests that match no route with a problem-details 404; it reads no data, so it needs no credential.',
     });
   }
 }

@@ -50,9 +50,7 @@ export class ApiStack extends Stack {
           functionName: name,
           settings,
           table,
-          ...(name === authorizerFunctionName
-            ? { tableAccess: 'read', environment: jwtEnvironment(settings), memorySize: 512 }
-            : {}),
+          ...(name === authorizerFunctionName ? { tableAccess: 'read', environment: jwtEnvironment(settings), memorySize: 512 } : {}),
           ...(routeFunctions.has(name) && {
             // A CloudFormation dynamic reference: resolved at deploy time, never in the template.
             environment: { SUPPRESSION_HMAC_SECRET: props.suppressionSecret.secretValue.unsafeUnwrap() },

@@ -1,12 +1,5 @@
 import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import {
-  AttributeType,
-  BillingMode,
-  ProjectionType,
-  StreamViewType,
-  Table,
-  TableEncryption,
-} from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -49,9 +42,7 @@ export class DataStack extends Stack {
       removalPolicy: settings.removalPolicy,
       // AWS owned keys cost nothing and need no key policy; a customer managed key is for
       // accounts whose policy demands key control and CloudTrail records of key use.
-      ...(encryptionKey
-        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey }
-        : { encryption: TableEncryption.DEFAULT }),
+      ...(encryptionKey ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey } : { encryption: TableEncryption.DEFAULT }),
       // The event publisher needs both images: a MODIFY is an event only when an attribute changed.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });

@@ -30,9 +30,6 @@ export interface AuthConfig {
 export const authConfig: () => AuthConfig = environmentSection(
   'authorizer configuration',
   environmentSchema.transform(({ JWT_ISSUER: issuer, JWT_AUDIENCE: audience, JWT_JWKS_URL: jwksUrl }) => ({
-    jwt:
-      issuer && audience
-        ? { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` }
-        : undefined,
+    jwt: issuer && audience ? { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` } : undefined,
   })),
 );

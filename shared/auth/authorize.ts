@@ -47,10 +47,7 @@ export function accessOfRouteKey(routeKey: string): RouteAccess | undefined {
  * Authorization header. Fails closed: an unknown route, an unreadable header, an unknown or revoked
  * key, a token that does not verify, or a missing scope are all refusals.
  */
-export async function authorize(
-  request: { routeKey: string; authorization: string | undefined },
-  dependencies: AuthorizeDependencies,
-): Promise<Decision> {
+export async function authorize(request: { routeKey: string; authorization: string | undefined }, dependencies: AuthorizeDependencies): Promise<Decision> {
   const access = accessOfRouteKey(request.routeKey);
   if (access === undefined) return { isAuthorized: false, reason: 'unknown-route' };
   if (!request.authorization) return { isAuthorized: false, reason: 'no-credential' };

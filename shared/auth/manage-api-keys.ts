@@ -27,12 +27,7 @@ export type CreatedApiKey =
   | { kind: 'replayed'; record: ApiKeyRecord };
 
 /** Issues a key; a retry without an Idempotency-Key meets the name's claim (409 naming the key). */
-export async function createApiKey(
-  store: ApiKeyStore,
-  request: ApiKeyRequest,
-  admin: Administrator,
-  idempotencyKey?: string,
-): Promise<CreatedApiKey> {
+export async function createApiKey(store: ApiKeyStore, request: ApiKeyRequest, admin: Administrator, idempotencyKey?: string): Promise<CreatedApiKey> {
   const key = generateApiKey();
   const outcome = await store.create({
     key,

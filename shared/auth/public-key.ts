@@ -31,9 +31,7 @@ export async function authenticatePublicKey(
   findKey: FindKey,
 ): Promise<{ client: AuthenticatedClient; origin: string }> {
   if (!request.key) {
-    throw new HttpProblemError(
-      problem(401, 'unauthenticated', 'Unauthenticated', `Name the site's public key in the ${publicKeyParameter} query parameter.`),
-    );
+    throw new HttpProblemError(problem(401, 'unauthenticated', 'Unauthenticated', `Name the site's public key in the ${publicKeyParameter} query parameter.`));
   }
   const record = isPlausibleKey(request.key) ? await findKey(request.key) : undefined;
   if (!record || record.revokedAt || record.kind !== 'public') {

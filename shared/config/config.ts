@@ -63,7 +63,4 @@ export const suppressionConfig = environmentSection(
 );
 
 /** Powertools reads its other POWERTOOLS_* variables (log level, sampling) itself. */
-export const loggingConfig = environmentSection(
-  'logging configuration',
-  z.object({ POWERTOOLS_SERVICE_NAME: z.string().default('touchpoint-api') }),
-);
+export const loggingConfig = environmentSection('logging configuration', z.object({ POWERTOOLS_SERVICE_NAME: z.string().default('touchpoint-api') }));

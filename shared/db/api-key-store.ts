@@ -179,9 +179,7 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
 
   async function replayCreation(idempotency: NonNullable<CreateApiKeyInput['idempotency']>): Promise<CreateApiKeyOutcome | undefined> {
     const output = await call(() =>
-      client.send(
-        new GetCommand({ TableName: tableName, Key: keyCreationIdempotencyKey(idempotency.scope, idempotency.key), ConsistentRead: true }),
-      ),
+      client.send(new GetCommand({ TableName: tableName, Key: keyCreationIdempotencyKey(idempotency.scope, idempotency.key), ConsistentRead: true })),
     );
     if (!output.Item) return undefined;
     const creation = keyCreationIdempotencyEntity.parse(output.Item);
@@ -244,11 +242,7 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
           new UpdateCommand({
             TableName: tableName,
             Key: apiKeyKey(keyId),
-            ...updateExpression()
-              .setIfMissing('revokedAt', now.toISOString())
-              .setIfMissing('revokedBy', revokedBy)
-              .when('attribute_exists(pk)')
-              .build(),
+            ...updateExpression().setIfMissing('revokedAt', now.toISOString()).setIfMissing('revokedBy', revokedBy).when('attribute_exists(pk)').build(),
             ReturnValues: 'ALL_NEW',
           }),
         ),

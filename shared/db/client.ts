@@ -18,9 +18,7 @@ export interface ClientOptions {
 export function createDynamoDbClient(options: ClientOptions = {}): DynamoDBClient {
   return new DynamoDBClient({
     ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint
-      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
 }
 

@@ -42,10 +42,7 @@ export function touchpointCrossReferences(tableName: string, write: TouchpointWr
     const claim = identifierClaimPut(tableName, owner, identifier);
     items.set(`${claim.Put.Item.pk}\u0000${claim.Put.Item.sk}`, claim);
   }
-  const mentioned = new Set([
-    ...write.mergeCandidates.map((candidate) => candidate.otherCustomerId),
-    ...(touchpoint.ambiguity?.otherCandidates ?? []),
-  ]);
+  const mentioned = new Set([...write.mergeCandidates.map((candidate) => candidate.otherCustomerId), ...(touchpoint.ambiguity?.otherCandidates ?? [])]);
   mentioned.delete(owner);
   for (const other of mentioned) {
     put(mentionEntity.item(mentionEntity.key(other, touchpoint.touchpointId), { touchpointId: touchpoint.touchpointId }));

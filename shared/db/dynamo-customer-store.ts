@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
   CustomerPage,
@@ -41,14 +35,7 @@ import {
   touchpointKey,
   touchpointLocatorKey,
 } from './keys.ts';
-import {
-  isLiveProfile,
-  newProfileItem,
-  profileChangesUpdate,
-  profileUpdate,
-  toCard,
-  toCustomer,
-} from './profile-item.ts';
+import { isLiveProfile, newProfileItem, profileChangesUpdate, profileUpdate, toCard, toCustomer } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
 import { touchpointCrossReferences } from './cross-references.ts';
@@ -85,9 +72,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       if (typeof item?.customerId === 'string') owners.set(identifierKey(identifier), toIdentifierOwner(item));
     }
     const profile = request.customerId ? items.get(keyString(profileKey(request.customerId))) : undefined;
-    const idempotencyItem = request.idempotency
-      ? items.get(keyString(idempotencyKey(request.idempotency.scope, request.idempotency.key)))
-      : undefined;
+    const idempotencyItem = request.idempotency ? items.get(keyString(idempotencyKey(request.idempotency.scope, request.idempotency.key))) : undefined;
     return {
       owners,
       // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
@@ -207,9 +192,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
   }
 
   async function locateTouchpoint(touchpointId: string): Promise<{ customerId: string } | undefined> {
-    const output = await call(() =>
-      client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })),
-    );
+    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })));
     return output.Item ? { customerId: touchpointLocatorEntity.parse(output.Item).customerId } : undefined;
   }
 
@@ -234,9 +217,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
   }
 
   async function readCard(customerId: string): Promise<CardState | undefined> {
-    const output = await call(() =>
-      client.send(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true })),
-    );
+    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true })));
     return isLiveProfile(output.Item) ? toCard(output.Item) : undefined;
   }
 

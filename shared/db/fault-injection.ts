@@ -1,9 +1,4 @@
-import {
-  InternalServerError,
-  ProvisionedThroughputExceededException,
-  ThrottlingException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { InternalServerError, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 
@@ -110,9 +105,7 @@ function faultError(kind: Exclude<FaultKind, 'lost-response'>, command: string, 
       const count = Math.max(1, input.TransactItems?.length ?? 1);
       const throttled = Math.min(count - 1, Math.floor(pick * count));
       const reasons = Array.from({ length: count }, (_, index) =>
-        index === throttled
-          ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity of your table or index.' }
-          : { Code: 'None' },
+        index === throttled ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity of your table or index.' } : { Code: 'None' },
       );
       return new TransactionCanceledException({
         message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((reason) => reason.Code).join(', ')}] (injected)`,
@@ -154,7 +147,10 @@ const faultEnvironmentSchema = z.object({
   TOUCHPOINT_FAULT_SEED: z.preprocess(emptyAsUnset, z.coerce.number().int().optional()),
   TOUCHPOINT_FAULT_COMMANDS: z.preprocess(
     (value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((command) => command.trim()) : undefined),
-    z.array(z.string().regex(/^[A-Z][A-Za-z]+$/, 'must be DynamoDB operation names such as TransactWriteItems')).min(1).optional(),
+    z
+      .array(z.string().regex(/^[A-Z][A-Za-z]+$/, 'must be DynamoDB operation names such as TransactWriteItems'))
+      .min(1)
+      .optional(),
   ),
 });
 

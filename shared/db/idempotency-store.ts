@@ -49,13 +49,7 @@ export interface IdempotencyStore {
    * condition check that writes nothing): its answer comes no sooner, so a write-only client
    * cannot time who is suppressed or which customer ids exist.
    */
-  keepDiscarded(input: {
-    ref?: IdempotencyRef;
-    requestFingerprint: string;
-    touchpointId: string;
-    reason: DiscardReason;
-    at: Date;
-  }): Promise<string>;
+  keepDiscarded(input: { ref?: IdempotencyRef; requestFingerprint: string; touchpointId: string; reason: DiscardReason; at: Date }): Promise<string>;
   /**
    * Binds a batch's Idempotency-Key to the batch's digest: passes for the first use and for a
    * replay of the same batch, throws IdempotencyConflictError for a different batch.

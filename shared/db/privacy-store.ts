@@ -1,13 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import {
@@ -173,10 +165,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
-  async function partitionPage(
-    customerId: string,
-    page: { limit: number; cursor?: string; newestFirst?: boolean; person?: string },
-  ): Promise<PartitionPage> {
+  async function partitionPage(customerId: string, page: { limit: number; cursor?: string; newestFirst?: boolean; person?: string }): Promise<PartitionPage> {
     const partition = customerPartition(customerId);
     const binding = partitionCursorBinding(customerId, page.person ?? customerId);
     const output = await call(() =>
@@ -267,7 +256,8 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
       return 'released';
     } catch (error) {
       // Changed since it was read: a repeat of the erase reads it again.
-      if (error instanceof ConditionalCheckFailedException) throw new StoreUnavailableError('An identifier changed hands during the erase; repeat the request to finish it.', { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new StoreUnavailableError('An identifier changed hands during the erase; repeat the request to finish it.', { cause: error });
       throw error;
     }
   }
@@ -377,7 +367,13 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
           client.send(
             new PutCommand({
               TableName: tableName,
-              Item: { ...erasureReceiptKeyOf(customerId), entity: 'erasureReceipt', ...receipt, suppressions: receipt.suppressions.map(({ type, hash }) => ({ type, hash })), expiresAt },
+              Item: {
+                ...erasureReceiptKeyOf(customerId),
+                entity: 'erasureReceipt',
+                ...receipt,
+                suppressions: receipt.suppressions.map(({ type, hash }) => ({ type, hash })),
+                expiresAt,
+              },
             }),
           ),
         ),

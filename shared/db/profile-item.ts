@@ -71,10 +71,7 @@ export function newProfileItem(customerId: string, createdAt: string, card: Card
 }
 
 /** The Update for an existing customer's card (fast or exact), plus the identifiers to attach. */
-export function profileUpdate(
-  customerId: string,
-  write: TouchpointWrite & { customer: { kind: 'fast' | 'exact' } },
-): ProfileUpdate {
+export function profileUpdate(customerId: string, write: TouchpointWrite & { customer: { kind: 'fast' | 'exact' } }): ProfileUpdate {
   const update = updateExpression().set('updatedAt', write.touchpoint.receivedAt);
   // A profile under erasure is not a customer to record on.
   liveEntity(update).when('attribute_not_exists(mergedInto)');
@@ -176,7 +173,10 @@ export function profileChangesUpdate(customerId: string, changes: ProfileChanges
     else update.set(['traits', name], value);
   }
   update.set('updatedAt', new Date().toISOString());
-  update.when('attribute_exists(pk)').when('attribute_not_exists(mergedInto)').when('#entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' });
+  update
+    .when('attribute_exists(pk)')
+    .when('attribute_not_exists(mergedInto)')
+    .when('#entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' });
   if (changes.maxTraitsBefore !== undefined) update.when('size(traits) <= :maxTraitsBefore', { ':maxTraitsBefore': changes.maxTraitsBefore });
   return profileUpdateOf(customerId, update);
 }

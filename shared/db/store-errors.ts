@@ -30,13 +30,7 @@ export function isUnavailable(error: unknown): boolean {
   if (isThrottledTransaction(error)) return true;
   const fault = (error as { $fault?: string }).$fault;
   const code = (error as { code?: string }).code;
-  return (
-    unavailableErrorNames.has(error.name) ||
-    fault === 'server' ||
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'ETIMEDOUT'
-  );
+  return unavailableErrorNames.has(error.name) || fault === 'server' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT';
 }
 
 /**

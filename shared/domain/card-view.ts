@@ -62,9 +62,10 @@ function preferredChannel(customer: Customer): { channel: ContactChannel; basis:
 }
 
 function contactPermissions(customer: Customer) {
-  const channels = Object.fromEntries(
-    contactChannels.map((channel) => [channel, customer.preferences?.channels[channel] ?? 'not_stated']),
-  ) as Record<ContactChannel, Permission | 'not_stated'>;
+  const channels = Object.fromEntries(contactChannels.map((channel) => [channel, customer.preferences?.channels[channel] ?? 'not_stated'])) as Record<
+    ContactChannel,
+    Permission | 'not_stated'
+  >;
   const identifiers = customer.identifiers
     .filter((identifier) => customer.identifierPermissions[identifierKey(identifier)])
     .sort(byStrength)

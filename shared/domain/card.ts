@@ -224,9 +224,7 @@ function pruneResolvedQueries(queries: Record<string, InvoiceQueryState>, now: D
 /** A new invoice query on a customer whose kept queries are all open (422). */
 export class InvoiceQueriesFullError extends BoundReachedError {
   constructor() {
-    super([
-      { path: 'details.queryId', message: `the customer already has ${maxInvoiceQueries} open invoice queries; resolve one before opening another` },
-    ]);
+    super([{ path: 'details.queryId', message: `the customer already has ${maxInvoiceQueries} open invoice queries; resolve one before opening another` }]);
   }
 }
 
@@ -243,10 +241,7 @@ function keepWithinQueryBound(queries: Record<string, InvoiceQueryState>): void 
 }
 
 export function newestContact(contacts: Array<LastContact | null | undefined>): LastContact | null {
-  return contacts.reduce<LastContact | null>(
-    (newest, contact) => (contact && (!newest || contact.occurredAt > newest.occurredAt) ? contact : newest),
-    null,
-  );
+  return contacts.reduce<LastContact | null>((newest, contact) => (contact && (!newest || contact.occurredAt > newest.occurredAt) ? contact : newest), null);
 }
 
 /** Whether the fast path should treat a touchpoint as possibly late (see `lateArrivalThresholdMs`). */
@@ -305,7 +300,9 @@ function tierFields(
  * enough that the customer's recency score after it is the top score, as the stored tier assumes.
  */
 export function fastPathEligible(delta: CardDelta, now: Date, config: ValueTierConfig = valueTierConfig): boolean {
-  return valueTier({ touchpointCount: 0, monetaryTotal: 0, lastContactAt: delta.lastContact.occurredAt }, now, config).scores.recency === topRecencyScore(config);
+  return (
+    valueTier({ touchpointCount: 0, monetaryTotal: 0, lastContactAt: delta.lastContact.occurredAt }, now, config).scores.recency === topRecencyScore(config)
+  );
 }
 
 export function topRecencyScore(config: ValueTierConfig = valueTierConfig): number {

@@ -8,13 +8,7 @@ import { identifierKey, type Identifier } from './identifiers.ts';
  */
 export type ContactPurpose = 'service' | 'marketing';
 
-export type ContactRefusal =
-  | 'unknown_customer'
-  | 'not_customer_identifier'
-  | 'opted_out'
-  | 'identifier_opted_out'
-  | 'no_marketing_consent'
-  | 'quiet_hours';
+export type ContactRefusal = 'unknown_customer' | 'not_customer_identifier' | 'opted_out' | 'identifier_opted_out' | 'no_marketing_consent' | 'quiet_hours';
 
 export interface ContactDecision {
   allowed: boolean;

@@ -1,4 +1,3 @@
-
 /** Errors the domain raises; the HTTP error boundary maps each class to a status, once. */
 export abstract class DomainError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -92,8 +91,6 @@ export class BoundReachedError extends ValidationError {}
  */
 export class SuppressedIdentifierError extends DomainError {
   constructor() {
-    super(
-      'An identifier of this touchpoint belongs to a customer who asked to be erased and not to be recorded again; nothing was stored.',
-    );
+    super('An identifier of this touchpoint belongs to a customer who asked to be erased and not to be recorded again; nothing was stored.');
   }
 }

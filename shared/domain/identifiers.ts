@@ -4,15 +4,7 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js'
  * The ways a customer can be recognised, strongest first: when a touchpoint's identifiers point at
  * different customers, the touchpoint goes to the customer of the strongest one.
  */
-export const identifierTypesByStrength = [
-  'customerId',
-  'accountId',
-  'externalId',
-  'email',
-  'phone',
-  'invoiceNumber',
-  'anonymousId',
-] as const;
+export const identifierTypesByStrength = ['customerId', 'accountId', 'externalId', 'email', 'phone', 'invoiceNumber', 'anonymousId'] as const;
 
 export type IdentifierType = (typeof identifierTypesByStrength)[number];
 

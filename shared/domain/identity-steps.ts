@@ -75,8 +75,7 @@ export async function recomputeProfile(
       return touchpoints;
     } catch (error) {
       const retryable =
-        error instanceof StoreUnavailableError ||
-        (error instanceof WriteRejectedError && (error.reason === 'card-stale' || error.reason === 'contention'));
+        error instanceof StoreUnavailableError || (error instanceof WriteRejectedError && (error.reason === 'card-stale' || error.reason === 'contention'));
       if (!retryable) throw error;
       if (attempt > 1) await backOff(attempt);
     }

@@ -42,17 +42,11 @@ export interface IngestContext {
   idempotencyKey?: string;
 }
 
-export async function ingestTouchpoint(
-  store: TouchpointStore,
-  input: TouchpointInput,
-  context: IngestContext,
-): Promise<IngestResult> {
+export async function ingestTouchpoint(store: TouchpointStore, input: TouchpointInput, context: IngestContext): Promise<IngestResult> {
   const occurredAt = resolveOccurredAt(input.occurredAt, context.receivedAt);
   const identifiers = toIdentifierList(input.identifiers);
   const storedIdentifiers = identifiers.filter((identifier) => identifier.type !== 'customerId');
-  const idempotency: IdempotencyRef | undefined = context.idempotencyKey
-    ? { scope: input.source, key: context.idempotencyKey }
-    : undefined;
+  const idempotency: IdempotencyRef | undefined = context.idempotencyKey ? { scope: input.source, key: context.idempotencyKey } : undefined;
   const touchpointId = newTouchpointId();
   const freshCustomerId = newCustomerId();
   /** Customers found merged away while this request ran, and their survivors. */
@@ -327,9 +321,7 @@ function resolveOccurredAt(occurredAt: string | undefined, receivedAt: Date): st
 
 function replay(record: NonNullable<IngestReadResult['idempotency']>, requestFingerprint: string): IngestResult {
   if (record.requestFingerprint !== requestFingerprint) {
-    throw new IdempotencyConflictError(
-      'This Idempotency-Key was already used for a different request; use a new key for new content.',
-    );
+    throw new IdempotencyConflictError('This Idempotency-Key was already used for a different request; use a new key for new content.');
   }
   return { ...record.result, replayed: true };
 }
@@ -367,9 +359,7 @@ async function planWrite(
     mergeCandidates: otherCustomerIds.map((otherCustomerId) => ({
       customerId: touchpoint.customerId,
       otherCustomerId,
-      identifiers: contested
-        .filter((identifier) => identifier.customerId === otherCustomerId)
-        .map(({ type, value }) => ({ type, value })),
+      identifiers: contested.filter((identifier) => identifier.customerId === otherCustomerId).map(({ type, value }) => ({ type, value })),
       touchpointId: touchpoint.touchpointId,
       detectedAt: receivedAt,
     })),
@@ -424,12 +414,10 @@ export async function recordWithExactCardFallback(store: CustomerStore, write: T
       const overtaken = (current.lastContact?.occurredAt ?? '') > write.touchpoint.occurredAt;
       const refused = attempt.customer;
       const boundaryMoved =
-        refusedFast !== undefined &&
-        (current.frequencyHeadroom > refusedFast.frequencyHeadroom || current.monetaryHeadroom > refusedFast.monetaryHeadroom);
+        refusedFast !== undefined && (current.frequencyHeadroom > refusedFast.frequencyHeadroom || current.monetaryHeadroom > refusedFast.monetaryHeadroom);
       if (refused.kind === 'fast') refusedFast = current;
       const fastAgain =
-        write.customer.kind === 'fast' &&
-        ((refused.kind === 'fast' && !refused.asLate && overtaken) || (refused.kind === 'exact' && boundaryMoved));
+        write.customer.kind === 'fast' && ((refused.kind === 'fast' && !refused.asLate && overtaken) || (refused.kind === 'exact' && boundaryMoved));
       attempt =
         fastAgain && write.customer.kind === 'fast'
           ? { ...write, customer: { ...write.customer, asLate: overtaken } }

@@ -25,9 +25,7 @@ export async function updateCustomerProfile(store: CustomerStore, customerId: st
       else traitsAfter.add(name);
     }
     if (traitsAfter.size > maxTraits) {
-      throw new ValidationError([
-        { path: 'traits', message: `a customer has at most ${maxTraits} traits; this would make ${traitsAfter.size}` },
-      ]);
+      throw new ValidationError([{ path: 'traits', message: `a customer has at most ${maxTraits} traits; this would make ${traitsAfter.size}` }]);
     }
     // New names must fit under the bound whatever other writes added meanwhile; changes to names already there need no guard.
     const newNames = [...traitsAfter].filter((name) => !traitsBefore.includes(name)).length;
@@ -163,11 +161,7 @@ function replayPreferences(record: IdempotencyRecord, requestFingerprint: string
   return { customerId: result.customerId, touchpointId: result.touchpointId, preferences: result.preferences, changes: result.changes };
 }
 
-function describeChanges(
-  customer: Customer,
-  next: ContactPreferences,
-  identifierPermissions: Record<string, IdentifierPermissions>,
-): string[] {
+function describeChanges(customer: Customer, next: ContactPreferences, identifierPermissions: Record<string, IdentifierPermissions>): string[] {
   const before = customer.preferences;
   const changes: string[] = [];
   const channelNames = new Set([...Object.keys(before?.channels ?? {}), ...Object.keys(next.channels)]) as Set<ContactChannel>;
@@ -179,8 +173,7 @@ function describeChanges(
   if ((before?.preferredChannel ?? null) !== next.preferredChannel) {
     changes.push(`preferred channel ${before?.preferredChannel ?? 'none'} -> ${next.preferredChannel ?? 'none'}`);
   }
-  const quiet = (hours: ContactPreferences['quietHours'] | undefined) =>
-    hours ? `${hours.start}-${hours.end} ${hours.timeZone}` : 'none';
+  const quiet = (hours: ContactPreferences['quietHours'] | undefined) => (hours ? `${hours.start}-${hours.end} ${hours.timeZone}` : 'none');
   if (quiet(before?.quietHours) !== quiet(next.quietHours)) {
     changes.push(`quiet hours ${quiet(before?.quietHours)} -> ${quiet(next.quietHours)}`);
   }

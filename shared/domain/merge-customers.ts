@@ -113,10 +113,10 @@ async function beginWhenUnlocked(store: IdentityStore, record: MergeRecord): Pro
         }
       }
       if (attempt >= maxAttempts) {
-        throw new ConflictError(
-          `Customer ${targetCustomerId} or ${sourceCustomerId} is being merged, unmerged or erased; retry once that has finished.`,
-          { targetCustomerId, sourceCustomerId },
-        );
+        throw new ConflictError(`Customer ${targetCustomerId} or ${sourceCustomerId} is being merged, unmerged or erased; retry once that has finished.`, {
+          targetCustomerId,
+          sourceCustomerId,
+        });
       }
       await backOff(attempt);
     }
@@ -189,9 +189,7 @@ function ownerAfterMerge(before: IdentifierOwner, from: string, target: string):
 async function moveIdentifiers(store: IdentityStore, record: MergeRecord): Promise<{ states: IdentifierState[]; moved: Set<string> }> {
   const { sourceCustomerId: source, targetCustomerId: target, mergeId } = record;
   let states = record.identifierStates;
-  const applied = await Promise.all(
-    states.map((state) => persistently(() => store.setIdentifierOwner(state.identifier, state.before, state.after, mergeId))),
-  );
+  const applied = await Promise.all(states.map((state) => persistently(() => store.setIdentifierOwner(state.identifier, state.before, state.after, mergeId))));
   for (const [index, { identifier }] of states.entries()) {
     for (let attempt = 1; !applied[index]; attempt += 1) {
       const current = await persistently(() => store.findIdentifierOwner(identifier));
@@ -231,9 +229,7 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
   }
   const { states, moved } = await moveIdentifiers(store, record);
   record = { ...record, identifierStates: states };
-  await moveSelected(store, source, (touchpoints) =>
-    touchpoints.map((touchpoint) => ({ touchpoint, to: target, movedBy: [...touchpoint.movedBy, mergeId] })),
-  );
+  await moveSelected(store, source, (touchpoints) => touchpoints.map((touchpoint) => ({ touchpoint, to: target, movedBy: [...touchpoint.movedBy, mergeId] })));
   const folded = await recomputeProfile(store, target, now, (targetProfile) => ({
     identifiers: withSharing(
       unionIdentifiers(

@@ -24,7 +24,5 @@ export const automaticMergePolicy: Record<`${ProfileKind}+${ProfileKind}`, Autom
 };
 
 export function profileKind(customer: Pick<Customer, 'identifiers'>): ProfileKind {
-  return customer.identifiers.length > 0 && customer.identifiers.every((identifier) => identifier.type === 'anonymousId')
-    ? 'anonymous'
-    : 'known';
+  return customer.identifiers.length > 0 && customer.identifiers.every((identifier) => identifier.type === 'anonymousId') ? 'anonymous' : 'known';
 }

@@ -60,7 +60,11 @@ export async function moveTouchpoint(
           to: request.customerId,
           record,
           fromCard: {
-            card: foldCard(fromTouchpoints.filter((item) => item.touchpointId !== touchpoint.touchpointId), now, origin.card.version + 1),
+            card: foldCard(
+              fromTouchpoints.filter((item) => item.touchpointId !== touchpoint.touchpointId),
+              now,
+              origin.card.version + 1,
+            ),
             expectedVersion: origin.card.version,
           },
           toCard: { card: foldCard([...toTouchpoints, moved], now, target.card.version + 1), expectedVersion: target.card.version },

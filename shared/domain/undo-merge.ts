@@ -25,10 +25,9 @@ export async function undoMerge(store: MovingStore, mergeId: string, actor: stri
     const survivor = await persistently(() => store.readProfile(target));
     if (!survivor) throw new NotFoundError(`No customer has the id ${target}.`);
     if (survivor.mergedInto && record.status === 'completed') {
-      throw new ConflictError(
-        `Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`,
-        { blockingMergeId: survivor.mergedBy },
-      );
+      throw new ConflictError(`Customer ${target} was merged into ${survivor.mergedInto} after this merge; undo merge ${survivor.mergedBy} first.`, {
+        blockingMergeId: survivor.mergedBy,
+      });
     }
     // Lock the survivor for the undo (an interrupted undo, status `undoing`, holds the lock and resumes).
     const undoing = { ...record, status: 'undoing' as const, undoneBy: actor, undoStartedAt: now.toISOString() };
@@ -58,12 +57,10 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
   // Revive the source before its identifiers come back, so that new touchpoints carrying them land on a live customer.
   if (sourceProfile.mergedInto) {
     await persistently(() =>
-      store.replaceProfile(source, { card: sourceProfile.card, expectedVersion: sourceProfile.card.version, revive: true }).catch(
-        (error: unknown) => {
-          // Revived already (by a try whose answer was lost), or its card moved on: the recompute below settles it.
-          if (!(error instanceof WriteRejectedError)) throw error;
-        },
-      ),
+      store.replaceProfile(source, { card: sourceProfile.card, expectedVersion: sourceProfile.card.version, revive: true }).catch((error: unknown) => {
+        // Revived already (by a try whose answer was lost), or its card moved on: the recompute below settles it.
+        if (!(error instanceof WriteRejectedError)) throw error;
+      }),
     );
   }
   const restored = await Promise.all(
@@ -82,9 +79,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
       .filter(
         (touchpoint) =>
           touchpoint.movedBy.at(-1) === mergeId ||
-          (touchpoint.movedBy.length === 0 &&
-            touchpoint.receivedAt >= record.createdAt &&
-            belongsToSource(touchpoint, source, sourceKeys, targetKeys)),
+          (touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt && belongsToSource(touchpoint, source, sourceKeys, targetKeys)),
       )
       .map((touchpoint) => ({
         touchpoint,
@@ -102,9 +97,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
   }));
   await recomputeProfile(store, target, now, (profile) => {
     const unchangedSinceMerge = (profile.preferences?.updatedAt ?? '') <= (record.completedAt ?? '');
-    const permissions = Object.fromEntries(
-      Object.entries(profile.identifierPermissions).filter(([key]) => !sourceKeys.has(key)),
-    );
+    const permissions = Object.fromEntries(Object.entries(profile.identifierPermissions).filter(([key]) => !sourceKeys.has(key)));
     const stateOf = new Map(restoredStates.map((state) => [identifierKey(state.identifier), state.before]));
     return {
       identifiers: withSharing(

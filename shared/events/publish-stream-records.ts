@@ -30,10 +30,7 @@ interface Pending {
  * order; an entry after the failed one in the same call may be published twice, which consumers
  * absorb with `eventId`.
  */
-export async function publishStreamRecords(
-  records: readonly DynamoDBRecord[],
-  dependencies: PublishDependencies,
-): Promise<PublishReport> {
+export async function publishStreamRecords(records: readonly DynamoDBRecord[], dependencies: PublishDependencies): Promise<PublishReport> {
   let published = 0;
   let pending: Pending[] = [];
 

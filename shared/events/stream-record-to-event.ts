@@ -37,7 +37,9 @@ const touchpointItem = touchpointEntity.attributes
   .partial({ identifiers: true, details: true });
 const customerItem = profileEntity.attributes.pick({ customerId: true, createdAt: true, identifiers: true });
 const identifierItem = identifierEntity.attributes.pick({ type: true, value: true, customerId: true, attachedAt: true });
-const mergeItem = mergeRecordEntity.attributes.pick({ mergeId: true, kind: true, targetCustomerId: true, sourceCustomerId: true, undoneAt: true }).partial({ undoneAt: true });
+const mergeItem = mergeRecordEntity.attributes
+  .pick({ mergeId: true, kind: true, targetCustomerId: true, sourceCustomerId: true, undoneAt: true })
+  .partial({ undoneAt: true });
 
 type Image = Record<string, unknown>;
 
@@ -72,13 +74,7 @@ export function streamRecordToEvent(record: DynamoDBRecord, options: MappingOpti
     case 'INSERT':
       return insertEvent(recordId, required(newImage, 'NewImage', recordId), options, time);
     case 'MODIFY':
-      return modifyEvent(
-        recordId,
-        required(oldImage, 'OldImage', recordId),
-        required(newImage, 'NewImage', recordId),
-        options,
-        time,
-      );
+      return modifyEvent(recordId, required(oldImage, 'OldImage', recordId), required(newImage, 'NewImage', recordId), options, time);
     case 'REMOVE':
       return removeEvent(required(oldImage, 'OldImage', recordId), record, time);
     default:
@@ -195,11 +191,7 @@ function identifierLinked(
 }
 
 /** Validates the detail against its published schema, so a mapping bug cannot ship a malformed event. */
-function event<T extends DomainEvent['detailType']>(
-  detailType: T,
-  time: Date | undefined,
-  detail: z.input<(typeof domainEventSchemas)[T]>,
-): DomainEvent {
+function event<T extends DomainEvent['detailType']>(detailType: T, time: Date | undefined, detail: z.input<(typeof domainEventSchemas)[T]>): DomainEvent {
   const parsed = domainEventSchemas[detailType].parse(detail);
   return { detailType, detail: parsed, ...(time && { time }) } as DomainEvent;
 }
@@ -223,9 +215,7 @@ function image(record: DynamoDBRecord, which: 'NewImage' | 'OldImage'): Image | 
 
 function required(item: Image | undefined, which: string, eventId: string): Image {
   if (!item) {
-    throw new StreamRecordError(
-      `Stream record ${eventId} has no ${which}: the table stream must use the NEW_AND_OLD_IMAGES view type`,
-    );
+    throw new StreamRecordError(`Stream record ${eventId} has no ${which}: the table stream must use the NEW_AND_OLD_IMAGES view type`);
   }
   return item;
 }

@@ -96,17 +96,13 @@ function jsonBody(mode: true | 'optional' | 'or-text-plain'): middy.MiddlewareOb
       const raw = typeof event.body === 'string' ? event.body : '';
       const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
       if (Buffer.byteLength(text, 'utf8') > maxBodyBytes) {
-        throw new HttpProblemError(
-          problem(413, 'payload-too-large', 'Payload too large', `The body may be at most ${maxBodyBytes / 1024} KB.`),
-        );
+        throw new HttpProblemError(problem(413, 'payload-too-large', 'Payload too large', `The body may be at most ${maxBodyBytes / 1024} KB.`));
       }
       event.rawBody = text;
       try {
         event.body = JSON.parse(text);
       } catch (error) {
-        throw new HttpProblemError(
-          problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${(error as Error).message}`),
-        );
+        throw new HttpProblemError(problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${(error as Error).message}`));
       }
       // Valid JSON we still refuse: duplicate keys (parsers disagree on which wins), absurd nesting, lone surrogates.
       const defect = jsonDefect(text);

@@ -22,8 +22,7 @@ export async function ingestBatch(
   client: AuthenticatedClient,
 ): Promise<{ results: unknown[] }> {
   const { items } = parseWith(batchInputSchema, body);
-  const batchKey =
-    request.idempotencyHeader === undefined ? undefined : parseWith(idempotencyKeySchema, request.idempotencyHeader, 'Idempotency-Key');
+  const batchKey = request.idempotencyHeader === undefined ? undefined : parseWith(idempotencyKeySchema, request.idempotencyHeader, 'Idempotency-Key');
   const receivedAt = new Date();
   if (batchKey) await claimBatch(client, batchKey, body, receivedAt);
   const results = new Array<unknown>(items.length);

@@ -48,8 +48,7 @@ export async function ingestPostedTouchpoint(body: unknown, options: IngestOptio
   const posted = withClientSource(body, client);
   const input = parseWith(touchpointInputSchema, posted);
   authorizeTouchpoint(input, client);
-  const headerKey =
-    options.idempotencyHeader === undefined ? undefined : parseWith(idempotencyKeySchema, options.idempotencyHeader, 'Idempotency-Key');
+  const headerKey = options.idempotencyHeader === undefined ? undefined : parseWith(idempotencyKeySchema, options.idempotencyHeader, 'Idempotency-Key');
   if (headerKey && input.idempotencyKey && headerKey !== input.idempotencyKey) {
     throw new ValidationError([{ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header; send one key' }]);
   }

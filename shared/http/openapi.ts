@@ -76,12 +76,11 @@ const json = (schema: z.ZodType, description: string, example?: unknown): ZodOpe
 const problemResponse = (description: string): ZodOpenApiResponseObject => ({ description, content: problemContent });
 
 const retryAfter = (required: boolean) =>
-  z.object({
-    'Retry-After': z
-      .string()
-      .regex(/^\d+$/)
-      .meta({ description: 'Seconds to wait before retrying', example: '1' }),
-  }).partial(required ? {} : { 'Retry-After': true });
+  z
+    .object({
+      'Retry-After': z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait before retrying', example: '1' }),
+    })
+    .partial(required ? {} : { 'Retry-After': true });
 
 /** What API Gateway itself answers (throttled, or refused by the authorizer) in the deployed API. */
 const gatewayMessage = { 'application/json': { schema: z.object({ message: z.string() }).meta({ id: 'GatewayMessage' }) } };
@@ -223,9 +222,7 @@ const operations: Record<FunctionName, OperationDoc> = {
       '202': json(ingestReceiptSchema, 'Accepted, the answer to every touchpoint of a write-only client (no customers:read), replays included', {
         touchpointId: exampleTouchpointId,
       }),
-      '409': problemResponse(
-        'The Idempotency-Key was used for a different body; or (customers:read only) an identifier is suppressed and nothing was stored',
-      ),
+      '409': problemResponse('The Idempotency-Key was used for a different body; or (customers:read only) an identifier is suppressed and nothing was stored'),
       ...bodyProblems,
     },
   },
@@ -236,11 +233,14 @@ const operations: Record<FunctionName, OperationDoc> = {
       'each either the ingest result (status 200/201, or 202 for a write-only client) or the problem of that item alone.',
     requestParams: {
       header: z.object({
-        'idempotency-key': z.string().optional().meta({
-          description:
-            'Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; ' +
-            'the same key with a different batch is a 409',
-        }),
+        'idempotency-key': z
+          .string()
+          .optional()
+          .meta({
+            description:
+              'Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; ' +
+              'the same key with a different batch is a 409',
+          }),
       }),
     },
     requestBody: jsonBody(batchInputSchema, { items: [callExample] }),
@@ -286,9 +286,7 @@ const operations: Record<FunctionName, OperationDoc> = {
         'One receipt or problem per item, in order; CORS headers for the Origin',
       ),
       '401': problemResponse('No public key in the key query parameter'),
-      '403': problemResponse(
-        'Not a live public key, no Origin or one the key is not bound to (no CORS headers), or Sec-GPC: 1 (nothing recorded)',
-      ),
+      '403': problemResponse('Not a live public key, no Origin or one the key is not bound to (no CORS headers), or Sec-GPC: 1 (nothing recorded)'),
       '429': {
         description:
           "The key's or the visitor's rate limit was reached (a problem with Retry-After), or API Gateway's throttle of the web route " +
@@ -301,7 +299,7 @@ const operations: Record<FunctionName, OperationDoc> = {
   },
   'answer-web-preflight': {
     tag: 'Touchpoints',
-    description: "The CORS preflight of the web route, answered only for an Origin the public key is bound to.",
+    description: 'The CORS preflight of the web route, answered only for an Origin the public key is bound to.',
     requestParams: { query: publicKeyQuery },
     responses: {
       '204': { description: 'CORS preflight answered for an Origin the key is bound to (Access-Control-Allow-Origin names it; Vary: Origin)' },
@@ -335,7 +333,12 @@ const operations: Record<FunctionName, OperationDoc> = {
         {
           detail: 'This phone is shared by several customers; choose one.',
           candidates: [
-            { customerId: exampleCustomerId, displayName: 'Ada Lovelace', matchedBy: { type: 'phone', value: '+442079460018', shared: true }, lastContact: null },
+            {
+              customerId: exampleCustomerId,
+              displayName: 'Ada Lovelace',
+              matchedBy: { type: 'phone', value: '+442079460018', shared: true },
+              lastContact: null,
+            },
           ],
         },
       ),
@@ -625,7 +628,7 @@ function accessNote(access: RouteAccess): string {
   if (access === 'public') return 'No credential needed.';
   if (access === 'public-key') return 'Needs a public key (kind public) in the `key` query parameter, from one of its allowed origins.';
   if (access === 'authenticated') return 'Needs any valid credential.';
-  if (access === 'touchpoints:write') return 'Needs the write scope of each touchpoint\'s channel (touchpoints:write:<channel>, or touchpoints:write:*).';
+  if (access === 'touchpoints:write') return "Needs the write scope of each touchpoint's channel (touchpoints:write:<channel>, or touchpoints:write:*).";
   return `Needs scope \`${access}\`.`;
 }
 

@@ -26,9 +26,8 @@ export async function webRequest(
   options: { refuseGlobalPrivacyControl: boolean },
   work: (client: AuthenticatedClient) => Promise<ApiResponse>,
 ): Promise<ApiResponse> {
-  const { client, origin } = await authenticatePublicKey(
-    { key: event.queryStringParameters?.[publicKeyParameter], origin: header(event, 'origin') },
-    (key) => apiKeyStore().findByKey(key),
+  const { client, origin } = await authenticatePublicKey({ key: event.queryStringParameters?.[publicKeyParameter], origin: header(event, 'origin') }, (key) =>
+    apiKeyStore().findByKey(key),
   );
   const cors = corsHeaders(origin);
   try {

@@ -140,10 +140,9 @@ async function markForErasure(store: PrivacyStore, customerId: string, startedAt
       continue;
     }
     if (mark === 'locked' || attempt >= 3) {
-      throw new ConflictError(
-        `Customer ${subject.customerId} is being merged or a merge of it is being undone; finish that (post it again), then erase.`,
-        { customerId: subject.customerId },
-      );
+      throw new ConflictError(`Customer ${subject.customerId} is being merged or a merge of it is being undone; finish that (post it again), then erase.`, {
+        customerId: subject.customerId,
+      });
     }
   }
 }

@@ -1,11 +1,5 @@
 import { cardView } from '../domain/card-view.ts';
-import {
-  customerIdOfCandidateHalfSortKey,
-  mergeCandidateKey,
-  mergeIdOfAuditSortKey,
-  partitionItemKind,
-  touchpointIdOfMentionSortKey,
-} from '../db/keys.ts';
+import { customerIdOfCandidateHalfSortKey, mergeCandidateKey, mergeIdOfAuditSortKey, partitionItemKind, touchpointIdOfMentionSortKey } from '../db/keys.ts';
 import type { PrivacyStore } from '../db/privacy-store.ts';
 import { toCustomer } from '../db/profile-item.ts';
 import { defaultExportPageSize } from '../schemas/privacy.ts';

@@ -154,10 +154,7 @@ export function redactTouchpoint(
   const { identifiers: _identifiers, ambiguity: _ambiguity, ...rest } = item;
   const text = redactText(rest, [...needles, ...rawValues], removed.text) as Item;
   const changed =
-    Object.keys(removed.identifiers).length > 0 ||
-    removed.otherCandidates.length > 0 ||
-    removed.sharedIdentifiers.length > 0 ||
-    removed.text.length > 0;
+    Object.keys(removed.identifiers).length > 0 || removed.otherCandidates.length > 0 || removed.sharedIdentifiers.length > 0 || removed.text.length > 0;
   return {
     redacted: changed ? { ...text, identifiers, ...(keptAmbiguity ? { ambiguity: keptAmbiguity } : {}) } : undefined,
     removed,

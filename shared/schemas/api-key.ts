@@ -42,12 +42,15 @@ export type KeyKind = (typeof keyKinds)[number];
 
 export const createApiKeySchema = z
   .object({
-    kind: z.enum(keyKinds).default('secret').meta({
-      description:
-        'secret (default): a server credential sent as Authorization: Bearer. public: for the website snippet, readable by anyone ' +
-        'in the page, so write-only (scopes must be exactly touchpoints:write:web_visit), accepted only on POST /v1/web/touchpoints ' +
-        'and only from its allowedOrigins.',
-    }),
+    kind: z
+      .enum(keyKinds)
+      .default('secret')
+      .meta({
+        description:
+          'secret (default): a server credential sent as Authorization: Bearer. public: for the website snippet, readable by anyone ' +
+          'in the page, so write-only (scopes must be exactly touchpoints:write:web_visit), accepted only on POST /v1/web/touchpoints ' +
+          'and only from its allowedOrigins.',
+      }),
     allowedOrigins: z
       .array(originSchema)
       .min(1)
@@ -108,15 +111,11 @@ export const createdApiKeySchema = apiKeySchema
   .extend({ key: z.string().meta({ description: 'The key itself: shown this once, stored only as a hash' }) })
   .meta({ id: 'CreatedApiKey' });
 
-export const replayedApiKeySchema = apiKeySchema
-  .extend({ replayed: z.literal(true) })
-  .meta({
-    id: 'ReplayedApiKey',
-    description:
-      'A retry with the Idempotency-Key of a creation that committed: the key it made, as it is now, without the key itself ' +
-      '(only its hash is stored). A client that lost the first answer revokes this key and creates another.',
-  });
+export const replayedApiKeySchema = apiKeySchema.extend({ replayed: z.literal(true) }).meta({
+  id: 'ReplayedApiKey',
+  description:
+    'A retry with the Idempotency-Key of a creation that committed: the key it made, as it is now, without the key itself ' +
+    '(only its hash is stored). A client that lost the first answer revokes this key and creates another.',
+});
 
-export const apiKeyListSchema = z
-  .object({ items: z.array(apiKeySchema), nextCursor: z.string().nullable() })
-  .meta({ id: 'ApiKeyList' });
+export const apiKeyListSchema = z.object({ items: z.array(apiKeySchema), nextCursor: z.string().nullable() }).meta({ id: 'ApiKeyList' });

@@ -33,18 +33,16 @@ export const isoDateTime = z.iso
     },
   })
   .meta({
-  description: 'ISO 8601 date and time with a UTC offset, e.g. 2026-11-23T09:15:00+01:00',
-  example: '2026-11-23T09:15:00Z',
-});
+    description: 'ISO 8601 date and time with a UTC offset, e.g. 2026-11-23T09:15:00+01:00',
+    example: '2026-11-23T09:15:00Z',
+  });
 
 export const customerIdSchema = z
   .string()
   .regex(/^cus_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a customer id issued by this API (cus_ followed by a ULID)')
   .meta({ example: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB' });
 
-export const touchpointIdSchema = z
-  .string()
-  .regex(/^tp_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a touchpoint id issued by this API (tp_ followed by a ULID)');
+export const touchpointIdSchema = z.string().regex(/^tp_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a touchpoint id issued by this API (tp_ followed by a ULID)');
 
 /**
  * A paging cursor: opaque, checked by the one cursor codec (shared/db/page-cursor.ts), which
@@ -60,7 +58,6 @@ export const optionalCursor = cursorSchema.optional().meta({ description: 'The n
  * client: the document marks it so (shared/http/openapi.ts).
  */
 export const credentialSource = text(100).meta({
-  description:
-    "The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.",
+  description: "The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.",
   example: 'call-centre',
 });

@@ -51,7 +51,7 @@ export const lookupQuerySchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id, e.g. salesforce:0031x00000AbCdE')
       .optional()
-      .meta({ description: 'Another system\'s id as system:id', example: 'salesforce:0031x00000AbCdE' }),
+      .meta({ description: "Another system's id as system:id", example: 'salesforce:0031x00000AbCdE' }),
   })
   .strict()
   .refine((query) => Object.values(query).filter((value) => value !== undefined).length === 1, {
@@ -73,7 +73,12 @@ const pageLimit = (max: number, fallback: number) =>
 
 const commaSeparatedChannels = z
   .string()
-  .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(channelSchema).min(1))
   .meta({ description: `Comma-separated channels: ${channels.join(', ')}`, example: 'call,email' });
 
@@ -91,9 +96,7 @@ export const timelineQuerySchema = z
     path: ['from'],
   });
 
-const lastContactSchema = z
-  .object({ touchpointId: z.string(), channel: channelSchema, occurredAt: z.string(), summary: z.string().nullable() })
-  .nullable();
+const lastContactSchema = z.object({ touchpointId: z.string(), channel: channelSchema, occurredAt: z.string(), summary: z.string().nullable() }).nullable();
 
 export const cardSchema = z
   .object({
@@ -209,12 +212,8 @@ export const preferencesInputSchema = z
     identifiers: z
       .array(
         z.discriminatedUnion('type', [
-          z
-            .object({ type: z.literal('phone'), value: phoneSchema, ...identifierPermissionFields })
-            .strict(),
-          z
-            .object({ type: z.literal('email'), value: emailSchema, ...identifierPermissionFields })
-            .strict(),
+          z.object({ type: z.literal('phone'), value: phoneSchema, ...identifierPermissionFields }).strict(),
+          z.object({ type: z.literal('email'), value: emailSchema, ...identifierPermissionFields }).strict(),
         ]),
       )
       .max(20)
@@ -247,9 +246,7 @@ export const listCustomersQuerySchema = z
 
 export const customerCardSchema = z.object({ customerId: customerIdSchema, card: cardSchema }).meta({ id: 'CustomerCard' });
 
-export const customerListSchema = z
-  .object({ items: z.array(customerCardSchema), nextCursor: z.string().nullable() })
-  .meta({ id: 'CustomerList' });
+export const customerListSchema = z.object({ items: z.array(customerCardSchema), nextCursor: z.string().nullable() }).meta({ id: 'CustomerList' });
 
 export const contactDecisionSchema = z
   .object({

@@ -19,12 +19,7 @@ export const phoneSchema = z
   })
   .meta({ description: 'Any common format; stored as E.164', example: '+44 20 7946 0018' });
 
-export const emailSchema = z
-  .string()
-  .max(320)
-  .transform(normaliseEmail)
-  .pipe(z.email('is not a valid email address'))
-  .meta({ example: 'ada@example.com' });
+export const emailSchema = z.string().max(320).transform(normaliseEmail).pipe(z.email('is not a valid email address')).meta({ example: 'ada@example.com' });
 
 export const externalIdSchema = z
   .object({

@@ -3,9 +3,7 @@ import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import { optionalCursor, customerIdSchema, fitsPathSegment, notAPathSegment, text } from './common.ts';
 import { emailSchema, phoneSchema } from './identifiers.ts';
 
-const requestedBy = text(200)
-  .optional()
-  .meta({ description: 'The staff member or process acting, for the audit trail' });
+const requestedBy = text(200).optional().meta({ description: 'The staff member or process acting, for the audit trail' });
 
 /** One identifier named by type and value, normalised by its type (path parameters and link bodies). */
 export const typedIdentifierSchema = z
@@ -26,10 +24,7 @@ export const linkIdentifierSchema = z
   .intersection(
     typedIdentifierSchema,
     z.object({
-      shared: z
-        .boolean()
-        .default(false)
-        .meta({ description: 'Link a phone or email that another customer also uses (a household line)' }),
+      shared: z.boolean().default(false).meta({ description: 'Link a phone or email that another customer also uses (a household line)' }),
       requestedBy,
     }),
   )
@@ -96,9 +91,7 @@ export const provenanceSchema = z
   })
   .meta({ id: 'IdentifierProvenance' });
 
-export const attachedIdentifierSchema = identifierSchema
-  .extend({ shared: z.boolean(), provenance: provenanceSchema })
-  .meta({ id: 'AttachedIdentifier' });
+export const attachedIdentifierSchema = identifierSchema.extend({ shared: z.boolean(), provenance: provenanceSchema }).meta({ id: 'AttachedIdentifier' });
 
 export const linkedIdentifierSchema = attachedIdentifierSchema.extend({ customerId: customerIdSchema }).meta({ id: 'LinkedIdentifier' });
 
@@ -126,9 +119,7 @@ export const mergeCandidatePageSchema = z
   .object({ items: z.array(mergeCandidateSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'MergeCandidatePage' });
 
-export const dismissedCandidateSchema = z
-  .object({ candidateId: z.string(), status: z.literal('dismissed') })
-  .meta({ id: 'DismissedCandidate' });
+export const dismissedCandidateSchema = z.object({ candidateId: z.string(), status: z.literal('dismissed') }).meta({ id: 'DismissedCandidate' });
 
 export const mergeRecordSchema = z
   .object({

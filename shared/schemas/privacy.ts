@@ -97,9 +97,6 @@ export const exportPageSchema = z
       .meta({ description: "Other customers' touchpoints that carried the person's identifiers or named it: only what is the person's" }),
     mergeCandidates: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Merge candidates pairing the person with another customer' }),
     other: z.array(z.record(z.string(), z.unknown())),
-    nextCursor: z
-      .string()
-      .nullable()
-      .meta({ description: 'Next page: the same path (with the customerId of this document) and ?cursor=; null on the last' }),
+    nextCursor: z.string().nullable().meta({ description: 'Next page: the same path (with the customerId of this document) and ?cursor=; null on the last' }),
   })
   .meta({ id: 'CustomerExport' });

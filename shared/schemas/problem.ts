@@ -63,4 +63,3 @@ export const problemSchema = z
       .meta({ description: 'A batch item that failed for a moment (store-unavailable): seconds to wait before sending the batch again' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details; the members after `detail` appear only where their description says' });
-

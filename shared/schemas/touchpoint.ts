@@ -103,9 +103,7 @@ const detailsByChannel = {
     .strict(),
 } satisfies Record<Channel, z.ZodType>;
 
-export const idempotencyKeySchema = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters without spaces');
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters without spaces');
 
 const touchpointFields = {
   identifiers: identifiersSchema,
@@ -123,7 +121,11 @@ const touchpointFields = {
 };
 
 /** `CallTouchpoint` for `call`: each channel's touchpoint is a component, so the union carries a discriminator. */
-const componentIdOf = (channel: Channel) => `${channel.split('_').map((word) => word[0]?.toUpperCase() + word.slice(1)).join('')}Touchpoint`;
+const componentIdOf = (channel: Channel) =>
+  `${channel
+    .split('_')
+    .map((word) => word[0]?.toUpperCase() + word.slice(1))
+    .join('')}Touchpoint`;
 
 function touchpointOf<C extends Channel>(channel: C) {
   return z
@@ -145,22 +147,26 @@ function touchpointOf<C extends Channel>(channel: C) {
 const touchpointInputId = 'TouchpointInput';
 
 export const touchpointInputSchema = z
-  .discriminatedUnion('channel', [
-    touchpointOf('call'),
-    touchpointOf('email'),
-    touchpointOf('invoice_query'),
-    touchpointOf('web_visit'),
-    touchpointOf('letter'),
-    touchpointOf('chat'),
-    touchpointOf('sms'),
-    touchpointOf('in_person'),
-  ], {
-    error: (issue) => {
-      if (issue.code !== 'invalid_union') return undefined;
-      const given = (issue.input as { channel?: unknown } | undefined)?.channel;
-      return given === undefined ? `is required: one of ${channels.join(', ')}` : `must be one of ${channels.join(', ')}`;
+  .discriminatedUnion(
+    'channel',
+    [
+      touchpointOf('call'),
+      touchpointOf('email'),
+      touchpointOf('invoice_query'),
+      touchpointOf('web_visit'),
+      touchpointOf('letter'),
+      touchpointOf('chat'),
+      touchpointOf('sms'),
+      touchpointOf('in_person'),
+    ],
+    {
+      error: (issue) => {
+        if (issue.code !== 'invalid_union') return undefined;
+        const given = (issue.input as { channel?: unknown } | undefined)?.channel;
+        return given === undefined ? `is required: one of ${channels.join(', ')}` : `must be one of ${channels.join(', ')}`;
+      },
     },
-  })
+  )
   .meta({ id: touchpointInputId });
 
 export type TouchpointInput = z.output<typeof touchpointInputSchema>;

@@ -101,15 +101,12 @@ describe.each(cases.filter(([, route]) => route.access !== 'connector'))('%s', (
     expect(response.status).toBe(isPublic ? 200 : 403);
   });
 
-  it(
-    isPublic || anyCredential ? 'answers with a key of any scope' : 'answers 403 with a key holding every other scope',
-    async () => {
-      const response = await call(route, keys.get(name)?.wrong);
+  it(isPublic || anyCredential ? 'answers with a key of any scope' : 'answers 403 with a key holding every other scope', async () => {
+    const response = await call(route, keys.get(name)?.wrong);
 
-      if (isPublic || anyCredential) expect(response.status).toBe(200);
-      else expect(response.status).toBe(403);
-    },
-  );
+    if (isPublic || anyCredential) expect(response.status).toBe(200);
+    else expect(response.status).toBe(403);
+  });
 
   it('lets the route answer (no 401, 403 or 5xx) with a key holding the one scope it needs', async () => {
     const response = await call(route, keys.get(name)?.right);

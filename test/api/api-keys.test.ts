@@ -111,7 +111,7 @@ describe('one name, one system, one idempotency scope', () => {
     expect(retry.body.touchpointId).toBe(first.body.touchpointId);
   });
 
-  it('refuses a second system of the same name, so no two systems can replay each other\'s answers', async () => {
+  it("refuses a second system of the same name, so no two systems can replay each other's answers", async () => {
     const first = await api.client.post('/v1/keys', { name: 'crm', scopes: ['customers:read', 'touchpoints:write:call'] });
 
     const second = await api.client.post('/v1/keys', { name: 'crm', scopes: ['touchpoints:write:call'] });
@@ -168,8 +168,7 @@ describe('the keys CLI', () => {
 });
 
 describe('the bootstrap key', () => {
-  const store = () =>
-    dynamoApiKeyStore(createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT as string, region: 'local' }), testTableName());
+  const store = () => dynamoApiKeyStore(createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT as string, region: 'local' }), testTableName());
 
   it('is registered with every scope once, and found again on the next start', async () => {
     const key = 'local-dev-bootstrap-key-0123456789';

@@ -122,7 +122,9 @@ describe('OIDC tokens of staff tools', () => {
     const otherAudience = await staffToken('privacy:erase', { audience: 'another-api' });
 
     expect((await jsonClient(api.url, { authorization: `Bearer ${noScope}` }).send('DELETE', '/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB')).status).toBe(403);
-    expect((await jsonClient(api.url, { authorization: `Bearer ${otherAudience}` }).send('DELETE', '/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB')).status).toBe(403);
+    expect(
+      (await jsonClient(api.url, { authorization: `Bearer ${otherAudience}` }).send('DELETE', '/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB')).status,
+    ).toBe(403);
   });
 
   it('takes the source of a posted touchpoint from the token client', async () => {

@@ -179,8 +179,7 @@ describe('PATCH /v1/customers/{customerId}', () => {
 
   it(`rejects a patch that would give the customer more than ${maxTraits} traits in all with 422`, async () => {
     const customerId = await customerWithValue(undefined);
-    const traitsFrom = (prefix: string, count: number) =>
-      Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, index]));
+    const traitsFrom = (prefix: string, count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`${prefix}${index}`, index]));
     await sendJson('PATCH', `/v1/customers/${customerId}`, { traits: traitsFrom('first', 30) });
 
     const response = await sendJson('PATCH', `/v1/customers/${customerId}`, { traits: traitsFrom('second', 21) });

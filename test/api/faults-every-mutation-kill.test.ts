@@ -36,7 +36,9 @@ afterAll(async () => {
 
 describe('every mutating route on a server killed mid-request', () => {
   // Each kill restarts the server (tsx compiles it again): seconds on a busy two-core machine.
-  it('recovers without staff: nothing half-done, nothing stuck, no 500, each acknowledged touchpoint once', { timeout: settings.timeoutMs + 120_000 }, async () => {
+  it('recovers without staff: nothing half-done, nothing stuck, no 500, each acknowledged touchpoint once', {
+    timeout: settings.timeoutMs + 120_000,
+  }, async () => {
     const random = seededRandom(settings.seed);
     let kills = 0;
     const makeRun = () =>

@@ -130,7 +130,7 @@ describe.each(routeNames)('the %s cursor', (route) => {
   });
 });
 
-describe.each(['timeline', 'export', 'access-log'] as const)("the %s cursor of one customer", (route) => {
+describe.each(['timeline', 'export', 'access-log'] as const)('the %s cursor of one customer', (route) => {
   it("is refused with 400 on another customer's list", async () => {
     const response = await client.get(paths[route](arranged.second, arranged.real[route]));
 

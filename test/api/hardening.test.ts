@@ -155,18 +155,63 @@ function encodeSegment(value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    return `${value.replace(/[\ud800-\udfff]/g, 'x').split('').map((char) => encodeURIComponent(char)).join('')}%ED%A0%80`;
+    return `${value
+      .replace(/[\ud800-\udfff]/g, 'x')
+      .split('')
+      .map((char) => encodeURIComponent(char))
+      .join('')}%ED%A0%80`;
   }
 }
 
-const queryKeys = ['phone', 'email', 'accountId', 'invoiceNumber', 'anonymousId', 'customerId', 'externalId', 'limit', 'cursor', 'channel', 'from', 'to', 'tier', 'at', 'purpose', 'suppress', 'status'];
+const queryKeys = [
+  'phone',
+  'email',
+  'accountId',
+  'invoiceNumber',
+  'anonymousId',
+  'customerId',
+  'externalId',
+  'limit',
+  'cursor',
+  'channel',
+  'from',
+  'to',
+  'tier',
+  'at',
+  'purpose',
+  'suppress',
+  'status',
+];
 
 function requestFor(route: (typeof routes)[number]) {
   const hasBody = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH';
   const template = templateBody(route.functionName);
   const body = hasBody
     ? fc.oneof(
-        { weight: 3, arbitrary: fc.tuple(fc.array(fc.constantFrom(...Object.keys(template), 'identifiers', 'details', 'channel', 'source', 'occurredAt', 'summary', 'idempotencyKey', 'phone', 'value'), { minLength: 1, maxLength: 3 }), badValue, asciiString).map(([path, value, unknownKey]) => JSON.stringify(mutate(template, path, value, unknownKey))) },
+        {
+          weight: 3,
+          arbitrary: fc
+            .tuple(
+              fc.array(
+                fc.constantFrom(
+                  ...Object.keys(template),
+                  'identifiers',
+                  'details',
+                  'channel',
+                  'source',
+                  'occurredAt',
+                  'summary',
+                  'idempotencyKey',
+                  'phone',
+                  'value',
+                ),
+                { minLength: 1, maxLength: 3 },
+              ),
+              badValue,
+              asciiString,
+            )
+            .map(([path, value, unknownKey]) => JSON.stringify(mutate(template, path, value, unknownKey))),
+        },
         { weight: 2, arbitrary: rawBody },
         { weight: 1, arbitrary: badValue.map((value) => JSON.stringify(value) ?? 'null') },
       )
@@ -175,10 +220,7 @@ function requestFor(route: (typeof routes)[number]) {
     Object.fromEntries(
       [...route.path.matchAll(/\{(\w+)\+?\}/g)].map((match) => [
         match[1] as string,
-        fc.oneof(
-          weirdString,
-          fc.constantFrom('cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB', 'cus_00000000000000000000000000', 'key_00000000000000000000', 'f'.repeat(64)),
-        ),
+        fc.oneof(weirdString, fc.constantFrom('cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB', 'cus_00000000000000000000000000', 'key_00000000000000000000', 'f'.repeat(64))),
       ]),
     ),
   );
@@ -188,7 +230,11 @@ function requestFor(route: (typeof routes)[number]) {
     body,
     contentType,
     authorization,
-    headers: fc.dictionary(fc.constantFrom('idempotency-key', 'x-forwarded-for', 'x-api-key', 'cookie', 'user-agent', 'x-amzn-trace-id', 'origin'), asciiString, { maxKeys: 3 }),
+    headers: fc.dictionary(
+      fc.constantFrom('idempotency-key', 'x-forwarded-for', 'x-api-key', 'cookie', 'user-agent', 'x-amzn-trace-id', 'origin'),
+      asciiString,
+      { maxKeys: 3 },
+    ),
   });
 }
 
@@ -215,29 +261,27 @@ async function send(route: (typeof routes)[number], request: GeneratedRequest): 
 }
 
 describe('hardening: generated bad requests at every route', () => {
-  it(
-    `never answers 5xx and never stores anything (${requestsPerRoute * routes.length} requests)`,
-    async () => {
-      const before = await countAllItems();
-      const started = performance.now();
+  it(`never answers 5xx and never stores anything (${requestsPerRoute * routes.length} requests)`, async () => {
+    const before = await countAllItems();
+    const started = performance.now();
 
-      for (const route of routes) {
-        await fc.assert(
-          fc.asyncProperty(fc.array(requestFor(route), { minLength: parallelRequests, maxLength: parallelRequests }), async (requests) => {
-            const statuses = await Promise.all(requests.map((request) => send(route, request)));
-            for (const status of statuses) expect(status, `${route.method} ${route.path}`).toBeLessThan(500);
-          }),
-          { numRuns: Math.ceil(requestsPerRoute / parallelRequests), endOnFailure: true },
-        );
-      }
+    for (const route of routes) {
+      await fc.assert(
+        fc.asyncProperty(fc.array(requestFor(route), { minLength: parallelRequests, maxLength: parallelRequests }), async (requests) => {
+          const statuses = await Promise.all(requests.map((request) => send(route, request)));
+          for (const status of statuses) expect(status, `${route.method} ${route.path}`).toBeLessThan(500);
+        }),
+        { numRuns: Math.ceil(requestsPerRoute / parallelRequests), endOnFailure: true },
+      );
+    }
 
-      const seconds = (performance.now() - started) / 1000;
-      const histogram = [...statusCounts].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join(', ');
-      console.log(`[hardening] ${sent} requests at ${routes.length} routes in ${seconds.toFixed(1)} s (${histogram})`);
-      expect(sent).toBeGreaterThanOrEqual(10_000);
-      expect(await countAllItems()).toBe(before);
-    },
-    // About 50-90 s alone on two cores; the margin is for a full parallel suite on a busy machine.
-    600_000,
-  );
+    const seconds = (performance.now() - started) / 1000;
+    const histogram = [...statusCounts]
+      .sort(([a], [b]) => a - b)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(', ');
+    console.log(`[hardening] ${sent} requests at ${routes.length} routes in ${seconds.toFixed(1)} s (${histogram})`);
+    expect(sent).toBeGreaterThanOrEqual(10_000);
+    expect(await countAllItems()).toBe(before);
+  }, 600_000); // About 50-90 s alone on two cores; the margin is for a full parallel suite on a busy machine.
 });

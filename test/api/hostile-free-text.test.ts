@@ -15,15 +15,63 @@ const everyOne = Number(process.env.HOSTILE_RUNS ?? 20) >= 100;
 const sample = <T>(list: T[]): T[] => (everyOne ? list : list.filter((_, index) => index % 5 === 0));
 
 const hostileText = sample([
-  '__proto__', 'constructor', 'toString', 'shared', 'SELECT', '#', ':', '#name', ':value', 'a.b', 'T#~', 'Z#PROFILE', 'CUST#x',
-  '\u0000', 'a\u0000b', '\u202eevil', 'שלום', '👩‍👩‍👧‍👦', 'e\u0301\u0301', '\ufeffbom', ' padded ', 'line\nbreak', '%2F', '../..', '${x}',
-  '"', '<script>', 'null', '\ud800', 'a\udc00b', 'x'.repeat(500), 'x'.repeat(501), '😀'.repeat(250), '',
+  '__proto__',
+  'constructor',
+  'toString',
+  'shared',
+  'SELECT',
+  '#',
+  ':',
+  '#name',
+  ':value',
+  'a.b',
+  'T#~',
+  'Z#PROFILE',
+  'CUST#x',
+  '\u0000',
+  'a\u0000b',
+  '\u202eevil',
+  'שלום',
+  '👩‍👩‍👧‍👦',
+  'e\u0301\u0301',
+  '\ufeffbom',
+  ' padded ',
+  'line\nbreak',
+  '%2F',
+  '../..',
+  '${x}',
+  '"',
+  '<script>',
+  'null',
+  '\ud800',
+  'a\udc00b',
+  'x'.repeat(500),
+  'x'.repeat(501),
+  '😀'.repeat(250),
+  '',
 ]);
 
 /** Header values fetch can send (a ByteString without control characters); the others never reach a server. */
 const hostileHeaders = sample([
-  '__proto__', 'constructor', '#', ':', 'T#~', 'Z#PROFILE', 'IDEM#x', ' padded ', '%2F', '../..', '${x}', '"', '<script>', 'null',
-  'é', 'x'.repeat(200), 'x'.repeat(201), 'a,b', ';',
+  '__proto__',
+  'constructor',
+  '#',
+  ':',
+  'T#~',
+  'Z#PROFILE',
+  'IDEM#x',
+  ' padded ',
+  '%2F',
+  '../..',
+  '${x}',
+  '"',
+  '<script>',
+  'null',
+  'é',
+  'x'.repeat(200),
+  'x'.repeat(201),
+  'a,b',
+  ';',
 ]);
 
 async function customer(): Promise<string> {
@@ -78,35 +126,41 @@ describe('hostile free text on identity routes', () => {
 });
 
 describe('hostile Idempotency-Key headers', () => {
-  it.each(hostileHeaders.map((key) => [JSON.stringify(key).slice(0, 40), key] as const))('on a batch %s: never a 5xx; accepted twice, stored once', async (_shown, raw) => {
-    const key = `${raw}${unique()}`.slice(-200);
-    const body = { items: [touchpointBody({ channel: 'call', identifiers: { phone: uniquePhone().e164 } })] };
-    const before = await countItems();
+  it.each(hostileHeaders.map((key) => [JSON.stringify(key).slice(0, 40), key] as const))(
+    'on a batch %s: never a 5xx; accepted twice, stored once',
+    async (_shown, raw) => {
+      const key = `${raw}${unique()}`.slice(-200);
+      const body = { items: [touchpointBody({ channel: 'call', identifiers: { phone: uniquePhone().e164 } })] };
+      const before = await countItems();
 
-    const first = await client.post('/v1/touchpoints/batch', body, { 'idempotency-key': key });
-    expect(first.status, JSON.stringify(first.body)).toBeLessThan(500);
-    if (first.status >= 400) {
-      expect(await countItems()).toBe(before);
-      return;
-    }
-    const afterFirst = await countItems();
-    const again = await client.post('/v1/touchpoints/batch', body, { 'idempotency-key': key });
-    expect(again.status).toBeLessThan(300);
-    expect(again.body.results.map((result: { touchpointId: string }) => result.touchpointId)).toEqual(
-      first.body.results.map((result: { touchpointId: string }) => result.touchpointId),
-    );
-    expect(await countItems()).toBe(afterFirst);
-  });
+      const first = await client.post('/v1/touchpoints/batch', body, { 'idempotency-key': key });
+      expect(first.status, JSON.stringify(first.body)).toBeLessThan(500);
+      if (first.status >= 400) {
+        expect(await countItems()).toBe(before);
+        return;
+      }
+      const afterFirst = await countItems();
+      const again = await client.post('/v1/touchpoints/batch', body, { 'idempotency-key': key });
+      expect(again.status).toBeLessThan(300);
+      expect(again.body.results.map((result: { touchpointId: string }) => result.touchpointId)).toEqual(
+        first.body.results.map((result: { touchpointId: string }) => result.touchpointId),
+      );
+      expect(await countItems()).toBe(afterFirst);
+    },
+  );
 
-  it.each(hostileHeaders.map((key) => [JSON.stringify(key).slice(0, 40), key] as const))('on a merge %s: never a 5xx; a retry answers the same merge', async (_shown, raw) => {
-    const [target, source] = [await customer(), await customer()];
-    const key = `${raw}${unique()}`.slice(-200);
+  it.each(hostileHeaders.map((key) => [JSON.stringify(key).slice(0, 40), key] as const))(
+    'on a merge %s: never a 5xx; a retry answers the same merge',
+    async (_shown, raw) => {
+      const [target, source] = [await customer(), await customer()];
+      const key = `${raw}${unique()}`.slice(-200);
 
-    const first = await client.post(`/v1/customers/${target}/merge`, { sourceCustomerId: source, reason: 'same person' }, { 'idempotency-key': key });
-    expect(first.status, JSON.stringify(first.body)).toBeLessThan(500);
-    if (first.status >= 400) return;
-    const again = await client.post(`/v1/customers/${target}/merge`, { sourceCustomerId: source, reason: 'same person' }, { 'idempotency-key': key });
-    expect(again.status).toBeLessThan(300);
-    expect(again.body.mergeId).toBe(first.body.mergeId);
-  });
+      const first = await client.post(`/v1/customers/${target}/merge`, { sourceCustomerId: source, reason: 'same person' }, { 'idempotency-key': key });
+      expect(first.status, JSON.stringify(first.body)).toBeLessThan(500);
+      if (first.status >= 400) return;
+      const again = await client.post(`/v1/customers/${target}/merge`, { sourceCustomerId: source, reason: 'same person' }, { 'idempotency-key': key });
+      expect(again.status).toBeLessThan(300);
+      expect(again.body.mergeId).toBe(first.body.mergeId);
+    },
+  );
 });

@@ -21,15 +21,90 @@ const runs = Number(process.env.HOSTILE_RUNS ?? 20);
 
 /** Names objects already answer to, DynamoDB reserved words, our key separators and sort keys, unicode edge cases, long strings. */
 const hostileConstants = [
-  '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
-  'toLocaleString', '__defineGetter__', '__lookupSetter__', 'then', 'length',
-  'size', 'status', 'name', 'value', 'type', 'data', 'key', 'SELECT', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'shared',
-  'attribute_exists', 'list_append', 'if_not_exists',
-  '#', ':', '#name', ':value', '.', 'a.b', 'a#b', 'a:b', '[0]', 'a[0].b', '#T', 'T#', 'T#~', 'Z#PROFILE', 'CUST#x', 'IDENT#phone#+44', '~',
-  '\u0000', 'a\u0000b', '\u202eevil', 'שלום עולם', 'مرحبا', '😀', '👩‍👩‍👧‍👦', 'e\u0301\u0301\u0301', 'Z\u0351\u0362\u0338', '\u200b', '\ufeffbom',
-  ' padded ', '\tTab\n', 'line\nbreak', 'cr\r\nlf', '%00', '%2F', '../..', '${x}', '{{x}}', '\\', '"', "'", '<script>', 'null', 'undefined', 'NaN', '0', '-1',
-  '\ud800', 'a\udc00b', '\ud83d',
-  'x'.repeat(1024), '😀'.repeat(300), 'é'.repeat(400), 'ﷺ'.repeat(100),
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '__lookupSetter__',
+  'then',
+  'length',
+  'size',
+  'status',
+  'name',
+  'value',
+  'type',
+  'data',
+  'key',
+  'SELECT',
+  'DELETE',
+  'AND',
+  'OR',
+  'NOT',
+  'BETWEEN',
+  'IN',
+  'shared',
+  'attribute_exists',
+  'list_append',
+  'if_not_exists',
+  '#',
+  ':',
+  '#name',
+  ':value',
+  '.',
+  'a.b',
+  'a#b',
+  'a:b',
+  '[0]',
+  'a[0].b',
+  '#T',
+  'T#',
+  'T#~',
+  'Z#PROFILE',
+  'CUST#x',
+  'IDENT#phone#+44',
+  '~',
+  '\u0000',
+  'a\u0000b',
+  '\u202eevil',
+  'שלום עולם',
+  'مرحبا',
+  '😀',
+  '👩‍👩‍👧‍👦',
+  'e\u0301\u0301\u0301',
+  'Z\u0351\u0362\u0338',
+  '\u200b',
+  '\ufeffbom',
+  ' padded ',
+  '\tTab\n',
+  'line\nbreak',
+  'cr\r\nlf',
+  '%00',
+  '%2F',
+  '../..',
+  '${x}',
+  '{{x}}',
+  '\\',
+  '"',
+  "'",
+  '<script>',
+  'null',
+  'undefined',
+  'NaN',
+  '0',
+  '-1',
+  '\ud800',
+  'a\udc00b',
+  '\ud83d',
+  'x'.repeat(1024),
+  '😀'.repeat(300),
+  'é'.repeat(400),
+  'ﷺ'.repeat(100),
 ];
 
 const hostileString = fc.oneof(
@@ -135,7 +210,12 @@ describe('hostile strings in fields that become keys or names', () => {
     const phone = uniquePhone().e164;
     for (const queryId of ['Q-1', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
       const response = await postTouchpoint(
-        touchpointBody({ channel: 'invoice_query', identifiers: { phone }, occurredAt: minutesAgo(5), details: { invoiceNumber: 'INV-1', queryId, status: 'open' } }),
+        touchpointBody({
+          channel: 'invoice_query',
+          identifiers: { phone },
+          occurredAt: minutesAgo(5),
+          details: { invoiceNumber: 'INV-1', queryId, status: 'open' },
+        }),
       );
       expect(response.status).toBe(201);
     }
@@ -151,9 +231,7 @@ describe('hostile strings in fields that become keys or names', () => {
   it.each(['anonymousId', 'accountId', 'invoiceNumber'] as const)('identifier %s: stored, and the customer is found by it again', async (type) => {
     await fc.assert(
       fc.asyncProperty(hostileString, async (value) => {
-        const response = await writeChecked(() =>
-          postTouchpoint(touchpointBody({ identifiers: { [type]: value }, occurredAt: minutesAgo(5) })),
-        );
+        const response = await writeChecked(() => postTouchpoint(touchpointBody({ identifiers: { [type]: value }, occurredAt: minutesAgo(5) })));
         if (response.status !== 201) return;
         const found = await lookupCustomer({ [type]: stored(value) });
         expect(found.status, found.rawBody).toBe(200);

@@ -20,10 +20,25 @@ const reachable = ['...', '..a', '%2E%2E', '%2F', '\\', 'a;b=c&d', '+%@:', 'Ã¼ðŸ
 
 const identifierFields = [
   { type: 'accountId', identifiers: (value: string) => ({ accountId: value }), path: 'identifiers.accountId', unreachable: [...dotSegments, ...separators] },
-  { type: 'invoiceNumber', identifiers: (value: string) => ({ invoiceNumber: value }), path: 'identifiers.invoiceNumber', unreachable: [...dotSegments, ...separators] },
-  { type: 'anonymousId', identifiers: (value: string) => ({ anonymousId: value }), path: 'identifiers.anonymousId', unreachable: [...dotSegments, ...separators] },
+  {
+    type: 'invoiceNumber',
+    identifiers: (value: string) => ({ invoiceNumber: value }),
+    path: 'identifiers.invoiceNumber',
+    unreachable: [...dotSegments, ...separators],
+  },
+  {
+    type: 'anonymousId',
+    identifiers: (value: string) => ({ anonymousId: value }),
+    path: 'identifiers.anonymousId',
+    unreachable: [...dotSegments, ...separators],
+  },
   // Named as `crm:<id>`: an id `..` makes the segment `crm:..`, which is no dot segment.
-  { type: 'externalId', identifiers: (value: string) => ({ externalId: { system: 'crm', id: value } }), path: 'identifiers.externalId.id', unreachable: separators },
+  {
+    type: 'externalId',
+    identifiers: (value: string) => ({ externalId: { system: 'crm', id: value } }),
+    path: 'identifiers.externalId.id',
+    unreachable: separators,
+  },
 ] as const;
 
 async function newCustomer(): Promise<string> {

@@ -131,10 +131,7 @@ describe('shared identifiers', () => {
       const response = await api.lookup('phone', phone);
 
       expect(response.status).toBe(300);
-      expect(response.body.candidates.map((candidate: { customerId: string }) => candidate.customerId)).toEqual([
-        partner.customerId,
-        caller.customerId,
-      ]);
+      expect(response.body.candidates.map((candidate: { customerId: string }) => candidate.customerId)).toEqual([partner.customerId, caller.customerId]);
     });
 
     it('says for each candidate why it matched and when it was last in contact', async () => {

@@ -103,8 +103,14 @@ describe('what a write-only key can read from an ingest answer over HTTP', () =>
     const email = (tag: string) => `probe.${tag}.${Date.now()}@example.com`;
     const known = email('known');
     const suppressed = email('suppressed');
-    const arranged = await api.client.post('/v1/touchpoints', touchpointBody({ channel: 'email', identifiers: { email: known }, details: detailsFor('email') }));
-    const erased = await api.client.post('/v1/touchpoints', touchpointBody({ channel: 'email', identifiers: { email: suppressed }, details: detailsFor('email') }));
+    const arranged = await api.client.post(
+      '/v1/touchpoints',
+      touchpointBody({ channel: 'email', identifiers: { email: known }, details: detailsFor('email') }),
+    );
+    const erased = await api.client.post(
+      '/v1/touchpoints',
+      touchpointBody({ channel: 'email', identifiers: { email: suppressed }, details: detailsFor('email') }),
+    );
     await api.client.send('DELETE', `/v1/customers/${erased.body.customerId}?suppress=true`);
     const visitOf = (address: string) => ({ channel: 'web_visit', identifiers: { email: address }, details: detailsFor('web_visit') });
     const publicSite = await as('public-site', ['touchpoints:write:web_visit']);

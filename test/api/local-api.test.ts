@@ -24,11 +24,14 @@ describe('the local API over HTTP', () => {
   });
 
   // Connector webhooks take the vendors' payloads: docs/connectors.md documents them, not the API's document.
-  it.each(routes.filter((route) => route.access !== 'connector').map((route) => [route.method, route.path] as const))('documents %s %s in the OpenAPI document', async (method, path) => {
-    const response = await client.get('/v1/openapi.json');
+  it.each(routes.filter((route) => route.access !== 'connector').map((route) => [route.method, route.path] as const))(
+    'documents %s %s in the OpenAPI document',
+    async (method, path) => {
+      const response = await client.get('/v1/openapi.json');
 
-    expect(response.body.paths?.[path]?.[method.toLowerCase()]).toEqual(expect.objectContaining({ responses: expect.any(Object) }));
-  });
+      expect(response.body.paths?.[path]?.[method.toLowerCase()]).toEqual(expect.objectContaining({ responses: expect.any(Object) }));
+    },
+  );
 
   it('documents the touchpoint input schema with every channel among its components', async () => {
     const response = await client.get('/v1/openapi.json');
@@ -76,7 +79,7 @@ describe('the local API over HTTP', () => {
     expect(lookup.body.customer.customerId).toBe(posted.body.customerId);
   });
 
-  it("reads a customer and its timeline by the id a post returned", async () => {
+  it('reads a customer and its timeline by the id a post returned', async () => {
     const posted = await client.post('/v1/touchpoints', touchpointBody({ channel: 'web_visit' }));
 
     const customer = await client.get(`/v1/customers/${posted.body.customerId}`);

@@ -297,7 +297,11 @@ async function run(steps: readonly Step[], variables: Map<string, string>) {
     }
     const { example } = step;
     const request = curlRequest(example.words.map((word) => expand(word, variables)));
-    const response = await fetch(request.url, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }) });
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+    });
     const text = await response.text();
     const context = `${example.source}\nanswered ${response.status} ${text}`;
     expect(response.status, context).toBe(example.expectedStatus);
@@ -322,10 +326,14 @@ describe('the examples of the README and the API guide', () => {
     expect(requests.some((example) => example.expectedBody !== undefined && JSON.stringify(example.expectedBody).includes('"replayed":true'))).toBe(true);
   });
 
-  it.each(documents)('%s runs top to bottom against npm start and answers what it shows', async (document) => {
-    await run(stepsOf.get(document) ?? [], variables);
-    expect(variables.get('CUSTOMER')).toMatch(/^cus_/);
-  }, 120_000);
+  it.each(documents)(
+    '%s runs top to bottom against npm start and answers what it shows',
+    async (document) => {
+      await run(stepsOf.get(document) ?? [], variables);
+      expect(variables.get('CUSTOMER')).toMatch(/^cus_/);
+    },
+    120_000,
+  );
 });
 
 describe("the README's links", () => {

@@ -95,9 +95,7 @@ describe('a timeline paged across a merge', () => {
     const second = await client.get(`/v1/customers/${source.customerId}/timeline?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
 
     expect(second.status).toBe(200);
-    expect(second.body.items.map((item: { touchpointId: string }) => item.touchpointId)).toEqual(
-      [...source.touchpointIds].reverse().slice(2, 4),
-    );
+    expect(second.body.items.map((item: { touchpointId: string }) => item.touchpointId)).toEqual([...source.touchpointIds].reverse().slice(2, 4));
     expect(second.body).toMatchObject({ customerId: survivor.customerId, redirectedFrom: source.customerId });
   });
 

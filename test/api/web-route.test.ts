@@ -233,7 +233,7 @@ describe('rate limits', () => {
     expect(timeline.body.items.map((item: { details: { url: string } }) => item.details.url)).not.toContain(refusedUrl);
   });
 
-  it("does not slow other visitors of the same site", async () => {
+  it('does not slow other visitors of the same site', async () => {
     const response = await postWeb([visit()]);
 
     expect(response.status).toBe(207);

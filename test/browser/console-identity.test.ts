@@ -15,7 +15,9 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }
+    ).axe;
     const results = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
     return results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
   });
@@ -236,7 +238,10 @@ describe('the credential', () => {
     const { page, context } = await signedIn(stack(), `?phone=${encodeURIComponent(phone)}`, key);
     try {
       await page.getByRole('button', { name: 'Mary Parent' }).click();
-      await page.getByTestId('timeline-status').getByText(/Showing \d+ touchpoint/).waitFor();
+      await page
+        .getByTestId('timeline-status')
+        .getByText(/Showing \d+ touchpoint/)
+        .waitFor();
       await page.locator('.touchpoints summary').first().click();
       await page.getByRole('heading', { name: 'Merges and moves' }).waitFor();
       expect(await page.getByRole('button', { name: 'Move to another customer…' }).count()).toBe(0);
@@ -293,7 +298,9 @@ describe('the credential', () => {
       await page.getByLabel('API key').fill('tpk_not-a-real-key');
       await page.getByLabel('API key').press('Enter');
       await page.getByLabel('Find a customer').waitFor();
-      expect(await page.evaluate(() => ({ local: localStorage.length, cookies: document.cookie, session: sessionStorage.getItem('touchpoint.credential') }))).toEqual({
+      expect(
+        await page.evaluate(() => ({ local: localStorage.length, cookies: document.cookie, session: sessionStorage.getItem('touchpoint.credential') })),
+      ).toEqual({
         local: 0,
         cookies: '',
         session: JSON.stringify({ kind: 'api-key', secret: 'tpk_not-a-real-key' }),

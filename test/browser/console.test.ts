@@ -99,7 +99,12 @@ describe('recognition card', () => {
       occurredAt: minutesAgo(3 * 24 * 60 + 5),
       details: { invoiceNumber: invoice, queryId: `Q-${unique()}`, status: 'open', reason: 'Charged twice', amount: { value: 129.99, currency: 'GBP' } },
     });
-    await record(client, { channel: 'web_visit', identifiers: { email }, occurredAt: minutesAgo(30), details: { url: 'https://shop.example/pricing', title: 'Pricing' } });
+    await record(client, {
+      channel: 'web_visit',
+      identifiers: { email },
+      occurredAt: minutesAgo(30),
+      details: { url: 'https://shop.example/pricing', title: 'Pricing' },
+    });
     const preferences = await client.send('PUT', `/v1/customers/${customerId}/preferences`, {
       body: JSON.stringify({ preferredChannel: 'email', receivedVia: 'call' }),
       headers: { 'content-type': 'application/json' },
@@ -117,7 +122,10 @@ describe('recognition card', () => {
       expect(await page.getByTestId('last-contact').textContent()).toContain('Wants a refund');
       expect(await page.getByTestId('recent-pages').textContent()).toContain('Pricing');
       expect(await page.getByTestId('preferred-channel').textContent()).toBe('email (stated)');
-      await page.getByTestId('timeline-status').getByText(/Showing \d+ touchpoints/).waitFor();
+      await page
+        .getByTestId('timeline-status')
+        .getByText(/Showing \d+ touchpoints/)
+        .waitFor();
       await screenshot(page, 'customer');
     } finally {
       await context.close();
@@ -177,7 +185,13 @@ describe('timeline', () => {
             identifiers: { email },
             occurredAt: minutesAgo((index + 1) * 60),
             summary: `Email ${index + 1}`,
-            details: { direction: 'inbound', messageId: `<${unique()}@example.com>`, subject: `Subject ${index + 1}`, from: email, to: ['support@shop.example'] },
+            details: {
+              direction: 'inbound',
+              messageId: `<${unique()}@example.com>`,
+              subject: `Subject ${index + 1}`,
+              from: email,
+              to: ['support@shop.example'],
+            },
           }
         : { ...call(phone.e164, minutesAgo((index + 1) * 60), `Call ${index + 1}`) },
     );
@@ -206,7 +220,7 @@ describe('timeline', () => {
     }
   });
 
-  it('filters by channel, pages within the filter, and opens a touchpoint\'s details from the keyboard', async () => {
+  it("filters by channel, pages within the filter, and opens a touchpoint's details from the keyboard", async () => {
     const { page, context } = await signedIn(stack(), `?customerId=${customerId}`);
     try {
       const status = page.getByTestId('timeline-status');

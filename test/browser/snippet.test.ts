@@ -32,7 +32,12 @@ beforeAll(async () => {
   const tag = () => ({ api: api.url, key: publicKey });
   shop = await startSite(snippetFile, tag);
   otherShop = await startSite(snippetFile, tag);
-  const created = await api.client.post('/v1/keys', { name: 'shop-web', kind: 'public', scopes: ['touchpoints:write:web_visit'], allowedOrigins: [shop.origin] });
+  const created = await api.client.post('/v1/keys', {
+    name: 'shop-web',
+    kind: 'public',
+    scopes: ['touchpoints:write:web_visit'],
+    allowedOrigins: [shop.origin],
+  });
   expect(created.status).toBe(201);
   publicKey = created.body.key;
   const readKey = generateApiKey();
@@ -237,13 +242,7 @@ describe('identify', () => {
         const items = timeline.body.items as Array<{ channel: string; details: { url?: string } }>;
         return items.map((item) => (item.channel === 'web_visit' ? new URL(item.details.url as string).pathname : item.channel)).sort();
       };
-      await expect.poll(history, poll).toEqual([
-        '/account',
-        '/account',
-        '/basket',
-        '/catalogue',
-        'call',
-      ]);
+      await expect.poll(history, poll).toEqual(['/account', '/account', '/basket', '/catalogue', 'call']);
     } finally {
       await context.close();
     }

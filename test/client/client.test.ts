@@ -60,7 +60,10 @@ describe('lookup', () => {
   });
 
   it('throws a TouchpointApiError for an identifier the API refuses (422)', async () => {
-    const failure = await stack.client().lookup({ phone: 'not a phone number' }).catch((error: unknown) => error);
+    const failure = await stack
+      .client()
+      .lookup({ phone: 'not a phone number' })
+      .catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(TouchpointApiError);
     expect(failure).toMatchObject({ status: 422, type: 'urn:touchpoint-api:problem:validation-failed' });
@@ -183,9 +186,7 @@ describe('idempotency keys', () => {
     const first = await unwrap(client.POST('/v1/touchpoints', { body: webVisit({ email }) }));
     await unwrap(client.POST('/v1/touchpoints', { body: webVisit({ email }, 'https://example.com/pricing') }));
     if (!('customerId' in first)) throw new Error('The test key reads customers');
-    await unwrap(
-      client.PATCH('/v1/customers/{customerId}', { params: { path: { customerId: first.customerId } }, body: { displayName: 'Ada' } }),
-    );
+    await unwrap(client.PATCH('/v1/customers/{customerId}', { params: { path: { customerId: first.customerId } }, body: { displayName: 'Ada' } }));
 
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
     expect(sent[0]?.key).toMatch(uuid);

@@ -2,14 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTouchpointClient,
-  parseRetryAfter,
-  type RetryEvent,
-  type RetryOptions,
-  TouchpointApiError,
-  unwrap,
-} from '../../clients/typescript/src/index.ts';
+import { createTouchpointClient, parseRetryAfter, type RetryEvent, type RetryOptions, TouchpointApiError, unwrap } from '../../clients/typescript/src/index.ts';
 
 /**
  * The retry rules against a real HTTP server that answers from a script (503s, 429s, dropped
@@ -110,7 +103,11 @@ describe('retries', () => {
   });
 
   it("keep the caller's own Idempotency-Key on every attempt", async () => {
-    script = [problem(429, 'throttled', { 'retry-after': '0' }), problem(503, 'store-unavailable', { 'retry-after': '0' }), json(200, { ...receipt, replayed: true })];
+    script = [
+      problem(429, 'throttled', { 'retry-after': '0' }),
+      problem(503, 'store-unavailable', { 'retry-after': '0' }),
+      json(200, { ...receipt, replayed: true }),
+    ];
 
     await unwrap(client().POST('/v1/touchpoints', { params: { header: { 'idempotency-key': 'caller-key-1' } }, body: touchpoint }));
 
@@ -174,12 +171,7 @@ describe('retries', () => {
   });
 
   it('back off exponentially with full jitter when no Retry-After is named, and add jitter to one that is', async () => {
-    script = [
-      problem(503, 'store-unavailable'),
-      problem(503, 'store-unavailable'),
-      problem(503, 'store-unavailable', { 'retry-after': '0' }),
-      json(200, {}),
-    ];
+    script = [problem(503, 'store-unavailable'), problem(503, 'store-unavailable'), problem(503, 'store-unavailable', { 'retry-after': '0' }), json(200, {})];
     const events: RetryEvent[] = [];
 
     await client({ baseDelayMs: 100, random: () => 0.5 }, events).GET('/v1/openapi.json');

@@ -27,8 +27,7 @@ export function useClientStack(): ClientStack {
     if (!api) throw new Error('The local API starts in beforeAll: make clients in tests or hooks.');
     return api.url;
   };
-  const client = (options: Partial<TouchpointClientOptions> = {}) =>
-    createTouchpointClient({ baseUrl: url(), apiKey: defaultTestKey, ...options });
+  const client = (options: Partial<TouchpointClientOptions> = {}) => createTouchpointClient({ baseUrl: url(), apiKey: defaultTestKey, ...options });
   return {
     url,
     client,

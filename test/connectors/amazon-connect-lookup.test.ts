@@ -48,8 +48,7 @@ describe('Amazon Connect live lookup', () => {
     const second = await recordTouchpoint(touchpointBody({ identifiers: { phone: onTheNumber.e164 } }));
     expect((await putPreferences(first.customerId, { channels: { phone: 'opted_out' } })).status).toBe(200);
     expect(
-      (await putPreferences(second.customerId, { identifiers: [{ type: 'phone', value: onTheNumber.e164, channels: { phone: 'opted_out' } }] }))
-        .status,
+      (await putPreferences(second.customerId, { identifiers: [{ type: 'phone', value: onTheNumber.e164, channels: { phone: 'opted_out' } }] })).status,
     ).toBe(200);
 
     const answers = [await lookupConnectCaller(contactFlowEvent(customerWide.e164)), await lookupConnectCaller(contactFlowEvent(onTheNumber.e164))];

@@ -10,7 +10,13 @@ const instanceArn = 'arn:aws:connect:eu-west-2:111111111111:instance/c8c0e68d-22
 
 function synthWithConnect() {
   const app = new App({
-    context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], env: 'dev', connectInstanceArn: instanceArn, consoleUrl: 'https://console.example.com/console/' },
+    context: {
+      ...cdkJsonContext,
+      'aws:cdk:bundling-stacks': [],
+      env: 'dev',
+      connectInstanceArn: instanceArn,
+      consoleUrl: 'https://console.example.com/console/',
+    },
     builtinCloudFormationValidation: false,
   });
   const stacks = createTouchpointStacks(app);
@@ -41,9 +47,7 @@ describe('connectors in the CDK app', () => {
 
   it("gives each webhook function its own vendor's secret, from Secrets Manager, and no other connector's", () => {
     const synthesized = synth();
-    const secretIds = new Map(
-      [...synthesized.api.connectors.secrets].map(([name, secret]) => [name, logicalId(synthesized.api, secret)] as const),
-    );
+    const secretIds = new Map([...synthesized.api.connectors.secrets].map(([name, secret]) => [name, logicalId(synthesized.api, secret)] as const));
 
     for (const [functionName, names] of Object.entries(secretsByFunction)) {
       const variables = environmentOf(synthesized.apiTemplate, functionName);

@@ -42,7 +42,11 @@ describe('Segment-compatible tracking endpoint', () => {
     const errors: unknown[] = [];
     analytics.on('error', (error) => errors.push(error));
 
-    analytics.page({ userId, name: 'Billing', properties: { url: 'https://www.example.org/account/billing', title: 'Billing', referrer: 'https://www.example.org/' } });
+    analytics.page({
+      userId,
+      name: 'Billing',
+      properties: { url: 'https://www.example.org/account/billing', title: 'Billing', referrer: 'https://www.example.org/' },
+    });
     await analytics.closeAndFlush();
 
     expect(errors).toEqual([]);
@@ -82,7 +86,13 @@ describe('Segment-compatible tracking endpoint', () => {
 
   it('records a message retried with the same messageId once', async () => {
     const anonymousId = `anon-${unique()}`;
-    const message = { type: 'page', anonymousId, messageId: `ajs-next-${unique()}`, properties: { url: 'https://www.example.org/' }, timestamp: new Date().toISOString() };
+    const message = {
+      type: 'page',
+      anonymousId,
+      messageId: `ajs-next-${unique()}`,
+      properties: { url: 'https://www.example.org/' },
+      timestamp: new Date().toISOString(),
+    };
 
     const answers = [await browserCall('p', message), await browserCall('page', message), await browserCall('b', { batch: [message] })];
 
@@ -97,7 +107,10 @@ describe('Segment-compatible tracking endpoint', () => {
     analytics.track({ anonymousId, event: 'Invoice Downloaded', properties: { invoice: 'INV-1' } });
     analytics.group({ anonymousId, groupId: 'acme' });
     analytics.alias({ userId: `user-${unique()}`, previousId: anonymousId });
-    const responses = [await browserCall('t', { type: 'track', anonymousId, event: 'Clicked' }), await browserCall('g', { type: 'group', anonymousId, groupId: 'acme' })];
+    const responses = [
+      await browserCall('t', { type: 'track', anonymousId, event: 'Clicked' }),
+      await browserCall('g', { type: 'group', anonymousId, groupId: 'acme' }),
+    ];
     await analytics.closeAndFlush();
 
     expect(responses.map((response) => response.status)).toEqual([200, 200]);

@@ -58,10 +58,7 @@ describe('Stripe webhook: verification', () => {
 
     const unsigned = await deliver(payload, undefined);
     const otherSecret = await signed(event, { secret: `whsec_${unique()}${unique()}` });
-    const tampered = await deliver(
-      payload.replace(invoice.customerEmail, uniqueEmail()),
-      stripe.webhooks.generateTestHeaderString({ payload, secret }),
-    );
+    const tampered = await deliver(payload.replace(invoice.customerEmail, uniqueEmail()), stripe.webhooks.generateTestHeaderString({ payload, secret }));
 
     expect([unsigned.status, otherSecret.status, tampered.status]).toEqual([401, 401, 401]);
     expect(unsigned.body.type).toBe('urn:touchpoint-api:problem:unverified-sender');
@@ -189,9 +186,7 @@ describe('Stripe webhook: disputes', () => {
     await signed(stripeDisputeEvent('charge.dispute.closed', { ...dispute, status: 'won' }, start + 30));
     const closed = await invoiceQueriesOf(email);
 
-    expect(opened.card.openInvoiceQueries).toEqual([
-      expect.objectContaining({ queryId: dispute.id, status: 'open', amount: { value: 45, currency: 'GBP' } }),
-    ]);
+    expect(opened.card.openInvoiceQueries).toEqual([expect.objectContaining({ queryId: dispute.id, status: 'open', amount: { value: 45, currency: 'GBP' } })]);
     expect(closed.card.openInvoiceQueries).toEqual([]);
   });
 

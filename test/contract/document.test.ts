@@ -12,18 +12,13 @@ const document = JSON.parse(JSON.stringify(openApiDocument())) as {
   paths: Record<string, Record<string, Json>>;
   components: { schemas: Record<string, Json> };
 };
-const operations = Object.entries(document.paths).flatMap(([path, item]) =>
-  Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
-);
+const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
 const responsesOf = (operation: Json) => operation.responses as Record<string, Json>;
 
 /** Every place a key occurs in a JSON value, as a path. */
 function pathsOfKey(value: unknown, key: string, path = ''): string[] {
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([name, child]) => [
-    ...(name === key ? [`${path}/${name}`] : []),
-    ...pathsOfKey(child, key, `${path}/${name}`),
-  ]);
+  return Object.entries(value).flatMap(([name, child]) => [...(name === key ? [`${path}/${name}`] : []), ...pathsOfKey(child, key, `${path}/${name}`)]);
 }
 
 describe('the served document is complete', () => {
@@ -83,7 +78,9 @@ describe('the served document is complete', () => {
   });
 
   it('carries no default in any schema, so that a generated client keeps optional fields optional', () => {
-    const defaults = pathsOfKey(document.components.schemas, 'default').concat(pathsOfKey(document.paths, 'default').filter((path) => !path.endsWith('/responses/default')));
+    const defaults = pathsOfKey(document.components.schemas, 'default').concat(
+      pathsOfKey(document.paths, 'default').filter((path) => !path.endsWith('/responses/default')),
+    );
 
     expect(defaults).toEqual([]);
   });

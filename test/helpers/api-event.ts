@@ -87,9 +87,7 @@ export async function invoke(handler: LambdaHandler, event: APIGatewayProxyEvent
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     throw new Error(`The handler returned a bare value, not a structured response: ${JSON.stringify(result)}`);
   }
-  const headers = Object.fromEntries(
-    Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
-  );
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
   const rawBody = result.body ?? '';
   checkExchange(exchangeOf(sent, result.statusCode ?? 200, headers, rawBody));
   return { status: result.statusCode ?? 200, headers, body: rawBody ? JSON.parse(rawBody) : undefined, rawBody };

@@ -43,9 +43,7 @@ export async function scanTable(): Promise<Item[]> {
   const items: Item[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await inspectorClient().send(
-      new ScanCommand({ TableName: testTableName(), ConsistentRead: true, ExclusiveStartKey: startKey }),
-    );
+    const page = await inspectorClient().send(new ScanCommand({ TableName: testTableName(), ConsistentRead: true, ExclusiveStartKey: startKey }));
     items.push(...((page.Items ?? []) as Item[]));
     startKey = page.LastEvaluatedKey;
   } while (startKey);

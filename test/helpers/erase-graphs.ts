@@ -29,9 +29,7 @@ export interface ErasureCase {
 export async function person(api: Api, minutesBefore = 30, extra: Record<string, unknown> = {}) {
   const phone = uniquePhone().e164;
   const email = uniqueEmail();
-  const outcome = await api.arrangeTouchpoint(
-    touchpointBody({ identifiers: { phone, email, ...extra }, occurredAt: minutesAgo(minutesBefore) }),
-  );
+  const outcome = await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone, email, ...extra }, occurredAt: minutesAgo(minutesBefore) }));
   return { ...outcome, phone, email };
 }
 
@@ -63,7 +61,12 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
       const owner = await person(api, 60);
       const sharer = await person(api, 10);
       await api.arrangeLink(sharer.customerId, { type: 'email', value: owner.email, shared: true });
-      return { eraseId: sharer.customerId, values: [sharer.phone, sharer.email], others: [owner.customerId], keptByOthers: [{ type: 'email', value: owner.email }] };
+      return {
+        eraseId: sharer.customerId,
+        values: [sharer.phone, sharer.email],
+        others: [owner.customerId],
+        keptByOthers: [{ type: 'email', value: owner.email }],
+      };
     },
     'the owner of a landline shared by several': async () => {
       const owner = await person(api, 90);
@@ -106,9 +109,7 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
     },
     'an anonymous visitor merged in when they signed in': async () => {
       const cookie = `ck-${unique()}`;
-      const visit = await api.arrangeTouchpoint(
-        touchpointBody({ channel: 'web_visit', identifiers: { anonymousId: cookie }, occurredAt: minutesAgo(50) }),
-      );
+      const visit = await api.arrangeTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { anonymousId: cookie }, occurredAt: minutesAgo(50) }));
       const known = await person(api, 40);
       const signIn = await api.arrangeTouchpoint(
         touchpointBody({ channel: 'web_visit', identifiers: { anonymousId: cookie, email: known.email }, occurredAt: minutesAgo(5) }),
@@ -120,7 +121,11 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
       const erased = await person(api, 60);
       const other = await person(api, 50);
       const outgoing = await api.arrangeTouchpoint(
-        touchpointBody({ identifiers: { phone: erased.phone }, summary: `Called back on ${erased.phone}, confirmed ${erased.email}`, occurredAt: minutesAgo(40) }),
+        touchpointBody({
+          identifiers: { phone: erased.phone },
+          summary: `Called back on ${erased.phone}, confirmed ${erased.email}`,
+          occurredAt: minutesAgo(40),
+        }),
       );
       const incoming = await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone: other.phone }, occurredAt: minutesAgo(30) }));
       expect((await api.move(outgoing.touchpointId, other.customerId)).status).toBe(200);

@@ -31,8 +31,7 @@ function visit(value: unknown, path: string, found: (path: string, text: string)
   else if (typeof value === 'number' || typeof value === 'bigint') found(path, String(value));
   else if (value instanceof Set || Array.isArray(value)) {
     for (const [index, member] of [...value].entries()) visit(member, `${path}[${index}]`, found);
-  }
-  else if (value instanceof Uint8Array) found(path, Buffer.from(value).toString('utf8'));
+  } else if (value instanceof Uint8Array) found(path, Buffer.from(value).toString('utf8'));
   else if (value !== null && typeof value === 'object') {
     for (const [key, member] of Object.entries(value)) {
       const memberPath = path ? `${path}.${key}` : key;

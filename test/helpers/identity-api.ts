@@ -47,8 +47,7 @@ export function identityApi(client: JsonClient) {
       sendJson('POST', `/v1/touchpoints/${touchpointId}/move`, { customerId, reason: 'The caller was the other one' }),
     setPreferences: (customerId: string, body: Record<string, unknown>) =>
       sendJson('PUT', `/v1/customers/${customerId}/preferences`, { receivedVia: 'call', source: 'call-centre', ...body }),
-    lookup: (type: IdentifierType | 'customerId', value: string) =>
-      client.get(`/v1/customers/lookup?${new URLSearchParams({ [type]: value })}`),
+    lookup: (type: IdentifierType | 'customerId', value: string) => client.get(`/v1/customers/lookup?${new URLSearchParams({ [type]: value })}`),
     customer: (customerId: string) => client.get(`/v1/customers/${customerId}`),
     identifiers: (customerId: string) => client.get(`/v1/customers/${customerId}/identifiers`),
     merges: (customerId: string) => client.get(`/v1/customers/${customerId}/merges`),

@@ -121,8 +121,7 @@ export function graphProblems(items: Item[], options: GraphCheckOptions = {}): s
     const profile = profiles.get(customerId);
     return profile !== undefined && profile.mergedInto === undefined;
   };
-  const lists = (customerId: string, key: string) =>
-    Object.hasOwn((profiles.get(customerId)?.identifiers as Record<string, unknown> | undefined) ?? {}, key);
+  const lists = (customerId: string, key: string) => Object.hasOwn((profiles.get(customerId)?.identifiers as Record<string, unknown> | undefined) ?? {}, key);
 
   // Touchpoints: one item each, in a live customer's partition, found there by its locator.
   for (const [touchpointId, stored] of touchpoints) {

@@ -45,8 +45,7 @@ export function jsonClient(baseUrl: string, defaultHeaders: Record<string, strin
   return {
     send,
     get: (path) => send('GET', path),
-    post: (path, body, headers = {}) =>
-      send('POST', path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
+    post: (path, body, headers = {}) => send('POST', path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
   };
 }
 

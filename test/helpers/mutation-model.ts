@@ -137,12 +137,24 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record(
-      { kind: fc.constant('preferences' as const), customer: customerRef, email: fc.constantFrom('opted_in' as const, 'opted_out' as const), permission: contactRef },
+      {
+        kind: fc.constant('preferences' as const),
+        customer: customerRef,
+        email: fc.constantFrom('opted_in' as const, 'opted_out' as const),
+        permission: contactRef,
+      },
       { requiredKeys: ['kind', 'customer', 'email'] },
     ),
   },
   // Trait names a client might send, reserved words of DynamoDB's expression language among them.
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('update' as const), customer: customerRef, trait: fc.constantFrom('segment', 'status', 'shared', 'name', 'size') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('update' as const),
+      customer: customerRef,
+      trait: fc.constantFrom('segment', 'status', 'shared', 'name', 'size'),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('erase' as const), customer: customerRef, suppress: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lift' as const), suppression: fc.nat({ max: 7 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dismiss' as const), candidate: fc.nat({ max: 7 }) }) },
@@ -161,11 +173,12 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
 
 /** Two or three first contacts to start from, then `steps` groups of one to `maxGroup` commands. */
 export function runArbitrary(options: { minSteps: number; maxSteps: number; maxGroup: number }): fc.Arbitrary<Group[]> {
-  const opening = fc.array(ingestSpecArbitrary.map((spec) => ({ kind: 'ingest' as const, spec })), { minLength: 2, maxLength: 3 });
+  const opening = fc.array(
+    ingestSpecArbitrary.map((spec) => ({ kind: 'ingest' as const, spec })),
+    { minLength: 2, maxLength: 3 },
+  );
   const group = fc.array(commandArbitrary, { minLength: 1, maxLength: options.maxGroup });
-  return fc
-    .tuple(opening, fc.array(group, { minLength: options.minSteps, maxLength: options.maxSteps }))
-    .map(([first, rest]) => [first, ...rest]);
+  return fc.tuple(opening, fc.array(group, { minLength: options.minSteps, maxLength: options.maxSteps })).map(([first, rest]) => [first, ...rest]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,7 +505,11 @@ export class ModelRun {
       case 'lift': {
         const suppression = this.suppressions[command.suppression % Math.max(1, this.suppressions.length)];
         if (!suppression) return undefined;
-        return { ...base, label: `lift suppression ${suppression.hash.slice(0, 8)}`, request: { method: 'DELETE', path: `/v1/suppressions/${suppression.hash}` } };
+        return {
+          ...base,
+          label: `lift suppression ${suppression.hash.slice(0, 8)}`,
+          request: { method: 'DELETE', path: `/v1/suppressions/${suppression.hash}` },
+        };
       }
       case 'createKey': {
         const name = `props-system-${command.name}`;
@@ -522,7 +539,10 @@ export class ModelRun {
         if (!candidateId) return undefined;
         return {
           ...base,
-          label: `dismiss candidate ${candidateId.split('.').map((id) => this.describeCustomer(id)).join(' & ')}`,
+          label: `dismiss candidate ${candidateId
+            .split('.')
+            .map((id) => this.describeCustomer(id))
+            .join(' & ')}`,
           request: { method: 'POST', path: `/v1/merge-candidates/${encodeURIComponent(candidateId)}/dismiss`, body: {} },
         };
       }
@@ -664,7 +684,17 @@ export class ModelRun {
         if (attempt.status >= 500 && attempt.status !== 503) findings.push(`${item.label} answered ${attempt.status}: ${JSON.stringify(attempt.body)}`);
       }
       if (item.gaveUp !== undefined) {
-        findings.push(`${item.label} did not finish in ${item.gaveUp} tries (${item.attempts.slice(0, item.gaveUp).map((attempt) => attempt.status).join(',')}); then ${item.attempts.slice(item.gaveUp).map((attempt) => attempt.status).join(',') || 'no more tries'}`);
+        findings.push(
+          `${item.label} did not finish in ${item.gaveUp} tries (${item.attempts
+            .slice(0, item.gaveUp)
+            .map((attempt) => attempt.status)
+            .join(',')}); then ${
+            item.attempts
+              .slice(item.gaveUp)
+              .map((attempt) => attempt.status)
+              .join(',') || 'no more tries'
+          }`,
+        );
       }
       const final = item.attempts.at(-1);
       if (final && final.status !== 0 && !allowedStatuses[item.command.kind].includes(final.status)) {
@@ -674,7 +704,9 @@ export class ModelRun {
       // only another undo of the same merge can make an undo "already undone".
       const alone =
         resolved.length === 1 ||
-        (item.command.kind === 'undo' && /already undone/.test(JSON.stringify(item.attempts.at(-1)?.body ?? '')) && resolved.filter((other) => other.mergeId === item.mergeId).length === 1);
+        (item.command.kind === 'undo' &&
+          /already undone/.test(JSON.stringify(item.attempts.at(-1)?.body ?? '')) &&
+          resolved.filter((other) => other.mergeId === item.mergeId).length === 1);
       if (alone) findings.push(...retriedCommitFindings(item, before));
     }
 
@@ -683,7 +715,7 @@ export class ModelRun {
     for (const item of resolved) {
       const final = item.attempts.at(-1);
       if (item.command.kind !== 'erase' || final?.status !== 200) continue;
-      for (const customerId of ((final.body as { customerIds?: string[] }).customerIds ?? [])) erasedNow.add(customerId);
+      for (const customerId of (final.body as { customerIds?: string[] }).customerIds ?? []) erasedNow.add(customerId);
     }
     // A profile goes only with an erase, answered or not (a retry of an erase that committed may answer 404).
     const erasing = resolved.some((item) => item.command.kind === 'erase');
@@ -698,7 +730,8 @@ export class ModelRun {
       const holders = [identifier.customerId as string, ...((identifier.sharedWith as string[] | undefined) ?? [])];
       if (!holders.every((holder) => erasedNow.has(holder))) continue;
       const value = String(identifier.pk).replace(/^IDENT#[^#]+#/, '');
-      if (!carriedNow.has(value)) this.needles.set(value, `an identifier only erased ${holders.map((holder) => this.describeCustomer(holder)).join(', ')} held`);
+      if (!carriedNow.has(value))
+        this.needles.set(value, `an identifier only erased ${holders.map((holder) => this.describeCustomer(holder)).join(', ')} held`);
     }
     for (const customerId of erasedNow) {
       if (profiles.has(customerId)) findings.push(`erase answered 200 for ${this.describeCustomer(customerId)}, whose profile is still there`);
@@ -713,9 +746,12 @@ export class ModelRun {
     findings.push(...graphProblems(after));
     findings.push(...danglingReferences(after, profiles));
     for (const item of after) {
-      if (item.entity === 'customer' && item.identityLock !== undefined) findings.push(`customer ${this.describeCustomer(item.customerId as string)} is still locked by ${String(item.identityLock)}`);
+      if (item.entity === 'customer' && item.identityLock !== undefined)
+        findings.push(`customer ${this.describeCustomer(item.customerId as string)} is still locked by ${String(item.identityLock)}`);
       if (item.entity === 'merge' && (item.status === 'in_progress' || item.status === 'undoing')) {
-        findings.push(`${String(item.kind)} ${String(item.mergeId)} of ${this.describeCustomer(item.sourceCustomerId as string)} into ${this.describeCustomer(item.targetCustomerId as string)} is stuck ${String(item.status)}`);
+        findings.push(
+          `${String(item.kind)} ${String(item.mergeId)} of ${this.describeCustomer(item.sourceCustomerId as string)} into ${this.describeCustomer(item.targetCustomerId as string)} is stuck ${String(item.status)}`,
+        );
       }
     }
 
@@ -730,11 +766,12 @@ export class ModelRun {
         if (!final || final.status < 200 || final.status >= 300) continue;
         const suppressed = item.carries.filter((value) => suppressedAtStart.has(value));
         if (item.command.kind === 'batch') {
-          const results = ((final.body as { results?: Array<{ status: number }> }).results ?? []);
+          const results = (final.body as { results?: Array<{ status: number }> }).results ?? [];
           const items = (item.request.body as { items: Array<{ identifiers: Record<string, string> }> }).items;
           results.forEach((result, position) => {
             const values = Object.values(items[position]?.identifiers ?? {}).filter((value) => suppressedAtStart.has(value));
-            if (result.status >= 200 && result.status < 300 && values.length > 0) findings.push(`${item.label}: item ${position} carrying suppressed ${values.join(', ')} was accepted (${result.status})`);
+            if (result.status >= 200 && result.status < 300 && values.length > 0)
+              findings.push(`${item.label}: item ${position} carrying suppressed ${values.join(', ')} was accepted (${result.status})`);
           });
         } else if (suppressed.length > 0) {
           findings.push(`${item.label} carried suppressed ${suppressed.join(', ')} and was accepted (${final.status})`);
@@ -815,7 +852,10 @@ export class ModelRun {
       const copy = answeredCopy ?? copies[0];
       if (copy) expectation.lastOwner = copy.customerId as string;
       else if (expectation.lastOwner && erasedWith(expectation.lastOwner, expectation.touchpointId)) expectation.erased = true;
-      else if (expectation.least > 0) findings.push(`${expectation.label}: answered ${expectation.touchpointId ?? '2xx'} on ${this.describeCustomer(expectation.lastOwner)}, and it is not stored`);
+      else if (expectation.least > 0)
+        findings.push(
+          `${expectation.label}: answered ${expectation.touchpointId ?? '2xx'} on ${this.describeCustomer(expectation.lastOwner)}, and it is not stored`,
+        );
     }
     return findings;
   }
@@ -839,18 +879,25 @@ export class ModelRun {
     switch (item.command.kind) {
       case 'merge': {
         const source = profile(item.source);
-        if (source?.mergedInto !== item.target) findings.push(`${item.label} answered ${final.status}, yet the source is ${source ? `merged into ${this.describeCustomer(source.mergedInto as string)}` : 'gone'}`);
+        if (source?.mergedInto !== item.target)
+          findings.push(
+            `${item.label} answered ${final.status}, yet the source is ${source ? `merged into ${this.describeCustomer(source.mergedInto as string)}` : 'gone'}`,
+          );
         break;
       }
       case 'undo': {
         const source = profile(item.source);
-        if (!source || source.mergedInto !== undefined) findings.push(`${item.label} answered ${final.status}, yet the source is ${source ? 'still merged away' : 'gone'}`);
+        if (!source || source.mergedInto !== undefined)
+          findings.push(`${item.label} answered ${final.status}, yet the source is ${source ? 'still merged away' : 'gone'}`);
         break;
       }
       case 'link': {
         const owner = identifierItem(item.identifier);
         const holders = owner ? [owner.customerId, ...((owner.sharedWith as string[] | undefined) ?? [])] : [];
-        if (!holders.includes(item.customer)) findings.push(`${item.label} answered ${final.status}, yet the identifier resolves to ${owner ? this.describeCustomer(owner.customerId as string) : 'nobody'}`);
+        if (!holders.includes(item.customer))
+          findings.push(
+            `${item.label} answered ${final.status}, yet the identifier resolves to ${owner ? this.describeCustomer(owner.customerId as string) : 'nobody'}`,
+          );
         break;
       }
       case 'unlink': {
@@ -865,12 +912,14 @@ export class ModelRun {
       }
       case 'move': {
         const moved = this.scan.find((entry) => isTouchpoint(entry) && entry.touchpointId === item.touchpointId);
-        if (moved?.customerId !== item.customer) findings.push(`${item.label} answered ${final.status}, yet the touchpoint is on ${this.describeCustomer(moved?.customerId as string | undefined)}`);
+        if (moved?.customerId !== item.customer)
+          findings.push(`${item.label} answered ${final.status}, yet the touchpoint is on ${this.describeCustomer(moved?.customerId as string | undefined)}`);
         break;
       }
       case 'erase': {
         const named = item.customer as string;
-        if (beforeProfiles.has(named) && profiles.has(named)) findings.push(`${item.label} answered ${final.status}, yet the profile is still there (${String(body.status)})`);
+        if (beforeProfiles.has(named) && profiles.has(named))
+          findings.push(`${item.label} answered ${final.status}, yet the profile is still there (${String(body.status)})`);
         break;
       }
       case 'createKey': {
@@ -956,7 +1005,11 @@ function retriedCommitFindings(item: Resolved, before: Item[]): string[] {
       possible = find((entry) => entry.entity === 'suppression' && entry.pk === `SUPPRESS#${item.request.path.split('/').at(-1)}`) !== undefined;
       break;
     case 'dismiss':
-      possible = find((entry) => entry.entity === 'mergeCandidate' && (entry.customerIds as string[]).join('.') === decodeURIComponent(item.request.path.split('/')[3] ?? ''))?.status === 'open';
+      possible =
+        find(
+          (entry) =>
+            entry.entity === 'mergeCandidate' && (entry.customerIds as string[]).join('.') === decodeURIComponent(item.request.path.split('/')[3] ?? ''),
+        )?.status === 'open';
       break;
     case 'link': {
       const owner = find((entry) => entry.entity === 'identifier' && entry.pk === `IDENT#${item.identifier?.type}#${item.identifier?.value}`);
@@ -973,7 +1026,9 @@ function retriedCommitFindings(item: Resolved, before: Item[]): string[] {
   }
   if (!possible) return [];
   const detail = JSON.stringify(final.body ?? '');
-  return [`${item.label} was retried after ${earlier.map((attempt) => attempt.status).join(',')} and answered ${final.status} instead of the first try's result: ${detail}`];
+  return [
+    `${item.label} was retried after ${earlier.map((attempt) => attempt.status).join(',')} and answered ${final.status} instead of the first try's result: ${detail}`,
+  ];
 }
 
 /** A 503 that says so, or no answer at all (a killed server): the write may have landed. */
@@ -1016,7 +1071,8 @@ function danglingReferences(items: Item[], profiles: Map<string, Item>): string[
       problems.push(`the locator of touchpoint ${String(item.touchpointId)} points at a touchpoint that is not stored`);
     } else if (item.entity === 'idempotency') {
       const touchpointId = (item.result as { touchpointId?: string } | undefined)?.touchpointId;
-      if (touchpointId && !touchpoints.has(touchpointId)) problems.push(`idempotency record ${String(item.pk)} replays touchpoint ${touchpointId}, which is not stored`);
+      if (touchpointId && !touchpoints.has(touchpointId))
+        problems.push(`idempotency record ${String(item.pk)} replays touchpoint ${touchpointId}, which is not stored`);
     } else if (item.entity === 'mergeCandidate') {
       for (const customerId of (item.customerIds as string[] | undefined) ?? []) {
         if (!profiles.has(customerId)) problems.push(`merge candidate ${String(item.pk)} names ${customerId}, which has no profile`);
@@ -1024,7 +1080,8 @@ function danglingReferences(items: Item[], profiles: Map<string, Item>): string[
     } else if (item.entity === 'merge') {
       // An erase redacts the erased party of a merge or move with another customer (the record stays theirs).
       for (const customerId of [item.targetCustomerId, item.sourceCustomerId].filter((party) => party !== redactedMark)) {
-        if (typeof customerId === 'string' && !profiles.has(customerId)) problems.push(`${String(item.kind)} record ${String(item.mergeId)} names ${customerId}, which has no profile`);
+        if (typeof customerId === 'string' && !profiles.has(customerId))
+          problems.push(`${String(item.kind)} record ${String(item.mergeId)} names ${customerId}, which has no profile`);
       }
     }
   }
@@ -1049,7 +1106,11 @@ function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value instanceof Set) return [...value].map(sorted).sort();
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([name, member]) => [name, sorted(member)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, member]) => [name, sorted(member)]),
+    );
   }
   return value;
 }

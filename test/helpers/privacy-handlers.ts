@@ -67,8 +67,5 @@ export function listApiKeys(query: Query = {}): Promise<InvokeResult> {
 }
 
 export function revokeApiKey(keyId: string): Promise<InvokeResult> {
-  return invoke(
-    revokeApiKeyHandler,
-    apiEvent({ method: 'DELETE', routePath: '/v1/keys/{keyId}', path: `/v1/keys/${keyId}`, pathParameters: { keyId } }),
-  );
+  return invoke(revokeApiKeyHandler, apiEvent({ method: 'DELETE', routePath: '/v1/keys/{keyId}', path: `/v1/keys/${keyId}`, pathParameters: { keyId } }));
 }

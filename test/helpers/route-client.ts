@@ -41,9 +41,7 @@ const loaded = new Map<string, Promise<LambdaHandler>>();
 function handlerOf(functionName: string): Promise<LambdaHandler> {
   let handler = loaded.get(functionName);
   if (!handler) {
-    handler = import(pathToFileURL(resolve(projectRoot, handlerEntry(functionName))).href).then(
-      (module: { handler: LambdaHandler }) => module.handler,
-    );
+    handler = import(pathToFileURL(resolve(projectRoot, handlerEntry(functionName))).href).then((module: { handler: LambdaHandler }) => module.handler);
     loaded.set(functionName, handler);
   }
   return handler;

@@ -33,21 +33,16 @@ describe('HTTP API routes', () => {
     expect(functionBehindRoute(synthesized, '$default')).toBe(expected);
   });
 
-  it.each(routes.filter((route) => usesAuthorizer(route.access)))(
-    'puts $method $path behind the Lambda authorizer',
-    (route) => {
-      const { api, apiTemplate } = synth();
-      const [resource] = Object.values(
-        apiTemplate.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: `${route.method} ${route.path}` } }),
-      );
+  it.each(routes.filter((route) => usesAuthorizer(route.access)))('puts $method $path behind the Lambda authorizer', (route) => {
+    const { api, apiTemplate } = synth();
+    const [resource] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: `${route.method} ${route.path}` } }));
 
-      expect(resource?.Properties).toMatchObject({
-        AuthorizationType: 'CUSTOM',
-        AuthorizerId: { Ref: expect.stringContaining('Authorizer') },
-      });
-      expect(api.httpApi.authorizer.authorizationType).toBe('CUSTOM');
-    },
-  );
+    expect(resource?.Properties).toMatchObject({
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: { Ref: expect.stringContaining('Authorizer') },
+    });
+    expect(api.httpApi.authorizer.authorizationType).toBe('CUSTOM');
+  });
 
   it('leaves public routes and $default without an authorizer', () => {
     const { apiTemplate } = synth();
@@ -115,9 +110,7 @@ describe('HTTP API routes', () => {
   it('uses payload format 2.0 for every integration', () => {
     const integrations = Object.values(synth().apiTemplate.findResources('AWS::ApiGatewayV2::Integration'));
 
-    expect(integrations.map((integration) => integration.Properties.PayloadFormatVersion)).toEqual(
-      integrations.map(() => '2.0'),
-    );
+    expect(integrations.map((integration) => integration.Properties.PayloadFormatVersion)).toEqual(integrations.map(() => '2.0'));
   });
 });
 
@@ -174,8 +167,7 @@ function statementsOfFunction(synthesized: Synthesized, name: string): Statement
   return statementsOf(synthesized.apiTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
 }
 
-const tableStatementOf = (statements: Statement[]) =>
-  statements.find((statement) => asList(statement.Action).includes('dynamodb:GetItem'));
+const tableStatementOf = (statements: Statement[]) => statements.find((statement) => asList(statement.Action).includes('dynamodb:GetItem'));
 const apiFunctionNames = functionNames.filter((name) => name !== authorizerFunctionName);
 
 describe('project functions', () => {
@@ -258,31 +250,22 @@ describe('project functions', () => {
     expect(statements.flatMap((statement) => asList(statement.Action))).not.toContain('dynamodb:Scan');
   });
 
-  it.each(routes.map((route) => route.functionName))(
-    '%s gets the suppression HMAC key as a deploy-time secret reference',
-    (name) => {
-      const secret = functionResource(synth(), name)?.Properties.Environment.Variables.SUPPRESSION_HMAC_SECRET;
+  it.each(routes.map((route) => route.functionName))('%s gets the suppression HMAC key as a deploy-time secret reference', (name) => {
+    const secret = functionResource(synth(), name)?.Properties.Environment.Variables.SUPPRESSION_HMAC_SECRET;
 
-      expect(JSON.stringify(secret)).toContain('{{resolve:secretsmanager:');
-    },
-  );
+    expect(JSON.stringify(secret)).toContain('{{resolve:secretsmanager:');
+  });
 
   it('keeps the suppression key away from the authorizer and the event publisher', () => {
     const synthesized = synth();
-    const publisher = synthesized.apiTemplate.findResources('AWS::Lambda::Function')[
-      logicalId(synthesized.api, synthesized.api.events.function)
-    ];
+    const publisher = synthesized.apiTemplate.findResources('AWS::Lambda::Function')[logicalId(synthesized.api, synthesized.api.events.function)];
 
-    expect(functionResource(synthesized, authorizerFunctionName)?.Properties.Environment.Variables).not.toHaveProperty(
-      'SUPPRESSION_HMAC_SECRET',
-    );
+    expect(functionResource(synthesized, authorizerFunctionName)?.Properties.Environment.Variables).not.toHaveProperty('SUPPRESSION_HMAC_SECRET');
     expect(publisher?.Properties.Environment.Variables).not.toHaveProperty('SUPPRESSION_HMAC_SECRET');
   });
 
   it('configures OIDC verification in the authorizer only when an issuer is given', () => {
-    expect(functionResource(synth('dev'), authorizerFunctionName)?.Properties.Environment.Variables).not.toHaveProperty(
-      'JWT_ISSUER',
-    );
+    expect(functionResource(synth('dev'), authorizerFunctionName)?.Properties.Environment.Variables).not.toHaveProperty('JWT_ISSUER');
     expect(functionResource(synth('custom'), authorizerFunctionName)?.Properties.Environment.Variables).toMatchObject({
       JWT_ISSUER: 'https://login.example.com/',
       JWT_AUDIENCE: 'touchpoint-api',
@@ -291,13 +274,9 @@ describe('project functions', () => {
 
   it('uses Resource "*" only for actions without resource-level permissions', () => {
     const statements = statementsOf(synth().apiTemplate.findResources('AWS::IAM::Policy'));
-    const wildcardActions = statements
-      .filter((statement) => statement.Resource === '*')
-      .flatMap((statement) => asList(statement.Action));
+    const wildcardActions = statements.filter((statement) => statement.Resource === '*').flatMap((statement) => asList(statement.Action));
 
-    expect(new Set(wildcardActions)).toEqual(
-      new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']),
-    );
+    expect(new Set(wildcardActions)).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']));
   });
 
   it('grants the table key to every function when the table uses a customer managed key', () => {
@@ -317,9 +296,7 @@ describe('events out', () => {
     apiTemplate.resourceCountIs('AWS::Events::EventBus', 1);
     apiTemplate.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } })]),
       },
     });
   });
@@ -362,9 +339,7 @@ describe('events out', () => {
     apiTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: logicalId(api, api.events.deadLetterQueue) }],
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -392,9 +367,7 @@ describe('events out', () => {
     const { api, apiTemplate } = synth();
     const publisher = apiTemplate.findResources('AWS::Lambda::Function')[logicalId(api, api.events.function)];
     const roleId: string = publisher?.Properties.Role['Fn::GetAtt'][0];
-    const policies = Object.values(
-      apiTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
-    );
+    const policies = Object.values(apiTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
     const actions = policies.flatMap((policy) =>
       policy.Properties.PolicyDocument.Statement.flatMap((statement: { Action: string | string[] }) => statement.Action),
     );

@@ -165,9 +165,7 @@ describe('environments', () => {
 function unacknowledgedFindings(which: 'dev' | 'prod' | 'custom'): string[] {
   const report = new AwsSolutionsChecks().validateScope(synth(which).app);
   return report.violations.flatMap((violation) =>
-    violation.violatingResources.map(
-      (resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath ?? resource.resourceLogicalId}`,
-    ),
+    violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath ?? resource.resourceLogicalId}`),
   );
 }
 

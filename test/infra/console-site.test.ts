@@ -31,9 +31,7 @@ describe('console bucket', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: logicalId(stack, stack.site.bucket) },
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -99,9 +97,7 @@ describe('console distribution', () => {
             OriginRequestPolicyId: allViewerExceptHostHeader,
           }),
         ],
-        Origins: Match.arrayWith([
-          Match.objectLike({ CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only' }) }),
-        ]),
+        Origins: Match.arrayWith([Match.objectLike({ CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only' }) })]),
       }),
     });
   });
@@ -163,7 +159,10 @@ describe('console deployment', () => {
   });
 
   it('bundles the console with the project esbuild, without the local config.json', () => {
-    const app = new App({ context: { ...cdkJsonContext, env: 'dev', 'aws:cdk:bundling-stacks': ['touchpoint-dev-console'] }, builtinCloudFormationValidation: false });
+    const app = new App({
+      context: { ...cdkJsonContext, env: 'dev', 'aws:cdk:bundling-stacks': ['touchpoint-dev-console'] },
+      builtinCloudFormationValidation: false,
+    });
     createTouchpointStacks(app);
     const assembly = app.synth();
     const bundles = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.') && existsSync(join(assembly.directory, name, 'app.js')));

@@ -7,9 +7,7 @@ import { projectRoot } from '../../infra/constructs/project-function.ts';
 import { createTouchpointStacks, type TouchpointStacks } from '../../infra/touchpoint-app.ts';
 
 /** The feature flags of cdk.json, so tests build what `cdk synth` builds. */
-export const cdkJsonContext: Record<string, unknown> = JSON.parse(
-  readFileSync(join(projectRoot, 'cdk.json'), 'utf8'),
-).context;
+export const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context;
 
 export interface Synthesized extends TouchpointStacks {
   app: App;

@@ -14,10 +14,7 @@ function createKey(body: unknown, headers: Record<string, string> = {}): Promise
 }
 
 function revokeKey(keyId: string): Promise<InvokeResult> {
-  return invoke(
-    revokeApiKeyHandler,
-    apiEvent({ method: 'DELETE', routePath: '/v1/keys/{keyId}', path: `/v1/keys/${keyId}`, pathParameters: { keyId } }),
-  );
+  return invoke(revokeApiKeyHandler, apiEvent({ method: 'DELETE', routePath: '/v1/keys/{keyId}', path: `/v1/keys/${keyId}`, pathParameters: { keyId } }));
 }
 
 async function allKeys(): Promise<Array<{ keyId: string; name: string }>> {
@@ -103,9 +100,40 @@ describe('key names', () => {
   });
 
   const hostileNames = [
-    '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'null', 'undefined', 'true', 'name', 'status',
-    'size', 'count', 'a#b', '#', 'APIKEY#key_0', 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(1024), '', ' ', 'bill ing', 'bílling',
-    '\u202ebilling', 'billing\u0000', '\ud83d\ude00', 'e\u0301', '../etc', '%2e%2e', '${jndi}', "'; DROP TABLE", 'billing\n', '.hidden', '-dash',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    'null',
+    'undefined',
+    'true',
+    'name',
+    'status',
+    'size',
+    'count',
+    'a#b',
+    '#',
+    'APIKEY#key_0',
+    'x'.repeat(64),
+    'x'.repeat(65),
+    'x'.repeat(1024),
+    '',
+    ' ',
+    'bill ing',
+    'bílling',
+    '\u202ebilling',
+    'billing\u0000',
+    '\ud83d\ude00',
+    'e\u0301',
+    '../etc',
+    '%2e%2e',
+    '${jndi}',
+    "'; DROP TABLE",
+    'billing\n',
+    '.hidden',
+    '-dash',
   ];
 
   it.each(hostileNames.map((name) => [JSON.stringify(name).slice(0, 40), name] as const))(
@@ -161,7 +189,13 @@ describe('creating a key with an Idempotency-Key', () => {
     const send = () =>
       invoke(
         createApiKeyHandler,
-        apiEvent({ method: 'POST', routePath: '/v1/keys', body: { name: 'long-subject', scopes }, headers: { 'idempotency-key': 'k'.repeat(255) }, authorizer: staff }),
+        apiEvent({
+          method: 'POST',
+          routePath: '/v1/keys',
+          body: { name: 'long-subject', scopes },
+          headers: { 'idempotency-key': 'k'.repeat(255) },
+          authorizer: staff,
+        }),
       );
 
     const first = await send();

@@ -16,9 +16,7 @@ async function touchpointCount(): Promise<number> {
 describe('batch ingest', () => {
   it('answers 207 with one result per item, in the order of the items', async () => {
     const phones = Array.from({ length: 12 }, () => uniquePhone());
-    const items = phones.map((phone, index) =>
-      touchpointBody({ channel: 'invoice_query', identifiers: { phone: phone.national }, summary: `Item ${index}` }),
-    );
+    const items = phones.map((phone, index) => touchpointBody({ channel: 'invoice_query', identifiers: { phone: phone.national }, summary: `Item ${index}` }));
 
     const response = await postBatch({ items });
 
@@ -64,19 +62,14 @@ describe('batch ingest', () => {
   });
 
   it('replays items whose idempotency keys were used in an earlier batch with status 200', async () => {
-    const items = [
-      touchpointBody({ idempotencyKey: `nightly-${unique()}` }),
-      touchpointBody({ idempotencyKey: `nightly-${unique()}` }),
-    ];
+    const items = [touchpointBody({ idempotencyKey: `nightly-${unique()}` }), touchpointBody({ idempotencyKey: `nightly-${unique()}` })];
     const first = await postBatch({ items });
     const before = await countItems();
 
     const second = await postBatch({ items });
 
     expect(second.status).toBe(207);
-    expect(second.body.results).toEqual(
-      first.body.results.map((result: Record<string, unknown>) => ({ ...result, status: 200, replayed: true })),
-    );
+    expect(second.body.results).toEqual(first.body.results.map((result: Record<string, unknown>) => ({ ...result, status: 200, replayed: true })));
     expect(await countItems()).toBe(before);
   });
 
@@ -197,9 +190,7 @@ describe('batch ingest with an Idempotency-Key header', () => {
 
     expect(statuses(first)).toEqual([201, 201, 201, 201, 201]);
     expect(second.status).toBe(207);
-    expect(second.body.results).toEqual(
-      first.body.results.map((result: Record<string, unknown>) => ({ ...result, status: 200, replayed: true })),
-    );
+    expect(second.body.results).toEqual(first.body.results.map((result: Record<string, unknown>) => ({ ...result, status: 200, replayed: true })));
     expect(await countItems()).toBe(before);
   });
 
@@ -279,10 +270,7 @@ describe('batch ingest with an Idempotency-Key header', () => {
     const keyed = touchpointBody({ idempotencyKey: `own-${unique()}` });
     const earlier = await postBatch({ items: [keyed] });
 
-    const response = await postBatch(
-      { items: [keyed, touchpointBody()] },
-      { 'idempotency-key': `nightly-${unique()}` },
-    );
+    const response = await postBatch({ items: [keyed, touchpointBody()] }, { 'idempotency-key': `nightly-${unique()}` });
 
     expect(statuses(response)).toEqual([200, 201]);
     expect(response.body.results[0].touchpointId).toBe(earlier.body.results[0].touchpointId);

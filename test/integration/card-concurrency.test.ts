@@ -56,8 +56,7 @@ beforeAll(async () => {
   const started = Date.now();
   outcomes = await Promise.allSettled(bodies.map(ingest));
   recorder.detach();
-  const count = (command: string, failed: boolean) =>
-    recorder.calls.filter((call) => call.command === command && call.failed === failed).length;
+  const count = (command: string, failed: boolean) => recorder.calls.filter((call) => call.command === command && call.failed === failed).length;
   console.log(
     `[card concurrency] ${parallelCount} parallel touchpoints for one customer in ${Date.now() - started} ms: ` +
       `${count('BatchGetItemCommand', false)} BatchGets, ${count('GetItemCommand', false)} GetItems, ` +
@@ -86,9 +85,7 @@ describe('card under 50 parallel touchpoints for one customer', () => {
   it('keeps every recorded touchpoint on the timeline', async () => {
     const timeline = await wholeTimeline(customerId);
 
-    expect(timeline.map((touchpoint) => touchpoint.touchpointId).sort()).toEqual(
-      [firstTouchpointId, ...recorded().map((entry) => entry.touchpointId)].sort(),
-    );
+    expect(timeline.map((touchpoint) => touchpoint.touchpointId).sort()).toEqual([firstTouchpointId, ...recorded().map((entry) => entry.touchpointId)].sort());
   });
 
   it('shows the newest recorded touchpoint as the last contact and the newest five pages', async () => {

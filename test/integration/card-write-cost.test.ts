@@ -100,7 +100,12 @@ describe('card write cost of ingest: off the common path', () => {
     let customerId = '';
     for (let index = 0; index < visitsToFillTheCap; index += 1) {
       ({ customerId } = await recordTouchpoint(
-        touchpointBody({ channel: 'web_visit', identifiers: { phone }, occurredAt: minutesAgo(visitsToFillTheCap + 1 - index), details: { url: `https://www.example.org/${index}` } }),
+        touchpointBody({
+          channel: 'web_visit',
+          identifiers: { phone },
+          occurredAt: minutesAgo(visitsToFillTheCap + 1 - index),
+          details: { url: `https://www.example.org/${index}` },
+        }),
       ));
     }
     const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);

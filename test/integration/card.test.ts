@@ -209,9 +209,7 @@ describe('recognition card on lookup and GET customer', () => {
 
     const card = await cardByPhone(phone);
 
-    expect(card.recentPages.map((page: { url: string }) => page.url)).toEqual(
-      [16, 15, 14, 13, 12].map((index) => `https://www.example.org/page-${index}`),
-    );
+    expect(card.recentPages.map((page: { url: string }) => page.url)).toEqual([16, 15, 14, 13, 12].map((index) => `https://www.example.org/page-${index}`));
     expect(card.countsByChannel.web_visit).toBe(visits);
     const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
     expect((profile?.recentPages as unknown[] | undefined)?.length).toBeLessThanOrEqual(storedPageCap);

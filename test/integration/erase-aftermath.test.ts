@@ -127,7 +127,13 @@ describe('redacting the person in the records it reaches', () => {
         channel: 'email',
         identifiers: { accountId: account, email: posted },
         summary: `Forwarded by ${posted}, call back on ${national.replace(' ', '')}`,
-        details: { direction: 'inbound', messageId: `<m-${unique()}@mail.example.com>`, subject: `Re: ${posted.toUpperCase()}`, from: posted, to: ['care@example.org'] },
+        details: {
+          direction: 'inbound',
+          messageId: `<m-${unique()}@mail.example.com>`,
+          subject: `Re: ${posted.toUpperCase()}`,
+          from: posted,
+          to: ['care@example.org'],
+        },
         occurredAt: minutesAgo(40),
       }),
     );

@@ -128,14 +128,18 @@ describe('erasing a person under injected DynamoDB faults', () => {
     expect((await client.send('DELETE', `/v1/customers/${probe.customerId}`)).status).toBe(200);
     counter.detach();
     const calls = counter.stats.calls;
-    console.info(`erase of a tangled person (2 customers, 3 touchpoints, a shared landline, a move away, a candidate): ${calls} DynamoDB calls, the authorizer's included`);
+    console.info(
+      `erase of a tangled person (2 customers, 3 touchpoints, a shared landline, a move away, a candidate): ${calls} DynamoDB calls, the authorizer's included`,
+    );
     expect(calls).toBeGreaterThan(20);
 
     // CI cuts before the mark, half-way and at the last call, alternating the kinds; PROPS_EVERY_STEP=1
     // (npm run test:soak) cuts at every call with both kinds.
     const cuts = everyCall ? Array.from({ length: calls }, (_, index) => index + 1) : [1, Math.round(calls / 2), calls];
     const kinds: FaultKind[] = ['lost-response', 'throttle'];
-    const runs = everyCall ? cuts.flatMap((cut) => kinds.map((kind) => ({ cut, kind }))) : cuts.map((cut, index) => ({ cut, kind: kinds[index % 2] as FaultKind }));
+    const runs = everyCall
+      ? cuts.flatMap((cut) => kinds.map((kind) => ({ cut, kind })))
+      : cuts.map((cut, index) => ({ cut, kind: kinds[index % 2] as FaultKind }));
     const seen = new Set<string>();
     for (const { cut, kind } of runs) {
       const subject = subjects.shift() ?? (await tangledPerson());

@@ -16,7 +16,9 @@ const client = useTestApiClient();
 const api = identityApi(client);
 
 describe('an erase racing other writes', () => {
-  it('leaves no item naming the erased ids while touchpoints carrying its identifiers and a second erase run at the same time', { timeout: 120_000 }, async () => {
+  it('leaves no item naming the erased ids while touchpoints carrying its identifiers and a second erase run at the same time', {
+    timeout: 120_000,
+  }, async () => {
     const erased = await person(api, 60);
     const neighbour = await person(api, 50);
     await api.arrangeLink(neighbour.customerId, { type: 'phone', value: erased.phone, shared: true });

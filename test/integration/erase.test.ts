@@ -72,7 +72,17 @@ describe('erasing a customer', () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ status: 'erased', customerIds: expect.arrayContaining([customerId, mergedCustomerId]) });
     const table = JSON.stringify(await scanTable());
-    for (const forbidden of [customerId, mergedCustomerId, values.phone, values.email, values.accountId, values.anonymousId, values.externalId, values.mergedEmail, values.idempotencyKey]) {
+    for (const forbidden of [
+      customerId,
+      mergedCustomerId,
+      values.phone,
+      values.email,
+      values.accountId,
+      values.anonymousId,
+      values.externalId,
+      values.mergedEmail,
+      values.idempotencyKey,
+    ]) {
       expect(table, `the table still holds ${forbidden}`).not.toContain(forbidden);
     }
     expect((await getCustomer(bystander.customerId)).status).toBe(200);
@@ -155,7 +165,9 @@ describe('suppression', () => {
     const before = await countAllItems();
 
     const refused = await postTouchpoint(touchpointBody({ identifiers: { phone: phone.national } }));
-    const refusedByEmail = await postTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: email.toUpperCase(), accountId: `ACC-${unique()}` } }));
+    const refusedByEmail = await postTouchpoint(
+      touchpointBody({ channel: 'email', identifiers: { email: email.toUpperCase(), accountId: `ACC-${unique()}` } }),
+    );
     const afterRefusals = await countAllItems();
     const lifted = await liftSuppression(phoneSuppression.hash);
     const accepted = await postTouchpoint(touchpointBody({ identifiers: { phone: phone.international } }));

@@ -190,10 +190,7 @@ describe('404 not found', () => {
   });
 
   it('answers 404 problem details for a route that does not exist', async () => {
-    const response = await invoke(
-      routeNotFoundHandler,
-      apiEvent({ method: 'GET', routePath: '$default', path: '/v1/no-such-thing' }),
-    );
+    const response = await invoke(routeNotFoundHandler, apiEvent({ method: 'GET', routePath: '$default', path: '/v1/no-such-thing' }));
 
     expectProblem(response, 404);
     expect(response.body.detail).toContain('/v1/no-such-thing');

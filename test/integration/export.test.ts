@@ -81,9 +81,7 @@ describe('exporting everything held about a customer', () => {
 
     const [document] = await wholeExport(survivor.customerId, '500');
 
-    expect(document.merges).toEqual([
-      expect.objectContaining({ targetCustomerId: survivor.customerId, sourceCustomerId: mergedAway.customerId }),
-    ]);
+    expect(document.merges).toEqual([expect.objectContaining({ targetCustomerId: survivor.customerId, sourceCustomerId: mergedAway.customerId })]);
   });
 
   it('is itself recorded in the access log', async () => {

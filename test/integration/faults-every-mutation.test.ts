@@ -20,36 +20,40 @@ const settings = propertySettings({ runs: 6, steps: 6, seed: 20261202 });
 const faultRate = Number(process.env.PROPS_FAULT_RATE ?? 0.2);
 
 describe('every mutating route under 20 % injected DynamoDB faults', () => {
-  it('answers 503 or the result (never 500), recovers without staff, and keeps every promise of the model', async () => {
-    const injected = { calls: 0, faults: 0 };
-    const arbitrary = runArbitrary({ minSteps: Math.ceil(settings.steps / 2), maxSteps: settings.steps, maxGroup: 3 });
-    let runs = 0;
-    const makeRun = () => {
-      const faultSeed = settings.seed * 1000 + runs++;
-      return new ModelRun(
-        {
-          transport: inProcessRoutes,
-          retry: { attempts: 20, baseDelayMs: 2, maxDelayMs: 40 },
-          finalAttempts: 3,
-          duringGroup: async (group, send) => {
-            const faults: FaultInjector = injectDynamoDbFaults(documentClient(), { rate: faultRate, random: seededRandom(faultSeed * 100 + group) });
-            try {
-              await send();
-            } finally {
-              faults.detach();
-              injected.calls += faults.stats.calls;
-              injected.faults += Object.values(faults.stats.injected).reduce((sum, count) => sum + count, 0);
-            }
+  it(
+    'answers 503 or the result (never 500), recovers without staff, and keeps every promise of the model',
+    async () => {
+      const injected = { calls: 0, faults: 0 };
+      const arbitrary = runArbitrary({ minSteps: Math.ceil(settings.steps / 2), maxSteps: settings.steps, maxGroup: 3 });
+      let runs = 0;
+      const makeRun = () => {
+        const faultSeed = settings.seed * 1000 + runs++;
+        return new ModelRun(
+          {
+            transport: inProcessRoutes,
+            retry: { attempts: 20, baseDelayMs: 2, maxDelayMs: 40 },
+            finalAttempts: 3,
+            duringGroup: async (group, send) => {
+              const faults: FaultInjector = injectDynamoDbFaults(documentClient(), { rate: faultRate, random: seededRandom(faultSeed * 100 + group) });
+              try {
+                await send();
+              } finally {
+                faults.detach();
+                injected.calls += faults.stats.calls;
+                injected.faults += Object.values(faults.stats.injected).reduce((sum, count) => sum + count, 0);
+              }
+            },
+            recover: runScheduledMergeRepair,
           },
-          recover: runScheduledMergeRepair,
-        },
-        unique(),
-      );
-    };
+          unique(),
+        );
+      };
 
-    const figures = await assertModel('faults', arbitrary, makeRun, settings);
+      const figures = await assertModel('faults', arbitrary, makeRun, settings);
 
-    expect(figures.commands).toBeGreaterThan(settings.runs);
-    expect(injected.faults).toBeGreaterThan(0);
-  }, settings.timeoutMs);
+      expect(figures.commands).toBeGreaterThan(settings.runs);
+      expect(injected.faults).toBeGreaterThan(0);
+    },
+    settings.timeoutMs,
+  );
 });

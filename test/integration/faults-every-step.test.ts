@@ -39,7 +39,16 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'ingest that merges an anonymous profile', command: { kind: 'ingest', spec: { email: 0, cookie: 0, keyed: true, minutesBefore: 0 } } },
-  { name: 'batch', command: { kind: 'batch', items: [{ phone: 1, keyed: true, minutesBefore: 0 }, { email: 2, keyed: true, minutesBefore: 0 }] } },
+  {
+    name: 'batch',
+    command: {
+      kind: 'batch',
+      items: [
+        { phone: 1, keyed: true, minutesBefore: 0 },
+        { email: 2, keyed: true, minutesBefore: 0 },
+      ],
+    },
+  },
   { name: 'merge', command: mergeC1IntoC0 },
   { name: 'undo', before: [[mergeC1IntoC0]], command: { kind: 'undo', merge: 0 } },
   { name: 'move', command: { kind: 'move', touchpoint: 0, customer: c1 } },
@@ -49,7 +58,11 @@ const cases: Case[] = [
   { name: 'preferences', command: { kind: 'preferences', customer: c0, email: 'opted_out', permission: { type: 'phone', which: 0 } } },
   { name: 'profile update', command: { kind: 'update', customer: c0, trait: 'status' } },
   { name: 'erase with suppression', before: [[mergeC1IntoC0]], command: { kind: 'erase', customer: c0, suppress: true } },
-  { name: 'erase of a customer sharing a phone', before: [[{ kind: 'link', customer: c1, identifier: { type: 'phone', which: 0 }, shared: true }]], command: { kind: 'erase', customer: c0, suppress: false } },
+  {
+    name: 'erase of a customer sharing a phone',
+    before: [[{ kind: 'link', customer: c1, identifier: { type: 'phone', which: 0 }, shared: true }]],
+    command: { kind: 'erase', customer: c0, suppress: false },
+  },
   { name: 'lift suppression', before: [[{ kind: 'erase', customer: c2, suppress: true }]], command: { kind: 'lift', suppression: 0 } },
   {
     name: 'dismiss candidate',
@@ -113,7 +126,8 @@ describe('every mutating route cut short at each of its DynamoDB calls', () => {
       for (const cut of cutsOf(clean.calls)) {
         for (const kind of everyStep ? (['lost-response', 'timeout'] as const) : (['lost-response'] as const)) {
           const { findings, log } = await runCase(testCase, cut, kind);
-          if (findings.length > 0) failures.push(`call ${cut} of ${clean.calls} (${kind}):\n    ${findings.join('\n    ')}\n  after:\n    ${log.slice(-3).join('\n    ')}`);
+          if (findings.length > 0)
+            failures.push(`call ${cut} of ${clean.calls} (${kind}):\n    ${findings.join('\n    ')}\n  after:\n    ${log.slice(-3).join('\n    ')}`);
         }
       }
 

@@ -24,9 +24,7 @@ describe('first contact race', () => {
 
     const [customerId] = [...customerIds] as [string];
     const timeline = await wholeTimeline(customerId);
-    expect(timeline.map((touchpoint) => touchpoint.touchpointId).sort()).toEqual(
-      responses.map((response) => response.body.touchpointId).sort(),
-    );
+    expect(timeline.map((touchpoint) => touchpoint.touchpointId).sort()).toEqual(responses.map((response) => response.body.touchpointId).sort());
     const lookup = await lookupCustomer({ phone: phone.e164 });
     expect(lookup.body.customer.customerId).toBe(customerId);
     expect(lookup.body.summary.touchpointCount).toBe(20);

@@ -49,7 +49,9 @@ describe('a key that may read customers', () => {
   });
 
   it('is told every type left off, and only the new ones', async () => {
-    const answer = await post(visit({ customerId: full, anonymousId: `ck-${unique()}`, accountId: `acc-${unique()}`, externalId: { system: 'crm', id: unique() } }));
+    const answer = await post(
+      visit({ customerId: full, anonymousId: `ck-${unique()}`, accountId: `acc-${unique()}`, externalId: { system: 'crm', id: unique() } }),
+    );
 
     expect(answer.status).toBe(201);
     expect([...answer.body.identifiersNotAttached].sort()).toEqual(['accountId', 'anonymousId', 'externalId']);

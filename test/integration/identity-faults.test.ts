@@ -11,15 +11,7 @@ import { moveTouchpoint } from '../../shared/domain/move-touchpoint.ts';
 import { undoMerge } from '../../shared/domain/undo-merge.ts';
 import type { MergeRecord } from '../../shared/domain/identity-store.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
-import {
-  createGraphTable,
-  customerViews,
-  type GraphStore,
-  type GraphTable,
-  graphStore,
-  identityGraphProblems,
-  scanItems,
-} from '../helpers/identity-graph.ts';
+import { createGraphTable, customerViews, type GraphStore, type GraphTable, graphStore, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';
 import { ingestCall, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
@@ -76,8 +68,7 @@ async function untilItSucceeds<T>(operation: string, run: () => Promise<T>): Pro
   }
 }
 
-const ingest = (identifiers: Record<string, string>, minutesBefore = 30): Promise<IngestResult> =>
-  ingestCall(table.store, identifiers, minutesBefore);
+const ingest = (identifiers: Record<string, string>, minutesBefore = 30): Promise<IngestResult> => ingestCall(table.store, identifiers, minutesBefore);
 
 /** Two customers with a few touchpoints each; the source also has a shared-with-nobody email and a cookie. */
 async function arrangePair() {
@@ -104,7 +95,9 @@ async function seen(pair: Pair, customerIds: string[], extra: unknown = null): P
   const views = [];
   for (const customerId of customerIds) views.push(await customerViews(table.store, customerId));
   const names = new Map<string, string>(
-    Object.entries(pair).filter(([role]) => role !== 'sourceTouchpoint').map(([role, value]) => [value, `<${role}>`]),
+    Object.entries(pair)
+      .filter(([role]) => role !== 'sourceTouchpoint')
+      .map(([role, value]) => [value, `<${role}>`]),
   );
   const text = JSON.stringify({ views, extra }).replace(
     /\d{4}-\d\d-\d\dT[\d:.]+Z|(?:cus|tp|mrg)_[0-9A-Z]{26}|customer\.[0-9a-f]{12}@example\.com|\+44\d{10}|anon-[0-9a-f]{12}/g,
@@ -116,9 +109,7 @@ async function seen(pair: Pair, customerIds: string[], extra: unknown = null): P
   );
   const sortIdentifierLists = (value: unknown): unknown => {
     if (!Array.isArray(value)) {
-      return value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, sortIdentifierLists(inner)]))
-        : value;
+      return value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, sortIdentifierLists(inner)])) : value;
     }
     const items = value.map(sortIdentifierLists);
     const identifiers = items.every((item) => item && typeof item === 'object' && (('type' in item && 'value' in item) || 'identifier' in item));
@@ -215,7 +206,9 @@ describe.each([1, 2, 3])('each identity mutation at a 20 percent fault rate (see
     await untilItSucceeds('dismiss', () => dismissMergeCandidate(faulty, candidateId));
     faulty.detach();
 
-    const candidate = (await scanItems(table.tableName)).find((item) => item.entity === 'mergeCandidate' && item.pk === `CAND#${candidateId.replace('.', '#')}`);
+    const candidate = (await scanItems(table.tableName)).find(
+      (item) => item.entity === 'mergeCandidate' && item.pk === `CAND#${candidateId.replace('.', '#')}`,
+    );
     expect(candidate?.status).toBe('dismissed');
   });
 });
@@ -241,9 +234,7 @@ describe('a merge and undo of a customer with 30 touchpoints (two move transacti
 
     expect(stormyAfterMerge).toEqual(calmAfterMerge);
     expect(await identityGraphProblems(table.tableName, { customerIds: [stormy.target, stormy.source] })).toEqual([]);
-    expect(await seen(stormy, [stormy.target, stormy.source], recordShape(stormyUndo))).toEqual(
-      await seen(calm, [calm.target, calm.source], calmUndo),
-    );
+    expect(await seen(stormy, [stormy.target, stormy.source], recordShape(stormyUndo))).toEqual(await seen(calm, [calm.target, calm.source], calmUndo));
   });
 });
 

@@ -227,9 +227,7 @@ async function ingest(run: Run, step: Extract<Step, { kind: 'ingest' }>): Promis
   const owned = carried.filter((identifier) => model.owner.has(identifierKey(identifier))).sort(byStrength);
   const recognised = owned[0] && model.owner.get(identifierKey(owned[0]));
   const others = [...new Set(owned.map((identifier) => model.owner.get(identifierKey(identifier)) as string))].filter((id) => id !== recognised);
-  const expectedMerges = recognised
-    ? others.filter((other) => model.isAnonymous(model.customer(recognised)) || model.isAnonymous(model.customer(other)))
-    : [];
+  const expectedMerges = recognised ? others.filter((other) => model.isAnonymous(model.customer(recognised)) || model.isAnonymous(model.customer(other))) : [];
 
   const channel = step.pick.email === undefined && step.pick.phone === undefined ? 'web_visit' : 'call';
   const input = touchpointInputSchema.parse({
@@ -249,7 +247,10 @@ async function ingest(run: Run, step: Extract<Step, { kind: 'ingest' }>): Promis
       (result.merges?.length ? ` (merged ${result.merges.map((merge) => model.nameOf(merge.sourceCustomerId)).join(', ')})` : ''),
   );
   expect(result.customerId, `${run.log.at(-1)}: recorded on the owner of its strongest identifier`).toBe(customer.id);
-  expect((result.merges ?? []).map((merge) => merge.sourceCustomerId), `${run.log.at(-1)}: the anonymous profiles merged`).toEqual(expectedMerges);
+  expect(
+    (result.merges ?? []).map((merge) => merge.sourceCustomerId),
+    `${run.log.at(-1)}: the anonymous profiles merged`,
+  ).toEqual(expectedMerges);
   for (const identifier of carried) {
     if (model.owner.has(identifierKey(identifier))) continue;
     model.owner.set(identifierKey(identifier), customer.id);
@@ -317,9 +318,7 @@ async function merge(run: Run, step: { target: number; offset: number }, keepVie
   if (!target || !source) return undefined;
   const expected = expectedMergeOutcome(target, source);
   const before =
-    expected === 'ok' && keepViews
-      ? { target: await customerViews(run.store, target.id), source: await customerViews(run.store, source.id) }
-      : undefined;
+    expected === 'ok' && keepViews ? { target: await customerViews(run.store, target.id), source: await customerViews(run.store, source.id) } : undefined;
 
   const { outcome, value } = await outcomeOf(() =>
     mergeCustomers(run.store, { targetCustomerId: target.id, sourceCustomerId: source.id, reason: 'property test', actor }, new Date()),
@@ -400,7 +399,9 @@ async function expectGraphAsModelled(run: Run): Promise<void> {
     items.filter((item) => item.entity === 'identifier').map((item) => [String(item.pk).replace(/^IDENT#/, ''), item.customerId as string]),
   );
   const touchpointOwners = new Map(
-    items.filter((item) => item.entity === 'touchpoint' && String(item.sk).startsWith('T#')).map((item) => [item.touchpointId as string, item.customerId as string]),
+    items
+      .filter((item) => item.entity === 'touchpoint' && String(item.sk).startsWith('T#'))
+      .map((item) => [item.touchpointId as string, item.customerId as string]),
   );
   const name = (id: string | undefined) => (id === undefined ? 'nobody' : model.nameOf(id));
   const actual = {
@@ -411,7 +412,9 @@ async function expectGraphAsModelled(run: Run): Promise<void> {
         const live = profile !== undefined && profile.mergedInto === undefined;
         return [
           model.nameOf(id),
-          live ? { live, identifiers: Object.keys((profile?.identifiers as object | undefined) ?? {}).sort() } : { live, mergedInto: name(profile?.mergedInto as string | undefined) },
+          live
+            ? { live, identifiers: Object.keys((profile?.identifiers as object | undefined) ?? {}).sort() }
+            : { live, mergedInto: name(profile?.mergedInto as string | undefined) },
         ];
       }),
     ),
@@ -437,36 +440,40 @@ async function expectGraphAsModelled(run: Run): Promise<void> {
 const propertyRuns = Number(process.env.PROPERTY_RUNS ?? 25);
 
 describe('identity graph under random sequences of ingest, link, unlink, merge and undo', () => {
-  it('keeps every touchpoint on exactly one live customer, every identifier on one live customer, and undo exact', async () => {
-    await fc.assert(
-      fc.asyncProperty(sequenceArbitrary, async (steps) => {
-        const table = await createGraphTable();
-        const phones = [uniquePhone().e164, uniquePhone().e164] as [string, string];
-        const run: Run = {
-          store: table.store,
-          tableName: table.tableName,
-          model: new Model(),
-          pool: {
-            email: [`a.${unique()}@example.com`, `b.${unique()}@example.com`],
-            phone: phones,
-            anonymousId: [`cookie-${unique()}`, `cookie-${unique()}`],
-          },
-          log: [],
-        };
-        try {
-          for (const step of steps) {
-            await runStep(run, step);
-            await expectGraphAsModelled(run);
+  it(
+    'keeps every touchpoint on exactly one live customer, every identifier on one live customer, and undo exact',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(sequenceArbitrary, async (steps) => {
+          const table = await createGraphTable();
+          const phones = [uniquePhone().e164, uniquePhone().e164] as [string, string];
+          const run: Run = {
+            store: table.store,
+            tableName: table.tableName,
+            model: new Model(),
+            pool: {
+              email: [`a.${unique()}@example.com`, `b.${unique()}@example.com`],
+              phone: phones,
+              anonymousId: [`cookie-${unique()}`, `cookie-${unique()}`],
+            },
+            log: [],
+          };
+          try {
+            for (const step of steps) {
+              await runStep(run, step);
+              await expectGraphAsModelled(run);
+            }
+          } finally {
+            if (process.env.PROPERTY_LOG) console.log(run.log.join('\n'));
+            await table.drop();
           }
-        } finally {
-          if (process.env.PROPERTY_LOG) console.log(run.log.join('\n'));
-          await table.drop();
-        }
-      }),
-      // A fixed seed for a reproducible run (PROPERTY_SEED and PROPERTY_RUNS explore others, PROPERTY_LOG
-      // prints every run's steps). No shrinking: each shrink step would replay against DynamoDB Local;
-      // the failure message carries the whole step log instead.
-      { seed: Number(process.env.PROPERTY_SEED ?? 20261123), numRuns: propertyRuns, endOnFailure: true },
-    );
-  }, Math.max(240_000, propertyRuns * 10_000));
+        }),
+        // A fixed seed for a reproducible run (PROPERTY_SEED and PROPERTY_RUNS explore others, PROPERTY_LOG
+        // prints every run's steps). No shrinking: each shrink step would replay against DynamoDB Local;
+        // the failure message carries the whole step log instead.
+        { seed: Number(process.env.PROPERTY_SEED ?? 20261123), numRuns: propertyRuns, endOnFailure: true },
+      );
+    },
+    Math.max(240_000, propertyRuns * 10_000),
+  );
 });

@@ -29,14 +29,12 @@ afterAll(async () => {
   await table?.drop();
 });
 
-const ingest = (identifiers: Record<string, string>, store: GraphStore = table.store): Promise<IngestResult> =>
-  ingestCall(store, identifiers);
+const ingest = (identifiers: Record<string, string>, store: GraphStore = table.store): Promise<IngestResult> => ingestCall(store, identifiers);
 const merge = (store: GraphStore, targetCustomerId: string, sourceCustomerId: string) =>
   mergeCustomers(store, { targetCustomerId, sourceCustomerId, reason: 'race', actor }, new Date());
 const link = (customerId: string, identifier: { type: 'phone' | 'email'; value: string }, store: GraphStore = table.store) =>
   linkIdentifier(store, { customerId, identifier, shared: false, actor }, new Date());
-const listedKeys = async (customerId: string) =>
-  (await table.store.readProfile(customerId))?.identifiers.map(({ type, value }) => `${type}#${value}`).sort();
+const listedKeys = async (customerId: string) => (await table.store.readProfile(customerId))?.identifiers.map(({ type, value }) => `${type}#${value}`).sort();
 
 /** A store whose `replaceProfile` of `customerId` first lets `meanwhile` run to its end, once. */
 function interleavedBeforeProfileRewrite(customerId: string, meanwhile: () => Promise<unknown>): GraphStore & { ran: () => boolean } {
@@ -449,10 +447,15 @@ const ownerOf = async (identifier: { type: 'phone' | 'email'; value: string }) =
 /** Merges and undos of these customers not finished, and identity locks still held on them. */
 async function leftHanging(customerIds: string[]): Promise<string[]> {
   const items = await scanItems(table.tableName);
-  const named = (item: Record<string, unknown>) => customerIds.includes(item.targetCustomerId as string) || customerIds.includes(item.sourceCustomerId as string);
+  const named = (item: Record<string, unknown>) =>
+    customerIds.includes(item.targetCustomerId as string) || customerIds.includes(item.sourceCustomerId as string);
   return [
-    ...items.filter((item) => item.entity === 'merge' && named(item) && item.status !== 'completed' && item.status !== 'undone').map((item) => `merge ${String(item.mergeId)} is ${String(item.status)}`),
-    ...items.filter((item) => item.entity === 'customer' && customerIds.includes(item.customerId as string) && item.identityLock !== undefined).map((item) => `customer ${String(item.customerId)} is locked by ${String(item.identityLock)}`),
+    ...items
+      .filter((item) => item.entity === 'merge' && named(item) && item.status !== 'completed' && item.status !== 'undone')
+      .map((item) => `merge ${String(item.mergeId)} is ${String(item.status)}`),
+    ...items
+      .filter((item) => item.entity === 'customer' && customerIds.includes(item.customerId as string) && item.identityLock !== undefined)
+      .map((item) => `customer ${String(item.customerId)} is locked by ${String(item.identityLock)}`),
   ];
 }
 
@@ -529,7 +532,7 @@ describe('two changes of one identifier at once (PROPS F1, F17)', () => {
   });
 });
 
-describe('a shared link racing a merge of the identifier\'s owner (PROPS F11)', () => {
+describe("a shared link racing a merge of the identifier's owner (PROPS F11)", () => {
   it('moves to the survivor an identifier a link shared between the merge planning it and moving it', async () => {
     const phone = uniquePhone().e164;
     const target = await ingest({ email: uniqueEmail() });
@@ -554,7 +557,7 @@ describe('a shared link racing a merge of the identifier\'s owner (PROPS F11)', 
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId, neighbour.customerId] })).toEqual([]);
   });
 
-  it('moves to the survivor an identifier the survivor itself shared while the merge ran (the model\'s instance)', async () => {
+  it("moves to the survivor an identifier the survivor itself shared while the merge ran (the model's instance)", async () => {
     const phone = uniquePhone().e164;
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone });

@@ -143,9 +143,7 @@ describe('the stored graph after merges and undos', () => {
 
     await undoMerge(table.store, record.mergeId, actor, new Date());
 
-    expect(
-      await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId, other.customerId] }),
-    ).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId, other.customerId] })).toEqual([]);
   });
 
   it('is sound after two customers sharing a phone are merged', async () => {

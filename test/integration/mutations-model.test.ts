@@ -16,16 +16,20 @@ import { inProcessRoutes } from '../helpers/route-client.ts';
 const settings = propertySettings({ runs: 10, steps: 8, seed: 20261201 });
 
 describe('every mutating route under random concurrent sequences', () => {
-  it('never answers 500, keeps the graph sound, erases completely and stores each acknowledged touchpoint exactly once', async () => {
-    const arbitrary = runArbitrary({ minSteps: Math.ceil(settings.steps / 2), maxSteps: settings.steps, maxGroup: 4 });
+  it(
+    'never answers 500, keeps the graph sound, erases completely and stores each acknowledged touchpoint exactly once',
+    async () => {
+      const arbitrary = runArbitrary({ minSteps: Math.ceil(settings.steps / 2), maxSteps: settings.steps, maxGroup: 4 });
 
-    // Clients retry a 503 as the contract says; a handful of concurrent commands must not need more than a few tries.
-    const retry = { attempts: 5, baseDelayMs: 5, maxDelayMs: 100 };
-    // A 503 may cut a merge short without any fault (contention): the scheduled repair is part of the system.
-    const recover = runScheduledMergeRepair;
+      // Clients retry a 503 as the contract says; a handful of concurrent commands must not need more than a few tries.
+      const retry = { attempts: 5, baseDelayMs: 5, maxDelayMs: 100 };
+      // A 503 may cut a merge short without any fault (contention): the scheduled repair is part of the system.
+      const recover = runScheduledMergeRepair;
 
-    const figures = await assertModel('model', arbitrary, () => new ModelRun({ transport: inProcessRoutes, retry, recover }, unique()), settings);
+      const figures = await assertModel('model', arbitrary, () => new ModelRun({ transport: inProcessRoutes, retry, recover }, unique()), settings);
 
-    expect(figures.commands).toBeGreaterThan(settings.runs);
-  }, settings.timeoutMs);
+      expect(figures.commands).toBeGreaterThan(settings.runs);
+    },
+    settings.timeoutMs,
+  );
 });

@@ -125,7 +125,11 @@ describe('PUT preferences with an Idempotency-Key', () => {
       key: `prefs-${unique()}-${index}`,
       body: change(index % 2 === 0 ? 'opted_out' : 'opted_in'),
     }));
-    faults = injectDynamoDbFaults(documentClient(), { rate: 0.2, random: seededRandom(77), kinds: ['lost-response', 'transaction-throttle', 'throttle', 'timeout'] });
+    faults = injectDynamoDbFaults(documentClient(), {
+      rate: 0.2,
+      random: seededRandom(77),
+      kinds: ['lost-response', 'transaction-throttle', 'throttle', 'timeout'],
+    });
     const answers: InvokeResult[] = [];
     const statuses: number[] = [];
     for (const request of requests) {
@@ -194,18 +198,48 @@ describe('PUT preferences on a merged-away customer', () => {
 
 describe('PUT preferences with hostile strings', () => {
   const hostile = [
-    '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'null', 'true', '', ' ', '#', 'a#b', 'phone#+447911123456',
-    'x'.repeat(1024), '\u0000', '\ud83d\ude00', 'e\u0301', '\u202e', '${x}', "'; --", 'SELECT', 'status', 'name', 'Europe/London\u0000',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'null',
+    'true',
+    '',
+    ' ',
+    '#',
+    'a#b',
+    'phone#+447911123456',
+    'x'.repeat(1024),
+    '\u0000',
+    '\ud83d\ude00',
+    'e\u0301',
+    '\u202e',
+    '${x}',
+    "'; --",
+    'SELECT',
+    'status',
+    'name',
+    'Europe/London\u0000',
   ];
   const bodies = (email: string): Array<[string, unknown]> => [
     ...hostile.map((value): [string, unknown] => ['channels key', { ...change('opted_out'), channels: { [value]: 'opted_in' } }]),
     ...hostile.map((value): [string, unknown] => ['channels value', { ...change('opted_out'), channels: { sms: value } }]),
     ...hostile.map((value): [string, unknown] => ['preferredChannel', { ...change('opted_out'), preferredChannel: value }]),
     ...hostile.map((value): [string, unknown] => ['quietHours.start', { ...change('opted_out'), quietHours: { start: value, end: '08:00', timeZone: 'UTC' } }]),
-    ...hostile.map((value): [string, unknown] => ['quietHours.timeZone', { ...change('opted_out'), quietHours: { start: '21:00', end: '08:00', timeZone: value } }]),
+    ...hostile.map((value): [string, unknown] => [
+      'quietHours.timeZone',
+      { ...change('opted_out'), quietHours: { start: '21:00', end: '08:00', timeZone: value } },
+    ]),
     ...hostile.map((value): [string, unknown] => ['identifiers.type', { ...change('opted_out'), identifiers: [{ type: value, value: email }] }]),
-    ...hostile.map((value): [string, unknown] => ['identifiers.value', { ...change('opted_out'), identifiers: [{ type: 'email', value, marketing: 'opted_in' }] }]),
-    ...hostile.map((value): [string, unknown] => ['identifiers.marketing', { ...change('opted_out'), identifiers: [{ type: 'email', value: email, marketing: value }] }]),
+    ...hostile.map((value): [string, unknown] => [
+      'identifiers.value',
+      { ...change('opted_out'), identifiers: [{ type: 'email', value, marketing: 'opted_in' }] },
+    ]),
+    ...hostile.map((value): [string, unknown] => [
+      'identifiers.marketing',
+      { ...change('opted_out'), identifiers: [{ type: 'email', value: email, marketing: value }] },
+    ]),
     ...hostile.map((value): [string, unknown] => ['receivedVia', { ...change('opted_out'), receivedVia: value }]),
     ...hostile.map((value): [string, unknown] => ['source', { ...change('opted_out'), source: value }]),
     ...hostile.map((value): [string, unknown] => ['an unknown field', { ...change('opted_out'), [value]: 'x' }]),

@@ -14,13 +14,9 @@ const withPersonalData = { includePersonalData: true };
 const changedAt = 1_795_000_000; // epoch seconds
 
 let sequence = 0;
-function record(
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
-  images: { oldImage?: Record<string, unknown>; newImage?: Record<string, unknown> },
-): DynamoDBRecord {
+function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', images: { oldImage?: Record<string, unknown>; newImage?: Record<string, unknown> }): DynamoDBRecord {
   sequence += 1;
-  const toStream = (item: Record<string, unknown>) =>
-    marshall(item, { removeUndefinedValues: true }) as unknown as Record<string, AttributeValue>;
+  const toStream = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true }) as unknown as Record<string, AttributeValue>;
   return {
     eventID: `record-${sequence}`,
     eventName,

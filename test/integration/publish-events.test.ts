@@ -64,8 +64,7 @@ class StreamReader {
         iterator = page.NextShardIterator;
       }
     }
-    const bySequence = (a: StreamsRecord, b: StreamsRecord) =>
-      Number(BigInt(a.dynamodb!.SequenceNumber!) - BigInt(b.dynamodb!.SequenceNumber!));
+    const bySequence = (a: StreamsRecord, b: StreamsRecord) => Number(BigInt(a.dynamodb!.SequenceNumber!) - BigInt(b.dynamodb!.SequenceNumber!));
     return records.sort(bySequence).map((record) => this.toLambdaRecord(record));
   }
 
@@ -183,12 +182,32 @@ describe('publishEvents on the DynamoDB Local stream', () => {
       new UpdateCommand({ TableName: tableName, Key: profileKey, UpdateExpression: 'ADD touchpointCount :one', ExpressionAttributeValues: { ':one': 1 } }),
     );
     await put({ pk: `IDEM#web#${ids()}`, sk: 'IDEM', entity: 'idempotency', requestFingerprint: 'x' });
-    await put({ ...mergeKey, entity: 'merge', kind: 'merge', mergeId, targetCustomerId: otherCustomerId, sourceCustomerId: customerId, status: 'in_progress', undoneAt: null });
+    await put({
+      ...mergeKey,
+      entity: 'merge',
+      kind: 'merge',
+      mergeId,
+      targetCustomerId: otherCustomerId,
+      sourceCustomerId: customerId,
+      status: 'in_progress',
+      undoneAt: null,
+    });
     await documents.send(
-      new UpdateCommand({ TableName: tableName, Key: identifierKey, UpdateExpression: 'SET customerId = :to', ExpressionAttributeValues: { ':to': otherCustomerId } }),
+      new UpdateCommand({
+        TableName: tableName,
+        Key: identifierKey,
+        UpdateExpression: 'SET customerId = :to',
+        ExpressionAttributeValues: { ':to': otherCustomerId },
+      }),
     );
     await documents.send(
-      new UpdateCommand({ TableName: tableName, Key: mergeKey, UpdateExpression: 'SET undoneAt = :at, #status = :undone', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':at': now(), ':undone': 'undone' } }),
+      new UpdateCommand({
+        TableName: tableName,
+        Key: mergeKey,
+        UpdateExpression: 'SET undoneAt = :at, #status = :undone',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':at': now(), ':undone': 'undone' },
+      }),
     );
     await documents.send(new DeleteCommand({ TableName: tableName, Key: profileKey }));
     const records = await stream.readNew();
@@ -265,9 +284,7 @@ describe('publishEvents on the DynamoDB Local stream', () => {
 
     expect(resumeAt).toBe(1);
     expect(retry.batchItemFailures).toEqual([]);
-    expect(healthy.accepted.map((event) => event.detail.eventId)).toEqual(
-      failing.calls[0]!.slice(1).map((event) => event.detail.eventId),
-    );
+    expect(healthy.accepted.map((event) => event.detail.eventId)).toEqual(failing.calls[0]!.slice(1).map((event) => event.detail.eventId));
   });
 
   it('reports the first record of a call that failed as a whole, after publishing the calls before it', async () => {

@@ -56,7 +56,10 @@ describe('the read audit', () => {
   it('records reading the identifiers with their provenance and the merge history', async () => {
     const { customerId } = await recordTouchpoint(touchpointBody());
     const read = (handler: typeof listIdentifiersHandler, suffix: string) =>
-      invoke(handler, apiEvent({ routePath: `/v1/customers/{customerId}/${suffix}`, path: `/v1/customers/${customerId}/${suffix}`, pathParameters: { customerId } }));
+      invoke(
+        handler,
+        apiEvent({ routePath: `/v1/customers/{customerId}/${suffix}`, path: `/v1/customers/${customerId}/${suffix}`, pathParameters: { customerId } }),
+      );
 
     expect((await read(listIdentifiersHandler, 'identifiers')).status).toBe(200);
     expect((await read(listMergesHandler, 'merges')).status).toBe(200);

@@ -91,9 +91,7 @@ describe('lookup by each identifier type', () => {
 
   it('finds a customer by invoice number, trimmed', async () => {
     const invoiceNumber = `INV-${unique()}`;
-    const created = await recordTouchpoint(
-      touchpointBody({ channel: 'invoice_query', identifiers: { invoiceNumber: `${invoiceNumber}  ` } }),
-    );
+    const created = await recordTouchpoint(touchpointBody({ channel: 'invoice_query', identifiers: { invoiceNumber: `${invoiceNumber}  ` } }));
 
     const response = await lookupCustomer({ invoiceNumber: ` ${invoiceNumber}` });
 
@@ -164,10 +162,7 @@ describe('lookup by each identifier type', () => {
         lastContact: { touchpointId: second.touchpointId, channel: 'sms', summary: 'Reminder sent' },
       },
     });
-    expect(response.body.recent.map((touchpoint: { touchpointId: string }) => touchpoint.touchpointId)).toEqual([
-      second.touchpointId,
-      first.touchpointId,
-    ]);
+    expect(response.body.recent.map((touchpoint: { touchpointId: string }) => touchpoint.touchpointId)).toEqual([second.touchpointId, first.touchpointId]);
   });
 
   it('shows at most the 10 most recent touchpoints, newest first', async () => {
@@ -255,9 +250,7 @@ describe('recognition across touchpoints', () => {
   it('answers 422 naming identifiers.customerId for a customer id nobody has, and stores nothing', async () => {
     const before = await countItems();
 
-    const response = await postTouchpoint(
-      touchpointBody({ identifiers: { customerId: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB', email: uniqueEmail() } }),
-    );
+    const response = await postTouchpoint(touchpointBody({ identifiers: { customerId: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB', email: uniqueEmail() } }));
 
     expect(response.status).toBe(422);
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'identifiers.customerId' })]);
@@ -372,9 +365,7 @@ describe('conflicting identifiers', () => {
 
     await recordTouchpoint(touchpointBody({ identifiers: { phone, email: uniqueEmail() } }));
 
-    const candidates = (await itemsOfEntity('mergeCandidate')).filter(
-      (item) => Array.isArray(item.customerIds) && item.customerIds.includes(first.customerId),
-    );
+    const candidates = (await itemsOfEntity('mergeCandidate')).filter((item) => Array.isArray(item.customerIds) && item.customerIds.includes(first.customerId));
     expect(candidates).toEqual([]);
   });
 });

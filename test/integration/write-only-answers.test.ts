@@ -260,9 +260,7 @@ describe('what the receipt costs', () => {
   it('adds one write per batch for its Idempotency-Key', async () => {
     // First contacts: a card written whole, so the count does not depend on the card's fast path.
     const withoutKey = await commandsOf(() => postBatch({ items: [visit({ email: uniqueEmail() })] }));
-    const withKey = await commandsOf(() =>
-      postBatch({ items: [visit({ email: uniqueEmail() })] }, website, { 'idempotency-key': `site-batch-${unique()}` }),
-    );
+    const withKey = await commandsOf(() => postBatch({ items: [visit({ email: uniqueEmail() })] }, website, { 'idempotency-key': `site-batch-${unique()}` }));
 
     expect(withoutKey).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
     expect(withKey).toEqual(['PutItemCommand', 'BatchGetItemCommand', 'TransactWriteItemsCommand']);

@@ -42,11 +42,7 @@ function touchpoint(overrides: Partial<Touchpoint> & { value?: number } = {}): T
   };
 }
 
-function invoiceQuery(
-  status: 'open' | 'in_progress' | 'resolved',
-  occurredAt: string,
-  extra: Record<string, unknown> = {},
-): Touchpoint {
+function invoiceQuery(status: 'open' | 'in_progress' | 'resolved', occurredAt: string, extra: Record<string, unknown> = {}): Touchpoint {
   return touchpoint({
     channel: 'invoice_query',
     occurredAt,
@@ -249,9 +245,7 @@ describe('late contacts', () => {
 
 describe('applyDelta: invoice query lifecycle', () => {
   it('opens a query with its invoice number, amount and reason', () => {
-    const card = cardAfter(
-      invoiceQuery('open', daysBefore(3), { reason: 'Charged twice', amount: { value: 129.5, currency: 'GBP' } }),
-    );
+    const card = cardAfter(invoiceQuery('open', daysBefore(3), { reason: 'Charged twice', amount: { value: 129.5, currency: 'GBP' } }));
 
     expect(card.invoiceQueries['query#Q-1']).toMatchObject({
       invoiceNumber: 'INV-1',
@@ -265,10 +259,7 @@ describe('applyDelta: invoice query lifecycle', () => {
   });
 
   it('moves a query from open to in_progress, keeping when it was opened and its amount', () => {
-    const card = cardAfter(
-      invoiceQuery('open', daysBefore(3), { amount: { value: 50, currency: 'GBP' } }),
-      invoiceQuery('in_progress', daysBefore(2)),
-    );
+    const card = cardAfter(invoiceQuery('open', daysBefore(3), { amount: { value: 50, currency: 'GBP' } }), invoiceQuery('in_progress', daysBefore(2)));
 
     expect(card.invoiceQueries['query#Q-1']).toMatchObject({
       status: 'in_progress',
@@ -279,11 +270,7 @@ describe('applyDelta: invoice query lifecycle', () => {
   });
 
   it('resolves a query and records when', () => {
-    const card = cardAfter(
-      invoiceQuery('open', daysBefore(3)),
-      invoiceQuery('in_progress', daysBefore(2)),
-      invoiceQuery('resolved', daysBefore(1)),
-    );
+    const card = cardAfter(invoiceQuery('open', daysBefore(3)), invoiceQuery('in_progress', daysBefore(2)), invoiceQuery('resolved', daysBefore(1)));
 
     expect(card.invoiceQueries['query#Q-1']).toMatchObject({ status: 'resolved', resolvedAt: daysBefore(1) });
   });

@@ -12,11 +12,9 @@ const workEmail: Identifier = { type: 'email', value: 'ada.lovelace@work.example
 /** 10:00 in London in summer: outside any night-time quiet hours. */
 const middayInLondon = new Date('2026-07-01T09:00:00.000Z');
 
-function customer(options: {
-  identifiers?: Identifier[];
-  preferences?: Partial<ContactPreferences>;
-  permissions?: Array<[Identifier, IdentifierPermissions]>;
-} = {}): Customer {
+function customer(
+  options: { identifiers?: Identifier[]; preferences?: Partial<ContactPreferences>; permissions?: Array<[Identifier, IdentifierPermissions]> } = {},
+): Customer {
   return {
     customerId: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB',
     createdAt: '2026-01-01T00:00:00.000Z',

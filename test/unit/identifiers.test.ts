@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  byStrength,
-  externalIdValue,
-  identifierTypesByStrength,
-  normaliseEmail,
-  normalisePhone,
-  toIdentifierList,
-} from '../../shared/domain/identifiers.ts';
+import { byStrength, externalIdValue, identifierTypesByStrength, normaliseEmail, normalisePhone, toIdentifierList } from '../../shared/domain/identifiers.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from '../../shared/schemas/identifiers.ts';
 
 describe('phone normalisation', () => {
-  it.each([
-    '+44 20 7946 0018',
-    '+44 (0)20 7946 0018',
-    '020 7946 0018',
-    '+442079460018',
-    '  020 7946 0018  ',
-    '020-7946-0018',
-  ])('reads %j as the E.164 number +442079460018', (raw) => {
-    expect(normalisePhone(raw, 'GB')).toBe('+442079460018');
-  });
+  it.each(['+44 20 7946 0018', '+44 (0)20 7946 0018', '020 7946 0018', '+442079460018', '  020 7946 0018  ', '020-7946-0018'])(
+    'reads %j as the E.164 number +442079460018',
+    (raw) => {
+      expect(normalisePhone(raw, 'GB')).toBe('+442079460018');
+    },
+  );
 
   it('reads a national number with the default region it is given', () => {
     expect(normalisePhone('(202) 555-0143', 'US')).toBe('+12025550143');
@@ -29,12 +18,9 @@ describe('phone normalisation', () => {
     expect(normalisePhone('+1 202 555 0143', 'GB')).toBe('+12025550143');
   });
 
-  it.each(['', 'not a phone', '12', '020 7946 001', '+44 20 7946 00189', '+999 1234 5678'])(
-    'rejects %j as not a valid number',
-    (raw) => {
-      expect(normalisePhone(raw, 'GB')).toBeUndefined();
-    },
-  );
+  it.each(['', 'not a phone', '12', '020 7946 001', '+44 20 7946 00189', '+999 1234 5678'])('rejects %j as not a valid number', (raw) => {
+    expect(normalisePhone(raw, 'GB')).toBeUndefined();
+  });
 
   it('turns every common format into the same value through the request schema', () => {
     const formats = ['+44 20 7946 0018', '+44 (0)20 7946 0018', '020 7946 0018', '+442079460018'];
@@ -72,15 +58,7 @@ describe('email normalisation', () => {
 
 describe('identifiers', () => {
   it('orders identifier types from strongest to weakest as the recognition rules say', () => {
-    expect(identifierTypesByStrength).toEqual([
-      'customerId',
-      'accountId',
-      'externalId',
-      'email',
-      'phone',
-      'invoiceNumber',
-      'anonymousId',
-    ]);
+    expect(identifierTypesByStrength).toEqual(['customerId', 'accountId', 'externalId', 'email', 'phone', 'invoiceNumber', 'anonymousId']);
   });
 
   it('sorts identifiers strongest first', () => {

@@ -100,7 +100,10 @@ describe('foldCard', () => {
     fc.assert(
       fc.property(touchpointsArbitrary('A', 8), touchpointsArbitrary('B', 8), (target, source) => {
         const merged = foldCard([...target, ...source], now, 1);
-        const newest = [...target, ...source].map((touchpoint) => touchpoint.occurredAt).sort().at(-1);
+        const newest = [...target, ...source]
+          .map((touchpoint) => touchpoint.occurredAt)
+          .sort()
+          .at(-1);
 
         expect(merged.lastContact?.occurredAt).toBe(newest);
       }),
@@ -180,10 +183,7 @@ describe('strictestPreferences', () => {
   });
 
   it('is dated by the later of the two statements', () => {
-    const merged = strictestPreferences(
-      preferences({}, { updatedAt: '2026-10-01T00:00:00.000Z' }),
-      preferences({}, { updatedAt: '2026-11-05T00:00:00.000Z' }),
-    );
+    const merged = strictestPreferences(preferences({}, { updatedAt: '2026-10-01T00:00:00.000Z' }), preferences({}, { updatedAt: '2026-11-05T00:00:00.000Z' }));
 
     expect(merged?.updatedAt).toBe('2026-11-05T00:00:00.000Z');
   });
@@ -215,10 +215,7 @@ describe('strictestPermissions', () => {
 
   it('keeps a marketing opt-out on either side for the same address', () => {
     const key = 'email#ada@example.com';
-    const merged = strictestPermissions(
-      { [key]: { channels: {}, marketing: 'opted_in' } },
-      { [key]: { channels: {}, marketing: 'opted_out' } },
-    );
+    const merged = strictestPermissions({ [key]: { channels: {}, marketing: 'opted_in' } }, { [key]: { channels: {}, marketing: 'opted_out' } });
 
     expect(merged[key]?.marketing).toBe('opted_out');
   });
@@ -241,9 +238,7 @@ describe('strictestPermissions', () => {
           for (const channel of contactChannels) {
             expect(permissions.channels[channel]).toBe(expectedStrictest(target[key]?.channels[channel], source[key]?.channels[channel]));
           }
-          expect(permissions.marketing ?? null).toBe(
-            expectedStrictest(target[key]?.marketing ?? undefined, source[key]?.marketing ?? undefined) ?? null,
-          );
+          expect(permissions.marketing ?? null).toBe(expectedStrictest(target[key]?.marketing ?? undefined, source[key]?.marketing ?? undefined) ?? null);
         }
       }),
       { seed: 20261128, numRuns: 200 },

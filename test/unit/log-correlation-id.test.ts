@@ -13,7 +13,11 @@ function captureLines(): () => string[] {
       return true;
     });
   }
-  return () => writes.join('').split('\n').filter((line) => line.startsWith('{'));
+  return () =>
+    writes
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
 }
 
 afterEach(() => {

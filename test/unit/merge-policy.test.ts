@@ -31,7 +31,9 @@ describe('automatic merge policy table', () => {
   });
 
   it('proposes only when both sides are known', () => {
-    const proposing = Object.entries(automaticMergePolicy).filter(([, action]) => action === 'propose').map(([pair]) => pair);
+    const proposing = Object.entries(automaticMergePolicy)
+      .filter(([, action]) => action === 'propose')
+      .map(([pair]) => pair);
 
     expect(proposing).toEqual(['known+known']);
   });

@@ -19,9 +19,7 @@ export interface TouchpointClientOptions {
 }
 
 type TimelineQuery = Omit<NonNullable<paths['/v1/customers/{customerId}/timeline']['get']['parameters']['query']>, 'cursor'>;
-type Touchpoint = NonNullable<
-  paths['/v1/customers/{customerId}/timeline']['get']['responses'][200]['content']['application/json']
->['items'][number];
+type Touchpoint = NonNullable<paths['/v1/customers/{customerId}/timeline']['get']['responses'][200]['content']['application/json']>['items'][number];
 type Tier = paths['/v1/customers']['get']['parameters']['query']['tier'];
 type CustomerCard = paths['/v1/customers']['get']['responses'][200]['content']['application/json']['items'][number];
 
@@ -52,8 +50,7 @@ export function createTouchpointClient(options: TouchpointClientOptions): Touchp
     idempotencyKeyMiddleware(options.idempotencyKey ?? (() => globalThis.crypto.randomUUID())),
   );
   return Object.assign(client, {
-    lookup: (identifier: LookupIdentifier, lookupOptions: { signal?: AbortSignal } = {}) =>
-      lookupCustomer(client, identifier, lookupOptions.signal),
+    lookup: (identifier: LookupIdentifier, lookupOptions: { signal?: AbortSignal } = {}) => lookupCustomer(client, identifier, lookupOptions.signal),
     timeline: (customerId: string, query: TimelineQuery = {}) =>
       paginate((cursor) =>
         client.GET('/v1/customers/{customerId}/timeline', {

@@ -15,9 +15,7 @@ export interface Page<Item> {
  *   for await (const touchpoint of paginate((cursor) =>
  *     client.GET('/v1/customers/{customerId}/timeline', { params: { path: { customerId }, query: { cursor } } }))) { ... }
  */
-export async function* paginate<Item>(
-  fetchPage: (cursor: string | undefined) => Promise<FetchResult<Page<Item>>>,
-): AsyncGenerator<Item, void, undefined> {
+export async function* paginate<Item>(fetchPage: (cursor: string | undefined) => Promise<FetchResult<Page<Item>>>): AsyncGenerator<Item, void, undefined> {
   let cursor: string | undefined;
   do {
     const page = await unwrap(fetchPage(cursor));

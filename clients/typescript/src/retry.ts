@@ -51,9 +51,7 @@ export function retryingFetch(fetch: Fetch, options: RetryOptions = {}): Fetch {
         outcome = { error };
       }
       const response = 'response' in outcome ? outcome.response : undefined;
-      const retryable = response
-        ? response.status === 429 || (response.status === 503 && repeatable)
-        : repeatable && !request.signal.aborted;
+      const retryable = response ? response.status === 429 || (response.status === 503 && repeatable) : repeatable && !request.signal.aborted;
       const retryAfterMs = parseRetryAfter(response?.headers.get('retry-after') ?? null);
       const backoffMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
       // Never earlier than the server asked; spread out so clients throttled together do not come back together.

@@ -67,11 +67,7 @@ function screenPopUrl(consoleUrl: string, phone: string): string {
  * channel's opt-out, of the customer or of this very number: what an agent must know before offering
  * a call back. Quiet hours are left out: the customer is the one calling.
  */
-export function lookupAnswer(
-  phone: string | undefined,
-  result: LookupResult | undefined,
-  options: { consoleUrl: string; now: Date },
-): LookupAnswer {
+export function lookupAnswer(phone: string | undefined, result: LookupResult | undefined, options: { consoleUrl: string; now: Date }): LookupAnswer {
   if (phone === undefined || result === undefined) return unknownCaller;
   const consoleUrl = screenPopUrl(options.consoleUrl, phone);
   if (result.kind === 'ambiguous') return { ...unknownCaller, found: 'true', ambiguous: 'true', consoleUrl };

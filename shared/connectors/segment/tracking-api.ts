@@ -41,7 +41,10 @@ export const segmentMessageSchema = z
   .looseObject({
     type: z.enum(callTypes).optional(),
     // analytics.js and analytics-node make one per message; it is what a retry repeats.
-    messageId: z.string().regex(/^[\x21-\x7e]{1,200}$/).optional(),
+    messageId: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/)
+      .optional(),
     anonymousId: z.string().min(1).max(200).nullish(),
     userId: z.union([z.string().min(1).max(200), z.number()]).nullish(),
     timestamp: z.iso.datetime({ offset: true }).optional(),

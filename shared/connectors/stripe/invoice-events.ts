@@ -116,7 +116,7 @@ export function mapStripeEvent(event: StripeEvent): StripeMapping {
     if (!dispute.success) return { kind: 'unmappable', detail: `The ${event.type} event does not hold a dispute object.` };
     const email = dispute.data.evidence?.customer_email_address;
     if (!email) {
-      return { kind: 'unmappable', detail: "The dispute carries no customer email (evidence.customer_email_address): no customer to put it on." };
+      return { kind: 'unmappable', detail: 'The dispute carries no customer email (evidence.customer_email_address): no customer to put it on.' };
     }
     const chargeId = typeof dispute.data.charge === 'object' ? dispute.data.charge.id : dispute.data.charge;
     const closed = disputeStatus === 'resolved' ? ` (${dispute.data.status})` : '';

@@ -10,7 +10,15 @@ import type { ApiEvent } from '../../http/api-handler.ts';
 export function verifyTwilioSignature(url: string, form: URLSearchParams, header: string | undefined, authToken: string): boolean {
   if (!header) return false;
   const names = [...new Set(form.keys())].sort();
-  const signedText = names.reduce((text, name) => text + [...new Set(form.getAll(name))].sort().map((value) => name + value).join(''), url);
+  const signedText = names.reduce(
+    (text, name) =>
+      text +
+      [...new Set(form.getAll(name))]
+        .sort()
+        .map((value) => name + value)
+        .join(''),
+    url,
+  );
   const expected = createHmac('sha1', authToken).update(signedText, 'utf8').digest();
   const given = Buffer.from(header, 'base64');
   return given.length === expected.length && timingSafeEqual(given, expected);

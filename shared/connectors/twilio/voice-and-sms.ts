@@ -15,7 +15,10 @@ export const callStatusSchema = z.looseObject({
   To: z.string().max(200),
   CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'canceled', 'failed']),
   Direction: z.string().max(50),
-  CallDuration: z.string().regex(/^\d{1,6}$/).optional(),
+  CallDuration: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .optional(),
   Timestamp: z.string().max(100).optional(),
 });
 
@@ -25,7 +28,10 @@ export const incomingMessageSchema = z.looseObject({
   From: z.string().max(200),
   To: z.string().max(200),
   Body: z.string().max(1600).default(''),
-  NumMedia: z.string().regex(/^\d{1,3}$/).optional(),
+  NumMedia: z
+    .string()
+    .regex(/^\d{1,3}$/)
+    .optional(),
 });
 
 export type CallStatus = z.infer<typeof callStatusSchema>;

@@ -21,21 +21,12 @@ export function identifierLinkStore(table: IdentityTable): Pick<IdentityStore, I
   const { readProfile } = profileStore(table);
 
   async function findIdentifierOwner(identifier: Identifier): Promise<IdentifierOwner | undefined> {
-    const output = await call(() =>
-      client.send(new GetCommand({ TableName: tableName, Key: identifierItemKey(identifier), ConsistentRead: true })),
-    );
+    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: identifierItemKey(identifier), ConsistentRead: true })));
     return output.Item ? toIdentifierOwner(output.Item) : undefined;
   }
 
-  async function setIdentifierOwner(
-    identifier: Identifier,
-    expected: IdentifierOwner,
-    next: IdentifierOwner,
-    mergeId: string,
-  ): Promise<boolean> {
-    const sharedGuard = expected.sharedWith.length
-      ? 'sharedWith = :expectedSharedWith'
-      : '(attribute_not_exists(sharedWith) OR size(sharedWith) = :zero)';
+  async function setIdentifierOwner(identifier: Identifier, expected: IdentifierOwner, next: IdentifierOwner, mergeId: string): Promise<boolean> {
+    const sharedGuard = expected.sharedWith.length ? 'sharedWith = :expectedSharedWith' : '(attribute_not_exists(sharedWith) OR size(sharedWith) = :zero)';
     try {
       await call(() =>
         client.send(

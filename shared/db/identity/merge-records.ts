@@ -49,7 +49,11 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
         // into while the source's identifiers and touchpoints are on their way to it (and two opposite
         // merges at once cannot both begin: no cycle).
         {
-          Update: { TableName: tableName, Key: profileKey(record.targetCustomerId), ...updateExpression().set('identityLock', record.mergeId).when(live).build() },
+          Update: {
+            TableName: tableName,
+            Key: profileKey(record.targetCustomerId),
+            ...updateExpression().set('identityLock', record.mergeId).when(live).build(),
+          },
         },
         mergeRecordPut(tableName, record),
         ...auditPointers(tableName, record),

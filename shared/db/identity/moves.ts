@@ -79,7 +79,10 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     for (let start = 0; start < moves.length; start += touchpointsPerTransaction) {
       const chunk = moves.slice(start, start + touchpointsPerTransaction);
       try {
-        await transact(table, chunk.flatMap(({ touchpoint, to, movedBy }) => moveItems(touchpoint, to, movedBy)));
+        await transact(
+          table,
+          chunk.flatMap(({ touchpoint, to, movedBy }) => moveItems(touchpoint, to, movedBy)),
+        );
       } catch (error) {
         // Only a touchpoint's delete is guarded: one of them is no longer where it was read.
         if (error instanceof TransactionCanceledException) throw new WriteRejectedError('touchpoint-moved', { cause: error });
@@ -89,9 +92,7 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
   }
 
   async function readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> {
-    const locator = await call(() =>
-      client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })),
-    );
+    const locator = await call(() => client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })));
     if (!locator.Item) return undefined;
     const { customerId, occurredAt } = touchpointLocatorEntity.parse(locator.Item);
     const output = await call(() =>

@@ -54,7 +54,11 @@ export function profileIdentifierSet(tableName: string, customerId: string, iden
       Key: profileKey(customerId),
       ...updateExpression()
         .set(['identifiers', identifierKey(identifier)], identifier)
-        .when('attribute_exists(pk) AND attribute_not_exists(mergedInto) AND #entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' })
+        .when(
+          'attribute_exists(pk) AND attribute_not_exists(mergedInto) AND #entity = :customerEntity',
+          { ':customerEntity': 'customer' },
+          { '#entity': 'entity' },
+        )
         .build(),
     },
   };
@@ -66,7 +70,10 @@ export function profileIdentifierRemove(tableName: string, customerId: string, i
       TableName: tableName,
       Key: profileKey(customerId),
       // Never creates a profile: an UpdateItem on a missing key would.
-      ...updateExpression().remove(['identifiers', identifierKey(identifier)]).when('attribute_exists(pk)').build(),
+      ...updateExpression()
+        .remove(['identifiers', identifierKey(identifier)])
+        .when('attribute_exists(pk)')
+        .build(),
     },
   };
 }

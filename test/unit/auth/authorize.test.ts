@@ -70,10 +70,7 @@ describe('authorizing an API key', () => {
   });
 
   it('refuses a revoked key', async () => {
-    const decision = await authorize(
-      { routeKey: 'POST /v1/touchpoints', authorization: 'Bearer tpk_revoked-key-000000000000000000000' },
-      keys(records),
-    );
+    const decision = await authorize({ routeKey: 'POST /v1/touchpoints', authorization: 'Bearer tpk_revoked-key-000000000000000000000' }, keys(records));
 
     expect(decision).toMatchObject({ isAuthorized: false, reason: 'revoked-key' });
   });
@@ -170,10 +167,7 @@ describe('authorizing an OIDC token', () => {
   it('refuses every token when no issuer is configured', async () => {
     const jwt = await token({ scope: 'customers:read' });
 
-    const decision = await authorize(
-      { routeKey: 'GET /v1/customers/lookup', authorization: `Bearer ${jwt}` },
-      { findKey: async () => undefined },
-    );
+    const decision = await authorize({ routeKey: 'GET /v1/customers/lookup', authorization: `Bearer ${jwt}` }, { findKey: async () => undefined });
 
     expect(decision).toMatchObject({ isAuthorized: false, reason: 'tokens-not-accepted' });
   });
