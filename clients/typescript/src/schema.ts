@@ -4,4986 +4,4928 @@
  */
 
 export interface paths {
-  '/v1/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness check
+         * @description Answers 200 while the API runs. No credential needed.
+         *
+         *     No credential needed.
+         */
+        get: operations["check-health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Liveness check
-     * @description Answers 200 while the API runs. No credential needed.
-     *
-     *     No credential needed.
-     */
-    get: operations['check-health'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/openapi.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenAPI 3.1 document
+         * @description This document, as served by the running API: generate clients from it.
+         *
+         *     Needs any valid credential.
+         */
+        get: operations["get-openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * OpenAPI 3.1 document
-     * @description This document, as served by the running API: generate clients from it.
-     *
-     *     Needs any valid credential.
-     */
-    get: operations['get-openapi'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/touchpoints': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/touchpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record one touchpoint
+         * @description Records one contact on the timeline of the customer its identifiers recognise (a new customer when none does). Required fields differ per channel (see TouchpointInput: call needs details.direction and durationSeconds, email needs direction, messageId, subject, from and to, invoice_query needs invoiceNumber and status, web_visit needs url). `occurredAt` needs a UTC offset (`Z` or `+01:00`). The credential must hold the write scope of the channel.
+         *
+         *     Needs the write scope of each touchpoint's channel (touchpoints:write:<channel>, or touchpoints:write:*).
+         */
+        post: operations["ingest-touchpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Record one touchpoint
-     * @description Records one contact on the timeline of the customer its identifiers recognise (a new customer when none does). Required fields differ per channel (see TouchpointInput: call needs details.direction and durationSeconds, email needs direction, messageId, subject, from and to, invoice_query needs invoiceNumber and status, web_visit needs url). `occurredAt` needs a UTC offset (`Z` or `+01:00`). The credential must hold the write scope of the channel.
-     *
-     *     Needs the write scope of each touchpoint's channel (touchpoints:write:<channel>, or touchpoints:write:*).
-     */
-    post: operations['ingest-touchpoint'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/touchpoints/batch': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/touchpoints/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record up to 100 touchpoints, each succeeding or failing alone
+         * @description Records up to 100 touchpoints, each on its own: the answer is a 207 with one result per item, in order, each either the ingest result (status 200/201, or 202 for a write-only client) or the problem of that item alone.
+         *
+         *     Needs the write scope of each touchpoint's channel (touchpoints:write:<channel>, or touchpoints:write:*).
+         */
+        post: operations["ingest-touchpoint-batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Record up to 100 touchpoints, each succeeding or failing alone
-     * @description Records up to 100 touchpoints, each on its own: the answer is a 207 with one result per item, in order, each either the ingest result (status 200/201, or 202 for a write-only client) or the problem of that item alone.
-     *
-     *     Needs the write scope of each touchpoint's channel (touchpoints:write:<channel>, or touchpoints:write:*).
-     */
-    post: operations['ingest-touchpoint-batch'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/web/touchpoints': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/web/touchpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The website snippet's batch of web visits, sent with a public key from one of its allowed origins
+         * @description The website snippet's route: a batch of web visits sent from a browser with a public key (kind public) from one of the origins the key is bound to. The key goes in the query (sendBeacon cannot send an Authorization header); the body is the batch route's, as JSON or as text/plain (which a beacon sends without a preflight). Each accepted item answers a receipt only: a public key reads nothing about customers.
+         *
+         *     Needs a public key (kind public) in the `key` query parameter, from one of its allowed origins.
+         */
+        post: operations["ingest-web-touchpoints"];
+        delete?: never;
+        /**
+         * CORS preflight of the web route: answered for the public key's allowed origins only
+         * @description The CORS preflight of the web route, answered only for an Origin the public key is bound to.
+         *
+         *     Needs a public key (kind public) in the `key` query parameter, from one of its allowed origins.
+         */
+        options: operations["answer-web-preflight"];
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * The website snippet's batch of web visits, sent with a public key from one of its allowed origins
-     * @description The website snippet's route: a batch of web visits sent from a browser with a public key (kind public) from one of the origins the key is bound to. The key goes in the query (sendBeacon cannot send an Authorization header); the body is the batch route's, as JSON or as text/plain (which a beacon sends without a preflight). Each accepted item answers a receipt only: a public key reads nothing about customers.
-     *
-     *     Needs a public key (kind public) in the `key` query parameter, from one of its allowed origins.
-     */
-    post: operations['ingest-web-touchpoints'];
-    delete?: never;
-    /**
-     * CORS preflight of the web route: answered for the public key's allowed origins only
-     * @description The CORS preflight of the web route, answered only for an Origin the public key is bound to.
-     *
-     *     Needs a public key (kind public) in the `key` query parameter, from one of its allowed origins.
-     */
-    options: operations['answer-web-preflight'];
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/lookup': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recognise a customer by one identifier
+         * @description Recognises a customer by exactly one identifier, as a screen pop does when the phone rings: the customer, a summary and the 10 most recent touchpoints. A shared identifier (a household landline) answers 300 with the candidates instead of guessing.
+         *
+         *     Needs scope `customers:read`.
+         */
+        get: operations["lookup-customer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Recognise a customer by one identifier
-     * @description Recognises a customer by exactly one identifier, as a screen pop does when the phone rings: the customer, a summary and the 10 most recent touchpoints. A shared identifier (a household landline) answers 300 with the candidates instead of guessing.
-     *
-     *     Needs scope `customers:read`.
-     */
-    get: operations['lookup-customer'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer with identifiers and summary
+         * @description The customer with identifiers, summary, recognition card and recent touchpoints; a merged-away id answers its survivor (redirectedFrom).
+         *
+         *     Needs scope `customers:read`.
+         */
+        get: operations["get-customer"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase everything held about a customer; suppress=true refuses their identifiers from then on
+         * @description Erases everything held about the customer and those merged into it. suppress=true keeps keyed hashes of the identifiers so that touchpoints carrying them are refused from then on. A 202 means repeat the request to finish.
+         *
+         *     Needs scope `privacy:erase`.
+         */
+        delete: operations["erase-customer"];
+        options?: never;
+        head?: never;
+        /**
+         * Set the display name and traits
+         * @description Sets the display name and traits (flat scalar values; null removes one). Traits not named are kept.
+         *
+         *     Needs scope `customers:write`.
+         */
+        patch: operations["update-customer"];
+        trace?: never;
     };
-    /**
-     * A customer with identifiers and summary
-     * @description The customer with identifiers, summary, recognition card and recent touchpoints; a merged-away id answers its survivor (redirectedFrom).
-     *
-     *     Needs scope `customers:read`.
-     */
-    get: operations['get-customer'];
-    put?: never;
-    post?: never;
-    /**
-     * Erase everything held about a customer; suppress=true refuses their identifiers from then on
-     * @description Erases everything held about the customer and those merged into it. suppress=true keeps keyed hashes of the identifiers so that touchpoints carrying them are refused from then on. A 202 means repeat the request to finish.
-     *
-     *     Needs scope `privacy:erase`.
-     */
-    delete: operations['erase-customer'];
-    options?: never;
-    head?: never;
-    /**
-     * Set the display name and traits
-     * @description Sets the display name and traits (flat scalar values; null removes one). Traits not named are kept.
-     *
-     *     Needs scope `customers:write`.
-     */
-    patch: operations['update-customer'];
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/timeline': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's touchpoints, newest first, paged
+         * @description Every touchpoint of the customer, newest first, paged by nextCursor; filter by channels and a time range.
+         *
+         *     Needs scope `customers:read`.
+         */
+        get: operations["get-timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * A customer's touchpoints, newest first, paged
-     * @description Every touchpoint of the customer, newest first, paged by nextCursor; filter by channels and a time range.
-     *
-     *     Needs scope `customers:read`.
-     */
-    get: operations['get-timeline'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A value tier's customers, most recently in contact first, paged
+         * @description A value tier's customers with their cards, most recently in contact first, paged by nextCursor.
+         *
+         *     Needs scope `customers:read`.
+         */
+        get: operations["list-customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * A value tier's customers, most recently in contact first, paged
-     * @description A value tier's customers with their cards, most recently in contact first, paged by nextCursor.
-     *
-     *     Needs scope `customers:read`.
-     */
-    get: operations['list-customers'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/preferences': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record what the customer told us about being contacted
+         * @description Records what the customer told us about being contacted (channels, preferred channel, quiet hours, per-address permissions) as a touchpoint of the channel it came by (`receivedVia`, required). Fields left out are stated as not given.
+         *
+         *     Needs scope `customers:write`.
+         */
+        put: operations["set-preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Record what the customer told us about being contacted
-     * @description Records what the customer told us about being contacted (channels, preferred channel, quiet hours, per-address permissions) as a touchpoint of the channel it came by (`receivedVia`, required). Fields left out are stated as not given.
-     *
-     *     Needs scope `customers:write`.
-     */
-    put: operations['set-preferences'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/contact-check': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/contact-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * May we contact this customer on this channel now, and if not why not
+         * @description Whether we may contact the customer now on a contact channel (phone, email, sms, mail; the touchpoint channels call and letter are taken as phone and mail), and every reason why not: opt-outs, marketing consent, quiet hours.
+         *
+         *     Needs scope `customers:read`.
+         */
+        get: operations["check-contact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * May we contact this customer on this channel now, and if not why not
-     * @description Whether we may contact the customer now on a contact channel (phone, email, sms, mail; the touchpoint channels call and letter are taken as phone and mail), and every reason why not: opt-outs, marketing consent, quiet hours.
-     *
-     *     Needs scope `customers:read`.
-     */
-    get: operations['check-contact'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/identifiers': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/identifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every identifier with its provenance: which touchpoint, system, rule or person attached it
+         * @description Every identifier of the customer with its provenance: which touchpoint, system, rule or person attached it.
+         *
+         *     Needs scope `customers:read`.
+         */
+        get: operations["list-identifiers"];
+        put?: never;
+        /**
+         * Link an identifier to a customer (shared: true for a household phone or family mailbox)
+         * @description Links an identifier to the customer; `shared: true` for a household phone or family mailbox another customer also uses.
+         *
+         *     Needs scope `customers:write`.
+         */
+        post: operations["link-identifier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Every identifier with its provenance: which touchpoint, system, rule or person attached it
-     * @description Every identifier of the customer with its provenance: which touchpoint, system, rule or person attached it.
-     *
-     *     Needs scope `customers:read`.
-     */
-    get: operations['list-identifiers'];
-    put?: never;
-    /**
-     * Link an identifier to a customer (shared: true for a household phone or family mailbox)
-     * @description Links an identifier to the customer; `shared: true` for a household phone or family mailbox another customer also uses.
-     *
-     *     Needs scope `customers:write`.
-     */
-    post: operations['link-identifier'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/identifiers/{type}/{value}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/identifiers/{type}/{value}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an identifier from a customer
+         * @description Removes an identifier from the customer: it no longer recognises them.
+         *
+         *     Needs scope `customers:write`.
+         */
+        delete: operations["unlink-identifier"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /**
-     * Remove an identifier from a customer
-     * @description Removes an identifier from the customer: it no longer recognises them.
-     *
-     *     Needs scope `customers:write`.
-     */
-    delete: operations['unlink-identifier'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/merge': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge another customer into this one
+         * @description Merges the source customer into this one: identifiers and touchpoints move, the source id then answers with this customer. `reason` is required; the merge is undone by its mergeId.
+         *
+         *     Needs scope `identity:merge`.
+         */
+        post: operations["merge-customers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Merge another customer into this one
-     * @description Merges the source customer into this one: identifiers and touchpoints move, the source id then answers with this customer. `reason` is required; the merge is undone by its mergeId.
-     *
-     *     Needs scope `identity:merge`.
-     */
-    post: operations['merge-customers'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/merges/{mergeId}/undo': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/merges/{mergeId}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a merge: both customers back as they were
+         * @description Undoes a merge (both customers back as they were) or a touchpoint move (the touchpoint back on its customer), by the mergeId either answered. The body is optional: no body, `{}`, or a reason.
+         *
+         *     Needs scope `identity:merge`.
+         */
+        post: operations["undo-merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Undo a merge: both customers back as they were
-     * @description Undoes a merge (both customers back as they were) or a touchpoint move (the touchpoint back on its customer), by the mergeId either answered. The body is optional: no body, `{}`, or a reason.
-     *
-     *     Needs scope `identity:merge`.
-     */
-    post: operations['undo-merge'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/merges': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's merge and move audit trail
+         * @description The customer's merges and touchpoint moves: who, when, why, what moved.
+         *
+         *     Needs scope `customers:read`.
+         */
+        get: operations["list-merges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * A customer's merge and move audit trail
-     * @description The customer's merges and touchpoint moves: who, when, why, what moved.
-     *
-     *     Needs scope `customers:read`.
-     */
-    get: operations['list-merges'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/merge-candidates': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/merge-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pairs of customers claiming one identifier, for review
+         * @description Pairs of customers that claim one identifier, newest first, for staff to merge or dismiss.
+         *
+         *     Needs scope `identity:merge`.
+         */
+        get: operations["list-merge-candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Pairs of customers claiming one identifier, for review
-     * @description Pairs of customers that claim one identifier, newest first, for staff to merge or dismiss.
-     *
-     *     Needs scope `identity:merge`.
-     */
-    get: operations['list-merge-candidates'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/merge-candidates/{candidateId}/dismiss': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/merge-candidates/{candidateId}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss a merge candidate: they are different people
+         * @description Dismisses a merge candidate: they are different people. No body is needed; an empty object is taken too.
+         *
+         *     Needs scope `identity:merge`.
+         */
+        post: operations["dismiss-merge-candidate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Dismiss a merge candidate: they are different people
-     * @description Dismisses a merge candidate: they are different people. No body is needed; an empty object is taken too.
-     *
-     *     Needs scope `identity:merge`.
-     */
-    post: operations['dismiss-merge-candidate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/touchpoints/{touchpointId}/move': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/touchpoints/{touchpointId}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a touchpoint to another customer (audited like a merge)
+         * @description Moves one touchpoint to another customer (an ambiguous match corrected), audited like a merge: the answer is a record of kind move, listed with the merges and undone by its mergeId. `reason` is required.
+         *
+         *     Needs scope `identity:merge`.
+         */
+        post: operations["move-touchpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Move a touchpoint to another customer (audited like a merge)
-     * @description Moves one touchpoint to another customer (an ambiguous match corrected), audited like a merge: the answer is a record of kind move, listed with the merges and undone by its mergeId. `reason` is required.
-     *
-     *     Needs scope `identity:merge`.
-     */
-    post: operations['move-touchpoint'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/keys': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every API key (never the keys themselves)
+         * @description Every API key, oldest first, paged: names, scopes, prefixes and revocations, never the keys.
+         *
+         *     Needs scope `keys:admin`.
+         */
+        get: operations["list-api-keys"];
+        put?: never;
+        /**
+         * Create an API key: shown once in the answer, stored only as a hash
+         * @description Creates an API key for a system: the key is in this answer only (stored as a hash). Its name is the `source` of what it posts.
+         *
+         *     Needs scope `keys:admin`.
+         */
+        post: operations["create-api-key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Every API key (never the keys themselves)
-     * @description Every API key, oldest first, paged: names, scopes, prefixes and revocations, never the keys.
-     *
-     *     Needs scope `keys:admin`.
-     */
-    get: operations['list-api-keys'];
-    put?: never;
-    /**
-     * Create an API key: shown once in the answer, stored only as a hash
-     * @description Creates an API key for a system: the key is in this answer only (stored as a hash). Its name is the `source` of what it posts.
-     *
-     *     Needs scope `keys:admin`.
-     */
-    post: operations['create-api-key'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/keys/{keyId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key (effective within the authorizer cache time)
+         * @description Revokes a key; requests with it are refused within the authorizer cache time (60 s deployed).
+         *
+         *     Needs scope `keys:admin`.
+         */
+        delete: operations["revoke-api-key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /**
-     * Revoke an API key (effective within the authorizer cache time)
-     * @description Revokes a key; requests with it are refused within the authorizer cache time (60 s deployed).
-     *
-     *     Needs scope `keys:admin`.
-     */
-    delete: operations['revoke-api-key'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/export': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything held about a customer as one JSON document, paged for long histories
+         * @description Everything held about the customer as one JSON document (a subject access request), paged for long histories.
+         *
+         *     Needs scope `privacy:export`.
+         */
+        get: operations["export-customer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Everything held about a customer as one JSON document, paged for long histories
-     * @description Everything held about the customer as one JSON document (a subject access request), paged for long histories.
-     *
-     *     Needs scope `privacy:export`.
-     */
-    get: operations['export-customer'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/access-log': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who read the customer's data, when and how, newest first
+         * @description Who read the customer's data, when and by which route, newest first.
+         *
+         *     Needs scope `privacy:export`.
+         */
+        get: operations["get-access-log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Who read the customer's data, when and how, newest first
-     * @description Who read the customer's data, when and by which route, newest first.
-     *
-     *     Needs scope `privacy:export`.
-     */
-    get: operations['get-access-log'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/suppressions/{hash}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/suppressions/{hash}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Lift the suppression of an erased customer's identifier
+         * @description Lifts the suppression of an erased customer's identifier (by the hash the erase answered): touchpoints carrying it are accepted again.
+         *
+         *     Needs scope `privacy:erase`.
+         */
+        delete: operations["lift-suppression"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /**
-     * Lift the suppression of an erased customer's identifier
-     * @description Lifts the suppression of an erased customer's identifier (by the hash the erase answered): touchpoints carrying it are accepted again.
-     *
-     *     Needs scope `privacy:erase`.
-     */
-    delete: operations['lift-suppression'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    TouchpointInput:
-      | components['schemas']['CallTouchpoint']
-      | components['schemas']['EmailTouchpoint']
-      | components['schemas']['InvoiceQueryTouchpoint']
-      | components['schemas']['WebVisitTouchpoint']
-      | components['schemas']['LetterTouchpoint']
-      | components['schemas']['ChatTouchpoint']
-      | components['schemas']['SmsTouchpoint']
-      | components['schemas']['InPersonTouchpoint'];
-    CallTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'call';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        /** @enum {string} */
-        direction: 'inbound' | 'outbound';
-        durationSeconds: number;
-        /** @enum {string} */
-        outcome?: 'answered' | 'missed' | 'voicemail' | 'abandoned' | 'transferred';
-        agentId?: string;
-        queue?: string;
-        notes?: string;
-        /** @description The telephony system's id of the call */
-        callId?: string;
-      };
-    };
-    Identifiers: {
-      /**
-       * @description Any common format; stored as E.164
-       * @example +44 20 7946 0018
-       */
-      phone?: string;
-      /** @example ada@example.com */
-      email?: string;
-      accountId?: string;
-      invoiceNumber?: string;
-      /** @description A website cookie or device id */
-      anonymousId?: string;
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId?: string;
-      externalId?: {
-        /** @example salesforce */
-        system: string;
-        id: string;
-      };
-    };
-    EmailTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'email';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        /** @enum {string} */
-        direction: 'inbound' | 'outbound';
-        /** @description The RFC 5322 Message-ID */
-        messageId: string;
-        subject: string;
-        /** @example ada@example.com */
-        from: string;
-        to: string[];
-        cc?: string[];
-        threadId?: string;
-      };
-    };
-    InvoiceQueryTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'invoice_query';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        invoiceNumber: string;
-        queryId?: string;
-        /** @enum {string} */
-        status: 'open' | 'in_progress' | 'resolved';
-        reason?: string;
-        amount?: {
-          value: number;
-          currency: string;
+    schemas: {
+        TouchpointInput: components["schemas"]["CallTouchpoint"] | components["schemas"]["EmailTouchpoint"] | components["schemas"]["InvoiceQueryTouchpoint"] | components["schemas"]["WebVisitTouchpoint"] | components["schemas"]["LetterTouchpoint"] | components["schemas"]["ChatTouchpoint"] | components["schemas"]["SmsTouchpoint"] | components["schemas"]["InPersonTouchpoint"];
+        CallTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "call";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction: "inbound" | "outbound";
+                durationSeconds: number;
+                /** @enum {string} */
+                outcome?: "answered" | "missed" | "voicemail" | "abandoned" | "transferred";
+                agentId?: string;
+                queue?: string;
+                notes?: string;
+                /** @description The telephony system's id of the call */
+                callId?: string;
+            };
         };
-        notes?: string;
-      };
-    };
-    WebVisitTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'web_visit';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        /** Format: uri */
-        url: string;
-        title?: string;
-        /** Format: uri */
-        referrer?: string;
-        sessionId?: string;
-        userAgent?: string;
-      };
-    };
-    LetterTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'letter';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        /** @enum {string} */
-        direction?: 'inbound' | 'outbound';
-        notes?: string;
-        subject?: string;
-        /** @description Our or their letter reference */
-        reference?: string;
-        trackingNumber?: string;
-      };
-    };
-    ChatTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'chat';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        /** @enum {string} */
-        direction?: 'inbound' | 'outbound';
-        notes?: string;
-        conversationId?: string;
-        agentId?: string;
-        messageCount?: number;
-        /** Format: uri */
-        transcriptUrl?: string;
-      };
-    };
-    SmsTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'sms';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        /** @enum {string} */
-        direction?: 'inbound' | 'outbound';
-        notes?: string;
-        messageId?: string;
-        /** @description The message text (up to 10 concatenated SMS) */
-        body?: string;
-        /**
-         * @description Any common format; stored as E.164
-         * @example +44 20 7946 0018
-         */
-        to?: string;
-        /**
-         * @description Any common format; stored as E.164
-         * @example +44 20 7946 0018
-         */
-        from?: string;
-      };
-    };
-    InPersonTouchpoint: {
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      channel: 'in_person';
-      identifiers: components['schemas']['Identifiers'];
-      /**
-       * Format: date-time
-       * @description When it happened; defaults to when it was received
-       * @example 2026-11-23T09:15:00Z
-       */
-      occurredAt?: string;
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-      summary?: string;
-      /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
-      value?: number;
-      idempotencyKey?: string;
-      details: {
-        /** @enum {string} */
-        direction?: 'inbound' | 'outbound';
-        notes?: string;
-        /** @description Branch, shop or address of the visit */
-        location?: string;
-        staffId?: string;
-        durationMinutes?: number;
-      };
-    };
-    TouchpointBatchInput: {
-      /** @description 1 to 100 touchpoints, each as POST /v1/touchpoints takes one */
-      items: components['schemas']['TouchpointInput'][];
-    };
-    CustomerUpdate: {
-      displayName?: string | null;
-      traits?: {
-        [key: string]: string | number | boolean | null;
-      };
-    };
-    PreferencesInput: {
-      /** @description Default: {}. */
-      channels?: {
-        [key: string]: 'opted_in' | 'opted_out';
-      };
-      /** @description Default: null. */
-      preferredChannel?: ('phone' | 'email' | 'sms' | 'mail') | null;
-      /** @description Default: null. */
-      quietHours?: {
-        start: string;
-        end: string;
-        timeZone: string;
-      } | null;
-      identifiers?: (
-        | {
+        Identifiers: {
+            /**
+             * @description Any common format; stored as E.164
+             * @example +44 20 7946 0018
+             */
+            phone?: string;
+            /** @example ada@example.com */
+            email?: string;
+            accountId?: string;
+            invoiceNumber?: string;
+            /** @description A website cookie or device id */
+            anonymousId?: string;
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId?: string;
+            externalId?: {
+                /** @example salesforce */
+                system: string;
+                id: string;
+            };
+        };
+        EmailTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "email";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction: "inbound" | "outbound";
+                /** @description The RFC 5322 Message-ID */
+                messageId: string;
+                subject: string;
+                /** @example ada@example.com */
+                from: string;
+                to: string[];
+                cc?: string[];
+                threadId?: string;
+            };
+        };
+        InvoiceQueryTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "invoice_query";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                invoiceNumber: string;
+                queryId?: string;
+                /** @enum {string} */
+                status: "open" | "in_progress" | "resolved";
+                reason?: string;
+                amount?: {
+                    value: number;
+                    currency: string;
+                };
+                notes?: string;
+            };
+        };
+        WebVisitTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "web_visit";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** Format: uri */
+                url: string;
+                title?: string;
+                /** Format: uri */
+                referrer?: string;
+                sessionId?: string;
+                userAgent?: string;
+            };
+        };
+        LetterTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "letter";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                subject?: string;
+                /** @description Our or their letter reference */
+                reference?: string;
+                trackingNumber?: string;
+            };
+        };
+        ChatTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "chat";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                conversationId?: string;
+                agentId?: string;
+                messageCount?: number;
+                /** Format: uri */
+                transcriptUrl?: string;
+            };
+        };
+        SmsTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "sms";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                messageId?: string;
+                /** @description The message text (up to 10 concatenated SMS) */
+                body?: string;
+                /**
+                 * @description Any common format; stored as E.164
+                 * @example +44 20 7946 0018
+                 */
+                to?: string;
+                /**
+                 * @description Any common format; stored as E.164
+                 * @example +44 20 7946 0018
+                 */
+                from?: string;
+            };
+        };
+        InPersonTouchpoint: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            channel: "in_person";
+            identifiers: components["schemas"]["Identifiers"];
+            /**
+             * Format: date-time
+             * @description When it happened; defaults to when it was received
+             * @example 2026-11-23T09:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+            summary?: string;
+            /** @description Monetary value the contact brought, in the reporting currency; feeds the value tier */
+            value?: number;
+            idempotencyKey?: string;
+            details: {
+                /** @enum {string} */
+                direction?: "inbound" | "outbound";
+                notes?: string;
+                /** @description Branch, shop or address of the visit */
+                location?: string;
+                staffId?: string;
+                durationMinutes?: number;
+            };
+        };
+        TouchpointBatchInput: {
+            /** @description 1 to 100 touchpoints, each as POST /v1/touchpoints takes one */
+            items: components["schemas"]["TouchpointInput"][];
+        };
+        CustomerUpdate: {
+            displayName?: string | null;
+            traits?: {
+                [key: string]: string | number | boolean | null;
+            };
+        };
+        PreferencesInput: {
+            /** @description Default: {}. */
+            channels?: {
+                [key: string]: "opted_in" | "opted_out";
+            };
+            /** @description Default: null. */
+            preferredChannel?: ("phone" | "email" | "sms" | "mail") | null;
+            /** @description Default: null. */
+            quietHours?: {
+                start: string;
+                end: string;
+                timeZone: string;
+            } | null;
+            identifiers?: ({
+                /** @constant */
+                type: "phone";
+                /**
+                 * @description Any common format; stored as E.164
+                 * @example +44 20 7946 0018
+                 */
+                value: string;
+                /** @description Default: {}. */
+                channels?: {
+                    [key: string]: "opted_in" | "opted_out";
+                };
+                /** @description opted_out: never market to this address. Default: null. */
+                marketing?: ("opted_in" | "opted_out") | null;
+            } | {
+                /** @constant */
+                type: "email";
+                /** @example ada@example.com */
+                value: string;
+                /** @description Default: {}. */
+                channels?: {
+                    [key: string]: "opted_in" | "opted_out";
+                };
+                /** @description opted_out: never market to this address. Default: null. */
+                marketing?: ("opted_in" | "opted_out") | null;
+            })[];
+            /**
+             * @description Required: the channel through which the customer told us
+             * @example call
+             * @enum {string}
+             */
+            receivedVia: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
+            /**
+             * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
+             * @example call-centre
+             */
+            source?: string;
+        };
+        LinkIdentifier: components["schemas"]["TypedIdentifier"] & {
+            /** @description Link a phone or email that another customer also uses (a household line). Default: false. */
+            shared?: boolean;
+            /** @description The staff member or process acting, for the audit trail */
+            requestedBy?: string;
+        };
+        TypedIdentifier: {
             /** @constant */
-            type: 'phone';
+            type: "phone";
             /**
              * @description Any common format; stored as E.164
              * @example +44 20 7946 0018
              */
             value: string;
-            /** @description Default: {}. */
-            channels?: {
-              [key: string]: 'opted_in' | 'opted_out';
-            };
-            /** @description opted_out: never market to this address. Default: null. */
-            marketing?: ('opted_in' | 'opted_out') | null;
-          }
-        | {
+        } | {
             /** @constant */
-            type: 'email';
+            type: "email";
             /** @example ada@example.com */
             value: string;
-            /** @description Default: {}. */
-            channels?: {
-              [key: string]: 'opted_in' | 'opted_out';
-            };
-            /** @description opted_out: never market to this address. Default: null. */
-            marketing?: ('opted_in' | 'opted_out') | null;
-          }
-      )[];
-      /**
-       * @description Required: the channel through which the customer told us
-       * @example call
-       * @enum {string}
-       */
-      receivedVia: 'call' | 'email' | 'invoice_query' | 'web_visit' | 'letter' | 'chat' | 'sms' | 'in_person';
-      /**
-       * @description The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.
-       * @example call-centre
-       */
-      source?: string;
-    };
-    LinkIdentifier: components['schemas']['TypedIdentifier'] & {
-      /** @description Link a phone or email that another customer also uses (a household line). Default: false. */
-      shared?: boolean;
-      /** @description The staff member or process acting, for the audit trail */
-      requestedBy?: string;
-    };
-    TypedIdentifier:
-      | {
-          /** @constant */
-          type: 'phone';
-          /**
-           * @description Any common format; stored as E.164
-           * @example +44 20 7946 0018
-           */
-          value: string;
-        }
-      | {
-          /** @constant */
-          type: 'email';
-          /** @example ada@example.com */
-          value: string;
-        }
-      | {
-          /** @constant */
-          type: 'accountId';
-          value: string;
-        }
-      | {
-          /** @constant */
-          type: 'invoiceNumber';
-          value: string;
-        }
-      | {
-          /** @constant */
-          type: 'anonymousId';
-          value: string;
-        }
-      | {
-          /** @constant */
-          type: 'externalId';
-          value: string;
+        } | {
+            /** @constant */
+            type: "accountId";
+            value: string;
+        } | {
+            /** @constant */
+            type: "invoiceNumber";
+            value: string;
+        } | {
+            /** @constant */
+            type: "anonymousId";
+            value: string;
+        } | {
+            /** @constant */
+            type: "externalId";
+            value: string;
         };
-    MergeRequest: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      sourceCustomerId: string;
-      reason: string;
-      /** @description The staff member or process acting, for the audit trail */
-      requestedBy?: string;
-    };
-    /** @description Optional: an undo may be posted with no body at all */
-    UndoRequest: {
-      /** @description Why, for the audit trail */
-      reason?: string;
-      /** @description The staff member or process acting, for the audit trail */
-      requestedBy?: string;
-    };
-    NoFields: Record<string, never>;
-    MoveTouchpoint: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      reason: string;
-      /** @description The staff member or process acting, for the audit trail */
-      requestedBy?: string;
-    };
-    ApiKeyInput: {
-      /**
-       * @description secret (default): a server credential sent as Authorization: Bearer. public: for the website snippet, readable by anyone in the page, so write-only (scopes must be exactly touchpoints:write:web_visit), accepted only on POST /v1/web/touchpoints and only from its allowedOrigins.
-       * @enum {string}
-       */
-      kind?: 'secret' | 'public';
-      /** @description A public key only: the sites (Origin header) whose pages may use it; CORS is answered for exactly these */
-      allowedOrigins?: string[];
-      /** @example billing */
-      name: string;
-      scopes: (
-        | 'touchpoints:write:*'
-        | 'touchpoints:write:call'
-        | 'touchpoints:write:email'
-        | 'touchpoints:write:invoice_query'
-        | 'touchpoints:write:web_visit'
-        | 'touchpoints:write:letter'
-        | 'touchpoints:write:chat'
-        | 'touchpoints:write:sms'
-        | 'touchpoints:write:in_person'
-        | 'customers:read'
-        | 'customers:write'
-        | 'identity:merge'
-        | 'privacy:export'
-        | 'privacy:erase'
-        | 'keys:admin'
-        | 'touchpoints:relay'
-      )[];
-      /** @description Rotation: the id of a key of the same name. One name is one system (its keys share an idempotency scope), so a name another key has is refused without it. The replaced key stays valid until revoked. */
-      replaces?: string;
-    };
-    Health: {
-      /** @constant */
-      status: 'ok';
-    };
-    GatewayMessage: {
-      message: string;
-    };
-    /** @description RFC 9457 problem details; the members after `detail` appear only where their description says */
-    Problem: {
-      /**
-       * @description One of:
-       *     - `urn:touchpoint-api:problem:malformed-json`: The body is not valid JSON, or JSON this API refuses (duplicate keys, absurd nesting, lone surrogates)
-       *     - `urn:touchpoint-api:problem:invalid-cursor`: A cursor this API did not issue for this list and request
-       *     - `urn:touchpoint-api:problem:unauthenticated`: No credential: send Authorization: Bearer <API key or token>
-       *     - `urn:touchpoint-api:problem:forbidden`: The credential is refused (unknown, revoked, expired, without the Bearer prefix) or lacks the scope or channel needed
-       *     - `urn:touchpoint-api:problem:not-found`: The customer, touchpoint, merge, candidate or key named does not exist
-       *     - `urn:touchpoint-api:problem:route-not-found`: No route has this method and path
-       *     - `urn:touchpoint-api:problem:conflict`: The change contradicts the current state (extension members name what is in the way)
-       *     - `urn:touchpoint-api:problem:idempotency-conflict`: The Idempotency-Key was used before for a different request
-       *     - `urn:touchpoint-api:problem:identifier-suppressed`: An identifier belongs to an erased customer who asked not to be recorded again
-       *     - `urn:touchpoint-api:problem:payload-too-large`: The body is over the size limit
-       *     - `urn:touchpoint-api:problem:unsupported-media-type`: The body is not sent as application/json
-       *     - `urn:touchpoint-api:problem:validation-failed`: Fields or parameters are invalid; `errors` names each one and why
-       *     - `urn:touchpoint-api:problem:internal-error`: A bug on our side; quote the requestId
-       *     - `urn:touchpoint-api:problem:store-unavailable`: The database throttled or failed: retry after Retry-After seconds with the same Idempotency-Key
-       *     - `urn:touchpoint-api:problem:timeout`: The request ran out of time: retry after Retry-After seconds with the same Idempotency-Key
-       *     - `urn:touchpoint-api:problem:authorizer-unavailable`: The credential could not be checked (local server): retry after Retry-After seconds
-       *     - `urn:touchpoint-api:problem:invalid-public-key`: The web route: the key is not a live public key (unknown, revoked, or a secret key)
-       *     - `urn:touchpoint-api:problem:origin-required`: The web route: the request has no Origin header (a public key is accepted only from a page of its sites)
-       *     - `urn:touchpoint-api:problem:origin-not-allowed`: The web route: the Origin is not one the public key is bound to
-       *     - `urn:touchpoint-api:problem:global-privacy-control`: The web route: the browser sent Sec-GPC: 1, so nothing was recorded
-       *     - `urn:touchpoint-api:problem:rate-limited`: The web route: the public key's or the visitor's rate limit was reached; retry after Retry-After seconds
-       * @enum {string}
-       */
-      type:
-        | 'urn:touchpoint-api:problem:malformed-json'
-        | 'urn:touchpoint-api:problem:invalid-cursor'
-        | 'urn:touchpoint-api:problem:unauthenticated'
-        | 'urn:touchpoint-api:problem:forbidden'
-        | 'urn:touchpoint-api:problem:not-found'
-        | 'urn:touchpoint-api:problem:route-not-found'
-        | 'urn:touchpoint-api:problem:conflict'
-        | 'urn:touchpoint-api:problem:idempotency-conflict'
-        | 'urn:touchpoint-api:problem:identifier-suppressed'
-        | 'urn:touchpoint-api:problem:payload-too-large'
-        | 'urn:touchpoint-api:problem:unsupported-media-type'
-        | 'urn:touchpoint-api:problem:validation-failed'
-        | 'urn:touchpoint-api:problem:internal-error'
-        | 'urn:touchpoint-api:problem:store-unavailable'
-        | 'urn:touchpoint-api:problem:timeout'
-        | 'urn:touchpoint-api:problem:authorizer-unavailable'
-        | 'urn:touchpoint-api:problem:invalid-public-key'
-        | 'urn:touchpoint-api:problem:origin-required'
-        | 'urn:touchpoint-api:problem:origin-not-allowed'
-        | 'urn:touchpoint-api:problem:global-privacy-control'
-        | 'urn:touchpoint-api:problem:rate-limited';
-      title: string;
-      status: number;
-      /** @description What went wrong in this request, for a person to read */
-      detail: string;
-      /** @description validation-failed and invalid-cursor: each bad field or parameter */
-      errors?: {
-        /** @example details.durationSeconds */
-        path: string;
-        /** @example is required */
-        message: string;
-      }[];
-      /** @description conflict: the customer that holds the identifier, or the customer being merged or erased */
-      customerId?: string;
-      /** @description conflict: the survivor a customer was merged into */
-      mergedInto?: string | null;
-      /** @description conflict: the merge that merged the customer away */
-      mergeId?: string;
-      /** @description conflict on undo: the later merge to undo first */
-      blockingMergeId?: string;
-      /** @description conflict: a customer of the merge that is busy */
-      targetCustomerId?: string;
-      /** @description conflict: a customer of the merge that is busy */
-      sourceCustomerId?: string;
-      /** @description conflict on merge: the identifiers the two hold together */
-      identifierCount?: number;
-      /** @description conflict on key creation: the name another key has */
-      name?: string;
-      /** @description conflict on key creation: the key that has the name */
-      keyId?: string;
-      /** @description internal-error: the id to quote */
-      requestId?: string;
-      /** @description A batch item that failed for a moment (store-unavailable): seconds to wait before sending the batch again */
-      retryAfter?: number;
-    };
-    OpenApiDocument: {
-      [key: string]: unknown;
-    };
-    /** @description The answer to a client holding customers:read */
-    IngestResult: {
-      touchpointId: string;
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      customerCreated: boolean;
-      replayed: boolean;
-      /** @description Anonymous profiles merged into the customer because this touchpoint tied them together */
-      merges?: {
-        mergeId: string;
-        /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-        sourceCustomerId: string;
-      }[];
-      /** @description The types of this touchpoint's new identifiers that were not attached to the customer because it holds the most identifiers one customer can (64): the touchpoint is recorded, but these identifiers will not find the customer. Unlink some to make room. */
-      identifiersNotAttached?: ('customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId')[];
-    };
-    /** @description The answer to a write-only client (no customers:read): the same for known, unknown and suppressed identifiers and for a customer id nobody has, so that it tells nothing about customers. A touchpoint carrying a suppressed identifier or naming an unknown customer id is not stored. */
-    IngestReceipt: {
-      touchpointId: string;
-    };
-    BatchResults: {
-      results: (components['schemas']['BatchIngestResult'] | components['schemas']['BatchIngestReceipt'] | components['schemas']['Problem'])[];
-    };
-    BatchIngestResult: {
-      touchpointId: string;
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      customerCreated: boolean;
-      replayed: boolean;
-      /** @description Anonymous profiles merged into the customer because this touchpoint tied them together */
-      merges?: {
-        mergeId: string;
-        /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-        sourceCustomerId: string;
-      }[];
-      /** @description The types of this touchpoint's new identifiers that were not attached to the customer because it holds the most identifiers one customer can (64): the touchpoint is recorded, but these identifiers will not find the customer. Unlink some to make room. */
-      identifiersNotAttached?: ('customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId')[];
-      status: 200 | 201;
-    };
-    BatchIngestReceipt: {
-      touchpointId: string;
-      /** @constant */
-      status: 202;
-    };
-    WebBatchResults: {
-      results: (
-        | {
+        MergeRequest: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            sourceCustomerId: string;
+            reason: string;
+            /** @description The staff member or process acting, for the audit trail */
+            requestedBy?: string;
+        };
+        /** @description Optional: an undo may be posted with no body at all */
+        UndoRequest: {
+            /** @description Why, for the audit trail */
+            reason?: string;
+            /** @description The staff member or process acting, for the audit trail */
+            requestedBy?: string;
+        };
+        NoFields: Record<string, never>;
+        MoveTouchpoint: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            reason: string;
+            /** @description The staff member or process acting, for the audit trail */
+            requestedBy?: string;
+        };
+        ApiKeyInput: {
+            /**
+             * @description secret (default): a server credential sent as Authorization: Bearer. public: for the website snippet, readable by anyone in the page, so write-only (scopes must be exactly touchpoints:write:web_visit), accepted only on POST /v1/web/touchpoints and only from its allowedOrigins.
+             * @enum {string}
+             */
+            kind?: "secret" | "public";
+            /** @description A public key only: the sites (Origin header) whose pages may use it; CORS is answered for exactly these */
+            allowedOrigins?: string[];
+            /** @example billing */
+            name: string;
+            scopes: ("touchpoints:write:*" | "touchpoints:write:call" | "touchpoints:write:email" | "touchpoints:write:invoice_query" | "touchpoints:write:web_visit" | "touchpoints:write:letter" | "touchpoints:write:chat" | "touchpoints:write:sms" | "touchpoints:write:in_person" | "customers:read" | "customers:write" | "identity:merge" | "privacy:export" | "privacy:erase" | "keys:admin" | "touchpoints:relay")[];
+            /** @description Rotation: the id of a key of the same name. One name is one system (its keys share an idempotency scope), so a name another key has is refused without it. The replaced key stays valid until revoked. */
+            replaces?: string;
+        };
+        Health: {
+            /** @constant */
+            status: "ok";
+        };
+        GatewayMessage: {
+            message: string;
+        };
+        /** @description RFC 9457 problem details; the members after `detail` appear only where their description says */
+        Problem: {
+            /**
+             * @description One of:
+             *     - `urn:touchpoint-api:problem:malformed-json`: The body is not valid JSON, or JSON this API refuses (duplicate keys, absurd nesting, lone surrogates)
+             *     - `urn:touchpoint-api:problem:invalid-cursor`: A cursor this API did not issue for this list and request
+             *     - `urn:touchpoint-api:problem:unauthenticated`: No credential: send Authorization: Bearer <API key or token>
+             *     - `urn:touchpoint-api:problem:forbidden`: The credential is refused (unknown, revoked, expired, without the Bearer prefix) or lacks the scope or channel needed
+             *     - `urn:touchpoint-api:problem:not-found`: The customer, touchpoint, merge, candidate or key named does not exist
+             *     - `urn:touchpoint-api:problem:route-not-found`: No route has this method and path
+             *     - `urn:touchpoint-api:problem:conflict`: The change contradicts the current state (extension members name what is in the way)
+             *     - `urn:touchpoint-api:problem:idempotency-conflict`: The Idempotency-Key was used before for a different request
+             *     - `urn:touchpoint-api:problem:identifier-suppressed`: An identifier belongs to an erased customer who asked not to be recorded again
+             *     - `urn:touchpoint-api:problem:payload-too-large`: The body is over the size limit
+             *     - `urn:touchpoint-api:problem:unsupported-media-type`: The body is not sent as application/json
+             *     - `urn:touchpoint-api:problem:validation-failed`: Fields or parameters are invalid; `errors` names each one and why
+             *     - `urn:touchpoint-api:problem:internal-error`: A bug on our side; quote the requestId
+             *     - `urn:touchpoint-api:problem:store-unavailable`: The database throttled or failed: retry after Retry-After seconds with the same Idempotency-Key
+             *     - `urn:touchpoint-api:problem:timeout`: The request ran out of time: retry after Retry-After seconds with the same Idempotency-Key
+             *     - `urn:touchpoint-api:problem:authorizer-unavailable`: The credential could not be checked (local server): retry after Retry-After seconds
+             *     - `urn:touchpoint-api:problem:invalid-public-key`: The web route: the key is not a live public key (unknown, revoked, or a secret key)
+             *     - `urn:touchpoint-api:problem:origin-required`: The web route: the request has no Origin header (a public key is accepted only from a page of its sites)
+             *     - `urn:touchpoint-api:problem:origin-not-allowed`: The web route: the Origin is not one the public key is bound to
+             *     - `urn:touchpoint-api:problem:global-privacy-control`: The web route: the browser sent Sec-GPC: 1, so nothing was recorded
+             *     - `urn:touchpoint-api:problem:rate-limited`: The web route: the public key's or the visitor's rate limit was reached; retry after Retry-After seconds
+             * @enum {string}
+             */
+            type: "urn:touchpoint-api:problem:malformed-json" | "urn:touchpoint-api:problem:invalid-cursor" | "urn:touchpoint-api:problem:unauthenticated" | "urn:touchpoint-api:problem:forbidden" | "urn:touchpoint-api:problem:not-found" | "urn:touchpoint-api:problem:route-not-found" | "urn:touchpoint-api:problem:conflict" | "urn:touchpoint-api:problem:idempotency-conflict" | "urn:touchpoint-api:problem:identifier-suppressed" | "urn:touchpoint-api:problem:payload-too-large" | "urn:touchpoint-api:problem:unsupported-media-type" | "urn:touchpoint-api:problem:validation-failed" | "urn:touchpoint-api:problem:internal-error" | "urn:touchpoint-api:problem:store-unavailable" | "urn:touchpoint-api:problem:timeout" | "urn:touchpoint-api:problem:authorizer-unavailable" | "urn:touchpoint-api:problem:invalid-public-key" | "urn:touchpoint-api:problem:origin-required" | "urn:touchpoint-api:problem:origin-not-allowed" | "urn:touchpoint-api:problem:global-privacy-control" | "urn:touchpoint-api:problem:rate-limited";
+            title: string;
+            status: number;
+            /** @description What went wrong in this request, for a person to read */
+            detail: string;
+            /** @description validation-failed and invalid-cursor: each bad field or parameter */
+            errors?: {
+                /** @example details.durationSeconds */
+                path: string;
+                /** @example is required */
+                message: string;
+            }[];
+            /** @description conflict: the customer that holds the identifier, or the customer being merged or erased */
+            customerId?: string;
+            /** @description conflict: the survivor a customer was merged into */
+            mergedInto?: string | null;
+            /** @description conflict: the merge that merged the customer away */
+            mergeId?: string;
+            /** @description conflict on undo: the later merge to undo first */
+            blockingMergeId?: string;
+            /** @description conflict: a customer of the merge that is busy */
+            targetCustomerId?: string;
+            /** @description conflict: a customer of the merge that is busy */
+            sourceCustomerId?: string;
+            /** @description conflict on merge: the identifiers the two hold together */
+            identifierCount?: number;
+            /** @description conflict on key creation: the name another key has */
+            name?: string;
+            /** @description conflict on key creation: the key that has the name */
+            keyId?: string;
+            /** @description internal-error: the id to quote */
+            requestId?: string;
+            /** @description A batch item that failed for a moment (store-unavailable): seconds to wait before sending the batch again */
+            retryAfter?: number;
+        };
+        OpenApiDocument: {
+            [key: string]: unknown;
+        };
+        /** @description The answer to a client holding customers:read */
+        IngestResult: {
+            touchpointId: string;
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            customerCreated: boolean;
+            replayed: boolean;
+            /** @description Anonymous profiles merged into the customer because this touchpoint tied them together */
+            merges?: {
+                mergeId: string;
+                /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+                sourceCustomerId: string;
+            }[];
+            /** @description The types of this touchpoint's new identifiers that were not attached to the customer because it holds the most identifiers one customer can (64): the touchpoint is recorded, but these identifiers will not find the customer. Unlink some to make room. */
+            identifiersNotAttached?: ("customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId")[];
+        };
+        /** @description The answer to a write-only client (no customers:read): the same for known, unknown and suppressed identifiers and for a customer id nobody has, so that it tells nothing about customers. A touchpoint carrying a suppressed identifier or naming an unknown customer id is not stored. */
+        IngestReceipt: {
+            touchpointId: string;
+        };
+        BatchResults: {
+            results: (components["schemas"]["BatchIngestResult"] | components["schemas"]["BatchIngestReceipt"] | components["schemas"]["Problem"])[];
+        };
+        BatchIngestResult: {
+            touchpointId: string;
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            customerCreated: boolean;
+            replayed: boolean;
+            /** @description Anonymous profiles merged into the customer because this touchpoint tied them together */
+            merges?: {
+                mergeId: string;
+                /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+                sourceCustomerId: string;
+            }[];
+            /** @description The types of this touchpoint's new identifiers that were not attached to the customer because it holds the most identifiers one customer can (64): the touchpoint is recorded, but these identifiers will not find the customer. Unlink some to make room. */
+            identifiersNotAttached?: ("customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId")[];
+            status: 200 | 201;
+        };
+        BatchIngestReceipt: {
             touchpointId: string;
             /** @constant */
             status: 202;
-          }
-        | components['schemas']['Problem']
-      )[];
-    };
-    CustomerView: {
-      customer: {
-        /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-        customerId: string;
-        createdAt: string;
-        identifiers: {
-          /** @enum {string} */
-          type: 'customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId';
-          value: string;
-        }[];
-      };
-      summary: {
-        touchpointCount: number;
-        countsByChannel: {
-          call: number;
-          email: number;
-          invoice_query: number;
-          web_visit: number;
-          letter: number;
-          chat: number;
-          sms: number;
-          in_person: number;
         };
-        lastContact: {
-          touchpointId: string;
-          /** @enum {string} */
-          channel: 'call' | 'email' | 'invoice_query' | 'web_visit' | 'letter' | 'chat' | 'sms' | 'in_person';
-          occurredAt: string;
-          summary: string | null;
-        } | null;
-      };
-      card: components['schemas']['RecognitionCard'];
-      recent: components['schemas']['Touchpoint'][];
-      /**
-       * @description The id asked for, when it was merged away: this is its survivor
-       * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
-       */
-      redirectedFrom?: string;
-    };
-    RecognitionCard: {
-      displayName: string | null;
-      traits: {
-        [key: string]: unknown;
-      };
-      valueTier: {
-        /** @enum {string} */
-        name: 'platinum' | 'gold' | 'silver' | 'bronze';
-        scores: {
-          recency: number;
-          frequency: number;
-          monetary: number;
+        WebBatchResults: {
+            results: ({
+                touchpointId: string;
+                /** @constant */
+                status: 202;
+            } | components["schemas"]["Problem"])[];
         };
-        monetaryTotal: number;
-      };
-      touchpointCount: number;
-      countsByChannel: {
-        call: number;
-        email: number;
-        invoice_query: number;
-        web_visit: number;
-        letter: number;
-        chat: number;
-        sms: number;
-        in_person: number;
-      };
-      lastContact: {
-        touchpointId: string;
-        /** @enum {string} */
-        channel: 'call' | 'email' | 'invoice_query' | 'web_visit' | 'letter' | 'chat' | 'sms' | 'in_person';
-        occurredAt: string;
-        summary: string | null;
-      } | null;
-      openInvoiceQueries: {
-        invoiceNumber: string;
-        queryId: string | null;
-        /** @enum {string} */
-        status: 'open' | 'in_progress';
-        reason: string | null;
-        amount: {
-          value: number;
-          currency: string;
-        } | null;
-        openedAt: string;
-        ageDays: number;
-      }[];
-      recentPages: {
-        url: string;
-        title: string | null;
-        occurredAt: string;
-      }[];
-      preferredChannel: {
-        /** @enum {string} */
-        channel: 'phone' | 'email' | 'sms' | 'mail';
-        /** @enum {string} */
-        basis: 'stated' | 'inferred';
-      } | null;
-      contactPermissions: {
-        channels: {
-          /** @enum {string} */
-          phone: 'opted_in' | 'opted_out' | 'not_stated';
-          /** @enum {string} */
-          email: 'opted_in' | 'opted_out' | 'not_stated';
-          /** @enum {string} */
-          sms: 'opted_in' | 'opted_out' | 'not_stated';
-          /** @enum {string} */
-          mail: 'opted_in' | 'opted_out' | 'not_stated';
+        CustomerView: {
+            customer: {
+                /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+                customerId: string;
+                createdAt: string;
+                identifiers: {
+                    /** @enum {string} */
+                    type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                    value: string;
+                }[];
+            };
+            summary: {
+                touchpointCount: number;
+                countsByChannel: {
+                    call: number;
+                    email: number;
+                    invoice_query: number;
+                    web_visit: number;
+                    letter: number;
+                    chat: number;
+                    sms: number;
+                    in_person: number;
+                };
+                lastContact: {
+                    touchpointId: string;
+                    /** @enum {string} */
+                    channel: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
+                    occurredAt: string;
+                    summary: string | null;
+                } | null;
+            };
+            card: components["schemas"]["RecognitionCard"];
+            recent: components["schemas"]["Touchpoint"][];
+            /**
+             * @description The id asked for, when it was merged away: this is its survivor
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            redirectedFrom?: string;
         };
-        quietHours: {
-          start: string;
-          end: string;
-          timeZone: string;
-        } | null;
-        identifiers: {
-          /** @enum {string} */
-          type: 'phone' | 'email';
-          value: string;
-          channels: {
-            [key: string]: 'opted_in' | 'opted_out';
-          };
-          marketing: ('opted_in' | 'opted_out') | null;
-        }[];
-      };
-      freshness: {
-        updatedAt: string;
-        readAt: string;
-      };
-    };
-    Touchpoint: {
-      touchpointId: string;
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      /** @enum {string} */
-      channel: 'call' | 'email' | 'invoice_query' | 'web_visit' | 'letter' | 'chat' | 'sms' | 'in_person';
-      /** @description UTC, millisecond precision */
-      occurredAt: string;
-      receivedAt: string;
-      source: string;
-      identifiers: components['schemas']['IdentifiersOutput'];
-      summary: string | null;
-      details: {
-        [key: string]: unknown;
-      };
-      value?: number;
-      /** @description Set when only a shared identifier recognised the customer: the other customers it could be */
-      ambiguity?: {
-        otherCandidates: string[];
-        sharedIdentifiers: {
-          /** @enum {string} */
-          type: 'customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId';
-          value: string;
-        }[];
-      };
-    };
-    LookupCandidates: {
-      detail: string;
-      candidates: {
-        /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-        customerId: string;
-        displayName: string | null;
-        matchedBy: {
-          type: string;
-          value: string;
-          /** @constant */
-          shared: true;
+        RecognitionCard: {
+            displayName: string | null;
+            traits: {
+                [key: string]: unknown;
+            };
+            valueTier: {
+                /** @enum {string} */
+                name: "platinum" | "gold" | "silver" | "bronze";
+                scores: {
+                    recency: number;
+                    frequency: number;
+                    monetary: number;
+                };
+                monetaryTotal: number;
+            };
+            touchpointCount: number;
+            countsByChannel: {
+                call: number;
+                email: number;
+                invoice_query: number;
+                web_visit: number;
+                letter: number;
+                chat: number;
+                sms: number;
+                in_person: number;
+            };
+            lastContact: {
+                touchpointId: string;
+                /** @enum {string} */
+                channel: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
+                occurredAt: string;
+                summary: string | null;
+            } | null;
+            openInvoiceQueries: {
+                invoiceNumber: string;
+                queryId: string | null;
+                /** @enum {string} */
+                status: "open" | "in_progress";
+                reason: string | null;
+                amount: {
+                    value: number;
+                    currency: string;
+                } | null;
+                openedAt: string;
+                ageDays: number;
+            }[];
+            recentPages: {
+                url: string;
+                title: string | null;
+                occurredAt: string;
+            }[];
+            preferredChannel: {
+                /** @enum {string} */
+                channel: "phone" | "email" | "sms" | "mail";
+                /** @enum {string} */
+                basis: "stated" | "inferred";
+            } | null;
+            contactPermissions: {
+                channels: {
+                    /** @enum {string} */
+                    phone: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    email: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    sms: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    mail: "opted_in" | "opted_out" | "not_stated";
+                };
+                quietHours: {
+                    start: string;
+                    end: string;
+                    timeZone: string;
+                } | null;
+                identifiers: {
+                    /** @enum {string} */
+                    type: "phone" | "email";
+                    value: string;
+                    channels: {
+                        [key: string]: "opted_in" | "opted_out";
+                    };
+                    marketing: ("opted_in" | "opted_out") | null;
+                }[];
+            };
+            freshness: {
+                updatedAt: string;
+                readAt: string;
+            };
         };
-        lastContact: {
-          touchpointId: string;
-          /** @enum {string} */
-          channel: 'call' | 'email' | 'invoice_query' | 'web_visit' | 'letter' | 'chat' | 'sms' | 'in_person';
-          occurredAt: string;
-          summary: string | null;
-        } | null;
-      }[];
-    };
-    CustomerCard: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      card: components['schemas']['RecognitionCard'];
-    };
-    EraseResult: {
-      /**
-       * @description in_progress: repeat the request to finish (202)
-       * @enum {string}
-       */
-      status: 'erased' | 'in_progress';
-      /** @description The customer and any customer merged into it; absent on a replay (the receipt keeps no customer id) */
-      customerIds?: string[];
-      /**
-       * @description A repeat of an erase that had finished: its receipt (kept 30 days), with the counts and suppressions it answered
-       * @constant
-       */
-      replayed?: true;
-      itemsDeleted: number;
-      /** @description Other customers' records that mentioned the person, kept with the mention taken out */
-      itemsRedacted: number;
-      identifiersReleased: number;
-      suppressions: {
-        type: string;
-        hash: string;
-      }[];
-    };
-    TimelinePage: {
-      items: components['schemas']['Touchpoint'][];
-      nextCursor: string | null;
-      /**
-       * @description The survivor whose timeline this is, when the id asked for was merged away
-       * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
-       */
-      customerId?: string;
-      /**
-       * @description The id asked for, when it was merged away
-       * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
-       */
-      redirectedFrom?: string;
-    };
-    CustomerList: {
-      items: components['schemas']['CustomerCard'][];
-      nextCursor: string | null;
-    };
-    PreferencesResult: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      touchpointId: string;
-      preferences: {
-        channels: {
-          [key: string]: 'opted_in' | 'opted_out';
+        Touchpoint: {
+            touchpointId: string;
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            /** @enum {string} */
+            channel: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
+            /** @description UTC, millisecond precision */
+            occurredAt: string;
+            receivedAt: string;
+            source: string;
+            identifiers: components["schemas"]["IdentifiersOutput"];
+            summary: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+            value?: number;
+            /** @description Set when only a shared identifier recognised the customer: the other customers it could be */
+            ambiguity?: {
+                otherCandidates: string[];
+                sharedIdentifiers: {
+                    /** @enum {string} */
+                    type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                    value: string;
+                }[];
+            };
         };
-        preferredChannel: ('phone' | 'email' | 'sms' | 'mail') | null;
-        quietHours: {
-          start: string;
-          end: string;
-          timeZone: string;
-        } | null;
-        updatedAt: string;
-      };
-      /** @description What changed, in words (also the summary of the touchpoint that records it) */
-      changes: string[];
-    };
-    ContactDecision: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      /** @enum {string} */
-      channel: 'phone' | 'email' | 'sms' | 'mail';
-      /** @enum {string} */
-      purpose: 'service' | 'marketing';
-      at: string;
-      allowed: boolean;
-      reasons: ('unknown_customer' | 'not_customer_identifier' | 'opted_out' | 'identifier_opted_out' | 'no_marketing_consent' | 'quiet_hours')[];
-      usableIdentifiers: {
-        type: string;
-        value: string;
-      }[];
-    };
-    IdentifierList: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      /**
-       * @description Set when the customer was merged away: the survivor holds its identifiers now
-       * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
-       */
-      mergedInto?: string;
-      identifiers: components['schemas']['AttachedIdentifier'][];
-    };
-    AttachedIdentifier: {
-      /** @enum {string} */
-      type: 'customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId';
-      value: string;
-      shared: boolean;
-      provenance: components['schemas']['IdentifierProvenance'];
-    };
-    IdentifierProvenance: {
-      attachedAt: string;
-      /** @description The system or person that attached it */
-      source: string;
-      /** @description The touchpoint that brought it */
-      touchpointId?: string;
-      /** @enum {string} */
-      rule: 'first-contact' | 'seen-with-known-identifier' | 'linked-by-staff' | 'merged';
-      /** @description For rule merged: the merge that brought it */
-      mergeId?: string;
-      mergedAt?: string;
-    };
-    LinkedIdentifier: {
-      /** @enum {string} */
-      type: 'customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId';
-      value: string;
-      shared: boolean;
-      provenance: components['schemas']['IdentifierProvenance'];
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-    };
-    MergeRecord: {
-      mergeId: string;
-      /** @enum {string} */
-      kind: 'merge' | 'move';
-      targetCustomerId: string;
-      sourceCustomerId: string;
-      reason: string;
-      actor: string;
-      /** @enum {string} */
-      status: 'in_progress' | 'completed' | 'undoing' | 'undone';
-      createdAt: string;
-      completedAt: string | null;
-      undoneAt: string | null;
-      undoneBy: string | null;
-      /** @description When an undo began (status undoing until it finishes) */
-      undoStartedAt?: string | null;
-      movedIdentifiers: {
-        /** @enum {string} */
-        type: 'customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId';
-        value: string;
-      }[];
-      /** @description Each moved identifier's owner and sharing before and after: what an undo restores */
-      identifierStates: {
-        identifier: {
-          /** @enum {string} */
-          type: 'customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId';
-          value: string;
+        LookupCandidates: {
+            detail: string;
+            candidates: {
+                /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+                customerId: string;
+                displayName: string | null;
+                matchedBy: {
+                    type: string;
+                    value: string;
+                    /** @constant */
+                    shared: true;
+                };
+                lastContact: {
+                    touchpointId: string;
+                    /** @enum {string} */
+                    channel: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
+                    occurredAt: string;
+                    summary: string | null;
+                } | null;
+            }[];
         };
-        before: {
-          customerId: string;
-          sharedWith: string[];
+        CustomerCard: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            card: components["schemas"]["RecognitionCard"];
         };
-        after: {
-          customerId: string;
-          sharedWith: string[];
+        EraseResult: {
+            /**
+             * @description in_progress: repeat the request to finish (202)
+             * @enum {string}
+             */
+            status: "erased" | "in_progress";
+            /** @description The customer and any customer merged into it; absent on a replay (the receipt keeps no customer id) */
+            customerIds?: string[];
+            /**
+             * @description A repeat of an erase that had finished: its receipt (kept 30 days), with the counts and suppressions it answered
+             * @constant
+             */
+            replayed?: true;
+            itemsDeleted: number;
+            /** @description Other customers' records that mentioned the person, kept with the mention taken out */
+            itemsRedacted: number;
+            identifiersReleased: number;
+            suppressions: {
+                type: string;
+                hash: string;
+            }[];
         };
-      }[];
-      movedTouchpointCount: number;
-      /** @description For a move: the touchpoint moved */
-      touchpointId: string | null;
-      /** @description In the answer to a merge or undo: the contact preferences the target had before the merge combined them */
-      targetBefore?: {
-        preferences: {
-          [key: string]: unknown;
-        } | null;
-        identifierPermissions: {
-          [key: string]: {
-            [key: string]: unknown;
-          };
+        TimelinePage: {
+            items: components["schemas"]["Touchpoint"][];
+            nextCursor: string | null;
+            /**
+             * @description The survivor whose timeline this is, when the id asked for was merged away
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            customerId?: string;
+            /**
+             * @description The id asked for, when it was merged away
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            redirectedFrom?: string;
         };
-      } | null;
+        CustomerList: {
+            items: components["schemas"]["CustomerCard"][];
+            nextCursor: string | null;
+        };
+        PreferencesResult: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            touchpointId: string;
+            preferences: {
+                channels: {
+                    [key: string]: "opted_in" | "opted_out";
+                };
+                preferredChannel: ("phone" | "email" | "sms" | "mail") | null;
+                quietHours: {
+                    start: string;
+                    end: string;
+                    timeZone: string;
+                } | null;
+                updatedAt: string;
+            };
+            /** @description What changed, in words (also the summary of the touchpoint that records it) */
+            changes: string[];
+        };
+        ContactDecision: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            /** @enum {string} */
+            channel: "phone" | "email" | "sms" | "mail";
+            /** @enum {string} */
+            purpose: "service" | "marketing";
+            at: string;
+            allowed: boolean;
+            reasons: ("unknown_customer" | "not_customer_identifier" | "opted_out" | "identifier_opted_out" | "no_marketing_consent" | "quiet_hours")[];
+            usableIdentifiers: {
+                type: string;
+                value: string;
+            }[];
+        };
+        IdentifierList: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            /**
+             * @description Set when the customer was merged away: the survivor holds its identifiers now
+             * @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB
+             */
+            mergedInto?: string;
+            identifiers: components["schemas"]["AttachedIdentifier"][];
+        };
+        AttachedIdentifier: {
+            /** @enum {string} */
+            type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+            value: string;
+            shared: boolean;
+            provenance: components["schemas"]["IdentifierProvenance"];
+        };
+        IdentifierProvenance: {
+            attachedAt: string;
+            /** @description The system or person that attached it */
+            source: string;
+            /** @description The touchpoint that brought it */
+            touchpointId?: string;
+            /** @enum {string} */
+            rule: "first-contact" | "seen-with-known-identifier" | "linked-by-staff" | "merged";
+            /** @description For rule merged: the merge that brought it */
+            mergeId?: string;
+            mergedAt?: string;
+        };
+        LinkedIdentifier: {
+            /** @enum {string} */
+            type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+            value: string;
+            shared: boolean;
+            provenance: components["schemas"]["IdentifierProvenance"];
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+        };
+        MergeRecord: {
+            mergeId: string;
+            /** @enum {string} */
+            kind: "merge" | "move";
+            targetCustomerId: string;
+            sourceCustomerId: string;
+            reason: string;
+            actor: string;
+            /** @enum {string} */
+            status: "in_progress" | "completed" | "undoing" | "undone";
+            createdAt: string;
+            completedAt: string | null;
+            undoneAt: string | null;
+            undoneBy: string | null;
+            /** @description When an undo began (status undoing until it finishes) */
+            undoStartedAt?: string | null;
+            movedIdentifiers: {
+                /** @enum {string} */
+                type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                value: string;
+            }[];
+            /** @description Each moved identifier's owner and sharing before and after: what an undo restores */
+            identifierStates: {
+                identifier: {
+                    /** @enum {string} */
+                    type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                    value: string;
+                };
+                before: {
+                    customerId: string;
+                    sharedWith: string[];
+                };
+                after: {
+                    customerId: string;
+                    sharedWith: string[];
+                };
+            }[];
+            movedTouchpointCount: number;
+            /** @description For a move: the touchpoint moved */
+            touchpointId: string | null;
+            /** @description In the answer to a merge or undo: the contact preferences the target had before the merge combined them */
+            targetBefore?: {
+                preferences: {
+                    [key: string]: unknown;
+                } | null;
+                identifierPermissions: {
+                    [key: string]: {
+                        [key: string]: unknown;
+                    };
+                };
+            } | null;
+        };
+        MergeList: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            items: components["schemas"]["MergeRecord"][];
+        };
+        MergeCandidatePage: {
+            items: components["schemas"]["MergeCandidate"][];
+            nextCursor: string | null;
+        };
+        MergeCandidate: {
+            candidateId: string;
+            customerIds: string[];
+            /** @description The identifiers both claim */
+            identifiers: {
+                /** @enum {string} */
+                type: "customerId" | "accountId" | "externalId" | "email" | "phone" | "invoiceNumber" | "anonymousId";
+                value: string;
+            }[];
+            occurrences: number;
+            detectedAt: string;
+            lastSeenAt: string;
+            /** @enum {string} */
+            status: "open" | "dismissed" | "merged";
+        };
+        DismissedCandidate: {
+            candidateId: string;
+            /** @constant */
+            status: "dismissed";
+        };
+        /** @description A retry with the Idempotency-Key of a creation that committed: the key it made, as it is now, without the key itself (only its hash is stored). A client that lost the first answer revokes this key and creates another. */
+        ReplayedApiKey: {
+            keyId: string;
+            name: string;
+            scopes: string[];
+            /** @enum {string} */
+            kind: "secret" | "public";
+            /** @description The origins a public key is bound to; empty for a secret key */
+            allowedOrigins: string[];
+            /** @description The first characters of the key, to recognise it; never the whole key */
+            prefix: string;
+            createdAt: string;
+            createdBy: string;
+            revokedAt: string | null;
+            revokedBy: string | null;
+            /** @constant */
+            replayed: true;
+        };
+        CreatedApiKey: {
+            keyId: string;
+            name: string;
+            scopes: string[];
+            /** @enum {string} */
+            kind: "secret" | "public";
+            /** @description The origins a public key is bound to; empty for a secret key */
+            allowedOrigins: string[];
+            /** @description The first characters of the key, to recognise it; never the whole key */
+            prefix: string;
+            createdAt: string;
+            createdBy: string;
+            revokedAt: string | null;
+            revokedBy: string | null;
+            /** @description The key itself: shown this once, stored only as a hash */
+            key: string;
+        };
+        ApiKeyList: {
+            items: components["schemas"]["ApiKey"][];
+            nextCursor: string | null;
+        };
+        ApiKey: {
+            keyId: string;
+            name: string;
+            scopes: string[];
+            /** @enum {string} */
+            kind: "secret" | "public";
+            /** @description The origins a public key is bound to; empty for a secret key */
+            allowedOrigins: string[];
+            /** @description The first characters of the key, to recognise it; never the whole key */
+            prefix: string;
+            createdAt: string;
+            createdBy: string;
+            revokedAt: string | null;
+            revokedBy: string | null;
+        };
+        CustomerExport: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            exportedAt: string;
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            redirectedFrom?: string;
+            /** @description Every customer that is this person: the survivor first, then those merged into it */
+            customerIds: string[];
+            /** @description First page only: the profile as stored */
+            customer?: {
+                [key: string]: unknown;
+            };
+            /** @description First page only, with provenance */
+            identifiers?: {
+                [key: string]: unknown;
+            }[];
+            card?: unknown;
+            preferences?: unknown;
+            touchpoints: {
+                [key: string]: unknown;
+            }[];
+            merges: {
+                [key: string]: unknown;
+            }[];
+            accessLog: {
+                [key: string]: unknown;
+            }[];
+            /** @description Profiles of customers merged into this one, as stored */
+            mergedProfiles: {
+                [key: string]: unknown;
+            }[];
+            /** @description Identifiers the person holds or held */
+            identifierClaims: {
+                [key: string]: unknown;
+            }[];
+            /** @description Other customers' touchpoints that carried the person's identifiers or named it: only what is the person's */
+            mentions: {
+                [key: string]: unknown;
+            }[];
+            /** @description Merge candidates pairing the person with another customer */
+            mergeCandidates: {
+                [key: string]: unknown;
+            }[];
+            other: {
+                [key: string]: unknown;
+            }[];
+            /** @description Next page: the same path (with the customerId of this document) and ?cursor=; null on the last */
+            nextCursor: string | null;
+        };
+        AccessLogPage: {
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId: string;
+            items: components["schemas"]["AccessLogEntry"][];
+            nextCursor: string | null;
+        };
+        AccessLogEntry: {
+            at: string;
+            clientId: string;
+            clientName: string;
+            /** @example lookup */
+            operation: string;
+            /** @description For a lookup, the identifier type used (never its value) */
+            via: string | null;
+            requestId: string;
+        };
+        IdentifiersOutput: {
+            /**
+             * @description Any common format; stored as E.164
+             * @example +44 20 7946 0018
+             */
+            phone?: unknown;
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email?: string;
+            accountId?: string;
+            invoiceNumber?: string;
+            /** @description A website cookie or device id */
+            anonymousId?: string;
+            /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
+            customerId?: string;
+            externalId?: {
+                /** @example salesforce */
+                system: string;
+                id: string;
+            };
+        };
     };
-    MergeList: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      items: components['schemas']['MergeRecord'][];
-    };
-    MergeCandidatePage: {
-      items: components['schemas']['MergeCandidate'][];
-      nextCursor: string | null;
-    };
-    MergeCandidate: {
-      candidateId: string;
-      customerIds: string[];
-      /** @description The identifiers both claim */
-      identifiers: {
-        /** @enum {string} */
-        type: 'customerId' | 'accountId' | 'externalId' | 'email' | 'phone' | 'invoiceNumber' | 'anonymousId';
-        value: string;
-      }[];
-      occurrences: number;
-      detectedAt: string;
-      lastSeenAt: string;
-      /** @enum {string} */
-      status: 'open' | 'dismissed' | 'merged';
-    };
-    DismissedCandidate: {
-      candidateId: string;
-      /** @constant */
-      status: 'dismissed';
-    };
-    /** @description A retry with the Idempotency-Key of a creation that committed: the key it made, as it is now, without the key itself (only its hash is stored). A client that lost the first answer revokes this key and creates another. */
-    ReplayedApiKey: {
-      keyId: string;
-      name: string;
-      scopes: string[];
-      /** @enum {string} */
-      kind: 'secret' | 'public';
-      /** @description The origins a public key is bound to; empty for a secret key */
-      allowedOrigins: string[];
-      /** @description The first characters of the key, to recognise it; never the whole key */
-      prefix: string;
-      createdAt: string;
-      createdBy: string;
-      revokedAt: string | null;
-      revokedBy: string | null;
-      /** @constant */
-      replayed: true;
-    };
-    CreatedApiKey: {
-      keyId: string;
-      name: string;
-      scopes: string[];
-      /** @enum {string} */
-      kind: 'secret' | 'public';
-      /** @description The origins a public key is bound to; empty for a secret key */
-      allowedOrigins: string[];
-      /** @description The first characters of the key, to recognise it; never the whole key */
-      prefix: string;
-      createdAt: string;
-      createdBy: string;
-      revokedAt: string | null;
-      revokedBy: string | null;
-      /** @description The key itself: shown this once, stored only as a hash */
-      key: string;
-    };
-    ApiKeyList: {
-      items: components['schemas']['ApiKey'][];
-      nextCursor: string | null;
-    };
-    ApiKey: {
-      keyId: string;
-      name: string;
-      scopes: string[];
-      /** @enum {string} */
-      kind: 'secret' | 'public';
-      /** @description The origins a public key is bound to; empty for a secret key */
-      allowedOrigins: string[];
-      /** @description The first characters of the key, to recognise it; never the whole key */
-      prefix: string;
-      createdAt: string;
-      createdBy: string;
-      revokedAt: string | null;
-      revokedBy: string | null;
-    };
-    CustomerExport: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      exportedAt: string;
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      redirectedFrom?: string;
-      /** @description Every customer that is this person: the survivor first, then those merged into it */
-      customerIds: string[];
-      /** @description First page only: the profile as stored */
-      customer?: {
-        [key: string]: unknown;
-      };
-      /** @description First page only, with provenance */
-      identifiers?: {
-        [key: string]: unknown;
-      }[];
-      card?: unknown;
-      preferences?: unknown;
-      touchpoints: {
-        [key: string]: unknown;
-      }[];
-      merges: {
-        [key: string]: unknown;
-      }[];
-      accessLog: {
-        [key: string]: unknown;
-      }[];
-      /** @description Profiles of customers merged into this one, as stored */
-      mergedProfiles: {
-        [key: string]: unknown;
-      }[];
-      /** @description Identifiers the person holds or held */
-      identifierClaims: {
-        [key: string]: unknown;
-      }[];
-      /** @description Other customers' touchpoints that carried the person's identifiers or named it: only what is the person's */
-      mentions: {
-        [key: string]: unknown;
-      }[];
-      /** @description Merge candidates pairing the person with another customer */
-      mergeCandidates: {
-        [key: string]: unknown;
-      }[];
-      other: {
-        [key: string]: unknown;
-      }[];
-      /** @description Next page: the same path (with the customerId of this document) and ?cursor=; null on the last */
-      nextCursor: string | null;
-    };
-    AccessLogPage: {
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId: string;
-      items: components['schemas']['AccessLogEntry'][];
-      nextCursor: string | null;
-    };
-    AccessLogEntry: {
-      at: string;
-      clientId: string;
-      clientName: string;
-      /** @example lookup */
-      operation: string;
-      /** @description For a lookup, the identifier type used (never its value) */
-      via: string | null;
-      requestId: string;
-    };
-    IdentifiersOutput: {
-      /**
-       * @description Any common format; stored as E.164
-       * @example +44 20 7946 0018
-       */
-      phone?: unknown;
-      /**
-       * Format: email
-       * @example ada@example.com
-       */
-      email?: string;
-      accountId?: string;
-      invoiceNumber?: string;
-      /** @description A website cookie or device id */
-      anonymousId?: string;
-      /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
-      customerId?: string;
-      externalId?: {
-        /** @example salesforce */
-        system: string;
-        id: string;
-      };
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  'check-health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Alive */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status": "ok"
-           *     }
-           */
-          'application/json': components['schemas']['Health'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'get-openapi': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description This document */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OpenApiDocument'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'ingest-touchpoint': {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retry safe: a replay with the same key answers the first result and stores nothing more */
-        'idempotency-key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "channel": "call",
-         *       "identifiers": {
-         *         "phone": "+44 20 7946 0018"
-         *       },
-         *       "occurredAt": "2026-11-23T09:15:00+01:00",
-         *       "summary": "Asked about a refund",
-         *       "details": {
-         *         "direction": "inbound",
-         *         "durationSeconds": 312,
-         *         "outcome": "answered",
-         *         "agentId": "agent-17",
-         *         "queue": "billing"
-         *       }
-         *     }
-         */
-        'application/json': components['schemas']['TouchpointInput'];
-      };
-    };
-    responses: {
-      /** @description A replay of an earlier request with the same Idempotency-Key (a client holding customers:read) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
-           *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-           *       "customerCreated": false,
-           *       "replayed": true
-           *     }
-           */
-          'application/json': components['schemas']['IngestResult'];
-        };
-      };
-      /** @description Recorded (a client holding customers:read) */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
-           *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-           *       "customerCreated": false,
-           *       "replayed": false
-           *     }
-           */
-          'application/json': components['schemas']['IngestResult'];
-        };
-      };
-      /** @description Accepted, the answer to every touchpoint of a write-only client (no customers:read), replays included */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V"
-           *     }
-           */
-          'application/json': components['schemas']['IngestReceipt'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The Idempotency-Key was used for a different body; or (customers:read only) an identifier is suppressed and nothing was stored */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'ingest-touchpoint-batch': {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; the same key with a different batch is a 409 */
-        'idempotency-key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "channel": "call",
-         *           "identifiers": {
-         *             "phone": "+44 20 7946 0018"
-         *           },
-         *           "occurredAt": "2026-11-23T09:15:00+01:00",
-         *           "summary": "Asked about a refund",
-         *           "details": {
-         *             "direction": "inbound",
-         *             "durationSeconds": 312,
-         *             "outcome": "answered",
-         *             "agentId": "agent-17",
-         *             "queue": "billing"
-         *           }
-         *         }
-         *       ]
-         *     }
-         */
-        'application/json': components['schemas']['TouchpointBatchInput'];
-      };
-    };
-    responses: {
-      /** @description One result per item, in order: the ingest result (or, for a write-only client, the receipt) or the problem of that item alone */
-      207: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "results": [
-           *         {
-           *           "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
-           *           "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-           *           "customerCreated": false,
-           *           "replayed": false,
-           *           "status": 201
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['BatchResults'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The Idempotency-Key was used for a different batch; nothing was stored */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'ingest-web-touchpoints': {
-    parameters: {
-      query: {
-        /** @description The site's public key (kind public): a page cannot send an Authorization header with sendBeacon */
-        key: string;
-      };
-      header: {
-        /** @description Set by the browser; must be one of the public key's allowed origins */
-        origin: string;
-        /** @description Global Privacy Control: 1 refuses the request and records nothing */
-        'sec-gpc'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "channel": "web_visit",
-         *           "identifiers": {
-         *             "anonymousId": "anon_8f14e45fceea167a"
-         *           },
-         *           "idempotencyKey": "tp-8f14e45fceea167a-1",
-         *           "details": {
-         *             "url": "https://shop.example.com/pricing",
-         *             "title": "Pricing"
-         *           }
-         *         }
-         *       ]
-         *     }
-         */
-        'application/json': components['schemas']['TouchpointBatchInput'];
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "channel": "web_visit",
-         *           "identifiers": {
-         *             "anonymousId": "anon_8f14e45fceea167a"
-         *           },
-         *           "idempotencyKey": "tp-8f14e45fceea167a-1",
-         *           "details": {
-         *             "url": "https://shop.example.com/pricing",
-         *             "title": "Pricing"
-         *           }
-         *         }
-         *       ]
-         *     }
-         */
-        'text/plain': components['schemas']['TouchpointBatchInput'];
-      };
-    };
-    responses: {
-      /** @description One receipt or problem per item, in order; CORS headers for the Origin */
-      207: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WebBatchResults'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No public key in the key query parameter */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Not a live public key, no Origin or one the key is not bound to (no CORS headers), or Sec-GPC: 1 (nothing recorded) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The key's or the visitor's rate limit was reached (a problem with Retry-After), or API Gateway's throttle of the web route (`{"message":"Too Many Requests"}`, no Retry-After) */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'answer-web-preflight': {
-    parameters: {
-      query: {
-        /** @description The site's public key (kind public): a page cannot send an Authorization header with sendBeacon */
-        key: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description CORS preflight answered for an Origin the key is bound to (Access-Control-Allow-Origin names it; Vary: Origin) */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description No public key in the key query parameter */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Not a live public key, or an Origin it is not bound to: no CORS headers */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'lookup-customer': {
-    parameters: {
-      query?: {
-        /** @description A phone number in any common format (national numbers in the default region) */
-        phone?: string;
-        /** @description An email address (case and dots in Gmail addresses do not matter) */
-        email?: string;
-        /** @description The account number of the billing system */
-        accountId?: string;
-        /** @description An invoice number the customer queried */
-        invoiceNumber?: string;
-        /** @description A website cookie or device id */
-        anonymousId?: string;
-        /** @description A customer id; one merged away answers with its survivor */
-        customerId?: string;
-        /** @description Another system's id as system:id */
-        externalId?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The customer, a summary and the 10 most recent touchpoints */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CustomerView'];
-        };
-      };
-      /** @description The identifier is shared by several customers: choose one (most recently in contact first) */
-      300: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This phone is shared by several customers; choose one.",
-           *       "candidates": [
-           *         {
-           *           "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-           *           "displayName": "Ada Lovelace",
-           *           "matchedBy": {
-           *             "type": "phone",
-           *             "value": "+442079460018",
-           *             "shared": true
-           *           },
-           *           "lastContact": null
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['LookupCandidates'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description No customer has this identifier */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Not exactly one valid identifier */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'get-customer': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The customer, a summary and the 10 most recent touchpoints */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CustomerView'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'erase-customer': {
-    parameters: {
-      query?: {
-        /** @description true: keep keyed hashes of the identifiers and refuse new touchpoints carrying them (409) */
-        suppress?: 'true' | 'false';
-      };
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Erased */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['EraseResult'];
-        };
-      };
-      /** @description Partly erased before the time ran out: repeat the request to finish */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['EraseResult'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description A merge of the customer is being undone: finish the undo, then erase */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'update-customer': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "displayName": "Ada Lovelace",
-         *       "traits": {
-         *         "plan": "gold",
-         *         "vip": true
-         *       }
-         *     }
-         */
-        'application/json': components['schemas']['CustomerUpdate'];
-      };
-    };
-    responses: {
-      /** @description The updated card */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CustomerCard'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'get-timeline': {
-    parameters: {
-      query?: {
-        /** @description Only these channels, comma-separated: call, email, invoice_query, web_visit, letter, chat, sms, in_person */
-        channel?: string;
-        /** @description Only touchpoints that happened at or after this time (with a UTC offset) */
-        from?: string;
-        /** @description Only touchpoints that happened at or before this time (with a UTC offset) */
-        to?: string;
-        /** @description Items per page, 1 to 200 (default 50) */
-        limit?: number;
-        /** @description The nextCursor of the previous page, unchanged; left out for the first page */
-        cursor?: string;
-      };
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of touchpoints, newest first */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TimelinePage'];
-        };
-      };
-      /** @description A cursor this API did not issue for this list and request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid filter */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'list-customers': {
-    parameters: {
-      query: {
-        /** @description The value tier to list */
-        tier: 'platinum' | 'gold' | 'silver' | 'bronze';
-        /** @description Items per page, 1 to 200 (default 50) */
-        limit?: number;
-        /** @description The nextCursor of the previous page, unchanged; left out for the first page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of the tier's customers with their cards */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CustomerList'];
-        };
-      };
-      /** @description A cursor this API did not issue for this list and request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown tier or bad limit */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'set-preferences': {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a retry safe: a replay with the same key answers the first result and stores nothing more */
-        'idempotency-key'?: string;
-      };
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "receivedVia": "call",
-         *       "channels": {
-         *         "sms": "opted_out"
-         *       },
-         *       "preferredChannel": "email",
-         *       "quietHours": {
-         *         "start": "21:00",
-         *         "end": "08:00",
-         *         "timeZone": "Europe/London"
-         *       }
-         *     }
-         */
-        'application/json': components['schemas']['PreferencesInput'];
-      };
-    };
-    responses: {
-      /** @description Recorded, with the touchpoint that records the change (on the survivor for a merged-away id); a retry with the same Idempotency-Key answers the same */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PreferencesResult'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The Idempotency-Key was used for a different request */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'check-contact': {
-    parameters: {
-      query: {
-        /** @description The contact channel: phone, email, sms or mail. The touchpoint channels call and letter are taken too, as phone and mail (the answer names the contact channel). */
-        channel: 'phone' | 'email' | 'sms' | 'mail' | 'call' | 'letter';
-        /** @description When the contact would be made (with a UTC offset); defaults to now */
-        at?: string;
-        /** @description service (default): about their account; marketing: also needs marketing consent */
-        purpose?: 'service' | 'marketing';
-        /** @description A phone number or email address of the customer */
-        to?: string;
-      };
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Whether we may contact them now, and every reason why not */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-           *       "channel": "phone",
-           *       "purpose": "service",
-           *       "at": "2026-11-23T09:15:00.000Z",
-           *       "allowed": true,
-           *       "reasons": [],
-           *       "usableIdentifiers": [
-           *         {
-           *           "type": "phone",
-           *           "value": "+442079460018"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['ContactDecision'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Not a contact channel, or a time without a UTC offset */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'list-identifiers': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Identifiers with provenance */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['IdentifierList'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'link-identifier': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "type": "email",
-         *       "value": "ada@example.com",
-         *       "requestedBy": "agent-17"
-         *     }
-         */
-        'application/json': components['schemas']['LinkIdentifier'];
-      };
-    };
-    responses: {
-      /** @description Linked (or already linked: the link as first made) */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LinkedIdentifier'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The identifier belongs to another customer, named in `customerId` */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'unlink-identifier': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The customer the identifier is on */
-        customerId: string;
-        /** @description The identifier type: phone, email, accountId, invoiceNumber, anonymousId or externalId */
-        type: string;
-        /** @description The identifier as listed (URL-encoded; an externalId as system:id) */
-        value: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Removed */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Not an identifier of this customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'merge-customers': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "sourceCustomerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
-         *       "reason": "Same person, confirmed on the phone",
-         *       "requestedBy": "agent-17"
-         *     }
-         */
-        'application/json': components['schemas']['MergeRequest'];
-      };
-    };
-    responses: {
-      /** @description Merged: every identifier of both resolves to this customer */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "mergeId": "mrg_01JDQ80B7W3YQ5K8N2M4P6R8TC",
-           *       "kind": "merge",
-           *       "targetCustomerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-           *       "sourceCustomerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
-           *       "reason": "Same person, confirmed on the phone",
-           *       "actor": "agent-17",
-           *       "status": "completed",
-           *       "createdAt": "2026-11-23T09:20:00.000Z",
-           *       "completedAt": "2026-11-23T09:20:01.000Z",
-           *       "undoneAt": null,
-           *       "undoneBy": null,
-           *       "movedIdentifiers": [
-           *         {
-           *           "type": "email",
-           *           "value": "ada@example.com"
-           *         }
-           *       ],
-           *       "identifierStates": [
-           *         {
-           *           "identifier": {
-           *             "type": "email",
-           *             "value": "ada@example.com"
-           *           },
-           *           "before": {
-           *             "customerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
-           *             "sharedWith": []
-           *           },
-           *           "after": {
-           *             "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-           *             "sharedWith": []
-           *           }
-           *         }
-           *       ],
-           *       "movedTouchpointCount": 3,
-           *       "touchpointId": null
-           *     }
-           */
-          'application/json': components['schemas']['MergeRecord'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description One of them was already merged away (mergedInto, mergeId), or is busy; or together they hold too many identifiers */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'undo-merge': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The mergeId of a merge or of a touchpoint move (both are listed with the merges) */
-        mergeId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        /**
-         * @example {
-         *       "reason": "Two people after all"
-         *     }
-         */
-        'application/json': components['schemas']['UndoRequest'];
-      };
-    };
-    responses: {
-      /** @description Undone: both customers as they were */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MergeRecord'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown merge */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Still running, or a later merge must be undone first (blockingMergeId) */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'list-merges': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Who, when, why, what moved */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MergeList'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'list-merge-candidates': {
-    parameters: {
-      query?: {
-        /** @description Candidates per page, 1 to 200 (default 50) */
-        limit?: number;
-        /** @description The nextCursor of the previous page, unchanged; left out for the first page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Open merge candidates, newest first */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MergeCandidatePage'];
-        };
-      };
-      /** @description A cursor this API did not issue for this list and request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'dismiss-merge-candidate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The candidateId of a listed merge candidate */
-        candidateId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        /** @example {} */
-        'application/json': components['schemas']['NoFields'];
-      };
-    };
-    responses: {
-      /** @description Dismissed */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DismissedCandidate'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown candidate */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'move-touchpoint': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The touchpoint to move */
-        touchpointId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
-         *       "reason": "The caller was the other one"
-         *     }
-         */
-        'application/json': components['schemas']['MoveTouchpoint'];
-      };
-    };
-    responses: {
-      /** @description Moved, with the audit record */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MergeRecord'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown touchpoint or customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description The touchpoint is on that customer already */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'list-api-keys': {
-    parameters: {
-      query?: {
-        /** @description Keys per page, 1 to 200 (default 50) */
-        limit?: number;
-        /** @description The nextCursor of the previous page, unchanged; left out for the first page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of keys, oldest first */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ApiKeyList'];
-        };
-      };
-      /** @description A cursor this API did not issue for this list and request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Bad limit */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'create-api-key': {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description A retry with the same key answers 200 with the key it made, without the key itself (stored only as a hash) */
-        'idempotency-key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "name": "billing",
-         *       "scopes": [
-         *         "touchpoints:write:invoice_query",
-         *         "customers:read"
-         *       ]
-         *     }
-         */
-        'application/json': components['schemas']['ApiKeyInput'];
-      };
-    };
-    responses: {
-      /** @description A retry with the Idempotency-Key of a creation that committed */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReplayedApiKey'];
-        };
-      };
-      /** @description Created: the key is in this answer only */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CreatedApiKey'];
-        };
-      };
-      /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The name belongs to another key (send "replaces" to rotate it), or the Idempotency-Key was used for another request */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Body over 256 KB */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Content-Type is not application/json */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'revoke-api-key': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The keyId the creation answered */
-        keyId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Revoked; revoking it again answers the same (the first revocation is kept) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ApiKey'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown key */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'export-customer': {
-    parameters: {
-      query?: {
-        /** @description Stored items per page, 1 to 1000 (default 500) */
-        limit?: number;
-        /** @description The nextCursor of the previous page, unchanged; left out for the first page */
-        cursor?: string;
-      };
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of everything held about the customer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['CustomerExport'];
-        };
-      };
-      /** @description A cursor this API did not issue for this list and request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'get-access-log': {
-    parameters: {
-      query?: {
-        /** @description Entries per page, 1 to 200 (default 50) */
-        limit?: number;
-        /** @description The nextCursor of the previous page, unchanged; left out for the first page */
-        cursor?: string;
-      };
-      header?: never;
-      path: {
-        /** @description The customer id (one merged away is followed to its survivor where a route says so) */
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Reads of the customer, newest first */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AccessLogPage'];
-        };
-      };
-      /** @description A cursor this API did not issue for this list and request */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Unknown customer */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  'lift-suppression': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A hash from the suppressions of an erase answer */
-        hash: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description No suppression has this hash now (lifted by this request or an earlier one): touchpoints carrying the identifier are accepted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
-      401: {
-        headers: {
-          'WWW-Authenticate'?: 'Bearer';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description Invalid path or query parameters: `errors` names each one */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
-      429: {
-        headers: {
-          'Retry-After'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayMessage'];
-        };
-      };
-      /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After': string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Any other failure (500 internal-error with a requestId to quote) */
-      default: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+    "check-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-openapi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description This document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ingest-touchpoint": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a replay with the same key answers the first result and stores nothing more */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "channel": "call",
+                 *       "identifiers": {
+                 *         "phone": "+44 20 7946 0018"
+                 *       },
+                 *       "occurredAt": "2026-11-23T09:15:00+01:00",
+                 *       "summary": "Asked about a refund",
+                 *       "details": {
+                 *         "direction": "inbound",
+                 *         "durationSeconds": 312,
+                 *         "outcome": "answered",
+                 *         "agentId": "agent-17",
+                 *         "queue": "billing"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["TouchpointInput"];
+            };
+        };
+        responses: {
+            /** @description A replay of an earlier request with the same Idempotency-Key (a client holding customers:read) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
+                     *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "customerCreated": false,
+                     *       "replayed": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Recorded (a client holding customers:read) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
+                     *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "customerCreated": false,
+                     *       "replayed": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Accepted, the answer to every touchpoint of a write-only client (no customers:read), replays included */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IngestReceipt"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different body; or (customers:read only) an identifier is suppressed and nothing was stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ingest-touchpoint-batch": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; the same key with a different batch is a 409 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "channel": "call",
+                 *           "identifiers": {
+                 *             "phone": "+44 20 7946 0018"
+                 *           },
+                 *           "occurredAt": "2026-11-23T09:15:00+01:00",
+                 *           "summary": "Asked about a refund",
+                 *           "details": {
+                 *             "direction": "inbound",
+                 *             "durationSeconds": 312,
+                 *             "outcome": "answered",
+                 *             "agentId": "agent-17",
+                 *             "queue": "billing"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TouchpointBatchInput"];
+            };
+        };
+        responses: {
+            /** @description One result per item, in order: the ingest result (or, for a write-only client, the receipt) or the problem of that item alone */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "touchpointId": "tp_01JDQ7ZM4W9C2E5H8K1N3Q6T9V",
+                     *           "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *           "customerCreated": false,
+                     *           "replayed": false,
+                     *           "status": 201
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BatchResults"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different batch; nothing was stored */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ingest-web-touchpoints": {
+        parameters: {
+            query: {
+                /** @description The site's public key (kind public): a page cannot send an Authorization header with sendBeacon */
+                key: string;
+            };
+            header: {
+                /** @description Set by the browser; must be one of the public key's allowed origins */
+                origin: string;
+                /** @description Global Privacy Control: 1 refuses the request and records nothing */
+                "sec-gpc"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "channel": "web_visit",
+                 *           "identifiers": {
+                 *             "anonymousId": "anon_8f14e45fceea167a"
+                 *           },
+                 *           "idempotencyKey": "tp-8f14e45fceea167a-1",
+                 *           "details": {
+                 *             "url": "https://shop.example.com/pricing",
+                 *             "title": "Pricing"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TouchpointBatchInput"];
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "channel": "web_visit",
+                 *           "identifiers": {
+                 *             "anonymousId": "anon_8f14e45fceea167a"
+                 *           },
+                 *           "idempotencyKey": "tp-8f14e45fceea167a-1",
+                 *           "details": {
+                 *             "url": "https://shop.example.com/pricing",
+                 *             "title": "Pricing"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "text/plain": components["schemas"]["TouchpointBatchInput"];
+            };
+        };
+        responses: {
+            /** @description One receipt or problem per item, in order; CORS headers for the Origin */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebBatchResults"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No public key in the key query parameter */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a live public key, no Origin or one the key is not bound to (no CORS headers), or Sec-GPC: 1 (nothing recorded) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's or the visitor's rate limit was reached (a problem with Retry-After), or API Gateway's throttle of the web route (`{"message":"Too Many Requests"}`, no Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "answer-web-preflight": {
+        parameters: {
+            query: {
+                /** @description The site's public key (kind public): a page cannot send an Authorization header with sendBeacon */
+                key: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CORS preflight answered for an Origin the key is bound to (Access-Control-Allow-Origin names it; Vary: Origin) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No public key in the key query parameter */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a live public key, or an Origin it is not bound to: no CORS headers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "lookup-customer": {
+        parameters: {
+            query?: {
+                /** @description A phone number in any common format (national numbers in the default region) */
+                phone?: string;
+                /** @description An email address (case and dots in Gmail addresses do not matter) */
+                email?: string;
+                /** @description The account number of the billing system */
+                accountId?: string;
+                /** @description An invoice number the customer queried */
+                invoiceNumber?: string;
+                /** @description A website cookie or device id */
+                anonymousId?: string;
+                /** @description A customer id; one merged away answers with its survivor */
+                customerId?: string;
+                /** @description Another system's id as system:id */
+                externalId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer, a summary and the 10 most recent touchpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerView"];
+                };
+            };
+            /** @description The identifier is shared by several customers: choose one (most recently in contact first) */
+            300: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This phone is shared by several customers; choose one.",
+                     *       "candidates": [
+                     *         {
+                     *           "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *           "displayName": "Ada Lovelace",
+                     *           "matchedBy": {
+                     *             "type": "phone",
+                     *             "value": "+442079460018",
+                     *             "shared": true
+                     *           },
+                     *           "lastContact": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LookupCandidates"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No customer has this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not exactly one valid identifier */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer, a summary and the 10 most recent touchpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerView"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "erase-customer": {
+        parameters: {
+            query?: {
+                /** @description true: keep keyed hashes of the identifiers and refuse new touchpoints carrying them (409) */
+                suppress?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EraseResult"];
+                };
+            };
+            /** @description Partly erased before the time ran out: repeat the request to finish */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EraseResult"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A merge of the customer is being undone: finish the undo, then erase */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "update-customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "displayName": "Ada Lovelace",
+                 *       "traits": {
+                 *         "plan": "gold",
+                 *         "vip": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CustomerUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated card */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerCard"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-timeline": {
+        parameters: {
+            query?: {
+                /** @description Only these channels, comma-separated: call, email, invoice_query, web_visit, letter, chat, sms, in_person */
+                channel?: string;
+                /** @description Only touchpoints that happened at or after this time (with a UTC offset) */
+                from?: string;
+                /** @description Only touchpoints that happened at or before this time (with a UTC offset) */
+                to?: string;
+                /** @description Items per page, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of touchpoints, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelinePage"];
+                };
+            };
+            /** @description A cursor this API did not issue for this list and request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-customers": {
+        parameters: {
+            query: {
+                /** @description The value tier to list */
+                tier: "platinum" | "gold" | "silver" | "bronze";
+                /** @description Items per page, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the tier's customers with their cards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerList"];
+                };
+            };
+            /** @description A cursor this API did not issue for this list and request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown tier or bad limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "set-preferences": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a replay with the same key answers the first result and stores nothing more */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "receivedVia": "call",
+                 *       "channels": {
+                 *         "sms": "opted_out"
+                 *       },
+                 *       "preferredChannel": "email",
+                 *       "quietHours": {
+                 *         "start": "21:00",
+                 *         "end": "08:00",
+                 *         "timeZone": "Europe/London"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded, with the touchpoint that records the change (on the survivor for a merged-away id); a retry with the same Idempotency-Key answers the same */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesResult"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "check-contact": {
+        parameters: {
+            query: {
+                /** @description The contact channel: phone, email, sms or mail. The touchpoint channels call and letter are taken too, as phone and mail (the answer names the contact channel). */
+                channel: "phone" | "email" | "sms" | "mail" | "call" | "letter";
+                /** @description When the contact would be made (with a UTC offset); defaults to now */
+                at?: string;
+                /** @description service (default): about their account; marketing: also needs marketing consent */
+                purpose?: "service" | "marketing";
+                /** @description A phone number or email address of the customer */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether we may contact them now, and every reason why not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "channel": "phone",
+                     *       "purpose": "service",
+                     *       "at": "2026-11-23T09:15:00.000Z",
+                     *       "allowed": true,
+                     *       "reasons": [],
+                     *       "usableIdentifiers": [
+                     *         {
+                     *           "type": "phone",
+                     *           "value": "+442079460018"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContactDecision"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Not a contact channel, or a time without a UTC offset */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-identifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Identifiers with provenance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentifierList"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "link-identifier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "email",
+                 *       "value": "ada@example.com",
+                 *       "requestedBy": "agent-17"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LinkIdentifier"];
+            };
+        };
+        responses: {
+            /** @description Linked (or already linked: the link as first made) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedIdentifier"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The identifier belongs to another customer, named in `customerId` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "unlink-identifier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer the identifier is on */
+                customerId: string;
+                /** @description The identifier type: phone, email, accountId, invoiceNumber, anonymousId or externalId */
+                type: string;
+                /** @description The identifier as listed (URL-encoded; an externalId as system:id) */
+                value: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Not an identifier of this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "merge-customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sourceCustomerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
+                 *       "reason": "Same person, confirmed on the phone",
+                 *       "requestedBy": "agent-17"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Merged: every identifier of both resolves to this customer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "mergeId": "mrg_01JDQ80B7W3YQ5K8N2M4P6R8TC",
+                     *       "kind": "merge",
+                     *       "targetCustomerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *       "sourceCustomerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
+                     *       "reason": "Same person, confirmed on the phone",
+                     *       "actor": "agent-17",
+                     *       "status": "completed",
+                     *       "createdAt": "2026-11-23T09:20:00.000Z",
+                     *       "completedAt": "2026-11-23T09:20:01.000Z",
+                     *       "undoneAt": null,
+                     *       "undoneBy": null,
+                     *       "movedIdentifiers": [
+                     *         {
+                     *           "type": "email",
+                     *           "value": "ada@example.com"
+                     *         }
+                     *       ],
+                     *       "identifierStates": [
+                     *         {
+                     *           "identifier": {
+                     *             "type": "email",
+                     *             "value": "ada@example.com"
+                     *           },
+                     *           "before": {
+                     *             "customerId": "cus_01JDQ7ZP2A4C6E8G0J2K4N6Q8S",
+                     *             "sharedWith": []
+                     *           },
+                     *           "after": {
+                     *             "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                     *             "sharedWith": []
+                     *           }
+                     *         }
+                     *       ],
+                     *       "movedTouchpointCount": 3,
+                     *       "touchpointId": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MergeRecord"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description One of them was already merged away (mergedInto, mergeId), or is busy; or together they hold too many identifiers */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "undo-merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The mergeId of a merge or of a touchpoint move (both are listed with the merges) */
+                mergeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Two people after all"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UndoRequest"];
+            };
+        };
+        responses: {
+            /** @description Undone: both customers as they were */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeRecord"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown merge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Still running, or a later merge must be undone first (blockingMergeId) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Who, when, why, what moved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeList"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-merge-candidates": {
+        parameters: {
+            query?: {
+                /** @description Candidates per page, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open merge candidates, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeCandidatePage"];
+                };
+            };
+            /** @description A cursor this API did not issue for this list and request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "dismiss-merge-candidate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The candidateId of a listed merge candidate */
+                candidateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["NoFields"];
+            };
+        };
+        responses: {
+            /** @description Dismissed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DismissedCandidate"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown candidate */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "move-touchpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The touchpoint to move */
+                touchpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "customerId": "cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB",
+                 *       "reason": "The caller was the other one"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MoveTouchpoint"];
+            };
+        };
+        responses: {
+            /** @description Moved, with the audit record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeRecord"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown touchpoint or customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The touchpoint is on that customer already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-api-keys": {
+        parameters: {
+            query?: {
+                /** @description Keys per page, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description A cursor this API did not issue for this list and request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Bad limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "create-api-key": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers 200 with the key it made, without the key itself (stored only as a hash) */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "billing",
+                 *       "scopes": [
+                 *         "touchpoints:write:invoice_query",
+                 *         "customers:read"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiKeyInput"];
+            };
+        };
+        responses: {
+            /** @description A retry with the Idempotency-Key of a creation that committed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayedApiKey"];
+                };
+            };
+            /** @description Created: the key is in this answer only */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Malformed JSON, or JSON this API refuses (duplicate keys, nesting deeper than 64, lone surrogates) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The name belongs to another key (send "replaces" to rotate it), or the Idempotency-Key was used for another request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; nothing was stored. `errors` names each field ("is required" for a missing one) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "revoke-api-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The keyId the creation answered */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked; revoking it again answers the same (the first revocation is kept) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "export-customer": {
+        parameters: {
+            query?: {
+                /** @description Stored items per page, 1 to 1000 (default 500) */
+                limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of everything held about the customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerExport"];
+                };
+            };
+            /** @description A cursor this API did not issue for this list and request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-access-log": {
+        parameters: {
+            query?: {
+                /** @description Entries per page, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The nextCursor of the previous page, unchanged; left out for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The customer id (one merged away is followed to its survivor where a route says so) */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reads of the customer, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessLogPage"];
+                };
+            };
+            /** @description A cursor this API did not issue for this list and request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Unknown customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "lift-suppression": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A hash from the suppressions of an erase answer */
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No suppression has this hash now (lifted by this request or an earlier one): touchpoints carrying the identifier are accepted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key). */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The credential is refused: unknown, revoked or expired, without the `Bearer ` prefix, or without the route's scope. The local server answers a problem naming a missing prefix; the deployed gateway answers `{"message":"Forbidden"}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Invalid path or query parameters: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The database throttled or the request ran out of time: retry after Retry-After seconds with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other failure (500 internal-error with a requestId to quote) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-  };
 }
