@@ -6,4 +6,4 @@ export async function answerWebPreflight(event: ApiEvent): Promise<ApiResponse> 
   return webRequest(event, { refuseGlobalPrivacyControl: false }, async () => ({ statusCode: 204, headers: webPreflightHeaders }));
 }
 
-export const handler = apiHandler(answerWebPreflight);
+export const handler = apiHandler(answerWebPreflight, { takesQuery: true });

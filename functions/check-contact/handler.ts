@@ -34,4 +34,4 @@ function addressOf(to: string): Identifier {
   return to.includes('@') ? { type: 'email', value: parseWith(emailSchema, to, 'query.to') } : { type: 'phone', value: parseWith(phoneSchema, to, 'query.to') };
 }
 
-export const handler = apiHandler(auditedRoute('contact-check', checkContactRoute));
+export const handler = apiHandler(auditedRoute('contact-check', checkContactRoute), { takesQuery: true });

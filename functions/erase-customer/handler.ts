@@ -23,4 +23,4 @@ export async function eraseCustomerRoute(event: ApiEvent, context?: Pick<Context
   return { statusCode: result.status === 'erased' ? 200 : 202, body: result };
 }
 
-export const handler = apiHandler(eraseCustomerRoute);
+export const handler = apiHandler(eraseCustomerRoute, { takesQuery: true });

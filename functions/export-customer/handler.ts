@@ -19,4 +19,4 @@ export async function exportCustomerRoute(event: ApiEvent, reads: ReadObserver):
   return { response: { statusCode: 200, body: page, headers: { 'cache-control': 'no-store' } }, customersShown: page.customerIds };
 }
 
-export const handler = apiHandler(auditedRoute('export', exportCustomerRoute));
+export const handler = apiHandler(auditedRoute('export', exportCustomerRoute), { takesQuery: true });

@@ -23,4 +23,4 @@ export async function getAccessLogRoute(event: ApiEvent): Promise<ApiResponse> {
   };
 }
 
-export const handler = apiHandler(getAccessLogRoute);
+export const handler = apiHandler(getAccessLogRoute, { takesQuery: true });

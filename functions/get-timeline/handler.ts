@@ -23,4 +23,4 @@ export async function getTimelineRoute(event: ApiEvent, reads: ReadObserver): Pr
   return { response: { statusCode: 200, body: page }, customersShown };
 }
 
-export const handler = apiHandler(auditedRoute('timeline', getTimelineRoute));
+export const handler = apiHandler(auditedRoute('timeline', getTimelineRoute), { takesQuery: true });

@@ -14,4 +14,4 @@ export async function ingestWebTouchpoints(event: ApiEvent): Promise<ApiResponse
   }));
 }
 
-export const handler = apiHandler(ingestWebTouchpoints, { jsonBody: 'or-text-plain' });
+export const handler = apiHandler(ingestWebTouchpoints, { jsonBody: 'or-text-plain', takesQuery: true });

@@ -10,4 +10,4 @@ export async function listApiKeysRoute(event: ApiEvent): Promise<ApiResponse> {
   return { statusCode: 200, body: page };
 }
 
-export const handler = apiHandler(listApiKeysRoute);
+export const handler = apiHandler(listApiKeysRoute, { takesQuery: true });

@@ -25,4 +25,4 @@ export async function listCustomersRoute(event: ApiEvent): Promise<AuditedAnswer
   };
 }
 
-export const handler = apiHandler(auditedRoute('list-customers', listCustomersRoute));
+export const handler = apiHandler(auditedRoute('list-customers', listCustomersRoute), { takesQuery: true });

@@ -12,4 +12,4 @@ export async function listMergeCandidatesRoute(event: ApiEvent): Promise<Audited
   return { response: { statusCode: 200, body: page }, customersShown: page.items.flatMap((candidate) => candidate.customerIds) };
 }
 
-export const handler = apiHandler(auditedRoute('list-merge-candidates', listMergeCandidatesRoute));
+export const handler = apiHandler(auditedRoute('list-merge-candidates', listMergeCandidatesRoute), { takesQuery: true });

@@ -27,4 +27,4 @@ export async function lookupCustomerRoute(event: ApiEvent, reads: ReadObserver):
   return { response: { statusCode: 200, body: presentCustomerView(result.view) }, customersShown: [result.view.customer.customerId] };
 }
 
-export const handler = apiHandler(auditedRoute('lookup', lookupCustomerRoute));
+export const handler = apiHandler(auditedRoute('lookup', lookupCustomerRoute), { takesQuery: true });

@@ -65,4 +65,4 @@ function badRequest(detail: string): HttpProblemError {
   return new HttpProblemError(problem(400, 'invalid-request', 'Invalid request', detail));
 }
 
-export const handler = apiHandler(receiveSegmentEventsRoute);
+export const handler = apiHandler(receiveSegmentEventsRoute, { takesQuery: true });

@@ -25,4 +25,4 @@ export async function receiveStripeWebhookRoute(event: ApiEvent): Promise<ApiRes
   return { statusCode: 200, body: { received: true, recorded: true, touchpointId: answer.body.touchpointId } };
 }
 
-export const handler = apiHandler(receiveStripeWebhookRoute);
+export const handler = apiHandler(receiveStripeWebhookRoute, { takesQuery: true });

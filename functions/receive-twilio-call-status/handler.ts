@@ -19,4 +19,4 @@ export async function receiveTwilioCallStatusRoute(event: ApiEvent): Promise<Api
   return { statusCode: 204 };
 }
 
-export const handler = apiHandler(receiveTwilioCallStatusRoute);
+export const handler = apiHandler(receiveTwilioCallStatusRoute, { takesQuery: true });

@@ -16,4 +16,4 @@ export async function receiveTwilioSmsRoute(event: ApiEvent): Promise<ApiRespons
   return { statusCode: 204 };
 }
 
-export const handler = apiHandler(receiveTwilioSmsRoute);
+export const handler = apiHandler(receiveTwilioSmsRoute, { takesQuery: true });

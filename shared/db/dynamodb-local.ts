@@ -42,22 +42,29 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
 }
 
+/**
+ * How long a JVM may take to answer its first request. Generous on purpose: on a busy machine
+ * (a load of 20 on two cores) it takes over a minute, and giving up then fails a whole test run.
+ */
+const startupLimitMs = 180_000;
+
 async function waitUntilAnswering(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + startupLimitMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(`DynamoDB Local exited with code ${child.exitCode} (is Java 17 on the PATH?): ${stderr()}`);
     }
     try {
       // Any HTTP answer (DynamoDB Local replies 400 to a bare GET) means it is accepting requests.
-      await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
+      // A first answer can take seconds under load: a probe cut short too soon would never see it.
+      await fetch(endpoint, { signal: AbortSignal.timeout(5_000) });
       return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   }
   child.kill('SIGKILL');
-  throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s: ${stderr()}`);
+  throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${startupLimitMs / 1000} s: ${stderr()}`);
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { ValidationError } from '../domain/errors.ts';
 import { logger } from '../observability/logger.ts';
 import { toProblemResponse } from './error-boundary.ts';
 import { jsonDefect } from './json-guard.ts';
@@ -30,6 +31,11 @@ export interface ApiHandlerOptions {
    * type cross-origin without a preflight.
    */
   jsonBody?: boolean | 'optional' | 'or-text-plain';
+  /**
+   * The route reads query parameters (and validates them itself). Any other route refuses every
+   * query parameter: a typo such as `?limt=10` must not pass as if it had been heeded.
+   */
+  takesQuery?: boolean;
 }
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -44,6 +50,7 @@ export function apiHandler(route: Route, options: ApiHandlerOptions = {}): Handl
     .use(errorBoundary())
     .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
     .use(httpHeaderNormalizer());
+  if (!options.takesQuery) stack.use(noQuery());
   if (options.jsonBody) stack.use(jsonBody(options.jsonBody));
   return stack.handler(base) as unknown as Handler;
 }
@@ -68,6 +75,19 @@ function errorBoundary(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2>
         headers: { 'content-type': 'application/problem+json', ...headers },
         body: JSON.stringify(body),
       };
+    },
+  };
+}
+
+function noQuery(): middy.MiddlewareObj<ApiEvent, APIGatewayProxyResultV2> {
+  return {
+    before: async ({ event }) => {
+      const names = Object.keys(event.queryStringParameters ?? {});
+      if (names.length === 0) return;
+      throw new ValidationError(
+        names.map((name) => ({ path: `query.${name}`, message: 'is not a parameter of this route' })),
+        'This route takes no query parameters.',
+      );
     },
   };
 }

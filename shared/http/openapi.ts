@@ -87,6 +87,7 @@ const gatewayMessage = { 'application/json': { schema: z.object({ message: z.str
 
 /** What every route can answer whatever it does. */
 const commonResponses: Record<string, ZodOpenApiResponseObject> = {
+  '422': problemResponse('Invalid path or query parameters, or a query parameter the route does not take: `errors` names each one'),
   '429': {
     description:
       'Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing.',

@@ -6,6 +6,7 @@ import { identityOf, phoneRanges, signUpFor } from '../../bench/lib/data-set.ts'
 import { seededRandom } from '../../shared/db/fault-injection.ts';
 import { defaultTestClientName, defaultTestKey, registerKey } from '../helpers/credentials.ts';
 import { createTestTable, itemsOfEntity, testTableName } from '../helpers/dynamodb.ts';
+import { contractFetch } from '../helpers/json-client.ts';
 
 /** TOUCHPOINT_FAULT_RATE switches fault injection on for the server's DynamoDB client, as a developer would. */
 
@@ -32,7 +33,7 @@ describe('a server started with TOUCHPOINT_FAULT_RATE', () => {
   it('answers an ingest whose DynamoDB calls are throttled with 503 and Retry-After, and stores nothing', async () => {
     const body = signUpFor(identityOf(990_001, phoneRanges.faultTests, 'env-'), { random: seededRandom(1), serial: 'env' });
 
-    const response = await fetch(`${api.url}/v1/touchpoints`, {
+    const response = await contractFetch(`${api.url}/v1/touchpoints`, {
       method: 'POST',
       headers: { authorization: `Bearer ${defaultTestKey}`, 'content-type': 'application/json', 'idempotency-key': 'env-1' },
       body: JSON.stringify(body),

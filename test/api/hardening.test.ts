@@ -4,6 +4,7 @@ import { routes } from '../../shared/http/routes.ts';
 import { defaultTestKey } from '../helpers/credentials.ts';
 import { countAllItems } from '../helpers/dynamodb.ts';
 import { startTestApi, type TestApi } from '../helpers/local-api.ts';
+import { contractFetch } from '../helpers/json-client.ts';
 import { detailsByChannel, touchpointBody } from '../fixtures/touchpoints.ts';
 
 /**
@@ -248,7 +249,7 @@ async function send(route: (typeof routes)[number], request: GeneratedRequest): 
   const query = search.size > 0 ? `?${search}` : '';
   const headers: Record<string, string> = { ...request.headers, authorization: request.authorization };
   if (request.body !== undefined && request.contentType) headers['content-type'] = request.contentType;
-  const response = await fetch(`${api.url}${path}${query}`, {
+  const response = await contractFetch(`${api.url}${path}${query}`, {
     method: route.method,
     headers,
     ...(request.body !== undefined ? { body: request.body } : {}),

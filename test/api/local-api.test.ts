@@ -23,6 +23,20 @@ describe('the local API over HTTP', () => {
     expect(response.body.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
   });
 
+  it('refuses a query parameter a route does not take, naming it, and stores nothing', async () => {
+    const phone = uniquePhone();
+    const before = await countItems();
+
+    const health = await client.get('/v1/health?verbose=1');
+    const ingest = await client.post('/v1/touchpoints?dryRun=true', touchpointBody({ channel: 'call', identifiers: { phone: phone.international } }));
+
+    expect(health.status).toBe(422);
+    expect(health.body).toMatchObject({ type: 'urn:touchpoint-api:problem:validation-failed', errors: [{ path: 'query.verbose' }] });
+    expect(ingest.status).toBe(422);
+    expect(ingest.body.errors).toEqual([{ path: 'query.dryRun', message: 'is not a parameter of this route' }]);
+    expect(await countItems()).toBe(before);
+  });
+
   // Connector webhooks take the vendors' payloads: docs/connectors.md documents them, not the API's document.
   it.each(routes.filter((route) => route.access !== 'connector').map((route) => [route.method, route.path] as const))(
     'documents %s %s in the OpenAPI document',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../shared/db/dynamodb-local.ts';
+import { contractFetch } from '../helpers/json-client.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const packageScripts = (JSON.parse(readFileSync(resolve(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string; keys: string } }).scripts;
@@ -125,7 +126,7 @@ describe('npm start', () => {
     const listening = await waitForLine(child, /listening on (http:\/\/\S+?)\/v1 \(DynamoDB Local at (http:\/\/[^\s,]+)/, 75_000);
     const [, apiUrl, dynamoDbEndpoint] = listening as unknown as [string, string, string];
     descendants = descendantsOf(child.pid as number);
-    const health = await fetch(`${apiUrl}/v1/health`);
+    const health = await contractFetch(`${apiUrl}/v1/health`);
     const healthBody = await health.json();
     child.kill('SIGINT');
     const exit = await exitOf(child);
@@ -223,9 +224,11 @@ describe('npm start, running', () => {
   }
 
   it('logs one line per request: method, route, status, duration, the function that ran and the request id', async () => {
-    const health = await fetch(`${apiUrl}/v1/health`);
-    const unauthenticated = await fetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`);
-    const forbidden = await fetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`, { headers: { authorization: 'Bearer not-a-key-anybody-issued' } });
+    const health = await contractFetch(`${apiUrl}/v1/health`);
+    const unauthenticated = await contractFetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`);
+    const forbidden = await contractFetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`, {
+      headers: { authorization: 'Bearer not-a-key-anybody-issued' },
+    });
 
     expect([health.status, unauthenticated.status, forbidden.status]).toEqual([200, 401, 403]);
     expect(await lineFor(/^GET \/v1\/health /)).toMatch(/^GET \/v1\/health 200 \d+ ms check-health [0-9a-f-]{36}$/);
@@ -236,7 +239,7 @@ describe('npm start, running', () => {
   it('lets npm run keys create a working key without an endpoint, table or region copied', async () => {
     const created = await keysCli('create', '--name', 'npm-start-test', '--scopes', 'customers:read');
     const key = created.stdout.trim().split('\n').at(-1) as string;
-    const read = await fetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`, { headers: { authorization: `Bearer ${key}` } });
+    const read = await contractFetch(`${apiUrl}/v1/customers/cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB`, { headers: { authorization: `Bearer ${key}` } });
 
     expect(created).toMatchObject({ code: 0, stderr: expect.stringContaining(`Using the stack npm start runs (${apiUrl})`) });
     expect(read.status).toBe(404);

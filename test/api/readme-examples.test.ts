@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../shared/db/dynamodb-local.ts';
+import { contractFetch } from '../helpers/json-client.ts';
 
 /**
  * The README's examples, run top to bottom as one script against a real `npm start`, with the ids
@@ -297,9 +298,9 @@ async function run(steps: readonly Step[], variables: Map<string, string>) {
     }
     const { example } = step;
     const request = curlRequest(example.words.map((word) => expand(word, variables)));
-    const response = await fetch(request.url, {
+    const response = await contractFetch(request.url, {
       method: request.method,
-      headers: request.headers,
+      headers: Object.fromEntries(request.headers),
       ...(request.body === undefined ? {} : { body: request.body }),
     });
     const text = await response.text();

@@ -88,13 +88,22 @@ function operationFor(method: string, path: string): { operation: Operation; pat
     for (const [index, templateSegment] of templateSegments.entries()) {
       const segment = segments[index] ?? '';
       const name = /^\{(\w+)\}$/.exec(templateSegment)?.[1];
-      if (name) pathParameters[name] = decodeURIComponent(segment);
+      if (name) pathParameters[name] = decodedSegment(segment);
       else if (templateSegment === segment) literals += 1;
       else return [];
     }
     return [{ operation, pathParameters, literals }];
   });
   return matches.sort((a, b) => b.literals - a.literals)[0];
+}
+
+/** A path segment as the server reads it; one that is not valid percent-encoding stays as sent. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 const ajvErrors = (errors: ErrorObject[] | null | undefined) =>

@@ -13,14 +13,11 @@ export type LookupIdentifier = {
 /** The customer view the lookup answers with (card, identifiers, summary, recent touchpoints). */
 export type CustomerView = LookupOperation['responses'][200]['content']['application/json'];
 
-/** One customer sharing the identifier (a household landline), as the 300 answer names them. */
-export interface LookupCandidate {
-  customerId: string;
-  displayName: string | null;
-  /** The shared identifier that matched. */
-  matchedBy: { type: string; value: string; shared: true };
-  lastContact: { touchpointId: string; channel: string; occurredAt: string; summary: string | null } | null;
-}
+/** The 300 answer: several customers share the identifier (a household landline). */
+type CandidateList = LookupOperation['responses'][300]['content']['application/json'];
+
+/** One customer sharing the identifier, as the 300 answer names them (with the shared identifier that matched). */
+export type LookupCandidate = CandidateList['candidates'][number];
 
 /**
  * found: one customer owns the identifier. candidates: several share it (HTTP 300), pick one
@@ -42,7 +39,7 @@ export async function lookupCustomer(client: Client<paths>, identifier: LookupId
   throw TouchpointApiError.fromResponse(response, error);
 }
 
-function isCandidateList(body: unknown): body is { detail: string; candidates: LookupCandidate[] } {
+function isCandidateList(body: unknown): body is CandidateList {
   if (typeof body !== 'object' || body === null) return false;
   const { detail, candidates } = body as Record<string, unknown>;
   return (

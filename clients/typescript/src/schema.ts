@@ -999,9 +999,6 @@ export interface components {
             /** @constant */
             status: "ok";
         };
-        GatewayMessage: {
-            message: string;
-        };
         /** @description RFC 9457 problem details; the members after `detail` appear only where their description says */
         Problem: {
             /**
@@ -1063,6 +1060,9 @@ export interface components {
             requestId?: string;
             /** @description A batch item that failed for a moment (store-unavailable): seconds to wait before sending the batch again */
             retryAfter?: number;
+        };
+        GatewayMessage: {
+            message: string;
         };
         OpenApiDocument: {
             [key: string]: unknown;
@@ -1664,6 +1664,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description Invalid path or query parameters, or a query parameter the route does not take: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
             429: {
                 headers: {
@@ -1733,6 +1742,15 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Invalid path or query parameters, or a query parameter the route does not take: `errors` names each one */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Throttled by API Gateway (the deployed API only): back off and retry. The gateway sends `{"message":"Too Many Requests"}` and no Retry-After; wait a second or more, growing. */
@@ -2285,6 +2303,15 @@ export interface operations {
             };
             /** @description Not a live public key, or an Origin it is not bound to: no CORS headers */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters, or a query parameter the route does not take: `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4131,6 +4158,15 @@ export interface operations {
             };
             /** @description Unknown candidate */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid path or query parameters, or a query parameter the route does not take: `errors` names each one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
