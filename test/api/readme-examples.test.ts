@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../shared/db/dynamodb-local.ts';
+import { clientTypeErrors, type TypedExchange } from '../helpers/client-typecheck.ts';
 import { contractFetch } from '../helpers/json-client.ts';
 
 /**
@@ -288,6 +289,9 @@ afterAll(async () => {
 /** Run in this order as one script: the API guide continues where the README stops. */
 const documents = ['README.md', 'docs/api-guide.md'];
 
+/** Every exchange the examples made, for the client's compiler. */
+const exchanges: TypedExchange[] = [];
+
 async function run(steps: readonly Step[], variables: Map<string, string>) {
   for (const step of steps) {
     if (step.kind === 'assign') {
@@ -304,6 +308,13 @@ async function run(steps: readonly Step[], variables: Map<string, string>) {
       ...(request.body === undefined ? {} : { body: request.body }),
     });
     const text = await response.text();
+    exchanges.push({
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status: response.status,
+      ...(request.body === undefined ? {} : { requestBody: request.body }),
+      ...(text === '' ? {} : { responseBody: text }),
+    });
     const context = `${example.source}\nanswered ${response.status} ${text}`;
     expect(response.status, context).toBe(example.expectedStatus);
     if (example.expectedBody === undefined) {
@@ -335,6 +346,30 @@ describe('the examples of the README and the API guide', () => {
     },
     120_000,
   );
+
+  // Run after the documents: it reads what they sent and were answered.
+  it("compile against the published client's generated types, requests and answers alike", () => {
+    expect(exchanges.length).toBeGreaterThanOrEqual(20);
+    expect(exchanges.filter((exchange) => exchange.requestBody !== undefined).length).toBeGreaterThanOrEqual(8);
+
+    expect(clientTypeErrors(exchanges)).toEqual([]);
+  });
+
+  it('would see a field the types do not name, or a missing required one, as the compiler does', () => {
+    const touchpoint = { method: 'POST', path: '/v1/touchpoints', status: 201 };
+    const errors = clientTypeErrors([
+      {
+        ...touchpoint,
+        requestBody: '{"channel":"call","identifiers":{"phone":"+442079460018"},"details":{"direction":"inbound","durationSeconds":5},"colour":"red"}',
+      },
+      { ...touchpoint, requestBody: '{"identifiers":{"phone":"+442079460018"},"details":{}}' },
+    ]);
+
+    expect(errors).toEqual([
+      expect.stringMatching(/^exchange 0: POST \/v1\/touchpoints -> 201: error TS\d+:.*colour/),
+      expect.stringMatching(/^exchange 1: .*error TS\d+/),
+    ]);
+  });
 });
 
 describe("the README's links", () => {

@@ -106,6 +106,11 @@ function decodedSegment(segment: string): string {
   }
 }
 
+/** The document's path template for a concrete path, or undefined when no operation has it. */
+export function operationTemplate(method: string, path: string): string | undefined {
+  return operationFor(method.toUpperCase(), path.split('?')[0] ?? '')?.operation.template;
+}
+
 const ajvErrors = (errors: ErrorObject[] | null | undefined) =>
   (errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message}${paramsNote(error)}`);
 
