@@ -31,6 +31,8 @@ export interface EnvironmentSettings {
   jwt: { issuer: string; audience: string; jwksUrl: string | undefined } | undefined;
   /** The Amazon Connect instance whose contact flows call the live lookup, and the console it screen-pops; no lookup function when undefined. */
   connect: { instanceArn: string; consoleUrl: string } | undefined;
+  /** The Kinesis data stream Amazon Connect exports contact trace records to; no records consumer when undefined. */
+  connectRecordsStreamArn: string | undefined;
   /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
   streamRetryAttempts: number;
   alarmThresholds: {
@@ -43,7 +45,15 @@ export interface EnvironmentSettings {
 
 type EnvironmentDefaults = Omit<
   EnvironmentSettings,
-  'envName' | 'tableKmsKey' | 'eventsIncludePersonalData' | 'defaultPhoneRegion' | 'alarmEmail' | 'authorizerCacheSeconds' | 'jwt' | 'connect'
+  | 'envName'
+  | 'tableKmsKey'
+  | 'eventsIncludePersonalData'
+  | 'defaultPhoneRegion'
+  | 'alarmEmail'
+  | 'authorizerCacheSeconds'
+  | 'jwt'
+  | 'connect'
+  | 'connectRecordsStreamArn'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
@@ -111,6 +121,7 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
     authorizerCacheSeconds: readAuthorizerCacheSeconds(node),
     jwt: readJwt(node),
     connect: readConnect(node),
+    connectRecordsStreamArn: readConnectRecordsStream(node),
   };
 }
 
@@ -124,6 +135,14 @@ function readConnect(node: Node): EnvironmentSettings['connect'] {
   // The screen pop is half of what the lookup is for: a lookup without it is a misconfiguration.
   if (!consoleUrl || !/^https:\/\//.test(consoleUrl)) throw new Error('Context connectInstanceArn needs consoleUrl, an https URL of the console');
   return { instanceArn, consoleUrl };
+}
+
+function readConnectRecordsStream(node: Node): string | undefined {
+  const streamArn = readString(node, 'connectRecordsStreamArn');
+  if (streamArn && !/^arn:aws[\w-]*:kinesis:[\w-]+:\d{12}:stream\/[\w.-]+$/.test(streamArn)) {
+    throw new Error(`Context connectRecordsStreamArn must be a Kinesis data stream ARN; got ${streamArn}`);
+  }
+  return streamArn;
 }
 
 function readAuthorizerCacheSeconds(node: Node): number {
