@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { defaultAuthorizerCacheSeconds } from '../../shared/auth/authorizer-cache.ts';
+import { parseTrackEvents } from '../../shared/connectors/segment/track-events.ts';
 
 export const environmentNames = ['dev', 'prod'] as const;
 export type EnvironmentName = (typeof environmentNames)[number];
@@ -33,6 +34,8 @@ export interface EnvironmentSettings {
   connect: { instanceArn: string; consoleUrl: string } | undefined;
   /** The Kinesis data stream Amazon Connect exports contact trace records to; no records consumer when undefined. */
   connectRecordsStreamArn: string | undefined;
+  /** Segment track events mapped to touchpoints (docs/connectors.md), as checked JSON; none mapped when undefined. */
+  segmentTrackEvents: string | undefined;
   /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
   streamRetryAttempts: number;
   alarmThresholds: {
@@ -54,6 +57,7 @@ type EnvironmentDefaults = Omit<
   | 'jwt'
   | 'connect'
   | 'connectRecordsStreamArn'
+  | 'segmentTrackEvents'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
@@ -122,6 +126,7 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
     jwt: readJwt(node),
     connect: readConnect(node),
     connectRecordsStreamArn: readConnectRecordsStream(node),
+    segmentTrackEvents: readSegmentTrackEvents(node),
   };
 }
 
@@ -143,6 +148,13 @@ function readConnectRecordsStream(node: Node): string | undefined {
     throw new Error(`Context connectRecordsStreamArn must be a Kinesis data stream ARN; got ${streamArn}`);
   }
   return streamArn;
+}
+
+/** Checked here with the function's own schema, so a bad mapping fails the synth rather than the function's cold start. */
+function readSegmentTrackEvents(node: Node): string | undefined {
+  const value: unknown = node.tryGetContext('segmentTrackEvents');
+  if (value === undefined) return undefined;
+  return JSON.stringify(parseTrackEvents(typeof value === 'string' ? value : JSON.stringify(value)));
 }
 
 function readAuthorizerCacheSeconds(node: Node): number {

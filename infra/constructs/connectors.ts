@@ -23,6 +23,7 @@ import {
   connectorVariables,
   secretsByFunction,
 } from '../../shared/connectors/connector-config.ts';
+import { trackEventsVariable } from '../../shared/connectors/segment/track-events.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 import { ProjectFunction } from './project-function.ts';
 
@@ -32,6 +33,9 @@ export interface ConnectorsProps {
   /** The route table's functions, connector webhooks among them. */
   functions: ReadonlyMap<string, LambdaFunction>;
 }
+
+/** The Segment tracking endpoint's function, which maps track events as configured. */
+const segmentFunctionName = 'receive-segment-events';
 
 /** A contact older than this in the stream is late on the agents' timeline. */
 const connectRecordsMaxLagMs = 10 * 60_000;
@@ -89,6 +93,7 @@ export class Connectors extends Construct {
     }
 
     this.connectLookup = settings.connect && this.connectLookupFunction(settings, table, settings.connect);
+    if (settings.segmentTrackEvents) functions.get(segmentFunctionName)?.addEnvironment(trackEventsVariable, settings.segmentTrackEvents);
 
     const { connectRecordsStreamArn } = settings;
     this.connectDeadLetterQueue = connectRecordsStreamArn || settings.connect ? this.contactDeadLetterQueue(settings) : undefined;
