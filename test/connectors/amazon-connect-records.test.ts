@@ -4,6 +4,7 @@ import { type CallTimeline, contactEvent, contactTraceRecord, kinesisEvent } fro
 import { touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 import { lookupCustomer, recordTouchpoint, wholeTimeline } from '../helpers/handlers.ts';
+import { eraseCustomer } from '../helpers/privacy-handlers.ts';
 import { connectSource, contactTraceRecordSchema, mapContactTraceRecord } from '../../shared/connectors/amazon-connect/contact-records.ts';
 import { connectorClient, recordConnectorTouchpoint } from '../../shared/connectors/connector-request.ts';
 
@@ -128,6 +129,31 @@ describe('Amazon Connect contact records (Kinesis)', () => {
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(await notesOfOnlyTouchpoint(call)).toMatch(/AGENT_DISCONNECT/);
+  });
+
+  it('lets the newest of several versions delivered at once win, whichever lands first', async () => {
+    const call = newCall();
+    await deliverRecords([contactTraceRecord({ ...call, updatedAfter: 170 })]);
+    const versions = [300, 900, 600].map((updatedAfter) =>
+      contactTraceRecord({ ...call, updatedAfter, disconnectReason: updatedAfter === 900 ? 'AGENT_DISCONNECT' : 'TELECOM_PROBLEM' }),
+    );
+
+    const answers = await Promise.all(versions.map((version) => deliverRecords([version])));
+
+    expect(answers).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(await notesOfOnlyTouchpoint(call)).toMatch(/AGENT_DISCONNECT/);
+  });
+
+  it('brings back nothing of an erased caller when a newer copy of their contact arrives', async () => {
+    const call = newCall();
+    await deliverRecords([contactTraceRecord({ ...call, updatedAfter: 170 })]);
+    const customerId = (await lookupCustomer({ phone: call.caller })).body.customer.customerId as string;
+    expect((await eraseCustomer(customerId)).status).toBe(200);
+
+    const answer = await deliverRecords([contactTraceRecord({ ...call, updatedAfter: 600, disconnectReason: 'AGENT_DISCONNECT' })]);
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect((await lookupCustomer({ phone: call.caller })).status).toBe(404);
   });
 
   it('reports only a poison record in batchItemFailures and records the good ones around it', async () => {
