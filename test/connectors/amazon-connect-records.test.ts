@@ -242,6 +242,17 @@ describe('Amazon Connect contact events (EventBridge)', () => {
     expect((await lookupCustomer({ phone: anonymous.caller })).status).toBe(404);
   });
 
+  it('keeps one touchpoint, the later event, when two events of a new contact arrive at once', async () => {
+    const call = newCall();
+    const disconnectedAt = new Date(call.start.getTime() + 136_000);
+    const disconnected = { ...contactEvent(call, 'DISCONNECTED', { time: disconnectedAt }) };
+    const completed = contactEvent({ ...call, disconnectReason: 'AGENT_DISCONNECT' }, 'COMPLETED', { time: new Date(disconnectedAt.getTime() + 30_000) });
+
+    await Promise.all([eventsHandler(disconnected, lambdaContext), eventsHandler(completed, lambdaContext)]);
+
+    expect(await notesOfOnlyTouchpoint(call)).toMatch(/AGENT_DISCONNECT/);
+  });
+
   it('throws for an event that is not an Amazon Connect contact event, so Lambda retries it and then dead-letters it', async () => {
     const call = newCall();
     const forged = { ...contactEvent(call, 'DISCONNECTED'), source: 'my.app' };
