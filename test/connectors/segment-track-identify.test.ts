@@ -2,6 +2,7 @@ import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { touchpointBody, unique, uniqueEmail } from '../fixtures/touchpoints.ts';
 import { lookupCustomer, recordTouchpoint, wholeTimeline } from '../helpers/handlers.ts';
+import { eraseCustomer } from '../helpers/privacy-handlers.ts';
 import { startTestApi, type TestApi } from '../helpers/local-api.ts';
 import { parseTrackEvents } from '../../shared/connectors/segment/track-events.ts';
 
@@ -169,5 +170,18 @@ describe('Segment identify joining the anonymous visitor to the known customer',
     expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
     expect([await customerIdOf({ anonymousId: unknownVisitor }), await customerIdOf({ email: unknownEmail })]).toEqual([undefined, undefined]);
     expect(await customerIdOf({ anonymousId: sharedBrowser })).toBe(first.customerId);
+  });
+
+  it("never links the anonymousId of a visitor erased with suppression to anyone", async () => {
+    const anonymousId = `anon-${unique()}`;
+    const email = uniqueEmail();
+    await recordTouchpoint(touchpointBody({ identifiers: { email } }));
+    await browserCall('p', { type: 'page', anonymousId, messageId: `m-${unique()}`, properties: { url: 'https://www.example.org/' } });
+    expect((await eraseCustomer((await customerIdOf({ anonymousId })) as string, { suppress: 'true' })).status).toBe(200);
+
+    const identify = await browserCall('i', { type: 'identify', anonymousId, traits: { email }, messageId: `m-${unique()}` });
+
+    expect(identify.status).toBe(200);
+    expect(await customerIdOf({ anonymousId })).toBeUndefined();
   });
 });
