@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { defaultAuthorizerCacheSeconds } from '../../shared/auth/authorizer-cache.ts';
+import { parseTrackEvents } from '../../shared/connectors/segment/track-events.ts';
 
 export const environmentNames = ['dev', 'prod'] as const;
 export type EnvironmentName = (typeof environmentNames)[number];
@@ -31,6 +32,10 @@ export interface EnvironmentSettings {
   jwt: { issuer: string; audience: string; jwksUrl: string | undefined } | undefined;
   /** The Amazon Connect instance whose contact flows call the live lookup, and the console it screen-pops; no lookup function when undefined. */
   connect: { instanceArn: string; consoleUrl: string } | undefined;
+  /** The Kinesis data stream Amazon Connect exports contact trace records to; no records consumer when undefined. */
+  connectRecordsStreamArn: string | undefined;
+  /** Segment track events mapped to touchpoints (docs/connectors.md), as checked JSON; none mapped when undefined. */
+  segmentTrackEvents: string | undefined;
   /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
   streamRetryAttempts: number;
   alarmThresholds: {
@@ -43,7 +48,16 @@ export interface EnvironmentSettings {
 
 type EnvironmentDefaults = Omit<
   EnvironmentSettings,
-  'envName' | 'tableKmsKey' | 'eventsIncludePersonalData' | 'defaultPhoneRegion' | 'alarmEmail' | 'authorizerCacheSeconds' | 'jwt' | 'connect'
+  | 'envName'
+  | 'tableKmsKey'
+  | 'eventsIncludePersonalData'
+  | 'defaultPhoneRegion'
+  | 'alarmEmail'
+  | 'authorizerCacheSeconds'
+  | 'jwt'
+  | 'connect'
+  | 'connectRecordsStreamArn'
+  | 'segmentTrackEvents'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
@@ -111,6 +125,8 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
     authorizerCacheSeconds: readAuthorizerCacheSeconds(node),
     jwt: readJwt(node),
     connect: readConnect(node),
+    connectRecordsStreamArn: readConnectRecordsStream(node),
+    segmentTrackEvents: readSegmentTrackEvents(node),
   };
 }
 
@@ -124,6 +140,21 @@ function readConnect(node: Node): EnvironmentSettings['connect'] {
   // The screen pop is half of what the lookup is for: a lookup without it is a misconfiguration.
   if (!consoleUrl || !/^https:\/\//.test(consoleUrl)) throw new Error('Context connectInstanceArn needs consoleUrl, an https URL of the console');
   return { instanceArn, consoleUrl };
+}
+
+function readConnectRecordsStream(node: Node): string | undefined {
+  const streamArn = readString(node, 'connectRecordsStreamArn');
+  if (streamArn && !/^arn:aws[\w-]*:kinesis:[\w-]+:\d{12}:stream\/[\w.-]+$/.test(streamArn)) {
+    throw new Error(`Context connectRecordsStreamArn must be a Kinesis data stream ARN; got ${streamArn}`);
+  }
+  return streamArn;
+}
+
+/** Checked here with the function's own schema, so a bad mapping fails the synth rather than the function's cold start. */
+function readSegmentTrackEvents(node: Node): string | undefined {
+  const value: unknown = node.tryGetContext('segmentTrackEvents');
+  if (value === undefined) return undefined;
+  return JSON.stringify(parseTrackEvents(typeof value === 'string' ? value : JSON.stringify(value)));
 }
 
 function readAuthorizerCacheSeconds(node: Node): number {

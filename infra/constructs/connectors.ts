@@ -1,17 +1,29 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { CfnIntegrationAssociation } from 'aws-cdk-lib/aws-connect';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import { type Function as LambdaFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   type ConnectorSecret,
+  connectEventsFunctionName,
   connectLookupFunctionName,
+  connectRecordsFunctionName,
   connectorSecretSettings,
   connectorVariables,
   secretsByFunction,
 } from '../../shared/connectors/connector-config.ts';
+import { trackEventsVariable } from '../../shared/connectors/segment/track-events.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 import { ProjectFunction } from './project-function.ts';
 
@@ -21,6 +33,12 @@ export interface ConnectorsProps {
   /** The route table's functions, connector webhooks among them. */
   functions: ReadonlyMap<string, LambdaFunction>;
 }
+
+/** The Segment tracking endpoint's function, which maps track events as configured. */
+const segmentFunctionName = 'receive-segment-events';
+
+/** A contact older than this in the stream is late on the agents' timeline. */
+const connectRecordsMaxLagMs = 10 * 60_000;
 
 const secretDescriptions: Record<ConnectorSecret, string> = {
   stripeWebhookSecret: "Stripe webhook endpoint's signing secret (whsec_...), from the Stripe Dashboard",
@@ -38,10 +56,19 @@ const secretDescriptions: Record<ConnectorSecret, string> = {
 export class Connectors extends Construct {
   readonly secrets: ReadonlyMap<ConnectorSecret, Secret>;
   readonly connectLookup: ProjectFunction | undefined;
+  /** Amazon Connect contact records (Kinesis) and contact events (EventBridge): each when configured. */
+  readonly connectRecords: ProjectFunction | undefined;
+  readonly connectEvents: ProjectFunction | undefined;
+  /** Where a contact record or event goes after its last retry; there when either consumer is. */
+  readonly connectDeadLetterQueue: Queue | undefined;
+  /** The consumers' alarms (dead letters, Kinesis iterator age); they notify once `notifyAlarms` is given the topic. */
+  readonly alarms: Alarm[] = [];
+  private readonly alarmActionsEnabled: boolean;
 
   constructor(scope: Construct, id: string, props: ConnectorsProps) {
     super(scope, id);
     const { settings, table, functions } = props;
+    this.alarmActionsEnabled = settings.alarmActionsEnabled;
 
     this.secrets = new Map(
       connectorSecretSettings.map((name) => {
@@ -66,6 +93,21 @@ export class Connectors extends Construct {
     }
 
     this.connectLookup = settings.connect && this.connectLookupFunction(settings, table, settings.connect);
+    if (settings.segmentTrackEvents) functions.get(segmentFunctionName)?.addEnvironment(trackEventsVariable, settings.segmentTrackEvents);
+
+    const { connectRecordsStreamArn } = settings;
+    this.connectDeadLetterQueue = connectRecordsStreamArn || settings.connect ? this.contactDeadLetterQueue(settings) : undefined;
+    this.connectRecords = connectRecordsStreamArn ? this.connectRecordsConsumer(settings, table, connectRecordsStreamArn) : undefined;
+    this.connectEvents = settings.connect && this.connectEventsConsumer(settings, table, settings.connect.instanceArn);
+  }
+
+  /** Sends the connectors' alarms (and their return to OK) to the API's alarm topic. */
+  notifyAlarms(topic: ITopic): void {
+    const action = new SnsAction(topic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
   }
 
   private connectLookupFunction(settings: EnvironmentSettings, table: ITable, connect: NonNullable<EnvironmentSettings['connect']>): ProjectFunction {
@@ -90,5 +132,115 @@ export class Connectors extends Construct {
       integrationArn: fn.functionArn,
     });
     return fn;
+  }
+
+  private contactDeadLetterQueue(settings: EnvironmentSettings): Queue {
+    const queue = new Queue(this, 'ConnectDeadLetterQueue', {
+      // The longest SQS allows: a Kinesis failure names the shard and sequence range to re-read, an
+      // EventBridge one carries the event itself.
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: settings.removalPolicy,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the Amazon Connect consumers; a dead-letter queue of its own would add nothing.',
+    });
+    this.contactAlarm(
+      'ConnectDeadLetters',
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'Amazon Connect contact records or events gave up after their retries (see the Connect dead-letter queue)',
+      0,
+      1,
+    );
+    return queue;
+  }
+
+  /**
+   * Contact trace records from the stream Connect exports them to: a failed record is reported
+   * alone (partial batch response), the batch split to isolate it, retried a bounded number of
+   * times, then named in the dead-letter queue, so one bad record cannot stall its shard.
+   */
+  private connectRecordsConsumer(settings: EnvironmentSettings, table: ITable, streamArn: string): ProjectFunction {
+    const fn = new ProjectFunction(this, connectRecordsFunctionName, {
+      functionName: connectRecordsFunctionName,
+      settings,
+      table,
+      description: 'Amazon Connect contact records from Kinesis to call touchpoints',
+      timeout: Duration.minutes(1),
+    });
+    fn.addEventSource(
+      new KinesisEventSource(Stream.fromStreamArn(this, 'ConnectRecordsStream', streamArn), {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        // One batch per shard at a time: the copies of one contact's record are taken in their order.
+        parallelizationFactor: 1,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: settings.streamRetryAttempts,
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(this.connectDeadLetterQueue as Queue),
+      }),
+    );
+    this.contactAlarm(
+      'ConnectRecordsIteratorAge',
+      fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+      `Amazon Connect contact records wait more than ${connectRecordsMaxLagMs / 60_000} minutes in the stream (the consumer is failing or too slow)`,
+      connectRecordsMaxLagMs,
+      5,
+      3,
+    );
+    return fn;
+  }
+
+  /**
+   * Contact events of this instance from the default event bus (only AWS can publish `aws.connect`
+   * events there), the final ones only: the rest would invoke the function to be ignored.
+   */
+  private connectEventsConsumer(settings: EnvironmentSettings, table: ITable, instanceArn: string): ProjectFunction {
+    const fn = new ProjectFunction(this, connectEventsFunctionName, {
+      functionName: connectEventsFunctionName,
+      settings,
+      table,
+      description: 'Amazon Connect contact events from EventBridge to call touchpoints',
+      timeout: Duration.seconds(30),
+    });
+    const deadLetterQueue = this.connectDeadLetterQueue as Queue;
+    fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(deadLetterQueue) });
+    new Rule(this, 'ConnectContactEvents', {
+      description: 'Amazon Connect contact events (disconnected, completed) of the configured instance',
+      eventPattern: {
+        source: ['aws.connect'],
+        detailType: ['Amazon Connect Contact Event'],
+        resources: [instanceArn],
+        detail: { eventType: ['DISCONNECTED', 'COMPLETED'] },
+      },
+      targets: [new LambdaTarget(fn, { deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+    return fn;
+  }
+
+  private contactAlarm(
+    id: string,
+    metric: IMetric,
+    description: string,
+    threshold: number,
+    evaluationPeriods: number,
+    datapointsToAlarm = evaluationPeriods,
+  ): void {
+    this.alarms.push(
+      new Alarm(this, id, {
+        metric,
+        alarmDescription: description,
+        threshold,
+        evaluationPeriods,
+        datapointsToAlarm,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        actionsEnabled: this.alarmActionsEnabled,
+      }),
+    );
   }
 }

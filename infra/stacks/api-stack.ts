@@ -5,7 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { authorizerFunctionName, functionNames, routes } from '../../shared/http/routes.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
-import { connectLookupFunctionName } from '../../shared/connectors/connector-config.ts';
+import { connectEventsFunctionName, connectLookupFunctionName, connectRecordsFunctionName } from '../../shared/connectors/connector-config.ts';
 import { Connectors } from '../constructs/connectors.ts';
 import { EventPublisher, publishEventsFunctionName } from '../constructs/event-publisher.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
@@ -88,12 +88,15 @@ export class ApiStack extends Stack {
         [publishEventsFunctionName, this.events.function],
         ...scheduledJobs.map((job) => [job.functionName, job.function] as const),
         ...(this.connectors.connectLookup ? [[connectLookupFunctionName, this.connectors.connectLookup] as const] : []),
+        ...(this.connectors.connectRecords ? [[connectRecordsFunctionName, this.connectors.connectRecords] as const] : []),
+        ...(this.connectors.connectEvents ? [[connectEventsFunctionName, this.connectors.connectEvents] as const] : []),
       ]),
       authorizer: this.functionNamed(authorizerFunctionName),
       publisher: this.events.function,
       deadLetterQueue: this.events.deadLetterQueue,
       scheduledJobs,
     });
+    this.connectors.notifyAlarms(this.monitoring.topic);
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.api.apiEndpoint });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });

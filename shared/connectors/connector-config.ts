@@ -53,3 +53,7 @@ export const secretsByFunction: Readonly<Record<string, readonly ConnectorSecret
 
 /** The Connect live lookup: a Lambda a contact flow invokes, not an HTTP route. */
 export const connectLookupFunctionName = 'lookup-connect-caller';
+
+/** The Amazon Connect contact consumers: Lambdas fed by Kinesis (contact records) and EventBridge (contact events), not HTTP routes. */
+export const connectRecordsFunctionName = 'receive-connect-records';
+export const connectEventsFunctionName = 'receive-connect-events';

@@ -215,3 +215,12 @@ export const customerIdOfCandidateHalfSortKey = (sk: string) => sk.slice(candida
 
 /** Sorts after every sort key of a customer's partition: a descending read from here starts at its newest item. */
 export const partitionEndSortKey = highSentinel;
+
+/**
+ * `VERSION#<source>#<upstreamId>` / `VERSION`: the newest version of an upstream record (an Amazon
+ * Connect contact) that its touchpoint shows, and which touchpoint that is.
+ */
+export const touchpointVersionKey = (source: string, upstreamId: string): Key => ({
+  pk: `VERSION#${encodeURIComponent(source)}#${upstreamId}`,
+  sk: 'VERSION',
+});

@@ -46,6 +46,8 @@ export const segmentMessageSchema = z
       .regex(/^[\x21-\x7e]{1,200}$/)
       .optional(),
     anonymousId: z.string().min(1).max(200).nullish(),
+    /** A track call's event name ("Order Completed"). */
+    event: z.string().min(1).max(200).optional(),
     userId: z.union([z.string().min(1).max(200), z.number()]).nullish(),
     timestamp: z.iso.datetime({ offset: true }).optional(),
     properties: pageFields.optional(),
