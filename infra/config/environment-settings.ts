@@ -31,6 +31,8 @@ export interface EnvironmentSettings {
   jwt: { issuer: string; audience: string; jwksUrl: string | undefined } | undefined;
   /** The Amazon Connect instance whose contact flows call the live lookup, and the console it screen-pops; no lookup function when undefined. */
   connect: { instanceArn: string; consoleUrl: string } | undefined;
+  /** The SNS topics whose SES notifications the SES connector accepts; it refuses every message when empty. */
+  sesTopicArns: string[];
   /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
   streamRetryAttempts: number;
   alarmThresholds: {
@@ -43,7 +45,7 @@ export interface EnvironmentSettings {
 
 type EnvironmentDefaults = Omit<
   EnvironmentSettings,
-  'envName' | 'tableKmsKey' | 'eventsIncludePersonalData' | 'defaultPhoneRegion' | 'alarmEmail' | 'authorizerCacheSeconds' | 'jwt' | 'connect'
+  'envName' | 'tableKmsKey' | 'eventsIncludePersonalData' | 'defaultPhoneRegion' | 'alarmEmail' | 'authorizerCacheSeconds' | 'jwt' | 'connect' | 'sesTopicArns'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
@@ -111,6 +113,7 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
     authorizerCacheSeconds: readAuthorizerCacheSeconds(node),
     jwt: readJwt(node),
     connect: readConnect(node),
+    sesTopicArns: readSesTopicArns(node),
   };
 }
 
@@ -124,6 +127,17 @@ function readConnect(node: Node): EnvironmentSettings['connect'] {
   // The screen pop is half of what the lookup is for: a lookup without it is a misconfiguration.
   if (!consoleUrl || !/^https:\/\//.test(consoleUrl)) throw new Error('Context connectInstanceArn needs consoleUrl, an https URL of the console');
   return { instanceArn, consoleUrl };
+}
+
+function readSesTopicArns(node: Node): string[] {
+  const arns = (readString(node, 'sesTopicArns') ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== '');
+  for (const arn of arns) {
+    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/.test(arn)) throw new Error(`Context sesTopicArns must be SNS topic ARNs separated by commas; got ${arn}`);
+  }
+  return arns;
 }
 
 function readAuthorizerCacheSeconds(node: Node): number {
