@@ -26,14 +26,19 @@ let signer: TestSigner;
 const fetched: string[] = [];
 let confirmationAnswer: 'ok' | 'fails' = 'ok';
 
-const handler = apiHandler(
-  receiveSesNotificationRoute(async (url) => {
-    fetched.push(url.href);
-    if (url.href === certificateUrl) return signer.certificatePem;
-    if (url.searchParams.get('Action') === 'ConfirmSubscription' && confirmationAnswer === 'ok') return '<ConfirmSubscriptionResponse/>';
-    throw new Error(`GET ${url.href} answered 404`);
-  }),
-);
+/** The connector with a fetcher of its own (and so a certificate cache of its own), serving the signer's certificate. */
+function connector(served: () => TestSigner = () => signer) {
+  return apiHandler(
+    receiveSesNotificationRoute(async (url) => {
+      fetched.push(url.href);
+      if (url.href === certificateUrl) return served().certificatePem;
+      if (url.searchParams.get('Action') === 'ConfirmSubscription' && confirmationAnswer === 'ok') return '<ConfirmSubscriptionResponse/>';
+      throw new Error(`GET ${url.href} answered 404`);
+    }),
+  );
+}
+
+const handler = connector();
 
 beforeAll(async () => {
   signer = await testSigner();
@@ -46,9 +51,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function post(body: string) {
+function post(body: string, to = handler) {
   return invoke(
-    handler,
+    to,
     apiEvent({
       method: 'POST',
       routePath: '/v1/connectors/ses',
@@ -121,12 +126,30 @@ describe('SES connector: SNS verification', () => {
     expect(fetched).toEqual([]);
   });
 
-  it('accepts SignatureVersion 1 and 2, fetching the certificate once', async () => {
-    const v1 = await deliver(receivedNotification({ from: uniqueEmail() }), { signatureVersion: '1' });
-    const v2 = await deliver(receivedNotification({ from: uniqueEmail() }), { signatureVersion: '2', subject: 'Amazon SES Email Receipt Notification' });
+  it('accepts SignatureVersion 1 and 2, fetching the certificate once for both', async () => {
+    const fresh = connector();
+    const envelope = (signatureVersion: '1' | '2', subject?: string) =>
+      JSON.stringify(snsEnvelope(JSON.stringify(receivedNotification({ from: uniqueEmail() })), { signer, signatureVersion, ...(subject ? { subject } : {}) }));
+
+    const v1 = await post(envelope('1'), fresh);
+    const v2 = await post(envelope('2', 'Amazon SES Email Receipt Notification'), fresh);
 
     expect([v1.status, v2.status]).toEqual([200, 200]);
-    expect(fetched.filter((url) => url === certificateUrl).length).toBeLessThanOrEqual(1);
+    expect(fetched).toEqual([certificateUrl]);
+  });
+
+  it('refuses a certificate out of its validity period', async () => {
+    const expired = await testSigner('sns.amazonaws.com', {
+      notAfterDate: new Date(Date.now() - 86_400_000),
+      notBeforeDate: new Date(Date.now() - 2 * 86_400_000),
+    });
+
+    const response = await post(
+      JSON.stringify(snsEnvelope(JSON.stringify(receivedNotification({ from: uniqueEmail() })), { signer: expired })),
+      connector(() => expired),
+    );
+
+    expect(response.status).toBe(401);
   });
 
   it("signs as SNS does: AWS's own sns-validator accepts the test messages of both versions", async () => {
