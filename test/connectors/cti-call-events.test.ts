@@ -19,7 +19,7 @@ describe('CTI call settlement (pure)', () => {
     expect(settled).toMatchObject({ occurredAt: at(5), outcome: 'answered', durationSeconds: 45, ringSeconds: 0 });
   });
 
-  it('never reports a negative duration when the system's clocks disagree', () => {
+  it("never reports a negative duration when the system's clocks disagree", () => {
     const settled = settleCall({ newCall: { at: at(30) }, answer: { at: at(20) }, hangup: { at: at(10) } }, 'in');
 
     // The answer stamped after the hangup: no talk time rather than a negative one.
