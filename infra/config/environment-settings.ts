@@ -36,6 +36,8 @@ export interface EnvironmentSettings {
   connectRecordsStreamArn: string | undefined;
   /** Segment track events mapped to touchpoints (docs/connectors.md), as checked JSON; none mapped when undefined. */
   segmentTrackEvents: string | undefined;
+  /** The SNS topics whose SES notifications the SES connector accepts; it refuses every message when empty. */
+  sesTopicArns: string[];
   /** How often Lambda retries a failing stream batch before it goes to the dead-letter queue. */
   streamRetryAttempts: number;
   alarmThresholds: {
@@ -58,6 +60,7 @@ type EnvironmentDefaults = Omit<
   | 'connect'
   | 'connectRecordsStreamArn'
   | 'segmentTrackEvents'
+  | 'sesTopicArns'
 >;
 
 const defaultsByEnvironment: Record<EnvironmentName, EnvironmentDefaults> = {
@@ -127,6 +130,7 @@ export function settingsFromContext(node: Node): EnvironmentSettings {
     connect: readConnect(node),
     connectRecordsStreamArn: readConnectRecordsStream(node),
     segmentTrackEvents: readSegmentTrackEvents(node),
+    sesTopicArns: readSesTopicArns(node),
   };
 }
 
@@ -155,6 +159,17 @@ function readSegmentTrackEvents(node: Node): string | undefined {
   const value: unknown = node.tryGetContext('segmentTrackEvents');
   if (value === undefined) return undefined;
   return JSON.stringify(parseTrackEvents(typeof value === 'string' ? value : JSON.stringify(value)));
+}
+
+function readSesTopicArns(node: Node): string[] {
+  const arns = (readString(node, 'sesTopicArns') ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== '');
+  for (const arn of arns) {
+    if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/.test(arn)) throw new Error(`Context sesTopicArns must be SNS topic ARNs separated by commas; got ${arn}`);
+  }
+  return arns;
 }
 
 function readAuthorizerCacheSeconds(node: Node): number {

@@ -22,6 +22,7 @@ import {
   connectorSecretSettings,
   connectorVariables,
   secretsByFunction,
+  sesFunctionName,
 } from '../../shared/connectors/connector-config.ts';
 import { trackEventsVariable } from '../../shared/connectors/segment/track-events.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
@@ -44,6 +45,7 @@ const secretDescriptions: Record<ConnectorSecret, string> = {
   stripeWebhookSecret: "Stripe webhook endpoint's signing secret (whsec_...), from the Stripe Dashboard",
   twilioAuthToken: "Twilio account's auth token, which signs its webhooks (X-Twilio-Signature)",
   segmentWriteKey: 'Write key that Segment-compatible sources send (analytics.js, @segment/analytics-node)',
+  ctiWebhookSecrets: 'CTI webhook secrets: a JSON object of system name to the HMAC secret that system signs with',
 };
 
 /**
@@ -90,6 +92,13 @@ export class Connectors extends Construct {
       for (const name of secretNames) {
         fn.addEnvironment(connectorVariables[name], (this.secrets.get(name) as Secret).secretValue.unsafeUnwrap());
       }
+    }
+
+    // Topic ARNs are no secret: they come from context, and without one every SNS message is refused.
+    if (settings.sesTopicArns.length > 0) {
+      const ses = functions.get(sesFunctionName);
+      if (!ses) throw new Error(`No function ${sesFunctionName} in the route table for the SES topic allow-list.`);
+      ses.addEnvironment(connectorVariables.sesTopicArns, settings.sesTopicArns.join(','));
     }
 
     this.connectLookup = settings.connect && this.connectLookupFunction(settings, table, settings.connect);

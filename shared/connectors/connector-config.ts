@@ -1,5 +1,23 @@
 import * as z from 'zod';
 
+/** A CTI system's name, as it appears in its webhook's path. */
+export const ctiSystemPattern = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+function isSecretMap(raw: string): boolean {
+  try {
+    const map: unknown = JSON.parse(raw);
+    return (
+      typeof map === 'object' &&
+      map !== null &&
+      !Array.isArray(map) &&
+      Object.entries(map).length > 0 &&
+      Object.entries(map).every(([system, secret]) => ctiSystemPattern.test(system) && typeof secret === 'string' && secret.length >= 16)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The connectors' settings, read from the environment once per cold start. In AWS each secret is
  * that connector's own Secrets Manager secret, resolved into its function alone at deploy time
@@ -12,6 +30,10 @@ const settings = {
   stripeWebhookSecret: z.string().min(16),
   twilioAuthToken: z.string().min(16),
   segmentWriteKey: z.string().min(16),
+  sesTopicArns: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+(,arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+)*$/, 'must be SNS topic ARNs, separated by commas'),
+  ctiWebhookSecrets: z.string().refine(isSecretMap, 'must be a JSON object of system names (a-z, 0-9, -) to secrets of 16 characters or more'),
 };
 
 export type ConnectorSetting = keyof typeof settings;
@@ -23,6 +45,8 @@ export const connectorVariables: Record<ConnectorSetting, string> = {
   stripeWebhookSecret: 'STRIPE_WEBHOOK_SECRET',
   twilioAuthToken: 'TWILIO_AUTH_TOKEN',
   segmentWriteKey: 'SEGMENT_WRITE_KEY',
+  sesTopicArns: 'SES_TOPIC_ARNS',
+  ctiWebhookSecrets: 'CTI_WEBHOOK_SECRETS',
 };
 
 const cache = new Map<ConnectorSetting, string>();
@@ -40,7 +64,12 @@ export function connectorSetting(name: ConnectorSetting): string {
 }
 
 /** The secrets of the webhook connectors: one per vendor credential, kept in Secrets Manager in AWS. */
-export const connectorSecretSettings = ['stripeWebhookSecret', 'twilioAuthToken', 'segmentWriteKey'] as const satisfies readonly ConnectorSetting[];
+export const connectorSecretSettings = [
+  'stripeWebhookSecret',
+  'twilioAuthToken',
+  'segmentWriteKey',
+  'ctiWebhookSecrets',
+] as const satisfies readonly ConnectorSetting[];
 export type ConnectorSecret = (typeof connectorSecretSettings)[number];
 
 /** Which function reads which secret: each is given its own and no other. */
@@ -49,7 +78,11 @@ export const secretsByFunction: Readonly<Record<string, readonly ConnectorSecret
   'receive-twilio-call-status': ['twilioAuthToken'],
   'receive-twilio-sms': ['twilioAuthToken'],
   'receive-segment-events': ['segmentWriteKey'],
+  'receive-cti-webhook': ['ctiWebhookSecrets'],
 };
+
+/** The SES notifications webhook, whose SNS topic allow-list is set from the stack's context. */
+export const sesFunctionName = 'receive-ses-notification';
 
 /** The Connect live lookup: a Lambda a contact flow invokes, not an HTTP route. */
 export const connectLookupFunctionName = 'lookup-connect-caller';

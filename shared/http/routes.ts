@@ -239,6 +239,20 @@ export const routes = [
     summary: "Segment's HTTP Tracking API: identify, page, track, alias, group, batch and analytics.js's short paths (write key)",
     access: 'connector',
   },
+  {
+    method: 'POST',
+    path: '/v1/connectors/ses',
+    functionName: 'receive-ses-notification',
+    summary: 'Amazon SES notifications delivered by an SNS HTTPS subscription (SNS message signature, topic allow-list)',
+    access: 'connector',
+  },
+  {
+    method: 'POST',
+    path: '/v1/connectors/cti/{system}',
+    functionName: 'receive-cti-webhook',
+    summary: "A CTI system's call events: newCall, answer, hangup (X-CTI-Signature, a secret per system)",
+    access: 'connector',
+  },
 ] as const satisfies readonly Route[];
 
 /** Answers every request no route matches with a problem-details 404 (the HTTP API `$default` route). */

@@ -172,7 +172,7 @@ describe('Segment identify joining the anonymous visitor to the known customer',
     expect(await customerIdOf({ anonymousId: sharedBrowser })).toBe(first.customerId);
   });
 
-  it("never links the anonymousId of a visitor erased with suppression to anyone", async () => {
+  it('never links the anonymousId of a visitor erased with suppression to anyone', async () => {
     const anonymousId = `anon-${unique()}`;
     const email = uniqueEmail();
     await recordTouchpoint(touchpointBody({ identifiers: { email } }));

@@ -18,3 +18,5 @@ process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 process.env.STRIPE_WEBHOOK_SECRET ??= `whsec_${randomUUID().replaceAll('-', '')}`;
 process.env.TWILIO_AUTH_TOKEN ??= randomUUID().replaceAll('-', '');
 process.env.SEGMENT_WRITE_KEY ??= randomUUID().replaceAll('-', '');
+process.env.CTI_WEBHOOK_SECRETS ??= JSON.stringify({ 'test-system': randomUUID().replaceAll('-', '') });
+process.env.SES_TOPIC_ARNS ??= 'arn:aws:sns:eu-west-2:000000000000:ses-notifications';

@@ -57,6 +57,9 @@ const budgetsKiB: Record<string, number> = {
   'receive-stripe-webhook': 345,
   'receive-twilio-call-status': 340,
   'receive-twilio-sms': 340,
+  // The ingest plus, for SES, the preferences use case and SNS verification (node:crypto only).
+  'receive-cti-webhook': 345,
+  'receive-ses-notification': 350,
 };
 
 const functionsDir = join(projectRoot, 'functions');
