@@ -42,7 +42,9 @@ const fieldSchema = z.union([
 ]);
 
 const detailsSchema = z
-  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/, 'must be a details path such as amount.value'), fieldSchema)
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/), fieldSchema, {
+    error: (issue) => (issue.code === 'invalid_key' ? 'must be a details path such as amount.value' : undefined),
+  })
   .refine((details) => Object.keys(details).every((path) => prefixesOf(path).every((prefix) => !Object.hasOwn(details, prefix))), {
     message: 'sets a member and a path inside it (amount and amount.value): name the inner paths only',
   });
