@@ -102,8 +102,13 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
   const inFlight: Batch[] = [];
   let acknowledged = resumedAfter;
 
+  // Once a batch has failed, no later one may move the checkpoint past its rows.
+  let batchFailed = false;
   const acknowledge = async (batch: Batch) => {
-    const results = await batch.results;
+    const results = await batch.results.catch((error: unknown) => {
+      batchFailed = true;
+      throw error;
+    });
     let lines = '';
     for (const entry of batch.entries) {
       const reject = outcomeOf(entry, results.get(entry), counts);
@@ -183,13 +188,10 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
       await rejects.close();
       throw error;
     }
-    // Answers already on their way are kept: each one acknowledged is a batch the rerun skips.
+    // Answers already on their way before the failure are kept: each one acknowledged is a batch the rerun skips.
     for (const batch of inFlight.splice(0)) {
-      try {
-        await acknowledge(batch);
-      } catch {
-        break;
-      }
+      if (batchFailed) break;
+      await acknowledge(batch).catch(() => undefined);
     }
     await rejects.close();
     const reached = acknowledged === 0 ? 'no row was acknowledged' : `rows 1 to ${acknowledged} are acknowledged`;
