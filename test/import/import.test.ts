@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -154,9 +154,10 @@ describe('npm run import', () => {
     expect(rerun.code).toBe(2);
     expect(rerun.stdout).toContain(`${exported.rows} rows (resumed after row ${acknowledgedAtKill})`);
     const summary = counts(rerun.stdout);
-    // Rows sent but not acknowledged when the kill came are sent again and replayed.
+    // The counts carry on from the checkpoint: a resume that sent acknowledged rows again would count them twice.
+    // Rows sent but not acknowledged when the kill came are sent again and replayed (so are batches a slow
+    // stack answered 503 for and the client retried with their key): stored and replayed add up, whatever the split.
     expect((summary.stored ?? 0) + (summary.replayed ?? 0)).toBe(storedRows);
-    expect(summary.replayed).toBeLessThanOrEqual(20);
     expect(summary.refused).toBe(exported.refused.length);
     expect(await timelineInvoiceNumbers(exported.storedByAccount.keys())).toEqual(sorted(exported.storedByAccount));
     expect(await checkpointRows(checkpoint)).toBeUndefined();
@@ -219,5 +220,6 @@ describe('npm run import', () => {
 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('The map does not fit: The map names column(s) the header does not hold once: Type');
+    expect(existsSync(`${file}.rejects.jsonl`)).toBe(false);
   });
 });

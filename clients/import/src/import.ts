@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm, stat, truncate } from 'node:fs/promises';
+import { type FileHandle, open, rm, stat, truncate } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse';
 import { type components, type TouchpointClient, TouchpointApiError, unwrap } from '../../typescript/src/index.ts';
@@ -94,9 +94,14 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
   const counts: Counts = checkpoint ? { ...checkpoint.counts } : { stored: 0, replayed: 0, accepted: 0, refused: 0 };
   const reasons = new Map(Object.entries(checkpoint?.reasons ?? {}));
 
-  // What a killed run wrote after its checkpoint is written again by this one.
-  const rejects = await open(options.rejectsFile, checkpoint ? 'a' : 'w');
-  if (checkpoint) await truncate(options.rejectsFile, checkpoint.rejectsBytes);
+  // Opened once the header fits the map, so that a map that does not fit leaves the last run's rejects as they were.
+  let rejects: FileHandle | undefined;
+  const openRejects = async () => {
+    const handle = await open(options.rejectsFile, checkpoint ? 'a' : 'w');
+    // What a killed run wrote after its checkpoint is written again by this one.
+    if (checkpoint) await truncate(options.rejectsFile, checkpoint.rejectsBytes);
+    return handle;
+  };
   let rejectsBytes = checkpoint?.rejectsBytes ?? 0;
 
   const inFlight: Batch[] = [];
@@ -120,7 +125,7 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
     }
     if (lines) {
       const bytes = Buffer.from(lines);
-      await rejects.write(bytes);
+      await rejects?.write(bytes);
       rejectsBytes += bytes.length;
     }
     const last = batch.entries.at(-1) as Entry;
@@ -164,6 +169,7 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
       if (!header) {
         header = record.map((name) => name.trim());
         mapRow = compileMap(options.map, header);
+        rejects = await openRejects();
         continue;
       }
       row += 1;
@@ -184,20 +190,18 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
     await dispatch();
     while (inFlight.length > 0) await acknowledge(inFlight.shift() as Batch);
   } catch (error) {
-    if (error instanceof MapError) {
-      await rejects.close();
-      throw error;
-    }
+    // A map that does not fit the header stops before anything was sent.
+    if (error instanceof MapError) throw error;
     // Answers already on their way before the failure are kept: each one acknowledged is a batch the rerun skips.
     for (const batch of inFlight.splice(0)) {
       if (batchFailed) break;
       await acknowledge(batch).catch(() => undefined);
     }
-    await rejects.close();
+    await rejects?.close();
     const reached = acknowledged === 0 ? 'no row was acknowledged' : `rows 1 to ${acknowledged} are acknowledged`;
     throw new ImportInterruptedError(`${(error as Error).message} (${reached}; run the same command again to go on from there)`, { cause: error });
   }
-  await rejects.close();
+  await rejects?.close();
   await removeCheckpoint(options.checkpointFile);
   if (counts.refused === 0) await removeEmptyFile(options.rejectsFile);
   return {
