@@ -53,6 +53,9 @@ const budgetsKiB: Record<string, number> = {
   'answer-web-preflight': 165,
   'ingest-web-touchpoints': 350,
   'lookup-connect-caller': 315,
+  // The ingest plus the versioned amend of a contact's touchpoint and Powertools' batch processor.
+  'receive-connect-events': 342,
+  'receive-connect-records': 348,
   'receive-segment-events': 345,
   'receive-stripe-webhook': 345,
   'receive-twilio-call-status': 340,
