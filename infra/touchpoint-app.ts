@@ -1,4 +1,5 @@
 import { type App, Tags } from 'aws-cdk-lib';
+import { defaultSignInScope } from '../console/src/config.ts';
 import { settingsFromContext } from './config/environment-settings.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { ConsoleStack } from './stacks/console-stack.ts';
@@ -41,7 +42,7 @@ export function createTouchpointStacks(app: App): TouchpointStacks {
     env,
     api: api.httpApi.api,
     ...(typeof consoleClientId === 'string' && consoleClientId
-      ? { signIn: { clientId: consoleClientId, scope: typeof consoleScopes === 'string' ? consoleScopes : 'openid customers:read identity:merge' } }
+      ? { signIn: { clientId: consoleClientId, scope: typeof consoleScopes === 'string' && consoleScopes ? consoleScopes : defaultSignInScope } }
       : {}),
     description: `Touchpoint API (${settings.envName}): staff console (S3 + CloudFront)`,
   });
