@@ -37,6 +37,9 @@ export function createTouchpointStacks(app: App): TouchpointStacks {
   // The console signs staff in with the API's OIDC issuer when it has a client of its own there.
   const consoleClientId: unknown = app.node.tryGetContext('consoleClientId');
   const consoleScopes: unknown = app.node.tryGetContext('consoleScopes');
+  // A console client without an issuer would deploy a console that silently takes API keys only.
+  if (consoleClientId && !settings.jwt)
+    throw new Error("Context consoleClientId needs jwtIssuer and jwtAudience: the console signs in with the API's own issuer");
   const console = new ConsoleStack(app, `${prefix}-console`, {
     settings,
     env,
