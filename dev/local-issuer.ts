@@ -70,6 +70,7 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
 
 async function configuration(options: LocalIssuerOptions): Promise<Configuration> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const tokenTtl = options.accessTokenTtlSeconds ?? 3600;
   return {
     clients: [
       {
@@ -84,6 +85,10 @@ async function configuration(options: LocalIssuerOptions): Promise<Configuration
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: `local-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' }] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    // Lifetimes named rather than left to defaults oidc-provider warns about: a shift's session and grant.
+    ttl: { AccessToken: tokenTtl, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
+    // The token endpoint answers the console's own origin only (that of its redirect URIs).
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     findAccount: (_ctx, accountId) => ({ accountId, claims: () => ({ sub: accountId, name: accountId, preferred_username: accountId }) }),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
@@ -96,7 +101,7 @@ async function configuration(options: LocalIssuerOptions): Promise<Configuration
           scope: apiScopes.join(' '),
           audience: options.audience,
           accessTokenFormat: 'jwt',
-          accessTokenTTL: options.accessTokenTtlSeconds ?? 3600,
+          accessTokenTTL: tokenTtl,
           jwt: { sign: { alg: 'RS256' } },
         }),
       },
