@@ -132,6 +132,25 @@ describe('signing in with the identity provider', () => {
     }
   });
 
+  it("shows the identity provider's own refusal when the person cancels there", async () => {
+    const { page, close } = await freshTab();
+    try {
+      await page.goto(stack().consoleUrl);
+      await signInButton(page).click();
+      await page.waitForURL((url) => url.origin === stack().issuer.issuer);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await backAtConsole(page, stack());
+
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain('Sign-in refused by the identity provider');
+      expect(await alert.textContent()).toContain('The person cancelled the sign-in.');
+      expect(await page.evaluate(() => sessionStorage.getItem('touchpoint.credential'))).toBeNull();
+    } finally {
+      await close();
+    }
+  });
+
   it('refuses a sign-in answer in a tab that never started a sign-in', async () => {
     const { page, close } = await freshTab();
     try {
