@@ -49,9 +49,6 @@ export function keepAgentName(name: string): void {
   else sessionStorage.removeItem(agentKey);
 }
 
-/** The sign-in was refused, for a reason said in words the agent can act on. */
-export class SignInError extends Error {}
-
 /**
  * oauth4webapi sends nothing over plain http. The one exception it is told of is an issuer on this
  * very machine (the local issuer of `npm start -- --oidc` and the tests): loopback traffic never
@@ -61,21 +58,23 @@ function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
-function requestOptions(url: string | undefined): { [oauth.allowInsecureRequests]?: boolean } {
-  return url && isLoopbackHttp(new URL(url)) ? { [oauth.allowInsecureRequests]: true } : {};
+/** Plain http only from a loopback issuer to its own loopback endpoints: an https issuer never gets it. */
+function requestOptions(settings: OidcSettings, url: string | undefined): { [oauth.allowInsecureRequests]?: boolean } {
+  const allowed = url !== undefined && isLoopbackHttp(new URL(settings.issuer)) && isLoopbackHttp(new URL(url));
+  return allowed ? { [oauth.allowInsecureRequests]: true } : {};
 }
 
 function issuerUrl(settings: OidcSettings): URL {
   const issuer = new URL(settings.issuer);
   if (issuer.protocol !== 'https:' && !isLoopbackHttp(issuer)) {
-    throw new SignInError(`The identity provider ${issuer.origin} is not served over HTTPS, so the console does not sign in with it.`);
+    throw new Error(`The identity provider ${issuer.origin} is not served over HTTPS, so the console does not sign in with it.`);
   }
   return issuer;
 }
 
 async function authorizationServer(settings: OidcSettings): Promise<oauth.AuthorizationServer> {
   const issuer = issuerUrl(settings);
-  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(issuer.href) });
+  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(settings, issuer.href) });
   return oauth.processDiscoveryResponse(issuer, response);
 }
 
@@ -86,7 +85,7 @@ function redirectUri(): string {
 /** Authorization code with PKCE (S256): the verifier and state wait in sessionStorage for the redirect back. */
 export async function startSignIn(settings: OidcSettings): Promise<void> {
   const server = await authorizationServer(settings);
-  if (!server.authorization_endpoint) throw new SignInError('The identity provider names no authorization endpoint.');
+  if (!server.authorization_endpoint) throw new Error('The identity provider names no authorization endpoint.');
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   sessionStorage.setItem(pendingKey, JSON.stringify({ verifier, state, returnTo: location.search }));
@@ -161,7 +160,7 @@ export async function finishSignIn(settings: OidcSettings): Promise<SignInOutcom
   }
   try {
     const response = await oauth.authorizationCodeGrantRequest(server, client, oauth.None(), parameters, redirectUri(), pending.verifier, {
-      ...requestOptions(server.token_endpoint),
+      ...requestOptions(settings, server.token_endpoint),
     });
     const tokens = await oauth.processAuthorizationCodeResponse(server, client, response);
     const credential: Credential = {
