@@ -1,4 +1,5 @@
 import { type App, Tags } from 'aws-cdk-lib';
+import { defaultSignInScope } from '../console/src/config.ts';
 import { settingsFromContext } from './config/environment-settings.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { ConsoleStack } from './stacks/console-stack.ts';
@@ -36,12 +37,15 @@ export function createTouchpointStacks(app: App): TouchpointStacks {
   // The console signs staff in with the API's OIDC issuer when it has a client of its own there.
   const consoleClientId: unknown = app.node.tryGetContext('consoleClientId');
   const consoleScopes: unknown = app.node.tryGetContext('consoleScopes');
+  // A console client without an issuer would deploy a console that silently takes API keys only.
+  if (consoleClientId && !settings.jwt)
+    throw new Error("Context consoleClientId needs jwtIssuer and jwtAudience: the console signs in with the API's own issuer");
   const console = new ConsoleStack(app, `${prefix}-console`, {
     settings,
     env,
     api: api.httpApi.api,
     ...(typeof consoleClientId === 'string' && consoleClientId
-      ? { signIn: { clientId: consoleClientId, scope: typeof consoleScopes === 'string' ? consoleScopes : 'openid customers:read identity:merge' } }
+      ? { signIn: { clientId: consoleClientId, scope: typeof consoleScopes === 'string' && consoleScopes ? consoleScopes : defaultSignInScope } }
       : {}),
     description: `Touchpoint API (${settings.envName}): staff console (S3 + CloudFront)`,
   });

@@ -20,8 +20,12 @@ type Screen =
 /** The mark the screen pop is measured from: the lookup's answer in hand, before anything renders. */
 export const lookupAnsweredMark = 'touchpoint:lookup-answered';
 
-export function App(props: { config: ConsoleConfig; credential: Credential | undefined }) {
+/** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
+const longestTimeoutMs = 2 ** 31 - 1;
+
+export function App(props: { config: ConsoleConfig; credential: Credential | undefined; signInProblem?: Problem | undefined }) {
   const [credential, setCredential] = useState(props.credential);
+  const [signInProblem, setSignInProblem] = useState(props.signInProblem);
   const [canMerge, setCanMerge] = useState(false);
   const credentialRef = useRef(credential);
   credentialRef.current = credential;
@@ -32,10 +36,30 @@ export function App(props: { config: ConsoleConfig; credential: Credential | und
     if (credential) void api.canMerge().then(setCanMerge);
   }, [credential, api]);
 
+  // A token that expires leads back to sign-in, before the API starts refusing it; the address keeps the screen.
+  useEffect(() => {
+    const expiresAt = credential?.expiresAt;
+    if (expiresAt === undefined) return;
+    let timer: ReturnType<typeof setTimeout>;
+    const check = () => {
+      const left = expiresAt - Date.now();
+      if (left > 0) {
+        timer = setTimeout(check, Math.min(left, longestTimeoutMs));
+        return;
+      }
+      forgetCredential();
+      setSignInProblem({ type: 'about:blank', title: 'Your sign-in has expired', status: 0, detail: 'Sign in again to go on where you were.' });
+      setCredential(undefined);
+    };
+    check();
+    return () => clearTimeout(timer);
+  }, [credential]);
+
   if (!credential)
     return (
       <SignIn
         config={props.config}
+        problem={signInProblem}
         onKey={(key, agent) => {
           keepAgentName(agent);
           setCredential(keepApiKey(key));
@@ -48,16 +72,17 @@ export function App(props: { config: ConsoleConfig; credential: Credential | und
       session={session}
       onSignOut={() => {
         forgetCredential();
+        setSignInProblem(undefined);
         setCredential(undefined);
       }}
     />
   );
 }
 
-function SignIn(props: { config: ConsoleConfig; onKey: (key: string, agent: string) => void }) {
+function SignIn(props: { config: ConsoleConfig; problem: Problem | undefined; onKey: (key: string, agent: string) => void }) {
   const [key, setKey] = useState('');
   const [agent, setAgent] = useState(agentName());
-  const [problem, setProblem] = useState<Problem | undefined>();
+  const [problem, setProblem] = useState<Problem | undefined>(props.problem);
   const { oidc } = props.config;
   return (
     <main class="sign-in">

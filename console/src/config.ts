@@ -2,6 +2,9 @@
  * The deployment's settings, read from config.json beside index.html: written by the CDK app at
  * deploy time (BucketDeployment's Source.jsonData), by the build for `npm start`.
  */
+/** What the console asks for unless the deployment says otherwise: an agent's reading and identity work. */
+export const defaultSignInScope = 'openid customers:read identity:merge';
+
 export interface OidcSettings {
   issuer: string;
   clientId: string;
