@@ -179,10 +179,11 @@ export async function checkIntegrity(client: DynamoDBDocumentClient, tableName: 
     const touchpoint = touchpointIds.get(locator.touchpointId as string);
     if (touchpoint?.customerId !== locator.customerId) violation('locator without its touchpoint', `${locator.touchpointId}`);
   }
-  for (const record of ofEntity('idempotency')) {
-    const result = record.result as { touchpointId?: string; customerId?: string } | undefined;
-    const touchpoint = result?.touchpointId ? touchpointIds.get(result.touchpointId) : undefined;
-    if (!touchpoint || survivor(touchpoint.customerId as string) !== survivor(result?.customerId)) {
+  // A key's record is its touchpoint's locator: its answer must name that touchpoint and (following merges) its customer.
+  for (const record of ofEntity('touchpointLocator').filter((locator) => locator.result !== undefined)) {
+    const result = record.result as { touchpointId?: string; customerId?: string };
+    const touchpoint = touchpointIds.get(record.touchpointId as string);
+    if (!touchpoint || result.touchpointId !== record.touchpointId || survivor(touchpoint.customerId as string) !== survivor(result.customerId)) {
       violation('idempotency record without its touchpoint', `${record.pk}`);
     }
   }

@@ -13,15 +13,14 @@
  * Query) are already at their floor in the raw baseline.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { customerViewRange, identifierItemKey, idempotencyKey, profileKey, timelineRange, touchpointKey, touchpointLocatorKey } from '../../shared/db/keys.ts';
+import { customerViewRange, identifierItemKey, profileKey, timelineRange, touchpointKey, touchpointLocatorKey } from '../../shared/db/keys.ts';
 import type { Identifier, IdentifierType } from '../../shared/domain/identifiers.ts';
-import { newCustomerId, newTouchpointId } from '../../shared/domain/ids.ts';
+import { newCustomerId, newRequestId, newTouchpointId, touchpointIdFor } from '../../shared/domain/ids.ts';
 import type { Operation } from './scenarios.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const recentCount = 10;
-const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
 
 export function rawOperations(client: DynamoDBDocumentClient, tableName: string) {
   async function ingest(operation: Extract<Operation, { kind: 'ingest' }>): Promise<void> {
@@ -30,7 +29,9 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
       type: type as IdentifierType,
       value: String(value),
     }));
-    const idempotency = idempotencyKey(body.source, operation.idempotencyKey);
+    // The key's own touchpoint id: its locator is the idempotency record, as the API stores it.
+    const touchpointId = touchpointIdFor({ scope: body.source, key: operation.idempotencyKey });
+    const idempotency = touchpointLocatorKey(touchpointId);
     const read = await client.send(
       new BatchGetCommand({
         RequestItems: { [tableName]: { Keys: [...identifiers.map(identifierItemKey), idempotency], ConsistentRead: true } },
@@ -44,7 +45,7 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
 
     const now = new Date().toISOString();
     const customerId = owner ?? newCustomerId();
-    const touchpoint = touchpointOf(body, customerId, now);
+    const touchpoint = touchpointOf(body, touchpointId, customerId, now);
     const lastContact = { touchpointId: touchpoint.touchpointId, channel: body.channel, occurredAt: touchpoint.occurredAt, summary: touchpoint.summary };
     const attached = unowned.map((identifier) => ({
       ...identifier,
@@ -99,17 +100,10 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
         touchpointId: touchpoint.touchpointId,
         customerId,
         occurredAt: touchpoint.occurredAt,
-      }),
-    );
-    items.push(
-      put({
-        ...idempotency,
-        entity: 'idempotency',
         // A SHA-256 digest in base64url, as the API stores.
         requestFingerprint: 'x'.repeat(43),
+        requestId: newRequestId(),
         result: { touchpointId: touchpoint.touchpointId, customerId, customerCreated: !owner },
-        createdAt: now,
-        expiresAt: Math.floor(Date.now() / 1000) + idempotencyRetentionSeconds,
       }),
     );
     await client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -158,7 +152,7 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
 
   /** The floor of an ingest: the touchpoint item written once, nothing else (no identity, no card, no idempotency record). */
   async function ingestFloor(operation: Extract<Operation, { kind: 'ingest' }>): Promise<void> {
-    const touchpoint = touchpointOf(operation.body, newCustomerId(), new Date().toISOString());
+    const touchpoint = touchpointOf(operation.body, newTouchpointId(), newCustomerId(), new Date().toISOString());
     await client.send(new PutCommand({ TableName: tableName, Item: touchpointItem(touchpoint), ConditionExpression: 'attribute_not_exists(pk)' }));
   }
 
@@ -179,9 +173,9 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
 
 type IngestBody = Extract<Operation, { kind: 'ingest' }>['body'];
 
-function touchpointOf(body: IngestBody, customerId: string, now: string) {
+function touchpointOf(body: IngestBody, touchpointId: string, customerId: string, now: string) {
   return {
-    touchpointId: newTouchpointId(),
+    touchpointId,
     customerId,
     channel: body.channel,
     occurredAt: body.occurredAt ?? now,

@@ -6,7 +6,6 @@ import type {
   CustomerStore,
   ProfileChanges,
   CustomerView,
-  IdempotencyRecord,
   IngestReadRequest,
   IngestReadResult,
   TierPageRequest,
@@ -25,7 +24,6 @@ import { maxMergeHops } from '../domain/read-customers.ts';
 import {
   customerViewRange,
   identifierItemKey,
-  idempotencyKey,
   type Key,
   mergeCandidateKey,
   mergeCandidatesIndexPartition,
@@ -40,26 +38,27 @@ import { batchGetItems } from './batch-get.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
 import { touchpointCrossReferences } from './cross-references.ts';
 import { call, outcomeUnknown } from './store-errors.ts';
-import { idempotencyItem } from './idempotency-store.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
 import { updateExpression } from './update-expression.ts';
 import { identifierEntity } from './items/identifier.ts';
 import { profileEntity } from './items/profile.ts';
-import { idempotencyEntity } from './items/idempotency.ts';
 import { type TouchpointItem, touchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
+import { idempotencyRecordOf } from './idempotency-store.ts';
+import { touchpointIdFor } from '../domain/ids.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
-type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'idempotency' | 'cross-reference';
+type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'cross-reference';
 
 export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
   async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
     const keys: Key[] = request.identifiers.map(identifierItemKey);
     if (request.customerId) keys.push(profileKey(request.customerId));
-    if (request.idempotency) keys.push(idempotencyKey(request.idempotency.scope, request.idempotency.key));
+    const recordKey = request.idempotency && touchpointLocatorKey(touchpointIdFor(request.idempotency));
+    if (recordKey) keys.push(recordKey);
     // The suppression list rides in the same BatchGetItem: refusing an erased customer's identifiers costs no round trip.
     const suppressionKeys = request.identifiers.map(suppressionKeyOf);
     keys.push(...suppressionKeys);
@@ -72,12 +71,12 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       if (typeof item?.customerId === 'string') owners.set(identifierKey(identifier), toIdentifierOwner(item));
     }
     const profile = request.customerId ? items.get(keyString(profileKey(request.customerId))) : undefined;
-    const idempotencyItem = request.idempotency ? items.get(keyString(idempotencyKey(request.idempotency.scope, request.idempotency.key))) : undefined;
+    const idempotency = recordKey && idempotencyRecordOf(items.get(keyString(recordKey)));
     return {
       owners,
       // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
       ...(profileEntity.is(profile) ? { directCustomer: { mergedInto: profileEntity.parse(profile).mergedInto ?? null } } : {}),
-      ...(idempotencyItem ? { idempotency: toIdempotencyRecord(idempotencyItem) } : {}),
+      ...(idempotency ? { idempotency } : {}),
     };
   }
 
@@ -125,7 +124,6 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           ...touchpoint,
           // Retention by channel (shared/config/retention.ts), enforced by DynamoDB TTL.
           expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
-          ...(write.idempotency ? { idempotencyRef: { scope: write.idempotency.scope, key: write.idempotency.key } } : {}),
         }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -138,8 +136,13 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
           customerId: touchpoint.customerId,
           occurredAt: touchpoint.occurredAt,
           expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
+          ...(write.idempotency
+            ? { requestFingerprint: write.idempotency.requestFingerprint, requestId: write.idempotency.requestId, result: write.idempotency.result }
+            : {}),
         }),
         ConditionExpression: 'attribute_not_exists(pk)',
+        // Under a key's own id, whose request holds it tells a retry that landed from a twin request.
+        ...(write.idempotency ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
       },
     });
     for (const candidate of write.mergeCandidates) {
@@ -166,22 +169,12 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     }
     // Pointers for erase and export (shared/db/cross-references.ts): written with what they point to.
     for (const item of touchpointCrossReferences(tableName, write)) add('cross-reference', item);
-    if (write.idempotency) {
-      const { scope, key, requestFingerprint, result } = write.idempotency;
-      add('idempotency', {
-        Put: {
-          TableName: tableName,
-          Item: idempotencyItem({ scope, key }, { requestFingerprint, result }, touchpoint.receivedAt),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
 
     try {
       await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        throw rejectionOf(error, roles, write.attach.length, write.customer.kind === 'new');
+        throw rejectionOf(error, roles, write);
       }
       // Sent and unanswered: the transaction may have been applied.
       if (error instanceof StoreUnavailableError && outcomeUnknown(error)) {
@@ -193,7 +186,10 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
 
   async function locateTouchpoint(touchpointId: string): Promise<{ customerId: string } | undefined> {
     const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })));
-    return output.Item ? { customerId: touchpointLocatorEntity.parse(output.Item).customerId } : undefined;
+    // A discarded touchpoint's receipt under the same key is no touchpoint stored.
+    if (!touchpointLocatorEntity.is(output.Item)) return undefined;
+    const idempotency = idempotencyRecordOf(output.Item);
+    return { customerId: touchpointLocatorEntity.parse(output.Item).customerId, ...(idempotency ? { idempotency } : {}) };
   }
 
   function profileWrite(write: TouchpointWrite): TransactItem {
@@ -401,11 +397,14 @@ function keyString(key: Key): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
-function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], attaching: number, isNewProfile: boolean): WriteRejectedError {
+function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], write: TouchpointWrite): WriteRejectedError {
+  const attaching = write.attach.length;
+  const isNewProfile = write.customer.kind === 'new';
   const reasons = error.CancellationReasons ?? [];
   const failedRoles = new Set<ItemRole>();
   let contention = false;
   let profileNow: Item | undefined;
+  let locatorNow: Item | undefined;
   reasons.forEach((reason, index) => {
     if (reason.Code === 'TransactionConflict') contention = true;
     if (reason.Code !== 'ConditionalCheckFailed') return;
@@ -413,10 +412,14 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
     if (!role) return;
     failedRoles.add(role);
     if (role === 'profile' && reason.Item) profileNow = unmarshall(reason.Item);
+    if (role === 'locator' && reason.Item) locatorNow = unmarshall(reason.Item);
   });
-  // The touchpoint id is this request's own: its item or locator exists only if an earlier try landed.
+  // Under an Idempotency-Key the id is the key's: held by another request (a twin, a discard), the key was used first.
+  if (write.idempotency && failedRoles.has('locator') && locatorNow?.requestId !== write.idempotency.requestId) {
+    return new WriteRejectedError('idempotency-key-used', { cause: error });
+  }
+  // Otherwise the touchpoint id is this request's own: its item or locator exists only if an earlier try landed.
   if (failedRoles.has('touchpoint') || failedRoles.has('locator')) return new WriteRejectedError('already-recorded', { cause: error });
-  if (failedRoles.has('idempotency')) return new WriteRejectedError('idempotency-key-used', { cause: error });
   if (failedRoles.has('profile')) {
     // A failed card guard on a live customer: hand back the card as it is. Otherwise the customer
     // was merged away (name the survivor) or erased.
@@ -435,12 +438,6 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], att
   if (failedRoles.has('identifier') || failedRoles.has('decided-by')) return new WriteRejectedError('identifier-taken', { cause: error });
   if (contention) return new WriteRejectedError('contention', { cause: error });
   throw error;
-}
-
-function toIdempotencyRecord(item: Item): IdempotencyRecord {
-  const { requestFingerprint, result } = idempotencyEntity.parse(item);
-  // Ingest stored it from this very type (a discarded touchpoint's receipt is told apart by discardReasonOf).
-  return { requestFingerprint, result: result as IdempotencyRecord['result'] };
 }
 
 export function toTouchpoint(item: Item): Touchpoint {

@@ -2,10 +2,12 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { config } from '../config/config.ts';
-import type { IdempotencyRef } from '../domain/customer-store.ts';
+import type { IdempotencyRecord, IdempotencyRef } from '../domain/customer-store.ts';
 import { IdempotencyConflictError } from '../domain/errors.ts';
 import { documentClient } from './client.ts';
-import { batchIdempotencyEntity, idempotencyEntity } from './items/idempotency.ts';
+import { touchpointIdFor } from '../domain/ids.ts';
+import { batchIdempotencyEntity } from './items/idempotency.ts';
+import { discardedTouchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
 import { touchpointLocatorKey } from './keys.ts';
 import { call } from './store-errors.ts';
 
@@ -14,17 +16,30 @@ export const idempotencyRetentionSeconds = 30 * 24 * 60 * 60;
 
 const reuseMessage = 'This Idempotency-Key was already used for a different request; use a new key for new content.';
 
-/**
- * The one definition of an ingest's idempotency record: written with the touchpoint it answers
- * for (dynamo-customer-store), or alone for a touchpoint that was discarded (below).
- */
-export function idempotencyItem(ref: IdempotencyRef, record: { requestFingerprint: string; result: object }, createdAt: string) {
-  return idempotencyEntity.item(idempotencyEntity.key(ref.scope, ref.key), {
+/** A discarded touchpoint's receipt, under the locator key of the touchpoint id its Idempotency-Key stands for. */
+function discardedReceipt(touchpointId: string, record: { requestFingerprint: string; result: object }, createdAt: string) {
+  return discardedTouchpointEntity.item(discardedTouchpointEntity.key(touchpointId), {
     requestFingerprint: record.requestFingerprint,
     result: record.result,
     createdAt,
     expiresAt: Math.floor(Date.parse(createdAt) / 1000) + idempotencyRetentionSeconds,
   });
+}
+
+/** The idempotency record a key's locator (or a discarded touchpoint's receipt there) carries. */
+export function idempotencyRecordOf(item: Record<string, unknown> | undefined): IdempotencyRecord | undefined {
+  const record = touchpointLocatorEntity.is(item)
+    ? touchpointLocatorEntity.parse(item)
+    : discardedTouchpointEntity.is(item)
+      ? discardedTouchpointEntity.parse(item)
+      : undefined;
+  if (record?.requestFingerprint === undefined || record.result === undefined) return undefined;
+  // Ingest stored it from this very type (a discarded touchpoint's receipt is told apart by discardReasonOf).
+  return {
+    requestFingerprint: record.requestFingerprint,
+    result: record.result as IdempotencyRecord['result'],
+    ...('requestId' in record && record.requestId ? { requestId: record.requestId } : {}),
+  };
 }
 
 /** Why a write-only client's touchpoint was not stored although it was answered as accepted. */
@@ -43,7 +58,9 @@ export interface IdempotencyStore {
    * Keeps the receipt of a discarded touchpoint under its idempotency key, so that a retry gets
    * the same touchpoint id and a reuse of the key for other content the same 409 as if it had
    * been stored. Holds no identifier and no customer: the digest of the request, the id, the reason.
-   * Answers the touchpoint id the key stands for (an earlier receipt's or record's, if any).
+   * Answers the touchpoint id: with a key, the one the key stands for (`touchpointIdFor`, whatever
+   * `touchpointId` says), the receipt kept where a stored touchpoint's locator would be, so a key
+   * answers one outcome; without one, `touchpointId`.
    *
    * A discard costs the one transaction a stored touchpoint costs, with or without a key (then a
    * condition check that writes nothing): its answer comes no sooner, so a write-only client
@@ -79,14 +96,15 @@ export function dynamoIdempotencyStore(client: DynamoDBDocumentClient, tableName
   }
 
   async function keepDiscarded(input: Parameters<IdempotencyStore['keepDiscarded']>[0]): Promise<string> {
-    const result = { touchpointId: input.touchpointId, discarded: input.reason };
+    const touchpointId = input.ref ? touchpointIdFor(input.ref) : input.touchpointId;
+    const result = { touchpointId, discarded: input.reason };
     const existing = input.ref
-      ? await transactFirst(idempotencyItem(input.ref, { requestFingerprint: input.requestFingerprint, result }, input.at.toISOString()))
-      : await transactFirst(undefined, touchpointLocatorKey(input.touchpointId));
-    if (!existing) return input.touchpointId;
-    // Whatever holds the key and is not this request's record (another request's, or the touchpoint's locator) is a reuse.
-    const record = idempotencyEntity.attributes.safeParse(existing);
-    const answered = record.success && record.data.requestFingerprint === input.requestFingerprint ? record.data.result : undefined;
+      ? await transactFirst(discardedReceipt(touchpointId, { requestFingerprint: input.requestFingerprint, result }, input.at.toISOString()))
+      : await transactFirst(undefined, touchpointLocatorKey(touchpointId));
+    if (!existing) return touchpointId;
+    // Whatever holds the key and is not a record of this request's content (another request's, or a locator without a key) is a reuse.
+    const record = idempotencyRecordOf(existing);
+    const answered = record?.requestFingerprint === input.requestFingerprint ? record.result : undefined;
     if (!answered || !('touchpointId' in answered) || typeof answered.touchpointId !== 'string') throw new IdempotencyConflictError(reuseMessage);
     return answered.touchpointId;
   }

@@ -11,8 +11,8 @@ import type { Identifier } from '../domain/identifiers.ts';
  * profile followed by the newest touchpoints: a lookup's second and last round trip.
  *
  * `IDENT#<type>#<value>` / `IDENT`  which customer an identifier belongs to
- * `TP#<touchpointId>` / `TP`        where a touchpoint lives (for moves and replays)
- * `IDEM#<scope>#<key>` / `IDEM`     an idempotency record
+ * `TP#<touchpointId>` / `TP`        where a touchpoint lives (for moves and replays); with an
+ *                                    Idempotency-Key, under the key's own id, also the key's record
  * `IDEMBATCH#<scope>#<key>` / `IDEMBATCH`  a batch's Idempotency-Key: the digest of the batch it was first sent with
  * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
  * GSI1 `TIER#<tier>` / `<lastContactAt>#<customerId>`  a value tier's customers (on the profile item)
@@ -63,13 +63,8 @@ export const identifierItemKey = (identifier: Identifier): Key => ({
 
 export const touchpointLocatorKey = (touchpointId: string): Key => ({ pk: `TP#${touchpointId}`, sk: 'TP' });
 
-export const idempotencyKey = (scope: string, key: string): Key => ({
-  // The scope is free text: encoding it keeps `#` inside it from blurring into the key.
-  pk: `IDEM#${encodeURIComponent(scope)}#${key}`,
-  sk: 'IDEM',
-});
-
 export const batchIdempotencyKey = (scope: string, key: string): Key => ({
+  // The scope is free text: encoding it keeps `#` inside it from blurring into the key.
   pk: `IDEMBATCH#${encodeURIComponent(scope)}#${key}`,
   sk: 'IDEMBATCH',
 });

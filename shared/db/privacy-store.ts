@@ -108,6 +108,11 @@ export interface PrivacyStore {
   /** Writes a redacted version of an item that still exists; false if it vanished meanwhile (moved, deleted). */
   replaceExisting(item: Item): Promise<boolean>;
   /**
+   * Rewrites the answer a touchpoint's locator keeps for its Idempotency-Key, and nothing else of
+   * it (a move may be re-pointing the locator at the same time): false when it is gone.
+   */
+  rewriteLocatorAnswer(touchpointId: string, result: Item): Promise<boolean>;
+  /**
    * Rewrites attributes of another customer's profile (its card quoting a redacted touchpoint),
    * guarded by the card version read: false when a card write came first (read it again).
    */
@@ -303,6 +308,27 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
+  async function rewriteLocatorAnswer(touchpointId: string, result: Item): Promise<boolean> {
+    try {
+      await call(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: touchpointLocatorKey(touchpointId),
+            UpdateExpression: 'SET #result = :result',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#result': 'result' },
+            ExpressionAttributeValues: { ':result': result },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async function rewriteProfileAttributes(customerId: string, attributes: Item, expectedVersion: unknown): Promise<boolean> {
     const entries = Object.entries(attributes);
     if (entries.length === 0) return true;
@@ -411,6 +437,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     readTouchpoint,
     readItem,
     replaceExisting,
+    rewriteLocatorAnswer,
     rewriteProfileAttributes,
     deleteKeys,
     putSuppressions,

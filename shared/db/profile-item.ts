@@ -50,6 +50,7 @@ const cardAttributes = [
   'recentPages',
   'tier',
   'tierRecency',
+  'tierWhenRecent',
   'frequencyHeadroom',
   'monetaryHeadroom',
 ] as const satisfies readonly (keyof CardState)[];
@@ -65,6 +66,7 @@ export function newProfileItem(customerId: string, createdAt: string, card: Card
       traits: {},
       identifierPermissions: {},
       ...card,
+      gsi1pkWhenRecent: tierIndexKeys(card.tierWhenRecent, '', '').gsi1pk,
     },
     tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
   );
@@ -96,7 +98,14 @@ export function profileUpdate(customerId: string, write: TouchpointWrite & { cus
   const { delta } = customer;
   update.add('version', 1).add('touchpointCount', 1).add(['countsByChannel', delta.channel], 1).add('frequencyHeadroom', -1);
   // Tier boundary: the next touchpoint changes the frequency score (the exact path recomputes the tier).
-  update.when('frequencyHeadroom > :one', { ':one': 1 }).when('tierRecency = :topRecency', { ':topRecency': topRecencyScore() });
+  update.when('frequencyHeadroom > :one', { ':one': 1 });
+  // A recent touchpoint puts recency at the top score, whatever it was: the tier becomes the one the
+  // card keeps ready for that, so a customer back after months stays on the fast path too.
+  update
+    .copy('tier', 'tierWhenRecent')
+    .copy('gsi1pk', 'gsi1pkWhenRecent')
+    .set('tierRecency', topRecencyScore())
+    .when('attribute_exists(tierWhenRecent) AND attribute_exists(gsi1pkWhenRecent)');
   if (customer.asLate || looksLate(delta, new Date(write.touchpoint.receivedAt))) {
     // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
     update
@@ -145,7 +154,11 @@ export function profileUpdate(customerId: string, write: TouchpointWrite & { cus
 function setWholeCard(update: UpdateBuilder, customerId: string, card: CardState, expectedVersion: number): void {
   for (const attribute of cardAttributes) update.set(attribute, attribute === 'version' ? expectedVersion + 1 : card[attribute]);
   const index = tierIndexKeys(card.tier, newestContact([card.lastContact, ...card.lateContacts])?.occurredAt ?? '', customerId);
-  update.set('gsi1pk', index.gsi1pk).set('gsi1sk', index.gsi1sk).when('version = :expectedVersion', { ':expectedVersion': expectedVersion });
+  update
+    .set('gsi1pk', index.gsi1pk)
+    .set('gsi1sk', index.gsi1sk)
+    .set('gsi1pkWhenRecent', tierIndexKeys(card.tierWhenRecent, '', '').gsi1pk)
+    .when('version = :expectedVersion', { ':expectedVersion': expectedVersion });
 }
 
 /** An exactly recomputed card (merges, undos, moves), with the profile changes that go with it. */
@@ -208,6 +221,7 @@ function cardOf(profile: ProfileItem): CardState {
     recentPages: profile.recentPages ?? empty.recentPages,
     tier: profile.tier ?? empty.tier,
     tierRecency: profile.tierRecency ?? empty.tierRecency,
+    tierWhenRecent: profile.tierWhenRecent ?? empty.tierWhenRecent,
     frequencyHeadroom: profile.frequencyHeadroom ?? empty.frequencyHeadroom,
     monetaryHeadroom: profile.monetaryHeadroom ?? empty.monetaryHeadroom,
   };

@@ -33,6 +33,12 @@ export class UpdateBuilder {
     return this;
   }
 
+  /** Sets an attribute to another attribute's stored value (DynamoDB refuses the update when the source is missing: guard on it). */
+  copy(path: AttributePath, from: AttributePath): this {
+    this.sets.push(`${this.path(path)} = ${this.path(from)}`);
+    return this;
+  }
+
   /** Writes the value only where the attribute has none yet (first-seen times, an index position). */
   setIfMissing(path: AttributePath, value: unknown): this {
     const name = this.path(path);

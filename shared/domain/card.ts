@@ -82,8 +82,14 @@ export interface CardState {
   recentPages: PageVisit[];
   /** The tier as of the last write; the card recomputes recency when read. */
   tier: TierName;
-  /** The recency score the stored tier was computed with: the fast path keeps the tier only if it was the top score. */
+  /** The recency score the stored tier was computed with. */
   tierRecency: number;
+  /**
+   * The tier with the top recency score and the current frequency and monetary scores: what any
+   * recent touchpoint that crosses no frequency or monetary threshold leaves the customer in, so
+   * the fast path sets it blindly, for a customer back after months as for one seen yesterday.
+   */
+  tierWhenRecent: TierName;
   /** Touchpoints that can still be added before the frequency score changes. */
   frequencyHeadroom: number;
   /** Value that can still be added before the monetary score changes. */
@@ -283,13 +289,15 @@ function tierFields(
   lastContactAt?: string,
   now: Date = new Date(),
   config: ValueTierConfig = valueTierConfig,
-): Pick<CardState, 'tier' | 'tierRecency' | 'frequencyHeadroom' | 'monetaryHeadroom'> {
+): Pick<CardState, 'tier' | 'tierRecency' | 'tierWhenRecent' | 'frequencyHeadroom' | 'monetaryHeadroom'> {
   const { tier, scores } = valueTier({ touchpointCount, monetaryTotal, lastContactAt }, now, config);
+  const whenRecent = valueTier({ touchpointCount, monetaryTotal, lastContactAt: now.toISOString() }, now, config);
   const nextFrequency = config.frequencyTouchpoints.find((threshold) => threshold > touchpointCount);
   const nextMonetary = config.monetaryValue.find((threshold) => threshold > monetaryTotal);
   return {
     tier,
     tierRecency: scores.recency,
+    tierWhenRecent: whenRecent.tier,
     frequencyHeadroom: nextFrequency === undefined ? unlimited : nextFrequency - touchpointCount,
     monetaryHeadroom: nextMonetary === undefined ? unlimited : nextMonetary - monetaryTotal,
   };

@@ -21,6 +21,8 @@ export interface IdempotencyRef {
 
 export interface IdempotencyRecord {
   requestFingerprint: string;
+  /** The request that stored it (absent on a discarded touchpoint's receipt): its own retries are not replays. */
+  requestId?: string;
   /** What the first request answered; a preferences change keeps what it recorded too, to answer a retry the same. */
   result: Omit<IngestResult, 'replayed'> & { preferences?: ContactPreferences; changes?: string[] };
 }
@@ -29,6 +31,7 @@ export interface IngestReadRequest {
   identifiers: Identifier[];
   /** A customer named directly by id. */
   customerId?: string;
+  /** Read as the locator of the touchpoint the key stands for (`touchpointIdFor`), which carries the record. */
   idempotency?: IdempotencyRef;
 }
 
@@ -80,7 +83,8 @@ export interface TouchpointWrite {
    */
   reclaimed?: Array<{ identifier: Identifier; from: string }>;
   mergeCandidates: MergeCandidateNote[];
-  idempotency?: IdempotencyRef & IdempotencyRecord;
+  /** Kept on the touchpoint's locator: the touchpoint id is the key's own (`touchpointIdFor`), so the locator guards exactly once. */
+  idempotency?: IdempotencyRef & IdempotencyRecord & { requestId: string };
   /** What the customer told us, recorded together with the touchpoint that says so. */
   profileChanges?: { preferences: ContactPreferences; identifierPermissions: Record<string, IdentifierPermissions> };
 }
@@ -128,8 +132,11 @@ export interface CustomerView {
 export interface CustomerStore {
   readForIngest(request: IngestReadRequest): Promise<IngestReadResult>;
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
-  /** Where a touchpoint is stored, from its locator (undefined when it is not stored). */
-  locateTouchpoint(touchpointId: string): Promise<{ customerId: string } | undefined>;
+  /**
+   * Where a touchpoint is stored, from its locator (undefined when it is not stored), with the
+   * idempotency record the locator carries when the touchpoint was posted with a key.
+   */
+  locateTouchpoint(touchpointId: string): Promise<{ customerId: string; idempotency?: IdempotencyRecord } | undefined>;
   /** The card of a live customer (undefined when unknown or merged away). */
   readCard(customerId: string): Promise<CardState | undefined>;
   /** The updated customer, or undefined when there is no live customer with this id or the trait count moved. */

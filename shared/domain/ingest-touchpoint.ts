@@ -6,7 +6,7 @@ import { applyDelta, type CardState, cardDelta, emptyCard, fastPathEligible } fr
 import type { Channel } from './channels.ts';
 import type { AttachedIdentifier, IngestResult, Touchpoint } from './model.ts';
 import { mergeCustomers } from './merge-customers.ts';
-import { newCustomerId, newTouchpointId } from './ids.ts';
+import { newCustomerId, newRequestId, newTouchpointId, touchpointIdFor } from './ids.ts';
 import { backOff, maxAttempts } from './retry.ts';
 import { automaticMergePolicy, profileKind } from './merge-policy.ts';
 import { type Recognition, type ResolvedIdentifier, recognise } from './recognition.ts';
@@ -47,7 +47,9 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
   const identifiers = toIdentifierList(input.identifiers);
   const storedIdentifiers = identifiers.filter((identifier) => identifier.type !== 'customerId');
   const idempotency: IdempotencyRef | undefined = context.idempotencyKey ? { scope: input.source, key: context.idempotencyKey } : undefined;
-  const touchpointId = newTouchpointId();
+  // With a key, the id is the key's own: a second write of it, by a retry or a twin request, cannot land.
+  const touchpointId = idempotency ? touchpointIdFor(idempotency) : newTouchpointId();
+  const requestId = newRequestId();
   const freshCustomerId = newCustomerId();
   /** Customers found merged away while this request ran, and their survivors. */
   const survivors = new Map<string, string>();
@@ -76,7 +78,7 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
       if (read.idempotency) {
         const replayed = replay(read.idempotency, context.requestFingerprint);
         // Our own earlier attempt, whose answer was lost, stored it: this request's first answer, not a replay.
-        return replayed.touchpointId === touchpointId ? { ...replayed, replayed: false } : replayed;
+        return read.idempotency.requestId === requestId ? { ...replayed, replayed: false } : replayed;
       }
       if (input.identifiers.customerId && !read.directCustomer) {
         throw new UnknownCustomerError();
@@ -132,7 +134,7 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
         const from = reclaimable.get(identifierKey(identifier));
         return from === undefined ? [] : [{ identifier, from }];
       });
-      const write = await planWrite(store, touchpoint, attaching, context, idempotency, result, reclaimed);
+      const write = await planWrite(store, touchpoint, attaching, context, idempotency, requestId, result, reclaimed);
       if (!write) continue;
 
       try {
@@ -145,7 +147,7 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
           continue;
         }
         if (!(error instanceof WriteRejectedError)) throw error;
-        if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context);
+        if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context, requestId);
         if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
         if (error.reason === 'customer-gone') gone.add(target.customerId);
         if (error.reason === 'contention') await backOff(attempt);
@@ -157,7 +159,7 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
     }
     // Before answering 503: an attempt whose answer was lost (or was refused on a retry) may have landed.
     if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
-      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context);
+      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context, requestId);
     }
     throw new StoreUnavailableError(undefined, { outcomeUnknown });
   } catch (error) {
@@ -165,7 +167,7 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
     // have landed, so the 503 must not say "nothing was written" (and if it did land, answer it).
     if (!(error instanceof StoreUnavailableError) || !outcomeUnknown || error.outcomeUnknown) throw error;
     if ((await store.locateTouchpoint(touchpointId).catch(() => undefined)) !== undefined) {
-      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context);
+      return landedEarlier(store, { touchpointId, source: input.source }, chosen, context, requestId);
     }
     throw new StoreUnavailableError(undefined, { outcomeUnknown: true, cause: error });
   }
@@ -177,11 +179,14 @@ async function landedEarlier(
   touchpoint: Pick<Touchpoint, 'touchpointId' | 'source'>,
   chosen: Map<string, { target: ChosenCustomer; result: Omit<IngestResult, 'replayed'> }>,
   context: IngestContext,
+  requestId: string,
 ): Promise<IngestResult> {
   // Asked only when the touchpoint may have landed: a read that gives way here must not say nothing was written.
   const located = await store.locateTouchpoint(touchpoint.touchpointId).catch((error: unknown) => {
     throw error instanceof StoreUnavailableError ? new StoreUnavailableError(undefined, { outcomeUnknown: true, cause: error }) : error;
   });
+  // Stored under the same key by another request (a twin sent at once): this one is its replay.
+  if (located?.idempotency && located.idempotency.requestId !== requestId) return replay(located.idempotency, context.requestFingerprint);
   const landed = located && chosen.get(located.customerId);
   if (!landed) throw new StoreUnavailableError(undefined, { outcomeUnknown: true });
   const merges = await mergeAnonymousProfiles(store, landed.target, touchpoint, context);
@@ -333,6 +338,7 @@ async function planWrite(
   target: ChosenCustomer,
   context: IngestContext,
   idempotency: IdempotencyRef | undefined,
+  requestId: string,
   result: Omit<IngestResult, 'replayed' | 'merges'>,
   reclaimed: Array<{ identifier: Identifier; from: string }>,
 ): Promise<TouchpointWrite | undefined> {
@@ -363,7 +369,7 @@ async function planWrite(
       touchpointId: touchpoint.touchpointId,
       detectedAt: receivedAt,
     })),
-    ...(idempotency ? { idempotency: { ...idempotency, requestFingerprint: context.requestFingerprint, result } } : {}),
+    ...(idempotency ? { idempotency: { ...idempotency, requestFingerprint: context.requestFingerprint, requestId, result } } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import type { CustomerPage, CustomerStore, IdempotencyRecord, ProfileChanges } f
 import { IdempotencyConflictError, NotFoundError, StoreUnavailableError, ValidationError } from './errors.ts';
 import { WriteRejectedError } from './write-rejection.ts';
 import { type Identifier, identifierKey } from './identifiers.ts';
-import { newTouchpointId } from './ids.ts';
+import { newRequestId, newTouchpointId, touchpointIdFor } from './ids.ts';
 import { planCardWrite, recordWithExactCardFallback } from './ingest-touchpoint.ts';
 import { backOff, maxAttempts } from './retry.ts';
 import type { ContactChannel, ContactPreferences, Customer, IdentifierPermissions, Touchpoint } from './model.ts';
@@ -79,8 +79,9 @@ export async function recordPreferences(
   receivedAt: Date,
   idempotency?: { key: string; requestFingerprint: string },
 ): Promise<PreferencesReceipt> {
-  const touchpointId = newTouchpointId();
   const ref = idempotency ? { scope: input.source, key: idempotency.key } : undefined;
+  const touchpointId = ref ? touchpointIdFor(ref) : newTouchpointId();
+  const requestId = newRequestId();
   let target = customerId;
   let checkIdempotency = ref !== undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
@@ -136,7 +137,7 @@ export async function recordPreferences(
           mergeCandidates: [],
           profileChanges: { preferences, identifierPermissions },
           ...(ref && idempotency
-            ? { idempotency: { ...ref, requestFingerprint: idempotency.requestFingerprint, result: { ...receipt, customerCreated: false } } }
+            ? { idempotency: { ...ref, requestFingerprint: idempotency.requestFingerprint, requestId, result: { ...receipt, customerCreated: false } } }
             : {}),
         },
         receivedAt,

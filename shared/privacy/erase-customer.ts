@@ -5,7 +5,6 @@ import {
   candidateHalfKey,
   customerIdOfCandidateHalfSortKey,
   customerPartition,
-  idempotencyKey,
   type Key,
   mergeAuditKey,
   mergeCandidateKey,
@@ -281,13 +280,10 @@ class EraseRun {
     return true;
   }
 
-  /** The touchpoint's identifiers released; its locator and idempotency record go with it. */
+  /** The touchpoint's identifiers released; its locator goes with it, and the idempotency record it carries. */
   private async settleTouchpoint(item: Item): Promise<Key[]> {
     await this.release(identifiersOf(item.identifiers));
-    const keys = [touchpointLocatorKey(item.touchpointId as string)];
-    const ref = item.idempotencyRef as { scope?: unknown; key?: unknown } | undefined;
-    if (typeof ref?.scope === 'string' && typeof ref.key === 'string') keys.push(idempotencyKey(ref.scope, ref.key));
-    return keys;
+    return [touchpointLocatorKey(item.touchpointId as string)];
   }
 
   /** A merge candidate pairing the member with another customer: nothing left to merge, so it goes, with both halves. */
@@ -311,17 +307,18 @@ class EraseRun {
       }
     }
     const touchpoint = await this.store.readTouchpoint(touchpointId);
-    const ref = touchpoint?.idempotencyRef as { scope?: unknown; key?: unknown } | undefined;
-    if (!touchpoint || this.members.has(touchpoint.customerId as string) || typeof ref?.scope !== 'string' || typeof ref.key !== 'string') return;
-    const record = await this.store.readItem(idempotencyKey(ref.scope, ref.key));
+    if (!touchpoint || this.members.has(touchpoint.customerId as string)) return;
+    // Posted with an Idempotency-Key, its locator carries the answer a replay gives.
+    const locator = await this.store.readItem(touchpointLocatorKey(touchpointId));
+    const result = locator?.result as Item | undefined;
+    if (!result) return;
     // A replay answers where the touchpoint is now (its customer did not come into being by it), never a redaction mark as an id.
-    const result = record?.result as Item | undefined;
     const current =
-      record && result?.customerId !== undefined && this.members.has(result.customerId as string)
-        ? { ...record, result: { ...result, customerId: touchpoint.customerId, customerCreated: false } }
-        : record;
-    const redacted = current && redactText(current, this.needles);
-    if (redacted && redacted !== record && (await this.store.replaceExisting(redacted as Item))) this.counts.itemsRedacted += 1;
+      result.customerId !== undefined && this.members.has(result.customerId as string)
+        ? { ...result, customerId: touchpoint.customerId, customerCreated: false }
+        : result;
+    const redacted = redactText(current, this.needles) as Item;
+    if (redacted !== result && (await this.store.rewriteLocatorAnswer(touchpointId, redacted))) this.counts.itemsRedacted += 1;
   }
 
   /** The card of a customer whose touchpoint was redacted quotes it (last contact, pages, invoice queries): redacted too. */

@@ -159,8 +159,8 @@ export async function exportCustomer(
   }
 }
 
-/** The stored attributes, without the table's own keys. */
+/** The stored attributes, without the table's own keys (and the profile's copy of its next tier-index key). */
 function withoutKeys(item: Item): Item {
-  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, gsi1pkWhenRecent: _gsi1pkWhenRecent, ...rest } = item;
   return rest;
 }

@@ -1069,10 +1069,6 @@ function danglingReferences(items: Item[], profiles: Map<string, Item>): string[
       problems.push(`touchpoint ${String(item.touchpointId)} is in the partition of ${String(item.pk)}, which has no profile`);
     } else if (item.entity === 'touchpointLocator' && !touchpoints.has(item.touchpointId as string)) {
       problems.push(`the locator of touchpoint ${String(item.touchpointId)} points at a touchpoint that is not stored`);
-    } else if (item.entity === 'idempotency') {
-      const touchpointId = (item.result as { touchpointId?: string } | undefined)?.touchpointId;
-      if (touchpointId && !touchpoints.has(touchpointId))
-        problems.push(`idempotency record ${String(item.pk)} replays touchpoint ${touchpointId}, which is not stored`);
     } else if (item.entity === 'mergeCandidate') {
       for (const customerId of (item.customerIds as string[] | undefined) ?? []) {
         if (!profiles.has(customerId)) problems.push(`merge candidate ${String(item.pk)} names ${customerId}, which has no profile`);

@@ -64,6 +64,22 @@ describe('card write cost of ingest: the common case', () => {
     expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
   });
 
+  it('records a returning customer, quiet for months, with one BatchGet and one TransactWrite and files them under their new tier', async () => {
+    // Last seen 200 days ago with a high value: recency score 1 and silver; a call now makes recency 4, and gold.
+    const { phone, customerId } = await knownCustomer(200 * 24 * 60, { value: 20_000 });
+    const [before] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
+    expect(before).toMatchObject({ tier: 'silver', tierRecency: 1 });
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ channel: 'call', identifiers: { phone } }));
+
+    report('returning customer, quiet for 200 days (fast path)');
+    expect(response.status).toBe(201);
+    expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    const [after] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
+    expect(after).toMatchObject({ tier: 'gold', tierRecency: 4, gsi1pk: 'TIER#gold', touchpointCount: 2 });
+  });
+
   it('moves an invoice query on with one BatchGet and one TransactWrite', async () => {
     const phone = uniquePhone().e164;
     const invoiceNumber = `INV-${unique()}`;

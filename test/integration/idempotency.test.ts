@@ -157,4 +157,28 @@ describe('idempotent ingest', () => {
     expect(new Set(responses.map((response) => response.body.touchpointId)).size).toBe(1);
     expect(await timelineLength(responses[0]?.body.customerId)).toBe(1);
   });
+
+  it('answers one of several different bodies sent at once under one key with 201 and the others with 409', async () => {
+    const phone = uniquePhone().e164;
+    const headers = { 'Idempotency-Key': `key-${unique()}` };
+    const bodies = Array.from({ length: 5 }, (_, index) => touchpointBody({ identifiers: { phone }, summary: `body ${index}` }));
+
+    const responses = await Promise.all(bodies.map((body) => postTouchpoint(body, headers)));
+
+    expect(responses.map((response) => response.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    const stored = responses.find((response) => response.status === 201);
+    expect(await timelineLength(stored?.body.customerId)).toBe(1);
+  });
+
+  it('keeps a keyed touchpoint in no more items than one without a key', async () => {
+    const phone = uniquePhone().e164;
+    await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const before = await countItems();
+    await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const unkeyed = (await countItems()) - before;
+
+    await recordTouchpoint(touchpointBody({ identifiers: { phone } }), { 'Idempotency-Key': `key-${unique()}` });
+
+    expect((await countItems()) - before - unkeyed).toBe(unkeyed);
+  });
 });

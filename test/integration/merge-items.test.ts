@@ -64,15 +64,18 @@ describe('a touchpoint moved by a merge', () => {
     expect(moved?.expiresAt).toBe(expiresBefore);
   });
 
-  it('keeps the reference an erase follows to its idempotency record', async () => {
+  it('keeps the idempotency record its locator carries, re-pointed at the survivor', async () => {
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone: uniquePhone().e164 }, { idempotencyKey: `key-${unique()}` });
-    const referenceBefore = (await storedTouchpoint(source.touchpointId))?.idempotencyRef;
+    const locatorOf = async () =>
+      (await scanItems(table.tableName)).find((item) => item.entity === 'touchpointLocator' && item.touchpointId === source.touchpointId);
+    const before = await locatorOf();
 
     await merge(target.customerId, source.customerId);
 
-    expect(referenceBefore).toBeDefined();
-    expect((await storedTouchpoint(source.touchpointId))?.idempotencyRef).toEqual(referenceBefore);
+    const after = await locatorOf();
+    expect(before?.requestFingerprint).toEqual(expect.any(String));
+    expect(after).toMatchObject({ customerId: target.customerId, requestFingerprint: before?.requestFingerprint, result: before?.result });
   });
 
   it('keeps its retention expiry when the merge is undone', async () => {

@@ -49,6 +49,9 @@ export const profileEntity = defineEntity({
       /** As configured when it was written: a tier renamed since still reads instead of failing the read. */
       tier: z.custom<TierName>((value) => typeof value === 'string').optional(),
       tierRecency: z.number().optional(),
+      tierWhenRecent: z.custom<TierName>((value) => typeof value === 'string').optional(),
+      /** The tier index partition of `tierWhenRecent`, which the fast path copies into gsi1pk (an update cannot build a string). */
+      gsi1pkWhenRecent: z.string().optional(),
       frequencyHeadroom: z.number().optional(),
       monetaryHeadroom: z.number().optional(),
     })

@@ -27,8 +27,6 @@ export const touchpointEntity = defineEntity({
       relocatedAt: z.string().optional(),
       /** Retention by channel, enforced by DynamoDB TTL (epoch seconds). */
       expiresAt: z.number().optional(),
-      /** Lets an erase find the idempotency record, which names the customer in its stored result. */
-      idempotencyRef: z.object({ scope: z.string(), key: z.string() }).optional(),
     })
     // A move re-inserts the item whole: attributes this schema does not name stay with it.
     .loose(),
@@ -37,7 +35,18 @@ export const touchpointEntity = defineEntity({
 
 export type TouchpointItem = z.output<typeof touchpointEntity.attributes>;
 
-/** Where a touchpoint lives (`TP#<touchpointId>`), for moves and replays. */
+/** What an Idempotency-Key's first request answered, kept under the key's own touchpoint id (`touchpointIdFor`). */
+const idempotencyAttributes = {
+  requestFingerprint: z.string(),
+  /** What the first request answered: an ingest's result, or a discarded touchpoint's receipt. */
+  result: z.custom<object>(isRecord),
+};
+
+/**
+ * Where a touchpoint lives (`TP#<touchpointId>`), for moves and replays. Posted with an
+ * Idempotency-Key it is also the key's record: written only if absent, it is the exactly-once
+ * guard, and it carries the request's digest and answer (and lives as long as the touchpoint).
+ */
 export const touchpointLocatorEntity = defineEntity({
   name: 'touchpointLocator',
   attributes: z.object({
@@ -45,6 +54,21 @@ export const touchpointLocatorEntity = defineEntity({
     customerId: z.string(),
     occurredAt: z.string(),
     expiresAt: z.number().optional(),
+    requestFingerprint: idempotencyAttributes.requestFingerprint.optional(),
+    result: idempotencyAttributes.result.optional(),
+    /** The request that wrote it: its own retries are told from a twin request sent with the same key. */
+    requestId: z.string().optional(),
   }),
+  key: touchpointLocatorKey,
+});
+
+/**
+ * A write-only client's touchpoint that was not stored (shared/db/idempotency-store.ts), under the
+ * locator key of the id its Idempotency-Key stands for: a key answers one outcome, stored or
+ * discarded. Holds no identifier and no customer; expires after the idempotency retention.
+ */
+export const discardedTouchpointEntity = defineEntity({
+  name: 'discardedTouchpoint',
+  attributes: z.object({ ...idempotencyAttributes, createdAt: z.string(), expiresAt: z.number() }),
   key: touchpointLocatorKey,
 });
