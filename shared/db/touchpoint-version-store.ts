@@ -3,8 +3,8 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteComma
 import { config } from '../config/config.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
 import type { AmendOutcome, TouchpointVersionStore, UpstreamRef } from '../domain/versioned-touchpoints.ts';
+import { touchpointIdFor } from '../domain/ids.ts';
 import { documentClient } from './client.ts';
-import { idempotencyEntity } from './items/idempotency.ts';
 import { touchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
 import { touchpointVersionEntity } from './items/touchpoint-version.ts';
 import { call } from './store-errors.ts';
@@ -26,9 +26,9 @@ export function dynamoTouchpointVersionStore(client: DynamoDBDocumentClient, tab
     },
 
     async ingestedTouchpoint(ref) {
-      const item = await get(idempotencyEntity.key(ref.source, ref.upstreamId));
-      const result = item ? (idempotencyEntity.parse(item).result as { touchpointId?: unknown }) : undefined;
-      return typeof result?.touchpointId === 'string' ? result.touchpointId : undefined;
+      // An ingest under an Idempotency-Key records its touchpoint at the id the key stands for, with the key's record on its locator.
+      const touchpointId = touchpointIdFor({ scope: ref.source, key: ref.upstreamId });
+      return (await get(touchpointLocatorEntity.key(touchpointId))) ? touchpointId : undefined;
     },
 
     async noteFirstVersion(ref, noted) {
