@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
+
+// A worker runs file after file (vitest.config.ts: isolate false), so each file begins as it would
+// in a fresh process: the project's own modules are evaluated anew (they read their configuration
+// at import, as a Lambda does at cold start), and the environment is the one the worker started
+// with, whatever the previous file set. Only node_modules stay loaded: that is the time saved.
+vi.resetModules();
+const pristineKey = Symbol.for('touchpoint-test.pristine-env');
+const holder = globalThis as { [pristineKey]?: Record<string, string | undefined> };
+const pristine = (holder[pristineKey] ??= { ...process.env });
+for (const name of Object.keys(process.env)) if (!Object.hasOwn(pristine, name)) delete process.env[name];
+Object.assign(process.env, pristine);
 
 // Runs before each test file's imports are evaluated, so configuration read at module scope
 // (as a Lambda reads it at cold start) sees this file's own table.
