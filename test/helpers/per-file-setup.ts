@@ -8,7 +8,8 @@ import { inject, vi } from 'vitest';
 vi.resetModules();
 const pristineKey = Symbol.for('touchpoint-test.pristine-env');
 const holder = globalThis as { [pristineKey]?: Record<string, string | undefined> };
-const pristine = (holder[pristineKey] ??= { ...process.env });
+holder[pristineKey] ??= { ...process.env };
+const pristine = holder[pristineKey];
 for (const name of Object.keys(process.env)) if (!Object.hasOwn(pristine, name)) delete process.env[name];
 Object.assign(process.env, pristine);
 
