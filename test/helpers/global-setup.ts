@@ -11,13 +11,15 @@ declare module 'vitest' {
 /**
  * One DynamoDB Local per test worker for the whole run; each test file gets its own table (see
  * per-file-setup). DynamoDB Local serialises its work on one database lock, so a single instance
- * kept one core busy while the other idled: one each lets the two workers run side by side.
+ * kept one core busy while the other idled: one each lets the two workers run side by side. A run
+ * of one file (or `--maxWorkers=1`) starts one: a second JVM would only idle and eat memory.
  */
-export const dynamoDbInstances = 2;
+const mostInstances = 2;
 
 export default async function setup(project: TestProject) {
   ensureChromium();
-  const started = await Promise.allSettled(Array.from({ length: dynamoDbInstances }, () => startDynamoDbLocal()));
+  const instanceCount = Math.max(1, Math.min(mostInstances, project.config.maxWorkers));
+  const started = await Promise.allSettled(Array.from({ length: instanceCount }, () => startDynamoDbLocal()));
   const instances = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const failure = started.find((outcome) => outcome.status === 'rejected');
   if (failure) {
