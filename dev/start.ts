@@ -20,7 +20,7 @@ import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
 import { createDocumentClient, createDynamoDbClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
-import { type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
+import type { LocalIssuer } from './local-issuer.ts';
 import { formatRequestLine, type LocalApi, startLocalApi } from './local-server.ts';
 import { removeLocalStack, writeLocalStack } from './local-stack.ts';
 
@@ -58,6 +58,8 @@ const issuer: LocalIssuer | undefined = withIssuer ? await startIssuer() : undef
 async function startIssuer(): Promise<LocalIssuer> {
   const clientId = 'touchpoint-console';
   const audience = process.env.JWT_AUDIENCE ?? 'touchpoint-api';
+  // Loaded only when asked for: oidc-provider warns on every start under Node 20 (it supports 22 and later).
+  const { startLocalIssuer } = await import('./local-issuer.ts');
   const started = await startLocalIssuer({
     port: Number(process.env.TOUCHPOINT_ISSUER_PORT ?? port + 1),
     clientId,

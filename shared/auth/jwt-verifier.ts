@@ -24,20 +24,24 @@ export function jwtVerifier(settings: JwtSettings, keys?: JWTVerifyGetKey): JwtV
   const getKey = keys ?? createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3_000, cooldownDuration: 30_000 });
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, getKey, {
-        issuer: settings.issuer,
-        audience: settings.audience,
-        algorithms,
-        clockTolerance: 30,
-        requiredClaims: ['sub', 'exp'],
-      });
-      return clientOfToken(payload);
+      const { payload } = await jwtVerify(token, getKey, { issuer: settings.issuer, algorithms, clockTolerance: 30, requiredClaims: ['sub', 'exp'] });
+      return intendedFor(payload, settings.audience) ? clientOfToken(payload) : undefined;
     } catch (error) {
       // An unreachable JWKS is an outage, not a bad token: let it surface as one.
       if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) throw error;
       return undefined;
     }
   };
+}
+
+/**
+ * Whether the token is meant for this API, as API Gateway's JWT authorizers decide it: `aud` names
+ * the audience; a token with no `aud` at all (Cognito's access tokens carry `client_id` instead)
+ * passes when its `client_id` is the audience. A token whose `aud` names another API never does.
+ */
+function intendedFor(payload: JWTPayload, audience: string): boolean {
+  if (payload.aud !== undefined) return (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).includes(audience);
+  return payload.client_id === audience;
 }
 
 /**

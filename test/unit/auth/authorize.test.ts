@@ -27,11 +27,11 @@ function keys(records: Record<string, KeyRecord>): AuthorizeDependencies {
   };
 }
 
-function token(claims: Record<string, unknown>, options: { key?: CryptoKey; issuer?: string; audience?: string; expiresIn?: string } = {}) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
-    .setIssuer(options.issuer ?? issuer)
-    .setAudience(options.audience ?? audience)
+/** `audience: null` signs a token with no `aud` claim at all (as Cognito's access tokens come). */
+function token(claims: Record<string, unknown>, options: { key?: CryptoKey; issuer?: string; audience?: string | null; expiresIn?: string } = {}) {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'test-key' }).setIssuer(options.issuer ?? issuer);
+  if (options.audience !== null) jwt.setAudience(options.audience ?? audience);
+  return jwt
     .setSubject('staff-42')
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? '5m')
@@ -139,6 +139,26 @@ describe('authorizing an OIDC token', () => {
     ['a key not in the JWKS', { key: undefined as CryptoKey | undefined, other: true }],
   ])('refuses %s', async (_name, options) => {
     const jwt = await token({ scope: 'customers:read' }, 'other' in options ? { key: otherKey } : options);
+
+    const decision = await authorize({ routeKey: 'GET /v1/customers/lookup', authorization: `Bearer ${jwt}` }, keys(records));
+
+    expect(decision).toMatchObject({ isAuthorized: false, reason: 'invalid-token' });
+  });
+
+  it("allows a token with no aud whose client_id is the audience (Cognito's access tokens), as API Gateway does", async () => {
+    const jwt = await token({ scope: 'touchpoint-api/customers:read', client_id: audience }, { audience: null });
+
+    const decision = await authorize({ routeKey: 'GET /v1/customers/lookup', authorization: `Bearer ${jwt}` }, keys(records));
+
+    expect(decision).toMatchObject({ isAuthorized: true, client: { scopes: new Set<Scope>(['customers:read']) } });
+  });
+
+  it.each([
+    ['no aud and another client_id', { scope: 'customers:read', client_id: 'another-app' }, null],
+    ['no aud and no client_id', { scope: 'customers:read' }, null],
+    ['an aud for another API, whatever its client_id', { scope: 'customers:read', client_id: audience }, 'another-api'],
+  ])('refuses a token with %s', async (_name, claims, tokenAudience) => {
+    const jwt = await token(claims, { audience: tokenAudience });
 
     const decision = await authorize({ routeKey: 'GET /v1/customers/lookup', authorization: `Bearer ${jwt}` }, keys(records));
 
