@@ -15,7 +15,7 @@ const emailGateway = () => stack.clientFor('email-gateway', ['customers:read', '
 async function signUp(identifiers: { phone?: string; email?: string; accountId?: string }): Promise<string> {
   const recorded = await unwrap(
     stack.client().POST('/v1/touchpoints', {
-      body: { channel: 'web_visit', source: 'test-suite', identifiers, details: { url: 'https://example.com/sign-up' } },
+      body: { channel: 'web_visit', identifiers, details: { url: 'https://example.com/sign-up' } },
     }),
   );
   if (!('customerId' in recorded)) throw new Error('The test key reads customers');
@@ -127,7 +127,7 @@ describe('examples/screen-pop.ts', () => {
     await unwrap(
       stack.client().PUT('/v1/customers/{customerId}/preferences', {
         params: { path: { customerId } },
-        body: { channels: { phone: 'opted_out' }, preferredChannel: null, quietHours: null, receivedVia: 'call', source: 'test-suite' },
+        body: { channels: { phone: 'opted_out' }, preferredChannel: null, quietHours: null, receivedVia: 'call' },
       }),
     );
     const pop = await screenPop(agent, phone);

@@ -37,7 +37,6 @@ export async function logEmail(client: TouchpointClient, message: MailMessage): 
       params: { header: { 'idempotency-key': message.messageId } },
       body: {
         channel: 'email',
-        source: 'email-gateway',
         occurredAt: message.sentAt,
         identifiers: { email: customerAddress },
         summary: message.subject,

@@ -42,7 +42,6 @@ export async function sendNightlyBatch(client: TouchpointClient, runId: string, 
     const chunk = events.slice(start, start + batchSize);
     const items: TouchpointInput[] = chunk.map((event) => ({
       channel: 'invoice_query',
-      source: 'billing',
       // One key per state of one query: the same event sent again is a replay, a new status a new touchpoint.
       idempotencyKey: `${event.queryId}:${event.status}:${event.changedAt}`,
       occurredAt: event.changedAt,

@@ -78,7 +78,6 @@ export async function recordCall(
     client.POST('/v1/touchpoints', {
       body: {
         channel: 'call',
-        source: 'call-centre',
         identifiers: { phone: call.phone },
         summary: call.summary,
         details: { direction: 'inbound', durationSeconds: call.durationSeconds, agentId: call.agentId, callId: call.callId, outcome: 'answered' },
