@@ -7,9 +7,9 @@ import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
-import { type Function as LambdaFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -26,6 +26,7 @@ import {
 } from '../../shared/connectors/connector-config.ts';
 import { trackEventsVariable } from '../../shared/connectors/segment/track-events.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
+import { orderedStreamSource } from './ordered-stream-source.ts';
 import { ProjectFunction } from './project-function.ts';
 
 export interface ConnectorsProps {
@@ -180,18 +181,10 @@ export class Connectors extends Construct {
       timeout: Duration.minutes(1),
     });
     fn.addEventSource(
-      new KinesisEventSource(Stream.fromStreamArn(this, 'ConnectRecordsStream', streamArn), {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        // One batch per shard at a time: the copies of one contact's record are taken in their order.
-        parallelizationFactor: 1,
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: settings.streamRetryAttempts,
-        maxRecordAge: Duration.hours(24),
-        onFailure: new SqsDlq(this.connectDeadLetterQueue as Queue),
-      }),
+      new KinesisEventSource(
+        Stream.fromStreamArn(this, 'ConnectRecordsStream', streamArn),
+        orderedStreamSource(settings.streamRetryAttempts, this.connectDeadLetterQueue as Queue),
+      ),
     );
     this.contactAlarm(
       'ConnectRecordsIteratorAge',

@@ -1,12 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
 import { ProjectFunction } from './project-function.ts';
+import { orderedStreamSource } from './ordered-stream-source.ts';
 
 export const publishEventsFunctionName = 'publish-events';
 
@@ -61,19 +61,6 @@ export class EventPublisher extends Construct {
     });
     this.bus.grantPutEventsTo(this.function);
 
-    this.function.addEventSource(
-      new DynamoEventSource(table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        // One batch per shard at a time keeps a customer's events in the order they happened.
-        parallelizationFactor: 1,
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: settings.streamRetryAttempts,
-        maxRecordAge: Duration.hours(24),
-        onFailure: new SqsDlq(this.deadLetterQueue),
-      }),
-    );
+    this.function.addEventSource(new DynamoEventSource(table, orderedStreamSource(settings.streamRetryAttempts, this.deadLetterQueue)));
   }
 }

@@ -13,9 +13,9 @@ import {
 import { certificateUrl, type EnvelopeOptions, region, snsEnvelope, type TestSigner, testSigner, topicArn } from './fixtures/ses/sns.ts';
 import { uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
+import { contactCheck } from '../helpers/contact-check.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 import { lookupCustomer, putPreferences, recordTouchpoint, wholeTimeline } from '../helpers/handlers.ts';
-import { handler as checkContactHandler } from '../../functions/check-contact/handler.ts';
 
 process.env.SES_TOPIC_ARNS = `arn:aws:sns:${region}:111122223333:other-topic,${topicArn}`;
 const { receiveSesNotificationRoute } = await import('../../functions/receive-ses-notification/handler.ts');
@@ -66,18 +66,6 @@ function post(body: string, to = handler) {
 
 function deliver(notification: unknown, options: Partial<EnvelopeOptions> = {}) {
   return post(JSON.stringify(snsEnvelope(JSON.stringify(notification), { signer, ...options })));
-}
-
-function contactCheck(customerId: string, query: Record<string, string>) {
-  return invoke(
-    checkContactHandler,
-    apiEvent({
-      routePath: '/v1/customers/{customerId}/contact-check',
-      path: `/v1/customers/${customerId}/contact-check`,
-      pathParameters: { customerId },
-      query,
-    }),
-  );
 }
 
 async function customerOf(email: string) {

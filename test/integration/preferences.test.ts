@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as checkContactHandler } from '../../functions/check-contact/handler.ts';
-import { apiEvent, invoke } from '../helpers/api-event.ts';
+import { contactCheck } from '../helpers/contact-check.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 import { putPreferences, recordTouchpoint, wholeTimeline } from '../helpers/handlers.ts';
 import { touchpointBody, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
@@ -11,18 +10,6 @@ beforeAll(async () => {
 
 /** A customer id of the right shape that no customer has. */
 const unknownCustomerId = 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB';
-
-function contactCheck(customerId: string, query: Record<string, string>) {
-  return invoke(
-    checkContactHandler,
-    apiEvent({
-      routePath: '/v1/customers/{customerId}/contact-check',
-      path: `/v1/customers/${customerId}/contact-check`,
-      pathParameters: { customerId },
-      query,
-    }),
-  );
-}
 
 /** A customer known by a fresh phone number and email address. */
 async function newCustomer() {
