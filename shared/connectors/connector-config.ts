@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { HttpProblemError, problem } from '../http/problems.ts';
 
 /** A CTI system's name, as it appears in its webhook's path. */
 export const ctiSystemPattern = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -22,7 +23,7 @@ function isSecretMap(raw: string): boolean {
  * The connectors' settings, read from the environment once per cold start. In AWS each secret is
  * that connector's own Secrets Manager secret, resolved into its function alone at deploy time
  * (infra/constructs/connectors.ts); locally they come from the environment. A connector whose
- * setting is missing fails loudly on its first request instead of accepting unverified senders.
+ * setting is missing answers 503 (connector-not-configured) instead of accepting unverified senders.
  */
 const settings = {
   consoleUrl: z.url({ protocol: /^https?$/ }),
@@ -49,6 +50,9 @@ export const connectorVariables: Record<ConnectorSetting, string> = {
   ctiWebhookSecrets: 'CTI_WEBHOOK_SECRETS',
 };
 
+/** Long enough for an operator to put a secret in place; vendors back off further on their own. */
+const notConfiguredRetrySeconds = 300;
+
 const cache = new Map<ConnectorSetting, string>();
 
 export function connectorSetting(name: ConnectorSetting): string {
@@ -57,7 +61,17 @@ export function connectorSetting(name: ConnectorSetting): string {
   const variable = connectorVariables[name];
   const parsed = settings[name].safeParse(process.env[variable]);
   if (!parsed.success) {
-    throw new Error(`Invalid configuration: ${variable} ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+    // The operator's fault, not the sender's: a 503 makes every vendor retry (Stripe, SNS, Twilio,
+    // Segment all do) until the stack is set up, and the API's 5xx alarm tells the operator.
+    throw new HttpProblemError(
+      problem(
+        503,
+        'connector-not-configured',
+        'Connector not configured',
+        `This connector is not set up on this stack (${variable} ${parsed.error.issues.map((issue) => issue.message).join('; ')}): nothing was recorded.`,
+      ),
+      { 'retry-after': String(notConfiguredRetrySeconds) },
+    );
   }
   cache.set(name, parsed.data);
   return parsed.data;

@@ -21,6 +21,7 @@ export const problemTypes = {
   'store-unavailable': 'The database throttled or failed: retry after Retry-After seconds with the same Idempotency-Key',
   timeout: 'The request ran out of time: retry after Retry-After seconds with the same Idempotency-Key',
   'authorizer-unavailable': 'The credential could not be checked (local server): retry after Retry-After seconds',
+  'connector-not-configured': 'A connector whose sender secret or setting this stack lacks: nothing was recorded; retry after Retry-After seconds',
   'invalid-public-key': 'The web route: the key is not a live public key (unknown, revoked, or a secret key)',
   'origin-required': 'The web route: the request has no Origin header (a public key is accepted only from a page of its sites)',
   'origin-not-allowed': 'The web route: the Origin is not one the public key is bound to',
