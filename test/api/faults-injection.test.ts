@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allScopes } from '../../shared/auth/access.ts';
-import { findFreePort } from '../../shared/db/dynamodb-local.ts';
-import { type ApiProcess, apiProcess } from '../../bench/lib/api-process.ts';
+import type { ApiProcess } from '../../bench/lib/api-process.ts';
 import { identityOf, phoneRanges, signUpFor } from '../../bench/lib/data-set.ts';
 import { seededRandom } from '../../shared/db/fault-injection.ts';
-import { defaultTestClientName, defaultTestKey, registerKey } from '../helpers/credentials.ts';
-import { createTestTable, itemsOfEntity, testTableName } from '../helpers/dynamodb.ts';
+import { defaultTestKey } from '../helpers/credentials.ts';
+import { itemsOfEntity } from '../helpers/dynamodb.ts';
+import { startApiWithFaults } from '../helpers/api-with-faults.ts';
 import { contractFetch } from '../helpers/json-client.ts';
 
 /** TOUCHPOINT_FAULT_RATE switches fault injection on for the server's DynamoDB client, as a developer would. */
@@ -13,16 +12,8 @@ import { contractFetch } from '../helpers/json-client.ts';
 let api: ApiProcess;
 
 beforeAll(async () => {
-  await createTestTable();
-  await registerKey(defaultTestKey, defaultTestClientName, allScopes);
-  api = apiProcess({
-    dynamoDbEndpoint: process.env.DYNAMODB_ENDPOINT as string,
-    tableName: testTableName(),
-    port: await findFreePort(),
-    // Only the ingest's read fails: the authorizer's key lookup (a GetItem) goes through.
-    environment: { TOUCHPOINT_FAULT_RATE: '1', TOUCHPOINT_FAULT_KINDS: 'throttle', TOUCHPOINT_FAULT_COMMANDS: 'BatchGetItem' },
-  });
-  await api.start();
+  // Only the ingest's read fails: the authorizer's key lookup (a GetItem) goes through.
+  api = await startApiWithFaults({ TOUCHPOINT_FAULT_RATE: '1', TOUCHPOINT_FAULT_KINDS: 'throttle', TOUCHPOINT_FAULT_COMMANDS: 'BatchGetItem' });
 });
 
 afterAll(async () => {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiProcess, apiProcess } from '../../bench/lib/api-process.ts';
-import { allScopes } from '../../shared/auth/access.ts';
-import { findFreePort } from '../../shared/db/dynamodb-local.ts';
+import type { ApiProcess } from '../../bench/lib/api-process.ts';
 import { createTouchpointClient, type RetryEvent, unwrap } from '../../clients/typescript/src/index.ts';
-import { defaultTestClientName, defaultTestKey, registerKey } from '../helpers/credentials.ts';
-import { createTestTable, itemsOfEntity, testTableName } from '../helpers/dynamodb.ts';
+import { defaultTestClientName, defaultTestKey } from '../helpers/credentials.ts';
+import { itemsOfEntity } from '../helpers/dynamodb.ts';
+import { startApiWithFaults } from '../helpers/api-with-faults.ts';
 import { uniqueEmail } from './stack.ts';
 
 /**
@@ -16,21 +15,13 @@ import { uniqueEmail } from './stack.ts';
 let api: ApiProcess;
 
 beforeAll(async () => {
-  await createTestTable();
-  await registerKey(defaultTestKey, defaultTestClientName, allScopes);
-  api = apiProcess({
-    dynamoDbEndpoint: process.env.DYNAMODB_ENDPOINT as string,
-    tableName: testTableName(),
-    port: await findFreePort(),
-    environment: {
-      TOUCHPOINT_FAULT_RATE: '0.3',
-      TOUCHPOINT_FAULT_KINDS: 'lost-response,throttle',
-      // Writes only: the authorizer's key lookup and the reads go through.
-      TOUCHPOINT_FAULT_COMMANDS: 'TransactWriteItems,PutItem,UpdateItem',
-      TOUCHPOINT_FAULT_SEED: '20261201',
-    },
+  api = await startApiWithFaults({
+    TOUCHPOINT_FAULT_RATE: '0.3',
+    TOUCHPOINT_FAULT_KINDS: 'lost-response,throttle',
+    // Writes only: the authorizer's key lookup and the reads go through.
+    TOUCHPOINT_FAULT_COMMANDS: 'TransactWriteItems,PutItem,UpdateItem',
+    TOUCHPOINT_FAULT_SEED: '20261201',
   });
-  await api.start();
 });
 
 afterAll(async () => {
