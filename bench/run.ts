@@ -89,6 +89,12 @@ const benchApiKey = generateApiKey();
 
 step(`Starting DynamoDB Local (in memory)`);
 let dynamoDb = await startDynamoDbLocal();
+// A bench stopped with Ctrl-C or kill must not leave its JVM behind: Node exits on these signals without running `finally`.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void dynamoDb.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
 let exitCode = 0;
 try {
