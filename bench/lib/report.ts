@@ -3,6 +3,7 @@ import type { FaultScenarioResult } from '../faults.ts';
 import type { ScenarioMeasurement } from './api-bench.ts';
 import type { CostPerMillion } from './cost.ts';
 import type { LambdaMeasurement } from './lambdas.ts';
+import { checkTargets } from './targets.ts';
 
 export interface BenchResults {
   generatedAt: string;
@@ -31,6 +32,11 @@ export function toMarkdown(results: BenchResults): string {
     'DynamoDB Local (in memory) runs on the same cores as the API and the load generator: compare the API to the raw baseline, not to AWS.',
     '',
   );
+
+  lines.push('## Targets (issue 12)', '', '| Target | Measured | Verdict |', '|---|---|---|');
+  for (const check of checkTargets(results))
+    lines.push(`| ${check.target} | ${check.measured} | ${check.verdict === 'met' ? 'met' : `**${check.verdict}**`} |`);
+  lines.push('');
 
   if (results.scenarios.length > 0) {
     lines.push('## API against the raw DynamoDB baseline (same concurrency)', '');
