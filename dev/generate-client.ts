@@ -1,7 +1,8 @@
 /**
- * `npm run generate:client`: writes the OpenAPI document the server serves at /v1/openapi.json
- * into the client package (built from the same code, no server needed), then has the package
- * regenerate its types from it. test/client/drift.test.ts fails when either is out of date.
+ * `npm run generate:client`: builds the OpenAPI document from the schemas and the route table and
+ * writes it into the client package, where get-openapi serves it from at /v1/openapi.json (built
+ * ahead, so that function bundles no schemas), then has the package regenerate its types from it.
+ * test/client/drift.test.ts fails when either is out of date.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

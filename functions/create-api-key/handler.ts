@@ -4,7 +4,7 @@ import { apiKeyStore } from '../../shared/db/privacy-store-instances.ts';
 import { type ApiEvent, type ApiResponse, apiHandler, header } from '../../shared/http/api-handler.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { createApiKeySchema } from '../../shared/schemas/api-key.ts';
-import { idempotencyKeySchema } from '../../shared/schemas/touchpoint.ts';
+import { idempotencyKeySchema } from '../../shared/schemas/common.ts';
 
 /**
  * The key is in this answer and nowhere else: only its SHA-256 is stored. A retry with the same

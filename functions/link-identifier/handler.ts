@@ -4,7 +4,7 @@ import { actorOf } from '../../shared/http/actor.ts';
 import { type ApiEvent, type ApiResponse, apiHandler } from '../../shared/http/api-handler.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { customerPathSchema } from '../../shared/schemas/customer.ts';
-import { linkIdentifierSchema } from '../../shared/schemas/identity.ts';
+import { linkIdentifierSchema } from '../../shared/schemas/identifier-requests.ts';
 
 export async function linkIdentifierRoute(event: ApiEvent): Promise<ApiResponse> {
   const { customerId } = parseWith(customerPathSchema, event.pathParameters ?? {}, 'path');

@@ -6,7 +6,7 @@ import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audi
 import { presentCustomerView } from '../../shared/http/presenters.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import type { Identifier } from '../../shared/domain/identifiers.ts';
-import { lookupQuerySchema } from '../../shared/schemas/customer.ts';
+import { lookupQuerySchema } from '../../shared/schemas/identifier-requests.ts';
 
 export async function lookupCustomerRoute(event: ApiEvent, reads: ReadObserver): Promise<AuditedAnswer> {
   const query = parseWith(lookupQuerySchema, event.queryStringParameters ?? {}, 'query');

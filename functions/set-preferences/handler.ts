@@ -5,8 +5,9 @@ import { recordPreferences } from '../../shared/domain/manage-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, type ApiResponse, apiHandler, header } from '../../shared/http/api-handler.ts';
 import { parseWith } from '../../shared/http/validation.ts';
-import { customerPathSchema, preferencesInputSchema } from '../../shared/schemas/customer.ts';
-import { idempotencyKeySchema } from '../../shared/schemas/touchpoint.ts';
+import { idempotencyKeySchema } from '../../shared/schemas/common.ts';
+import { customerPathSchema } from '../../shared/schemas/customer.ts';
+import { preferencesInputSchema } from '../../shared/schemas/preferences.ts';
 
 /** With an Idempotency-Key, a retry of a change that committed answers the same and records nothing more. */
 export async function setPreferencesRoute(event: ApiEvent): Promise<ApiResponse> {

@@ -61,6 +61,3 @@ export const suppressionConfig = environmentSection(
     })
     .transform((env) => ({ suppressionSecret: env.SUPPRESSION_HMAC_SECRET ?? developmentSuppressionSecret })),
 );
-
-/** Powertools reads its other POWERTOOLS_* variables (log level, sampling) itself. */
-export const loggingConfig = environmentSection('logging configuration', z.object({ POWERTOOLS_SERVICE_NAME: z.string().default('touchpoint-api') }));

@@ -1,5 +1,3 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
-
 /**
  * The ways a customer can be recognised, strongest first: when a touchpoint's identifiers point at
  * different customers, the touchpoint goes to the customer of the strongest one.
@@ -42,12 +40,6 @@ export function strengthOf(type: IdentifierType): number {
 
 export function byStrength(a: Identifier, b: Identifier): number {
   return strengthOf(b.type) - strengthOf(a.type) || a.value.localeCompare(b.value);
-}
-
-/** E.164 for a valid number, `undefined` for anything that is not one. */
-export function normalisePhone(raw: string, defaultRegion: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(raw.trim(), defaultRegion as CountryCode);
-  return parsed?.isValid() ? parsed.number : undefined;
 }
 
 export function normaliseEmail(raw: string): string {

@@ -1,5 +1,6 @@
 import type { AuthenticatedClient } from '../auth/client.ts';
-import { batchInputSchema, idempotencyKeySchema } from '../schemas/touchpoint.ts';
+import { idempotencyKeySchema } from '../schemas/common.ts';
+import { batchInputSchema } from '../schemas/touchpoint.ts';
 import { toProblemResponse } from './error-boundary.ts';
 import { claimBatch, type IngestOptions, ingestPostedTouchpoint } from './ingest-request.ts';
 import { parseWith } from './validation.ts';

@@ -10,7 +10,8 @@ import type { IngestResult } from '../domain/model.ts';
 import { customerStore } from '../db/customer-store-instance.ts';
 import { type DiscardReason, discardReasonOf, idempotencyStore } from '../db/idempotency-store.ts';
 import { logger } from '../observability/logger.ts';
-import { idempotencyKeySchema, type TouchpointInput, touchpointInputSchema } from '../schemas/touchpoint.ts';
+import { idempotencyKeySchema } from '../schemas/common.ts';
+import { type TouchpointInput, touchpointInputSchema } from '../schemas/touchpoint.ts';
 import { parseWith } from './validation.ts';
 
 /**

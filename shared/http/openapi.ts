@@ -16,15 +16,13 @@ import {
   customerCardSchema,
   customerListSchema,
   customerPathSchema,
-  customerViewSchema,
   listCustomersQuerySchema,
-  lookupQuerySchema,
-  preferencesInputSchema,
-  preferencesResultSchema,
-  timelinePageSchema,
   timelineQuerySchema,
   updateCustomerSchema,
 } from '../schemas/customer.ts';
+import { customerViewSchema, timelinePageSchema } from '../schemas/customer-view.ts';
+import { linkIdentifierSchema, lookupQuerySchema } from '../schemas/identifier-requests.ts';
+import { preferencesInputSchema, preferencesResultSchema } from '../schemas/preferences.ts';
 import {
   candidatePathSchema,
   candidatesQuerySchema,
@@ -32,7 +30,6 @@ import {
   identifierListSchema,
   identifierPathSchema,
   linkedIdentifierSchema,
-  linkIdentifierSchema,
   mergeCandidatePageSchema,
   mergeIdSchema,
   mergeRecordSchema,

@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../domain/errors.ts';
-import { problemTypeBase } from '../schemas/problem.ts';
+import { problemTypeBase } from '../schemas/problem-types.ts';
 
 /** An RFC 9457 problem details document. */
 export interface Problem {

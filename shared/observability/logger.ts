@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loggingConfig } from '../config/config.ts';
+import { loggingConfig } from '../config/logging.ts';
 import { redactForLogs } from './redact.ts';
 
 /**
@@ -8,7 +8,8 @@ import { redactForLogs } from './redact.ts';
  * Every line passes through the redacting replacer: no phone numbers, emails or free text in logs.
  */
 export const logger = new Logger({
-  serviceName: loggingConfig().POWERTOOLS_SERVICE_NAME,
+  serviceName: loggingConfig().serviceName,
+  logLevel: loggingConfig().logLevel,
   correlationIdSearchFn: valueAtPath,
   jsonReplacerFn: redactForLogs,
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { channels } from '../domain/channels.ts';
 
 /** A trimmed, non-empty string of at most `max` characters. */
 export const text = (max: number) => z.string().trim().min(1).max(max);
@@ -61,3 +62,9 @@ export const credentialSource = text(100).meta({
   description: "The posting system. Leave it out: it is the credential's name. Only a credential holding touchpoints:relay may name another.",
   example: 'call-centre',
 });
+
+export const channelSchema = z.enum(channels);
+
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters without spaces');
+
+export const requestedBy = text(200).optional().meta({ description: 'The staff member or process acting, for the audit trail' });

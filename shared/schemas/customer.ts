@@ -1,16 +1,14 @@
 import * as z from 'zod';
 import { tierNames } from '../domain/value-tiers.ts';
 import { maxTraits, maxTraitValueLength } from '../domain/bounds.ts';
-import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { credentialSource, optionalCursor, customerIdSchema, isoDateTime, text } from './common.ts';
-import { emailSchema, phoneSchema } from './identifiers.ts';
-import { channelSchema, channels, touchpointSchema } from './touchpoint.ts';
+import { channels } from '../domain/channels.ts';
+import { channelSchema, customerIdSchema, isoDateTime, optionalCursor } from './common.ts';
 
 export const contactChannels = ['phone', 'email', 'sms', 'mail'] as const;
 export const contactChannelSchema = z.enum(contactChannels);
 
 /** An object with one required field per key: how the card answers per-channel figures (every key, always). */
-function everyKey<const K extends string, V extends z.ZodType>(keys: readonly K[], value: V) {
+export function everyKey<const K extends string, V extends z.ZodType>(keys: readonly K[], value: V) {
   return z.object(Object.fromEntries(keys.map((key) => [key, value])) as Record<K, V>);
 }
 
@@ -38,25 +36,6 @@ const contactCheckChannelSchema = z
 
 export const maxTimelineLimit = 200;
 export const defaultTimelineLimit = 50;
-
-export const lookupQuerySchema = z
-  .object({
-    phone: phoneSchema.optional().meta({ description: 'A phone number in any common format (national numbers in the default region)' }),
-    email: emailSchema.optional().meta({ description: 'An email address (case and dots in Gmail addresses do not matter)' }),
-    accountId: text(100).optional().meta({ description: 'The account number of the billing system' }),
-    invoiceNumber: text(100).optional().meta({ description: 'An invoice number the customer queried' }),
-    anonymousId: text(200).optional().meta({ description: 'A website cookie or device id' }),
-    customerId: customerIdSchema.optional().meta({ description: 'A customer id; one merged away answers with its survivor' }),
-    externalId: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id, e.g. salesforce:0031x00000AbCdE')
-      .optional()
-      .meta({ description: "Another system's id as system:id", example: 'salesforce:0031x00000AbCdE' }),
-  })
-  .strict()
-  .refine((query) => Object.values(query).filter((value) => value !== undefined).length === 1, {
-    message: 'give exactly one of phone, email, accountId, invoiceNumber, anonymousId, customerId, externalId',
-  });
 
 export const customerPathSchema = z
   .object({ customerId: customerIdSchema.meta({ description: 'The customer id (one merged away is followed to its survivor where a route says so)' }) })
@@ -96,7 +75,9 @@ export const timelineQuerySchema = z
     path: ['from'],
   });
 
-const lastContactSchema = z.object({ touchpointId: z.string(), channel: channelSchema, occurredAt: z.string(), summary: z.string().nullable() }).nullable();
+export const lastContactSchema = z
+  .object({ touchpointId: z.string(), channel: channelSchema, occurredAt: z.string(), summary: z.string().nullable() })
+  .nullable();
 
 export const cardSchema = z
   .object({
@@ -139,47 +120,6 @@ export const cardSchema = z
   })
   .meta({ id: 'RecognitionCard' });
 
-export const customerViewSchema = z
-  .object({
-    customer: z.object({
-      customerId: customerIdSchema,
-      createdAt: z.string(),
-      identifiers: z.array(z.object({ type: z.enum(identifierTypesByStrength), value: z.string() })),
-    }),
-    summary: z.object({
-      touchpointCount: z.number().int(),
-      countsByChannel: everyKey(channels, z.number().int()),
-      lastContact: lastContactSchema,
-    }),
-    card: cardSchema,
-    recent: z.array(touchpointSchema).max(10),
-    redirectedFrom: customerIdSchema.optional().meta({ description: 'The id asked for, when it was merged away: this is its survivor' }),
-  })
-  .meta({ id: 'CustomerView' });
-
-export const timelinePageSchema = z
-  .object({
-    items: z.array(touchpointSchema),
-    nextCursor: z.string().nullable(),
-    customerId: customerIdSchema.optional().meta({ description: 'The survivor whose timeline this is, when the id asked for was merged away' }),
-    redirectedFrom: customerIdSchema.optional().meta({ description: 'The id asked for, when it was merged away' }),
-  })
-  .meta({ id: 'TimelinePage' });
-
-const permissionSchema = z.enum(['opted_in', 'opted_out']);
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
-const timeZoneSchema = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as Europe/London' },
-);
-
 // Bounded in the domain (shared/domain/bounds.ts): the wire refuses what the profile could not hold.
 export const traitsSchema = z
   .record(
@@ -198,31 +138,6 @@ export const updateCustomerSchema = z
     message: 'give displayName, traits or both',
   })
   .meta({ id: 'CustomerUpdate' });
-
-const identifierPermissionFields = {
-  channels: z.partialRecord(contactChannelSchema, permissionSchema).default({}),
-  marketing: permissionSchema.nullable().default(null).meta({ description: 'opted_out: never market to this address' }),
-};
-
-export const preferencesInputSchema = z
-  .object({
-    channels: z.partialRecord(contactChannelSchema, permissionSchema).default({}),
-    preferredChannel: contactChannelSchema.nullable().default(null),
-    quietHours: z.object({ start: clockTime, end: clockTime, timeZone: timeZoneSchema }).strict().nullable().default(null),
-    identifiers: z
-      .array(
-        z.discriminatedUnion('type', [
-          z.object({ type: z.literal('phone'), value: phoneSchema, ...identifierPermissionFields }).strict(),
-          z.object({ type: z.literal('email'), value: emailSchema, ...identifierPermissionFields }).strict(),
-        ]),
-      )
-      .max(20)
-      .default([]),
-    receivedVia: channelSchema.meta({ description: 'Required: the channel through which the customer told us', example: 'call' }),
-    source: credentialSource,
-  })
-  .strict()
-  .meta({ id: 'PreferencesInput' });
 
 export const contactCheckQuerySchema = z
   .object({
@@ -259,17 +174,3 @@ export const contactDecisionSchema = z
     usableIdentifiers: z.array(z.object({ type: z.string(), value: z.string() })),
   })
   .meta({ id: 'ContactDecision' });
-
-export const preferencesResultSchema = z
-  .object({
-    customerId: customerIdSchema,
-    touchpointId: z.string(),
-    preferences: z.object({
-      channels: z.partialRecord(contactChannelSchema, permissionSchema),
-      preferredChannel: contactChannelSchema.nullable(),
-      quietHours: z.object({ start: z.string(), end: z.string(), timeZone: z.string() }).nullable(),
-      updatedAt: z.string(),
-    }),
-    changes: z.array(z.string()).meta({ description: 'What changed, in words (also the summary of the touchpoint that records it)' }),
-  })
-  .meta({ id: 'PreferencesResult' });

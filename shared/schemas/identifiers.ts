@@ -1,6 +1,12 @@
+/**
+ * The identifiers as requests name them, normalised. A phone number is parsed with
+ * libphonenumber-js (118 KiB): only the functions that import this module, directly or through
+ * the schemas that take identifiers in, bundle it, so keep schemas that take none out of those.
+ */
 import * as z from 'zod';
 import { config } from '../config/config.ts';
-import { externalIdValue, type NamedIdentifiers, normaliseEmail, normalisePhone } from '../domain/identifiers.ts';
+import { externalIdValue, type NamedIdentifiers, normaliseEmail } from '../domain/identifiers.ts';
+import { normalisePhone } from '../domain/phone-numbers.ts';
 import { customerIdSchema, fitsPathSegment, notAPathSegment, segmentText, text } from './common.ts';
 
 export const phoneSchema = z

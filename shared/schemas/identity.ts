@@ -1,40 +1,6 @@
 import * as z from 'zod';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { optionalCursor, customerIdSchema, fitsPathSegment, notAPathSegment, text } from './common.ts';
-import { emailSchema, phoneSchema } from './identifiers.ts';
-
-const requestedBy = text(200).optional().meta({ description: 'The staff member or process acting, for the audit trail' });
-
-/** One identifier named by type and value, normalised by its type (path parameters and link bodies). */
-export const typedIdentifierSchema = z
-  .discriminatedUnion('type', [
-    z.object({ type: z.literal('phone'), value: phoneSchema }),
-    z.object({ type: z.literal('email'), value: emailSchema }),
-    z.object({ type: z.literal('accountId'), value: text(100) }),
-    z.object({ type: z.literal('invoiceNumber'), value: text(100) }),
-    z.object({ type: z.literal('anonymousId'), value: text(200) }),
-    z.object({
-      type: z.literal('externalId'),
-      value: z.string().regex(/^[A-Za-z0-9_.-]{1,64}:[\s\S]{1,200}$/, 'must be system:id'),
-    }),
-  ])
-  .meta({ id: 'TypedIdentifier' });
-
-export const linkIdentifierSchema = z
-  .intersection(
-    typedIdentifierSchema,
-    z.object({
-      shared: z.boolean().default(false).meta({ description: 'Link a phone or email that another customer also uses (a household line)' }),
-      requestedBy,
-    }),
-  )
-  .refine((body) => !body.shared || body.type === 'phone' || body.type === 'email', {
-    message: 'only a phone number or an email address can be shared',
-    path: ['shared'],
-  })
-  // Refused on linking only: unlinking names the value in the path, so it must be one segment.
-  .refine((body) => fitsPathSegment(body.value), { message: notAPathSegment, path: ['value'] })
-  .meta({ id: 'LinkIdentifier' });
+import { customerIdSchema, optionalCursor, requestedBy, text } from './common.ts';
 
 export const identifierPathSchema = z.object({
   customerId: customerIdSchema.meta({ description: 'The customer the identifier is on' }),

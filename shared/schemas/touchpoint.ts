@@ -3,10 +3,9 @@ import { retentionMonths, touchpointExpiresAt } from '../config/retention.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { type Channel, channels } from '../domain/channels.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
-import { credentialSource, customerIdSchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
+import { channelSchema, credentialSource, customerIdSchema, idempotencyKeySchema, isoDateTime, text, touchpointIdSchema } from './common.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
 
-export const channelSchema = z.enum(channels);
 export { type Channel, channels };
 
 const direction = z.enum(['inbound', 'outbound']);
@@ -102,8 +101,6 @@ const detailsByChannel = {
     })
     .strict(),
 } satisfies Record<Channel, z.ZodType>;
-
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters without spaces');
 
 const touchpointFields = {
   identifiers: identifiersSchema,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentPath, serializeDocument } from '../../dev/client-document.ts';
+import { openApiDocument } from '../../shared/http/openapi.ts';
 import { useTestApiClient } from '../helpers/local-api.ts';
 import { generatedTypes, schemaPath } from './client-package.ts';
 
@@ -11,6 +12,10 @@ describe('the client package', () => {
 
   beforeAll(async () => {
     regenerated = await generatedTypes(documentPath);
+  });
+
+  it('holds the document the schemas and the route table describe', () => {
+    expect(readFileSync(documentPath, 'utf8')).toBe(serializeDocument(openApiDocument()));
   });
 
   it('holds the very document the server serves at /v1/openapi.json', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { byStrength, externalIdValue, identifierTypesByStrength, normaliseEmail, normalisePhone, toIdentifierList } from '../../shared/domain/identifiers.ts';
+import { byStrength, externalIdValue, identifierTypesByStrength, normaliseEmail, toIdentifierList } from '../../shared/domain/identifiers.ts';
+import { normalisePhone } from '../../shared/domain/phone-numbers.ts';
 import { emailSchema, identifiersSchema, phoneSchema } from '../../shared/schemas/identifiers.ts';
 
 describe('phone normalisation', () => {
