@@ -6,6 +6,7 @@ import type { Scope } from '../auth/scopes.ts';
 import type { KeyKind } from '../schemas/api-key.ts';
 import { IdempotencyConflictError, StoreUnavailableError } from '../domain/errors.ts';
 import { idempotencyRetentionSeconds } from './idempotency-store.ts';
+import { itemsOfIndexEntries } from './index-page.ts';
 import { apiKeyIndexKeys, apiKeyKey, apiKeysIndexPartition, keyCreationIdempotencyKey } from './keys.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
 import { apiKeyEntity, apiKeyNameEntity, keyCreationIdempotencyEntity } from './items/api-key.ts';
@@ -232,7 +233,8 @@ export function dynamoApiKeyStore(client: DynamoDBDocumentClient, tableName: str
         }),
       ),
     );
-    return { items: (output.Items ?? []).map(toRecord), nextCursor: encodePageCursor(apiKeysCursorBinding, output.LastEvaluatedKey) };
+    const keys = await itemsOfIndexEntries(client, tableName, output.Items ?? []);
+    return { items: keys.map(toRecord), nextCursor: encodePageCursor(apiKeysCursorBinding, output.LastEvaluatedKey) };
   }
 
   async function revoke(keyId: string, revokedBy: string, now = new Date()): Promise<ApiKeyRecord | undefined> {

@@ -1,9 +1,12 @@
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface RecordedCall {
   command: string;
   /** Capacity units DynamoDB reports for the call, when ReturnConsumedCapacity was asked for. */
   capacityUnits: number;
+  /** The part of `capacityUnits` spent on secondary indexes (keeping their entries up to date, or reading them). */
+  indexCapacityUnits: number;
   failed: boolean;
 }
 
@@ -26,21 +29,23 @@ export function recordDynamoDbCalls(client: DynamoDBDocumentClient, options: { r
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
-      if (options.returnConsumedCapacity) input.ReturnConsumedCapacity = 'TOTAL';
+      // INDEXES: the same total, broken down per table and index, so a test can see what the index costs.
+      if (options.returnConsumedCapacity) input.ReturnConsumedCapacity = 'INDEXES';
       const command = context.commandName ?? 'unknown';
       let output: Awaited<ReturnType<typeof next>>;
       try {
         output = await next(args);
       } catch (error) {
         // A rejected call (a failed condition, a throttle) is a round trip all the same.
-        calls.push({ command, capacityUnits: 0, failed: true });
+        calls.push({ command, capacityUnits: 0, indexCapacityUnits: 0, failed: true });
         throw error;
       }
-      const consumed = (output.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      const consumed = (output.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
       const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
       calls.push({
         command,
-        capacityUnits: entries.reduce((sum: number, entry: { CapacityUnits?: number }) => sum + (entry.CapacityUnits ?? 0), 0),
+        capacityUnits: entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0),
+        indexCapacityUnits: entries.reduce((sum, entry) => sum + indexUnitsOf(entry), 0),
         failed: false,
       });
       return output;
@@ -56,4 +61,9 @@ export function recordDynamoDbCalls(client: DynamoDBDocumentClient, options: { r
       client.middlewareStack.remove(name);
     },
   };
+}
+
+function indexUnitsOf(entry: ConsumedCapacity): number {
+  const indexes = [...Object.values(entry.GlobalSecondaryIndexes ?? {}), ...Object.values(entry.LocalSecondaryIndexes ?? {})];
+  return indexes.reduce((sum, index) => sum + (index.CapacityUnits ?? 0), 0);
 }

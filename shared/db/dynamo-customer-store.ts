@@ -35,6 +35,7 @@ import {
 } from './keys.ts';
 import { isLiveProfile, newProfileItem, profileChangesUpdate, profileUpdate, toCard, toCustomer } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
+import { itemsOfIndexEntries } from './index-page.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
 import { touchpointCrossReferences } from './cross-references.ts';
 import { call, outcomeUnknown } from './store-errors.ts';
@@ -248,8 +249,9 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         }),
       ),
     );
+    const profiles = await itemsOfIndexEntries(client, tableName, output.Items ?? []);
     return {
-      items: (output.Items ?? []).filter(isLiveProfile).map(toCustomer),
+      items: profiles.filter(isLiveProfile).map(toCustomer),
       nextCursor: encodePageCursor(tierCursorBinding(tier, page), output.LastEvaluatedKey),
     };
   }

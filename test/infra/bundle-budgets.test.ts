@@ -18,9 +18,9 @@ const budgetsKiB: Record<string, number> = {
   'route-not-found': 40,
   'get-openapi': 196,
   // The API key store only.
-  'authorize-request': 180,
-  'list-api-keys': 163,
-  'revoke-api-key': 163,
+  'authorize-request': 182,
+  'list-api-keys': 164,
+  'revoke-api-key': 165,
   'lift-suppression': 165,
   'create-api-key': 164,
   // Scheduled and stream functions.

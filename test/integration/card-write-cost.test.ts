@@ -37,7 +37,7 @@ const cancelledWrites = () => recorder.calls.filter((call) => call.failed && nam
 function report(scenario: string): void {
   const capacity = recorder.calls
     .filter((call) => !call.failed)
-    .map((call) => `${name(call.command)} ${call.capacityUnits}`)
+    .map((call) => `${name(call.command)} ${call.capacityUnits} (index ${call.indexCapacityUnits})`)
     .join(', ');
   console.log(
     `[card write cost] ${scenario}: ${recorder.calls.length} round trips (${roundTrips().join(' -> ')}); ` +
@@ -183,6 +183,64 @@ describe('card write cost of ingest: off the common path', () => {
     report('backfill older than the top recency band');
     expect(response.status).toBe(201);
     expect(roundTrips()).toEqual(['BatchGetItem', 'GetItem', 'TransactWriteItems']);
+  });
+});
+
+/**
+ * A known customer whose profile is as large as the bench's typical one (about 2.5 KB): three
+ * identifiers with their provenance and a card of nine recent pages with long addresses.
+ */
+async function customerWithALargeProfile() {
+  const phone = uniquePhone().e164;
+  const identifiers = { phone, email: `large-${unique()}@example.org`, accountId: `ACC-${unique()}` };
+  const { customerId } = await recordTouchpoint(touchpointBody({ identifiers, occurredAt: minutesAgo(30) }));
+  for (let index = 0; index < storedPageCap - 1; index += 1) {
+    await recordTouchpoint(
+      touchpointBody({
+        channel: 'web_visit',
+        identifiers: { phone },
+        occurredAt: minutesAgo(20 - index),
+        details: { url: `https://www.example.org/products/category-${index}/a-rather-long-product-page-address-${index}?utm_source=newsletter` },
+      }),
+    );
+  }
+  const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
+  expect(JSON.stringify(profile).length).toBeGreaterThan(2_000);
+  return { phone };
+}
+
+/** The one successful TransactWriteItems of the measured request. */
+function theWrite() {
+  const writes = recorder.calls.filter((call) => !call.failed && name(call.command) === 'TransactWriteItems');
+  expect(writes).toHaveLength(1);
+  return writes[0]!;
+}
+
+// The index projects keys only. DynamoDB bills a write that moves an item's index key as a delete
+// and a put of its index entry, each by the entry's size: a whole profile projected would cost
+// its size twice more on every card write (about 12 units in DynamoDB Local for this profile).
+describe('card write cost of ingest: the index', () => {
+  it("moves a large profile's index entry for its keys' size, not the profile's", async () => {
+    const { phone } = await customerWithALargeProfile();
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone } }));
+
+    report('large profile, recent touchpoint (index entry moved)');
+    expect(response.status).toBe(201);
+    // A delete and a put of an entry under 1 KB, billed twice in a transaction by DynamoDB Local.
+    expect(theWrite().indexCapacityUnits).toBe(4);
+  });
+
+  it("records a late arrival of a large profile's customer without writing to the index", async () => {
+    const { phone } = await customerWithALargeProfile();
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60 * 24) }));
+
+    report('large profile, late arrival (index key unchanged)');
+    expect(response.status).toBe(201);
+    expect(theWrite().indexCapacityUnits).toBe(0);
   });
 });
 

@@ -58,10 +58,11 @@ describe('the value tier sweep', () => {
     expect(report).toEqual({ examined: 1, retiered: 1, skipped: 0 });
     expect(await tierList('gold')).toContain(quiet);
     expect(await tierList('platinum')).toEqual([recent]);
-    // Four recency thresholds times four tiers, one Query each (no Scan), and one update.
+    // Four recency thresholds times four tiers, one Query of the keys-only index each (no Scan),
+    // one BatchGetItem of the profiles of the one slice that holds a customer, and one update.
     const commands = recorder.calls.map((call) => call.command);
     expect(commands.filter((command) => command === 'QueryCommand')).toHaveLength(16);
-    expect(commands.filter((command) => command !== 'QueryCommand')).toEqual(['UpdateItemCommand']);
+    expect(commands.filter((command) => command !== 'QueryCommand')).toEqual(['BatchGetItemCommand', 'UpdateItemCommand']);
   });
 
   it('changes nothing when run again', async () => {

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { IdentityStore, MergeCandidate } from '../../domain/identity-store.ts';
+import { itemsOfIndexEntries } from '../index-page.ts';
 import { mergeCandidateEntity } from '../items/merge-candidate.ts';
 import { mergeCandidateKey, mergeCandidatesIndexPartition } from '../keys.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from '../page-cursor.ts';
@@ -25,9 +26,7 @@ export function candidateStore(table: IdentityTable): Pick<IdentityStore, Candid
           TableName: tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :partition',
-          FilterExpression: '#status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':partition': mergeCandidatesIndexPartition, ':open': 'open' },
+          ExpressionAttributeValues: { ':partition': mergeCandidatesIndexPartition },
           ScanIndexForward: false,
           Limit: page.limit,
           ...(page.cursor
@@ -43,8 +42,12 @@ export function candidateStore(table: IdentityTable): Pick<IdentityStore, Candid
         }),
       ),
     );
+    // The index holds keys only: the status is read with the items, and a page is filtered as a
+    // FilterExpression would have (Limit counts the candidates read, open or not; a reopened
+    // candidate has no status until a touchpoint shows the conflict again).
+    const items = await itemsOfIndexEntries(client, tableName, output.Items ?? []);
     return {
-      items: (output.Items ?? []).map(toMergeCandidate),
+      items: items.filter((item) => item.status === 'open').map(toMergeCandidate),
       nextCursor: encodePageCursor(mergeCandidatesCursorBinding, output.LastEvaluatedKey),
     };
   }

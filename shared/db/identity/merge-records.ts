@@ -3,6 +3,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../domain/errors.ts';
 import type { IdentityStore, MergeRecord, MergeStatus } from '../../domain/identity-store.ts';
 import { batchGetItems } from '../batch-get.ts';
+import { itemsOfIndexEntries } from '../index-page.ts';
 import { mergeAuditEntity, mergeRecordEntity } from '../items/merge-record.ts';
 import { customerPartition, mergeRecordKey, profileKey, unfinishedMergeIndexKeys, unfinishedMergesIndexPartition } from '../keys.ts';
 import { queryAll } from '../query-all.ts';
@@ -139,12 +140,13 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
     finishLocked(mergeId, targetCustomerId, 'in_progress', 'completed', changes);
 
   async function listUnfinishedMerges(startedBefore: string): Promise<MergeRecord[]> {
-    const items = await queryAll(client, {
+    const entries = await queryAll(client, {
       TableName: tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :partition AND gsi1sk < :before',
       ExpressionAttributeValues: { ':partition': unfinishedMergesIndexPartition, ':before': startedBefore },
     });
+    const items = await itemsOfIndexEntries(client, tableName, entries);
     // The index is eventually consistent: a merge finished a moment ago may still be listed.
     return items.map(toMergeRecord).filter((record) => record.status === 'in_progress' || record.status === 'undoing');
   }

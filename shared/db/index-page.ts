@@ -1,0 +1,27 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems } from './batch-get.ts';
+import type { Key } from './keys.ts';
+
+type Item = Record<string, unknown>;
+
+/** BatchGetItem's limit of keys per request. */
+const keysPerBatch = 100;
+
+/**
+ * The items behind index entries, in the index's order. The table's index projects keys only,
+ * so a list view queries it for a page of keys and reads the page's items here with one
+ * consistent BatchGetItem per hundred keys. An item gone since the index listed it is left out.
+ */
+export async function itemsOfIndexEntries(client: DynamoDBDocumentClient, tableName: string, entries: Item[]): Promise<Item[]> {
+  const keys = entries.map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
+  const batches: Key[][] = [];
+  for (let start = 0; start < keys.length; start += keysPerBatch) batches.push(keys.slice(start, start + keysPerBatch));
+  const found = (await Promise.all(batches.map((batch) => batchGetItems(client, tableName, batch)))).flat();
+  const byKey = new Map(found.map((item) => [keyOf(item), item] as const));
+  return keys.flatMap((key) => {
+    const item = byKey.get(keyOf(key));
+    return item ? [item] : [];
+  });
+}
+
+const keyOf = (item: { pk?: unknown; sk?: unknown }) => `${String(item.pk)}\u0000${String(item.sk)}`;
