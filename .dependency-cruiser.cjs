@@ -22,6 +22,14 @@ module.exports = {
       to: { path: '^shared/(http|privacy)/' },
     },
     {
+      name: 'privacy-reaches-storage-through-its-ports',
+      severity: 'error',
+      comment:
+        'Erase, export and the read audit work on typed records through the ports in shared/domain (privacy-store.ts, access-log-store.ts); only shared/db knows items, keys and suppression items, and handlers hand the stores in from the instance modules.',
+      from: { path: '^shared/privacy/' },
+      to: { path: '^shared/db/' },
+    },
+    {
       name: 'http-stack-stays-lean',
       severity: 'error',
       comment: 'Every route bundles shared/http: the read audit and privacy use cases are opted into by the routes that need them.',

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { type ContactChannel, type ContactDecision, type CustomerView, contactChannels } from './api.ts';
 import { channelName, days, money, when } from './format.ts';
@@ -74,37 +75,57 @@ export function RecognitionCard({ view }: { view: CustomerView }) {
         <div>
           <dt>Open invoice queries</dt>
           <dd>
-            {card.openInvoiceQueries.length === 0 ? (
-              'None'
-            ) : (
-              <ul data-testid="open-queries">
-                {card.openInvoiceQueries.map((query) => (
-                  <li key={query.queryId ?? query.invoiceNumber}>
-                    {query.invoiceNumber}: {money(query.amount)}, open {days(query.ageDays)}
-                    {query.reason ? ` (${query.reason})` : ''}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <FactList
+              items={card.openInvoiceQueries}
+              testId="open-queries"
+              keyOf={(query) => query.queryId ?? query.invoiceNumber}
+              render={(query) => (
+                <>
+                  {query.invoiceNumber}: {money(query.amount)}, open {days(query.ageDays)}
+                  {query.reason ? ` (${query.reason})` : ''}
+                </>
+              )}
+            />
           </dd>
         </div>
         <div>
           <dt>Last pages visited</dt>
           <dd>
-            {card.recentPages.length === 0 ? (
-              'None'
-            ) : (
-              <ul data-testid="recent-pages">
-                {card.recentPages.map((page) => (
-                  <li key={`${page.url}${page.occurredAt}`}>
-                    {page.title ?? page.url} <span class="muted">({when(page.occurredAt)})</span>
-                  </li>
-                ))}
-              </ul>
-            )}
+            <FactList
+              items={card.recentPages}
+              testId="recent-pages"
+              keyOf={(page) => `${page.url}${page.occurredAt}`}
+              render={(page) => (
+                <>
+                  {page.title ?? page.url} <span class="muted">({when(page.occurredAt)})</span>
+                </>
+              )}
+            />
           </dd>
         </div>
       </dl>
     </section>
+  );
+}
+
+/** A fact of the card that is a list: "None" when it is empty, else one entry a line. */
+function FactList<Entry>({
+  items,
+  testId,
+  keyOf,
+  render,
+}: {
+  items: readonly Entry[];
+  testId: string;
+  keyOf: (entry: Entry) => string;
+  render: (entry: Entry) => ComponentChildren;
+}) {
+  if (items.length === 0) return <>None</>;
+  return (
+    <ul data-testid={testId}>
+      {items.map((entry) => (
+        <li key={keyOf(entry)}>{render(entry)}</li>
+      ))}
+    </ul>
   );
 }

@@ -2,6 +2,7 @@ import { checkContact } from '../../shared/domain/manage-customers.ts';
 import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { customerPathSchema, contactCheckQuerySchema } from '../../shared/schemas/customer.ts';
@@ -34,4 +35,4 @@ function addressOf(to: string): Identifier {
   return to.includes('@') ? { type: 'email', value: parseWith(emailSchema, to, 'query.to') } : { type: 'phone', value: parseWith(phoneSchema, to, 'query.to') };
 }
 
-export const handler = apiHandler(auditedRoute('contact-check', checkContactRoute), { takesQuery: true });
+export const handler = apiHandler(auditedRoute('contact-check', accessLogStore, checkContactRoute), { takesQuery: true });

@@ -1,5 +1,5 @@
 import type { ReadObserver } from '../../shared/domain/read-observer.ts';
-import { privacyStore } from '../../shared/db/privacy-store-instances.ts';
+import { accessLogStore, privacyStore } from '../../shared/db/privacy-store-instances.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { parseWith } from '../../shared/http/validation.ts';
@@ -19,4 +19,4 @@ export async function exportCustomerRoute(event: ApiEvent, reads: ReadObserver):
   return { response: { statusCode: 200, body: page, headers: { 'cache-control': 'no-store' } }, customersShown: page.customerIds };
 }
 
-export const handler = apiHandler(auditedRoute('export', exportCustomerRoute), { takesQuery: true });
+export const handler = apiHandler(auditedRoute('export', accessLogStore, exportCustomerRoute), { takesQuery: true });

@@ -2,6 +2,7 @@ import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { getCustomer } from '../../shared/domain/read-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { presentCustomerView } from '../../shared/http/presenters.ts';
 import { parseWith } from '../../shared/http/validation.ts';
@@ -13,4 +14,4 @@ export async function getCustomerRoute(event: ApiEvent, reads: ReadObserver): Pr
   return { response: { statusCode: 200, body: presentCustomerView(view) }, customersShown: [view.customer.customerId] };
 }
 
-export const handler = apiHandler(auditedRoute('get-customer', getCustomerRoute));
+export const handler = apiHandler(auditedRoute('get-customer', accessLogStore, getCustomerRoute));

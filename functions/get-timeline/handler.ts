@@ -2,6 +2,7 @@ import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { getTimeline } from '../../shared/domain/read-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { customerPathSchema, timelineQuerySchema } from '../../shared/schemas/customer.ts';
@@ -23,4 +24,4 @@ export async function getTimelineRoute(event: ApiEvent, reads: ReadObserver): Pr
   return { response: { statusCode: 200, body: page }, customersShown };
 }
 
-export const handler = apiHandler(auditedRoute('timeline', getTimelineRoute), { takesQuery: true });
+export const handler = apiHandler(auditedRoute('timeline', accessLogStore, getTimelineRoute), { takesQuery: true });

@@ -2,6 +2,7 @@ import { cardView } from '../../shared/domain/card-view.ts';
 import { listCustomersByTier } from '../../shared/domain/manage-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { listCustomersQuerySchema } from '../../shared/schemas/customer.ts';
@@ -25,4 +26,4 @@ export async function listCustomersRoute(event: ApiEvent): Promise<AuditedAnswer
   };
 }
 
-export const handler = apiHandler(auditedRoute('list-customers', listCustomersRoute), { takesQuery: true });
+export const handler = apiHandler(auditedRoute('list-customers', accessLogStore, listCustomersRoute), { takesQuery: true });

@@ -3,6 +3,7 @@ import { listIdentifiers } from '../../shared/domain/identity-history.ts';
 import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { customerPathSchema } from '../../shared/schemas/customer.ts';
@@ -27,4 +28,4 @@ export async function listIdentifiersRoute(event: ApiEvent, reads: ReadObserver)
   };
 }
 
-export const handler = apiHandler(auditedRoute('list-identifiers', listIdentifiersRoute));
+export const handler = apiHandler(auditedRoute('list-identifiers', accessLogStore, listIdentifiersRoute));

@@ -2,6 +2,7 @@ import { listMerges } from '../../shared/domain/identity-history.ts';
 import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { parseWith } from '../../shared/http/validation.ts';
 import { customerPathSchema } from '../../shared/schemas/customer.ts';
@@ -16,4 +17,4 @@ export async function listMergesRoute(event: ApiEvent, reads: ReadObserver): Pro
   };
 }
 
-export const handler = apiHandler(auditedRoute('list-merges', listMergesRoute));
+export const handler = apiHandler(auditedRoute('list-merges', accessLogStore, listMergesRoute));

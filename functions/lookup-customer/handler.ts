@@ -2,6 +2,7 @@ import type { ReadObserver } from '../../shared/domain/read-observer.ts';
 import { lookupCustomer } from '../../shared/domain/read-customers.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type ApiEvent, apiHandler } from '../../shared/http/api-handler.ts';
+import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 import { type AuditedAnswer, auditedRoute } from '../../shared/privacy/read-audit.ts';
 import { presentCustomerView } from '../../shared/http/presenters.ts';
 import { parseWith } from '../../shared/http/validation.ts';
@@ -27,4 +28,4 @@ export async function lookupCustomerRoute(event: ApiEvent, reads: ReadObserver):
   return { response: { statusCode: 200, body: presentCustomerView(result.view) }, customersShown: [result.view.customer.customerId] };
 }
 
-export const handler = apiHandler(auditedRoute('lookup', lookupCustomerRoute), { takesQuery: true });
+export const handler = apiHandler(auditedRoute('lookup', accessLogStore, lookupCustomerRoute), { takesQuery: true });

@@ -4,35 +4,7 @@ import { accessLogKey, accessLogRange, customerPartition, type Key } from './key
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns, matches } from './page-cursor.ts';
 import { accessLogEntity } from './items/access-log.ts';
 import { call } from './store-errors.ts';
-
-/** One read of a customer's data: who read it, how, and when. No personal data beyond the partition's customer id. */
-export interface AccessLogEntry {
-  customerId: string;
-  entryId: string;
-  at: string;
-  clientId: string;
-  clientName: string;
-  /** What was read: `lookup`, `get-customer`, `timeline`, `export`, ... */
-  operation: string;
-  /** How the customer was found, for a lookup: the identifier type (never its value). */
-  via: string | null;
-  requestId: string;
-}
-
-export interface AccessLogPage {
-  items: AccessLogEntry[];
-  nextCursor: string | null;
-}
-
-export interface AccessLogStore {
-  record(entry: AccessLogEntry): Promise<void>;
-  /** Several entries in as few round trips as BatchWriteItem allows (25 per call). */
-  recordMany(entries: AccessLogEntry[]): Promise<void>;
-  /** Takes back an entry written ahead of a read that then showed nothing (an unknown customer). */
-  remove(entry: AccessLogEntry): Promise<void>;
-  /** Newest first, one Query per page. */
-  list(customerId: string, page: { limit: number; cursor?: string }): Promise<AccessLogPage>;
-}
+import type { AccessLogEntry, AccessLogPage, AccessLogStore } from '../domain/access-log-store.ts';
 
 const maxBatchAttempts = 6;
 

@@ -1,9 +1,11 @@
 import { config } from '../config/config.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AccessLogStore, dynamoAccessLogStore } from './access-log-store.ts';
+import type { AccessLogStore } from '../domain/access-log-store.ts';
+import type { PrivacyStore } from '../domain/privacy-store.ts';
+import { dynamoAccessLogStore } from './access-log-store.ts';
 import { type ApiKeyStore, dynamoApiKeyStore } from './api-key-store.ts';
 import { createDocumentClient, documentClient } from './client.ts';
-import { dynamoPrivacyStore, type PrivacyStore } from './privacy-store.ts';
+import { dynamoPrivacyStore } from './privacy-store.ts';
 import { dynamoRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
 
 let privacy: PrivacyStore | undefined;

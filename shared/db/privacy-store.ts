@@ -2,25 +2,52 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import type { IdentifierOwner } from '../domain/identity-store.ts';
+import type {
+  AttributeChanges,
+  DeletedRecord,
+  EraseMark,
+  ErasureReceipt,
+  PartitionPage,
+  PartitionRecord,
+  PrivacyStore,
+  Release,
+  StoredAttributes,
+  StoredMergeCandidate,
+  StoredMergeRecord,
+  StoredProfile,
+  TouchpointRecord,
+} from '../domain/privacy-store.ts';
 import {
+  candidateHalfKey,
+  customerIdOfCandidateHalfSortKey,
   customerPartition,
   identifierItemKey,
   type Key,
+  mergeAuditKey,
   mergeAuditRange,
+  mergeCandidateKey,
   mergeIdOfAuditSortKey,
-  partitionEndSortKey,
   mergeRecordKey,
+  partitionEndSortKey,
+  partitionItemKind,
   profileKey,
   suppressionKey,
+  touchpointIdOfMentionSortKey,
   touchpointKey,
   touchpointLocatorKey,
 } from './keys.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, keyPatterns } from './page-cursor.ts';
 import { batchGetItems } from './batch-get.ts';
-import { erasingProfileEntity } from './profile-item.ts';
+import { identifierClaimEntity } from './items/cross-reference.ts';
+import { identifierEntity } from './items/identifier.ts';
+import { mergeRecordEntity } from './items/merge-record.ts';
+import { erasingProfileEntity, profileEntity } from './items/profile.ts';
+import { toCustomer } from './profile-item.ts';
 import { queryAll } from './query-all.ts';
 import { call } from './store-errors.ts';
-import { erasureReceiptKeyOf } from './suppression.ts';
+import { erasureReceiptKeyOf, suppressionHash, suppressionItem } from './suppression.ts';
+import { updateExpression } from './update-expression.ts';
 
 type Item = Record<string, unknown>;
 
@@ -37,101 +64,87 @@ const partitionKeyShape = (customerId: string) => ({
   sk: (sk: string) => sk === partitionEndSortKey || keyPatterns.partitionSortKey.test(sk),
 });
 
-export interface PartitionPage {
-  items: Item[];
-  /** The key to continue after, as an opaque cursor; null at the partition's end. */
-  nextCursor: string | null;
-}
-
-/**
- * What an erase answered, kept for its repeats (a client whose answer was lost must still learn
- * the suppression hashes it needs to lift one): counts and keyed hashes only, no customer id and
- * no identifier value.
- */
-export interface ErasureReceipt {
-  erasedAt: string;
-  itemsDeleted: number;
-  itemsRedacted: number;
-  identifiersReleased: number;
-  suppressions: Array<{ type: string; hash: string }>;
-}
-
 /** How long an erase's receipt answers its repeats: long past any client's retries, then DynamoDB's TTL takes it. */
 export const erasureReceiptRetentionDays = 30;
 
-/** What became of an identifier item when its customer was erased. */
-export type Release = 'not-ours' | 'deleted' | 'released';
+/** The item without the table's keys and index keys: what the use cases see of it, show and redact. */
+function storedAttributes(item: Item): StoredAttributes {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, gsi1pkWhenRecent: _gsi1pkWhenRecent, ...rest } = item;
+  return rest;
+}
 
-/** The outcome of marking a profile for erasure. */
-export type EraseMark = 'marked' | 'already-erasing' | 'locked' | 'changed';
+function profileOf(customerId: string, item: Item | undefined): StoredProfile | undefined {
+  if (!item || (item.entity !== profileEntity.name && item.entity !== erasingProfileEntity)) return undefined;
+  const profile = profileEntity.parse(item);
+  const erasing = item.entity === erasingProfileEntity;
+  return {
+    customerId,
+    erasing,
+    mergedInto: profile.mergedInto ?? null,
+    identifiers: Object.values(profile.identifiers ?? {}),
+    cardVersion: profile.version,
+    customer: erasing ? undefined : toCustomer(item),
+    stored: storedAttributes(item),
+  };
+}
 
-/**
- * The storage side of erase and export: generic over what a customer's partition holds (any sort
- * key), so that entities added later are erased and exported without a change here. Every
- * expression names its attributes through ExpressionAttributeNames (`shared` and `status` are
- * DynamoDB reserved words; test/integration/expression-names.test.ts keeps it so).
- */
-export interface PrivacyStore {
-  /** The profile item as stored, whatever its state (live, merged away, under erasure). */
-  readProfile(customerId: string): Promise<Item | undefined>;
-  /**
-   * Marks the profile for erasure: from then on readers see nobody and writers refuse it. Only a
-   * live, unlocked customer is marked; a merge or undo under way holds the identity lock.
-   */
-  markErasing(customerId: string, startedAt: string): Promise<EraseMark>;
-  /**
-   * One Query of the customer's partition, every kind of item, in sort-key order. `cursor` is a
-   * cursor this store issued for any of `partitionsOf` (export pages across a person's partitions).
-   */
-  partitionPage(
-    customerId: string,
-    /** `person`: the survivor an export pages under (its cursors are bound to it); the partition's own customer by default. */
-    page: { limit: number; cursor?: string; newestFirst?: boolean; person?: string },
-  ): Promise<PartitionPage>;
-  /** Where a cursor issued by `partitionPage` continues, if it is one for one of these customers. */
-  cursorCustomer(cursor: string, customerIds: readonly string[], person: string): string;
-  /** A cursor that starts the customer's partition from its newest item. */
-  partitionStartCursor(customerId: string, person: string): string;
-  /** The merge ids of the customer's merge/move pointers (`M#<mergeId>`). */
-  mergePointers(customerId: string): Promise<string[]>;
-  readMergeRecords(mergeIds: string[]): Promise<Item[]>;
-  readIdentifier(identifier: Identifier): Promise<Item | undefined>;
-  /**
-   * Lets go of an identifier the erased customers (`members`) hold: deleted if nobody else holds
-   * it; else handed to the first other customer it is shared with, or the members taken out of
-   * its `sharedWith`. Conditional on the item as read: a concurrent change is never overwritten.
-   */
-  releaseIdentifier(identifier: Identifier, members: ReadonlySet<string>, item: Item): Promise<Release>;
-  /** A touchpoint by its locator, wherever it lives now. */
-  readTouchpoint(touchpointId: string): Promise<Item | undefined>;
-  readItem(key: Key): Promise<Item | undefined>;
-  /** Writes a redacted version of an item that still exists; false if it vanished meanwhile (moved, deleted). */
-  replaceExisting(item: Item): Promise<boolean>;
-  /**
-   * Rewrites the answer a touchpoint's locator keeps for its Idempotency-Key, and nothing else of
-   * it (a move may be re-pointing the locator at the same time): false when it is gone.
-   */
-  rewriteLocatorAnswer(touchpointId: string, result: Item): Promise<boolean>;
-  /**
-   * Rewrites attributes of another customer's profile (its card quoting a redacted touchpoint),
-   * guarded by the card version read: false when a card write came first (read it again).
-   */
-  rewriteProfileAttributes(customerId: string, attributes: Item, expectedVersion: unknown): Promise<boolean>;
+/** A partition item as the record of its kind (by its sort key: erase and export read every kind). */
+function partitionRecordOf(customerId: string, item: Item): PartitionRecord {
+  const position = String(item.sk);
+  const at = { customerId, position };
+  switch (partitionItemKind(position)) {
+    case 'profile':
+      return { ...at, kind: 'profile', stored: storedAttributes(item) };
+    case 'touchpoint':
+      return { ...at, kind: 'touchpoint', touchpointId: String(item.touchpointId), stored: storedAttributes(item) };
+    case 'accessLog':
+      return { ...at, kind: 'accessLog', stored: storedAttributes(item) };
+    case 'mergeAudit':
+      return { ...at, kind: 'mergePointer', mergeId: mergeIdOfAuditSortKey(position) };
+    case 'identifierClaim':
+      return { ...at, kind: 'identifierClaim', identifier: identifierClaimEntity.parse(item) as Identifier };
+    case 'mention':
+      return { ...at, kind: 'mention', touchpointId: touchpointIdOfMentionSortKey(position) };
+    case 'candidateHalf':
+      return { ...at, kind: 'candidateHalf', otherCustomerId: customerIdOfCandidateHalfSortKey(position) };
+    default:
+      return { ...at, kind: 'other', stored: storedAttributes(item) };
+  }
+}
+
+function keyOf(record: DeletedRecord): Key {
+  if ('position' in record) return { pk: customerPartition(record.customerId), sk: record.position };
+  if ('touchpointLocator' in record) return touchpointLocatorKey(record.touchpointLocator);
+  if ('mergeRecord' in record) return mergeRecordKey(record.mergeRecord);
+  if ('mergePointer' in record) return mergeAuditKey(record.mergePointer.customerId, record.mergePointer.mergeId);
+  if ('mergeCandidate' in record) return mergeCandidateKey(record.mergeCandidate);
+  return candidateHalfKey(record.candidateHalf.customerId, record.candidateHalf.otherCustomerId);
+}
+
+/** The attributes set and removed, on an item that must still exist. */
+function rewriteOf(changes: AttributeChanges) {
+  const update = updateExpression();
+  for (const [name, value] of Object.entries(changes.set)) update.set(name, value);
+  if (changes.remove.length > 0) update.remove(...changes.remove);
+  return update.when('attribute_exists(#pk)', {}, { '#pk': 'pk' });
+}
+
+/** The adapter's own batched delete (under `deleteRecords`), which the throttling tests drive directly. */
+export interface DynamoPrivacyStore extends PrivacyStore {
   /** Deletes by key with BatchWriteItem (25 a call), retrying unprocessed keys with backoff. */
   deleteKeys(keys: Key[]): Promise<number>;
-  putSuppressions(items: Item[]): Promise<void>;
-  /** The receipt of an erase, under each erased customer id's keyed hash (written again by a repeat). */
-  putErasureReceipts(customerIds: readonly string[], receipt: ErasureReceipt): Promise<void>;
-  /** The receipt of the erase that took this customer id, while it is kept. */
-  readErasureReceipt(customerId: string): Promise<ErasureReceipt | undefined>;
-  /** Idempotent: afterwards no suppression has this hash, whether or not one had. */
-  deleteSuppression(hash: string): Promise<void>;
 }
 
 const maxBatchAttempts = 8;
 const parallelBatches = 4;
 
-export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: string): PrivacyStore {
+/**
+ * The privacy port over the table: the only code that turns a person's items into the records
+ * erase and export see, and their deletions and rewrites back into keys. Every expression names its
+ * attributes through ExpressionAttributeNames (`shared` and `status` are DynamoDB reserved words;
+ * test/integration/expression-names.test.ts keeps it so).
+ */
+export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: string): DynamoPrivacyStore {
   async function readItem(key: Key): Promise<Item | undefined> {
     const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })));
     return output.Item;
@@ -187,7 +200,10 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
         }),
       ),
     );
-    return { items: output.Items ?? [], nextCursor: encodePageCursor(binding, output.LastEvaluatedKey) };
+    return {
+      records: (output.Items ?? []).map((item) => partitionRecordOf(customerId, item)),
+      nextCursor: encodePageCursor(binding, output.LastEvaluatedKey),
+    };
   }
 
   function cursorCustomer(cursor: string, customerIds: readonly string[], person: string): string {
@@ -217,17 +233,24 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     return pointers.map((item) => mergeIdOfAuditSortKey(item.sk as string));
   }
 
-  async function readMergeRecords(mergeIds: string[]): Promise<Item[]> {
-    const records: Item[] = [];
+  async function readMergeRecords(mergeIds: string[]): Promise<StoredMergeRecord[]> {
+    const records: StoredMergeRecord[] = [];
     for (let start = 0; start < mergeIds.length; start += 100) {
-      records.push(...(await batchGetItems(client, tableName, mergeIds.slice(start, start + 100).map(mergeRecordKey))));
+      const items = await batchGetItems(client, tableName, mergeIds.slice(start, start + 100).map(mergeRecordKey));
+      records.push(...items.map((item) => ({ ...mergeRecordEntity.parse(item), stored: storedAttributes(item) })));
     }
     return records;
   }
 
-  async function releaseIdentifier(identifier: Identifier, members: ReadonlySet<string>, item: Item): Promise<Release> {
-    const sharedWith = Array.isArray(item.sharedWith) ? (item.sharedWith as string[]) : [];
-    const owner = item.customerId as string;
+  async function readIdentifier(identifier: Identifier): Promise<IdentifierOwner | undefined> {
+    const item = await readItem(identifierItemKey(identifier));
+    if (!item) return undefined;
+    const { customerId, sharedWith } = identifierEntity.parse(item);
+    return { customerId, sharedWith: sharedWith ?? [] };
+  }
+
+  async function releaseIdentifier(identifier: Identifier, members: ReadonlySet<string>, holders: IdentifierOwner): Promise<Release> {
+    const { customerId: owner, sharedWith } = holders;
     const owned = members.has(owner);
     if (!owned && !sharedWith.some((customerId) => members.has(customerId))) return 'not-ours';
     const others = sharedWith.filter((customerId) => !members.has(customerId));
@@ -288,19 +311,29 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
-  async function readTouchpoint(touchpointId: string): Promise<Item | undefined> {
+  async function readTouchpoint(touchpointId: string): Promise<TouchpointRecord | undefined> {
     const locator = await readItem(touchpointLocatorKey(touchpointId));
     if (typeof locator?.customerId !== 'string' || typeof locator.occurredAt !== 'string') return undefined;
-    return readItem(touchpointKey(locator.customerId, locator.occurredAt, touchpointId));
+    const item = await readItem(touchpointKey(locator.customerId, locator.occurredAt, touchpointId));
+    if (!item) return undefined;
+    return { customerId: locator.customerId, position: String(item.sk), kind: 'touchpoint', touchpointId, stored: storedAttributes(item) };
   }
 
-  async function replaceExisting(item: Item): Promise<boolean> {
+  async function readLocatorAnswer(touchpointId: string): Promise<StoredAttributes | undefined> {
+    const locator = await readItem(touchpointLocatorKey(touchpointId));
+    return locator?.result as StoredAttributes | undefined;
+  }
+
+  async function readMergeCandidate(customerIds: [string, string]): Promise<StoredMergeCandidate | undefined> {
+    const item = await readItem(mergeCandidateKey(customerIds));
+    if (!item) return undefined;
+    return { lastTouchpointId: typeof item.lastTouchpointId === 'string' ? item.lastTouchpointId : undefined, stored: storedAttributes(item) };
+  }
+
+  /** An UpdateItem on an item that must still exist: false when it is gone. */
+  async function updateExisting(key: Key, changes: AttributeChanges): Promise<boolean> {
     try {
-      await call(() =>
-        client.send(
-          new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }),
-        ),
-      );
+      await call(() => client.send(new UpdateCommand({ TableName: tableName, Key: key, ...rewriteOf(changes).build() })));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -308,7 +341,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
-  async function rewriteLocatorAnswer(touchpointId: string, result: Item): Promise<boolean> {
+  async function rewriteLocatorAnswer(touchpointId: string, result: StoredAttributes): Promise<boolean> {
     try {
       await call(() =>
         client.send(
@@ -329,30 +362,18 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
-  async function rewriteProfileAttributes(customerId: string, attributes: Item, expectedVersion: unknown): Promise<boolean> {
+  async function rewriteProfileAttributes(customerId: string, attributes: StoredAttributes, expectedVersion: number | undefined): Promise<boolean> {
     const entries = Object.entries(attributes);
     if (entries.length === 0) return true;
+    const update = updateExpression();
+    for (const [name, value] of entries) update.set(name, value);
+    update.when(
+      '#entity = :customer AND #version = :version',
+      { ':customer': profileEntity.name, ':version': expectedVersion },
+      { '#entity': 'entity', '#version': 'version' },
+    );
     try {
-      await call(() =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: profileKey(customerId),
-            UpdateExpression: `SET ${entries.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
-            ConditionExpression: '#entity = :customer AND #version = :version',
-            ExpressionAttributeNames: {
-              '#entity': 'entity',
-              '#version': 'version',
-              ...Object.fromEntries(entries.map(([name], index) => [`#a${index}`, name])),
-            },
-            ExpressionAttributeValues: {
-              ':customer': 'customer',
-              ':version': expectedVersion,
-              ...Object.fromEntries(entries.map(([, value], index) => [`:a${index}`, value])),
-            },
-          }),
-        ),
-      );
+      await call(() => client.send(new UpdateCommand({ TableName: tableName, Key: profileKey(customerId), ...update.build() })));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -381,8 +402,8 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
-  async function putSuppressions(items: Item[]): Promise<void> {
-    await Promise.all(items.map((item) => call(() => client.send(new PutCommand({ TableName: tableName, Item: item })))));
+  async function suppress(identifier: Identifier, createdAt: string, createdBy: string): Promise<void> {
+    await call(() => client.send(new PutCommand({ TableName: tableName, Item: suppressionItem(identifier, createdAt, createdBy) })));
   }
 
   async function putErasureReceipts(customerIds: readonly string[], receipt: ErasureReceipt): Promise<void> {
@@ -425,22 +446,26 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
   }
 
   return {
-    readProfile: (customerId) => readItem(profileKey(customerId)),
+    readProfile: async (customerId) => profileOf(customerId, await readItem(profileKey(customerId))),
     markErasing,
     partitionPage,
     cursorCustomer,
     partitionStartCursor,
     mergePointers,
     readMergeRecords,
-    readIdentifier: (identifier) => readItem(identifierItemKey(identifier)),
+    readIdentifier,
     releaseIdentifier,
     readTouchpoint,
-    readItem,
-    replaceExisting,
+    readLocatorAnswer,
+    readMergeCandidate,
+    rewriteTouchpoint: (touchpoint, changes) => updateExisting({ pk: customerPartition(touchpoint.customerId), sk: touchpoint.position }, changes),
+    rewriteMergeRecord: (mergeId, changes) => updateExisting(mergeRecordKey(mergeId), changes),
     rewriteLocatorAnswer,
     rewriteProfileAttributes,
+    deleteRecords: (records) => deleteKeys(records.map(keyOf)),
     deleteKeys,
-    putSuppressions,
+    suppressionHash: (identifier) => suppressionHash(identifier),
+    suppress,
     putErasureReceipts,
     readErasureReceipt,
     deleteSuppression,

@@ -1,5 +1,5 @@
-import type { AccessLogPage, AccessLogStore } from '../db/access-log-store.ts';
-import type { PrivacyStore } from '../db/privacy-store.ts';
+import type { AccessLogPage, AccessLogStore } from '../domain/access-log-store.ts';
+import type { PrivacyStore } from '../domain/privacy-store.ts';
 import { NotFoundError } from '../domain/errors.ts';
 
 /**

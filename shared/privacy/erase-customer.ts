@@ -1,25 +1,9 @@
 import { ConflictError, NotFoundError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
-import type { AttachedIdentifier } from '../domain/model.ts';
-import {
-  candidateHalfKey,
-  customerIdOfCandidateHalfSortKey,
-  customerPartition,
-  type Key,
-  mergeAuditKey,
-  mergeCandidateKey,
-  mergeIdOfAuditSortKey,
-  mergeRecordKey,
-  partitionItemKind,
-  touchpointIdOfMentionSortKey,
-  touchpointLocatorKey,
-} from '../db/keys.ts';
-import type { ErasureReceipt, PrivacyStore } from '../db/privacy-store.ts';
-import { suppressionHash, suppressionItem } from '../db/suppression.ts';
+import type { MergeRecord } from '../domain/identity-store.ts';
+import type { DeletedRecord, ErasureReceipt, PartitionRecord, PrivacyStore, StoredAttributes, TouchpointRecord } from '../domain/privacy-store.ts';
 import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole, soleValues } from './person.ts';
-import { identifiersOf, redactText } from './redaction.ts';
-
-type Item = Record<string, unknown>;
+import { attributeChanges, identifiersOf, redactText } from './redaction.ts';
 
 /** Card attributes that copy text from touchpoints, so may quote a redacted one. */
 const cardQuotes = ['lastContact', 'lateContacts', 'recentPages', 'invoiceQueries'];
@@ -130,7 +114,7 @@ async function markForErasure(store: PrivacyStore, customerId: string, startedAt
   let lockedWaits = 0;
   for (let attempt = 1; ; attempt += 1) {
     const subject = await findSubject(store, customerId, 'erasable');
-    if (subject.profile?.entity !== 'customer') return subject.customerId;
+    if (!subject.profile || subject.profile.erasing) return subject.customerId;
     const mark = await store.markErasing(subject.customerId, startedAt);
     if (mark === 'marked' || mark === 'already-erasing') return subject.customerId;
     const wait = mark === 'locked' ? lockWaitsMs[lockedWaits++] : undefined;
@@ -190,8 +174,7 @@ class EraseRun {
   /** Erases one member; false if the time ran out first (a repeat resumes). */
   async eraseMember(customerId: string): Promise<boolean> {
     const profile = await persist(() => this.store.readProfile(customerId));
-    const listed = Object.values((profile?.identifiers as Record<string, AttachedIdentifier> | undefined) ?? {});
-    await this.release(listed.map(({ type, value }) => ({ type, value })));
+    await this.release((profile?.identifiers ?? []).map(({ type, value }) => ({ type, value })));
     /** Pointers to records joining this member to the survivor: deleted once the member is gone. */
     const joining = new Set<string>();
     // Passes until one finds nothing left but those pointers: anything that landed meanwhile goes too.
@@ -208,9 +191,13 @@ class EraseRun {
     }
     for (const mergeId of joining) {
       const [record] = await persist(() => this.store.readMergeRecords([mergeId]));
-      const target = record?.targetCustomerId as string | undefined;
-      const keys = [mergeRecordKey(mergeId), mergeAuditKey(customerId, mergeId), ...(target ? [mergeAuditKey(target, mergeId)] : [])];
-      this.counts.itemsDeleted += await persist(() => this.store.deleteKeys(keys));
+      const target = record?.targetCustomerId;
+      const records: DeletedRecord[] = [
+        { mergeRecord: mergeId },
+        { mergePointer: { customerId, mergeId } },
+        ...(target ? [{ mergePointer: { customerId: target, mergeId } }] : []),
+      ];
+      this.counts.itemsDeleted += await persist(() => this.store.deleteRecords(records));
     }
     return true;
   }
@@ -223,28 +210,26 @@ class EraseRun {
     do {
       const from = cursor;
       const page = await persist(() => this.store.partitionPage(customerId, { limit: this.options.pageSize ?? 200, ...(from ? { cursor: from } : {}) }));
-      const deletions: Key[] = [];
-      let profileKey: Key | undefined;
-      for (const item of page.items) {
-        const key = { pk: customerPartition(customerId), sk: item.sk as string };
-        const kind = partitionItemKind(key.sk);
-        if (kind === 'profile') {
-          profileKey = key;
+      const deletions: DeletedRecord[] = [];
+      let profileRecord: PartitionRecord | undefined;
+      for (const record of page.records) {
+        if (record.kind === 'profile') {
+          profileRecord = record;
           continue;
         }
-        if (kind === 'mergeAudit' && !(await persist(() => this.settleMergePointer(customerId, mergeIdOfAuditSortKey(key.sk), joining)))) continue;
-        if (kind === 'touchpoint') deletions.push(...(await this.settleTouchpoint(item)));
-        if (kind === 'identifierClaim') await this.release([{ type: item.type, value: item.value } as Identifier]);
-        if (kind === 'mention') await persist(() => this.redactTouchpointOf(touchpointIdOfMentionSortKey(key.sk)));
-        if (kind === 'candidateHalf') deletions.push(...(await persist(() => this.settleCandidate(customerId, customerIdOfCandidateHalfSortKey(key.sk)))));
-        deletions.push(key);
+        if (record.kind === 'mergePointer' && !(await persist(() => this.settleMergePointer(customerId, record.mergeId, joining)))) continue;
+        if (record.kind === 'touchpoint') deletions.push(await this.settleTouchpoint(record));
+        if (record.kind === 'identifierClaim') await this.release([record.identifier]);
+        if (record.kind === 'mention') await persist(() => this.redactTouchpointOf(record.touchpointId));
+        if (record.kind === 'candidateHalf') deletions.push(...(await persist(() => this.settleCandidate(customerId, record.otherCustomerId))));
+        deletions.push(record);
       }
-      let deleted = await persist(() => this.store.deleteKeys(deletions));
+      let deleted = await persist(() => this.store.deleteRecords(deletions));
       // The profile after everything else of the partition: while it stands, a repeat finds the member.
-      const profile = profileKey;
+      const profile = profileRecord;
       if (profile) {
         if (customerId === this.memberList[0]) await this.keepReceipt(deleted + 1);
-        deleted += await persist(() => this.store.deleteKeys([profile]));
+        deleted += await persist(() => this.store.deleteRecords([profile]));
         profileGone = true;
       }
       this.counts.itemsDeleted += deleted;
@@ -268,30 +253,29 @@ class EraseRun {
       }
       // The survivor's side of a member's merge: deleted with that member (erased before the survivor).
       if (role.mergedMember) return false;
-      this.counts.itemsDeleted += await this.store.deleteKeys([mergeRecordKey(mergeId), ...otherPointers(record, customerId, mergeId)]);
+      this.counts.itemsDeleted += await this.store.deleteRecords([{ mergeRecord: mergeId }, ...otherPointers(record, customerId, mergeId)]);
       return true;
     }
     // With another customer (an undone merge, a move): it is theirs too, so it stays, without the person.
     if (record.kind === 'move' && typeof record.touchpointId === 'string') await this.redactTouchpointOf(record.touchpointId);
     // What the erased target had chosen before the merge is theirs alone.
-    const withoutChoices = this.members.has(record.targetCustomerId as string) && record.targetBefore ? { ...record, targetBefore: null } : record;
-    const redacted = redactText(withoutChoices, this.needles);
-    if (redacted !== record && (await this.store.replaceExisting(redacted as Item))) this.counts.itemsRedacted += 1;
+    const withoutChoices = this.members.has(record.targetCustomerId) && record.targetBefore ? { ...record.stored, targetBefore: null } : record.stored;
+    const redacted = redactText(withoutChoices, this.needles) as StoredAttributes;
+    if (redacted !== record.stored && (await this.store.rewriteMergeRecord(mergeId, attributeChanges(record.stored, redacted)))) this.counts.itemsRedacted += 1;
     return true;
   }
 
   /** The touchpoint's identifiers released; its locator goes with it, and the idempotency record it carries. */
-  private async settleTouchpoint(item: Item): Promise<Key[]> {
-    await this.release(identifiersOf(item.identifiers));
-    return [touchpointLocatorKey(item.touchpointId as string)];
+  private async settleTouchpoint(touchpoint: TouchpointRecord): Promise<DeletedRecord> {
+    await this.release(identifiersOf(touchpoint.stored.identifiers));
+    return { touchpointLocator: touchpoint.touchpointId };
   }
 
   /** A merge candidate pairing the member with another customer: nothing left to merge, so it goes, with both halves. */
-  private async settleCandidate(customerId: string, otherCustomerId: string): Promise<Key[]> {
-    const key = mergeCandidateKey([customerId, otherCustomerId]);
-    const candidate = await this.store.readItem(key);
-    if (typeof candidate?.lastTouchpointId === 'string') await this.redactTouchpointOf(candidate.lastTouchpointId);
-    return [key, candidateHalfKey(otherCustomerId, customerId)];
+  private async settleCandidate(customerId: string, otherCustomerId: string): Promise<DeletedRecord[]> {
+    const candidate = await this.store.readMergeCandidate([customerId, otherCustomerId]);
+    if (candidate?.lastTouchpointId !== undefined) await this.redactTouchpointOf(candidate.lastTouchpointId);
+    return [{ mergeCandidate: [customerId, otherCustomerId] }, { candidateHalf: { customerId: otherCustomerId, otherCustomerId: customerId } }];
   }
 
   /** Another customer's touchpoint mentioning the person: redacted in place, and its idempotency record's answer too. */
@@ -300,24 +284,23 @@ class EraseRun {
       const found = await foreignTouchpoint(this.store, touchpointId, this.members, this.needles);
       if (!found?.redaction.redacted) break;
       // False when a merge or move carried it elsewhere meanwhile: read it again where it is now.
-      if (await this.store.replaceExisting(found.redaction.redacted)) {
+      if (await this.store.rewriteTouchpoint(found.touchpoint, attributeChanges(found.touchpoint.stored, found.redaction.redacted))) {
         this.counts.itemsRedacted += 1;
-        await this.redactCardOf(found.touchpoint.customerId as string);
+        await this.redactCardOf(found.touchpoint.customerId);
         break;
       }
     }
     const touchpoint = await this.store.readTouchpoint(touchpointId);
-    if (!touchpoint || this.members.has(touchpoint.customerId as string)) return;
+    if (!touchpoint || this.members.has(touchpoint.customerId)) return;
     // Posted with an Idempotency-Key, its locator carries the answer a replay gives.
-    const locator = await this.store.readItem(touchpointLocatorKey(touchpointId));
-    const result = locator?.result as Item | undefined;
+    const result = await this.store.readLocatorAnswer(touchpointId);
     if (!result) return;
     // A replay answers where the touchpoint is now (its customer did not come into being by it), never a redaction mark as an id.
     const current =
       result.customerId !== undefined && this.members.has(result.customerId as string)
         ? { ...result, customerId: touchpoint.customerId, customerCreated: false }
         : result;
-    const redacted = redactText(current, this.needles) as Item;
+    const redacted = redactText(current, this.needles) as StoredAttributes;
     if (redacted !== result && (await this.store.rewriteLocatorAnswer(touchpointId, redacted))) this.counts.itemsRedacted += 1;
   }
 
@@ -325,12 +308,12 @@ class EraseRun {
   private async redactCardOf(customerId: string): Promise<void> {
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       const profile = await this.store.readProfile(customerId);
-      if (profile?.entity !== 'customer') return;
-      const quoted = Object.fromEntries(cardQuotes.filter((name) => profile[name] !== undefined).map((name) => [name, profile[name]]));
-      const redacted = redactText(quoted, this.needles) as Item;
+      if (!profile || profile.erasing) return;
+      const quoted = Object.fromEntries(cardQuotes.filter((name) => profile.stored[name] !== undefined).map((name) => [name, profile.stored[name]]));
+      const redacted = redactText(quoted, this.needles) as StoredAttributes;
       if (redacted === quoted) return;
       const changed = Object.fromEntries(Object.entries(redacted).filter(([name, value]) => value !== quoted[name]));
-      if (await this.store.rewriteProfileAttributes(customerId, changed, profile.version)) {
+      if (await this.store.rewriteProfileAttributes(customerId, changed, profile.cardVersion)) {
         this.counts.itemsRedacted += 1;
         return;
       }
@@ -350,35 +333,32 @@ class EraseRun {
 
   /** One identifier: read, suppressed if nobody else keeps it, let go. */
   private async releaseOne(identifier: Identifier): Promise<void> {
-    const item = await this.store.readIdentifier(identifier);
-    const sharedWith = (item?.sharedWith as string[] | undefined) ?? [];
-    const ours = !item || this.members.has(item.customerId as string) || sharedWith.some((customerId) => this.members.has(customerId));
-    if (ours && !heldByOthers(item, this.members)) {
+    const holders = await this.store.readIdentifier(identifier);
+    const ours = !holders || this.members.has(holders.customerId) || holders.sharedWith.some((customerId) => this.members.has(customerId));
+    if (ours && !heldByOthers(holders, this.members)) {
       this.needles.push(identifier.value);
       // Before the identifier is let go: no moment in which a new touchpoint could slip in.
       if (this.options.suppress) await this.suppress(identifier);
     }
-    if (ours && item && (await this.store.releaseIdentifier(identifier, this.members, item)) !== 'not-ours') this.counts.identifiersReleased += 1;
+    if (ours && holders && (await this.store.releaseIdentifier(identifier, this.members, holders)) !== 'not-ours') this.counts.identifiersReleased += 1;
     this.settled.add(identifierKey(identifier));
   }
 
   private async suppress(identifier: Identifier): Promise<void> {
-    const hash = suppressionHash(identifier);
+    const hash = this.store.suppressionHash(identifier);
     if (this.suppressions.some((suppression) => suppression.hash === hash)) return;
-    await this.store.putSuppressions([suppressionItem(identifier, (this.options.now ?? new Date()).toISOString(), this.options.actor)]);
+    await this.store.suppress(identifier, (this.options.now ?? new Date()).toISOString(), this.options.actor);
     this.suppressions.push({ type: identifier.type, hash });
   }
 }
 
 /** Identifiers a merge record moved: the person's if they still point at a member. */
-function recordIdentifiers(record: Item): Identifier[] {
-  const states = (record.identifierStates as Array<{ identifier?: Identifier }> | undefined) ?? [];
-  const moved = (record.movedIdentifiers as Identifier[] | undefined) ?? [];
-  return [...moved, ...states.flatMap((state) => (state.identifier ? [state.identifier] : []))];
+function recordIdentifiers(record: MergeRecord): Identifier[] {
+  return [...record.movedIdentifiers, ...record.identifierStates.flatMap((state) => (state.identifier ? [state.identifier] : []))];
 }
 
-function otherPointers(record: Item, customerId: string, mergeId: string): Key[] {
+function otherPointers(record: MergeRecord, customerId: string, mergeId: string): DeletedRecord[] {
   return [record.targetCustomerId, record.sourceCustomerId]
-    .filter((other): other is string => typeof other === 'string' && other !== customerId)
-    .map((other) => mergeAuditKey(other, mergeId));
+    .filter((other) => other !== customerId)
+    .map((other) => ({ mergePointer: { customerId: other, mergeId } }));
 }

@@ -1,7 +1,5 @@
 import { cardView } from '../domain/card-view.ts';
-import { customerIdOfCandidateHalfSortKey, mergeCandidateKey, mergeIdOfAuditSortKey, partitionItemKind, touchpointIdOfMentionSortKey } from '../db/keys.ts';
-import type { PrivacyStore } from '../db/privacy-store.ts';
-import { toCustomer } from '../db/profile-item.ts';
+import type { PartitionRecord, PrivacyStore } from '../domain/privacy-store.ts';
 import { defaultExportPageSize } from '../schemas/privacy.ts';
 import { findSubject, foreignTouchpoint, membersOf, recordRole, soleValues } from './person.ts';
 
@@ -67,9 +65,9 @@ export async function exportCustomer(
     other: [],
     nextCursor: null,
   };
-  if (!page.cursor && subject.profile) {
-    const customer = toCustomer(subject.profile);
-    document.customer = withoutKeys(subject.profile);
+  if (!page.cursor && subject.profile?.customer) {
+    const { customer } = subject.profile;
+    document.customer = subject.profile.stored;
     document.identifiers = customer.identifiers.map((identifier) => ({ ...identifier }));
     document.card = cardView(customer, now);
     document.preferences = { preferences: customer.preferences, identifierPermissions: customer.identifierPermissions };
@@ -85,8 +83,8 @@ export async function exportCustomer(
       person: subject.customerId,
       ...(cursor ? { cursor } : {}),
     });
-    for (const item of read.items) await file(item, current);
-    remaining -= read.items.length;
+    for (const record of read.records) await file(record);
+    remaining -= read.records.length;
     const next = members[members.indexOf(current) + 1];
     if (read.nextCursor) {
       document.nextCursor = read.nextCursor;
@@ -102,44 +100,44 @@ export async function exportCustomer(
   }
   return document;
 
-  async function file(item: Item, owner: string): Promise<void> {
-    const sk = item.sk as string;
-    switch (partitionItemKind(sk)) {
+  async function file(record: PartitionRecord): Promise<void> {
+    const owner = record.customerId;
+    switch (record.kind) {
       case 'profile':
-        if (owner !== subject.customerId) document.mergedProfiles.push(withoutKeys(item));
+        if (owner !== subject.customerId) document.mergedProfiles.push(record.stored);
         return;
       case 'touchpoint':
-        document.touchpoints.push(withoutKeys(item));
+        document.touchpoints.push(record.stored);
         return;
       case 'accessLog':
-        document.accessLog.push(withoutKeys(item));
+        document.accessLog.push(record.stored);
         return;
-      case 'mergeAudit': {
-        const mergeId = mergeIdOfAuditSortKey(sk);
+      case 'mergePointer': {
+        const { mergeId } = record;
         // Both parties' pointers lead to one record: shown once.
         if (document.merges.some((merge) => merge.mergeId === mergeId)) return;
-        const [record] = await store.readMergeRecords([mergeId]);
+        const [merge] = await store.readMergeRecords([mergeId]);
         // Between two of the person's customers: shown once, from the target's side.
-        if (!record || (recordRole(record, memberSet).internal && record.sourceCustomerId === owner)) return;
-        document.merges.push(withoutKeys(record));
-        if (record.kind === 'move' && typeof record.touchpointId === 'string') await mention(record.touchpointId, 'moved');
+        if (!merge || (recordRole(merge, memberSet).internal && merge.sourceCustomerId === owner)) return;
+        document.merges.push(merge.stored);
+        if (merge.kind === 'move' && typeof merge.touchpointId === 'string') await mention(merge.touchpointId, 'moved');
         return;
       }
       case 'identifierClaim':
-        document.identifierClaims.push({ type: item.type, value: item.value });
+        document.identifierClaims.push({ type: record.identifier.type, value: record.identifier.value });
         return;
       case 'mention':
-        await mention(touchpointIdOfMentionSortKey(sk), 'mentioned');
+        await mention(record.touchpointId, 'mentioned');
         return;
       case 'candidateHalf': {
-        const candidate = await store.readItem(mergeCandidateKey([owner, customerIdOfCandidateHalfSortKey(sk)]));
+        const candidate = await store.readMergeCandidate([owner, record.otherCustomerId]);
         if (!candidate) return;
-        document.mergeCandidates.push(withoutKeys(candidate));
-        if (typeof candidate.lastTouchpointId === 'string') await mention(candidate.lastTouchpointId, 'mentioned');
+        document.mergeCandidates.push(candidate.stored);
+        if (candidate.lastTouchpointId !== undefined) await mention(candidate.lastTouchpointId, 'mentioned');
         return;
       }
-      default:
-        document.other.push(withoutKeys(item));
+      case 'other':
+        document.other.push(record.stored);
     }
   }
 
@@ -152,15 +150,9 @@ export async function exportCustomer(
     document.mentions.push({
       touchpointId,
       how,
-      channel: touchpoint.channel,
-      occurredAt: touchpoint.occurredAt,
+      channel: touchpoint.stored.channel,
+      occurredAt: touchpoint.stored.occurredAt,
       ...redaction.removed,
     });
   }
-}
-
-/** The stored attributes, without the table's own keys (and the profile's copy of its next tier-index key). */
-function withoutKeys(item: Item): Item {
-  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, gsi1pkWhenRecent: _gsi1pkWhenRecent, ...rest } = item;
-  return rest;
 }

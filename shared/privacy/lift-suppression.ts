@@ -1,4 +1,4 @@
-import type { PrivacyStore } from '../db/privacy-store.ts';
+import type { PrivacyStore } from '../domain/privacy-store.ts';
 
 /**
  * Touchpoints carrying the identifier are accepted again from now on. Idempotent: afterwards no

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
-import type { PrivacyStore } from '../db/privacy-store.ts';
-import { erasingProfileEntity } from '../db/profile-item.ts';
+import type { IdentifierOwner, MergeRecord } from '../domain/identity-store.ts';
+import type { PrivacyStore, StoredProfile, TouchpointRecord } from '../domain/privacy-store.ts';
 import { identifiersOf, redactTouchpoint, type TouchpointRedaction } from './redaction.ts';
 
 /**
@@ -10,15 +10,13 @@ import { identifiersOf, redactTouchpoint, type TouchpointRedaction } from './red
  * the same members, the same partitions and the same cross-references.
  */
 
-type Item = Record<string, unknown>;
-
 /** Longer than any real merge chain; a guard against a cycle, which the merge conditions already prevent. */
 const maxMergeHops = 50;
 
 export interface Subject {
   /** The survivor: the customer every merged-away id of the person leads to. */
   customerId: string;
-  profile: Item | undefined;
+  profile: StoredProfile | undefined;
   redirectedFrom?: string;
 }
 
@@ -31,17 +29,17 @@ export async function findSubject(store: PrivacyStore, customerId: string, want:
   for (let hops = 0; hops <= maxMergeHops; hops += 1) {
     const profile = await store.readProfile(current);
     const redirect = current === customerId ? {} : { redirectedFrom: customerId };
-    if (!profile || (profile.entity !== 'customer' && profile.entity !== erasingProfileEntity)) {
-      if (want === 'erasable' && current === customerId && (await store.partitionPage(current, { limit: 1 })).items.length > 0) {
+    if (!profile) {
+      if (want === 'erasable' && current === customerId && (await store.partitionPage(current, { limit: 1 })).records.length > 0) {
         return { customerId: current, profile: undefined };
       }
       break;
     }
-    if (profile.entity === erasingProfileEntity) {
+    if (profile.erasing) {
       if (want === 'erasable') return { customerId: current, profile, ...redirect };
       break;
     }
-    if (typeof profile.mergedInto !== 'string') return { customerId: current, profile, ...redirect };
+    if (profile.mergedInto === null) return { customerId: current, profile, ...redirect };
     current = profile.mergedInto;
   }
   throw new NotFoundError(`No customer has the id ${customerId}.`);
@@ -55,11 +53,9 @@ export interface MergeRecordRole {
 }
 
 /** Whether a merge or move record is between two of the person's customers, or with someone else. */
-export function recordRole(record: Item, members: ReadonlySet<string>): MergeRecordRole {
-  const target = record.targetCustomerId as string;
-  const source = record.sourceCustomerId as string;
-  if (!members.has(target) || !members.has(source)) return { internal: false };
-  return record.kind === 'merge' ? { internal: true, mergedMember: source } : { internal: true };
+export function recordRole(record: MergeRecord, members: ReadonlySet<string>): MergeRecordRole {
+  if (!members.has(record.targetCustomerId) || !members.has(record.sourceCustomerId)) return { internal: false };
+  return record.kind === 'merge' ? { internal: true, mergedMember: record.sourceCustomerId } : { internal: true };
 }
 
 /**
@@ -73,7 +69,7 @@ export async function membersOf(store: PrivacyStore, survivor: string): Promise<
   for (let index = 0; index < members.length; index += 1) {
     const member = members[index] as string;
     for (const record of await store.readMergeRecords(await store.mergePointers(member))) {
-      const source = record.sourceCustomerId as string;
+      const source = record.sourceCustomerId;
       if (record.kind !== 'merge' || record.targetCustomerId !== member || members.includes(source)) continue;
       if (record.status !== 'completed' && record.status !== 'in_progress' && record.status !== 'undoing') continue;
       const profile = await store.readProfile(source);
@@ -92,7 +88,7 @@ export async function soleValues(store: PrivacyStore, members: readonly string[]
   const values: string[] = [];
   for (const member of members) {
     const profile = await store.readProfile(member);
-    for (const identifier of Object.values((profile?.identifiers as Record<string, Identifier> | undefined) ?? {})) {
+    for (const identifier of profile?.identifiers ?? []) {
       if (identifier.type === 'customerId' || typeof identifier.value !== 'string') continue;
       if (!heldByOthers(await store.readIdentifier(identifier), memberSet)) values.push(identifier.value);
     }
@@ -101,14 +97,13 @@ export async function soleValues(store: PrivacyStore, members: readonly string[]
 }
 
 /** Someone outside the person still holds the identifier item: the value is theirs too and stays. */
-export function heldByOthers(item: Item | undefined, members: ReadonlySet<string>): boolean {
-  if (!item) return false;
-  const sharedWith = Array.isArray(item.sharedWith) ? (item.sharedWith as string[]) : [];
-  return !members.has(item.customerId as string) || sharedWith.some((customerId) => !members.has(customerId));
+export function heldByOthers(holders: IdentifierOwner | undefined, members: ReadonlySet<string>): boolean {
+  if (!holders) return false;
+  return !members.has(holders.customerId) || holders.sharedWith.some((customerId) => !members.has(customerId));
 }
 
 export interface ForeignTouchpoint {
-  touchpoint: Item;
+  touchpoint: TouchpointRecord;
   redaction: TouchpointRedaction;
 }
 
@@ -124,17 +119,17 @@ export async function foreignTouchpoint(
   needles: readonly string[],
 ): Promise<ForeignTouchpoint | undefined> {
   const touchpoint = await store.readTouchpoint(touchpointId);
-  if (!touchpoint || members.has(touchpoint.customerId as string)) return undefined;
+  if (!touchpoint || members.has(touchpoint.customerId)) return undefined;
   const erased = new Set<string>();
   const identifiers = [
-    ...identifiersOf(touchpoint.identifiers),
-    ...(((touchpoint.ambiguity as { sharedIdentifiers?: Identifier[] } | undefined)?.sharedIdentifiers ?? []) as Identifier[]),
+    ...identifiersOf(touchpoint.stored.identifiers),
+    ...(((touchpoint.stored.ambiguity as { sharedIdentifiers?: Identifier[] } | undefined)?.sharedIdentifiers ?? []) as Identifier[]),
   ].filter((identifier) => identifier.type !== 'customerId');
   for (const identifier of identifiers) {
     if (!heldByOthers(await store.readIdentifier(identifier), members)) erased.add(identifierKey(identifier));
   }
   const ids = new Set(members);
   const values = identifiers.filter((identifier) => erased.has(identifierKey(identifier))).map((identifier) => identifier.value);
-  const redaction = redactTouchpoint(touchpoint, ids, (identifier) => erased.has(identifierKey(identifier)), [...needles, ...members, ...values]);
+  const redaction = redactTouchpoint(touchpoint.stored, ids, (identifier) => erased.has(identifierKey(identifier)), [...needles, ...members, ...values]);
   return { touchpoint, redaction };
 }

@@ -4,15 +4,14 @@ import { authenticatedClient } from '../auth/client.ts';
 import { StoreUnavailableError } from '../domain/errors.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import type { ReadObserver } from '../domain/read-observer.ts';
-import type { AccessLogEntry, AccessLogStore } from '../db/access-log-store.ts';
-import { accessLogStore } from '../db/privacy-store-instances.ts';
+import type { AccessLogEntry, AccessLogStore } from '../domain/access-log-store.ts';
 import type { ApiEvent, ApiResponse, Route } from '../http/api-handler.ts';
 import { logger } from '../observability/logger.ts';
 
 /**
  * The read audit: every response that shows a customer's data leaves an entry (who, what, when) in
  * that customer's partition, listed by `GET /v1/customers/{customerId}/access-log`. A route that
- * shows customers' data opts in by wrapping itself: `apiHandler(auditedRoute('lookup', route))`.
+ * shows customers' data opts in by wrapping itself: `apiHandler(auditedRoute('lookup', accessLogStore, route))`.
  *
  * The audited route says which customers its answer shows (`customersShown`, taken from what its
  * use case returned), and those are the customers recorded. To keep reads within their round-trip
@@ -44,7 +43,8 @@ interface StartedEntry {
   written: Promise<unknown>;
 }
 
-export function auditedRoute(operation: string, route: AuditedRoute): Route {
+/** `accessLog`: the store entries go to, asked for on the first request (the handler takes it from its instance module). */
+export function auditedRoute(operation: string, accessLog: () => AccessLogStore, route: AuditedRoute): Route {
   // How the customer was found, for a lookup: the identifier type in the query (never its value).
   const via = operation === 'lookup' ? identifierTypeInQuery : undefined;
   return async (event, lambdaContext) => {
@@ -60,7 +60,7 @@ export function auditedRoute(operation: string, route: AuditedRoute): Route {
       via: via?.(event) ?? null,
       requestId: event.requestContext.requestId,
     });
-    const log = accessLogStore();
+    const log = accessLog();
     const started = new Map<string, StartedEntry>();
     const reads: ReadObserver = {
       reading(customerId) {

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { type Identifier, toIdentifierList } from '../domain/identifiers.ts';
+import type { AttributeChanges, StoredAttributes } from '../domain/privacy-store.ts';
 
 type Item = Record<string, unknown>;
 
@@ -175,4 +176,12 @@ function stringsIn(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   const id = (value as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? [id] : [];
+}
+
+/** What rewriting a record as its redacted version changes: the attributes set anew, and those it no longer has. */
+export function attributeChanges(before: StoredAttributes, after: StoredAttributes): AttributeChanges {
+  return {
+    set: Object.fromEntries(Object.entries(after).filter(([name, value]) => before[name] !== value)),
+    remove: Object.keys(before).filter((name) => !(name in after)),
+  };
 }
