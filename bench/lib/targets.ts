@@ -48,35 +48,26 @@ function bundleChecks({ lambdas }: TargetInputs): TargetCheck[] {
       { target: initTarget, measured: 'Lambdas not measured in this run', verdict: 'not measured' },
     ];
   }
-  const overSize = lambdas.filter((lambda) => lambda.sdkExternalBytes / 1024 > targets.bundleKiB);
-  const largest = Math.max(...lambdas.map((lambda) => lambda.sdkExternalBytes)) / 1024;
+  const sizes = lambdas.map((lambda) => ({ name: lambda.functionName, value: lambda.sdkExternalBytes / 1024 }));
   const fastestInit = lambdas.map((lambda) => ({
     name: lambda.functionName,
-    initMs: Math.min(lambda.bundled?.initMs ?? Number.POSITIVE_INFINITY, lambda.sdkExternal?.initMs ?? Number.POSITIVE_INFINITY),
+    value: Math.min(lambda.bundled?.initMs ?? Number.POSITIVE_INFINITY, lambda.sdkExternal?.initMs ?? Number.POSITIVE_INFINITY),
   }));
-  const measuredInit = fastestInit.filter((lambda) => Number.isFinite(lambda.initMs));
-  const slow = measuredInit.filter((lambda) => lambda.initMs > targets.coldInitMs);
-  const slowest = Math.max(...measuredInit.map((lambda) => lambda.initMs));
+  const measuredInit = fastestInit.filter((lambda) => Number.isFinite(lambda.value));
   return [
-    {
-      target: bundleTarget,
-      measured:
-        overSize.length === 0
-          ? `largest ${largest.toFixed(0)} KiB`
-          : `${overSize.length} of ${lambdas.length} over, largest ${largest.toFixed(0)} KiB (${names(overSize.map((lambda) => lambda.functionName))})`,
-      verdict: overSize.length === 0 ? 'met' : 'not met',
-    },
+    everyFunctionWithin(bundleTarget, sizes, targets.bundleKiB, { worst: 'largest', unit: 'KiB' }),
     measuredInit.length === 0
       ? { target: initTarget, measured: 'no cold start measured', verdict: 'not measured' }
-      : {
-          target: initTarget,
-          measured:
-            slow.length === 0
-              ? `slowest ${slowest.toFixed(0)} ms`
-              : `${slow.length} of ${measuredInit.length} over, slowest ${slowest.toFixed(0)} ms (${names(slow.map((lambda) => lambda.name))})`,
-          verdict: slow.length === 0 ? 'met' : 'not met',
-        },
+      : everyFunctionWithin(initTarget, measuredInit, targets.coldInitMs, { worst: 'slowest', unit: 'ms' }),
   ];
+}
+
+function everyFunctionWithin(target: string, figures: { name: string; value: number }[], limit: number, wording: { worst: string; unit: string }): TargetCheck {
+  const over = figures.filter((figure) => figure.value > limit);
+  const worst = `${wording.worst} ${Math.max(...figures.map((figure) => figure.value)).toFixed(0)} ${wording.unit}`;
+  return over.length === 0
+    ? { target, measured: worst, verdict: 'met' }
+    : { target, measured: `${over.length} of ${figures.length} over, ${worst} (${names(over.map((figure) => figure.name))})`, verdict: 'not met' };
 }
 
 function roundTripChecks({ scenarios }: TargetInputs): TargetCheck[] {
