@@ -1,16 +1,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { monotonicFactory } from 'ulid';
 import { connectorSetting } from '../../shared/connectors/connector-config.ts';
 import { callerNumber, contactFlowEventSchema, type LookupAnswer, lookupAnswer } from '../../shared/connectors/amazon-connect/lookup.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
+import { ulidGenerator } from '../../shared/domain/ids.ts';
 import { type LookupResult, lookupCustomer } from '../../shared/domain/read-customers.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { accessLogStore } from '../../shared/db/privacy-store-instances.ts';
 
-const nextEntryId = monotonicFactory();
+const nextEntryId = ulidGenerator();
 
 /**
  * Answers a contact flow's "Invoke AWS Lambda function" block with what the agent needs before

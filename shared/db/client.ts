@@ -16,10 +16,16 @@ export interface ClientOptions {
 
 /** The low-level client, for table administration (create, delete, describe) and raw item reads. */
 export function createDynamoDbClient(options: ClientOptions = {}): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
+  // The SDK's logger middleware builds a redacted copy of every call's input and output, walking
+  // the whole answer (a 50-item Query) by its schema, before handing both to the logger, which
+  // without a `logger` option is the SDK's no-op: about a quarter of a Query's CPU time, for nothing.
+  // The document client shares this stack.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }
 
 export function createDocumentClient(options: ClientOptions = {}): DynamoDBDocumentClient {

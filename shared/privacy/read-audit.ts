@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { monotonicFactory } from 'ulid';
 import { authenticatedClient } from '../auth/client.ts';
 import { StoreUnavailableError } from '../domain/errors.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
+import { ulidGenerator } from '../domain/ids.ts';
 import type { ReadObserver } from '../domain/read-observer.ts';
 import type { AccessLogEntry, AccessLogStore } from '../domain/access-log-store.ts';
 import type { ApiEvent, ApiResponse, Route } from '../http/api-handler.ts';
@@ -35,7 +35,7 @@ function identifierTypeInQuery(event: ApiEvent): string | undefined {
   return Object.keys(event.queryStringParameters ?? {}).find((name) => identifierParameters.has(name));
 }
 
-const nextId = monotonicFactory();
+const nextId = ulidGenerator();
 
 interface StartedEntry {
   entry: AccessLogEntry;
