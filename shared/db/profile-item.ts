@@ -15,6 +15,7 @@ import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.t
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
 import { channels } from '../domain/channels.ts';
+import type { StoredCard } from './items/card.ts';
 import { isInvoiceQuery, type ProfileItem, profileEntity } from './items/profile.ts';
 import { profileKey, tierIndexKeys } from './keys.ts';
 import { type UpdateBuilder, type UpdateParts, updateExpression } from './update-expression.ts';
@@ -53,7 +54,7 @@ const cardAttributes = [
   'tierWhenRecent',
   'frequencyHeadroom',
   'monetaryHeadroom',
-] as const satisfies readonly (keyof CardState)[];
+] as const satisfies readonly (keyof CardState & keyof StoredCard)[];
 
 export function newProfileItem(customerId: string, createdAt: string, card: CardState, attach: AttachedIdentifier[]): Item {
   return profileEntity.item(
@@ -203,27 +204,27 @@ export function toCard(item: Item): CardState {
   return cardOf(profileEntity.parse(item));
 }
 
-function cardOf(profile: ProfileItem): CardState {
+function cardOf(stored: StoredCard): CardState {
   const empty = emptyCard();
   // Readers see the effective last contact: the newest of the guarded one and the appended late ones.
-  const lateContacts = profile.lateContacts ?? [];
+  const lateContacts = stored.lateContacts ?? [];
   // Keyed anew from each query's own fields: cards written before keys were namespaced read the same.
-  const queries = Object.values(profile.invoiceQueries ?? {}).filter(isInvoiceQuery);
-  const counts = profile.countsByChannel ?? {};
+  const queries = Object.values(stored.invoiceQueries ?? {}).filter(isInvoiceQuery);
+  const counts = stored.countsByChannel ?? {};
   return {
-    version: profile.version ?? empty.version,
-    touchpointCount: profile.touchpointCount ?? empty.touchpointCount,
+    version: stored.version ?? empty.version,
+    touchpointCount: stored.touchpointCount ?? empty.touchpointCount,
     countsByChannel: channelCounts(counts),
-    lastContact: newestContact([profile.lastContact ?? null, ...lateContacts]),
+    lastContact: newestContact([stored.lastContact ?? null, ...lateContacts]),
     lateContacts,
-    monetaryTotal: profile.monetaryTotal ?? empty.monetaryTotal,
+    monetaryTotal: stored.monetaryTotal ?? empty.monetaryTotal,
     invoiceQueries: Object.fromEntries(queries.map((query) => [invoiceQueryKey(query), query])),
-    recentPages: profile.recentPages ?? empty.recentPages,
-    tier: profile.tier ?? empty.tier,
-    tierRecency: profile.tierRecency ?? empty.tierRecency,
-    tierWhenRecent: profile.tierWhenRecent ?? empty.tierWhenRecent,
-    frequencyHeadroom: profile.frequencyHeadroom ?? empty.frequencyHeadroom,
-    monetaryHeadroom: profile.monetaryHeadroom ?? empty.monetaryHeadroom,
+    recentPages: stored.recentPages ?? empty.recentPages,
+    tier: stored.tier ?? empty.tier,
+    tierRecency: stored.tierRecency ?? empty.tierRecency,
+    tierWhenRecent: stored.tierWhenRecent ?? empty.tierWhenRecent,
+    frequencyHeadroom: stored.frequencyHeadroom ?? empty.frequencyHeadroom,
+    monetaryHeadroom: stored.monetaryHeadroom ?? empty.monetaryHeadroom,
   };
 }
 

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import type { InvoiceQueryState, LastContact, PageVisit } from '../../domain/card.ts';
+import type { InvoiceQueryState } from '../../domain/card.ts';
 import type { AttachedIdentifier, ContactPreferences, IdentifierPermissions } from '../../domain/model.ts';
-import type { TierName } from '../../domain/value-tiers.ts';
 import { profileKey } from '../keys.ts';
+import { storedCardAttributes } from './card.ts';
 import { defineEntity, isRecord } from './entity.ts';
 
 /**
@@ -12,12 +12,10 @@ import { defineEntity, isRecord } from './entity.ts';
  */
 export const erasingProfileEntity = 'erasingCustomer';
 
-const lastContact = z.custom<LastContact>(isRecord);
-
 /**
  * A customer (`CUST#<customerId>` / `Z#PROFILE`): identity, the recognition card and what the
- * customer told us; GSI1 lists it under its value tier while it is live. Card attributes are
- * optional on read: a card written before one of them existed reads as the empty card's value.
+ * customer told us (the card's attributes are `storedCardAttributes`); GSI1 lists it under its
+ * value tier while it is live.
  */
 export const profileEntity = defineEntity({
   name: 'customer',
@@ -37,24 +35,8 @@ export const profileEntity = defineEntity({
       mergedBy: z.string().nullish(),
       /** The merge or undo under way that holds this customer as its survivor. */
       identityLock: z.string().optional(),
-      version: z.number().optional(),
-      touchpointCount: z.number().optional(),
-      countsByChannel: z.record(z.string(), z.number()).optional(),
-      lastContact: lastContact.nullish(),
-      lateContacts: z.array(lastContact).optional(),
-      monetaryTotal: z.number().optional(),
-      /** Checked query by query when read: a map an old bug spilled strings into still reads. */
-      invoiceQueries: z.record(z.string(), z.unknown()).optional(),
-      recentPages: z.array(z.custom<PageVisit>(isRecord)).optional(),
-      /** As configured when it was written: a tier renamed since still reads instead of failing the read. */
-      tier: z.custom<TierName>((value) => typeof value === 'string').optional(),
-      tierRecency: z.number().optional(),
-      tierWhenRecent: z.custom<TierName>((value) => typeof value === 'string').optional(),
-      /** The tier index partition of `tierWhenRecent`, which the fast path copies into gsi1pk (an update cannot build a string). */
-      gsi1pkWhenRecent: z.string().optional(),
-      frequencyHeadroom: z.number().optional(),
-      monetaryHeadroom: z.number().optional(),
     })
+    .extend(storedCardAttributes.shape)
     .loose(),
   key: profileKey,
 });
