@@ -14,7 +14,10 @@ const keysPerBatch = 100;
  * so is one that left the listed index partition meanwhile (a customer filed under another tier
  * between the Query and the read belongs to another list: its current item would contradict this one).
  */
-export async function itemsOfIndexEntries(client: DynamoDBDocumentClient, tableName: string, entries: Item[]): Promise<Item[]> {
+export async function itemsOfIndexEntries(client: DynamoDBDocumentClient, tableName: string, listed: Item[]): Promise<Item[]> {
+  // Entries gathered over several pages can name one item twice (it moved along the index between
+  // two pages), and BatchGetItem refuses a request with a key twice: each item is read and listed once.
+  const entries = [...new Map(listed.map((entry) => [keyOf(entry), entry] as const)).values()];
   const keys = entries.map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
   const batches: Key[][] = [];
   for (let start = 0; start < keys.length; start += keysPerBatch) batches.push(keys.slice(start, start + keysPerBatch));
