@@ -10,17 +10,22 @@ const keysPerBatch = 100;
 /**
  * The items behind index entries, in the index's order. The table's index projects keys only,
  * so a list view queries it for a page of keys and reads the page's items here with one
- * consistent BatchGetItem per hundred keys. An item gone since the index listed it is left out.
+ * consistent BatchGetItem per hundred keys. An item gone since the index listed it is left out, and
+ * so is one that left the listed index partition meanwhile (a customer filed under another tier
+ * between the Query and the read belongs to another list: its current item would contradict this one).
  */
-export async function itemsOfIndexEntries(client: DynamoDBDocumentClient, tableName: string, entries: Item[]): Promise<Item[]> {
+export async function itemsOfIndexEntries(client: DynamoDBDocumentClient, tableName: string, listed: Item[]): Promise<Item[]> {
+  // Entries gathered over several pages can name one item twice (it moved along the index between
+  // two pages), and BatchGetItem refuses a request with a key twice: each item is read and listed once.
+  const entries = [...new Map(listed.map((entry) => [keyOf(entry), entry] as const)).values()];
   const keys = entries.map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
   const batches: Key[][] = [];
   for (let start = 0; start < keys.length; start += keysPerBatch) batches.push(keys.slice(start, start + keysPerBatch));
   const found = (await Promise.all(batches.map((batch) => batchGetItems(client, tableName, batch)))).flat();
   const byKey = new Map(found.map((item) => [keyOf(item), item] as const));
-  return keys.flatMap((key) => {
-    const item = byKey.get(keyOf(key));
-    return item ? [item] : [];
+  return entries.flatMap((entry) => {
+    const item = byKey.get(keyOf(entry));
+    return item && item.gsi1pk === entry.gsi1pk ? [item] : [];
   });
 }
 

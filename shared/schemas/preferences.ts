@@ -36,6 +36,15 @@ export const preferencesInputSchema = z
         ]),
       )
       .max(20)
+      // Two entries for one identifier (in two formats, say) would leave which permission holds to chance.
+      .superRefine((identifiers, context) => {
+        const seen = new Set<string>();
+        identifiers.forEach(({ type, value }, index) => {
+          const key = `${type}#${value}`;
+          if (seen.has(key)) context.addIssue({ code: 'custom', path: [index, 'value'], message: 'names an identifier given before in this request' });
+          seen.add(key);
+        });
+      })
       .default([]),
     receivedVia: channelSchema.meta({ description: 'Required: the channel through which the customer told us', example: 'call' }),
     source: credentialSource,

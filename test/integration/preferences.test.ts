@@ -100,6 +100,21 @@ describe('PUT preferences', () => {
     expect(await wholeTimeline(customerId)).toHaveLength(1);
   });
 
+  it('rejects the same identifier given twice (in two formats) with 422 and records nothing', async () => {
+    const { customerId, phone } = await newCustomer();
+
+    const response = await putPreferences(customerId, {
+      identifiers: [
+        { type: 'phone', value: phone.e164, marketing: 'opted_out' },
+        { type: 'phone', value: phone.national, marketing: 'opted_in' },
+      ],
+    });
+
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([{ path: 'identifiers.1.value', message: 'names an identifier given before in this request' }]);
+    expect(await wholeTimeline(customerId)).toHaveLength(1);
+  });
+
   it('answers 404 for preferences of an unknown customer', async () => {
     const response = await putPreferences(unknownCustomerId, { channels: { sms: 'opted_out' } });
 
