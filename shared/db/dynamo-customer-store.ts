@@ -249,10 +249,12 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         }),
       ),
     );
-    const profiles = await itemsOfIndexEntries(client, tableName, output.Items ?? []);
+    const entries = output.Items ?? [];
+    const profiles = withinPageBytes(await itemsOfIndexEntries(client, tableName, entries));
+    const whole = profiles.cutAfter === undefined;
     return {
-      items: profiles.filter(isLiveProfile).map(toCustomer),
-      nextCursor: encodePageCursor(tierCursorBinding(tier, page), output.LastEvaluatedKey),
+      items: profiles.items.filter(isLiveProfile).map(toCustomer),
+      nextCursor: encodePageCursor(tierCursorBinding(tier, page), whole ? output.LastEvaluatedKey : indexPosition(entries, profiles.cutAfter)),
     };
   }
 
@@ -393,6 +395,29 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     getCustomerView,
     getTimelinePage,
   };
+}
+
+/**
+ * The bytes of items one page of a list may carry: what a Query stops at by itself. The keys-only
+ * index no longer stops the tier list's Query there (its entries are small), and 200 profiles of up
+ * to about 100 KB each would make an answer far past what a Lambda may return (6 MB).
+ */
+export const maxPageItemBytes = 1024 * 1024;
+
+/** The items in order up to the page's byte budget, at least one; `cutAfter` is the last one kept when the budget cut the page short. */
+function withinPageBytes(items: Item[]): { items: Item[]; cutAfter?: Item } {
+  let bytes = 0;
+  for (const [index, item] of items.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(item));
+    if (bytes > maxPageItemBytes && index > 0) return { items: items.slice(0, index), cutAfter: items[index - 1] };
+  }
+  return { items };
+}
+
+/** Where the index listed an item: the start key that continues the list right after it. */
+function indexPosition(entries: Item[], item: Item | undefined): Item | undefined {
+  const entry = entries.find((candidate) => candidate.pk === item?.pk && candidate.sk === item?.sk);
+  return entry && { pk: entry.pk, sk: entry.sk, gsi1pk: entry.gsi1pk, gsi1sk: entry.gsi1sk };
 }
 
 function keyString(key: Key): string {
