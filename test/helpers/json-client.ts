@@ -1,4 +1,13 @@
+import { routes, timeoutSecondsOf } from '../../shared/http/routes.ts';
 import { checkExchange } from './contract.ts';
+
+/**
+ * How long a test's HTTP client waits for an answer: longer than the slowest route's own deadline,
+ * after which the server answers 503 timeout itself. A client that gave up first would race the
+ * machine: on a busy one a slow erase would fail the test with an abort instead of showing what
+ * the server answers.
+ */
+export const answerWaitMs = (Math.max(...routes.map((route) => timeoutSecondsOf(route.functionName))) + 5) * 1000;
 
 export interface JsonResponse {
   status: number;
@@ -26,7 +35,7 @@ export function jsonClient(baseUrl: string, defaultHeaders: Record<string, strin
       method,
       headers,
       ...(init.body !== undefined ? { body: init.body } : {}),
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(answerWaitMs),
     });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };

@@ -5,6 +5,7 @@ import { matchRoute } from '../../dev/local-server.ts';
 import { handlerEntry } from '../../shared/http/routes.ts';
 import { apiEvent, exchangeOf, lambdaContext } from './api-event.ts';
 import { checkExchange } from './contract.ts';
+import { answerWaitMs } from './json-client.ts';
 
 /**
  * Any route of the route table, called the way a client calls it: a method, a concrete path and a
@@ -73,7 +74,7 @@ export const inProcessRoutes: RouteTransport = async (request) => {
 };
 
 /** The same request over HTTP to a running server (`baseUrl` is read per request: a restarted server may move). */
-export function httpRoutes(baseUrl: () => string, defaultHeaders: Record<string, string>, timeoutMs = 10_000): RouteTransport {
+export function httpRoutes(baseUrl: () => string, defaultHeaders: Record<string, string>, timeoutMs = answerWaitMs): RouteTransport {
   return async (request) => {
     const query = request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query)}` : '';
     const headers = {
