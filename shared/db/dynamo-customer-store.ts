@@ -29,6 +29,7 @@ import {
   mergeCandidatesIndexPartition,
   profileKey,
   tierIndexKeys,
+  tierIndexRange,
   timelineRange,
   touchpointKey,
   touchpointLocatorKey,
@@ -232,16 +233,17 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
 
   async function listCustomersByTier(tier: string, page: TierPageRequest): Promise<CustomerPage> {
     const range = page.lastContactBetween;
+    // The index knows the day of the last contact only: it reads the range's whole days, the cards say which are in it.
+    const days = range && tierIndexRange(range.from, range.to);
     const output = await call(() =>
       client.send(
         new QueryCommand({
           TableName: tableName,
           IndexName: 'gsi1',
-          KeyConditionExpression: range ? 'gsi1pk = :tier AND gsi1sk BETWEEN :from AND :to' : 'gsi1pk = :tier',
+          KeyConditionExpression: days ? 'gsi1pk = :tier AND gsi1sk BETWEEN :from AND :to' : 'gsi1pk = :tier',
           ExpressionAttributeValues: {
             ':tier': tierIndexKeys(tier, '', '').gsi1pk,
-            // The sort key is `<lastContactAt>#<customerId>`: a bare `to` sorts before every key of that instant.
-            ...(range ? { ':from': range.from, ':to': range.to } : {}),
+            ...(days ? { ':from': days.lower, ':to': days.upper } : {}),
           },
           ScanIndexForward: false,
           Limit: page.limit,
@@ -252,8 +254,9 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     const entries = output.Items ?? [];
     const profiles = withinPageBytes(await itemsOfIndexEntries(client, tableName, entries));
     const whole = profiles.cutAfter === undefined;
+    const inRange = (customer: Customer) => !range || isWithin(customer.card.lastContact?.occurredAt, range);
     return {
-      items: profiles.items.filter(isLiveProfile).map(toCustomer),
+      items: profiles.items.filter(isLiveProfile).map(toCustomer).filter(inRange),
       nextCursor: encodePageCursor(tierCursorBinding(tier, page), whole ? output.LastEvaluatedKey : indexPosition(entries, profiles.cutAfter)),
     };
   }
@@ -412,6 +415,11 @@ function withinPageBytes(items: Item[]): { items: Item[]; cutAfter?: Item } {
     if (bytes > maxPageItemBytes && index > 0) return { items: items.slice(0, index), cutAfter: items[index - 1] };
   }
   return { items };
+}
+
+/** At `from` or later, before `to` (ISO instants compare as strings). */
+function isWithin(instant: string | undefined, range: { from: string; to: string }): boolean {
+  return instant !== undefined && instant >= range.from && instant < range.to;
 }
 
 /** Where the index listed an item: the start key that continues the list right after it. */

@@ -15,7 +15,10 @@ import type { Identifier } from '../domain/identifiers.ts';
  *                                    Idempotency-Key, under the key's own id, also the key's record
  * `IDEMBATCH#<scope>#<key>` / `IDEMBATCH`  a batch's Idempotency-Key: the digest of the batch it was first sent with
  * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
- * GSI1 `TIER#<tier>` / `<lastContactAt>#<customerId>`  a value tier's customers (on the profile item)
+ * GSI1 `TIER#<tier>` / `<lastContactDay>#<customerId>`  a value tier's customers (on the profile item); the
+ *                                    day (YYYY-MM-DD, UTC) and not the instant, so only a customer's first
+ *                                    card write of a day moves the entry; tables written before hold
+ *                                    `<lastContactAt>#<customerId>` until the customer's next contact
  *
  * Identity graph (merges, moves):
  * `MERGE#<mergeId>` / `MERGE`        a merge of two customers: who, when, why, what moved; its undo
@@ -76,10 +79,27 @@ export const mergeCandidateKey = (customerIds: [string, string]): Key => {
 
 export const mergeCandidatesIndexPartition = 'MERGE_CANDIDATES';
 
-/** GSI1 keys of a profile: customers of a value tier, most recently in contact first. */
+/** The UTC day of an ISO instant (`YYYY-MM-DD`); empty for none. */
+const dayOf = (instant: string) => instant.slice(0, 'YYYY-MM-DD'.length);
+
+/**
+ * GSI1 keys of a profile: customers of a value tier, by the day of their last contact, newest day
+ * first. DynamoDB bills a changed index key as a delete and a put of the entry, and a key SET to
+ * the value it has as nothing: by the day, a customer's second touchpoint of a day writes no index.
+ */
 export const tierIndexKeys = (tier: string, lastContactAt: string, customerId: string) => ({
   gsi1pk: `TIER#${tier}`,
-  gsi1sk: `${lastContactAt}#${customerId}`,
+  gsi1sk: `${dayOf(lastContactAt)}#${customerId}`,
+});
+
+/**
+ * Sort-key bounds of the tier index entries whose last contact may lie in `[from, to)`: whole days,
+ * so a caller keeps only the customers whose card says so. Entries of either form (the day, or the
+ * instant of tables written before) fall inside the bounds of their day.
+ */
+export const tierIndexRange = (from: string, to: string): { lower: string; upper: string } => ({
+  lower: dayOf(from),
+  upper: `${dayOf(to)}${highSentinel}`,
 });
 
 /** Sort-key bounds of the timeline, optionally narrowed to a time window (both ends inclusive). */

@@ -78,7 +78,8 @@ function sameScope(given: unknown, expected: Readonly<Record<string, string>>): 
 }
 
 const ulid = '[0-9A-HJKMNP-TV-Z]{26}';
-const isoInstant = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z';
+const isoDay = '\\d{4}-\\d{2}-\\d{2}';
+const isoInstant = `${isoDay}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z`;
 
 /** Shapes of the key attributes our lists start after (the key builders in keys.ts make them so). */
 export const keyPatterns = {
@@ -88,7 +89,8 @@ export const keyPatterns = {
   accessLogSortKey: new RegExp(`^A#${isoInstant}#[A-Za-z0-9_-]{1,64}$`),
   /** Any sort key of a customer's partition: printable ASCII, as every key builder makes. */
   partitionSortKey: /^[A-Z]#[\x21-\x7e]{1,300}$/,
-  tierIndexSortKey: new RegExp(`^(?:${isoInstant})?#cus_${ulid}$`),
+  /** The day of the last contact, or its instant as tables written before the day keys hold it. */
+  tierIndexSortKey: new RegExp(`^(?:${isoDay}|${isoInstant})?#cus_${ulid}$`),
   mergeCandidatePartition: new RegExp(`^CAND#cus_${ulid}#cus_${ulid}$`),
   mergeCandidateIndexSortKey: new RegExp(`^${isoInstant}#cus_${ulid}#cus_${ulid}$`),
   apiKeyPartition: /^APIKEY#[A-Za-z0-9_-]{1,128}$/,

@@ -10,9 +10,10 @@ export const tableDefinition = {
   globalSecondaryIndexes: [
     // A general-purpose inverted index for list views that must not scan the table
     // (merge candidates, customers of a value tier, API keys, merges in progress). Keys only:
-    // every card write moves a profile's sort key (its last contact), which DynamoDB bills as a
-    // delete and a put of the projected entry, so a projected profile would cost its whole size
-    // twice more per touchpoint. The list views read the page's items with one BatchGetItem.
+    // a customer's first card write of a day moves a profile's sort key (the day of its last
+    // contact), which DynamoDB bills as a delete and a put of the projected entry, so a projected
+    // profile would cost its whole size twice more. The list views read the page's items with one
+    // BatchGetItem.
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projectionType: 'KEYS_ONLY' },
   ],
 } as const;

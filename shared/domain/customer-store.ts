@@ -142,8 +142,9 @@ export interface CustomerStore {
   /** The updated customer, or undefined when there is no live customer with this id or the trait count moved. */
   updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined>;
   /**
-   * A value tier's customers, most recently in contact first, from the tier index (no scan);
-   * `lastContactBetween` narrows it to customers last in contact at `from` or later, before `to`.
+   * A value tier's customers, the most recent day of last contact first (within a day, the newest
+   * customer id first), from the tier index (no scan); `lastContactBetween` narrows it to customers
+   * last in contact at `from` or later, before `to` (a page may then hold fewer than `limit`).
    */
   listCustomersByTier(tier: string, page: TierPageRequest): Promise<CustomerPage>;
   /**

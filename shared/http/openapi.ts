@@ -367,7 +367,8 @@ const operations: Record<FunctionName, OperationDoc> = {
   },
   'list-customers': {
     tag: 'Customers',
-    description: "A value tier's customers with their cards, most recently in contact first, paged by nextCursor.",
+    description:
+      "A value tier's customers with their cards, paged by nextCursor: the most recent day (UTC) of last contact first, and within a day the newest customer first (by customerId, descending).",
     requestParams: { query: listCustomersQuerySchema },
     responses: {
       '200': json(customerListSchema, "A page of the tier's customers with their cards"),

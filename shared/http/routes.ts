@@ -76,7 +76,7 @@ export const routes = [
     method: 'GET',
     path: '/v1/customers',
     functionName: 'list-customers',
-    summary: "A value tier's customers, most recently in contact first, paged",
+    summary: "A value tier's customers, most recent day of last contact first, paged",
     access: 'customers:read',
   },
   {

@@ -26,6 +26,8 @@ async function customerWithValue(value: number | undefined, occurredAt = minutes
   return response.body.customerId;
 }
 
+const dayMinutes = 24 * 60;
+
 /** Every customer id of a tier, page by page, with the number of pages read. */
 async function wholeTier(tier: string, limit: number): Promise<{ customerIds: string[]; tiers: string[]; pages: number }> {
   const customerIds: string[] = [];
@@ -75,10 +77,11 @@ describe('GET /v1/customers?tier=', () => {
     expect(pages).toBeGreaterThanOrEqual(3);
   });
 
-  it('lists the customers most recently in contact first', async () => {
-    const longAgo = await customerWithValue(undefined, minutesAgo(300));
+  it('lists the customers by the day of their last contact, the most recent day first', async () => {
+    // Two days and more apart: on three days (UTC) whatever the hour the test runs at.
+    const longAgo = await customerWithValue(undefined, minutesAgo(5 * dayMinutes));
     const recently = await customerWithValue(undefined, minutesAgo(2));
-    const inBetween = await customerWithValue(undefined, minutesAgo(100));
+    const inBetween = await customerWithValue(undefined, minutesAgo(2 * dayMinutes + 1));
 
     const { customerIds } = await wholeTier('bronze', 200);
 
@@ -86,11 +89,23 @@ describe('GET /v1/customers?tier=', () => {
     expect(mine).toEqual([recently, inBetween, longAgo]);
   });
 
+  it('lists the customers last in contact on the same day newest customer first, whatever the hour', async () => {
+    // Both on the day before yesterday (UTC), the older customer in contact later that day.
+    const day = new Date(Date.now() - 2 * dayMinutes * 60_000).toISOString().slice(0, 10);
+    const older = await customerWithValue(undefined, `${day}T18:00:00.000Z`);
+    const newer = await customerWithValue(undefined, `${day}T06:00:00.000Z`);
+
+    const { customerIds } = await wholeTier('bronze', 200);
+
+    expect(newer > older).toBe(true);
+    expect(customerIds.filter((id) => id === older || id === newer)).toEqual([newer, older]);
+  });
+
   it('orders a tier by the effective last contact, also when the newest touchpoint was posted minutes after it happened', async () => {
     const phone = uniquePhone().e164;
-    const first = await client.post('/v1/touchpoints', touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(240) }));
+    const first = await client.post('/v1/touchpoints', touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(4 * dayMinutes) }));
     const postedLate = first.body.customerId;
-    const inBetween = await customerWithValue(undefined, minutesAgo(120));
+    const inBetween = await customerWithValue(undefined, minutesAgo(2 * dayMinutes + 1));
     // A call posted after it ended: it happened 3 minutes ago and is the customer's newest contact.
     await client.post('/v1/touchpoints', touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(3) }));
 

@@ -187,13 +187,24 @@ describe('well-formed cursors holding keys no list of ours has', () => {
   it.each([
     ['an empty index sort key', { gsi1sk: '' }],
     ['an index sort key past every key', { gsi1sk: '~' }],
+    ['an index sort key of a day and an hour', { gsi1sk: `2026-01-01T10#cus_${ulid}` }],
+    ['an index sort key of a day without the customer', { gsi1sk: '2026-01-01' }],
     ['another tier', { gsi1pk: 'TIER#gold' }],
     ['a partition that is not a customer', { pk: 'IDENT#phone#+442079460018' }],
     ['an extra attribute', { extra: 'x' }],
   ])('answers a tier cursor with %s with 400', async (kind, override) => {
-    const key = { pk: `CUST#cus_${ulid}`, sk: 'Z#PROFILE', gsi1pk: 'TIER#bronze', gsi1sk: `2026-01-01T00:00:00.000Z#cus_${ulid}`, ...override };
+    const key = { pk: `CUST#cus_${ulid}`, sk: 'Z#PROFILE', gsi1pk: 'TIER#bronze', gsi1sk: `2026-01-01#cus_${ulid}`, ...override };
 
     expectInvalidCursor(await client.get(paths.tier('', cursorOf('tier', tierScope, key))), kind);
+  });
+
+  it.each([
+    ['the day of the last contact', `2026-01-01#cus_${ulid}`],
+    ['the instant of the last contact, as tables written before the day keys hold it', `2026-01-01T10:00:00.000Z#cus_${ulid}`],
+  ])('pages a tier cursor whose index sort key holds %s', async (_kind, gsi1sk) => {
+    const key = { pk: `CUST#cus_${ulid}`, sk: 'Z#PROFILE', gsi1pk: 'TIER#bronze', gsi1sk };
+
+    expect((await client.get(paths.tier('', cursorOf('tier', tierScope, key)))).status).toBe(200);
   });
 
   it.each([

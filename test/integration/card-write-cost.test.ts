@@ -186,27 +186,36 @@ describe('card write cost of ingest: off the common path', () => {
   });
 });
 
+const dayMs = 86_400_000;
+/** The first instant of the UTC day `at` falls on. */
+const startOfDay = (at: number) => Math.floor(at / dayMs) * dayMs;
+/** `minutes` before `at` on the same UTC day (the day's first second when that is earlier): the index key stays. */
+const earlierThatDay = (at: number, minutes: number) => new Date(Math.max(startOfDay(at), at - minutes * 60_000)).toISOString();
+/** `minutes` before the UTC day `at` falls on: the next contact moves the index key. */
+const theDayBefore = (at: number, minutes: number) => new Date(startOfDay(at) - minutes * 60_000).toISOString();
+
 /**
  * A known customer whose profile is as large as the bench's typical one (about 2.5 KB): three
- * identifiers with their provenance and a card of nine recent pages with long addresses.
+ * identifiers with their provenance and a card of nine recent pages with long addresses, the
+ * contacts at `contactAt(minutesBefore)`.
  */
-async function customerWithALargeProfile() {
+async function customerWithALargeProfile(contactAt: (minutesBefore: number) => string) {
   const phone = uniquePhone().e164;
   const identifiers = { phone, email: `large-${unique()}@example.org`, accountId: `ACC-${unique()}` };
-  const { customerId } = await recordTouchpoint(touchpointBody({ identifiers, occurredAt: minutesAgo(30) }));
+  const { customerId } = await recordTouchpoint(touchpointBody({ identifiers, occurredAt: contactAt(30) }));
   for (let index = 0; index < storedPageCap - 1; index += 1) {
     await recordTouchpoint(
       touchpointBody({
         channel: 'web_visit',
         identifiers: { phone },
-        occurredAt: minutesAgo(20 - index),
+        occurredAt: contactAt(20 - index),
         details: { url: `https://www.example.org/products/category-${index}/a-rather-long-product-page-address-${index}?utm_source=newsletter` },
       }),
     );
   }
   const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
   expect(JSON.stringify(profile).length).toBeGreaterThan(2_000);
-  return { phone };
+  return { phone, customerId };
 }
 
 /** The one successful TransactWriteItems of the measured request. */
@@ -216,24 +225,40 @@ function theWrite() {
   return writes[0]!;
 }
 
-// The index projects keys only. DynamoDB bills a write that moves an item's index key as a delete
-// and a put of its index entry, each by the entry's size: a whole profile projected would cost
-// its size twice more on every card write (about 12 units in DynamoDB Local for this profile).
+// The index projects keys only, and its sort key is the day of the last contact. DynamoDB bills a
+// write that moves an item's index key as a delete and a put of its index entry, each by the
+// entry's size (a whole profile projected would cost about 12 units more in DynamoDB Local for
+// this profile); a key SET to the value it already has costs nothing in the index.
 describe('card write cost of ingest: the index', () => {
-  it("moves a large profile's index entry for its keys' size, not the profile's", async () => {
-    const { phone } = await customerWithALargeProfile();
+  it("moves a large profile's index entry, for its keys' size and not the profile's, with the first touchpoint of a new day", async () => {
+    const now = Date.now();
+    const { phone } = await customerWithALargeProfile((minutes) => theDayBefore(now, minutes));
     startMeasuring();
 
-    const response = await postTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: new Date(now).toISOString() }));
 
-    report('large profile, recent touchpoint (index entry moved)');
+    report('large profile, first touchpoint of a new day (index entry moved)');
     expect(response.status).toBe(201);
     // A delete and a put of an entry under 1 KB, billed twice in a transaction by DynamoDB Local.
     expect(theWrite().indexCapacityUnits).toBe(4);
   });
 
+  it('writes nothing to the index for a second touchpoint on the same day', async () => {
+    const now = Date.now();
+    const { phone, customerId } = await customerWithALargeProfile((minutes) => earlierThatDay(now, minutes));
+    startMeasuring();
+
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: new Date(now).toISOString() }));
+
+    report('large profile, another touchpoint the same day (index key unchanged)');
+    expect(response.status).toBe(201);
+    expect(theWrite().indexCapacityUnits).toBe(0);
+    const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
+    expect(profile).toMatchObject({ gsi1sk: `${new Date(now).toISOString().slice(0, 10)}#${customerId}` });
+  });
+
   it("records a late arrival of a large profile's customer without writing to the index", async () => {
-    const { phone } = await customerWithALargeProfile();
+    const { phone } = await customerWithALargeProfile(minutesAgo);
     startMeasuring();
 
     const response = await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60 * 24) }));

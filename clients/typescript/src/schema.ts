@@ -206,8 +206,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A value tier's customers, most recently in contact first, paged
-         * @description A value tier's customers with their cards, most recently in contact first, paged by nextCursor.
+         * A value tier's customers, most recent day of last contact first, paged
+         * @description A value tier's customers with their cards, paged by nextCursor: the most recent day (UTC) of last contact first, and within a day the newest customer first (by customerId, descending).
          *
          *     Needs scope `customers:read`.
          */
