@@ -21,11 +21,11 @@ export const bundlingTarget = 'node22';
  * Left out of the bundle although the rest of the AWS SDK is bundled: the credential providers the
  * SDK's default chain reaches only by a dynamic `import()` once the environment has no keys. A
  * Lambda always has them in the environment (`fromEnv` comes first in the chain), so these are
- * never loaded there, but bundled they were parsed at every cold start: 129 KiB (the SSO, STS and
- * sign-in clients in `@aws-sdk/nested-clients` with them), about 25 ms of ingest-touchpoint's
- * 198 ms init (docs/performance.md, "Cold init"). Should the chain ever get that far, the import
- * resolves to the Lambda runtime's own SDK, as every `@aws-sdk/*` module does with
- * `bundleAwsSdk` off. The IMDS provider stays bundled: it is small and `@smithy/*`.
+ * never loaded there, but bundled they were parsed at every cold start: 121 KiB with the SSO, STS
+ * and sign-in clients behind them (`@aws-sdk/nested-clients`), 46 ms of ingest-touchpoint's 272 ms
+ * init as deployed, on a loaded machine (docs/performance.md, "Cold init"). Should the chain ever
+ * get that far, the import resolves to the Lambda runtime's own SDK, as every `@aws-sdk/*` module
+ * does with `bundleAwsSdk` off. The IMDS provider stays bundled: it is small and `@smithy/*`.
  */
 export const sdkModulesLeftToRuntime = [
   '@aws-sdk/credential-provider-http',
