@@ -7,12 +7,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { bundlingOptions } from '../../infra/config/bundling.ts';
+import { bundlingOptions, projectRoot } from '../../infra/config/bundling.ts';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bundlesDir = join(projectRoot, 'bench', '.bundles');
 const probe = join(projectRoot, 'bench', 'lib', 'cold-start-probe.mjs');
 

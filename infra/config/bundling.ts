@@ -14,8 +14,8 @@ export const projectRoot = join(import.meta.dirname, '..', '..');
  * ESM output needs a `require` for the CommonJS dependencies esbuild inlines (aws-xray-sdk-core
  * under the Powertools tracer calls `require('http')` and friends).
  */
-export const esmRequireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-export const bundlingTarget = 'node22';
+const esmRequireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+const bundlingTarget = 'node22';
 
 /**
  * Left out of the bundle although the rest of the AWS SDK is bundled: the credential providers the
