@@ -4,6 +4,7 @@
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { stop as stopEsbuild } from 'esbuild';
+import { functionNodeOptions } from '../../infra/config/bundling.ts';
 import { allScopes } from '../../shared/auth/access.ts';
 import { matchRoute, toApiGatewayEvent, toAuthorizerEvent } from '../../dev/local-server.ts';
 import { authorizerFunctionName, notFoundFunctionName, routes } from '../../shared/http/routes.ts';
@@ -32,6 +33,7 @@ export async function measureLambdas(options: LambdaBenchOptions): Promise<Lambd
   try {
     for (const functionName of names) {
       const environment = {
+        NODE_OPTIONS: functionNodeOptions,
         TABLE_NAME: options.tableName,
         DYNAMODB_ENDPOINT: options.dynamoDbEndpoint,
         AWS_REGION: 'local',

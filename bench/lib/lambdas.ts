@@ -1,21 +1,18 @@
 /**
- * Per Lambda: the bundle as CDK's NodejsFunction builds it (esbuild: ESM, node22, minified,
- * platform node, the same `require` shim as infra/constructs/project-function.ts), its size, and a
- * cold start measured in a fresh Node process (bench/lib/cold-start-probe.mjs).
+ * Per Lambda: the bundle as ProjectFunction deploys it (infra/config/bundling.ts: esbuild, ESM,
+ * node22, minified, with its source map, the credential providers a Lambda never reaches left out),
+ * its size, and a cold start measured in a fresh Node process (bench/lib/cold-start-probe.mjs)
+ * with the function's NODE_OPTIONS.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { bundlingOptions, projectRoot } from '../../infra/config/bundling.ts';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bundlesDir = join(projectRoot, 'bench', '.bundles');
 const probe = join(projectRoot, 'bench', 'lib', 'cold-start-probe.mjs');
-
-/** Kept equal to infra/constructs/project-function.ts (`esmRequireShim`): CommonJS dependencies inlined into ESM need `require`. */
-const esmRequireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export type SdkPackaging = 'bundled' | 'external';
 
@@ -61,14 +58,8 @@ export async function bundleLambda(functionName: string, packaging: SdkPackaging
   const result = await build({
     entryPoints: [join(projectRoot, 'functions', functionName, 'handler.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    mainFields: ['module', 'main'],
-    banner: { js: esmRequireShim },
-    external: packaging === 'external' ? ['@aws-sdk/*'] : [],
+    ...bundlingOptions,
+    external: packaging === 'external' ? ['@aws-sdk/*'] : bundlingOptions.external,
     metafile: true,
     logLevel: 'silent',
   });

@@ -22,7 +22,7 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { contentSecurityPolicy } from '../../console/security-headers.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
-import { projectRoot } from './project-function.ts';
+import { projectRoot } from '../config/bundling.ts';
 
 /** The console's sign-in when the stack verifies OIDC tokens: the issuer is the API's, the client the console's own. */
 export interface ConsoleSignIn {

@@ -9,23 +9,15 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { tableDefinition } from '../../shared/db/table-definition.ts';
 import { handlerEntry, timeoutSecondsOf } from '../../shared/http/routes.ts';
+import { bundlingOptions, functionNodeOptions, projectRoot } from '../config/bundling.ts';
 import type { EnvironmentSettings } from '../config/environment-settings.ts';
-
-export const projectRoot = join(import.meta.dirname, '..', '..');
-
-/**
- * Shared with infra/tools/measure-cold-start.ts so the measurement bundles exactly what we deploy.
- * ESM output needs a `require` for the CommonJS dependencies esbuild inlines (aws-xray-sdk-core
- * under the Powertools tracer calls `require('http')` and friends).
- */
-export const esmRequireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-export const bundlingTarget = 'node22';
 
 /**
  * Bundle the AWS SDK v3 (tree-shaken, minified) instead of loading the copy in the Lambda runtime.
  * Chosen by infra/tools/measure-cold-start.ts: importing the bundled handler was faster than
  * importing one that resolves the SDK's packages from node_modules (numbers in the README section);
- * it also pins the SDK version we test with.
+ * it also pins the SDK version we test with. The credential providers a Lambda never reaches stay
+ * out of it all the same (`sdkModulesLeftToRuntime` in infra/config/bundling.ts).
  */
 export const bundleAwsSdk = true;
 
@@ -69,20 +61,20 @@ export class ProjectFunction extends NodejsFunction {
         retention: settings.logRetention,
         removalPolicy: settings.removalPolicy,
       }),
+      // bundlingOptions in NodejsFunction's terms (infra/config/bundling.ts, shared with the bench).
       bundling: {
         format: OutputFormat.ESM,
-        target: bundlingTarget,
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        banner: esmRequireShim,
-        minify: true,
-        sourceMap: true,
-        // The map is for stack traces only; without embedded sources the asset stays small.
-        sourcesContent: false,
-        ...(bundleAwsSdk ? { externalModules: [] } : { bundleAwsSDK: false }),
+        target: bundlingOptions.target,
+        platform: bundlingOptions.platform,
+        mainFields: bundlingOptions.mainFields,
+        banner: bundlingOptions.banner.js,
+        minify: bundlingOptions.minify,
+        sourceMap: bundlingOptions.sourcemap,
+        sourcesContent: bundlingOptions.sourcesContent,
+        ...(bundleAwsSdk ? { externalModules: bundlingOptions.external } : { bundleAwsSDK: false }),
       },
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: functionNodeOptions,
         POWERTOOLS_SERVICE_NAME: 'touchpoint-api',
         POWERTOOLS_METRICS_NAMESPACE: 'TouchpointApi',
         DEFAULT_PHONE_REGION: settings.defaultPhoneRegion,

@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { handlerEntry } from '../../shared/http/routes.ts';
-import { bundlingTarget, esmRequireShim, projectRoot } from '../constructs/project-function.ts';
+import { bundlingOptions, functionNodeOptions, projectRoot } from '../config/bundling.ts';
 
 const variants = {
-  bundled: [] as string[],
+  bundled: bundlingOptions.external,
   'runtime-sdk': ['@aws-sdk/*', '@smithy/*'],
 };
 type Variant = keyof typeof variants;
@@ -36,7 +36,7 @@ symlinkSync(join(projectRoot, 'node_modules'), join(workDir, 'node_modules'), 'd
 
 const lambdaLikeEnvironment = {
   PATH: process.env.PATH ?? '',
-  NODE_OPTIONS: '--enable-source-maps',
+  NODE_OPTIONS: functionNodeOptions,
   AWS_REGION: 'eu-west-2',
   AWS_ACCESS_KEY_ID: 'measure',
   AWS_SECRET_ACCESS_KEY: 'measure',
@@ -94,15 +94,7 @@ async function bundle(functionName: string, variant: Variant): Promise<string> {
   await build({
     entryPoints: [join(projectRoot, handlerEntry(functionName))],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: bundlingTarget,
-    mainFields: ['module', 'main'],
-    banner: { js: esmRequireShim },
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
+    ...bundlingOptions,
     external: variants[variant],
     logLevel: 'error',
   });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundlingTarget, esmRequireShim, projectRoot } from '../../infra/constructs/project-function.ts';
+import { bundlingOptions, projectRoot } from '../../infra/config/bundling.ts';
 
 /**
  * The most each function's bundle may weigh, in KiB, with the AWS SDK left out (the runtime has
@@ -99,7 +99,7 @@ const functionNames = readdirSync(functionsDir, { withFileTypes: true })
   .sort();
 
 /**
- * Every function bundled with the options of infra/constructs/project-function.ts, in memory, in
+ * Every function bundled with the options it is deployed with (infra/config/bundling.ts), in memory, in
  * one esbuild run: each output is still a self-contained bundle (no code splitting), but shared
  * modules are parsed once instead of once per function.
  */
@@ -115,13 +115,9 @@ async function bundleAll(): Promise<Map<string, Bundle>> {
     outdir: join(projectRoot, 'cdk.out', 'bundle-budgets'),
     outExtension: { '.js': '.mjs' },
     write: false,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: bundlingTarget,
-    mainFields: ['module', 'main'],
-    banner: { js: esmRequireShim },
-    minify: true,
+    ...bundlingOptions,
+    // The code only: no source map beside it, and no AWS SDK.
+    sourcemap: false,
     external: ['@aws-sdk/*'],
     logLevel: 'silent',
     metafile: true,

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sdkModulesLeftToRuntime } from '../../infra/config/bundling.ts';
 import { settingsFromContext } from '../../infra/config/environment-settings.ts';
 import { ProjectFunction } from '../../infra/constructs/project-function.ts';
 import { cdkJsonContext } from './synth-stacks.ts';
@@ -40,6 +41,16 @@ describe('project function bundling', () => {
 
     expect(/from\s*["']@aws-sdk\//.test(code)).toBe(false);
     expect(code.includes('"AWSEvents"')).toBe(true);
+  });
+
+  it('leaves out the credential providers a Lambda never reaches, and the STS and SSO clients behind them', () => {
+    const code = readFileSync(join(assetDirectory, 'index.mjs'), 'utf8');
+    // Only ever a dynamic import, run when the environment holds no keys: a static one would load them at init.
+    const importedAtRun = sdkModulesLeftToRuntime.filter((name) => code.includes(`import("${name}")`));
+
+    expect(importedAtRun).toEqual(sdkModulesLeftToRuntime);
+    expect(code.includes('AssumeRoleWithWebIdentity')).toBe(false);
+    expect(code.includes('GetRoleCredentials')).toBe(false);
   });
 
   it('loads in Node and exports the handler', async () => {

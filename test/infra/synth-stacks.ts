@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { projectRoot } from '../../infra/constructs/project-function.ts';
+import { projectRoot } from '../../infra/config/bundling.ts';
 import { createTouchpointStacks, type TouchpointStacks } from '../../infra/touchpoint-app.ts';
 
 /** The feature flags of cdk.json, so tests build what `cdk synth` builds. */
