@@ -63,6 +63,7 @@ export async function recomputeProfile(
     if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
     const touchpoints = await persistently(() => store.listTouchpoints(customerId));
     const { identifiers, ...rest } = changes(profile);
+    const writeStartedAt = Date.now();
     try {
       // Not retried as a step: a write whose answer was lost moved the version, and the next
       // round reads it again and writes the same content.
@@ -77,7 +78,7 @@ export async function recomputeProfile(
       const retryable =
         error instanceof StoreUnavailableError || (error instanceof WriteRejectedError && (error.reason === 'card-stale' || error.reason === 'contention'));
       if (!retryable) throw error;
-      if (attempt > 1) await backOff(attempt);
+      if (attempt > 1) await backOff(attempt, Date.now() - writeStartedAt);
     }
   }
   throw new StoreUnavailableError();
@@ -95,6 +96,7 @@ export async function moveSelected(
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const moves = select(await persistently(() => store.listTouchpoints(from)));
     if (moves.length === 0) return;
+    const moveStartedAt = Date.now();
     try {
       await store.moveTouchpoints(moves);
       return;
@@ -103,7 +105,7 @@ export async function moveSelected(
         error instanceof StoreUnavailableError ||
         (error instanceof WriteRejectedError && (error.reason === 'touchpoint-moved' || error.reason === 'contention'));
       if (!retryable) throw error;
-      await backOff(attempt);
+      await backOff(attempt, Date.now() - moveStartedAt);
     }
   }
   throw new StoreUnavailableError();

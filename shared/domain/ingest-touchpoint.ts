@@ -137,6 +137,7 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
       const write = await planWrite(store, touchpoint, attaching, context, idempotency, requestId, result, reclaimed);
       if (!write) continue;
 
+      const writeStartedAt = Date.now();
       try {
         await recordWithExactCardFallback(store, write, context.receivedAt);
       } catch (error) {
@@ -150,7 +151,7 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
         if (error.reason === 'already-recorded') return landedEarlier(store, { touchpointId, source: input.source }, chosen, context, requestId);
         if (error.reason === 'customer-merged' && error.mergedInto) survivors.set(target.customerId, error.mergedInto);
         if (error.reason === 'customer-gone') gone.add(target.customerId);
-        if (error.reason === 'contention') await backOff(attempt);
+        if (error.reason === 'contention') await backOff(attempt, Date.now() - writeStartedAt);
         if (error.reason === 'identifiers-full') attachNone = true;
         continue;
       }

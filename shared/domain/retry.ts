@@ -7,8 +7,12 @@ import { WriteRejectedError } from './write-rejection.ts';
  */
 export const maxAttempts = 8;
 
-export function backOff(attempt: number): Promise<void> {
-  const ceilingMs = Math.min(200, 10 * 2 ** attempt);
+export function backOff(attempt: number, tryTookMs = 0): Promise<void> {
+  // The window is counted in tries, not milliseconds: when a try takes longer (a busy store, a
+  // loaded machine) contenders drawn from a window only as long as a try collide again, and with
+  // a fixed window a four-way race can run out of attempts. At 10 ms a try this is 20..200 ms.
+  const tryMs = Math.max(10, tryTookMs);
+  const ceilingMs = Math.min(20 * tryMs, tryMs * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
 }
 
@@ -22,6 +26,7 @@ const stepAttempts = 6;
 
 export async function persistently<T>(step: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
+    const startedAt = Date.now();
     try {
       return await step();
     } catch (error) {
@@ -29,7 +34,7 @@ export async function persistently<T>(step: () => Promise<T>): Promise<T> {
       const contention = error instanceof WriteRejectedError && error.reason === 'contention';
       if (!(error instanceof StoreUnavailableError || contention)) throw error;
       if (attempt >= stepAttempts) throw contention ? new StoreUnavailableError(undefined, { cause: error }) : error;
-      await backOff(attempt);
+      await backOff(attempt, Date.now() - startedAt);
     }
   }
 }
@@ -41,12 +46,13 @@ export async function persistently<T>(step: () => Promise<T>): Promise<T> {
  */
 export async function whileIdentifierMoves<T>(step: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
+    const startedAt = Date.now();
     try {
       return await persistently(step);
     } catch (error) {
       if (!(error instanceof WriteRejectedError && error.reason === 'identifier-taken')) throw error;
       if (attempt >= maxAttempts) throw new ConflictError('The identifier kept changing hands meanwhile; read it again and retry.');
-      await backOff(attempt);
+      await backOff(attempt, Date.now() - startedAt);
     }
   }
 }
