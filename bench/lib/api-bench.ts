@@ -1,12 +1,15 @@
 /**
  * One benchmark operation, measured three ways at the same client concurrency: the raw baseline
  * (straight DynamoDB), the API over HTTP (autocannon), and the API one request at a time with the
- * server's own handling time (what a Lambda would bill).
+ * server's own handling time (what a Lambda would bill); then a cost probe, also one at a time,
+ * for the write units AWS would bill the API, the raw baseline and the floor.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalApi } from '../../dev/local-server.ts';
-import type { CallSummary, meterCalls } from './call-meter.ts';
+import { documentClient } from '../../shared/db/client.ts';
+import { type CallSummary, meterCalls } from './call-meter.ts';
 import { runHttpLoad } from './http-load.ts';
 import { step, ticker } from './progress.ts';
 import { type LoadStats, rawOperations, runClosedLoop } from './raw-baseline.ts';
@@ -22,6 +25,14 @@ export interface ScenarioMeasurement {
   /** The API one request at a time: the server's handling time, as a Lambda would bill it. */
   sequential: { requests: number; meanServerMs: number; meanBilledMs: number; p50ServerMs: number };
   ratio: { throughput: number; p50: number; p99: number; throughputOfFloor?: number };
+  /** Write units per request, from the sequential cost probe: what AWS would bill, and what DynamoDB Local reported. */
+  costProbe: { requests: number; api: WriteUnits; raw: WriteUnits; floor?: WriteUnits };
+}
+
+/** Write units per request: `billed` by the Developer Guide's rules (shared/db/billed-write-units.ts), `local` as DynamoDB Local reported them. */
+export interface WriteUnits {
+  billed: number;
+  local: number;
 }
 
 export interface BenchContext {
@@ -29,6 +40,8 @@ export interface BenchContext {
   apiMeter: ReturnType<typeof meterCalls>;
   rawClient: DynamoDBDocumentClient;
   rawMeter: ReturnType<typeof meterCalls>;
+  /** The cost probe's own client, to read items before and after each write (its reads are not counted). */
+  modelReader: DynamoDBClient;
   tableName: string;
   apiCustomers: LoadCustomer[];
   rawCustomers: LoadCustomer[];
@@ -107,6 +120,11 @@ export async function measureScenario(context: BenchContext, scenario: ScenarioN
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count ?? 0]));
 
   const sequential = await measureSequential(context, scenarioInput(context.apiCustomers, context.newPhoneRanges.api, 's', 5));
+  const costProbe = await probeCost(context, {
+    api: scenarioInput(context.apiCustomers, context.newPhoneRanges.api, 'ca', 7),
+    raw: scenarioInput(context.rawCustomers, context.newPhoneRanges.raw, 'cr', 8),
+    floor: ingestScenarios.has(scenario) ? scenarioInput(context.rawCustomers, context.newPhoneRanges.raw, 'cf', 9) : undefined,
+  });
 
   const api = {
     requests: result.requests.total,
@@ -125,6 +143,7 @@ export async function measureScenario(context: BenchContext, scenario: ScenarioN
     ...(floor ? { floor } : {}),
     api,
     sequential,
+    costProbe,
     ratio: {
       throughput: api.throughput / raw.throughput,
       p50: api.latencyMs.p50 / raw.latencyMs.p50,
@@ -139,8 +158,49 @@ export async function measureScenario(context: BenchContext, scenario: ScenarioN
   return measurement;
 }
 
+type ScenarioInput = Parameters<typeof operations>[0];
+
+/**
+ * The write units AWS would bill, one request at a time: the model reads every written item before
+ * and after each write, which would distort the throughput runs and is only right with no other
+ * writer meanwhile. The API's server runs in this process on the shared document client.
+ */
+async function probeCost(
+  context: BenchContext,
+  inputs: { api: ScenarioInput; raw: ScenarioInput; floor: ScenarioInput | undefined },
+): Promise<ScenarioMeasurement['costProbe']> {
+  const requests = context.sequentialRequests;
+  const units = (summary: CallSummary): WriteUnits => ({ billed: summary.billedWriteUnitsPerRequest ?? Number.NaN, local: summary.writeUnitsPerRequest });
+  const metered = async (client: DynamoDBDocumentClient, run: () => Promise<void>) => {
+    const meter = meterCalls(client, { modelBilledWrites: context.modelReader });
+    try {
+      await run();
+      return units(meter.summary(requests));
+    } finally {
+      meter.detach();
+    }
+  };
+  const { baseline, floor } = rawOperations(context.rawClient, context.tableName);
+  const oneAtATime = async (execute: typeof baseline, input: ScenarioInput) => {
+    const next = operations(input);
+    for (let index = 0; index < requests; index += 1) await execute(next());
+  };
+  step('cost probe (one request at a time, AWS-billed write units)');
+  const api = await metered(documentClient(), async () => {
+    await runHttpLoad({ url: context.api.url, connections: 1, amount: requests, headers: context.headers, scenario: inputs.api });
+  });
+  const raw = await metered(context.rawClient, () => oneAtATime(baseline, inputs.raw));
+  const floorInput = inputs.floor;
+  return {
+    requests,
+    api,
+    raw,
+    ...(floorInput ? { floor: await metered(context.rawClient, () => oneAtATime(floor, floorInput)) } : {}),
+  };
+}
+
 /** One connection, a fixed number of requests, timed inside the server (from request to response end). */
-async function measureSequential(context: BenchContext, scenario: Parameters<typeof operations>[0]): Promise<ScenarioMeasurement['sequential']> {
+async function measureSequential(context: BenchContext, scenario: ScenarioInput): Promise<ScenarioMeasurement['sequential']> {
   const durations: number[] = [];
   const onRequest = (_request: IncomingMessage, response: ServerResponse) => {
     const startedAt = performance.now();

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 
@@ -12,14 +13,16 @@ export interface CallSummary {
   /** Consumed capacity per request, as DynamoDB reported it for the calls that succeeded. */
   readUnitsPerRequest: number;
   writeUnitsPerRequest: number;
+  /** With `modelBilledWrites`: the write units AWS would bill per request (shared/db/billed-write-units.ts). */
+  billedWriteUnitsPerRequest?: number;
 }
 
 /**
  * Capacity through the project's call recorder (ReturnConsumedCapacity on every call), plus a count
  * of calls that failed, which the recorder does not see.
  */
-export function meterCalls(client: DynamoDBDocumentClient) {
-  const recorder = recordDynamoDbCalls(client, { returnConsumedCapacity: true });
+export function meterCalls(client: DynamoDBDocumentClient, options: { modelBilledWrites?: DynamoDBClient } = {}) {
+  const recorder = recordDynamoDbCalls(client, { returnConsumedCapacity: true, ...options });
   const failed: string[] = [];
   const name = `bench-failed-calls-${Math.random().toString(36).slice(2)}`;
   client.middlewareStack.add(
@@ -47,9 +50,11 @@ export function meterCalls(client: DynamoDBDocumentClient) {
       }
       let readUnits = 0;
       let writeUnits = 0;
+      let billedWriteUnits = 0;
       for (const call of recorder.calls) {
         if (readCommands.has(call.command)) readUnits += call.capacityUnits;
         else writeUnits += call.capacityUnits;
+        billedWriteUnits += call.billed?.writeUnits ?? 0;
       }
       return {
         callsPerRequest: per(recorder.calls.length + failed.length),
@@ -57,6 +62,7 @@ export function meterCalls(client: DynamoDBDocumentClient) {
         byCommand: Object.fromEntries(Object.entries(byCommand).map(([command, count]) => [command, per(count)])),
         readUnitsPerRequest: per(readUnits),
         writeUnitsPerRequest: per(writeUnits),
+        ...(options.modelBilledWrites ? { billedWriteUnitsPerRequest: per(billedWriteUnits) } : {}),
       };
     },
     detach() {

@@ -1,7 +1,7 @@
 import { lambdaMemoryMb, prices } from '../prices.ts';
 
 export interface CostInputs {
-  /** Capacity units consumed per request, as DynamoDB reported them. */
+  /** Read units as DynamoDB reported them; write units as AWS would bill them (the cost probe). */
   readUnitsPerRequest: number;
   writeUnitsPerRequest: number;
   /** Mean billed Lambda duration per request (each invocation rounded up to 1 ms). */

@@ -1,6 +1,6 @@
 import type { prices } from '../prices.ts';
 import type { FaultScenarioResult } from '../faults.ts';
-import type { ScenarioMeasurement } from './api-bench.ts';
+import type { ScenarioMeasurement, WriteUnits } from './api-bench.ts';
 import type { CostPerMillion } from './cost.ts';
 import type { LambdaMeasurement } from './lambdas.ts';
 import { checkTargets } from './targets.ts';
@@ -17,6 +17,8 @@ export interface BenchResults {
 }
 
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+/** AWS-billed write units with DynamoDB Local's report beside them, so readers of older results see the correction. */
+const units = (writeUnits: WriteUnits) => `${fixed(writeUnits.billed, 2)} (Local ${fixed(writeUnits.local, 2)})`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const dollars = (value: number) => `$${value.toFixed(2)}`;
 
@@ -41,38 +43,41 @@ export function toMarkdown(results: BenchResults): string {
   if (results.scenarios.length > 0) {
     lines.push('## API against the raw DynamoDB baseline (same concurrency)', '');
     lines.push(
-      '| Operation | API req/s | raw op/s | API / raw | floor op/s | API / floor | API p50 ms | raw p50 ms | API p99 ms | raw p99 ms | DynamoDB calls per request (API / raw) | RCU / req | WCU / req (API / floor) | non-2xx |',
+      '| Operation | API req/s | raw op/s | API / raw | floor op/s | API / floor | API p50 ms | raw p50 ms | API p99 ms | raw p99 ms | DynamoDB calls per request (API / raw) | RCU / req | WCU / req as AWS bills (API / floor) | non-2xx |',
     );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
     for (const scenario of results.scenarios) {
       const { api, raw, floor } = scenario;
       // Where no floor was measured the raw baseline is the floor already (lookup: GetItem + Query; timeline: one Query).
       const floorThroughput = floor?.throughput ?? raw.throughput;
-      const floorWriteUnits = (floor ?? raw).calls.writeUnitsPerRequest;
+      const floorWriteUnits = scenario.costProbe.floor ?? scenario.costProbe.raw;
       lines.push(
         `| ${scenario.title} | ${fixed(api.throughput, 0)} | ${fixed(raw.throughput, 0)} | ${fixed(100 * scenario.ratio.throughput, 0)}% | ` +
           `${fixed(floorThroughput, 0)} | ${fixed((100 * api.throughput) / floorThroughput, 0)}% | ` +
           `${fixed(api.latencyMs.p50)} | ${fixed(raw.latencyMs.p50)} | ${fixed(api.latencyMs.p99)} | ${fixed(raw.latencyMs.p99)} | ` +
           `${fixed(api.calls.callsPerRequest, 2)} (${commands(api.calls.byCommand)}) / ${fixed(raw.calls.callsPerRequest, 2)} | ` +
-          `${fixed(api.calls.readUnitsPerRequest, 2)} | ${fixed(api.calls.writeUnitsPerRequest, 2)} / ${fixed(floorWriteUnits, 2)} | ${api.non2xx} |`,
+          `${fixed(api.calls.readUnitsPerRequest, 2)} | ${units(scenario.costProbe.api)} / ${units(floorWriteUnits)} | ${api.non2xx} |`,
       );
     }
     lines.push(
       '',
       'API / raw is throughput as a share of the raw baseline (the limit: the same DynamoDB work with the fewest calls, no HTTP,',
-      'validation, recognition or middleware). Capacity units are what DynamoDB Local reported (ReturnConsumedCapacity) for the',
-      "API's calls; the raw baseline writes the same items. Calls include failed ones (a cancelled transaction retried with the exact card).",
+      'validation, recognition or middleware). Read units are what DynamoDB Local reported (ReturnConsumedCapacity). Write units are what',
+      "AWS would bill, modelled from the Developer Guide's rules on the items each write touched, read before and after it in a cost probe",
+      'of requests sent one at a time (shared/db/billed-write-units.ts): DynamoDB Local under-reports TransactWriteItems, so its own figure',
+      '("Local") is shown beside it; see docs/performance.md. The raw baseline writes the same items. Calls include failed ones (a cancelled',
+      'transaction retried with the exact card); the model bills failed writes nothing, which AWS does not.',
       'The floor is the least any design must do: an ingest writes one touchpoint item of the same size with one PutItem; a lookup',
       '(GetItem + Query) and a timeline page (one Query) are at their floor in the raw baseline already.',
       '',
       ...hotCustomerLines(results.scenarios),
-      '| Operation | server time per request, one at a time (mean / p50 ms) | billed Lambda ms (mean, 1 ms rounding) | raw RCU / WCU per op |',
-      '|---|---:|---:|---:|',
+      '| Operation | server time per request, one at a time (mean / p50 ms) | billed Lambda ms (mean, 1 ms rounding) | raw RCU per op | raw WCU per op as AWS bills |',
+      '|---|---:|---:|---:|---:|',
     );
     for (const scenario of results.scenarios) {
       lines.push(
         `| ${scenario.title} | ${fixed(scenario.sequential.meanServerMs)} / ${fixed(scenario.sequential.p50ServerMs)} | ${fixed(scenario.sequential.meanBilledMs)} | ` +
-          `${fixed(scenario.raw.calls.readUnitsPerRequest, 2)} / ${fixed(scenario.raw.calls.writeUnitsPerRequest, 2)} |`,
+          `${fixed(scenario.raw.calls.readUnitsPerRequest, 2)} | ${units(scenario.costProbe.raw)} |`,
       );
     }
     lines.push('');
@@ -164,14 +169,15 @@ function hotCustomerLines(scenarios: ScenarioMeasurement[]): string[] {
   const hot = scenarios.find((scenario) => scenario.scenario === 'ingest-hot');
   if (!hot) return [];
   const ceiling = (writeUnits: number) => (writeUnits > 0 ? partitionWriteUnitsPerSecond / writeUnits : Number.NaN);
+  const visitUnits = hot.costProbe.api.billed;
   const statuses = Object.entries(hot.api.statusCodes)
     .map(([code, count]) => `${code} ×${count}`)
     .join(', ');
   return [
-    `**Hot customer.** One customer took ${fixed(hot.api.throughput, 0)} web visits/s here (${statuses}), at ${fixed(hot.api.calls.writeUnitsPerRequest, 2)} WCU each. ` +
+    `**Hot customer.** One customer took ${fixed(hot.api.throughput, 0)} web visits/s here (${statuses}), at ${fixed(visitUnits, 2)} WCU each as AWS bills them. ` +
       `DynamoDB caps one partition at ${partitionWriteUnitsPerSecond.toLocaleString('en-GB')} WCU/s, so in AWS one customer can take at most about ` +
-      `${fixed(ceiling(hot.api.calls.writeUnitsPerRequest), 0)} visits/s with this design (a bound: part of each visit's units land on other partitions), ` +
-      `against ${fixed(ceiling(hot.floor?.calls.writeUnitsPerRequest ?? 0), 0)} visits/s at the floor. DynamoDB Local has no partition limit: this row shows the contention, not the throttling.`,
+      `${fixed(ceiling(visitUnits), 0)} visits/s with this design (a bound: part of each visit's units land on other partitions), ` +
+      `against ${fixed(ceiling(hot.costProbe.floor?.billed ?? 0), 0)} visits/s at the floor. DynamoDB Local has no partition limit: this row shows the contention, not the throttling.`,
     '',
   ];
 }
