@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
-import { documentClient } from '../../shared/db/client.ts';
+import { createDynamoDbClient, documentClient } from '../../shared/db/client.ts';
 import { storedPageCap } from '../../shared/domain/card.ts';
 import { createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
 import { getCustomer, lookupCustomer, postTouchpoint, putPreferences, recordTouchpoint } from '../helpers/handlers.ts';
@@ -302,5 +302,65 @@ describe('preferences write cost', () => {
     report('PUT preferences');
     expect(response.status).toBe(200);
     expect(roundTrips()).toEqual(['Query', 'TransactWriteItems']);
+  });
+});
+
+// What AWS would bill, by the Developer Guide's rules (shared/db/billed-write-units.ts): DynamoDB
+// Local's own figure for a transaction is about twice the sum of its distinct per-item units, not
+// 2 units per KB per item, so the assertions above on `capacityUnits` prove shapes, not a bill.
+describe('card write cost of ingest: the units AWS bills', () => {
+  const modelReader = createDynamoDbClient({ endpoint: process.env.DYNAMODB_ENDPOINT as string, region: 'local' });
+
+  beforeEach(() => {
+    recorder.detach();
+    recorder = recordDynamoDbCalls(documentClient(), { returnConsumedCapacity: true, modelBilledWrites: modelReader });
+  });
+
+  /** The measured request's one transaction as AWS bills it: its table items and its index entries. */
+  const billed = () => {
+    const units = theWrite().billed;
+    console.log(
+      `[card write cost] billed by AWS: ${JSON.stringify(units)}; DynamoDB Local reported ${theWrite().capacityUnits} (index ${theWrite().indexCapacityUnits})`,
+    );
+    return { table: (units?.writeUnits ?? 0) - (units?.indexWriteUnits ?? 0), index: units?.indexWriteUnits ?? 0 };
+  };
+
+  // A small profile, its touchpoint, its locator and the rest of the transaction are each under
+  // 1 KB: 2 units apiece, however many of them share a size (DynamoDB Local counts shared sizes once).
+  it('bills the table part of a known customer’s touchpoint 2 units per item', async () => {
+    const { phone } = await knownCustomer();
+    startMeasuring();
+
+    await postTouchpoint(touchpointBody({ channel: 'email', identifiers: { phone } }));
+
+    expect(billed().table).toBe(8);
+  });
+
+  it('bills a new customer’s first touchpoint 2 units per item and one put of its index entry', async () => {
+    startMeasuring();
+
+    await postTouchpoint(touchpointBody({ identifiers: { phone: uniquePhone().e164 } }));
+
+    expect(billed()).toEqual({ table: 10, index: 1 });
+  });
+
+  it('bills a tier change as a delete and a put of the small index entry, standard writes even in a transaction', async () => {
+    const { phone } = await knownCustomer(200 * 24 * 60, { value: 20_000 });
+    startMeasuring();
+
+    await postTouchpoint(touchpointBody({ channel: 'call', identifiers: { phone } }));
+
+    // DynamoDB Local reports 4 here: it doubles index writes in a transaction as it does items.
+    expect(billed().index).toBe(2);
+  });
+
+  it('bills a late arrival 2 units per item and nothing in the index, where DynamoDB Local reports 2 in all', async () => {
+    const { phone } = await knownCustomer(1);
+    startMeasuring();
+
+    await postTouchpoint(touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(60 * 24) }));
+
+    expect(billed()).toEqual({ table: 8, index: 0 });
+    expect(theWrite().capacityUnits).toBe(2);
   });
 });
