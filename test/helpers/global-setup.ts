@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { shortRunJavaOptions, startDynamoDbLocal } from '../../shared/db/dynamodb-local.ts';
+import { startDynamoDbLocal } from '../../shared/db/dynamodb-local.ts';
 import { ensureChromium } from './browser.ts';
 
 declare module 'vitest' {
@@ -19,7 +19,7 @@ const mostInstances = 2;
 export default async function setup(project: TestProject) {
   ensureChromium();
   const instanceCount = Math.max(1, Math.min(mostInstances, project.config.maxWorkers));
-  const started = await Promise.allSettled(Array.from({ length: instanceCount }, () => startDynamoDbLocal({ javaOptions: shortRunJavaOptions })));
+  const started = await Promise.allSettled(Array.from({ length: instanceCount }, () => startDynamoDbLocal()));
   const instances = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const failure = started.find((outcome) => outcome.status === 'rejected');
   if (failure) {
