@@ -22,6 +22,7 @@ import { generateApiKey } from '../shared/auth/api-keys.ts';
 import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
 import { createDocumentClient, createDynamoDbClient, documentClient } from '../shared/db/client.ts';
 import { ensureTable } from '../shared/db/create-table.ts';
+import { auditClient } from '../shared/db/privacy-store-instances.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
 import { startLocalApi } from '../dev/local-server.ts';
 import { runFaultScenarios } from './faults.ts';
@@ -123,9 +124,11 @@ try {
     results.seeding = { seconds: seeded.seconds, items: seeded.items };
 
     const api = await startLocalApi({ port: 0 });
+    const apiClients = [documentClient(), auditClient()];
     const context: BenchContext = {
       api,
-      apiMeter: meterCalls(documentClient()),
+      apiClients,
+      apiMeter: meterCalls(apiClients),
       rawClient,
       rawMeter: meterCalls(rawClient),
       modelReader: createDynamoDbClient({ endpoint: dynamoDb.endpoint, region: 'local' }),

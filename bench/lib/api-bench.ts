@@ -8,7 +8,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalApi } from '../../dev/local-server.ts';
-import { documentClient } from '../../shared/db/client.ts';
 import { type CallSummary, meterCalls } from './call-meter.ts';
 import { runHttpLoad } from './http-load.ts';
 import { step, ticker } from './progress.ts';
@@ -37,6 +36,8 @@ export interface WriteUnits {
 
 export interface BenchContext {
   api: LocalApi;
+  /** The clients the API's calls go through: the shared one, and the read audit's own (a lookup's access-log entry is part of its cost). */
+  apiClients: readonly DynamoDBDocumentClient[];
   apiMeter: ReturnType<typeof meterCalls>;
   rawClient: DynamoDBDocumentClient;
   rawMeter: ReturnType<typeof meterCalls>;
@@ -171,8 +172,8 @@ async function probeCost(
 ): Promise<ScenarioMeasurement['costProbe']> {
   const requests = context.sequentialRequests;
   const units = (summary: CallSummary): WriteUnits => ({ billed: summary.billedWriteUnitsPerRequest ?? Number.NaN, local: summary.writeUnitsPerRequest });
-  const metered = async (client: DynamoDBDocumentClient, run: () => Promise<void>) => {
-    const meter = meterCalls(client, { modelBilledWrites: context.modelReader });
+  const metered = async (clients: DynamoDBDocumentClient | readonly DynamoDBDocumentClient[], run: () => Promise<void>) => {
+    const meter = meterCalls(clients, { modelBilledWrites: context.modelReader });
     try {
       await run();
       return units(meter.summary(requests));
@@ -186,7 +187,7 @@ async function probeCost(
     for (let index = 0; index < requests; index += 1) await execute(next());
   };
   step('cost probe (one request at a time, AWS-billed write units)');
-  const api = await metered(documentClient(), async () => {
+  const api = await metered(context.apiClients, async () => {
     await runHttpLoad({ url: context.api.url, connections: 1, amount: requests, headers: context.headers, scenario: inputs.api });
   });
   const raw = await metered(context.rawClient, () => oneAtATime(baseline, inputs.raw));

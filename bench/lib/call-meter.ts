@@ -19,45 +19,51 @@ export interface CallSummary {
 
 /**
  * Capacity through the project's call recorder (ReturnConsumedCapacity on every call), plus a count
- * of calls that failed, which the recorder does not see.
+ * of calls that failed, which the recorder does not see. Several clients are metered as one: the
+ * API reads through the shared client and writes its read audit through a client of its own, and a
+ * lookup's cost is both.
  */
-export function meterCalls(client: DynamoDBDocumentClient, options: { modelBilledWrites?: DynamoDBClient } = {}) {
-  const recorder = recordDynamoDbCalls(client, { returnConsumedCapacity: true, ...options });
+export function meterCalls(clients: DynamoDBDocumentClient | readonly DynamoDBDocumentClient[], options: { modelBilledWrites?: DynamoDBClient } = {}) {
+  const metered: readonly DynamoDBDocumentClient[] = 'middlewareStack' in clients ? [clients] : clients;
+  const recorders = metered.map((client) => recordDynamoDbCalls(client, { returnConsumedCapacity: true, ...options }));
+  const recorded = () => recorders.flatMap((recorder) => recorder.calls);
   const failed: string[] = [];
   const name = `bench-failed-calls-${Math.random().toString(36).slice(2)}`;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        failed.push(context.commandName ?? 'unknown');
-        throw error;
-      }
-    },
-    { step: 'initialize', name },
-  );
+  for (const client of metered) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          failed.push(context.commandName ?? 'unknown');
+          throw error;
+        }
+      },
+      { step: 'initialize', name },
+    );
+  }
   return {
     reset() {
-      recorder.reset();
+      for (const recorder of recorders) recorder.reset();
       failed.length = 0;
     },
     summary(requests: number): CallSummary {
       const per = (value: number) => (requests > 0 ? value / requests : 0);
       const byCommand: Record<string, number> = {};
-      for (const command of [...recorder.calls.map((call) => call.command), ...failed]) {
+      for (const command of [...recorded().map((call) => call.command), ...failed]) {
         const short = command.replace(/Command$/, '');
         byCommand[short] = (byCommand[short] ?? 0) + 1;
       }
       let readUnits = 0;
       let writeUnits = 0;
       let billedWriteUnits = 0;
-      for (const call of recorder.calls) {
+      for (const call of recorded()) {
         if (readCommands.has(call.command)) readUnits += call.capacityUnits;
         else writeUnits += call.capacityUnits;
         billedWriteUnits += call.billed?.writeUnits ?? 0;
       }
       return {
-        callsPerRequest: per(recorder.calls.length + failed.length),
+        callsPerRequest: per(recorded().length + failed.length),
         failedCallsPerRequest: per(failed.length),
         byCommand: Object.fromEntries(Object.entries(byCommand).map(([command, count]) => [command, per(count)])),
         readUnitsPerRequest: per(readUnits),
@@ -66,8 +72,8 @@ export function meterCalls(client: DynamoDBDocumentClient, options: { modelBille
       };
     },
     detach() {
-      recorder.detach();
-      client.middlewareStack.remove(name);
+      for (const recorder of recorders) recorder.detach();
+      for (const client of metered) client.middlewareStack.remove(name);
     },
   };
 }
