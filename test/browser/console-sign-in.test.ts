@@ -94,8 +94,11 @@ describe('signing in with the identity provider', () => {
       expect((await withToken.get(`/v1/customers/${caller.customerId}`)).status).toBe(200);
       // keys:admin was never asked for: the route that needs it refuses the token.
       expect((await withToken.get('/v1/keys')).status).toBe(403);
-      // One byte of the signature changed: the issuer's key no longer vouches for it.
-      const forged = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}${token.slice(-1)}`;
+      // One character of the signature changed: the issuer's key no longer vouches for it. The one
+      // before the last, whose six bits are all signature (the last one's low bits are padding).
+      const changed = token.length - 2;
+      const forged = `${token.slice(0, changed)}${token[changed] === 'A' ? 'B' : 'A'}${token.slice(changed + 1)}`;
+      expect(forged).not.toBe(token);
       expect((await jsonClient(stack().api.url, { authorization: `Bearer ${forged}` }).get(`/v1/customers/${caller.customerId}`)).status).toBe(403);
     } finally {
       await close();
