@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../shared/schemas/zod.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { type RetieringReport, retierCustomers } from '../../shared/domain/retier-customers.ts';
 import { logger } from '../../shared/observability/logger.ts';
@@ -11,8 +11,8 @@ const defaultLookbackDays = 2;
 
 /** The schedule's event, or a manual invocation `{ "lookbackDays": 30 }` to catch up after a longer gap. */
 const retieringEventSchema = z.object({
-  time: z.iso.datetime({ offset: true }).optional(),
-  lookbackDays: z.number().int().min(1).max(366).default(defaultLookbackDays),
+  time: z.optional(z.iso.datetime({ offset: true })),
+  lookbackDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(366)), defaultLookbackDays),
 });
 
 export async function retierOnSchedule(event: Partial<ScheduledEvent> & { lookbackDays?: number }): Promise<RetieringReport> {

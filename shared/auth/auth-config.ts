@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 import { environmentSection } from '../config/config.ts';
 
 /**
@@ -8,14 +8,16 @@ import { environmentSection } from '../config/config.ts';
  */
 const environmentSchema = z
   .object({
-    JWT_ISSUER: z.url().optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    JWT_JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.optional(z.url()),
+    JWT_AUDIENCE: z.optional(z.string().check(z.minLength(1))),
+    JWT_JWKS_URL: z.optional(z.url()),
   })
-  .refine((env) => !env.JWT_ISSUER || env.JWT_AUDIENCE, {
-    message: 'JWT_AUDIENCE is required with JWT_ISSUER: a token for another API must not pass',
-    path: ['JWT_AUDIENCE'],
-  });
+  .check(
+    z.refine((env) => !env.JWT_ISSUER || env.JWT_AUDIENCE, {
+      message: 'JWT_AUDIENCE is required with JWT_ISSUER: a token for another API must not pass',
+      path: ['JWT_AUDIENCE'],
+    }),
+  );
 
 export interface JwtSettings {
   issuer: string;
@@ -29,7 +31,10 @@ export interface AuthConfig {
 
 export const authConfig: () => AuthConfig = environmentSection(
   'authorizer configuration',
-  environmentSchema.transform(({ JWT_ISSUER: issuer, JWT_AUDIENCE: audience, JWT_JWKS_URL: jwksUrl }) => ({
-    jwt: issuer && audience ? { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` } : undefined,
-  })),
+  z.pipe(
+    environmentSchema,
+    z.transform(({ JWT_ISSUER: issuer, JWT_AUDIENCE: audience, JWT_JWKS_URL: jwksUrl }) => ({
+      jwt: issuer && audience ? { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` } : undefined,
+    })),
+  ),
 );

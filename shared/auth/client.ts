@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 import { HttpProblemError, problem } from '../http/problems.ts';
 import { isScope } from './access.ts';
 import type { Scope } from './scopes.ts';
@@ -24,9 +24,9 @@ export interface AuthorizerContext {
 }
 
 const authorizerContextSchema = z.object({
-  clientId: z.string().min(1).max(300),
-  clientName: z.string().min(1).max(100),
-  scopes: z.string().max(4000),
+  clientId: z.string().check(z.minLength(1), z.maxLength(300)),
+  clientName: z.string().check(z.minLength(1), z.maxLength(100)),
+  scopes: z.string().check(z.maxLength(4000)),
 });
 
 export function toAuthorizerContext(client: AuthenticatedClient): AuthorizerContext {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 
 /**
  * The one place that reads the environment. Each function's variables form a section, validated
@@ -6,7 +6,7 @@ import * as z from 'zod';
  * loudly there, not deep inside a request. Sections stay apart because functions get different
  * variables (the authorizer has no table, the event publisher no JWT settings).
  */
-export function environmentSection<S extends z.ZodType>(label: string, schema: S): () => z.output<S> {
+export function environmentSection<S extends z.ZodMiniType>(label: string, schema: S): () => z.output<S> {
   let cached: z.output<S> | undefined;
   return () => {
     if (cached !== undefined) return cached;
@@ -21,18 +21,15 @@ export function environmentSection<S extends z.ZodType>(label: string, schema: S
 }
 
 const environmentSchema = z.object({
-  TABLE_NAME: z.string().min(3, 'TABLE_NAME must name the DynamoDB table'),
+  TABLE_NAME: z.string().check(z.minLength(3, 'TABLE_NAME must name the DynamoDB table')),
   /** Set locally (DynamoDB Local); unset in AWS, where the SDK finds the regional endpoint. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().default('eu-west-2'),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  AWS_REGION: z._default(z.string(), 'eu-west-2'),
   /** Region assumed for phone numbers written in national format, e.g. `020 7946 0018`. */
-  DEFAULT_PHONE_REGION: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 code such as GB')
-    .default('GB'),
+  DEFAULT_PHONE_REGION: z._default(z.string().check(z.regex(/^[A-Z]{2}$/, 'DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 code such as GB')), 'GB'),
   /** The web route's limits per public key and per visitor (anonymous id), in requests a minute. */
-  WEB_KEY_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  WEB_VISITOR_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  WEB_KEY_REQUESTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.gte(1)), 600),
+  WEB_VISITOR_REQUESTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.gte(1)), 30),
 });
 
 export type Config = z.infer<typeof environmentSchema>;
@@ -50,14 +47,18 @@ export const developmentSuppressionSecret = 'touchpoint-local-development-suppre
 
 export const suppressionConfig = environmentSection(
   'configuration',
-  z
-    .object({
-      SUPPRESSION_HMAC_SECRET: z.string().min(32, 'SUPPRESSION_HMAC_SECRET must be at least 32 characters').optional(),
-      AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
-    })
-    .refine((env) => env.SUPPRESSION_HMAC_SECRET || !env.AWS_LAMBDA_FUNCTION_NAME, {
-      message: 'must be set in Lambda',
-      path: ['SUPPRESSION_HMAC_SECRET'],
-    })
-    .transform((env) => ({ suppressionSecret: env.SUPPRESSION_HMAC_SECRET ?? developmentSuppressionSecret })),
+  z.pipe(
+    z
+      .object({
+        SUPPRESSION_HMAC_SECRET: z.optional(z.string().check(z.minLength(32, 'SUPPRESSION_HMAC_SECRET must be at least 32 characters'))),
+        AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
+      })
+      .check(
+        z.refine((env) => env.SUPPRESSION_HMAC_SECRET || !env.AWS_LAMBDA_FUNCTION_NAME, {
+          message: 'must be set in Lambda',
+          path: ['SUPPRESSION_HMAC_SECRET'],
+        }),
+      ),
+    z.transform((env) => ({ suppressionSecret: env.SUPPRESSION_HMAC_SECRET ?? developmentSuppressionSecret })),
+  ),
 );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 import { HttpProblemError, problem } from '../http/problems.ts';
 
 /** A CTI system's name, as it appears in its webhook's path. */
@@ -27,14 +27,14 @@ function isSecretMap(raw: string): boolean {
  */
 const settings = {
   consoleUrl: z.url({ protocol: /^https?$/ }),
-  connectInstanceArn: z.string().regex(/^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/[\w-]+$/, 'must be an Amazon Connect instance ARN'),
-  stripeWebhookSecret: z.string().min(16),
-  twilioAuthToken: z.string().min(16),
-  segmentWriteKey: z.string().min(16),
+  connectInstanceArn: z.string().check(z.regex(/^arn:aws[\w-]*:connect:[\w-]+:\d{12}:instance\/[\w-]+$/, 'must be an Amazon Connect instance ARN')),
+  stripeWebhookSecret: z.string().check(z.minLength(16)),
+  twilioAuthToken: z.string().check(z.minLength(16)),
+  segmentWriteKey: z.string().check(z.minLength(16)),
   sesTopicArns: z
     .string()
-    .regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+(,arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+)*$/, 'must be SNS topic ARNs, separated by commas'),
-  ctiWebhookSecrets: z.string().refine(isSecretMap, 'must be a JSON object of system names (a-z, 0-9, -) to secrets of 16 characters or more'),
+    .check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+(,arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+)*$/, 'must be SNS topic ARNs, separated by commas')),
+  ctiWebhookSecrets: z.string().check(z.refine(isSecretMap, 'must be a JSON object of system names (a-z, 0-9, -) to secrets of 16 characters or more')),
 };
 
 export type ConnectorSetting = keyof typeof settings;

@@ -1,6 +1,6 @@
 import { InternalServerError, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 
 /**
  * Fault injection for the DynamoDB client: at a chosen rate, a call fails the way DynamoDB and the
@@ -139,18 +139,15 @@ export function seededRandom(seed: number): () => number {
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 const faultEnvironmentSchema = z.object({
-  TOUCHPOINT_FAULT_RATE: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(1).optional()),
-  TOUCHPOINT_FAULT_KINDS: z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((kind) => kind.trim()) : undefined),
-    z.array(z.enum(faultKinds)).min(1).optional(),
+  TOUCHPOINT_FAULT_RATE: z.pipe(z.transform(emptyAsUnset), z.optional(z.coerce.number().check(z.gte(0), z.lte(1)))),
+  TOUCHPOINT_FAULT_KINDS: z.pipe(
+    z.transform((value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((kind) => kind.trim()) : undefined)),
+    z.optional(z.array(z.enum(faultKinds)).check(z.minLength(1))),
   ),
-  TOUCHPOINT_FAULT_SEED: z.preprocess(emptyAsUnset, z.coerce.number().int().optional()),
-  TOUCHPOINT_FAULT_COMMANDS: z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((command) => command.trim()) : undefined),
-    z
-      .array(z.string().regex(/^[A-Z][A-Za-z]+$/, 'must be DynamoDB operation names such as TransactWriteItems'))
-      .min(1)
-      .optional(),
+  TOUCHPOINT_FAULT_SEED: z.pipe(z.transform(emptyAsUnset), z.optional(z.coerce.number().check(z.int()))),
+  TOUCHPOINT_FAULT_COMMANDS: z.pipe(
+    z.transform((value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((command) => command.trim()) : undefined)),
+    z.optional(z.array(z.string().check(z.regex(/^[A-Z][A-Za-z]+$/, 'must be DynamoDB operation names such as TransactWriteItems'))).check(z.minLength(1))),
   ),
 });
 

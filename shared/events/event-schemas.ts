@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 
 /**
  * The domain events Touchpoint API publishes to its EventBridge bus: `detail-type` is the event
@@ -15,86 +15,71 @@ import * as z from 'zod';
  */
 export const eventSource = 'touchpoint-api';
 
-const id = z.string().min(1);
-const timestamp = z.string().min(1);
+const id = z.string().check(z.minLength(1));
+const timestamp = z.string().check(z.minLength(1));
 
 const envelope = {
   version: z.literal(1),
   eventId: id,
 };
 
-export const touchpointRecordedV1 = z
-  .object({
-    ...envelope,
-    touchpointId: id,
-    customerId: id,
-    channel: z.string().min(1),
-    /** The posting system, e.g. `call-centre`: a system name, not a person. */
-    source: z.string().min(1),
-    occurredAt: timestamp,
-    receivedAt: timestamp,
-    personalData: z
-      .object({
-        identifiers: z.record(z.string(), z.unknown()).optional(),
-        summary: z.string().nullable().optional(),
-        details: z.record(z.string(), z.unknown()).optional(),
-      })
-      .optional(),
-  })
-  .strict();
+export const touchpointRecordedV1 = z.strictObject({
+  ...envelope,
+  touchpointId: id,
+  customerId: id,
+  channel: z.string().check(z.minLength(1)),
+  /** The posting system, e.g. `call-centre`: a system name, not a person. */
+  source: z.string().check(z.minLength(1)),
+  occurredAt: timestamp,
+  receivedAt: timestamp,
+  personalData: z.optional(
+    z.object({
+      identifiers: z.optional(z.record(z.string(), z.unknown())),
+      summary: z.optional(z.nullable(z.string())),
+      details: z.optional(z.record(z.string(), z.unknown())),
+    }),
+  ),
+});
 
-export const customerCreatedV1 = z
-  .object({
-    ...envelope,
-    customerId: id,
-    createdAt: timestamp,
-    personalData: z
-      .object({ identifiers: z.array(z.object({ type: z.string(), value: z.string() }).strict()) })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const customerCreatedV1 = z.strictObject({
+  ...envelope,
+  customerId: id,
+  createdAt: timestamp,
+  personalData: z.optional(z.strictObject({ identifiers: z.array(z.strictObject({ type: z.string(), value: z.string() })) })),
+});
 
-export const identifierLinkedV1 = z
-  .object({
-    ...envelope,
-    customerId: id,
-    /** `email`, `phone`, `accountId`, ...: the kind of identifier, never its value. */
-    identifierType: z.string().min(1),
-    attachedAt: timestamp,
-    /** Present when the identifier moved from another customer (a merge or a correction). */
-    previousCustomerId: id.optional(),
-    personalData: z.object({ identifierValue: z.string() }).strict().optional(),
-  })
-  .strict();
+export const identifierLinkedV1 = z.strictObject({
+  ...envelope,
+  customerId: id,
+  /** `email`, `phone`, `accountId`, ...: the kind of identifier, never its value. */
+  identifierType: z.string().check(z.minLength(1)),
+  attachedAt: timestamp,
+  /** Present when the identifier moved from another customer (a merge or a correction). */
+  previousCustomerId: z.optional(id),
+  personalData: z.optional(z.strictObject({ identifierValue: z.string() })),
+});
 
-export const customersMergedV1 = z
-  .object({
-    ...envelope,
-    mergeId: id,
-    targetCustomerId: id,
-    sourceCustomerId: id,
-  })
-  .strict();
+export const customersMergedV1 = z.strictObject({
+  ...envelope,
+  mergeId: id,
+  targetCustomerId: id,
+  sourceCustomerId: id,
+});
 
-export const mergeUndoneV1 = z
-  .object({
-    ...envelope,
-    mergeId: id,
-    targetCustomerId: id,
-    sourceCustomerId: id,
-    undoneAt: timestamp,
-  })
-  .strict();
+export const mergeUndoneV1 = z.strictObject({
+  ...envelope,
+  mergeId: id,
+  targetCustomerId: id,
+  sourceCustomerId: id,
+  undoneAt: timestamp,
+});
 
-export const customerErasedV1 = z
-  .object({
-    ...envelope,
-    customerId: id,
-    /** When DynamoDB removed the profile (the stream record's creation time). */
-    erasedAt: timestamp,
-  })
-  .strict();
+export const customerErasedV1 = z.strictObject({
+  ...envelope,
+  customerId: id,
+  /** When DynamoDB removed the profile (the stream record's creation time). */
+  erasedAt: timestamp,
+});
 
 export const domainEventSchemas = {
   TouchpointRecorded: touchpointRecordedV1,

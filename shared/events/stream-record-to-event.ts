@@ -1,7 +1,7 @@
 import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
-import type * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 import { identifierEntity } from '../db/items/identifier.ts';
 import { mergeRecordEntity } from '../db/items/merge-record.ts';
 import { erasingProfileEntity, profileEntity } from '../db/items/profile.ts';
@@ -20,8 +20,8 @@ export class StreamRecordError extends Error {
 
 // What events need of the items storage writes, picked from their one definition (shared/db/items).
 // Personal data is optional in an event, so a touchpoint's contents may be absent here.
-const touchpointItem = touchpointEntity.attributes
-  .pick({
+const touchpointItem = z.partial(
+  z.pick(touchpointEntity.attributes, {
     touchpointId: true,
     customerId: true,
     channel: true,
@@ -33,13 +33,15 @@ const touchpointItem = touchpointEntity.attributes
     details: true,
     movedBy: true,
     relocatedAt: true,
-  })
-  .partial({ identifiers: true, details: true });
-const customerItem = profileEntity.attributes.pick({ customerId: true, createdAt: true, identifiers: true });
-const identifierItem = identifierEntity.attributes.pick({ type: true, value: true, customerId: true, attachedAt: true });
-const mergeItem = mergeRecordEntity.attributes
-  .pick({ mergeId: true, kind: true, targetCustomerId: true, sourceCustomerId: true, undoneAt: true })
-  .partial({ undoneAt: true });
+  }),
+  { identifiers: true, details: true },
+);
+const customerItem = z.pick(profileEntity.attributes, { customerId: true, createdAt: true, identifiers: true });
+const identifierItem = z.pick(identifierEntity.attributes, { type: true, value: true, customerId: true, attachedAt: true });
+const mergeItem = z.partial(
+  z.pick(mergeRecordEntity.attributes, { mergeId: true, kind: true, targetCustomerId: true, sourceCustomerId: true, undoneAt: true }),
+  { undoneAt: true },
+);
 
 type Image = Record<string, unknown>;
 
@@ -140,7 +142,7 @@ function insertEvent(recordId: string, item: Image, options: MappingOptions, tim
 function modifyEvent(recordId: string, before: Image, after: Image, options: MappingOptions, time: Date | undefined) {
   switch (entityOf(after)) {
     case identifierEntity.name: {
-      const previous = identifierItem.pick({ customerId: true }).parse(before);
+      const previous = z.pick(identifierItem, { customerId: true }).parse(before);
       const current = identifierItem.parse(after);
       if (previous.customerId === current.customerId) return undefined;
       return identifierLinked(recordId, current, previous.customerId, options, time);
@@ -166,7 +168,7 @@ function modifyEvent(recordId: string, before: Image, after: Image, options: Map
 function removeEvent(item: Image, record: DynamoDBRecord, time: Date | undefined) {
   // An erase marks the profile first (`erasingCustomer`, shared/db/profile-item.ts), then deletes it.
   if (entityOf(item) !== profileEntity.name && entityOf(item) !== erasingProfileEntity) return undefined;
-  const { customerId } = customerItem.pick({ customerId: true }).parse(item);
+  const { customerId } = z.pick(customerItem, { customerId: true }).parse(item);
   const erasedAt = time?.toISOString();
   if (!erasedAt) throw new StreamRecordError(`Stream record ${record.eventID} has no ApproximateCreationDateTime`);
   return event('CustomerErased', time, { version: 1, eventId: `CustomerErased:${customerId}`, customerId, erasedAt });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod.ts';
 import {
   createDocument,
   type ZodOpenApiOperationObject,
@@ -66,21 +66,22 @@ type FunctionName = Exclude<(typeof routes)[number], { access: 'connector' }>['f
 
 const problemContent = { 'application/problem+json': { schema: problemSchema } };
 
-const json = (schema: z.ZodType, description: string, example?: unknown): ZodOpenApiResponseObject => ({
+const json = (schema: z.ZodMiniType, description: string, example?: unknown): ZodOpenApiResponseObject => ({
   description,
   content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
 });
 const problemResponse = (description: string): ZodOpenApiResponseObject => ({ description, content: problemContent });
 
 const retryAfter = (required: boolean) =>
-  z
-    .object({
-      'Retry-After': z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait before retrying', example: '1' }),
-    })
-    .partial(required ? {} : { 'Retry-After': true });
+  z.partial(
+    z.object({
+      'Retry-After': z.withMeta(z.string().check(z.regex(/^\d+$/)), { description: 'Seconds to wait before retrying', example: '1' }),
+    }),
+    required ? {} : { 'Retry-After': true },
+  );
 
 /** What API Gateway itself answers (throttled, or refused by the authorizer) in the deployed API. */
-const gatewayMessage = { 'application/json': { schema: z.object({ message: z.string() }).meta({ id: 'GatewayMessage' }) } };
+const gatewayMessage = { 'application/json': { schema: z.withMeta(z.object({ message: z.string() }), { id: 'GatewayMessage' }) } };
 
 /** What every route can answer whatever it does. */
 const commonResponses: Record<string, ZodOpenApiResponseObject> = {
@@ -102,7 +103,7 @@ const commonResponses: Record<string, ZodOpenApiResponseObject> = {
 const authResponses: Record<string, ZodOpenApiResponseObject> = {
   '401': {
     description: 'No Authorization header. Send `Authorization: Bearer <API key or token>` (the word Bearer, a space, then the key).',
-    headers: z.object({ 'WWW-Authenticate': z.literal('Bearer').meta({ description: 'The scheme to use' }) }).partial(),
+    headers: z.partial(z.object({ 'WWW-Authenticate': z.withMeta(z.literal('Bearer'), { description: 'The scheme to use' }) })),
     content: { ...problemContent, ...gatewayMessage },
   },
   '403': {
@@ -133,18 +134,18 @@ const webBatchExample = {
   ],
 };
 const publicKeyQuery = z.object({
-  key: z.string().meta({ description: "The site's public key (kind public): a page cannot send an Authorization header with sendBeacon" }),
+  key: z.withMeta(z.string(), { description: "The site's public key (kind public): a page cannot send an Authorization header with sendBeacon" }),
 });
 const webHeaders = z.object({
-  origin: z.string().meta({ description: "Set by the browser; must be one of the public key's allowed origins" }),
-  'sec-gpc': z.string().optional().meta({ description: 'Global Privacy Control: 1 refuses the request and records nothing' }),
+  origin: z.withMeta(z.string(), { description: "Set by the browser; must be one of the public key's allowed origins" }),
+  'sec-gpc': z.withMeta(z.optional(z.string()), { description: 'Global Privacy Control: 1 refuses the request and records nothing' }),
 });
-const idempotencyHeader = z
-  .string()
-  .optional()
-  .meta({ description: 'Makes a retry safe: a replay with the same key answers the first result and stores nothing more', example: 'call-4711-1' });
+const idempotencyHeader = z.withMeta(z.optional(z.string()), {
+  description: 'Makes a retry safe: a replay with the same key answers the first result and stores nothing more',
+  example: 'call-4711-1',
+});
 
-const jsonBody = (schema: z.ZodType, example: unknown, required = true) => ({
+const jsonBody = (schema: z.ZodMiniType, example: unknown, required = true) => ({
   required,
   content: { 'application/json': { schema, example } },
 });
@@ -195,12 +196,12 @@ const operations: Record<FunctionName, OperationDoc> = {
   'check-health': {
     tag: 'Meta',
     description: 'Answers 200 while the API runs. No credential needed.',
-    responses: { '200': json(z.object({ status: z.literal('ok') }).meta({ id: 'Health' }), 'Alive', { status: 'ok' }) },
+    responses: { '200': json(z.withMeta(z.object({ status: z.literal('ok') }), { id: 'Health' }), 'Alive', { status: 'ok' }) },
   },
   'get-openapi': {
     tag: 'Meta',
     description: 'This document, as served by the running API: generate clients from it.',
-    responses: { '200': json(z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument' }), 'This document') },
+    responses: { '200': json(z.withMeta(z.record(z.string(), z.unknown()), { id: 'OpenApiDocument' }), 'This document') },
   },
   'ingest-touchpoint': {
     tag: 'Touchpoints',
@@ -231,30 +232,28 @@ const operations: Record<FunctionName, OperationDoc> = {
       'each either the ingest result (status 200/201, or 202 for a write-only client) or the problem of that item alone.',
     requestParams: {
       header: z.object({
-        'idempotency-key': z
-          .string()
-          .optional()
-          .meta({
-            description:
-              'Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; ' +
-              'the same key with a different batch is a 409',
-          }),
+        'idempotency-key': z.withMeta(z.optional(z.string()), {
+          description:
+            'Covers the whole batch: sending the same batch again replays every recorded item and records those that failed; ' +
+            'the same key with a different batch is a 409',
+        }),
       }),
     },
     requestBody: jsonBody(batchInputSchema, { items: [callExample] }),
     responses: {
       '207': json(
-        z
-          .object({
+        z.withMeta(
+          z.object({
             results: z.array(
               z.union([
-                ingestResultSchema.extend({ status: z.union([z.literal(200), z.literal(201)]) }).meta({ id: 'BatchIngestResult' }),
-                ingestReceiptSchema.extend({ status: z.literal(202) }).meta({ id: 'BatchIngestReceipt' }),
+                z.withMeta(z.extend(ingestResultSchema, { status: z.union([z.literal(200), z.literal(201)]) }), { id: 'BatchIngestResult' }),
+                z.withMeta(z.extend(ingestReceiptSchema, { status: z.literal(202) }), { id: 'BatchIngestReceipt' }),
                 problemSchema,
               ]),
             ),
-          })
-          .meta({ id: 'BatchResults' }),
+          }),
+          { id: 'BatchResults' },
+        ),
         'One result per item, in order: the ingest result (or, for a write-only client, the receipt) or the problem of that item alone',
         { results: [{ ...ingestResultExample, status: 201 }] },
       ),
@@ -280,7 +279,9 @@ const operations: Record<FunctionName, OperationDoc> = {
     },
     responses: {
       '207': json(
-        z.object({ results: z.array(z.union([ingestReceiptSchema.extend({ status: z.literal(202) }), problemSchema])) }).meta({ id: 'WebBatchResults' }),
+        z.withMeta(z.object({ results: z.array(z.union([z.extend(ingestReceiptSchema, { status: z.literal(202) }), problemSchema])) }), {
+          id: 'WebBatchResults',
+        }),
         'One receipt or problem per item, in order; CORS headers for the Origin',
       ),
       '401': problemResponse('No public key in the key query parameter'),
@@ -314,19 +315,20 @@ const operations: Record<FunctionName, OperationDoc> = {
     responses: {
       '200': json(customerViewSchema, 'The customer, a summary and the 10 most recent touchpoints'),
       '300': json(
-        z
-          .object({
+        z.withMeta(
+          z.object({
             detail: z.string(),
             candidates: z.array(
               z.object({
                 customerId: customerIdSchema,
-                displayName: z.string().nullable(),
+                displayName: z.nullable(z.string()),
                 matchedBy: z.object({ type: z.string(), value: z.string(), shared: z.literal(true) }),
                 lastContact: customerViewSchema.shape.summary.shape.lastContact,
               }),
             ),
-          })
-          .meta({ id: 'LookupCandidates' }),
+          }),
+          { id: 'LookupCandidates' },
+        ),
         'The identifier is shared by several customers: choose one (most recently in contact first)',
         {
           detail: 'This phone is shared by several customers; choose one.',
@@ -493,7 +495,7 @@ const operations: Record<FunctionName, OperationDoc> = {
     description: "The customer's merges and touchpoint moves: who, when, why, what moved.",
     requestParams: { path: customerPathSchema },
     responses: {
-      '200': json(z.object({ customerId: customerIdSchema, items: z.array(mergeRecordSchema) }).meta({ id: 'MergeList' }), 'Who, when, why, what moved'),
+      '200': json(z.withMeta(z.object({ customerId: customerIdSchema, items: z.array(mergeRecordSchema) }), { id: 'MergeList' }), 'Who, when, why, what moved'),
       '404': problemResponse('Unknown customer'),
       ...parameterProblem,
     },
@@ -508,7 +510,7 @@ const operations: Record<FunctionName, OperationDoc> = {
     tag: 'Identity',
     description: 'Dismisses a merge candidate: they are different people. No body is needed; an empty object is taken too.',
     requestParams: { path: candidatePathSchema },
-    requestBody: jsonBody(z.object({}).strict().meta({ id: 'NoFields' }), {}, false),
+    requestBody: jsonBody(z.withMeta(z.strictObject({}), { id: 'NoFields' }), {}, false),
     responses: { '200': json(dismissedCandidateSchema, 'Dismissed'), '404': problemResponse('Unknown candidate') },
   },
   'move-touchpoint': {
@@ -530,7 +532,7 @@ const operations: Record<FunctionName, OperationDoc> = {
     description: 'Creates an API key for a system: the key is in this answer only (stored as a hash). Its name is the `source` of what it posts.',
     requestParams: {
       header: z.object({
-        'idempotency-key': z.string().optional().meta({
+        'idempotency-key': z.withMeta(z.optional(z.string()), {
           description: 'A retry with the same key answers 200 with the key it made, without the key itself (stored only as a hash)',
         }),
       }),

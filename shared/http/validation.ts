@@ -1,7 +1,7 @@
-import type { z } from 'zod';
+import type * as z from '../schemas/zod.ts';
 import { type FieldProblem, ValidationError } from '../domain/errors.ts';
 
-export function fieldProblems(error: z.ZodError, pathPrefix?: string): FieldProblem[] {
+export function fieldProblems(error: z.core.$ZodError, pathPrefix?: string): FieldProblem[] {
   return error.issues.map((issue) => ({
     path: joinPath(pathPrefix, issue.path.map(String)),
     message: issue.message,
@@ -9,7 +9,7 @@ export function fieldProblems(error: z.ZodError, pathPrefix?: string): FieldProb
 }
 
 /** Parses input with a schema at the edge; a mismatch is a 422 naming every bad field. */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, pathPrefix?: string): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown, pathPrefix?: string): z.output<S> {
   const prototypeKeys = prototypeKeyProblems(input, [], pathPrefix);
   if (prototypeKeys.length > 0) throw new ValidationError(prototypeKeys);
   const result = schema.safeParse(input, { error: requiredWhenMissing });

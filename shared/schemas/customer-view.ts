@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { channels } from '../domain/channels.ts';
 import { identifierTypesByStrength } from '../domain/identifiers.ts';
 import { customerIdSchema } from './common.ts';
@@ -11,29 +11,31 @@ import { touchpointSchema } from './touchpoint.ts';
  * customer routes that take no identifier import customer.ts for their requests.
  */
 
-export const customerViewSchema = z
-  .object({
+export const customerViewSchema = z.withMeta(
+  z.object({
     customer: z.object({
       customerId: customerIdSchema,
       createdAt: z.string(),
       identifiers: z.array(z.object({ type: z.enum(identifierTypesByStrength), value: z.string() })),
     }),
     summary: z.object({
-      touchpointCount: z.number().int(),
-      countsByChannel: everyKey(channels, z.number().int()),
+      touchpointCount: z.number().check(z.int()),
+      countsByChannel: everyKey(channels, z.number().check(z.int())),
       lastContact: lastContactSchema,
     }),
     card: cardSchema,
-    recent: z.array(touchpointSchema).max(10),
-    redirectedFrom: customerIdSchema.optional().meta({ description: 'The id asked for, when it was merged away: this is its survivor' }),
-  })
-  .meta({ id: 'CustomerView' });
+    recent: z.array(touchpointSchema).check(z.maxLength(10)),
+    redirectedFrom: z.withMeta(z.optional(customerIdSchema), { description: 'The id asked for, when it was merged away: this is its survivor' }),
+  }),
+  { id: 'CustomerView' },
+);
 
-export const timelinePageSchema = z
-  .object({
+export const timelinePageSchema = z.withMeta(
+  z.object({
     items: z.array(touchpointSchema),
-    nextCursor: z.string().nullable(),
-    customerId: customerIdSchema.optional().meta({ description: 'The survivor whose timeline this is, when the id asked for was merged away' }),
-    redirectedFrom: customerIdSchema.optional().meta({ description: 'The id asked for, when it was merged away' }),
-  })
-  .meta({ id: 'TimelinePage' });
+    nextCursor: z.nullable(z.string()),
+    customerId: z.withMeta(z.optional(customerIdSchema), { description: 'The survivor whose timeline this is, when the id asked for was merged away' }),
+    redirectedFrom: z.withMeta(z.optional(customerIdSchema), { description: 'The id asked for, when it was merged away' }),
+  }),
+  { id: 'TimelinePage' },
+);

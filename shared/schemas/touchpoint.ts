@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { retentionMonths, touchpointExpiresAt } from '../config/retention.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { type Channel, channels } from '../domain/channels.ts';
@@ -9,112 +9,91 @@ import { emailSchema, identifiersSchema, phoneSchema } from './identifiers.ts';
 export { type Channel, channels };
 
 const direction = z.enum(['inbound', 'outbound']);
-const notes = z.string().trim().max(4000);
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048);
+const notes = z.string().check(z.trim(), z.maxLength(4000));
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).check(z.maxLength(2048));
 
 export const invoiceQueryStatuses = ['open', 'in_progress', 'resolved'] as const;
 
 const detailsByChannel = {
-  call: z
-    .object({
-      direction,
-      durationSeconds: z.number().int().min(0).max(86_400),
-      outcome: z.enum(['answered', 'missed', 'voicemail', 'abandoned', 'transferred']).optional(),
-      agentId: text(100).optional(),
-      queue: text(100).optional(),
-      notes: notes.optional(),
-      callId: text(200).optional().meta({ description: "The telephony system's id of the call" }),
-    })
-    .strict(),
-  email: z
-    .object({
-      direction,
-      messageId: text(998).meta({ description: 'The RFC 5322 Message-ID' }),
-      subject: z.string().trim().max(998),
-      from: emailSchema,
-      to: z.array(emailSchema).min(1).max(100),
-      cc: z.array(emailSchema).max(100).optional(),
-      threadId: text(998).optional(),
-    })
-    .strict(),
-  invoice_query: z
-    .object({
-      invoiceNumber: text(100),
-      queryId: text(100).optional(),
-      status: z.enum(invoiceQueryStatuses),
-      reason: text(500).optional(),
-      amount: z
-        .object({
-          value: z.number().finite().min(0).max(1e12),
-          currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as GBP'),
-        })
-        .strict()
-        .optional(),
-      notes: notes.optional(),
-    })
-    .strict(),
-  web_visit: z
-    .object({
-      url: httpUrl,
-      title: text(500).optional(),
-      referrer: httpUrl.optional(),
-      sessionId: text(200).optional(),
-      userAgent: text(1000).optional(),
-    })
-    .strict(),
-  letter: z
-    .object({
-      direction: direction.optional(),
-      notes: notes.optional(),
-      subject: text(500).optional(),
-      reference: text(200).optional().meta({ description: 'Our or their letter reference' }),
-      trackingNumber: text(100).optional(),
-    })
-    .strict(),
-  chat: z
-    .object({
-      direction: direction.optional(),
-      notes: notes.optional(),
-      conversationId: text(200).optional(),
-      agentId: text(100).optional(),
-      messageCount: z.number().int().min(0).max(100_000).optional(),
-      transcriptUrl: httpUrl.optional(),
-    })
-    .strict(),
-  sms: z
-    .object({
-      direction: direction.optional(),
-      notes: notes.optional(),
-      messageId: text(200).optional(),
-      body: z.string().max(1600).optional().meta({ description: 'The message text (up to 10 concatenated SMS)' }),
-      to: phoneSchema.optional(),
-      from: phoneSchema.optional(),
-    })
-    .strict(),
-  in_person: z
-    .object({
-      direction: direction.optional(),
-      notes: notes.optional(),
-      location: text(200).optional().meta({ description: 'Branch, shop or address of the visit' }),
-      staffId: text(100).optional(),
-      durationMinutes: z.number().int().min(0).max(1440).optional(),
-    })
-    .strict(),
-} satisfies Record<Channel, z.ZodType>;
+  call: z.strictObject({
+    direction,
+    durationSeconds: z.number().check(z.int(), z.gte(0), z.lte(86_400)),
+    outcome: z.optional(z.enum(['answered', 'missed', 'voicemail', 'abandoned', 'transferred'])),
+    agentId: z.optional(text(100)),
+    queue: z.optional(text(100)),
+    notes: z.optional(notes),
+    callId: z.withMeta(z.optional(text(200)), { description: "The telephony system's id of the call" }),
+  }),
+  email: z.strictObject({
+    direction,
+    messageId: z.withMeta(text(998), { description: 'The RFC 5322 Message-ID' }),
+    subject: z.string().check(z.trim(), z.maxLength(998)),
+    from: emailSchema,
+    to: z.array(emailSchema).check(z.minLength(1), z.maxLength(100)),
+    cc: z.optional(z.array(emailSchema).check(z.maxLength(100))),
+    threadId: z.optional(text(998)),
+  }),
+  invoice_query: z.strictObject({
+    invoiceNumber: text(100),
+    queryId: z.optional(text(100)),
+    status: z.enum(invoiceQueryStatuses),
+    reason: z.optional(text(500)),
+    amount: z.optional(
+      z.strictObject({
+        value: z.number().check(z.gte(0), z.lte(1e12)),
+        currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as GBP')),
+      }),
+    ),
+    notes: z.optional(notes),
+  }),
+  web_visit: z.strictObject({
+    url: httpUrl,
+    title: z.optional(text(500)),
+    referrer: z.optional(httpUrl),
+    sessionId: z.optional(text(200)),
+    userAgent: z.optional(text(1000)),
+  }),
+  letter: z.strictObject({
+    direction: z.optional(direction),
+    notes: z.optional(notes),
+    subject: z.optional(text(500)),
+    reference: z.withMeta(z.optional(text(200)), { description: 'Our or their letter reference' }),
+    trackingNumber: z.optional(text(100)),
+  }),
+  chat: z.strictObject({
+    direction: z.optional(direction),
+    notes: z.optional(notes),
+    conversationId: z.optional(text(200)),
+    agentId: z.optional(text(100)),
+    messageCount: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
+    transcriptUrl: z.optional(httpUrl),
+  }),
+  sms: z.strictObject({
+    direction: z.optional(direction),
+    notes: z.optional(notes),
+    messageId: z.optional(text(200)),
+    body: z.withMeta(z.optional(z.string().check(z.maxLength(1600))), { description: 'The message text (up to 10 concatenated SMS)' }),
+    to: z.optional(phoneSchema),
+    from: z.optional(phoneSchema),
+  }),
+  in_person: z.strictObject({
+    direction: z.optional(direction),
+    notes: z.optional(notes),
+    location: z.withMeta(z.optional(text(200)), { description: 'Branch, shop or address of the visit' }),
+    staffId: z.optional(text(100)),
+    durationMinutes: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1440))),
+  }),
+} satisfies Record<Channel, z.ZodMiniType>;
 
 const touchpointFields = {
   identifiers: identifiersSchema,
-  occurredAt: isoDateTime.optional().meta({ description: 'When it happened; defaults to when it was received' }),
+  occurredAt: z.withMeta(z.optional(isoDateTime), { description: 'When it happened; defaults to when it was received' }),
   source: credentialSource,
-  summary: text(500).optional(),
-  value: z
-    .number()
-    .finite()
-    .min(0)
-    .max(1e12)
-    .optional()
-    .meta({ description: 'Monetary value the contact brought, in the reporting currency; feeds the value tier' }),
-  idempotencyKey: idempotencyKeySchema.optional(),
+  summary: z.optional(text(500)),
+  value: z.withMeta(z.optional(z.number().check(z.gte(0), z.lte(1e12))), {
+    description: 'Monetary value the contact brought, in the reporting currency; feeds the value tier',
+  }),
+  idempotencyKey: z.optional(idempotencyKeySchema),
 };
 
 /** `CallTouchpoint` for `call`: each channel's touchpoint is a component, so the union carries a discriminator. */
@@ -125,26 +104,27 @@ const componentIdOf = (channel: Channel) =>
     .join('')}Touchpoint`;
 
 function touchpointOf<C extends Channel>(channel: C) {
-  return z
-    .object({ channel: z.literal(channel), ...touchpointFields, details: detailsByChannel[channel] })
-    .strict()
-    .superRefine((touchpoint, context) => {
-      // Older than its channel keeps touchpoints: TTL would delete it on arrival, after a 201 that promised it was kept.
-      if (touchpoint.occurredAt !== undefined && touchpointExpiresAt(channel, touchpoint.occurredAt) * 1000 <= Date.now()) {
-        context.addIssue({
-          code: 'custom',
-          path: ['occurredAt'],
-          message: `is older than the ${retentionMonths(channel)}-month retention of ${channel} touchpoints: it would be deleted on arrival`,
-        });
-      }
-    })
-    .meta({ id: componentIdOf(channel) });
+  return z.withMeta(
+    z.strictObject({ channel: z.literal(channel), ...touchpointFields, details: detailsByChannel[channel] }).check(
+      z.superRefine((touchpoint, context) => {
+        // Older than its channel keeps touchpoints: TTL would delete it on arrival, after a 201 that promised it was kept.
+        if (touchpoint.occurredAt !== undefined && touchpointExpiresAt(channel, touchpoint.occurredAt) * 1000 <= Date.now()) {
+          context.addIssue({
+            code: 'custom',
+            path: ['occurredAt'],
+            message: `is older than the ${retentionMonths(channel)}-month retention of ${channel} touchpoints: it would be deleted on arrival`,
+          });
+        }
+      }),
+    ),
+    { id: componentIdOf(channel) },
+  );
 }
 
 const touchpointInputId = 'TouchpointInput';
 
-export const touchpointInputSchema = z
-  .discriminatedUnion(
+export const touchpointInputSchema = z.withMeta(
+  z.discriminatedUnion(
     'channel',
     [
       touchpointOf('call'),
@@ -163,82 +143,76 @@ export const touchpointInputSchema = z
         return given === undefined ? `is required: one of ${channels.join(', ')}` : `must be one of ${channels.join(', ')}`;
       },
     },
-  )
-  .meta({ id: touchpointInputId });
+  ),
+  { id: touchpointInputId },
+);
 
 export type TouchpointInput = z.output<typeof touchpointInputSchema>;
 export type TouchpointDetails = TouchpointInput['details'];
 
 export const maxBatchItems = 100;
 
-export const batchInputSchema = z
-  .object({
+export const batchInputSchema = z.withMeta(
+  z.strictObject({
     // Each item is parsed on its own (its problem is its own result), so the schema takes any
     // item; the document names what an item must be.
-    items: z
-      .array(z.unknown())
-      .min(1)
-      .max(maxBatchItems)
-      .meta({
-        description: `1 to ${maxBatchItems} touchpoints, each as POST /v1/touchpoints takes one`,
-        override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
-          jsonSchema.items = { $ref: `#/components/schemas/${touchpointInputId}` };
-        },
-      }),
-  })
-  .strict()
-  .meta({ id: 'TouchpointBatchInput' });
+    items: z.withMeta(z.array(z.unknown()).check(z.minLength(1), z.maxLength(maxBatchItems)), {
+      description: `1 to ${maxBatchItems} touchpoints, each as POST /v1/touchpoints takes one`,
+      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+        jsonSchema.items = { $ref: `#/components/schemas/${touchpointInputId}` };
+      },
+    }),
+  }),
+  { id: 'TouchpointBatchInput' },
+);
 
-export const ingestResultSchema = z
-  .object({
+export const ingestResultSchema = z.withMeta(
+  z.object({
     touchpointId: touchpointIdSchema,
     customerId: customerIdSchema,
     customerCreated: z.boolean(),
     replayed: z.boolean(),
-    merges: z
-      .array(z.object({ mergeId: z.string(), sourceCustomerId: customerIdSchema }))
-      .optional()
-      .meta({ description: 'Anonymous profiles merged into the customer because this touchpoint tied them together' }),
-    identifiersNotAttached: z
-      .array(z.enum(identifierTypesByStrength))
-      .optional()
-      .meta({
-        description:
-          "The types of this touchpoint's new identifiers that were not attached to the customer because it holds the most identifiers " +
-          `one customer can (${maxIdentifiersPerCustomer}): the touchpoint is recorded, but these identifiers will not find the customer. Unlink some to make room.`,
-      }),
-  })
-  .meta({ id: 'IngestResult', description: 'The answer to a client holding customers:read' });
+    merges: z.withMeta(z.optional(z.array(z.object({ mergeId: z.string(), sourceCustomerId: customerIdSchema }))), {
+      description: 'Anonymous profiles merged into the customer because this touchpoint tied them together',
+    }),
+    identifiersNotAttached: z.withMeta(z.optional(z.array(z.enum(identifierTypesByStrength))), {
+      description:
+        "The types of this touchpoint's new identifiers that were not attached to the customer because it holds the most identifiers " +
+        `one customer can (${maxIdentifiersPerCustomer}): the touchpoint is recorded, but these identifiers will not find the customer. Unlink some to make room.`,
+    }),
+  }),
+  { id: 'IngestResult', description: 'The answer to a client holding customers:read' },
+);
 
-export const ingestReceiptSchema = z
-  .object({ touchpointId: touchpointIdSchema })
-  .strict()
-  .meta({
-    id: 'IngestReceipt',
-    description:
-      'The answer to a write-only client (no customers:read): the same for known, unknown and suppressed identifiers and for ' +
-      'a customer id nobody has, so that it tells nothing about customers. A touchpoint carrying a suppressed identifier or ' +
-      'naming an unknown customer id is not stored.',
-  });
+export const ingestReceiptSchema = z.withMeta(z.strictObject({ touchpointId: touchpointIdSchema }), {
+  id: 'IngestReceipt',
+  description:
+    'The answer to a write-only client (no customers:read): the same for known, unknown and suppressed identifiers and for ' +
+    'a customer id nobody has, so that it tells nothing about customers. A touchpoint carrying a suppressed identifier or ' +
+    'naming an unknown customer id is not stored.',
+});
 
-export const touchpointSchema = z
-  .object({
+export const touchpointSchema = z.withMeta(
+  z.object({
     touchpointId: touchpointIdSchema,
     customerId: customerIdSchema,
     channel: channelSchema,
-    occurredAt: z.string().meta({ description: 'UTC, millisecond precision' }),
+    occurredAt: z.withMeta(z.string(), { description: 'UTC, millisecond precision' }),
     receivedAt: z.string(),
     source: z.string(),
     identifiers: identifiersSchema,
-    summary: z.string().nullable(),
+    summary: z.nullable(z.string()),
     details: z.record(z.string(), z.unknown()),
-    value: z.number().optional(),
-    ambiguity: z
-      .object({
-        otherCandidates: z.array(customerIdSchema),
-        sharedIdentifiers: z.array(z.object({ type: z.enum(identifierTypesByStrength), value: z.string() })),
-      })
-      .optional()
-      .meta({ description: 'Set when only a shared identifier recognised the customer: the other customers it could be' }),
-  })
-  .meta({ id: 'Touchpoint' });
+    value: z.optional(z.number()),
+    ambiguity: z.withMeta(
+      z.optional(
+        z.object({
+          otherCandidates: z.array(customerIdSchema),
+          sharedIdentifiers: z.array(z.object({ type: z.enum(identifierTypesByStrength), value: z.string() })),
+        }),
+      ),
+      { description: 'Set when only a shared identifier recognised the customer: the other customers it could be' },
+    ),
+  }),
+  { id: 'Touchpoint' },
+);

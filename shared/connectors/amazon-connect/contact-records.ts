@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import type { VersionedTouchpoint } from '../../domain/versioned-touchpoints.ts';
 import { phoneSchema } from '../../schemas/identifiers.ts';
 import { type TouchpointInput, touchpointInputSchema } from '../../schemas/touchpoint.ts';
@@ -12,30 +12,30 @@ import { type TouchpointInput, touchpointInputSchema } from '../../schemas/touch
 export const connectSource = 'amazon-connect';
 
 const timestamp = z.iso.datetime({ offset: true });
-const seconds = z.number().int().min(0).nullish();
-const endpoint = z.looseObject({ Address: z.string().max(256).nullish(), Type: z.string().nullish() }).nullish();
+const seconds = z.nullish(z.number().check(z.int(), z.gte(0)));
+const endpoint = z.nullish(z.looseObject({ Address: z.nullish(z.string().check(z.maxLength(256))), Type: z.nullish(z.string()) }));
 
 export const contactTraceRecordSchema = z.looseObject({
-  ContactId: z.string().min(1).max(256),
-  Channel: z.string().max(50),
-  InitiationMethod: z.string().max(50),
+  ContactId: z.string().check(z.minLength(1), z.maxLength(256)),
+  Channel: z.string().check(z.maxLength(50)),
+  InitiationMethod: z.string().check(z.maxLength(50)),
   InitiationTimestamp: timestamp,
   LastUpdateTimestamp: timestamp,
-  DisconnectTimestamp: timestamp.nullish(),
-  ConnectedToSystemTimestamp: timestamp.nullish(),
-  DisconnectReason: z.string().max(100).nullish(),
+  DisconnectTimestamp: z.nullish(timestamp),
+  ConnectedToSystemTimestamp: z.nullish(timestamp),
+  DisconnectReason: z.nullish(z.string().check(z.maxLength(100))),
   CustomerEndpoint: endpoint,
-  NextContactId: z.string().max(256).nullish(),
-  Queue: z.looseObject({ Name: z.string().max(256).nullish(), Duration: seconds, EnqueueTimestamp: timestamp.nullish() }).nullish(),
-  Agent: z
-    .looseObject({
-      Username: z.string().max(100).nullish(),
-      ConnectedToAgentTimestamp: timestamp.nullish(),
+  NextContactId: z.nullish(z.string().check(z.maxLength(256))),
+  Queue: z.nullish(z.looseObject({ Name: z.nullish(z.string().check(z.maxLength(256))), Duration: seconds, EnqueueTimestamp: z.nullish(timestamp) })),
+  Agent: z.nullish(
+    z.looseObject({
+      Username: z.nullish(z.string().check(z.maxLength(100))),
+      ConnectedToAgentTimestamp: z.nullish(timestamp),
       AgentInteractionDuration: seconds,
       CustomerHoldDuration: seconds,
       AfterContactWorkDuration: seconds,
-    })
-    .nullish(),
+    }),
+  ),
 });
 
 export type ContactTraceRecord = z.infer<typeof contactTraceRecordSchema>;
@@ -45,21 +45,21 @@ export const contactEventSchema = z.looseObject({
   'detail-type': z.literal('Amazon Connect Contact Event'),
   source: z.literal('aws.connect'),
   time: timestamp,
-  detail: z.preprocess(
-    lowerFirstKeys,
+  detail: z.pipe(
+    z.transform(lowerFirstKeys),
     z.looseObject({
-      eventType: z.string().max(100),
-      contactId: z.string().min(1).max(256),
-      channel: z.string().max(50),
-      initiationMethod: z.string().max(50),
-      initiationTimestamp: timestamp.nullish(),
-      disconnectTimestamp: timestamp.nullish(),
-      connectedToSystemTimestamp: timestamp.nullish(),
-      disconnectReason: z.string().max(100).nullish(),
-      nextContactId: z.string().max(256).nullish(),
-      customerEndpoint: z.looseObject({ address: z.string().max(256).nullish(), type: z.string().nullish() }).nullish(),
-      queueInfo: z.looseObject({ queueArn: z.string().max(2048).nullish(), enqueueTimestamp: timestamp.nullish() }).nullish(),
-      agentInfo: z.looseObject({ agentArn: z.string().max(2048).nullish(), connectedToAgentTimestamp: timestamp.nullish() }).nullish(),
+      eventType: z.string().check(z.maxLength(100)),
+      contactId: z.string().check(z.minLength(1), z.maxLength(256)),
+      channel: z.string().check(z.maxLength(50)),
+      initiationMethod: z.string().check(z.maxLength(50)),
+      initiationTimestamp: z.nullish(timestamp),
+      disconnectTimestamp: z.nullish(timestamp),
+      connectedToSystemTimestamp: z.nullish(timestamp),
+      disconnectReason: z.nullish(z.string().check(z.maxLength(100))),
+      nextContactId: z.nullish(z.string().check(z.maxLength(256))),
+      customerEndpoint: z.nullish(z.looseObject({ address: z.nullish(z.string().check(z.maxLength(256))), type: z.nullish(z.string()) })),
+      queueInfo: z.nullish(z.looseObject({ queueArn: z.nullish(z.string().check(z.maxLength(2048))), enqueueTimestamp: z.nullish(timestamp) })),
+      agentInfo: z.nullish(z.looseObject({ agentArn: z.nullish(z.string().check(z.maxLength(2048))), connectedToAgentTimestamp: z.nullish(timestamp) })),
     }),
   ),
 });

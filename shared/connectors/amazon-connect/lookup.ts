@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { decideContact } from '../../domain/contact-policy.ts';
 import { cardView } from '../../domain/card-view.ts';
 import type { LookupResult } from '../../domain/read-customers.ts';
@@ -13,13 +13,13 @@ export const contactFlowEventSchema = z.looseObject({
   Name: z.literal('ContactFlowEvent'),
   Details: z.looseObject({
     ContactData: z.looseObject({
-      ContactId: z.string().min(1).max(256),
-      InstanceARN: z.string().min(1).max(2048),
-      Channel: z.string().optional(),
+      ContactId: z.string().check(z.minLength(1), z.maxLength(256)),
+      InstanceARN: z.string().check(z.minLength(1), z.maxLength(2048)),
+      Channel: z.optional(z.string()),
       // Null or absent for a withheld number (and for chat contacts without a phone).
-      CustomerEndpoint: z.looseObject({ Address: z.string().max(256).nullish(), Type: z.string().nullish() }).nullish(),
+      CustomerEndpoint: z.nullish(z.looseObject({ Address: z.nullish(z.string().check(z.maxLength(256))), Type: z.nullish(z.string()) })),
     }),
-    Parameters: z.record(z.string(), z.unknown()).optional(),
+    Parameters: z.optional(z.record(z.string(), z.unknown())),
   }),
 });
 

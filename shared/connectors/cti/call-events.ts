@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import type { CallEventFacts, CallOutcome, CallSeen, SettledCall } from '../../domain/pending-calls.ts';
 import { callEventKinds } from '../../domain/pending-calls.ts';
 import { phoneSchema } from '../../schemas/identifiers.ts';
@@ -12,14 +12,14 @@ export const hangupCauses = ['normalClearing', 'busy', 'cancel', 'noAnswer', 'co
 
 export const ctiEventSchema = z.looseObject({
   event: z.enum(callEventKinds),
-  callId: z.string().regex(/^[\w.:@+-]{1,200}$/, 'must be 1-200 letters, digits or . : @ + - _'),
+  callId: z.string().check(z.regex(/^[\w.:@+-]{1,200}$/, 'must be 1-200 letters, digits or . : @ + - _')),
   direction: z.enum(['in', 'out']),
-  from: z.string().min(1).max(40),
-  to: z.string().min(1).max(40),
+  from: z.string().check(z.minLength(1), z.maxLength(40)),
+  to: z.string().check(z.minLength(1), z.maxLength(40)),
   timestamp: z.iso.datetime({ offset: true }),
-  user: z.string().trim().min(1).max(100).optional(),
-  queue: z.string().trim().min(1).max(100).optional(),
-  cause: z.enum(hangupCauses).optional(),
+  user: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  queue: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  cause: z.optional(z.enum(hangupCauses)),
 });
 
 export type CtiEvent = z.infer<typeof ctiEventSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { connectorSetting, ctiSystemPattern } from '../connector-config.ts';
 import { type SignatureCheck, verifyStripeSignature } from '../stripe/signature.ts';
 
@@ -8,7 +8,7 @@ import { type SignatureCheck, verifyStripeSignature } from '../stripe/signature.
  * reviewed widely and that many HTTP tools and libraries already produce. Each system has its own
  * secret, all kept in one map (`CTI_WEBHOOK_SECRETS`: `{"sipgate": "...", "placetel": "..."}`).
  */
-const secretMapSchema = z.record(z.string().regex(ctiSystemPattern), z.string().min(16));
+const secretMapSchema = z.record(z.string().check(z.regex(ctiSystemPattern)), z.string().check(z.minLength(16)));
 
 let secrets: Map<string, string> | undefined;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { channels } from '../../domain/channels.ts';
 import { identifiersOf, type SegmentMessage } from './tracking-api.ts';
 
@@ -10,17 +10,17 @@ import { identifiersOf, type SegmentMessage } from './tracking-api.ts';
  * does not have leaves the field out, and the ingest then refuses a touchpoint missing a required
  * one (that message is skipped, the rest kept).
  */
-const fromMessage = z.strictObject({ from: z.string().regex(/^[\w$-]+(\.[\w$-]+)*$/, 'must be a dotted path such as properties.invoice_number') });
-const fixed = z.union([z.string().max(2048), z.number(), z.boolean()]);
+const fromMessage = z.strictObject({ from: z.string().check(z.regex(/^[\w$-]+(\.[\w$-]+)*$/, 'must be a dotted path such as properties.invoice_number')) });
+const fixed = z.union([z.string().check(z.maxLength(2048)), z.number(), z.boolean()]);
 
 export const trackEventMappingSchema = z.strictObject({
   channel: z.enum(channels),
-  summary: z.string().min(1).max(500).optional(),
-  value: z.union([z.number().min(0), fromMessage]).optional(),
-  details: z.record(z.string().min(1).max(100), z.union([fixed, fromMessage])).default({}),
+  summary: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
+  value: z.optional(z.union([z.number().check(z.gte(0)), fromMessage])),
+  details: z._default(z.record(z.string().check(z.minLength(1), z.maxLength(100)), z.union([fixed, fromMessage])), {}),
 });
 
-export const trackEventsSchema = z.record(z.string().min(1).max(200), trackEventMappingSchema);
+export const trackEventsSchema = z.record(z.string().check(z.minLength(1), z.maxLength(200)), trackEventMappingSchema);
 
 export type TrackEvents = z.output<typeof trackEventsSchema>;
 

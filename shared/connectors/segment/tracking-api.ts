@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 
 /**
  * Segment's HTTP Tracking API, as analytics.js and @segment/analytics-node call it: one call per
@@ -32,43 +32,42 @@ export function callOf(pathSegment: string | undefined): CallType | 'batch' | un
 }
 
 const pageFields = z.looseObject({
-  url: z.string().max(2048).nullish(),
-  title: z.string().max(500).nullish(),
-  referrer: z.string().max(2048).nullish(),
+  url: z.nullish(z.string().check(z.maxLength(2048))),
+  title: z.nullish(z.string().check(z.maxLength(500))),
+  referrer: z.nullish(z.string().check(z.maxLength(2048))),
 });
 
 export const segmentMessageSchema = z
   .looseObject({
-    type: z.enum(callTypes).optional(),
+    type: z.optional(z.enum(callTypes)),
     // analytics.js and analytics-node make one per message; it is what a retry repeats.
-    messageId: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,200}$/)
-      .optional(),
-    anonymousId: z.string().min(1).max(200).nullish(),
+    messageId: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,200}$/))),
+    anonymousId: z.nullish(z.string().check(z.minLength(1), z.maxLength(200))),
     /** A track call's event name ("Order Completed"). */
-    event: z.string().min(1).max(200).optional(),
-    userId: z.union([z.string().min(1).max(200), z.number()]).nullish(),
-    timestamp: z.iso.datetime({ offset: true }).optional(),
-    properties: pageFields.optional(),
-    context: z
-      .looseObject({
-        page: pageFields.optional(),
-        userAgent: z.string().max(1000).optional(),
-        traits: z.looseObject({ email: z.string().max(320).optional() }).optional(),
-      })
-      .optional(),
-    traits: z.looseObject({ email: z.string().max(320).optional() }).optional(),
+    event: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    userId: z.nullish(z.union([z.string().check(z.minLength(1), z.maxLength(200)), z.number()])),
+    timestamp: z.optional(z.iso.datetime({ offset: true })),
+    properties: z.optional(pageFields),
+    context: z.optional(
+      z.looseObject({
+        page: z.optional(pageFields),
+        userAgent: z.optional(z.string().check(z.maxLength(1000))),
+        traits: z.optional(z.looseObject({ email: z.optional(z.string().check(z.maxLength(320))) })),
+      }),
+    ),
+    traits: z.optional(z.looseObject({ email: z.optional(z.string().check(z.maxLength(320))) })),
   })
-  .refine((message) => message.anonymousId || (message.userId !== undefined && message.userId !== null), {
-    message: 'needs a userId or an anonymousId',
-  });
+  .check(
+    z.refine((message) => message.anonymousId || (message.userId !== undefined && message.userId !== null), {
+      message: 'needs a userId or an anonymousId',
+    }),
+  );
 
 export type SegmentMessage = z.infer<typeof segmentMessageSchema>;
 
 export const segmentRequestSchema = z.looseObject({
-  writeKey: z.string().max(200).optional(),
-  batch: z.array(z.unknown()).max(2500).optional(),
+  writeKey: z.optional(z.string().check(z.maxLength(200))),
+  batch: z.optional(z.array(z.unknown()).check(z.maxLength(2500))),
 });
 
 /** The write key of a request: the body's `writeKey`, else the HTTP Basic user (analytics-node sends `writeKey:`). */

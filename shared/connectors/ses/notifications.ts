@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { emailSchema } from '../../schemas/identifiers.ts';
 
 /**
@@ -8,42 +8,44 @@ import { emailSchema } from '../../schemas/identifiers.ts';
  * the receipt rule's SNS action ("Received"). Only what is mapped is checked: SES reserves the
  * right to add fields.
  */
-const address = z.string().min(3).max(1000);
+const address = z.string().check(z.minLength(3), z.maxLength(1000));
 const timestamp = z.iso.datetime({ offset: true });
 
 const mailSchema = z.looseObject({
   timestamp,
-  messageId: z.string().min(1).max(200),
+  messageId: z.string().check(z.minLength(1), z.maxLength(200)),
   source: address,
-  destination: z.array(address).max(1000).default([]),
-  commonHeaders: z
-    .looseObject({
-      from: z.array(address).max(100).optional(),
-      subject: z.string().max(998).optional(),
-      messageId: z.string().max(998).optional(),
-    })
-    .optional(),
+  destination: z._default(z.array(address).check(z.maxLength(1000)), []),
+  commonHeaders: z.optional(
+    z.looseObject({
+      from: z.optional(z.array(address).check(z.maxLength(100))),
+      subject: z.optional(z.string().check(z.maxLength(998))),
+      messageId: z.optional(z.string().check(z.maxLength(998))),
+    }),
+  ),
 });
 
-const recipientsOf = z
-  .array(z.looseObject({ emailAddress: address }))
-  .min(1)
-  .max(1000);
+const recipientsOf = z.array(z.looseObject({ emailAddress: address })).check(z.minLength(1), z.maxLength(1000));
 
 const kinds = {
-  Received: z.looseObject({ mail: mailSchema, receipt: z.looseObject({ timestamp, recipients: z.array(address).min(1).max(1000) }) }),
-  Delivery: z.looseObject({ mail: mailSchema, delivery: z.looseObject({ timestamp, recipients: z.array(address).min(1).max(1000) }) }),
+  Received: z.looseObject({ mail: mailSchema, receipt: z.looseObject({ timestamp, recipients: z.array(address).check(z.minLength(1), z.maxLength(1000)) }) }),
+  Delivery: z.looseObject({ mail: mailSchema, delivery: z.looseObject({ timestamp, recipients: z.array(address).check(z.minLength(1), z.maxLength(1000)) }) }),
   Bounce: z.looseObject({
     mail: mailSchema,
-    bounce: z.looseObject({ bounceType: z.string().max(50), feedbackId: z.string().min(1).max(200), timestamp, bouncedRecipients: recipientsOf }),
+    bounce: z.looseObject({
+      bounceType: z.string().check(z.maxLength(50)),
+      feedbackId: z.string().check(z.minLength(1), z.maxLength(200)),
+      timestamp,
+      bouncedRecipients: recipientsOf,
+    }),
   }),
   Complaint: z.looseObject({
     mail: mailSchema,
     complaint: z.looseObject({
-      feedbackId: z.string().min(1).max(200),
+      feedbackId: z.string().check(z.minLength(1), z.maxLength(200)),
       timestamp,
       complainedRecipients: recipientsOf,
-      complaintFeedbackType: z.string().max(50).optional(),
+      complaintFeedbackType: z.optional(z.string().check(z.maxLength(50))),
     }),
   }),
 };
@@ -93,7 +95,9 @@ function emailDetails(mail: Mail, direction: 'inbound' | 'outbound', from: strin
  * replays of the first.
  */
 export function mapSesNotification(notification: unknown): SesMapping {
-  const outline = z.looseObject({ notificationType: z.string().max(100).optional(), eventType: z.string().max(100).optional() }).safeParse(notification);
+  const outline = z
+    .looseObject({ notificationType: z.optional(z.string().check(z.maxLength(100))), eventType: z.optional(z.string().check(z.maxLength(100))) })
+    .safeParse(notification);
   const type = outline.success ? (outline.data.notificationType ?? outline.data.eventType) : undefined;
   if (!type) return { kind: 'unmappable', detail: 'The SNS message is not an Amazon SES notification (no notificationType or eventType).' };
   switch (type) {
@@ -118,7 +122,7 @@ export function mapSesNotification(notification: unknown): SesMapping {
   }
 }
 
-function withParsed<T>(type: SesKind, parsed: z.ZodSafeParseResult<T>, effectsOf: (notification: T) => SesEffect[] | string): SesMapping {
+function withParsed<T>(type: SesKind, parsed: z.util.SafeParseResult<T>, effectsOf: (notification: T) => SesEffect[] | string): SesMapping {
   if (!parsed.success)
     return { kind: 'unmappable', detail: `The ${type} notification lacks what SES documents for it (${parsed.error.issues[0]?.path.join('.')}).` };
   const effects = effectsOf(parsed.data);

@@ -1,5 +1,5 @@
 import { createVerify, X509Certificate } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 
 /**
  * Amazon SNS messages posted to an HTTPS subscription, and their verification as SNS documents it
@@ -7,21 +7,26 @@ import * as z from 'zod';
  * an SNS host of the topic's own region, and the message's documented fields, in their documented
  * order, must verify against it (SHA1withRSA for SignatureVersion 1, SHA256withRSA for 2).
  */
-const topicArnSchema = z.string().regex(/^arn:aws[\w-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN');
+const topicArnSchema = z.string().check(z.regex(/^arn:aws[\w-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN'));
 
 const common = {
-  MessageId: z.string().min(1).max(100),
+  MessageId: z.string().check(z.minLength(1), z.maxLength(100)),
   TopicArn: topicArnSchema,
   Message: z.string(),
-  Timestamp: z.string().min(1).max(40),
+  Timestamp: z.string().check(z.minLength(1), z.maxLength(40)),
   SignatureVersion: z.enum(['1', '2']),
-  Signature: z.string().min(1).max(4096),
-  SigningCertURL: z.string().max(2048),
+  Signature: z.string().check(z.minLength(1), z.maxLength(4096)),
+  SigningCertURL: z.string().check(z.maxLength(2048)),
 };
-const subscription = { ...common, Token: z.string().min(1).max(2048), SubscribeURL: z.string().max(2048) };
+const subscription = { ...common, Token: z.string().check(z.minLength(1), z.maxLength(2048)), SubscribeURL: z.string().check(z.maxLength(2048)) };
 
 export const snsMessageSchema = z.discriminatedUnion('Type', [
-  z.looseObject({ Type: z.literal('Notification'), ...common, Subject: z.string().max(100).optional(), UnsubscribeURL: z.string().max(2048).optional() }),
+  z.looseObject({
+    Type: z.literal('Notification'),
+    ...common,
+    Subject: z.optional(z.string().check(z.maxLength(100))),
+    UnsubscribeURL: z.optional(z.string().check(z.maxLength(2048))),
+  }),
   z.looseObject({ Type: z.literal('SubscriptionConfirmation'), ...subscription }),
   z.looseObject({ Type: z.literal('UnsubscribeConfirmation'), ...subscription }),
 ]);

@@ -1,39 +1,39 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 
 /**
  * Stripe invoice and dispute events as invoice query touchpoints. Only what is mapped is checked;
  * Stripe adds fields with every API version, so the rest passes through.
  */
-const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{1,250}$`));
+const stripeId = (prefix: string) => z.string().check(z.regex(new RegExp(`^${prefix}_[A-Za-z0-9]{1,250}$`)));
 
 const invoiceSchema = z.looseObject({
   id: stripeId('in'),
-  number: z.string().min(1).max(100).nullish(),
-  customer: z.union([stripeId('cus'), z.looseObject({ id: stripeId('cus') })]).nullish(),
-  customer_email: z.string().max(320).nullish(),
-  customer_name: z.string().max(200).nullish(),
-  amount_due: z.number().int().min(0),
-  amount_remaining: z.number().int().min(0).optional(),
-  currency: z.string().regex(/^[a-z]{3}$/),
-  attempt_count: z.number().int().min(0).optional(),
+  number: z.nullish(z.string().check(z.minLength(1), z.maxLength(100))),
+  customer: z.nullish(z.union([stripeId('cus'), z.looseObject({ id: stripeId('cus') })])),
+  customer_email: z.nullish(z.string().check(z.maxLength(320))),
+  customer_name: z.nullish(z.string().check(z.maxLength(200))),
+  amount_due: z.number().check(z.int(), z.gte(0)),
+  amount_remaining: z.optional(z.number().check(z.int(), z.gte(0))),
+  currency: z.string().check(z.regex(/^[a-z]{3}$/)),
+  attempt_count: z.optional(z.number().check(z.int(), z.gte(0))),
 });
 
 const disputeSchema = z.looseObject({
   id: stripeId('dp'),
   charge: z.union([stripeId('ch'), z.looseObject({ id: stripeId('ch') })]),
-  amount: z.number().int().min(0),
-  currency: z.string().regex(/^[a-z]{3}$/),
-  reason: z.string().max(100),
-  status: z.string().max(100),
+  amount: z.number().check(z.int(), z.gte(0)),
+  currency: z.string().check(z.regex(/^[a-z]{3}$/)),
+  reason: z.string().check(z.maxLength(100)),
+  status: z.string().check(z.maxLength(100)),
   // Stripe fills the evidence's email from the disputed payment where it has one.
-  evidence: z.looseObject({ customer_email_address: z.string().max(320).nullish() }).nullish(),
+  evidence: z.nullish(z.looseObject({ customer_email_address: z.nullish(z.string().check(z.maxLength(320))) })),
 });
 
 export const stripeEventSchema = z.looseObject({
   id: stripeId('evt'),
   object: z.literal('event'),
-  type: z.string().min(1).max(200),
-  created: z.number().int().positive(),
+  type: z.string().check(z.minLength(1), z.maxLength(200)),
+  created: z.number().check(z.int(), z.positive()),
   livemode: z.boolean(),
   data: z.looseObject({ object: z.looseObject({}) }),
 });

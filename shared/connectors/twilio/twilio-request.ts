@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../schemas/zod.ts';
 import type { ApiEvent } from '../../http/api-handler.ts';
 import { header } from '../../http/api-handler.ts';
 import { connectorSetting } from '../connector-config.ts';
@@ -6,7 +6,7 @@ import { rawBodyOf, unmappable, unverified } from '../connector-request.ts';
 import { requestUrl, verifyTwilioSignature } from './signature.ts';
 
 /** A Twilio webhook's parameters, once its signature verified; refused (401) otherwise, or 422 when they are not the webhook's. */
-export function verifiedTwilioParameters<S extends z.ZodType>(event: ApiEvent, schema: S): z.infer<S> {
+export function verifiedTwilioParameters<S extends z.ZodMiniType>(event: ApiEvent, schema: S): z.infer<S> {
   const form = new URLSearchParams(rawBodyOf(event));
   if (!verifyTwilioSignature(requestUrl(event), form, header(event, 'x-twilio-signature'), connectorSetting('twilioAuthToken'))) {
     throw unverified('twilio', 'signature');

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { phoneSchema } from '../../schemas/identifiers.ts';
 
 /**
@@ -6,32 +6,26 @@ import { phoneSchema } from '../../schemas/identifiers.ts';
  * Twilio's "TwiML Voice: status callbacks" and "Messaging webhooks" pages list them. Only what is
  * mapped is checked; Twilio sends many more (caller city, SIP headers, media URLs).
  */
-const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-f]{32}$`));
+const sid = (prefix: string) => z.string().check(z.regex(new RegExp(`^${prefix}[0-9a-f]{32}$`)));
 
 export const callStatusSchema = z.looseObject({
   CallSid: sid('CA'),
   AccountSid: sid('AC'),
-  From: z.string().max(200),
-  To: z.string().max(200),
+  From: z.string().check(z.maxLength(200)),
+  To: z.string().check(z.maxLength(200)),
   CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'canceled', 'failed']),
-  Direction: z.string().max(50),
-  CallDuration: z
-    .string()
-    .regex(/^\d{1,6}$/)
-    .optional(),
-  Timestamp: z.string().max(100).optional(),
+  Direction: z.string().check(z.maxLength(50)),
+  CallDuration: z.optional(z.string().check(z.regex(/^\d{1,6}$/))),
+  Timestamp: z.optional(z.string().check(z.maxLength(100))),
 });
 
 export const incomingMessageSchema = z.looseObject({
-  MessageSid: z.string().regex(/^(SM|MM)[0-9a-f]{32}$/),
+  MessageSid: z.string().check(z.regex(/^(SM|MM)[0-9a-f]{32}$/)),
   AccountSid: sid('AC'),
-  From: z.string().max(200),
-  To: z.string().max(200),
-  Body: z.string().max(1600).default(''),
-  NumMedia: z
-    .string()
-    .regex(/^\d{1,3}$/)
-    .optional(),
+  From: z.string().check(z.maxLength(200)),
+  To: z.string().check(z.maxLength(200)),
+  Body: z._default(z.string().check(z.maxLength(1600)), ''),
+  NumMedia: z.optional(z.string().check(z.regex(/^\d{1,3}$/))),
 });
 
 export type CallStatus = z.infer<typeof callStatusSchema>;

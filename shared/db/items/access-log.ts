@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { accessLogKey } from '../keys.ts';
 import { defineEntity } from './entity.ts';
 
@@ -14,9 +14,9 @@ export const accessLogEntity = defineEntity({
     /** What was read: `lookup`, `get-customer`, `timeline`, `export`, ... */
     operation: z.string(),
     /** How the customer was found, for a lookup: the identifier type (never its value). */
-    via: z.string().nullish(),
+    via: z.nullish(z.string()),
     requestId: z.string(),
-    expiresAt: z.number().optional(),
+    expiresAt: z.optional(z.number()),
   }),
   key: accessLogKey,
 });

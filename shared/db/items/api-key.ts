@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import type { Scope } from '../../auth/scopes.ts';
 import { keyKinds } from '../../schemas/api-key.ts';
 import { apiKeyKey, apiKeyNameKey, keyCreationIdempotencyKey } from '../keys.ts';
@@ -11,18 +11,18 @@ export const apiKeyEntity = defineEntity({
     keyId: z.string(),
     name: z.string(),
     /** As granted then: a scope renamed since still reads (and grants nothing it no longer names). */
-    scopes: z.array(z.custom<Scope>((value) => typeof value === 'string')).default([]),
+    scopes: z._default(z.array(z.custom<Scope>((value) => typeof value === 'string')), []),
     /** Keys stored before public keys existed are secret keys. */
-    kind: z.enum(keyKinds).default('secret'),
+    kind: z._default(z.enum(keyKinds), 'secret'),
     /** The origins a public key may be used from; empty for a secret key. */
-    allowedOrigins: z.array(z.string()).default([]),
+    allowedOrigins: z._default(z.array(z.string()), []),
     prefix: z.string(),
-    hash: z.string().optional(),
+    hash: z.optional(z.string()),
     createdAt: z.string(),
-    createdBy: z.string().default('unknown'),
+    createdBy: z._default(z.string(), 'unknown'),
     /** Absent until a revoke: `if_not_exists` keeps the first revocation. */
-    revokedAt: z.string().nullish(),
-    revokedBy: z.string().nullish(),
+    revokedAt: z.nullish(z.string()),
+    revokedBy: z.nullish(z.string()),
   }),
   key: apiKeyKey,
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import type { LastContact, PageVisit } from '../../domain/card.ts';
 import type { TierName } from '../../domain/value-tiers.ts';
 import { isRecord } from './entity.ts';
@@ -14,22 +14,22 @@ const storedTier = z.custom<TierName>((value) => typeof value === 'string');
  * before one of them existed reads as the empty card's value.
  */
 export const storedCardAttributes = z.object({
-  version: z.number().optional(),
-  touchpointCount: z.number().optional(),
-  countsByChannel: z.record(z.string(), z.number()).optional(),
-  lastContact: lastContact.nullish(),
-  lateContacts: z.array(lastContact).optional(),
-  monetaryTotal: z.number().optional(),
+  version: z.optional(z.number()),
+  touchpointCount: z.optional(z.number()),
+  countsByChannel: z.optional(z.record(z.string(), z.number())),
+  lastContact: z.nullish(lastContact),
+  lateContacts: z.optional(z.array(lastContact)),
+  monetaryTotal: z.optional(z.number()),
   /** Checked query by query when read: a map an old bug spilled strings into still reads. */
-  invoiceQueries: z.record(z.string(), z.unknown()).optional(),
-  recentPages: z.array(z.custom<PageVisit>(isRecord)).optional(),
-  tier: storedTier.optional(),
-  tierRecency: z.number().optional(),
-  tierWhenRecent: storedTier.optional(),
+  invoiceQueries: z.optional(z.record(z.string(), z.unknown())),
+  recentPages: z.optional(z.array(z.custom<PageVisit>(isRecord))),
+  tier: z.optional(storedTier),
+  tierRecency: z.optional(z.number()),
+  tierWhenRecent: z.optional(storedTier),
   /** The tier index partition of `tierWhenRecent`, which the fast path copies into gsi1pk (an update cannot build a string). */
-  gsi1pkWhenRecent: z.string().optional(),
-  frequencyHeadroom: z.number().optional(),
-  monetaryHeadroom: z.number().optional(),
+  gsi1pkWhenRecent: z.optional(z.string()),
+  frequencyHeadroom: z.optional(z.number()),
+  monetaryHeadroom: z.optional(z.number()),
 });
 
 export type StoredCard = z.output<typeof storedCardAttributes>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { candidateHalfKey, identifierClaimKey, mentionKey } from '../keys.ts';
 import { defineEntity } from './entity.ts';
 

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../schemas/zod.ts';
 import type { Key } from '../keys.ts';
 
 type Item = Record<string, unknown>;
@@ -10,7 +10,7 @@ type Item = Record<string, unknown>;
  * through `item()` and read them back through `parse()`, never by casting; the stream mapper reads
  * images through the same schemas.
  */
-export function defineEntity<const Name extends string, Attributes extends z.ZodObject, KeyArgs extends unknown[]>(definition: {
+export function defineEntity<const Name extends string, Attributes extends z.ZodMiniObject, KeyArgs extends unknown[]>(definition: {
   name: Name;
   attributes: Attributes;
   key: (...args: KeyArgs) => Key;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import type { Identifier } from '../../domain/identifiers.ts';
 import { mergeCandidateKey } from '../keys.ts';
 import { defineEntity, isRecord } from './entity.ts';
@@ -9,12 +9,12 @@ export const mergeCandidateEntity = defineEntity({
   attributes: z.object({
     customerIds: z.tuple([z.string(), z.string()]),
     identifiers: z.array(z.custom<Identifier>(isRecord)),
-    lastTouchpointId: z.string().optional(),
-    occurrences: z.number().default(1),
+    lastTouchpointId: z.optional(z.string()),
+    occurrences: z._default(z.number(), 1),
     detectedAt: z.string(),
     lastSeenAt: z.string(),
     status: z.enum(['open', 'dismissed', 'merged']),
-    resolvedAt: z.string().optional(),
+    resolvedAt: z.optional(z.string()),
   }),
   key: mergeCandidateKey,
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import type { Identifier } from '../../domain/identifiers.ts';
 import type { IdentifierState, MergeRecord } from '../../domain/identity-store.ts';
 import type { ContactPreferences, IdentifierPermissions } from '../../domain/model.ts';
@@ -11,27 +11,27 @@ export const mergeRecordEntity = defineEntity({
   attributes: z.object({
     mergeId: z.string(),
     /** `move` records one touchpoint moved between customers, not a merge of customers. */
-    kind: z.enum(['merge', 'move']).default('merge'),
+    kind: z._default(z.enum(['merge', 'move']), 'merge'),
     targetCustomerId: z.string(),
     sourceCustomerId: z.string(),
     reason: z.string(),
     actor: z.string(),
     status: z.enum(['in_progress', 'completed', 'undoing', 'undone']),
     createdAt: z.string(),
-    completedAt: z.string().nullable(),
-    undoneAt: z.string().nullable(),
-    undoneBy: z.string().nullable(),
-    undoStartedAt: z.string().nullish(),
+    completedAt: z.nullable(z.string()),
+    undoneAt: z.nullable(z.string()),
+    undoneBy: z.nullable(z.string()),
+    undoStartedAt: z.nullish(z.string()),
     movedIdentifiers: z.array(z.custom<Identifier>(isRecord)),
     identifierStates: z.array(z.custom<IdentifierState>(isRecord)),
     movedTouchpointCount: z.number(),
-    touchpointId: z.string().nullable(),
-    targetBefore: z
-      .object({
-        preferences: z.custom<ContactPreferences>(isRecord).nullable(),
+    touchpointId: z.nullable(z.string()),
+    targetBefore: z.nullable(
+      z.object({
+        preferences: z.nullable(z.custom<ContactPreferences>(isRecord)),
         identifierPermissions: z.record(z.string(), z.custom<IdentifierPermissions>(isRecord)),
-      })
-      .nullable(),
+      }),
+    ),
   }),
   key: (mergeId: string) => mergeRecordKey(mergeId),
 }) satisfies { parse: (item: Record<string, unknown>) => MergeRecord };

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import type { InvoiceQueryState } from '../../domain/card.ts';
 import type { AttachedIdentifier, ContactPreferences, IdentifierPermissions } from '../../domain/model.ts';
 import { profileKey } from '../keys.ts';
@@ -19,25 +19,23 @@ export const erasingProfileEntity = 'erasingCustomer';
  */
 export const profileEntity = defineEntity({
   name: 'customer',
-  attributes: z
-    .object({
-      customerId: z.string(),
-      createdAt: z.string(),
-      updatedAt: z.string().optional(),
-      /** By `identifierKey`: the identifiers attached to the customer. */
-      identifiers: z.record(z.string(), z.custom<AttachedIdentifier>(isRecord)).optional(),
-      displayName: z.string().nullish(),
-      traits: z.record(z.string(), z.unknown()).optional(),
-      preferences: z.custom<ContactPreferences>(isRecord).nullish(),
-      identifierPermissions: z.record(z.string(), z.custom<IdentifierPermissions>(isRecord)).optional(),
-      /** The survivor, once merged away, and the merge that did it. */
-      mergedInto: z.string().nullish(),
-      mergedBy: z.string().nullish(),
-      /** The merge or undo under way that holds this customer as its survivor. */
-      identityLock: z.string().optional(),
-    })
-    .extend(storedCardAttributes.shape)
-    .loose(),
+  attributes: z.looseObject({
+    customerId: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.optional(z.string()),
+    /** By `identifierKey`: the identifiers attached to the customer. */
+    identifiers: z.optional(z.record(z.string(), z.custom<AttachedIdentifier>(isRecord))),
+    displayName: z.nullish(z.string()),
+    traits: z.optional(z.record(z.string(), z.unknown())),
+    preferences: z.nullish(z.custom<ContactPreferences>(isRecord)),
+    identifierPermissions: z.optional(z.record(z.string(), z.custom<IdentifierPermissions>(isRecord))),
+    /** The survivor, once merged away, and the merge that did it. */
+    mergedInto: z.nullish(z.string()),
+    mergedBy: z.nullish(z.string()),
+    /** The merge or undo under way that holds this customer as its survivor. */
+    identityLock: z.optional(z.string()),
+    ...storedCardAttributes.shape,
+  }),
   key: profileKey,
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { touchpointVersionKey } from '../keys.ts';
 import { defineEntity } from './entity.ts';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod.ts';
 import { channels } from '../../domain/channels.ts';
 import type { Identifier } from '../../domain/identifiers.ts';
 import type { Identifiers } from '../../schemas/identifiers.ts';
@@ -8,8 +8,8 @@ import { defineEntity, isRecord } from './entity.ts';
 /** A touchpoint in its customer's timeline (`CUST#<customerId>` / `T#<occurredAt>#<touchpointId>`). */
 export const touchpointEntity = defineEntity({
   name: 'touchpoint',
-  attributes: z
-    .object({
+  attributes: // A move re-inserts the item whole: attributes this schema does not name stay with it.
+    z.looseObject({
       touchpointId: z.string(),
       customerId: z.string(),
       channel: z.enum(channels),
@@ -17,19 +17,17 @@ export const touchpointEntity = defineEntity({
       receivedAt: z.string(),
       source: z.string(),
       identifiers: z.custom<Identifiers>(isRecord),
-      summary: z.string().nullish(),
+      summary: z.nullish(z.string()),
       details: z.record(z.string(), z.unknown()),
-      value: z.number().optional(),
-      ambiguity: z.object({ otherCandidates: z.array(z.string()), sharedIdentifiers: z.array(z.custom<Identifier>(isRecord)) }).optional(),
+      value: z.optional(z.number()),
+      ambiguity: z.optional(z.object({ otherCandidates: z.array(z.string()), sharedIdentifiers: z.array(z.custom<Identifier>(isRecord)) })),
       /** The merges and moves that carried this touchpoint to its current customer, oldest first. */
-      movedBy: z.array(z.string()).optional(),
+      movedBy: z.optional(z.array(z.string())),
       /** Set on a re-insert by a merge, undo or move: no new touchpoint, so no TouchpointRecorded. */
-      relocatedAt: z.string().optional(),
+      relocatedAt: z.optional(z.string()),
       /** Retention by channel, enforced by DynamoDB TTL (epoch seconds). */
-      expiresAt: z.number().optional(),
-    })
-    // A move re-inserts the item whole: attributes this schema does not name stay with it.
-    .loose(),
+      expiresAt: z.optional(z.number()),
+    }),
   key: (customerId: string, occurredAt: string, touchpointId: string) => touchpointKey(customerId, occurredAt, touchpointId),
 });
 
@@ -53,11 +51,11 @@ export const touchpointLocatorEntity = defineEntity({
     touchpointId: z.string(),
     customerId: z.string(),
     occurredAt: z.string(),
-    expiresAt: z.number().optional(),
-    requestFingerprint: idempotencyAttributes.requestFingerprint.optional(),
-    result: idempotencyAttributes.result.optional(),
+    expiresAt: z.optional(z.number()),
+    requestFingerprint: z.optional(idempotencyAttributes.requestFingerprint),
+    result: z.optional(idempotencyAttributes.result),
     /** The request that wrote it: its own retries are told from a twin request sent with the same key. */
-    requestId: z.string().optional(),
+    requestId: z.optional(z.string()),
   }),
   key: touchpointLocatorKey,
 });
