@@ -19,11 +19,20 @@ function testDynamoDbClient(): DynamoDBClient {
   return createDynamoDbClient({ endpoint: requiredEnv('DYNAMODB_ENDPOINT'), region: 'local' });
 }
 
+/**
+ * A test's table, without the deployed table's stream: only the stream publisher's test reads one
+ * (it makes its own table), and DynamoDB Local records every write into a stream at several times
+ * the cost of the write (shared/db/create-table.ts), the larger part of the suite's CPU.
+ */
+export function ensureTestTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return ensureTable(client, tableName, { stream: false });
+}
+
 /** Creates this test file's own table (per-file-setup chose its name); call it in beforeAll. */
 export async function createTestTable(): Promise<void> {
   const client = testDynamoDbClient();
   try {
-    await ensureTable(client, testTableName());
+    await ensureTestTable(client, testTableName());
   } finally {
     client.destroy();
   }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoDbClient } from '../../shared/db/client.ts';
-import { ensureTable } from '../../shared/db/create-table.ts';
 import { dynamoCustomerStore } from '../../shared/db/dynamo-customer-store.ts';
 import { dynamoIdentityStore, type IdentityStoreWithTouchpoints } from '../../shared/db/dynamo-identity-store.ts';
 import { customerIdOfPartition } from '../../shared/db/keys.ts';
@@ -11,6 +10,7 @@ import { identifierKey } from '../../shared/domain/identifiers.ts';
 import { listIdentifiers } from '../../shared/domain/identity-history.ts';
 import { getCustomer, getTimeline } from '../../shared/domain/read-customers.ts';
 import { presentCustomerView } from '../../shared/http/presenters.ts';
+import { ensureTestTable } from './dynamodb.ts';
 
 /**
  * The identity graph as stored, for tests that check its invariants after every step: every
@@ -58,7 +58,7 @@ export interface GraphTable {
 /** A table of its own (one per property run or race), so that the checker can look at the whole of it. */
 export async function createGraphTable(): Promise<GraphTable> {
   const tableName = `identity-graph-${randomUUID()}`;
-  await ensureTable(adminClient(), tableName);
+  await ensureTestTable(adminClient(), tableName);
   return {
     tableName,
     store: graphStore(tableName),

@@ -1,7 +1,6 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../../shared/db/client.ts';
 import fc from 'fast-check';
-import { ensureTable } from '../../shared/db/create-table.ts';
 import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { customerIdOfPartition } from '../../shared/db/keys.ts';
 import { suppressionHash } from '../../shared/db/suppression.ts';
@@ -9,7 +8,7 @@ import { finishInterruptedMerges, mergeCutShortAfterMs } from '../../shared/doma
 import { redactedMark } from '../../shared/privacy/redaction.ts';
 import { newCustomerId } from '../../shared/domain/ids.ts';
 import { uniquePhone } from '../fixtures/touchpoints.ts';
-import { testTableName } from './dynamodb.ts';
+import { ensureTestTable, testTableName } from './dynamodb.ts';
 import { findTraces } from './erased-traces.ts';
 import { graphProblems, scanItems } from './identity-graph.ts';
 import type { RouteAnswer, RouteRequest, RouteTransport } from './route-client.ts';
@@ -622,7 +621,7 @@ export class ModelRun {
       await admin.send(new DeleteTableCommand({ TableName: testTableName() })).catch((error: unknown) => {
         if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
       });
-      await ensureTable(admin, testTableName());
+      await ensureTestTable(admin, testTableName());
     } finally {
       admin.destroy();
     }
