@@ -48,7 +48,10 @@ function phonePattern(value: string): string | undefined {
   const trunkPrefix = nationalDigits.endsWith(national) ? nationalDigits.slice(0, nationalDigits.length - national.length) : '';
   const international = `(?:\\+|00)?${phoneSeparator}${digitsPattern(phone.countryCallingCode)}${phoneSeparator}(?:\\(0\\)${phoneSeparator})?`;
   const prefixes = [international, ...(trunkPrefix ? [`${digitsPattern(trunkPrefix)}${phoneSeparator}`] : [])];
-  return `(?<!\\d)(?:${prefixes.join('|')})?${digitsPattern(national)}(?!\\d)`;
+  const forms = [`(?:${prefixes.join('|')})?${digitsPattern(national)}`];
+  // Some national formats are not a prefix and the number: Argentina's mobiles put a 15 inside it (`011 15-2345-6789`).
+  if (!nationalDigits.endsWith(national)) forms.push(digitsPattern(nationalDigits));
+  return `(?<!\\d)(?:${forms.join('|')})(?!\\d)`;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

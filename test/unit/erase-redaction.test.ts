@@ -1,3 +1,5 @@
+import examples from 'libphonenumber-js/examples.mobile.json';
+import { getCountries, getExampleNumber } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
 import { redactText, redactTouchpoint, redactedMark } from '../../shared/privacy/redaction.ts';
 
@@ -40,6 +42,20 @@ describe('redacting an erased person in free text', () => {
     expect(redacted.notes.toLowerCase()).not.toContain('emx59');
     expect(redacted.notes.toLowerCase()).not.toContain(customerId.toLowerCase());
     expect(found).toEqual([{ path: 'notes', value: text }]);
+  });
+
+  it.each(
+    getCountries().flatMap((country) => {
+      const example = getExampleNumber(country, examples);
+      return example ? [{ country, e164: example.number, national: example.formatNational(), international: example.formatInternational() }] : [];
+    }),
+  )("finds $country's example mobile written nationally ($national) and internationally", ({ e164, national, international }) => {
+    for (const written of [national, international]) {
+      const redacted = redactText({ notes: `ring ${written} today` }, [e164]) as { notes: string };
+
+      expect(redacted.notes).toContain(redactedMark);
+      expect(redacted.notes).not.toMatch(/\d/);
+    }
   });
 
   it.each([
