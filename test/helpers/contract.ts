@@ -33,7 +33,8 @@ interface Operation {
   definition: Json;
 }
 
-const document = JSON.parse(JSON.stringify(openApiDocument())) as Json;
+const documentJson = JSON.stringify(openApiDocument());
+const document = JSON.parse(documentJson) as Json;
 const documentId = 'https://touchpoint.test/openapi.json';
 
 // OpenAPI's own keywords inside schemas (annotations for JSON Schema purposes), and the document's
@@ -50,10 +51,22 @@ function newAjv(coerceTypes: boolean): Ajv2020 {
   return ajv;
 }
 
-const bodies = newAjv(false);
-// Path, query and header values arrive as strings: a `limit` of "50" is the integer 50 to the server.
-const parameters = newAjv(true);
-const compiled = new Map<string, ValidateFunction>();
+interface Validators {
+  bodies: Ajv2020;
+  /** Path, query and header values arrive as strings: a `limit` of "50" is the integer 50 to the server. */
+  parameters: Ajv2020;
+  compiled: Map<string, ValidateFunction>;
+}
+
+// This module is evaluated again for every test file (per-file-setup), and building Ajv and
+// compiling its validators took about a second of each. They are kept for the worker's life, for
+// as long as the document they were made from is the one this file's modules generate.
+const validatorsKey = Symbol.for('touchpoint-test.contract-validators');
+const holder = globalThis as { [validatorsKey]?: { documentJson: string; validators: Validators } };
+if (holder[validatorsKey]?.documentJson !== documentJson) {
+  holder[validatorsKey] = { documentJson, validators: { bodies: newAjv(false), parameters: newAjv(true), compiled: new Map() } };
+}
+const { bodies, parameters, compiled } = holder[validatorsKey].validators;
 
 function validatorAt(ajv: Ajv2020, pointer: string): ValidateFunction {
   const key = `${ajv === parameters ? 'p' : 'b'}${pointer}`;
