@@ -160,13 +160,13 @@ function fastCardUpdate(
     .set('tierRecency', topRecencyScore())
     .when('attribute_exists(tierWhenRecent) AND attribute_exists(gsi1pkWhenRecent)');
   const receivedAt = new Date(contacts.receivedAt);
-  const live = contacts.asLate ? [] : deltas.filter((delta) => !looksLate(delta, receivedAt));
-  // Of several live ones the newest (the later one on a tie, as one by one) is the last contact; the others were overtaken.
-  const newest = live.reduce<CardDelta | undefined>(
-    (kept, delta) => (kept && kept.lastContact.occurredAt > delta.lastContact.occurredAt ? kept : delta),
-    undefined,
-  );
-  const late = deltas.filter((delta) => delta !== newest).map((delta) => delta.lastContact);
+  const isLate = (delta: CardDelta) => contacts.asLate || looksLate(delta, receivedAt);
+  const late = deltas.filter(isLate).map((delta) => delta.lastContact);
+  // Of several live ones the newest (the later one on a tie, as one by one) is the last contact: the
+  // others were overtaken by it, and readers take the newest contact anyway.
+  const newest = deltas
+    .filter((delta) => !isLate(delta))
+    .reduce<CardDelta | undefined>((kept, delta) => (kept && kept.lastContact.occurredAt > delta.lastContact.occurredAt ? kept : delta), undefined);
   if (late.length > 0) {
     // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
     update

@@ -94,6 +94,8 @@ async function foldChunk(store: TouchpointStore, chunk: readonly LaneTouchpoint[
   const customerIdNamed = first.input.identifiers.customerId;
   const stored = identifiers.filter((identifier) => identifier.type !== 'customerId');
 
+  const now = first.context.receivedAt;
+  if (chunk.some((item) => item.context.receivedAt.getTime() !== now.getTime())) return refused();
   const planned = [];
   for (const { input, context } of chunk) {
     let occurredAt: string;
@@ -106,8 +108,18 @@ async function foldChunk(store: TouchpointStore, chunk: readonly LaneTouchpoint[
     planned.push({ input, context, occurredAt, idempotency, touchpointId: idempotency ? touchpointIdFor(idempotency) : newTouchpointId() });
   }
   if (new Set(planned.map((item) => item.touchpointId)).size < planned.length) return refused();
-  const now = first.context.receivedAt;
-  if (chunk.some((item) => item.context.receivedAt.getTime() !== now.getTime())) return refused();
+  const deltas: CardDelta[] = planned.map((item) =>
+    cardDelta({
+      touchpointId: item.touchpointId,
+      channel: item.input.channel,
+      occurredAt: item.occurredAt,
+      summary: item.input.summary ?? null,
+      details: item.input.details,
+      ...(item.input.value === undefined ? {} : { value: item.input.value }),
+    }),
+  );
+  // An old touchpoint needs the exact card, read first: today's path does that.
+  if (!deltas.every((delta) => fastPathEligible(delta, now))) return refused();
   const refs = planned.flatMap((item) => (item.idempotency ? [item.idempotency] : []));
 
   let read: Awaited<ReturnType<TouchpointStore['readForIngest']>>;
@@ -144,9 +156,6 @@ async function foldChunk(store: TouchpointStore, chunk: readonly LaneTouchpoint[
         }
       : {}),
   }));
-  const deltas: CardDelta[] = touchpoints.map(({ touchpoint }) => cardDelta(touchpoint));
-  // An old touchpoint needs the exact card, read first: today's path does that.
-  if (!deltas.every((delta) => fastPathEligible(delta, now))) return refused();
 
   const write = (card: LaneCardWrite): LaneWrite => ({
     customerId,
