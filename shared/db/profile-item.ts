@@ -7,6 +7,8 @@ import {
   looksLate,
   maxInvoiceQueries,
   newestContact,
+  newestPages,
+  shownPageCount,
   storedPageCap,
   topRecencyScore,
 } from '../domain/card.ts';
@@ -188,7 +190,14 @@ function fastCardUpdate(
     update.add('monetaryTotal', monetary).add('monetaryHeadroom', -monetary).when('monetaryHeadroom > :monetary', { ':monetary': monetary });
   }
   const pages = deltas.flatMap((delta) => (delta.page ? [delta.page] : []));
-  if (pages.length > 0) {
+  const livePages = deltas.every((delta) => !delta.page || !isLate(delta));
+  if (pages.length >= shownPageCount && livePages) {
+    // Enough live pages to fill the card: its newest pages are these whatever it holds, since every
+    // stored page is no newer than the last contact (or a late arrival, older than any live one).
+    // Set, not appended: a snippet's batch never meets the stored list's cap.
+    const shown = newestPages(pages, shownPageCount);
+    update.set('recentPages', shown).when('lastContact.occurredAt <= :oldestShownPage', { ':oldestShownPage': shown.at(-1)?.occurredAt });
+  } else if (pages.length > 0) {
     update.append('recentPages', pages).when('size(recentPages) < :pageCap', { ':pageCap': storedPageCap - pages.length + 1 });
   }
 }

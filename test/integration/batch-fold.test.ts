@@ -73,9 +73,14 @@ describe('a folded lane is the customer one by one would make', () => {
   const value = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 200, max: 6000 }));
   // Up to 20 earlier touchpoints: past the thresholds of 3 and 10 there is room for a lane's fast update.
   const historyArbitrary = fc.array(fc.record({ channel: fc.constantFrom(...channels), value }), { maxLength: 20 });
+  // Half web visits: a lane of five or more fills the card's pages by itself.
+  const laneChannel = fc.oneof(
+    { arbitrary: fc.constant('web_visit' as const), weight: 3 },
+    fc.constantFrom('call' as const, 'email' as const, 'chat' as const),
+  );
   const laneArbitrary = fc.integer({ min: 2, max: 8 }).chain((length) =>
     fc.tuple(
-      fc.array(fc.record({ channel: fc.constantFrom(...channels), value, when }), { minLength: length, maxLength: length }),
+      fc.array(fc.record({ channel: laneChannel, value, when }), { minLength: length, maxLength: length }),
       // Distinct instants: on a tie of two contacts, which one the card shows is not what this is about.
       fc.uniqueArray(fc.integer({ min: 1, max: 5_000 }), { minLength: length, maxLength: length }),
     ),

@@ -51,21 +51,22 @@ function report(scenario: string): void {
  */
 async function knownVisitor() {
   const anonymousId = `cookie-${unique()}`;
+  let customerId = '';
   for (let index = 12; index >= 1; index -= 1) {
-    await recordTouchpoint(touchpointBody({ channel: 'chat', identifiers: { anonymousId }, occurredAt: minutesAgo(10 + index) }));
+    ({ customerId } = await recordTouchpoint(touchpointBody({ channel: 'chat', identifiers: { anonymousId }, occurredAt: minutesAgo(10 + index) })));
   }
-  return { anonymousId };
+  return { anonymousId, customerId };
 }
 
-/** `count` page views of a visitor in the last minutes, oldest first, each with the snippet's own key. */
-function visits(anonymousId: string, count: number) {
+/** `count` page views of a visitor a minute apart, oldest first, the last `endingMinutesAgo` + 1 minutes ago, each with the snippet's own key. */
+function visits(anonymousId: string, count: number, endingMinutesAgo = 0) {
   return Array.from({ length: count }, (_, index) =>
     touchpointBody({
       channel: 'web_visit',
       identifiers: { anonymousId },
       idempotencyKey: `web-${unique()}`,
-      occurredAt: minutesAgo(count - index),
-      details: { url: `https://www.example.org/page-${index}` },
+      occurredAt: minutesAgo(endingMinutesAgo + count - index),
+      details: { url: `https://www.example.org/page-${unique()}` },
     }),
   );
 }
@@ -189,15 +190,33 @@ describe('card write cost of ingest: off the common path', () => {
 
   it("writes a visitor's batch that fills the stored page list past its cap exactly, after at most one cancelled write", async () => {
     const { anonymousId } = await knownVisitor();
-    await postBatch({ items: visits(anonymousId, 8) });
+    await postBatch({ items: visits(anonymousId, 4, 20) });
+    await postBatch({ items: visits(anonymousId, 4, 10) });
     startMeasuring();
 
-    const response = await postBatch({ items: visits(anonymousId, 5) });
+    const response = await postBatch({ items: visits(anonymousId, 3) });
 
-    report('folded lane of five web visits past the stored page cap (exact card)');
-    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201, 201, 201]);
+    report('folded lane of three web visits past the stored page cap (exact card)');
+    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201]);
     expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
     expect(cancelledWrites()).toBeLessThanOrEqual(1);
+  });
+
+  it("sets the card's pages from a visitor's batch of five, whatever the stored list holds, with no cancelled write", async () => {
+    const { anonymousId, customerId } = await knownVisitor();
+    // Seven pages stored: five more would pass the stored list's cap of ten if appended.
+    await postBatch({ items: visits(anonymousId, 4, 20) });
+    await postBatch({ items: visits(anonymousId, 3, 10) });
+    const batch = visits(anonymousId, 5);
+    startMeasuring();
+
+    const response = await postBatch({ items: batch });
+
+    report('folded lane of five web visits with a nearly full stored page list (pages set)');
+    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    const shown = (await getCustomer(customerId)).body.card.recentPages.map((page: { url: string }) => page.url);
+    expect(shown).toEqual(batch.map((visit) => visit.details.url).reverse());
   });
 
   it('records a late arrival with one read and one write (appended to the late contacts)', async () => {
