@@ -413,7 +413,7 @@ describe('card write cost of ingest: the units AWS bills', () => {
 
   // One card update and one decided-by check for the lane, and each visit's touchpoint and locator
   // (2 units apiece): the profile passes 1 KB with its five new pages (4 units), so five visits cost
-  // 4 + 6/5 units each, where one by one each costs 10 (its card update, check, touchpoint, locator).
+  // 4 + 6/5 units each, where one by one each visit bills its own card update and check as well.
   it("bills a known visitor's batch of five page views 2 units per visit's item and the card once", async () => {
     const { anonymousId } = await knownVisitor();
     startMeasuring();
