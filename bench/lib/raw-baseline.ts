@@ -5,6 +5,7 @@
  * comparable; what it leaves out is what the API adds. Its speed is the limit on this machine.
  *
  * - ingest: one BatchGetItem (identifiers + idempotency key), one TransactWriteItems
+ * - batch: its items one after another, each as an ingest (the API before it folded a sender's items)
  * - lookup by phone: GetItem (identifier) + Query (profile and 10 recent touchpoints)
  * - timeline page: one Query
  *
@@ -16,14 +17,14 @@ import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, Q
 import { customerViewRange, identifierItemKey, profileKey, timelineRange, touchpointKey, touchpointLocatorKey } from '../../shared/db/keys.ts';
 import type { Identifier, IdentifierType } from '../../shared/domain/identifiers.ts';
 import { newCustomerId, newRequestId, newTouchpointId, touchpointIdFor } from '../../shared/domain/ids.ts';
-import type { Operation } from './scenarios.ts';
+import type { IngestOperation, Operation } from './scenarios.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const recentCount = 10;
 
 export function rawOperations(client: DynamoDBDocumentClient, tableName: string) {
-  async function ingest(operation: Extract<Operation, { kind: 'ingest' }>): Promise<void> {
+  async function ingest(operation: IngestOperation): Promise<void> {
     const { body } = operation;
     const identifiers: Identifier[] = Object.entries(body.identifiers).map(([type, value]) => ({
       type: type as IdentifierType,
@@ -151,17 +152,19 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
   }
 
   /** The floor of an ingest: the touchpoint item written once, nothing else (no identity, no card, no idempotency record). */
-  async function ingestFloor(operation: Extract<Operation, { kind: 'ingest' }>): Promise<void> {
+  async function ingestFloor(operation: IngestOperation): Promise<void> {
     const touchpoint = touchpointOf(operation.body, newTouchpointId(), newCustomerId(), new Date().toISOString());
     await client.send(new PutCommand({ TableName: tableName, Item: touchpointItem(touchpoint), ConditionExpression: 'attribute_not_exists(pk)' }));
   }
 
   const execute =
-    (ingestOperation: (operation: Extract<Operation, { kind: 'ingest' }>) => Promise<void>) =>
+    (ingestOperation: (operation: IngestOperation) => Promise<void>) =>
     (operation: Operation): Promise<void> => {
       switch (operation.kind) {
         case 'ingest':
           return ingestOperation(operation);
+        case 'batch':
+          return operation.items.reduce((done, item) => done.then(() => ingestOperation(item)), Promise.resolve());
         case 'lookup-phone':
           return lookupByPhone(operation.phone);
         case 'timeline':
@@ -171,7 +174,7 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
   return { baseline: execute(ingest), floor: execute(ingestFloor) };
 }
 
-type IngestBody = Extract<Operation, { kind: 'ingest' }>['body'];
+type IngestBody = IngestOperation['body'];
 
 function touchpointOf(body: IngestBody, touchpointId: string, customerId: string, now: string) {
   return {

@@ -3,6 +3,7 @@ import type { FaultScenarioResult } from '../faults.ts';
 import type { ScenarioMeasurement, WriteUnits } from './api-bench.ts';
 import type { CostPerMillion } from './cost.ts';
 import type { LambdaMeasurement } from './lambdas.ts';
+import { touchpointsPerRequest } from './scenarios.ts';
 import { checkTargets } from './targets.ts';
 
 export interface BenchResults {
@@ -71,6 +72,7 @@ export function toMarkdown(results: BenchResults): string {
       '(GetItem + Query) and a timeline page (one Query) are at their floor in the raw baseline already.',
       '',
       ...hotCustomerLines(results.scenarios),
+      ...webBatchLines(results.scenarios),
       '| Operation | server time per request, one at a time (mean / p50 ms) | billed Lambda ms (mean, 1 ms rounding) | raw RCU per op | raw WCU per op as AWS bills |',
       '|---|---:|---:|---:|---:|',
     );
@@ -178,6 +180,21 @@ function hotCustomerLines(scenarios: ScenarioMeasurement[]): string[] {
       `DynamoDB caps one partition at ${partitionWriteUnitsPerSecond.toLocaleString('en-GB')} WCU/s, so in AWS one customer can take at most about ` +
       `${fixed(ceiling(visitUnits), 0)} visits/s with this design (a bound: part of each visit's units land on other partitions), ` +
       `against ${fixed(ceiling(hot.costProbe.floor?.billed ?? 0), 0)} visits/s at the floor. DynamoDB Local has no partition limit: this row shows the contention, not the throttling.`,
+    '',
+  ];
+}
+
+function webBatchLines(scenarios: ScenarioMeasurement[]): string[] {
+  const batch = scenarios.find((scenario) => scenario.scenario === 'ingest-web-batch');
+  const visits = touchpointsPerRequest['ingest-web-batch'] ?? 1;
+  if (!batch) return [];
+  const single = scenarios.find((scenario) => scenario.scenario === 'ingest-hot');
+  return [
+    `**Web snippet batches.** A batch of ${visits} visits of a known visitor took ${fixed(batch.api.calls.callsPerRequest, 2)} DynamoDB calls ` +
+      `and ${fixed(batch.costProbe.api.billed, 2)} WCU as AWS bills them: **${fixed(batch.costProbe.api.billed / visits, 2)} WCU per visit** ` +
+      `(one card update per batch, each visit's touchpoint and locator)` +
+      (single ? `, where a visit posted alone costs ${fixed(single.costProbe.api.billed, 2)} (the hot-customer row)` : '') +
+      `; the raw baseline records them one by one at ${fixed(batch.costProbe.raw.billed / visits, 2)} per visit, the floor is ${fixed((batch.costProbe.floor?.billed ?? 0) / visits, 2)}.`,
     '',
   ];
 }

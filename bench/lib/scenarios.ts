@@ -16,11 +16,11 @@ import {
   touchpointFor,
 } from './data-set.ts';
 
-export const scenarioNames = ['ingest-known', 'ingest-new', 'lookup-phone', 'timeline-page', 'mixed', 'ingest-hot'] as const;
+export const scenarioNames = ['ingest-known', 'ingest-new', 'lookup-phone', 'timeline-page', 'mixed', 'ingest-web-batch', 'ingest-hot'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 /** The scenarios that write: their floor (one PutItem per touchpoint) is below the raw baseline. */
-export const ingestScenarios: ReadonlySet<ScenarioName> = new Set(['ingest-known', 'ingest-new', 'mixed', 'ingest-hot']);
+export const ingestScenarios: ReadonlySet<ScenarioName> = new Set(['ingest-known', 'ingest-new', 'mixed', 'ingest-web-batch', 'ingest-hot']);
 
 export const scenarioTitles: Record<ScenarioName, string> = {
   'ingest-known': 'Ingest, known customer (call by phone)',
@@ -28,14 +28,25 @@ export const scenarioTitles: Record<ScenarioName, string> = {
   'lookup-phone': 'Caller lookup by phone',
   'timeline-page': 'Timeline, first page (50)',
   mixed: 'Mixed ingest (70% web, 15% call, 10% email, 5% invoice)',
+  'ingest-web-batch': 'Ingest, web snippet batch (5 visits of a known visitor)',
   'ingest-hot': 'Ingest, one hot customer (web visits, every connection)',
 };
+
+/** Page views in one of the snippet's batches (it sends what a visitor viewed in the last few seconds). */
+export const webBatchSize = 5;
+
+/** Touchpoints one request records, where it is not one: a figure per request is this many touchpoints' worth. */
+export const touchpointsPerRequest: Partial<Record<ScenarioName, number>> = { 'ingest-web-batch': webBatchSize };
 
 /** What the load generators need of a seeded customer. */
 export type LoadCustomer = Pick<SeededCustomer, 'index' | 'customerId' | 'phone' | 'email' | 'accountId' | 'anonymousId'>;
 
+export type IngestOperation = { kind: 'ingest'; body: TouchpointBody; idempotencyKey: string };
+
 export type Operation =
-  | { kind: 'ingest'; body: TouchpointBody; idempotencyKey: string }
+  | IngestOperation
+  /** Several touchpoints in one batch, each with its own key (as the web snippet sends them). */
+  | { kind: 'batch'; items: IngestOperation[] }
   | { kind: 'lookup-phone'; phone: string; typedAs: string }
   | { kind: 'timeline'; customerId: string; limit: number };
 
@@ -63,7 +74,7 @@ export function operations(input: ScenarioInput): () => Operation {
   const nextSerial = () => `${input.runTag}-${(serial++).toString(36)}`;
   const knownCustomer = () => pickOne(random, input.customers);
   const newCustomer = (): CustomerIdentity => identityOf(newIndex++, input.newPhoneRange, `n${input.runTag}-`);
-  const ingest = (body: (serial: string) => TouchpointBody): Operation => {
+  const ingest = (body: (serial: string) => TouchpointBody): IngestOperation => {
     const id = nextSerial();
     return { kind: 'ingest', body: body(id), idempotencyKey: `bench-${id}` };
   };
@@ -87,6 +98,18 @@ export function operations(input: ScenarioInput): () => Operation {
       };
     case 'timeline-page':
       return () => ({ kind: 'timeline', customerId: knownCustomer().customerId, limit: timelineLimit });
+    case 'ingest-web-batch':
+      return () => {
+        const visitor = knownCustomer();
+        const sentAt = Date.now();
+        const items = Array.from({ length: webBatchSize }, (_, index) => {
+          const occurredAt = new Date(sentAt - (webBatchSize - index) * 1000).toISOString();
+          return ingest((id) => touchpointFor(visitor, 'web_visit', { random, serial: id, occurredAt }));
+        });
+        // One visitor's batch: signed in or not, the same identifiers on every visit (one lane).
+        const identifiers = items[0]?.body.identifiers ?? {};
+        return { kind: 'batch', items: items.map((item) => ({ ...item, body: { ...item.body, identifiers } })) };
+      };
     case 'ingest-hot': {
       // Every visit lands on one customer's partition: the rate DynamoDB's per-partition write limit caps.
       const hotCustomer = input.customers[0];
@@ -121,6 +144,13 @@ export function toHttpRequest(operation: Operation): HttpRequestSpec {
         path: '/v1/touchpoints',
         headers: { 'content-type': 'application/json', 'idempotency-key': operation.idempotencyKey },
         body: JSON.stringify(operation.body),
+      };
+    case 'batch':
+      return {
+        method: 'POST',
+        path: '/v1/touchpoints/batch',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: operation.items.map((item) => ({ ...item.body, idempotencyKey: item.idempotencyKey })) }),
       };
     case 'lookup-phone':
       return { method: 'GET', path: `/v1/customers/lookup?phone=${encodeURIComponent(operation.typedAs)}`, headers: {} };

@@ -8,6 +8,7 @@ import type {
   CustomerView,
   IngestReadRequest,
   IngestReadResult,
+  LaneWrite,
   TierPageRequest,
   TimelineRead,
   TouchpointWrite,
@@ -34,7 +35,7 @@ import {
   touchpointKey,
   touchpointLocatorKey,
 } from './keys.ts';
-import { isLiveProfile, newProfileItem, profileChangesUpdate, profileUpdate, toCard, toCustomer } from './profile-item.ts';
+import { isLiveProfile, laneProfileUpdate, newProfileItem, profileChangesUpdate, profileUpdate, toCard, toCustomer } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
 import { itemsOfIndexEntries } from './index-page.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
@@ -61,6 +62,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     if (request.customerId) keys.push(profileKey(request.customerId));
     const recordKey = request.idempotency && touchpointLocatorKey(touchpointIdFor(request.idempotency));
     if (recordKey) keys.push(recordKey);
+    const moreKeys = (request.moreIdempotency ?? []).map((ref) => ({ ref, key: touchpointLocatorKey(touchpointIdFor(ref)) }));
+    keys.push(...moreKeys.map(({ key }) => key));
     // The suppression list rides in the same BatchGetItem: refusing an erased customer's identifiers costs no round trip.
     const suppressionKeys = request.identifiers.map(suppressionKeyOf);
     keys.push(...suppressionKeys);
@@ -74,8 +77,10 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     }
     const profile = request.customerId ? items.get(keyString(profileKey(request.customerId))) : undefined;
     const idempotency = recordKey && idempotencyRecordOf(items.get(keyString(recordKey)));
+    const keysUsed = moreKeys.filter(({ key }) => items.has(keyString(key))).map(({ ref }) => ref);
     return {
       owners,
+      ...(request.moreIdempotency ? { keysUsed } : {}),
       // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
       ...(profileEntity.is(profile) ? { directCustomer: { mergedInto: profileEntity.parse(profile).mergedInto ?? null } } : {}),
       ...(idempotency ? { idempotency } : {}),
@@ -97,16 +102,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     };
 
     add('profile', profileWrite(write));
-    if (write.decidedBy) {
-      add('decided-by', {
-        ConditionCheck: {
-          TableName: tableName,
-          Key: identifierItemKey(write.decidedBy.identifier),
-          ConditionExpression: 'customerId = :customerId',
-          ExpressionAttributeValues: { ':customerId': write.decidedBy.customerId },
-        },
-      });
-    }
+    if (write.decidedBy) add('decided-by', decidedByCheck(write.decidedBy));
     const reclaimedFrom = new Map((write.reclaimed ?? []).map(({ identifier, from }) => [identifierKey(identifier), from]));
     for (const identifier of write.attach) {
       const from = reclaimedFrom.get(identifierKey(identifier));
@@ -119,34 +115,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       add('identifier', { Put: { ...put, ConditionExpression: 'customerId = :gone', ExpressionAttributeValues: { ':gone': from } } });
       add('identifier', { ConditionCheck: { TableName: tableName, Key: profileKey(from), ConditionExpression: 'attribute_not_exists(pk)' } });
     }
-    add('touchpoint', {
-      Put: {
-        TableName: tableName,
-        Item: touchpointEntity.item(touchpointEntity.key(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId), {
-          ...touchpoint,
-          // Retention by channel (shared/config/retention.ts), enforced by DynamoDB TTL.
-          expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
-    add('locator', {
-      Put: {
-        TableName: tableName,
-        Item: touchpointLocatorEntity.item(touchpointLocatorEntity.key(touchpoint.touchpointId), {
-          touchpointId: touchpoint.touchpointId,
-          customerId: touchpoint.customerId,
-          occurredAt: touchpoint.occurredAt,
-          expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
-          ...(write.idempotency
-            ? { requestFingerprint: write.idempotency.requestFingerprint, requestId: write.idempotency.requestId, result: write.idempotency.result }
-            : {}),
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-        // Under a key's own id, whose request holds it tells a retry that landed from a twin request.
-        ...(write.idempotency ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
-      },
-    });
+    add('touchpoint', touchpointPut(write));
+    add('locator', locatorPut(write));
     for (const candidate of write.mergeCandidates) {
       const customerIds = [candidate.customerId, candidate.otherCustomerId].sort() as [string, string];
       add('merge-candidate', {
@@ -178,12 +148,76 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       if (error instanceof TransactionCanceledException) {
         throw rejectionOf(error, roles, write);
       }
-      // Sent and unanswered: the transaction may have been applied.
-      if (error instanceof StoreUnavailableError && outcomeUnknown(error)) {
-        throw new StoreUnavailableError(undefined, { cause: error.cause, outcomeUnknown: true });
-      }
-      throw error;
+      throw sentAndUnanswered(error);
     }
+  }
+
+  async function recordTouchpoints(write: LaneWrite): Promise<void> {
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: tableName,
+          ...laneProfileUpdate(write.customerId, write.receivedAt, write.card),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...(write.decidedBy ? [decidedByCheck(write.decidedBy)] : []),
+      ...write.touchpoints.flatMap((one) => [touchpointPut(one), locatorPut(one)]),
+    ];
+    try {
+      await call(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw sentAndUnanswered(error);
+      // Only the card's guards on a live customer are worth a second try (the exact card); any other refusal is the caller's to sort out one by one.
+      const [profile, ...others] = error.CancellationReasons ?? [];
+      const profileNow = profile?.Code === 'ConditionalCheckFailed' && profile.Item ? unmarshall(profile.Item) : undefined;
+      const onlyTheCard = others.every((reason) => reason.Code === 'None' || reason.Code === undefined);
+      if (onlyTheCard && isLiveProfile(profileNow)) throw new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) });
+      throw new WriteRejectedError('customer-changed', { cause: error });
+    }
+  }
+
+  function decidedByCheck(decidedBy: NonNullable<TouchpointWrite['decidedBy']>): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: tableName,
+        Key: identifierItemKey(decidedBy.identifier),
+        ConditionExpression: 'customerId = :customerId',
+        ExpressionAttributeValues: { ':customerId': decidedBy.customerId },
+      },
+    };
+  }
+
+  function touchpointPut({ touchpoint }: Pick<TouchpointWrite, 'touchpoint'>): TransactItem {
+    return {
+      Put: {
+        TableName: tableName,
+        Item: touchpointEntity.item(touchpointEntity.key(touchpoint.customerId, touchpoint.occurredAt, touchpoint.touchpointId), {
+          ...touchpoint,
+          // Retention by channel (shared/config/retention.ts), enforced by DynamoDB TTL.
+          expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  function locatorPut({ touchpoint, idempotency }: Pick<TouchpointWrite, 'touchpoint' | 'idempotency'>): TransactItem {
+    return {
+      Put: {
+        TableName: tableName,
+        Item: touchpointLocatorEntity.item(touchpointLocatorEntity.key(touchpoint.touchpointId), {
+          touchpointId: touchpoint.touchpointId,
+          customerId: touchpoint.customerId,
+          occurredAt: touchpoint.occurredAt,
+          expiresAt: touchpointExpiresAt(touchpoint.channel, touchpoint.occurredAt),
+          ...(idempotency ? { requestFingerprint: idempotency.requestFingerprint, requestId: idempotency.requestId, result: idempotency.result } : {}),
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+        // Under a key's own id, whose request holds it tells a retry that landed from a twin request.
+        ...(idempotency ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
+      },
+    };
   }
 
   async function locateTouchpoint(touchpointId: string): Promise<{ customerId: string } | undefined> {
@@ -390,6 +424,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
   return {
     readForIngest,
     recordTouchpoint,
+    recordTouchpoints,
     locateTouchpoint,
     readCard,
     updateProfile,
@@ -426,6 +461,13 @@ function isWithin(instant: string | undefined, range: { from: string; to: string
 function indexPosition(entries: Item[], item: Item | undefined): Item | undefined {
   const entry = entries.find((candidate) => candidate.pk === item?.pk && candidate.sk === item?.sk);
   return entry && { pk: entry.pk, sk: entry.sk, gsi1pk: entry.gsi1pk, gsi1sk: entry.gsi1sk };
+}
+
+/** A write's failure, marked as one that may have been applied when it was sent and no answer came. */
+function sentAndUnanswered(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError && outcomeUnknown(error))
+    return new StoreUnavailableError(undefined, { cause: error.cause, outcomeUnknown: true });
+  return error;
 }
 
 function keyString(key: Key): string {

@@ -1,4 +1,5 @@
 import {
+  type CardDelta,
   type CardState,
   emptyCard,
   invoiceQueryKey,
@@ -6,12 +7,14 @@ import {
   looksLate,
   maxInvoiceQueries,
   newestContact,
+  newestPages,
+  shownPageCount,
   storedPageCap,
   topRecencyScore,
 } from '../domain/card.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
 import { identifierKey } from '../domain/identifiers.ts';
-import type { ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
+import type { LaneCardWrite, ProfileChanges, TouchpointWrite } from '../domain/customer-store.ts';
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
 import { channels } from '../domain/channels.ts';
@@ -94,39 +97,9 @@ export function profileUpdate(customerId: string, write: TouchpointWrite & { cus
     setWholeCard(update, customerId, customer.card, customer.expectedVersion);
     return profileUpdateOf(customerId, update);
   }
-  // The fast path: counters by ADD and the latest state by SET, each guarded so that a blind
-  // update can never be wrong. When a guard fails, the exact path takes over with the card as it is.
   const { delta } = customer;
-  update.add('version', 1).add('touchpointCount', 1).add(['countsByChannel', delta.channel], 1).add('frequencyHeadroom', -1);
-  // Tier boundary: the next touchpoint changes the frequency score (the exact path recomputes the tier).
-  update.when('frequencyHeadroom > :one', { ':one': 1 });
-  // A recent touchpoint puts recency at the top score, whatever it was: the tier becomes the one the
-  // card keeps ready for that, so a customer back after months stays on the fast path too.
-  update
-    .copy('tier', 'tierWhenRecent')
-    .copy('gsi1pk', 'gsi1pkWhenRecent')
-    .set('tierRecency', topRecencyScore())
-    .when('attribute_exists(tierWhenRecent) AND attribute_exists(gsi1pkWhenRecent)');
-  if (customer.asLate || looksLate(delta, new Date(write.touchpoint.receivedAt))) {
-    // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
-    update
-      .append('lateContacts', [delta.lastContact], { orEmpty: true })
-      .when('(attribute_not_exists(lateContacts) OR size(lateContacts) < :lateCap)', { ':lateCap': lateContactCap });
-  } else {
-    // Live: becomes the last contact, guarded so that clock skew can never put an older one over a newer.
-    // The index key is its day: SET to the day it already holds, it costs no index write (measured on
-    // DynamoDB Local: 0 index units), so a read of the stored day and a guard on it would buy nothing.
-    update
-      .set('lastContact', delta.lastContact)
-      .set('gsi1sk', tierIndexKeys('', delta.lastContact.occurredAt, customerId).gsi1sk)
-      .when('lastContact.occurredAt <= :occurredAt', { ':occurredAt': delta.lastContact.occurredAt });
-  }
-
   const invoiceAmount = customer.invoiceQueryExpectedNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
-  const monetary = delta.value + invoiceAmount;
-  if (monetary > 0) {
-    update.add('monetaryTotal', monetary).add('monetaryHeadroom', -monetary).when('monetaryHeadroom > :monetary', { ':monetary': monetary });
-  }
+  fastCardUpdate(update, customerId, { deltas: [delta], receivedAt: write.touchpoint.receivedAt, asLate: customer.asLate === true }, invoiceAmount);
   if (delta.invoiceQuery) {
     const { key, state } = delta.invoiceQuery;
     const query = ['invoiceQueries', key];
@@ -147,10 +120,86 @@ export function profileUpdate(customerId: string, write: TouchpointWrite & { cus
       update.when('invoiceQueries.#query.updatedAt <= :occurredAt', { ':occurredAt': delta.lastContact.occurredAt }, { '#query': key });
     }
   }
-  if (delta.page) {
-    update.append('recentPages', [delta.page]).when('size(recentPages) < :pageCap', { ':pageCap': storedPageCap });
-  }
   return profileUpdateOf(customerId, update);
+}
+
+/**
+ * The card Update of a sender's chunk of touchpoints written at once (fast: all deltas in one
+ * guarded update; exact: the card computed from the one a guard handed back), on a live customer.
+ */
+export function laneProfileUpdate(customerId: string, receivedAt: string, card: LaneCardWrite): ProfileUpdate {
+  const update = updateExpression().set('updatedAt', receivedAt);
+  liveEntity(update).when('attribute_not_exists(mergedInto)');
+  if (card.kind === 'exact') setWholeCard(update, customerId, card.card, card.expectedVersion);
+  else fastCardUpdate(update, customerId, { deltas: card.deltas, receivedAt, asLate: false }, 0);
+  return profileUpdateOf(customerId, update);
+}
+
+/**
+ * The fast path of one or more touchpoints of a customer: counters by ADD and the latest state by
+ * SET, each guarded so that a blind update can never be wrong (several touchpoints move the
+ * counters and fill the lists by their number, and are guarded by it). When a guard fails, the
+ * exact path takes over with the card as it is. Invoice queries are the caller's (one at most).
+ */
+function fastCardUpdate(
+  update: UpdateBuilder,
+  customerId: string,
+  contacts: { deltas: readonly CardDelta[]; receivedAt: string; asLate: boolean },
+  invoiceAmount: number,
+): void {
+  const { deltas } = contacts;
+  update.add('version', 1).add('touchpointCount', deltas.length).add('frequencyHeadroom', -deltas.length);
+  const perChannel = new Map<string, number>();
+  for (const delta of deltas) perChannel.set(delta.channel, (perChannel.get(delta.channel) ?? 0) + 1);
+  for (const [channel, count] of perChannel) update.add(['countsByChannel', channel], count);
+  // Tier boundary: the next touchpoints change the frequency score (the exact path recomputes the tier).
+  update.when('frequencyHeadroom > :touchpoints', { ':touchpoints': deltas.length });
+  // A recent touchpoint puts recency at the top score, whatever it was: the tier becomes the one the
+  // card keeps ready for that, so a customer back after months stays on the fast path too.
+  update
+    .copy('tier', 'tierWhenRecent')
+    .copy('gsi1pk', 'gsi1pkWhenRecent')
+    .set('tierRecency', topRecencyScore())
+    .when('attribute_exists(tierWhenRecent) AND attribute_exists(gsi1pkWhenRecent)');
+  const receivedAt = new Date(contacts.receivedAt);
+  const isLate = (delta: CardDelta) => contacts.asLate || looksLate(delta, receivedAt);
+  const late = deltas.filter(isLate).map((delta) => delta.lastContact);
+  // Of several live ones the newest (the later one on a tie, as one by one) is the last contact: the
+  // others were overtaken by it, and readers take the newest contact anyway.
+  const newest = deltas
+    .filter((delta) => !isLate(delta))
+    .reduce<CardDelta | undefined>((kept, delta) => (kept && kept.lastContact.occurredAt > delta.lastContact.occurredAt ? kept : delta), undefined);
+  if (late.length > 0) {
+    // Possibly late: appended without a guard on the last contact, so a real late arrival stays one write.
+    update
+      .append('lateContacts', late, { orEmpty: true })
+      .when('(attribute_not_exists(lateContacts) OR size(lateContacts) < :lateCap)', { ':lateCap': lateContactCap - late.length + 1 });
+  }
+  if (newest) {
+    // Live: becomes the last contact, guarded so that clock skew can never put an older one over a newer.
+    // The index key is its day: SET to the day it already holds, it costs no index write (measured on
+    // DynamoDB Local: 0 index units), so a read of the stored day and a guard on it would buy nothing.
+    const { occurredAt } = newest.lastContact;
+    update
+      .set('lastContact', newest.lastContact)
+      .set('gsi1sk', tierIndexKeys('', occurredAt, customerId).gsi1sk)
+      .when('lastContact.occurredAt <= :occurredAt', { ':occurredAt': occurredAt });
+  }
+  const monetary = deltas.reduce((sum, delta) => sum + delta.value, invoiceAmount);
+  if (monetary > 0) {
+    update.add('monetaryTotal', monetary).add('monetaryHeadroom', -monetary).when('monetaryHeadroom > :monetary', { ':monetary': monetary });
+  }
+  const pages = deltas.flatMap((delta) => (delta.page ? [delta.page] : []));
+  const livePages = deltas.every((delta) => !delta.page || !isLate(delta));
+  if (pages.length >= shownPageCount && livePages) {
+    // Enough live pages to fill the card: its newest pages are these whatever it holds, since every
+    // stored page is no newer than the last contact (or a late arrival, older than any live one).
+    // Set, not appended: a snippet's batch never meets the stored list's cap.
+    const shown = newestPages(pages, shownPageCount);
+    update.set('recentPages', shown).when('lastContact.occurredAt <= :oldestShownPage', { ':oldestShownPage': shown.at(-1)?.occurredAt });
+  } else if (pages.length > 0) {
+    update.append('recentPages', pages).when('size(recentPages) < :pageCap', { ':pageCap': storedPageCap - pages.length + 1 });
+  }
 }
 
 /** SETs every card attribute and the tier index, guarded by the version the card was computed from. */

@@ -33,6 +33,8 @@ export interface IngestReadRequest {
   customerId?: string;
   /** Read as the locator of the touchpoint the key stands for (`touchpointIdFor`), which carries the record. */
   idempotency?: IdempotencyRef;
+  /** The keys of a sender's other touchpoints read with it (a batch's lane): which were used is `keysUsed`. */
+  moreIdempotency?: IdempotencyRef[];
 }
 
 export interface IngestReadResult {
@@ -41,6 +43,8 @@ export interface IngestReadResult {
   /** The customer named by id, if one was named and exists. */
   directCustomer?: { mergedInto: string | null };
   idempotency?: IdempotencyRecord;
+  /** Of `moreIdempotency`, the keys a touchpoint (or a discarded one's receipt) was stored under already. */
+  keysUsed?: IdempotencyRef[];
 }
 
 export interface MergeCandidateNote {
@@ -89,6 +93,26 @@ export interface TouchpointWrite {
   profileChanges?: { preferences: ContactPreferences; identifierPermissions: Record<string, IdentifierPermissions> };
 }
 
+/** The card write of a sender's touchpoints recorded at once (`recordTouchpoints`). */
+export type LaneCardWrite =
+  /** Every touchpoint's delta in one blind, guarded update (no invoice queries: each guards its own query). */
+  | { kind: 'fast'; deltas: CardDelta[] }
+  /** The card computed from its current state with every delta applied, written only if nobody changed it meanwhile. */
+  | { kind: 'exact'; card: CardState; expectedVersion: number };
+
+/**
+ * Touchpoints of one known customer, recorded in one transaction with one card write: the plain
+ * case of a batch's lane (no identifier to attach, no merge candidate, no cross-reference).
+ */
+export interface LaneWrite {
+  customerId: string;
+  receivedAt: string;
+  card: LaneCardWrite;
+  /** As `TouchpointWrite.decidedBy`: the identifier that recognised the customer, checked once for all. */
+  decidedBy?: { identifier: Identifier; customerId: string };
+  touchpoints: Array<Pick<TouchpointWrite, 'touchpoint' | 'idempotency'>>;
+}
+
 export interface ProfileChanges {
   /** null clears the display name. */
   displayName?: string | null;
@@ -132,6 +156,11 @@ export interface CustomerView {
 export interface CustomerStore {
   readForIngest(request: IngestReadRequest): Promise<IngestReadResult>;
   recordTouchpoint(write: TouchpointWrite): Promise<void>;
+  /**
+   * A lane's touchpoints and their card in one transaction, all or nothing: `WriteRejectedError`
+   * ('card-stale' with the card when only the card's guards failed), `StoreUnavailableError` as above.
+   */
+  recordTouchpoints(write: LaneWrite): Promise<void>;
   /**
    * Where a touchpoint is stored, from its locator (undefined when it is not stored), with the
    * idempotency record the locator carries when the touchpoint was posted with a key.

@@ -106,19 +106,13 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
       );
       const target = await chooseCustomer(store, recognition, freshCustomerId, { gone, survivors });
       if (!target) continue;
-      const touchpoint: Touchpoint = {
+      const touchpoint = touchpointOf(input, {
         touchpointId,
         customerId: target.customerId,
-        channel: input.channel,
         occurredAt,
-        receivedAt: context.receivedAt.toISOString(),
-        source: input.source,
-        identifiers: input.identifiers,
-        summary: input.summary ?? null,
-        details: input.details,
-        ...(input.value === undefined ? {} : { value: input.value }),
-        ...(target.ambiguity ? { ambiguity: target.ambiguity } : {}),
-      };
+        receivedAt: context.receivedAt,
+        ambiguity: target.ambiguity,
+      });
       const notAttached = attachNone ? target.attach.map((identifier) => identifier.type) : [];
       const result = {
         touchpointId,
@@ -316,7 +310,27 @@ async function mergeAnonymousProfiles(
   return merges;
 }
 
-function resolveOccurredAt(occurredAt: string | undefined, receivedAt: Date): string {
+/** The touchpoint to store for a posted one, once its customer is chosen. */
+export function touchpointOf(
+  input: TouchpointInput,
+  placed: { touchpointId: string; customerId: string; occurredAt: string; receivedAt: Date; ambiguity?: Touchpoint['ambiguity'] | undefined },
+): Touchpoint {
+  return {
+    touchpointId: placed.touchpointId,
+    customerId: placed.customerId,
+    channel: input.channel,
+    occurredAt: placed.occurredAt,
+    receivedAt: placed.receivedAt.toISOString(),
+    source: input.source,
+    identifiers: input.identifiers,
+    summary: input.summary ?? null,
+    details: input.details,
+    ...(input.value === undefined ? {} : { value: input.value }),
+    ...(placed.ambiguity ? { ambiguity: placed.ambiguity } : {}),
+  };
+}
+
+export function resolveOccurredAt(occurredAt: string | undefined, receivedAt: Date): string {
   if (occurredAt === undefined) return receivedAt.toISOString();
   const when = new Date(occurredAt);
   if (when.getTime() - receivedAt.getTime() > maxClockSkewMs) {

@@ -2,7 +2,17 @@ import type { AuthenticatedClient } from '../auth/client.ts';
 import { idempotencyKeySchema } from '../schemas/common.ts';
 import { batchInputSchema } from '../schemas/touchpoint.ts';
 import { toProblemResponse } from './error-boundary.ts';
-import { claimBatch, type IngestOptions, ingestPostedTouchpoint } from './ingest-request.ts';
+import { customerStore } from '../db/customer-store-instance.ts';
+import { ingestTouchpoints } from '../domain/ingest-lane.ts';
+import {
+  claimBatch,
+  type IngestAnswer,
+  type IngestOptions,
+  type PreparedTouchpoint,
+  preparePostedTouchpoint,
+  recordedAnswer,
+  recordPostedTouchpoint,
+} from './ingest-request.ts';
 import { parseWith } from './validation.ts';
 
 /** Items recorded at once: enough to overlap DynamoDB latency, few enough not to throttle ourselves. */
@@ -31,15 +41,7 @@ export async function ingestBatch(
   let next = 0;
   const worker = async () => {
     while (next < lanes.length) {
-      const lane = lanes[next++] ?? [];
-      for (const index of lane) {
-        const options: IngestOptions = {
-          receivedAt,
-          // A space cannot occur in a client's key, so a derived key never meets one a client chose.
-          ...(batchKey ? { derivedIdempotencyKey: `${batchKey} ${index}` } : {}),
-        };
-        results[index] = await ingestItem(items[index], options, request.requestId, client);
-      }
+      await ingestLane(items, lanes[next++] ?? [], { receivedAt, batchKey, requestId: request.requestId }, client, results);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, worker));
@@ -61,13 +63,61 @@ function lanesBySender(items: readonly unknown[]): Map<string, number[]> {
   return lanes;
 }
 
-/** One item's outcome: its answer, or the problem that made it fail (alone), a 403 for a channel the client may not post. */
-async function ingestItem(item: unknown, options: IngestOptions, requestId: string, client: AuthenticatedClient): Promise<unknown> {
-  try {
-    const answer = await ingestPostedTouchpoint(item, options, client);
-    return { status: answer.status, ...answer.body };
-  } catch (error) {
-    const { problem, headers } = toProblemResponse(error, requestId);
-    return { ...problem, ...(headers['retry-after'] ? { retryAfter: Number(headers['retry-after']) } : {}) };
+/**
+ * Records one sender's items in order, answering each in its slot: an item that fails validation
+ * or authorisation alone, the others through the lane use case (which folds what it can into one
+ * card write and hands the rest back to be recorded one by one, as a single post would be).
+ */
+async function ingestLane(
+  items: readonly unknown[],
+  lane: readonly number[],
+  batch: { receivedAt: Date; batchKey: string | undefined; requestId: string },
+  client: AuthenticatedClient,
+  results: unknown[],
+): Promise<void> {
+  const prepared: Array<{ index: number; touchpoint: PreparedTouchpoint }> = [];
+  for (const index of lane) {
+    const options: IngestOptions = {
+      receivedAt: batch.receivedAt,
+      // A space cannot occur in a client's key, so a derived key never meets one a client chose.
+      ...(batch.batchKey ? { derivedIdempotencyKey: `${batch.batchKey} ${index}` } : {}),
+    };
+    try {
+      prepared.push({ index, touchpoint: preparePostedTouchpoint(items[index], options, client) });
+    } catch (error) {
+      results[index] = problemOf(error, batch.requestId);
+    }
   }
+  const recordAlone = async (position: number) => {
+    const { index, touchpoint } = prepared[position] as (typeof prepared)[number];
+    results[index] = await answerOf(() => recordPostedTouchpoint(touchpoint, client), batch.requestId);
+  };
+  const answers = await ingestTouchpoints(
+    customerStore(),
+    prepared.map(({ touchpoint }) => touchpoint),
+    recordAlone,
+  );
+  answers.forEach((answer, position) => {
+    const { index } = prepared[position] as (typeof prepared)[number];
+    if (answer === undefined) return;
+    results[index] = 'result' in answer ? slotOf(recordedAnswer(answer.result, client)) : problemOf(answer.error, batch.requestId);
+  });
+}
+
+/** One item's outcome: its answer, or the problem that made it fail (alone), a 403 for a channel the client may not post. */
+async function answerOf(record: () => Promise<IngestAnswer>, requestId: string): Promise<unknown> {
+  try {
+    return slotOf(await record());
+  } catch (error) {
+    return problemOf(error, requestId);
+  }
+}
+
+function slotOf(answer: IngestAnswer): unknown {
+  return { status: answer.status, ...answer.body };
+}
+
+function problemOf(error: unknown, requestId: string): unknown {
+  const { problem, headers } = toProblemResponse(error, requestId);
+  return { ...problem, ...(headers['retry-after'] ? { retryAfter: Number(headers['retry-after']) } : {}) };
 }

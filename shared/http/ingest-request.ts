@@ -6,6 +6,7 @@ import { SuppressedIdentifierError, UnknownCustomerError, ValidationError } from
 import { fingerprint } from '../domain/fingerprint.ts';
 import { newTouchpointId } from '../domain/ids.ts';
 import { type IngestContext, ingestTouchpoint } from '../domain/ingest-touchpoint.ts';
+import type { LaneTouchpoint } from '../domain/ingest-lane.ts';
 import type { IngestResult } from '../domain/model.ts';
 import { customerStore } from '../db/customer-store-instance.ts';
 import { type DiscardReason, discardReasonOf, idempotencyStore } from '../db/idempotency-store.ts';
@@ -22,6 +23,11 @@ import { parseWith } from './validation.ts';
  * is a customer.
  */
 export type IngestAnswer = { status: 200 | 201; body: IngestResult } | { status: 202; body: { touchpointId: string } };
+
+/** A posted touchpoint as validated at the edge, with what recording it needs. */
+export interface PreparedTouchpoint extends LaneTouchpoint {
+  input: TouchpointInput;
+}
 
 export interface IngestOptions {
   receivedAt: Date;
@@ -46,6 +52,11 @@ export function mayLearnCustomers(client: AuthenticatedClient): boolean {
  * `touchpoints:relay` (an integration hub posting for the systems behind it) may name another.
  */
 export async function ingestPostedTouchpoint(body: unknown, options: IngestOptions, client: AuthenticatedClient): Promise<IngestAnswer> {
+  return recordPostedTouchpoint(preparePostedTouchpoint(body, options, client), client);
+}
+
+/** A posted touchpoint validated and authorised, ready to record: its 4xx is thrown here, before anything is read. */
+export function preparePostedTouchpoint(body: unknown, options: IngestOptions, client: AuthenticatedClient): PreparedTouchpoint {
   const posted = withClientSource(body, client);
   const input = parseWith(touchpointInputSchema, posted);
   authorizeTouchpoint(input, client);
@@ -61,7 +72,17 @@ export async function ingestPostedTouchpoint(body: unknown, options: IngestOptio
     log: logger,
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
+  return { input, context };
+}
+
+/** Records a prepared touchpoint on its own and answers for it. */
+export function recordPostedTouchpoint({ input, context }: PreparedTouchpoint, client: AuthenticatedClient): Promise<IngestAnswer> {
   return mayLearnCustomers(client) ? fullAnswer(input, context) : receipt(input, context, client);
+}
+
+/** The answer for a touchpoint recorded with others of its sender (always a known customer, nothing discarded). */
+export function recordedAnswer(result: IngestResult, client: AuthenticatedClient): IngestAnswer {
+  return mayLearnCustomers(client) ? { status: 201, body: result } : { status: 202, body: { touchpointId: result.touchpointId } };
 }
 
 async function fullAnswer(input: TouchpointInput, context: IngestContext): Promise<IngestAnswer> {

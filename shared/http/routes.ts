@@ -33,7 +33,8 @@ export const routes = [
     functionName: 'ingest-touchpoint-batch',
     summary: 'Record up to 100 touchpoints, each succeeding or failing alone',
     access: 'touchpoints:write',
-    // One sender's items are recorded in order: a batch of 100 for one customer is 100 ingests.
+    // One sender's items are recorded in order: a known customer's are folded (shared/domain/ingest-lane.ts),
+    // anything else of a batch of 100 for one customer is 100 ingests.
     timeoutSeconds: longRouteTimeoutSeconds,
   },
   {

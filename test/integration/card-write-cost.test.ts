@@ -3,7 +3,7 @@ import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-rec
 import { createDynamoDbClient, documentClient } from '../../shared/db/client.ts';
 import { storedPageCap } from '../../shared/domain/card.ts';
 import { createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
-import { getCustomer, lookupCustomer, postTouchpoint, putPreferences, recordTouchpoint } from '../helpers/handlers.ts';
+import { getCustomer, lookupCustomer, postBatch, postTouchpoint, putPreferences, recordTouchpoint } from '../helpers/handlers.ts';
 import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
@@ -42,6 +42,32 @@ function report(scenario: string): void {
   console.log(
     `[card write cost] ${scenario}: ${recorder.calls.length} round trips (${roundTrips().join(' -> ')}); ` +
       `${cancelledWrites()} cancelled write(s); capacity of the successful calls: ${capacity}`,
+  );
+}
+
+/**
+ * A returning web visitor: past the first frequency thresholds (3 and 10), with room in the stored
+ * page list, last seen ten minutes ago.
+ */
+async function knownVisitor() {
+  const anonymousId = `cookie-${unique()}`;
+  let customerId = '';
+  for (let index = 12; index >= 1; index -= 1) {
+    ({ customerId } = await recordTouchpoint(touchpointBody({ channel: 'chat', identifiers: { anonymousId }, occurredAt: minutesAgo(10 + index) })));
+  }
+  return { anonymousId, customerId };
+}
+
+/** `count` page views of a visitor a minute apart, oldest first, the last `endingMinutesAgo` + 1 minutes ago, each with the snippet's own key. */
+function visits(anonymousId: string, count: number, endingMinutesAgo = 0) {
+  return Array.from({ length: count }, (_, index) =>
+    touchpointBody({
+      channel: 'web_visit',
+      identifiers: { anonymousId },
+      idempotencyKey: `web-${unique()}`,
+      occurredAt: minutesAgo(endingMinutesAgo + count - index),
+      details: { url: `https://www.example.org/page-${unique()}` },
+    }),
   );
 }
 
@@ -160,6 +186,37 @@ describe('card write cost of ingest: off the common path', () => {
     expect(response.status).toBe(201);
     expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
     expect(cancelledWrites()).toBeLessThanOrEqual(1);
+  });
+
+  it("writes a visitor's batch that fills the stored page list past its cap exactly, after at most one cancelled write", async () => {
+    const { anonymousId } = await knownVisitor();
+    await postBatch({ items: visits(anonymousId, 4, 20) });
+    await postBatch({ items: visits(anonymousId, 4, 10) });
+    startMeasuring();
+
+    const response = await postBatch({ items: visits(anonymousId, 3) });
+
+    report('folded lane of three web visits past the stored page cap (exact card)');
+    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201]);
+    expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    expect(cancelledWrites()).toBeLessThanOrEqual(1);
+  });
+
+  it("sets the card's pages from a visitor's batch of five, whatever the stored list holds, with no cancelled write", async () => {
+    const { anonymousId, customerId } = await knownVisitor();
+    // Seven pages stored: five more would pass the stored list's cap of ten if appended.
+    await postBatch({ items: visits(anonymousId, 4, 20) });
+    await postBatch({ items: visits(anonymousId, 3, 10) });
+    const batch = visits(anonymousId, 5);
+    startMeasuring();
+
+    const response = await postBatch({ items: batch });
+
+    report('folded lane of five web visits with a nearly full stored page list (pages set)');
+    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    const shown = (await getCustomer(customerId)).body.card.recentPages.map((page: { url: string }) => page.url);
+    expect(shown).toEqual(batch.map((visit) => visit.details.url).reverse());
   });
 
   it('records a late arrival with one read and one write (appended to the late contacts)', async () => {
@@ -352,6 +409,21 @@ describe('card write cost of ingest: the units AWS bills', () => {
 
     // DynamoDB Local reports 4 here: it doubles index writes in a transaction as it does items.
     expect(billed().index).toBe(2);
+  });
+
+  // One card update and one decided-by check for the lane, and each visit's touchpoint and locator
+  // (2 units apiece): the profile passes 1 KB with its five new pages (4 units), so five visits cost
+  // 4 + 6/5 units each, where one by one each visit bills its own card update and check as well.
+  it("bills a known visitor's batch of five page views 2 units per visit's item and the card once", async () => {
+    const { anonymousId } = await knownVisitor();
+    startMeasuring();
+
+    const response = await postBatch({ items: visits(anonymousId, 5) });
+
+    report('folded lane of five web visits');
+    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    expect(billed()).toEqual({ table: 4 + 2 + 5 * (2 + 2), index: 0 });
   });
 
   it('bills a late arrival 2 units per item and nothing in the index, where DynamoDB Local reports 2 in all', async () => {

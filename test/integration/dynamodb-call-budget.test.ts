@@ -2,7 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
-import { getCustomer, getTimeline, lookupCustomer, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
+import { getCustomer, getTimeline, lookupCustomer, postBatch, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
 import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
 
 let recorder: CallRecorder;
@@ -67,6 +67,36 @@ describe('DynamoDB round trips', () => {
     await postTouchpoint(touchpointBody({ identifiers: { phone } }), { 'Idempotency-Key': `key-${unique()}` });
 
     expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it("records a batch of one known visitor's page views with one read and one write", async () => {
+    const anonymousId = `cookie-${unique()}`;
+    // Past the first frequency thresholds (3 and 10), with room in the stored page list: the card's guards hold.
+    for (let index = 12; index >= 1; index -= 1) {
+      await recordTouchpoint(touchpointBody({ channel: 'chat', identifiers: { anonymousId }, occurredAt: minutesAgo(10 + index) }));
+    }
+    reset();
+    const visits = Array.from({ length: 5 }, (_, index) =>
+      touchpointBody({ channel: 'web_visit', identifiers: { anonymousId }, idempotencyKey: `web-${unique()}`, occurredAt: minutesAgo(5 - index) }),
+    );
+
+    const response = await postBatch({ items: visits });
+
+    expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it("records a known customer's batch of 45 in two chunks, each with one read and one write", async () => {
+    const phone = uniquePhone().e164;
+    // 50 touchpoints and more cross no frequency threshold: the card's guards hold for both chunks.
+    await postBatch({ items: Array.from({ length: 50 }, (_, index) => touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(200 - index) })) });
+    reset();
+    const items = Array.from({ length: 45 }, (_, index) => touchpointBody({ channel: 'email', identifiers: { phone }, occurredAt: minutesAgo(50 - index) }));
+
+    const response = await postBatch({ items });
+
+    expect(response.body.results.filter((result: { status: number }) => result.status === 201)).toHaveLength(45);
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'BatchGetItemCommand', 'TransactWriteItemsCommand']);
   });
 
   it('answers a replay with one read and no write', async () => {
