@@ -11,8 +11,8 @@
  */
 import { allScopes } from '../shared/auth/access.ts';
 import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
-import { createDocumentClient, createDynamoDbClient } from '../shared/db/client.ts';
-import { ensureTable } from '../shared/db/create-table.ts';
+import { createDocumentClient } from '../shared/db/client.ts';
+import { ensureBenchTable } from './lib/bench-table.ts';
 import { findFreePort } from '../shared/db/dynamodb-local.ts';
 import { type FaultKind, seededRandom } from '../shared/db/fault-injection.ts';
 import { apiProcess } from './lib/api-process.ts';
@@ -176,7 +176,7 @@ async function processKill(options: FaultRunOptions): Promise<FaultScenarioResul
 
 /** The table and the clients' key exist before the API starts (its start-up would create the table too). */
 async function prepareTable(options: FaultRunOptions, tableName: string): Promise<void> {
-  await ensureTable(createDynamoDbClient({ endpoint: options.dynamoDbEndpoint, region: 'local' }), tableName);
+  await ensureBenchTable(options.dynamoDbEndpoint, tableName);
   await dynamoApiKeyStore(cleanClient(options.dynamoDbEndpoint), tableName).create({
     key: options.apiKey,
     name: 'fault-clients',

@@ -21,7 +21,7 @@ import { allScopes } from '../shared/auth/access.ts';
 import { generateApiKey } from '../shared/auth/api-keys.ts';
 import { dynamoApiKeyStore } from '../shared/db/api-key-store.ts';
 import { createDocumentClient, createDynamoDbClient, documentClient } from '../shared/db/client.ts';
-import { ensureTable } from '../shared/db/create-table.ts';
+import { ensureBenchTable } from './lib/bench-table.ts';
 import { auditClient } from '../shared/db/privacy-store-instances.ts';
 import { startDynamoDbLocal } from '../shared/db/dynamodb-local.ts';
 import { startLocalApi } from '../dev/local-server.ts';
@@ -116,7 +116,7 @@ try {
   };
 
   if (runPerformance) {
-    await ensureTable(createDynamoDbClient({ endpoint: dynamoDb.endpoint, region: 'local' }), tableName);
+    await ensureBenchTable(dynamoDb.endpoint, tableName);
     const rawClient = createDocumentClient({ endpoint: dynamoDb.endpoint, region: 'local' });
     step(`Seeding ${settings.customers.toLocaleString('en-GB')} customers and ${settings.touchpoints.toLocaleString('en-GB')} touchpoints`);
     await dynamoApiKeyStore(rawClient, tableName).create({ key: benchApiKey, name: 'bench', scopes: allScopes, createdBy: 'bench' });
