@@ -49,10 +49,10 @@ const budgetsKiB: Record<string, number> = {
   'set-preferences': 262,
   'merge-customers': 145,
   'ingest-touchpoint': 276,
-  'ingest-touchpoint-batch': 277,
+  'ingest-touchpoint-batch': 282,
   // The web route and the connectors.
   'answer-web-preflight': 106,
-  'ingest-web-touchpoints': 289,
+  'ingest-web-touchpoints': 295,
   'lookup-connect-caller': 255,
   // The ingest plus the versioned amend of a contact's touchpoint and Powertools' batch processor.
   'receive-connect-events': 279,
