@@ -4,8 +4,9 @@
  *
  * - exactly once: every acknowledged request's touchpoint is stored once, with the id and customer
  *   the client was given; an unacknowledged one at most once;
- * - nothing half-written: every profile's identifiers have their identifier items, pointing back
- *   at it, and every identifier item's customer exists and lists it; every touchpoint has its
+ * - nothing half-written: every customer has both its items (profile and card) or neither, the
+ *   card's entity and `mergedInto` matching the profile's; every profile's identifiers have their
+ *   identifier items, pointing back at it, and every identifier item's customer exists and lists it; every touchpoint has its
  *   locator and its customer, and every locator its touchpoint; every idempotency record's
  *   touchpoint exists; the card's counters equal the touchpoints actually stored;
  * - no request got a 500 (or any answer but 201, 200 or a retryable 503).
@@ -20,7 +21,7 @@
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { identifierItemKey, touchpointLocatorKey } from '../../shared/db/keys.ts';
-import { toCustomer } from '../../shared/db/profile-item.ts';
+import { erasingCardEntity, erasingProfileEntity, toCustomer } from '../../shared/db/profile-item.ts';
 import { identifierKey } from '../../shared/domain/identifiers.ts';
 import type { Customer } from '../../shared/domain/model.ts';
 import { faultRunSummaryPrefix } from './fault-plan.ts';
@@ -51,10 +52,14 @@ export async function checkIntegrity(client: DynamoDBDocumentClient, tableName: 
   const items = await scanAll(client, tableName);
   const byKey = new Map(items.map((item) => [`${item.pk}|${item.sk}`, item]));
   const ofEntity = (entity: string) => items.filter((item) => item.entity === entity);
+  const cards = new Map(items.filter((item) => item.entity === 'card' || item.entity === erasingCardEntity).map((item) => [item.pk, item]));
+  const profileItems = items.filter((item) => item.entity === 'customer' || item.entity === erasingProfileEntity);
   const profiles = new Map<string, { customer: Customer; mergedInto: string | undefined }>();
-  for (const item of ofEntity('customer')) {
+  for (const item of profileItems) {
+    const card = cards.get(item.pk);
+    if (item.entity !== 'customer' || card?.entity !== 'card') continue;
     profiles.set(item.customerId as string, {
-      customer: toCustomer(item),
+      customer: toCustomer(item, card),
       mergedInto: typeof item.mergedInto === 'string' ? item.mergedInto : undefined,
     });
   }
@@ -87,12 +92,26 @@ export async function checkIntegrity(client: DynamoDBDocumentClient, tableName: 
     'locator without its touchpoint': 0,
     'idempotency record without its touchpoint': 0,
     'card counters differ from stored touchpoints': 0,
+    'customer with one of its two items': 0,
   };
   const examples: string[] = [];
   const violation = (kind: string, detail: string) => {
     violations[kind] = (violations[kind] ?? 0) + 1;
     if (examples.length < 20) examples.push(`${kind}: ${detail}`);
   };
+
+  // Both items or neither, the card guarding as the profile does (entity and mergedInto).
+  const erasing = (entity: unknown) => entity === erasingProfileEntity || entity === erasingCardEntity;
+  for (const profile of profileItems) {
+    const card = cards.get(profile.pk);
+    if (!card || erasing(card.entity) !== erasing(profile.entity) || card.mergedInto !== profile.mergedInto) {
+      violation('customer with one of its two items', `${profile.pk}: profile ${profile.entity}, card ${card?.entity ?? 'missing'}`);
+    }
+  }
+  const profileKeys = new Set(profileItems.map((profile) => profile.pk));
+  for (const card of cards.values()) {
+    if (!profileKeys.has(card.pk)) violation('customer with one of its two items', `${card.pk}: card without its profile`);
+  }
 
   const byMarker = new Map<string, Item[]>();
   for (const touchpoint of touchpoints) {

@@ -1,12 +1,12 @@
 /**
  * The raw baseline: each benchmark operation done straight against DynamoDB with the fewest
  * calls the data model allows, and no HTTP, validation, recognition rules or middleware. It writes
- * the same items (profile, identifiers, touchpoint, locator, idempotency record) so capacity is
+ * the same items (profile and card, identifiers, touchpoint, locator, idempotency record) so capacity is
  * comparable; what it leaves out is what the API adds. Its speed is the limit on this machine.
  *
  * - ingest: one BatchGetItem (identifiers + idempotency key), one TransactWriteItems
  * - batch: its items one after another, each as an ingest (the API before it folded a sender's items)
- * - lookup by phone: GetItem (identifier) + Query (profile and 10 recent touchpoints)
+ * - lookup by phone: GetItem (identifier) + Query (profile, card and 10 recent touchpoints)
  * - timeline page: one Query
  *
  * The floor is below that: the least any design must do, whatever its item set. An ingest is one
@@ -14,7 +14,7 @@
  * Query) are already at their floor in the raw baseline.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { customerViewRange, identifierItemKey, profileKey, timelineRange, touchpointKey, touchpointLocatorKey } from '../../shared/db/keys.ts';
+import { cardKey, customerViewRange, identifierItemKey, profileKey, timelineRange, touchpointKey, touchpointLocatorKey } from '../../shared/db/keys.ts';
 import type { Identifier, IdentifierType } from '../../shared/domain/identifiers.ts';
 import { newCustomerId, newRequestId, newTouchpointId, touchpointIdFor } from '../../shared/domain/ids.ts';
 import type { IngestOperation, Operation } from './scenarios.ts';
@@ -54,24 +54,37 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
     }));
     const items: TransactItem[] = [];
     if (owner) {
-      const names: Record<string, string> = { '#channel': body.channel };
-      const values: Record<string, unknown> = { ':now': now, ':lastContact': lastContact, ':one': 1 };
-      const sets = ['updatedAt = :now', 'lastContact = :lastContact'];
-      attached.forEach((identifier, index) => {
-        names[`#identifier${index}`] = `${identifier.type}#${identifier.value}`;
-        values[`:identifier${index}`] = identifier;
-        sets.push(`identifiers.#identifier${index} = :identifier${index}`);
-      });
       items.push({
         Update: {
           TableName: tableName,
-          Key: profileKey(customerId),
-          UpdateExpression: `SET ${sets.join(', ')} ADD version :one, touchpointCount :one, countsByChannel.#channel :one`,
+          Key: cardKey(customerId),
+          UpdateExpression: 'SET updatedAt = :now, lastContact = :lastContact ADD version :one, touchpointCount :one, countsByChannel.#channel :one',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: { '#channel': body.channel },
+          ExpressionAttributeValues: { ':now': now, ':lastContact': lastContact, ':one': 1 },
         },
       });
+      // The profile only when identifiers attach, as the API writes it.
+      if (attached.length > 0) {
+        const names: Record<string, string> = {};
+        const values: Record<string, unknown> = { ':now': now };
+        const sets = ['updatedAt = :now'];
+        attached.forEach((identifier, index) => {
+          names[`#identifier${index}`] = `${identifier.type}#${identifier.value}`;
+          values[`:identifier${index}`] = identifier;
+          sets.push(`identifiers.#identifier${index} = :identifier${index}`);
+        });
+        items.push({
+          Update: {
+            TableName: tableName,
+            Key: profileKey(customerId),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        });
+      }
     } else {
       items.push(
         put({
@@ -81,6 +94,12 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
           createdAt: now,
           updatedAt: now,
           identifiers: Object.fromEntries(attached.map((identifier) => [`${identifier.type}#${identifier.value}`, identifier])),
+        }),
+        put({
+          ...cardKey(customerId),
+          entity: 'card',
+          customerId,
+          updatedAt: now,
           version: 1,
           touchpointCount: 1,
           countsByChannel: { [body.channel]: 1 },
@@ -131,7 +150,7 @@ export function rawOperations(client: DynamoDBDocumentClient, tableName: string)
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
         ExpressionAttributeValues: { ':pk': profileKey(customerId).pk, ':lower': customerViewRange.lower, ':upper': customerViewRange.upper },
         ScanIndexForward: false,
-        Limit: recentCount + 1,
+        Limit: recentCount + 2,
         ConsistentRead: true,
       }),
     );

@@ -3,14 +3,14 @@
  * through the real store's `recordTouchpoint`, on a client whose TransactWriteItems calls are
  * captured instead of sent; the captured items are then written with BatchWriteItem, 25 at a time
  * and many batches at once. Per customer, its newest touchpoint is recorded as a first contact
- * (which gives the profile, with the card folded over all its touchpoints by the domain's own
+ * (which gives the profile and the card, folded over all its touchpoints by the domain's own
  * card logic, and every identifier item) and the others as touchpoints of a known customer (their
- * profile updates are dropped: the profile already holds the final card).
+ * card updates are dropped: the card already holds the final card).
  */
 import { type DynamoDBDocumentClient, GetCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { dynamoCustomerStore } from '../../shared/db/dynamo-customer-store.ts';
-import { identifierItemKey, type Key, profileKey } from '../../shared/db/keys.ts';
+import { cardKey, identifierItemKey, type Key, profileKey } from '../../shared/db/keys.ts';
 import { applyDelta, cardDelta, emptyCard } from '../../shared/domain/card.ts';
 import type { TouchpointWrite } from '../../shared/domain/customer-store.ts';
 import { fingerprint } from '../../shared/domain/fingerprint.ts';
@@ -159,10 +159,10 @@ function capturingClient(captured: TransactItem[][]): DynamoDBDocumentClient {
   return client;
 }
 
-/** The item to put for one transaction item; the profile counter update of a known customer is folded into its profile. */
+/** The item to put for one transaction item; a known customer's card (or profile) update is folded into the items put first. */
 function toSeedItem(item: TransactItem, customerId: string): Record<string, unknown> | undefined {
   if (item.Put?.Item) return { ...item.Put.Item };
-  if (item.Update && sameKey(item.Update.Key as Key, profileKey(customerId))) return undefined;
+  if (item.Update && [cardKey(customerId), profileKey(customerId)].some((key) => sameKey(item.Update?.Key as Key, key))) return undefined;
   if (item.ConditionCheck) return undefined;
   throw new Error(`Seeding cannot turn this transaction item into a put: ${JSON.stringify(item).slice(0, 200)}`);
 }

@@ -23,6 +23,7 @@ import type { IdentifierOwner } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer, TimelinePage, TimelineQuery, Touchpoint } from '../domain/model.ts';
 import { maxMergeHops } from '../domain/read-customers.ts';
 import {
+  cardKey,
   customerViewRange,
   identifierItemKey,
   type Key,
@@ -35,7 +36,7 @@ import {
   touchpointKey,
   touchpointLocatorKey,
 } from './keys.ts';
-import { isLiveProfile, laneProfileUpdate, newProfileItem, profileChangesUpdate, profileUpdate, toCard, toCustomer } from './profile-item.ts';
+import { isLiveCard, isLiveProfile, laneCardUpdate, newCustomerItems, profileChangesUpdate, touchpointUpdates, toCard, toCustomer } from './profile-item.ts';
 import { batchGetItems } from './batch-get.ts';
 import { itemsOfIndexEntries } from './index-page.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
@@ -45,6 +46,7 @@ import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
 import { updateExpression } from './update-expression.ts';
 import { identifierEntity } from './items/identifier.ts';
+import { cardEntity } from './items/card.ts';
 import { profileEntity } from './items/profile.ts';
 import { type TouchpointItem, touchpointEntity, touchpointLocatorEntity } from './items/touchpoint.ts';
 import { idempotencyRecordOf } from './idempotency-store.ts';
@@ -54,12 +56,13 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 type Item = Record<string, unknown>;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
-type ItemRole = 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'cross-reference';
+type ItemRole = 'card' | 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'cross-reference';
 
 export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
   async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
     const keys: Key[] = request.identifiers.map(identifierItemKey);
-    if (request.customerId) keys.push(profileKey(request.customerId));
+    // The card, not the profile: it carries the copy of `mergedInto` and the entity a writer tests, and is the smaller read.
+    if (request.customerId) keys.push(cardKey(request.customerId));
     const recordKey = request.idempotency && touchpointLocatorKey(touchpointIdFor(request.idempotency));
     if (recordKey) keys.push(recordKey);
     const moreKeys = (request.moreIdempotency ?? []).map((ref) => ({ ref, key: touchpointLocatorKey(touchpointIdFor(ref)) }));
@@ -75,14 +78,14 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       const item = items.get(keyString(identifierItemKey(identifier)));
       if (typeof item?.customerId === 'string') owners.set(identifierKey(identifier), toIdentifierOwner(item));
     }
-    const profile = request.customerId ? items.get(keyString(profileKey(request.customerId))) : undefined;
+    const card = request.customerId ? items.get(keyString(cardKey(request.customerId))) : undefined;
     const idempotency = recordKey && idempotencyRecordOf(items.get(keyString(recordKey)));
     const keysUsed = moreKeys.filter(({ key }) => items.has(keyString(key))).map(({ ref }) => ref);
     return {
       owners,
       ...(request.moreIdempotency ? { keysUsed } : {}),
-      // A profile under erasure (shared/db/profile-item.ts) is nobody to record on.
-      ...(profileEntity.is(profile) ? { directCustomer: { mergedInto: profileEntity.parse(profile).mergedInto ?? null } } : {}),
+      // A card under erasure (shared/db/profile-item.ts) is nobody to record on.
+      ...(cardEntity.is(card) ? { directCustomer: { mergedInto: cardEntity.parse(card).mergedInto ?? null } } : {}),
       ...(idempotency ? { idempotency } : {}),
     };
   }
@@ -101,7 +104,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       items.push(item);
     };
 
-    add('profile', profileWrite(write));
+    for (const [role, item] of customerWrites(write)) add(role, item);
     if (write.decidedBy) add('decided-by', decidedByCheck(write.decidedBy));
     const reclaimedFrom = new Map((write.reclaimed ?? []).map(({ identifier, from }) => [identifierKey(identifier), from]));
     for (const identifier of write.attach) {
@@ -157,7 +160,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       {
         Update: {
           TableName: tableName,
-          ...laneProfileUpdate(write.customerId, write.receivedAt, write.card),
+          ...laneCardUpdate(write.customerId, write.receivedAt, write.card),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
@@ -169,10 +172,10 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw sentAndUnanswered(error);
       // Only the card's guards on a live customer are worth a second try (the exact card); any other refusal is the caller's to sort out one by one.
-      const [profile, ...others] = error.CancellationReasons ?? [];
-      const profileNow = profile?.Code === 'ConditionalCheckFailed' && profile.Item ? unmarshall(profile.Item) : undefined;
+      const [card, ...others] = error.CancellationReasons ?? [];
+      const cardNow = card?.Code === 'ConditionalCheckFailed' && card.Item ? unmarshall(card.Item) : undefined;
       const onlyTheCard = others.every((reason) => reason.Code === 'None' || reason.Code === undefined);
-      if (onlyTheCard && isLiveProfile(profileNow)) throw new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) });
+      if (onlyTheCard && isLiveCard(cardNow)) throw new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(cardNow) });
       throw new WriteRejectedError('customer-changed', { cause: error });
     }
   }
@@ -228,37 +231,37 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
     return { customerId: touchpointLocatorEntity.parse(output.Item).customerId, ...(idempotency ? { idempotency } : {}) };
   }
 
-  function profileWrite(write: TouchpointWrite): TransactItem {
+  /** The customer's items a touchpoint writes: a new customer's card and profile, or the card (and the profile when identity changes). */
+  function customerWrites(write: TouchpointWrite): Array<[ItemRole, TransactItem]> {
     const { touchpoint, customer } = write;
     if (customer.kind === 'new') {
-      return {
-        Put: {
-          TableName: tableName,
-          Item: newProfileItem(touchpoint.customerId, customer.createdAt, customer.card, write.attach),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      };
+      const created = newCustomerItems(touchpoint.customerId, customer.createdAt, customer.card, write.attach);
+      const put = (item: Item): TransactItem => ({ Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
+      return [
+        ['card', put(created.card)],
+        ['profile', put(created.profile)],
+      ];
     }
-    return {
-      Update: {
-        TableName: tableName,
-        ...profileUpdate(touchpoint.customerId, { ...write, customer }),
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    };
+    const updates = touchpointUpdates(touchpoint.customerId, { ...write, customer });
+    const update = (parts: (typeof updates)['card']): TransactItem => ({
+      Update: { TableName: tableName, ...parts, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+    });
+    return [['card', update(updates.card)], ...(updates.profile ? [['profile', update(updates.profile)] as [ItemRole, TransactItem]] : [])];
   }
 
   async function readCard(customerId: string): Promise<CardState | undefined> {
-    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true })));
-    return isLiveProfile(output.Item) ? toCard(output.Item) : undefined;
+    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: cardKey(customerId), ConsistentRead: true })));
+    return isLiveCard(output.Item) ? toCard(output.Item) : undefined;
   }
 
   async function updateProfile(customerId: string, changes: ProfileChanges): Promise<Customer | undefined> {
     try {
-      const output = await call(() =>
-        client.send(new UpdateCommand({ TableName: tableName, ...profileChangesUpdate(customerId, changes), ReturnValues: 'ALL_NEW' })),
-      );
-      return output.Attributes ? toCustomer(output.Attributes) : undefined;
+      // The card is read beside the update (it changes nothing on it): the answer shows the whole customer.
+      const [output, card] = await Promise.all([
+        call(() => client.send(new UpdateCommand({ TableName: tableName, ...profileChangesUpdate(customerId, changes), ReturnValues: 'ALL_NEW' }))),
+        call(() => client.send(new GetCommand({ TableName: tableName, Key: cardKey(customerId), ConsistentRead: true }))),
+      ]);
+      return output.Attributes && cardEntity.is(card.Item) ? toCustomer(output.Attributes, card.Item) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -286,12 +289,15 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
       ),
     );
     const entries = output.Items ?? [];
-    const profiles = withinPageBytes(await itemsOfIndexEntries(client, tableName, entries));
-    const whole = profiles.cutAfter === undefined;
+    // The index lists cards; each card's profile comes in the same BatchGetItem.
+    const customers = withinPageBytes(await itemsOfIndexEntries(client, tableName, entries, (card) => profileKey(customerIdOf(card))));
+    const whole = customers.cutAfter === undefined;
     const inRange = (customer: Customer) => !range || isWithin(customer.card.lastContact?.occurredAt, range);
     return {
-      items: profiles.items.filter(isLiveProfile).map(toCustomer).filter(inRange),
-      nextCursor: encodePageCursor(tierCursorBinding(tier, page), whole ? output.LastEvaluatedKey : indexPosition(entries, profiles.cutAfter)),
+      items: customers.items
+        .flatMap(({ item, companion }) => (isLiveCard(item) && profileEntity.is(companion) ? [toCustomer(companion, item)] : []))
+        .filter(inRange),
+      nextCursor: encodePageCursor(tierCursorBinding(tier, page), whole ? output.LastEvaluatedKey : indexPosition(entries, customers.cutAfter)),
     };
   }
 
@@ -301,7 +307,7 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: profileKey(customerId),
+            Key: cardKey(customerId),
             // The version stays: a card write computed meanwhile recomputes the tier itself and must not be refused.
             ...updateExpression()
               .set('tier', tier.tier)
@@ -331,15 +337,16 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
             ':upper': customerViewRange.upper,
           },
           ScanIndexForward: false,
-          Limit: recentCount + 1,
+          // The profile, then the card (`Z#CARD` sorts just below `Z#PROFILE`), then the newest touchpoints.
+          Limit: recentCount + 2,
           ConsistentRead: true,
         }),
       ),
     );
-    const [profile, ...touchpoints] = output.Items ?? [];
-    if (!profileEntity.is(profile)) return undefined;
+    const [profile, card, ...touchpoints] = output.Items ?? [];
+    if (!profileEntity.is(profile) || !cardEntity.is(card)) return undefined;
     return {
-      customer: toCustomer(profile),
+      customer: toCustomer(profile, card),
       recent: touchpoints.map(toTouchpoint),
       ...(typeof profile.mergedInto === 'string' ? { mergedInto: profile.mergedInto } : {}),
     };
@@ -442,14 +449,21 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
  */
 export const maxPageItemBytes = 1024 * 1024;
 
-/** The items in order up to the page's byte budget, at least one; `cutAfter` is the last one kept when the budget cut the page short. */
-function withinPageBytes(items: Item[]): { items: Item[]; cutAfter?: Item } {
+type ListedItem = { item: Item; companion?: Item };
+
+/** The items (with their companions) in order up to the page's byte budget, at least one; `cutAfter` is the last one kept when the budget cut the page short. */
+function withinPageBytes(items: ListedItem[]): { items: ListedItem[]; cutAfter?: Item } {
   let bytes = 0;
-  for (const [index, item] of items.entries()) {
-    bytes += Buffer.byteLength(JSON.stringify(item));
-    if (bytes > maxPageItemBytes && index > 0) return { items: items.slice(0, index), cutAfter: items[index - 1] };
+  for (const [index, listed] of items.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(listed));
+    if (bytes > maxPageItemBytes && index > 0) return { items: items.slice(0, index), cutAfter: items[index - 1]?.item };
   }
   return { items };
+}
+
+/** The customer whose partition an item is in (index entries carry keys only). */
+function customerIdOf(key: Key): string {
+  return key.pk.slice(profileKey('').pk.length);
 }
 
 /** At `from` or later, before `to` (ISO instants compare as strings). */
@@ -480,6 +494,7 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], wri
   const reasons = error.CancellationReasons ?? [];
   const failedRoles = new Set<ItemRole>();
   let contention = false;
+  let cardNow: Item | undefined;
   let profileNow: Item | undefined;
   let locatorNow: Item | undefined;
   reasons.forEach((reason, index) => {
@@ -488,6 +503,7 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], wri
     const role = roles[index];
     if (!role) return;
     failedRoles.add(role);
+    if (role === 'card' && reason.Item) cardNow = unmarshall(reason.Item);
     if (role === 'profile' && reason.Item) profileNow = unmarshall(reason.Item);
     if (role === 'locator' && reason.Item) locatorNow = unmarshall(reason.Item);
   });
@@ -497,18 +513,21 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], wri
   }
   // Otherwise the touchpoint id is this request's own: its item or locator exists only if an earlier try landed.
   if (failedRoles.has('touchpoint') || failedRoles.has('locator')) return new WriteRejectedError('already-recorded', { cause: error });
-  if (failedRoles.has('profile')) {
-    // A failed card guard on a live customer: hand back the card as it is. Otherwise the customer
-    // was merged away (name the survivor) or erased.
-    const mergedInto = profileNow?.mergedInto;
+  if (failedRoles.has('card') || failedRoles.has('profile')) {
+    // Each item's guards are read from the item that failed them: the card's (live, not merged
+    // away, the card's own guards) and the profile's (the identifier bound). A failed card guard on
+    // a live customer hands back the card as it is; otherwise the customer was merged away (name
+    // the survivor) or erased.
+    const mergedInto = cardNow?.mergedInto ?? profileNow?.mergedInto;
     if (typeof mergedInto === 'string') return new WriteRejectedError('customer-merged', { cause: error, mergedInto });
     const held = isLiveProfile(profileNow) ? Object.keys(profileEntity.parse(profileNow).identifiers ?? {}).length : 0;
     if (isLiveProfile(profileNow) && attaching > 0 && held + attaching > maxIdentifiersPerCustomer) {
       return new WriteRejectedError('identifiers-full', { cause: error });
     }
-    if (isLiveProfile(profileNow)) return new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(profileNow) });
-    // No profile at all (an update hands back the item as it was; none means none): erased.
-    return new WriteRejectedError(profileNow === undefined && !isNewProfile ? 'customer-gone' : 'customer-changed', {
+    if (isLiveCard(cardNow)) return new WriteRejectedError('card-stale', { cause: error, currentCard: toCard(cardNow) });
+    // No item at all (an update hands back the item as it was; none means none): erased.
+    const failedNow = failedRoles.has('card') ? cardNow : profileNow;
+    return new WriteRejectedError(failedNow === undefined && !isNewProfile ? 'customer-gone' : 'customer-changed', {
       cause: error,
     });
   }
@@ -563,7 +582,7 @@ function tierCursorBinding(tier: string, page: TierPageRequest): CursorBinding {
 function tierKeyShape(tier: string): KeyShape {
   return {
     pk: matches(keyPatterns.customerPartition),
-    sk: equals(profileKey('').sk),
+    sk: equals(cardKey('').sk),
     gsi1pk: equals(tierIndexKeys(tier, '', '').gsi1pk),
     gsi1sk: matches(keyPatterns.tierIndexSortKey),
   };

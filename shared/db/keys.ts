@@ -6,16 +6,18 @@ import type { Identifier } from '../domain/identifiers.ts';
  *
  * Customer partition `CUST#<customerId>`:
  *   `T#<occurredAt>#<touchpointId>`  a touchpoint (the timeline sorts by time, then id)
- *   `Z#PROFILE`                      the customer: identifiers, summary counters, last contact
- * `Z#PROFILE` sorts just after every `T#` key, so one descending Query from `Z#PROFILE` returns the
- * profile followed by the newest touchpoints: a lookup's second and last round trip.
+ *   `Z#CARD`                         the customer's recognition card: counters, last contact, tier (written
+ *                                    by every touchpoint, so kept apart from the identity it would bill for)
+ *   `Z#PROFILE`                      the customer: identifiers with provenance, preferences, traits
+ * `Z#CARD` and `Z#PROFILE` sort just after every `T#` key, so one descending Query from `Z#PROFILE`
+ * returns the profile, the card, then the newest touchpoints: a lookup's second and last round trip.
  *
  * `IDENT#<type>#<value>` / `IDENT`  which customer an identifier belongs to
  * `TP#<touchpointId>` / `TP`        where a touchpoint lives (for moves and replays); with an
  *                                    Idempotency-Key, under the key's own id, also the key's record
  * `IDEMBATCH#<scope>#<key>` / `IDEMBATCH`  a batch's Idempotency-Key: the digest of the batch it was first sent with
  * `CAND#<customerId>#<customerId>` / `CAND`  two customers that claim one identifier (GSI1 lists them)
- * GSI1 `TIER#<tier>` / `<lastContactDay>#<customerId>`  a value tier's customers (on the profile item); the
+ * GSI1 `TIER#<tier>` / `<lastContactDay>#<customerId>`  a value tier's customers (on the card item); the
  *                                    day (YYYY-MM-DD, UTC) and not the instant, so only a customer's first
  *                                    card write of a day moves the entry; tables written before hold
  *                                    `<lastContactAt>#<customerId>` until the customer's next contact
@@ -47,12 +49,15 @@ export type Key = { pk: string; sk: string };
 
 const timelinePrefix = 'T#';
 const profileSortKey = 'Z#PROFILE';
+const cardSortKey = 'Z#CARD';
 /** Sorts after every character of an ISO date and a ULID. */
 const highSentinel = '~';
 
 export const customerPartition = (customerId: string) => `CUST#${customerId}`;
 
 export const profileKey = (customerId: string): Key => ({ pk: customerPartition(customerId), sk: profileSortKey });
+
+export const cardKey = (customerId: string): Key => ({ pk: customerPartition(customerId), sk: cardSortKey });
 
 export const touchpointKey = (customerId: string, occurredAt: string, touchpointId: string): Key => ({
   pk: customerPartition(customerId),
@@ -83,7 +88,7 @@ export const mergeCandidatesIndexPartition = 'MERGE_CANDIDATES';
 const dayOf = (instant: string) => instant.slice(0, 'YYYY-MM-DD'.length);
 
 /**
- * GSI1 keys of a profile: customers of a value tier, by the day of their last contact, newest day
+ * GSI1 keys of a card: customers of a value tier, by the day of their last contact, newest day
  * first. DynamoDB bills a changed index key as a delete and a put of the entry, and a key SET to
  * the value it has as nothing: by the day, a customer's second touchpoint of a day writes no index.
  */
@@ -110,7 +115,7 @@ export function timelineRange(window: { from?: string; to?: string }): { lower: 
   };
 }
 
-/** The range a customer view reads: every touchpoint and, above them, the profile. */
+/** The range a customer view reads: every touchpoint and, above them, the card and the profile. */
 export const customerViewRange = { lower: timelinePrefix, upper: profileSortKey };
 
 export const isTimelineSortKey = (sk: string) => sk.startsWith(timelinePrefix);
@@ -210,11 +215,12 @@ export const candidateHalfKey = (customerId: string, otherCustomerId: string): K
   sk: `${candidateHalfPrefix}${otherCustomerId}`,
 });
 
-export type PartitionItemKind = 'profile' | 'touchpoint' | 'accessLog' | 'mergeAudit' | 'identifierClaim' | 'mention' | 'candidateHalf' | 'other';
+export type PartitionItemKind = 'profile' | 'card' | 'touchpoint' | 'accessLog' | 'mergeAudit' | 'identifierClaim' | 'mention' | 'candidateHalf' | 'other';
 
 /** What an item of a customer's partition is, by its sort key (erase and export read every kind). */
 export function partitionItemKind(sk: string): PartitionItemKind {
   if (sk === profileSortKey) return 'profile';
+  if (sk === cardSortKey) return 'card';
   if (sk.startsWith(timelinePrefix)) return 'touchpoint';
   if (sk.startsWith(accessLogPrefix)) return 'accessLog';
   if (sk.startsWith(mergeAuditPrefix)) return 'mergeAudit';

@@ -1,5 +1,14 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
 import type { IdentifierOwner } from '../domain/identity-store.ts';
@@ -20,6 +29,7 @@ import type {
 } from '../domain/privacy-store.ts';
 import {
   candidateHalfKey,
+  cardKey,
   customerIdOfCandidateHalfSortKey,
   customerPartition,
   identifierItemKey,
@@ -42,6 +52,7 @@ import { batchGetItems } from './batch-get.ts';
 import { identifierClaimEntity } from './items/cross-reference.ts';
 import { identifierEntity } from './items/identifier.ts';
 import { mergeRecordEntity } from './items/merge-record.ts';
+import { cardEntity, erasingCardEntity, storedCardAttributes } from './items/card.ts';
 import { erasingProfileEntity, profileEntity } from './items/profile.ts';
 import { toCustomer } from './profile-item.ts';
 import { queryAll } from './query-all.ts';
@@ -73,20 +84,31 @@ function storedAttributes(item: Item): StoredAttributes {
   return rest;
 }
 
-function profileOf(customerId: string, item: Item | undefined): StoredProfile | undefined {
+/** What the card item adds to its profile, as the use cases see a customer: the card's attributes. */
+function cardAttributesOf(card: Item | undefined): StoredAttributes {
+  if (!card) return {};
+  return Object.fromEntries(Object.entries(storedAttributes(card)).filter(([name]) => name in storedCardAttributes.shape));
+}
+
+/** The customer's two items as one profile record: identity from the profile, the card's attributes beside it. */
+function profileOf(customerId: string, item: Item | undefined, card: Item | undefined): StoredProfile | undefined {
   if (!item || (item.entity !== profileEntity.name && item.entity !== erasingProfileEntity)) return undefined;
   const profile = profileEntity.parse(item);
   const erasing = item.entity === erasingProfileEntity;
+  const liveCard = cardEntity.is(card) ? card : undefined;
   return {
     customerId,
     erasing,
     mergedInto: profile.mergedInto ?? null,
     identifiers: Object.values(profile.identifiers ?? {}),
-    cardVersion: profile.version,
-    customer: erasing ? undefined : toCustomer(item),
-    stored: storedAttributes(item),
+    cardVersion: liveCard ? cardEntity.parse(liveCard).version : undefined,
+    customer: erasing || !liveCard ? undefined : toCustomer(item, liveCard),
+    stored: { ...storedAttributes(item), ...cardAttributesOf(card) },
   };
 }
+
+/** A customer's profile and card: deleted together, so that no moment leaves one without the other. */
+const isCustomerItem = (key: Key) => ['profile', 'card'].includes(partitionItemKind(key.sk));
 
 /** A partition item as the record of its kind (by its sort key: erase and export read every kind). */
 function partitionRecordOf(customerId: string, item: Item): PartitionRecord {
@@ -95,6 +117,8 @@ function partitionRecordOf(customerId: string, item: Item): PartitionRecord {
   switch (partitionItemKind(position)) {
     case 'profile':
       return { ...at, kind: 'profile', stored: storedAttributes(item) };
+    case 'card':
+      return { ...at, kind: 'card', stored: storedAttributes(item) };
     case 'touchpoint':
       return { ...at, kind: 'touchpoint', touchpointId: String(item.touchpointId), stored: storedAttributes(item) };
     case 'accessLog':
@@ -154,31 +178,51 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     try {
       await call(() =>
         client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: profileKey(customerId),
-            // The identity lock keeps merges and undos off it; leaving gsi1 takes it off the tier lists.
-            UpdateExpression: 'SET #entity = :erasing, #identityLock = :erase, #erasingSince = :startedAt REMOVE #gsi1pk, #gsi1sk',
-            ConditionExpression: '#entity = :customer AND attribute_not_exists(#mergedInto) AND attribute_not_exists(#identityLock)',
-            ExpressionAttributeNames: {
-              '#entity': 'entity',
-              '#identityLock': 'identityLock',
-              '#erasingSince': 'erasingSince',
-              '#gsi1pk': 'gsi1pk',
-              '#gsi1sk': 'gsi1sk',
-              '#mergedInto': 'mergedInto',
-            },
-            ExpressionAttributeValues: { ':erasing': erasingProfileEntity, ':erase': 'erase', ':startedAt': startedAt, ':customer': 'customer' },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: profileKey(customerId),
+                  // The identity lock keeps merges and undos off it.
+                  UpdateExpression: 'SET #entity = :erasing, #identityLock = :erase, #erasingSince = :startedAt',
+                  ConditionExpression: '#entity = :customer AND attribute_not_exists(#mergedInto) AND attribute_not_exists(#identityLock)',
+                  ExpressionAttributeNames: {
+                    '#entity': 'entity',
+                    '#identityLock': 'identityLock',
+                    '#erasingSince': 'erasingSince',
+                    '#mergedInto': 'mergedInto',
+                  },
+                  ExpressionAttributeValues: { ':erasing': erasingProfileEntity, ':erase': 'erase', ':startedAt': startedAt, ':customer': profileEntity.name },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: cardKey(customerId),
+                  // The card refuses every card write from now on; leaving gsi1 takes it off the tier lists.
+                  UpdateExpression: 'SET #entity = :erasing REMOVE #gsi1pk, #gsi1sk',
+                  ConditionExpression: '#entity = :card',
+                  ExpressionAttributeNames: { '#entity': 'entity', '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' },
+                  ExpressionAttributeValues: { ':erasing': erasingCardEntity, ':card': cardEntity.name },
+                },
+              },
+            ],
           }),
         ),
       );
       return 'marked';
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const now = error.Item;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [profile] = error.CancellationReasons ?? [];
+      if (!(error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+        // Cancelled by a concurrent write alone: the erase's step runs again.
+        throw new StoreUnavailableError('The customer changed while the erase began; repeat the request.', { cause: error });
+      }
+      const now = profile?.Code === 'ConditionalCheckFailed' ? profile.Item : undefined;
       if (now?.entity?.S === erasingProfileEntity) return 'already-erasing';
-      if (now?.entity?.S === 'customer' && now.identityLock !== undefined && now.mergedInto === undefined) return 'locked';
+      if (now?.entity?.S === profileEntity.name && now.identityLock !== undefined && now.mergedInto === undefined) return 'locked';
       return 'changed';
     }
   }
@@ -362,23 +406,69 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
+  /**
+   * The card's attributes are rewritten on the card, the others on the profile, both under the
+   * card's version (a card write meanwhile makes the caller read again).
+   */
   async function rewriteProfileAttributes(customerId: string, attributes: StoredAttributes, expectedVersion: number | undefined): Promise<boolean> {
     const entries = Object.entries(attributes);
     if (entries.length === 0) return true;
-    const update = updateExpression();
-    for (const [name, value] of entries) update.set(name, value);
-    update.when(
-      '#entity = :customer AND #version = :version',
-      { ':customer': profileEntity.name, ':version': expectedVersion },
+    const onCard = entries.filter(([name]) => name in storedCardAttributes.shape);
+    const onProfile = entries.filter(([name]) => !(name in storedCardAttributes.shape));
+    const card = updateExpression();
+    for (const [name, value] of onCard) card.set(name, value);
+    card.when(
+      '#entity = :card AND #version = :version',
+      { ':card': cardEntity.name, ':version': expectedVersion },
       { '#entity': 'entity', '#version': 'version' },
     );
+    const profile = updateExpression();
+    for (const [name, value] of onProfile) profile.set(name, value);
+    profile.when('#entity = :customer', { ':customer': profileEntity.name }, { '#entity': 'entity' });
     try {
-      await call(() => client.send(new UpdateCommand({ TableName: tableName, Key: profileKey(customerId), ...update.build() })));
+      if (onProfile.length === 0) {
+        await call(() => client.send(new UpdateCommand({ TableName: tableName, Key: cardKey(customerId), ...card.build() })));
+      } else {
+        const cardUpdate = onCard.length > 0 ? { Update: { TableName: tableName, Key: cardKey(customerId), ...card.build() } } : undefined;
+        // With nothing of the card to rewrite, its version still guards the profile's rewrite.
+        const cardGuard = {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: cardKey(customerId),
+            ConditionExpression: '#entity = :card AND #version = :version',
+            ExpressionAttributeNames: { '#entity': 'entity', '#version': 'version' },
+            ExpressionAttributeValues: { ':card': cardEntity.name, ':version': expectedVersion },
+          },
+        };
+        await call(() =>
+          client.send(
+            new TransactWriteCommand({
+              TransactItems: [cardUpdate ?? cardGuard, { Update: { TableName: tableName, Key: profileKey(customerId), ...profile.build() } }],
+            }),
+          ),
+        );
+      }
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) return false;
       throw error;
     }
+  }
+
+  /** Deletes by key; the profile or the card of a customer takes the other with it, in one transaction. */
+  async function deleteRecords(records: DeletedRecord[]): Promise<number> {
+    const keys = records.map(keyOf);
+    let deleted = await deleteKeys(keys.filter((key) => !isCustomerItem(key)));
+    const customers = new Set(keys.filter(isCustomerItem).map((key) => key.pk));
+    for (const partition of customers) {
+      const both = [
+        { pk: partition, sk: profileKey('').sk },
+        { pk: partition, sk: cardKey('').sk },
+      ];
+      await call(() => client.send(new TransactWriteCommand({ TransactItems: both.map((key) => ({ Delete: { TableName: tableName, Key: key } })) })));
+      deleted += both.length;
+    }
+    return deleted;
   }
 
   async function deleteKeys(keys: Key[]): Promise<number> {
@@ -446,7 +536,11 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
   }
 
   return {
-    readProfile: async (customerId) => profileOf(customerId, await readItem(profileKey(customerId))),
+    readProfile: async (customerId) => {
+      const items = await batchGetItems(client, tableName, [profileKey(customerId), cardKey(customerId)]);
+      const itemAt = (key: Key) => items.find((item) => item.sk === key.sk);
+      return profileOf(customerId, itemAt(profileKey(customerId)), itemAt(cardKey(customerId)));
+    },
     markErasing,
     partitionPage,
     cursorCustomer,
@@ -462,7 +556,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     rewriteMergeRecord: (mergeId, changes) => updateExisting(mergeRecordKey(mergeId), changes),
     rewriteLocatorAnswer,
     rewriteProfileAttributes,
-    deleteRecords: (records) => deleteKeys(records.map(keyOf)),
+    deleteRecords,
     deleteKeys,
     suppressionHash: (identifier) => suppressionHash(identifier),
     suppress,

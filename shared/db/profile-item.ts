@@ -18,29 +18,43 @@ import type { LaneCardWrite, ProfileChanges, TouchpointWrite } from '../domain/c
 import type { ProfileRecord, ProfileReplacement } from '../domain/identity-store.ts';
 import type { AttachedIdentifier, Customer } from '../domain/model.ts';
 import { channels } from '../domain/channels.ts';
-import type { StoredCard } from './items/card.ts';
+import { type CardItem, cardEntity, type StoredCard } from './items/card.ts';
 import { isInvoiceQuery, type ProfileItem, profileEntity } from './items/profile.ts';
-import { profileKey, tierIndexKeys } from './keys.ts';
+import { cardKey, type Key, profileKey, tierIndexKeys } from './keys.ts';
 import { type UpdateBuilder, type UpdateParts, updateExpression } from './update-expression.ts';
 
 /**
- * The customer profile item: identity, the recognition card and what the customer told us.
- * This module turns a card write into one DynamoDB Put or Update (with its guards) and reads it back.
+ * A customer's two items: the profile (identity and what the customer told us) and the card (the
+ * recognition card and the tier index keys). This module turns a card write into DynamoDB Puts
+ * or Updates (with their guards) and reads the items back as one customer.
  */
 
 type Item = Record<string, unknown>;
 
 export { erasingProfileEntity } from './items/profile.ts';
+export { erasingCardEntity } from './items/card.ts';
 
-export type ProfileUpdate = UpdateParts & { Key: ReturnType<typeof profileKey>; ConditionExpression: string };
+export type ItemUpdate = UpdateParts & { Key: Key; ConditionExpression: string };
 
-/** Where the profile is a customer to write on: there, and not under erasure (an UpdateItem would create it otherwise). */
-const liveEntity = (update: UpdateBuilder) =>
-  update.when('attribute_exists(pk)').when('#entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' });
+/** A touchpoint's writes of its customer: the card's always, the profile's only when identity changes. */
+export interface CustomerUpdates {
+  card: ItemUpdate;
+  profile?: ItemUpdate;
+}
 
-function profileUpdateOf(customerId: string, update: UpdateBuilder): ProfileUpdate {
+/** The Updates of a customer's items, the card's first. */
+export const itemUpdates = (updates: CustomerUpdates): ItemUpdate[] => (updates.profile ? [updates.card, updates.profile] : [updates.card]);
+
+/** Where the item is a customer's to write on: there, and not under erasure (an UpdateItem would create it otherwise). */
+const liveEntity = (update: UpdateBuilder, entity: string) =>
+  update.when('attribute_exists(pk)').when('#entity = :liveEntity', { ':liveEntity': entity }, { '#entity': 'entity' });
+
+/** The card carries the guards of every card write: a live card of a customer not merged away. */
+const liveCard = (update: UpdateBuilder) => liveEntity(update, cardEntity.name).when('attribute_not_exists(mergedInto)');
+
+function itemUpdateOf(key: Key, update: UpdateBuilder): ItemUpdate {
   const parts = update.build();
-  return { Key: profileKey(customerId), ...parts, ConditionExpression: parts.ConditionExpression ?? '' };
+  return { Key: key, ...parts, ConditionExpression: parts.ConditionExpression ?? '' };
 }
 
 const cardAttributes = [
@@ -59,43 +73,39 @@ const cardAttributes = [
   'monetaryHeadroom',
 ] as const satisfies readonly (keyof CardState & keyof StoredCard)[];
 
-export function newProfileItem(customerId: string, createdAt: string, card: CardState, attach: AttachedIdentifier[]): Item {
-  return profileEntity.item(
-    profileEntity.key(customerId),
-    {
+/** A new customer's profile and card (the card under its tier in the index). */
+export function newCustomerItems(customerId: string, createdAt: string, card: CardState, attach: AttachedIdentifier[]): { profile: Item; card: Item } {
+  return {
+    profile: profileEntity.item(profileEntity.key(customerId), {
       customerId,
       createdAt,
       updatedAt: createdAt,
       identifiers: Object.fromEntries(attach.map((identifier) => [identifierKey(identifier), identifier])),
       traits: {},
       identifierPermissions: {},
-      ...card,
-      gsi1pkWhenRecent: tierIndexKeys(card.tierWhenRecent, '', '').gsi1pk,
-    },
-    tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
-  );
+    }),
+    card: cardEntity.item(
+      cardEntity.key(customerId),
+      { customerId, updatedAt: createdAt, ...card, gsi1pkWhenRecent: tierIndexKeys(card.tierWhenRecent, '', '').gsi1pk },
+      tierIndexKeys(card.tier, card.lastContact?.occurredAt ?? createdAt, customerId),
+    ),
+  };
 }
 
-/** The Update for an existing customer's card (fast or exact), plus the identifiers to attach. */
-export function profileUpdate(customerId: string, write: TouchpointWrite & { customer: { kind: 'fast' | 'exact' } }): ProfileUpdate {
+/**
+ * An existing customer's card Update (fast or exact) for a touchpoint, and the profile's when the
+ * touchpoint attaches identifiers or records what the customer told us.
+ */
+export function touchpointUpdates(customerId: string, write: TouchpointWrite & { customer: { kind: 'fast' | 'exact' } }): CustomerUpdates {
   const update = updateExpression().set('updatedAt', write.touchpoint.receivedAt);
-  // A profile under erasure is not a customer to record on.
-  liveEntity(update).when('attribute_not_exists(mergedInto)');
-  if (write.attach.length > 0) {
-    update.when('size(identifiers) <= :identifierRoom', { ':identifierRoom': maxIdentifiersPerCustomer - write.attach.length });
-  }
-  for (const identifier of write.attach) update.set(['identifiers', identifierKey(identifier)], identifier);
-
-  if (write.profileChanges) {
-    update.set('preferences', write.profileChanges.preferences);
-    // PUT semantics: what the customer told us now replaces what they told us before, per identifier too.
-    update.set('identifierPermissions', write.profileChanges.identifierPermissions);
-  }
+  // A card under erasure, or of a customer merged away, is not a customer to record on.
+  liveCard(update);
+  const profile = identityUpdate(customerId, write);
 
   const { customer } = write;
   if (customer.kind === 'exact') {
     setWholeCard(update, customerId, customer.card, customer.expectedVersion);
-    return profileUpdateOf(customerId, update);
+    return { card: itemUpdateOf(cardKey(customerId), update), ...(profile ? { profile } : {}) };
   }
   const { delta } = customer;
   const invoiceAmount = customer.invoiceQueryExpectedNew ? (delta.invoiceQuery?.state.amount?.value ?? 0) : 0;
@@ -120,19 +130,36 @@ export function profileUpdate(customerId: string, write: TouchpointWrite & { cus
       update.when('invoiceQueries.#query.updatedAt <= :occurredAt', { ':occurredAt': delta.lastContact.occurredAt }, { '#query': key });
     }
   }
-  return profileUpdateOf(customerId, update);
+  return { card: itemUpdateOf(cardKey(customerId), update), ...(profile ? { profile } : {}) };
+}
+
+/** The profile's part of a touchpoint: identifiers it attaches and what the customer told us; none when it has neither. */
+function identityUpdate(customerId: string, write: TouchpointWrite): ItemUpdate | undefined {
+  if (write.attach.length === 0 && !write.profileChanges) return undefined;
+  const update = updateExpression().set('updatedAt', write.touchpoint.receivedAt);
+  liveEntity(update, profileEntity.name).when('attribute_not_exists(mergedInto)');
+  if (write.attach.length > 0) {
+    update.when('size(identifiers) <= :identifierRoom', { ':identifierRoom': maxIdentifiersPerCustomer - write.attach.length });
+  }
+  for (const identifier of write.attach) update.set(['identifiers', identifierKey(identifier)], identifier);
+  if (write.profileChanges) {
+    update.set('preferences', write.profileChanges.preferences);
+    // PUT semantics: what the customer told us now replaces what they told us before, per identifier too.
+    update.set('identifierPermissions', write.profileChanges.identifierPermissions);
+  }
+  return itemUpdateOf(profileKey(customerId), update);
 }
 
 /**
  * The card Update of a sender's chunk of touchpoints written at once (fast: all deltas in one
  * guarded update; exact: the card computed from the one a guard handed back), on a live customer.
  */
-export function laneProfileUpdate(customerId: string, receivedAt: string, card: LaneCardWrite): ProfileUpdate {
+export function laneCardUpdate(customerId: string, receivedAt: string, card: LaneCardWrite): ItemUpdate {
   const update = updateExpression().set('updatedAt', receivedAt);
-  liveEntity(update).when('attribute_not_exists(mergedInto)');
+  liveCard(update);
   if (card.kind === 'exact') setWholeCard(update, customerId, card.card, card.expectedVersion);
   else fastCardUpdate(update, customerId, { deltas: card.deltas, receivedAt, asLate: false }, 0);
-  return profileUpdateOf(customerId, update);
+  return itemUpdateOf(cardKey(customerId), update);
 }
 
 /**
@@ -213,23 +240,35 @@ function setWholeCard(update: UpdateBuilder, customerId: string, card: CardState
     .when('version = :expectedVersion', { ':expectedVersion': expectedVersion });
 }
 
-/** An exactly recomputed card (merges, undos, moves), with the profile changes that go with it. */
-export function profileReplacement(customerId: string, replacement: ProfileReplacement, now: string): ProfileUpdate {
-  const update = updateExpression().set('updatedAt', now);
-  liveEntity(update);
-  setWholeCard(update, customerId, replacement.card, replacement.expectedVersion);
+/**
+ * An exactly recomputed card (merges, undos, moves): the card's Update, then the profile's when
+ * identity changes with it (identifiers, what the customer told us, an undo's revival).
+ */
+export function profileReplacement(customerId: string, replacement: ProfileReplacement, now: string): CustomerUpdates {
+  const card = updateExpression().set('updatedAt', now);
+  liveEntity(card, cardEntity.name);
+  setWholeCard(card, customerId, replacement.card, replacement.expectedVersion);
+  if (replacement.revive) card.remove('mergedInto');
+  else card.when('attribute_not_exists(mergedInto)');
+  const updates = { card: itemUpdateOf(cardKey(customerId), card) };
+
+  const { set = [], remove = [] } = replacement.identifierChanges ?? {};
+  const identityChanges = set.length > 0 || remove.length > 0 || replacement.preferences !== undefined || replacement.identifierPermissions;
+  if (!identityChanges && !replacement.revive) return updates;
+  const profile = updateExpression().set('updatedAt', now);
+  liveEntity(profile, profileEntity.name);
   // Per key, never the whole map: a link or an ingest attaching an identifier meanwhile keeps its entry.
-  for (const identifier of replacement.identifierChanges?.set ?? []) update.set(['identifiers', identifierKey(identifier)], identifier);
-  for (const identifier of replacement.identifierChanges?.remove ?? []) update.remove(['identifiers', identifierKey(identifier)]);
-  if (replacement.preferences !== undefined) update.set('preferences', replacement.preferences);
-  if (replacement.identifierPermissions) update.set('identifierPermissions', replacement.identifierPermissions);
-  if (replacement.revive) update.remove('mergedInto', 'mergedBy');
-  else update.when('attribute_not_exists(mergedInto)');
-  return profileUpdateOf(customerId, update);
+  for (const identifier of set) profile.set(['identifiers', identifierKey(identifier)], identifier);
+  for (const identifier of remove) profile.remove(['identifiers', identifierKey(identifier)]);
+  if (replacement.preferences !== undefined) profile.set('preferences', replacement.preferences);
+  if (replacement.identifierPermissions) profile.set('identifierPermissions', replacement.identifierPermissions);
+  if (replacement.revive) profile.remove('mergedInto', 'mergedBy');
+  else profile.when('attribute_not_exists(mergedInto)');
+  return { ...updates, profile: itemUpdateOf(profileKey(customerId), profile) };
 }
 
 /** Display name and traits: a merge-patch (null removes), only on a live customer. */
-export function profileChangesUpdate(customerId: string, changes: ProfileChanges): ProfileUpdate {
+export function profileChangesUpdate(customerId: string, changes: ProfileChanges): ItemUpdate {
   const update = updateExpression();
   if (changes.displayName === null) update.remove('displayName');
   else if (changes.displayName !== undefined) update.set('displayName', changes.displayName);
@@ -238,21 +277,22 @@ export function profileChangesUpdate(customerId: string, changes: ProfileChanges
     else update.set(['traits', name], value);
   }
   update.set('updatedAt', new Date().toISOString());
-  update
-    .when('attribute_exists(pk)')
-    .when('attribute_not_exists(mergedInto)')
-    .when('#entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' });
+  liveEntity(update, profileEntity.name).when('attribute_not_exists(mergedInto)');
   if (changes.maxTraitsBefore !== undefined) update.when('size(traits) <= :maxTraitsBefore', { ':maxTraitsBefore': changes.maxTraitsBefore });
-  return profileUpdateOf(customerId, update);
+  return itemUpdateOf(profileKey(customerId), update);
 }
 
 export function isLiveProfile(item: Item | undefined): item is Item {
   return profileEntity.is(item) && item.mergedInto === undefined;
 }
 
-/** The card of a profile item read back (a parsed one, or the raw item DynamoDB handed back). */
+export function isLiveCard(item: Item | undefined): item is Item {
+  return cardEntity.is(item) && item.mergedInto === undefined;
+}
+
+/** The card of a card item read back (a parsed one, or the raw item DynamoDB handed back). */
 export function toCard(item: Item): CardState {
-  return cardOf(profileEntity.parse(item));
+  return cardOf(cardEntity.parse(item));
 }
 
 function cardOf(stored: StoredCard): CardState {
@@ -285,17 +325,20 @@ function channelCounts(counts: Record<string, number>): CardState['countsByChann
   return result;
 }
 
-export function toCustomer(item: Item): Customer {
-  return customerOf(profileEntity.parse(item));
+/** The customer of its two items read back. */
+export function toCustomer(profile: Item, card: Item): Customer {
+  return customerOf(profileEntity.parse(profile), cardEntity.parse(card));
 }
 
-function customerOf(profile: ProfileItem): Customer {
+function customerOf(profile: ProfileItem, card: CardItem): Customer {
+  const profileUpdatedAt = profile.updatedAt ?? profile.createdAt;
   return {
     customerId: profile.customerId,
     createdAt: profile.createdAt,
-    updatedAt: profile.updatedAt ?? profile.createdAt,
+    // The later of the two: a touchpoint writes the card alone.
+    updatedAt: card.updatedAt !== undefined && card.updatedAt > profileUpdatedAt ? card.updatedAt : profileUpdatedAt,
     identifiers: Object.values(profile.identifiers ?? {}),
-    card: cardOf(profile),
+    card: cardOf(card),
     displayName: profile.displayName ?? null,
     traits: profile.traits ?? {},
     preferences: profile.preferences ?? null,
@@ -303,7 +346,7 @@ function customerOf(profile: ProfileItem): Customer {
   };
 }
 
-export function toProfileRecord(item: Item): ProfileRecord {
-  const profile = profileEntity.parse(item);
-  return { ...customerOf(profile), mergedInto: profile.mergedInto ?? null, mergedBy: profile.mergedBy ?? null };
+export function toProfileRecord(profileItem: Item, card: Item): ProfileRecord {
+  const profile = profileEntity.parse(profileItem);
+  return { ...customerOf(profile, cardEntity.parse(card)), mergedInto: profile.mergedInto ?? null, mergedBy: profile.mergedBy ?? null };
 }

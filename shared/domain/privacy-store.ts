@@ -39,6 +39,8 @@ export interface StoredProfile {
  */
 export type PartitionRecord = { customerId: string; position: string } & (
   | { kind: 'profile'; stored: StoredAttributes }
+  /** The customer's recognition card, beside the profile: deleting either deletes both, and an export shows it with the profile. */
+  | { kind: 'card'; stored: StoredAttributes }
   | { kind: 'touchpoint'; touchpointId: string; stored: StoredAttributes }
   | { kind: 'accessLog'; stored: StoredAttributes }
   /** The customer took part in this merge or move. */
@@ -156,7 +158,10 @@ export interface PrivacyStore {
    * guarded by the card version read: false when a card write came first (read it again).
    */
   rewriteProfileAttributes(customerId: string, attributes: StoredAttributes, expectedVersion: number | undefined): Promise<boolean>;
-  /** Deletes the records, each once however often it is named, retrying throttled deletes: how many that was. */
+  /**
+   * Deletes the records, each once however often it is named, retrying throttled deletes: how many
+   * that was. A customer's profile or card takes the other with it, atomically (two items).
+   */
   deleteRecords(records: DeletedRecord[]): Promise<number>;
   /** The keyed hash a suppression of the identifier is kept (and lifted) under. */
   suppressionHash(identifier: Identifier): string;

@@ -55,6 +55,9 @@ type Image = Record<string, unknown>;
  * INSERT identifier, or MODIFY identifier whose customerId changed -> IdentifierLinked;
  * INSERT merge (kind `merge`) -> CustomersMerged; MODIFY merge that gains undoneAt -> MergeUndone;
  * REMOVE customer -> CustomerErased.
+ * A card (`CUST#<id>` / `Z#CARD`) is where card changes are seen (its MODIFY): counters and tiers,
+ * which no event carries, so its INSERT, MODIFY and REMOVE map to nothing; a customer's creation
+ * and erasure are its profile's.
  *
  * `eventId` names the fact, so a consumer can drop a repeat of it: facts that happen once per
  * entity take the entity's id (a touchpoint moved back by an undone merge is re-inserted, and

@@ -83,6 +83,9 @@ function receiptCounts(receipt: ErasureReceipt): Omit<EraseResult, 'status' | 'c
   return { itemsDeleted, itemsRedacted, identifiersReleased, suppressions };
 }
 
+/** The items a customer is (its profile and its card), deleted together by the deletion of either. */
+const customerItems = 2;
+
 /** Tries of one step that DynamoDB could not take: every step reads what is left, so it can simply run again. */
 const stepAttempts = 4;
 
@@ -202,7 +205,11 @@ class EraseRun {
     return true;
   }
 
-  /** One pass over the member's partition, oldest sort key first (the profile last): how many items went, the profile among them? */
+  /**
+   * One pass over the member's partition, oldest sort key first (the profile and its card last):
+   * how many items went, the profile among them? The card sorts just before the profile, so
+   * meeting either means everything else of the pass is behind: both go then, together.
+   */
   private async pass(customerId: string, joining: Set<string>): Promise<{ removed: number; profileGone: boolean }> {
     let removed = 0;
     let profileGone = false;
@@ -213,8 +220,8 @@ class EraseRun {
       const deletions: DeletedRecord[] = [];
       let profileRecord: PartitionRecord | undefined;
       for (const record of page.records) {
-        if (record.kind === 'profile') {
-          profileRecord = record;
+        if (record.kind === 'profile' || record.kind === 'card') {
+          profileRecord ??= record;
           continue;
         }
         if (record.kind === 'mergePointer' && !(await persist(() => this.settleMergePointer(customerId, record.mergeId, joining)))) continue;
@@ -228,7 +235,7 @@ class EraseRun {
       // The profile after everything else of the partition: while it stands, a repeat finds the member.
       const profile = profileRecord;
       if (profile) {
-        if (customerId === this.memberList[0]) await this.keepReceipt(deleted + 1);
+        if (customerId === this.memberList[0]) await this.keepReceipt(deleted + customerItems);
         deleted += await persist(() => this.store.deleteRecords([profile]));
         profileGone = true;
       }

@@ -104,7 +104,11 @@ export async function exportCustomer(
     const owner = record.customerId;
     switch (record.kind) {
       case 'profile':
-        if (owner !== subject.customerId) document.mergedProfiles.push(record.stored);
+        // With its card's attributes, as the subject's own profile is shown (the card may sit on another page).
+        if (owner !== subject.customerId) document.mergedProfiles.push((await store.readProfile(owner))?.stored ?? record.stored);
+        return;
+      case 'card':
+        // Shown with its profile.
         return;
       case 'touchpoint':
         document.touchpoints.push(record.stored);

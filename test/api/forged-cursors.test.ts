@@ -165,6 +165,7 @@ describe('well-formed cursors holding keys no list of ours has', () => {
     ['the lower boundary T#', { sk: 'T#' }],
     ['the upper boundary T#~', { sk: 'T#~' }],
     ['the profile key', { sk: 'Z#PROFILE' }],
+    ['the card key', { sk: 'Z#CARD' }],
     ['a read-audit key', { sk: `A#2026-01-01T00:00:00.000Z#${ulid}` }],
     ['a sort key of 1,100 characters', { sk: `T#2026-01-01T00:00:00.000Z#tp_${'A'.repeat(1070)}` }],
     ['a sort key with a year 0000 and no id', { sk: 'T#0000-01-01T00:00:00.000Z#' }],
@@ -190,10 +191,11 @@ describe('well-formed cursors holding keys no list of ours has', () => {
     ['an index sort key of a day and an hour', { gsi1sk: `2026-01-01T10#cus_${ulid}` }],
     ['an index sort key of a day without the customer', { gsi1sk: '2026-01-01' }],
     ['another tier', { gsi1pk: 'TIER#gold' }],
+    ['the profile key, which the index does not list (the card item holds the index keys)', { sk: 'Z#PROFILE' }],
     ['a partition that is not a customer', { pk: 'IDENT#phone#+442079460018' }],
     ['an extra attribute', { extra: 'x' }],
   ])('answers a tier cursor with %s with 400', async (kind, override) => {
-    const key = { pk: `CUST#cus_${ulid}`, sk: 'Z#PROFILE', gsi1pk: 'TIER#bronze', gsi1sk: `2026-01-01#cus_${ulid}`, ...override };
+    const key = { pk: `CUST#cus_${ulid}`, sk: 'Z#CARD', gsi1pk: 'TIER#bronze', gsi1sk: `2026-01-01#cus_${ulid}`, ...override };
 
     expectInvalidCursor(await client.get(paths.tier('', cursorOf('tier', tierScope, key))), kind);
   });
@@ -202,7 +204,7 @@ describe('well-formed cursors holding keys no list of ours has', () => {
     ['the day of the last contact', `2026-01-01#cus_${ulid}`],
     ['the instant of the last contact, as tables written before the day keys hold it', `2026-01-01T10:00:00.000Z#cus_${ulid}`],
   ])('pages a tier cursor whose index sort key holds %s', async (_kind, gsi1sk) => {
-    const key = { pk: `CUST#cus_${ulid}`, sk: 'Z#PROFILE', gsi1pk: 'TIER#bronze', gsi1sk };
+    const key = { pk: `CUST#cus_${ulid}`, sk: 'Z#CARD', gsi1pk: 'TIER#bronze', gsi1sk };
 
     expect((await client.get(paths.tier('', cursorOf('tier', tierScope, key)))).status).toBe(200);
   });

@@ -92,12 +92,14 @@ const isTouchpoint = (item: Item) => item.entity === 'touchpoint' && typeof item
 export function graphProblems(items: Item[], options: GraphCheckOptions = {}): string[] {
   const problems: string[] = [];
   const profiles = new Map<string, Item>();
+  const cards = new Map<string, Item>();
   const touchpoints = new Map<string, Item[]>();
   const locators = new Map<string, Item>();
   const identifiers: Item[] = [];
   const touchpointCountByPartition = new Map<string, number>();
   for (const item of items) {
     if (item.entity === 'customer') profiles.set(item.customerId as string, item);
+    else if (item.entity === 'card') cards.set(item.customerId as string, item);
     else if (isTouchpoint(item)) {
       const id = item.touchpointId as string;
       touchpoints.set(id, [...(touchpoints.get(id) ?? []), item]);
@@ -171,6 +173,11 @@ export function graphProblems(items: Item[], options: GraphCheckOptions = {}): s
       problems.push(`customer ${customerId} has no profile`);
       continue;
     }
+    const card = cards.get(customerId);
+    if (!card) problems.push(`customer ${customerId} has no card`);
+    else if (card.mergedInto !== profile.mergedInto) {
+      problems.push(`customer ${customerId}'s card says merged into ${String(card.mergedInto)}, its profile ${String(profile.mergedInto)}`);
+    }
     if (profile.mergedInto !== undefined) {
       // A merged-away customer leads to a live survivor, never round in a circle.
       const seen = new Set<string>([customerId]);
@@ -205,8 +212,8 @@ export function graphProblems(items: Item[], options: GraphCheckOptions = {}): s
       }
     }
     const stored = touchpointCountByPartition.get(customerId) ?? 0;
-    if (Number(profile.touchpointCount ?? 0) !== stored) {
-      problems.push(`customer ${customerId}'s card counts ${String(profile.touchpointCount)} touchpoints, the timeline holds ${stored}`);
+    if (Number(card?.touchpointCount ?? 0) !== stored) {
+      problems.push(`customer ${customerId}'s card counts ${String(card?.touchpointCount)} touchpoints, the timeline holds ${stored}`);
     }
   }
   return problems;

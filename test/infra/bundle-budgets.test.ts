@@ -25,8 +25,8 @@ const budgetsKiB: Record<string, number> = {
   'lift-suppression': 113,
   'create-api-key': 105,
   // Scheduled and stream functions.
-  'retier-customers': 116,
-  'finish-interrupted-merges': 123,
+  'retier-customers': 117,
+  'finish-interrupted-merges': 124,
   'publish-events': 206,
   // Customer routes.
   'dismiss-merge-candidate': 120,
@@ -34,20 +34,20 @@ const budgetsKiB: Record<string, number> = {
   'erase-customer': 248,
   'unlink-identifier': 258,
   'export-customer': 248,
-  'list-merge-candidates': 139,
+  'list-merge-candidates': 140,
   'move-touchpoint': 135,
   'undo-merge': 140,
-  'get-timeline': 141,
+  'get-timeline': 142,
   'link-identifier': 258,
-  'list-identifiers': 141,
+  'list-identifiers': 142,
   'list-merges': 141,
   'update-customer': 133,
-  'check-contact': 262,
-  'get-customer': 143,
+  'check-contact': 263,
+  'get-customer': 144,
   'list-customers': 143,
   'lookup-customer': 265,
   'set-preferences': 262,
-  'merge-customers': 145,
+  'merge-customers': 146,
   'ingest-touchpoint': 276,
   'ingest-touchpoint-batch': 282,
   // The web route and the connectors.
@@ -56,14 +56,14 @@ const budgetsKiB: Record<string, number> = {
   'lookup-connect-caller': 255,
   // The ingest plus the versioned amend of a contact's touchpoint and Powertools' batch processor.
   'receive-connect-events': 279,
-  'receive-connect-records': 285,
+  'receive-connect-records': 286,
   'receive-segment-events': 285,
-  'receive-stripe-webhook': 282,
+  'receive-stripe-webhook': 283,
   'receive-twilio-call-status': 280,
-  'receive-twilio-sms': 279,
+  'receive-twilio-sms': 280,
   // The ingest plus, for SES, the preferences use case and SNS verification (node:crypto only).
-  'receive-cti-webhook': 282,
-  'receive-ses-notification': 289,
+  'receive-cti-webhook': 283,
+  'receive-ses-notification': 290,
 };
 
 /**

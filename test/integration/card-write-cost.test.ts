@@ -93,7 +93,7 @@ describe('card write cost of ingest: the common case', () => {
   it('records a returning customer, quiet for months, with one BatchGet and one TransactWrite and files them under their new tier', async () => {
     // Last seen 200 days ago with a high value: recency score 1 and silver; a call now makes recency 4, and gold.
     const { phone, customerId } = await knownCustomer(200 * 24 * 60, { value: 20_000 });
-    const [before] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
+    const [before] = (await itemsOfEntity('card')).filter((item) => item.customerId === customerId);
     expect(before).toMatchObject({ tier: 'silver', tierRecency: 1 });
     startMeasuring();
 
@@ -102,7 +102,7 @@ describe('card write cost of ingest: the common case', () => {
     report('returning customer, quiet for 200 days (fast path)');
     expect(response.status).toBe(201);
     expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    const [after] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
+    const [after] = (await itemsOfEntity('card')).filter((item) => item.customerId === customerId);
     expect(after).toMatchObject({ tier: 'gold', tierRecency: 4, gsi1pk: 'TIER#gold', touchpointCount: 2 });
   });
 
@@ -150,8 +150,8 @@ describe('card write cost of ingest: off the common path', () => {
         }),
       ));
     }
-    const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
-    expect(profile?.recentPages).toHaveLength(storedPageCap);
+    const [card] = (await itemsOfEntity('card')).filter((item) => item.customerId === customerId);
+    expect(card?.recentPages).toHaveLength(storedPageCap);
     startMeasuring();
 
     const response = await postTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { phone }, details: { url: 'https://www.example.org/trim' } }));
@@ -270,8 +270,10 @@ async function customerWithALargeProfile(contactAt: (minutesBefore: number) => s
       }),
     );
   }
-  const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
-  expect(JSON.stringify(profile).length).toBeGreaterThan(2_000);
+  // The customer's two items together: the one profile item they were before the card had an item of its own.
+  const items = [...(await itemsOfEntity('customer')), ...(await itemsOfEntity('card'))].filter((item) => item.customerId === customerId);
+  expect(items).toHaveLength(2);
+  expect(JSON.stringify(items).length).toBeGreaterThan(2_000);
   return { phone, customerId };
 }
 
@@ -298,6 +300,8 @@ describe('card write cost of ingest: the index', () => {
     expect(response.status).toBe(201);
     // A delete and a put of an entry under 1 KB, billed twice in a transaction by DynamoDB Local.
     expect(theWrite().indexCapacityUnits).toBe(4);
+    // The card item, not the whole profile: 12 units when the card lived on the profile.
+    expect(theWrite().capacityUnits).toBe(10);
   });
 
   it('writes nothing to the index for a second touchpoint on the same day', async () => {
@@ -310,8 +314,10 @@ describe('card write cost of ingest: the index', () => {
     report('large profile, another touchpoint the same day (index key unchanged)');
     expect(response.status).toBe(201);
     expect(theWrite().indexCapacityUnits).toBe(0);
-    const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
-    expect(profile).toMatchObject({ gsi1sk: `${new Date(now).toISOString().slice(0, 10)}#${customerId}` });
+    // 8 units when the card lived on the profile.
+    expect(theWrite().capacityUnits).toBe(6);
+    const [card] = (await itemsOfEntity('card')).filter((item) => item.customerId === customerId);
+    expect(card).toMatchObject({ gsi1sk: `${new Date(now).toISOString().slice(0, 10)}#${customerId}` });
   });
 
   it("records a late arrival of a large profile's customer without writing to the index", async () => {
@@ -323,6 +329,7 @@ describe('card write cost of ingest: the index', () => {
     report('large profile, late arrival (index key unchanged)');
     expect(response.status).toBe(201);
     expect(theWrite().indexCapacityUnits).toBe(0);
+    expect(theWrite().capacityUnits).toBe(6);
   });
 });
 
@@ -393,12 +400,14 @@ describe('card write cost of ingest: the units AWS bills', () => {
     expect(billed().table).toBe(8);
   });
 
+  // A new customer is two items, the profile and the card: 2 units more than when it was one (10),
+  // the price of every later touchpoint writing the card alone.
   it('bills a new customer’s first touchpoint 2 units per item and one put of its index entry', async () => {
     startMeasuring();
 
     await postTouchpoint(touchpointBody({ identifiers: { phone: uniquePhone().e164 } }));
 
-    expect(billed()).toEqual({ table: 10, index: 1 });
+    expect(billed()).toEqual({ table: 12, index: 1 });
   });
 
   it('bills a tier change as a delete and a put of the small index entry, standard writes even in a transaction', async () => {

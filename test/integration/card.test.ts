@@ -211,8 +211,8 @@ describe('recognition card on lookup and GET customer', () => {
 
     expect(card.recentPages.map((page: { url: string }) => page.url)).toEqual([16, 15, 14, 13, 12].map((index) => `https://www.example.org/page-${index}`));
     expect(card.countsByChannel.web_visit).toBe(visits);
-    const [profile] = (await itemsOfEntity('customer')).filter((item) => item.customerId === customerId);
-    expect((profile?.recentPages as unknown[] | undefined)?.length).toBeLessThanOrEqual(storedPageCap);
+    const [stored] = (await itemsOfEntity('card')).filter((item) => item.customerId === customerId);
+    expect((stored?.recentPages as unknown[] | undefined)?.length).toBeLessThanOrEqual(storedPageCap);
   });
 
   it('infers the preferred channel from the contact channel used most', async () => {

@@ -2,7 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { injectDynamoDbFaults } from '../../shared/db/fault-injection.ts';
-import { profileKey } from '../../shared/db/keys.ts';
+import { cardKey, profileKey } from '../../shared/db/keys.ts';
 import { dynamoPrivacyStore } from '../../shared/db/privacy-store.ts';
 import { ConflictError, NotFoundError, StoreUnavailableError } from '../../shared/domain/errors.ts';
 import { linkIdentifier, unlinkIdentifier } from '../../shared/domain/link-identifier.ts';
@@ -112,7 +112,8 @@ describe('identifiers linked while a merge or undo rewrites the profile', () => 
 describe('identifiers whose item names a customer that no longer exists', () => {
   const deleteProfile = async (customerId: string) => {
     const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
-    await client.send(new DeleteCommand({ TableName: table.tableName, Key: profileKey(customerId) }));
+    // Both of the customer's items, as an erase deletes them.
+    for (const key of [profileKey(customerId), cardKey(customerId)]) await client.send(new DeleteCommand({ TableName: table.tableName, Key: key }));
   };
 
   /** A customer whose profile vanished (as an erase that missed an identifier leaves it) while its phone's item still names it. */
@@ -490,8 +491,9 @@ describe('two changes of one identifier at once (PROPS F1, F17)', () => {
   it('links an identifier unlinked between the link reading it and writing it, and leaves item and profile agreeing', async () => {
     const phone = uniquePhone().e164;
     const customer = await ingest({ email: uniqueEmail(), phone });
-    // The link's first write is refused (the item exists); the unlink lands before it reads the owner.
-    const racing = interleavedBefore('GetCommand', 2, () => unlinkIdentifier(table.store, customer.customerId, { type: 'phone', value: phone }));
+    // The link's first write is refused (the item exists); the unlink lands before it reads the owner
+    // (the one GetItem of a link: the profile and its card are read together by a BatchGetItem).
+    const racing = interleavedBefore('GetCommand', 1, () => unlinkIdentifier(table.store, customer.customerId, { type: 'phone', value: phone }));
 
     await link(customer.customerId, { type: 'phone', value: phone }, racing.store);
 

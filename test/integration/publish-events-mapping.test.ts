@@ -59,6 +59,7 @@ const customer = {
   },
   touchpointCount: 1,
 };
+const card = { pk: 'CUST#cus_1', sk: 'Z#CARD', entity: 'card', customerId: 'cus_1', version: 1, touchpointCount: 1, tier: 'bronze' };
 const identifier = {
   pk: 'IDENT#email#ada@example.com',
   sk: 'IDENT',
@@ -220,6 +221,9 @@ describe('streamRecordToEvent', () => {
   it.each([
     ['a customer update', 'MODIFY', { oldImage: customer, newImage: { ...customer, touchpointCount: 2 } }],
     ['a removed touchpoint', 'REMOVE', { oldImage: touchpoint }],
+    ['an inserted card (its profile tells of the new customer)', 'INSERT', { newImage: card }],
+    ['a card update', 'MODIFY', { oldImage: card, newImage: { ...card, version: 2, touchpointCount: 2 } }],
+    ['a removed card (its profile tells of the erasure)', 'REMOVE', { oldImage: { ...card, entity: 'erasingCard' } }],
     ['an idempotency record', 'INSERT', { newImage: { pk: 'IDEM#web#k', sk: 'IDEM', entity: 'idempotency' } }],
     ['a merge candidate', 'INSERT', { newImage: { pk: 'CAND#a#b', sk: 'CAND', entity: 'mergeCandidate' } }],
     ['an item without entity', 'INSERT', { newImage: { pk: 'X', sk: 'Y' } }],

@@ -61,7 +61,7 @@ beforeAll(async () => {
   await documentClient().send(
     new UpdateCommand({
       TableName: testTableName(),
-      Key: { pk: `CUST#${legacyKey}`, sk: 'Z#PROFILE' },
+      Key: { pk: `CUST#${legacyKey}`, sk: 'Z#CARD' },
       UpdateExpression: 'SET gsi1sk = :instant',
       ExpressionAttributeValues: { ':instant': `${new Date(from + dayMs).toISOString()}#${legacyKey}` },
     }),
@@ -70,8 +70,8 @@ beforeAll(async () => {
 
 describe('the value tier sweep on an index sorted by day', () => {
   it('keys the customers by the day of their last contact, but for the one written before', async () => {
-    const profiles = await itemsOfEntity('customer');
-    const keyOf = (customerId: string) => profiles.find((item) => item.customerId === customerId)?.gsi1sk;
+    const cards = await itemsOfEntity('card');
+    const keyOf = (customerId: string) => cards.find((item) => item.customerId === customerId)?.gsi1sk;
 
     expect(keyOf(atFrom)).toBe(`${new Date(from).toISOString().slice(0, 10)}#${atFrom}`);
     expect(keyOf(legacyKey)).toBe(`${new Date(from + dayMs).toISOString()}#${legacyKey}`);

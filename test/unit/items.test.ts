@@ -3,7 +3,7 @@ import { apiKeyEntity } from '../../shared/db/items/api-key.ts';
 import { mergeRecordEntity } from '../../shared/db/items/merge-record.ts';
 import { profileEntity } from '../../shared/db/items/profile.ts';
 import { touchpointEntity } from '../../shared/db/items/touchpoint.ts';
-import { newProfileItem, toCustomer } from '../../shared/db/profile-item.ts';
+import { newCustomerItems, toCustomer } from '../../shared/db/profile-item.ts';
 import { emptyCard } from '../../shared/domain/card.ts';
 
 const customerId = 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB';
@@ -33,10 +33,21 @@ const mergeItem = {
 
 describe('item definitions', () => {
   it('write an item under its key, marked with its type, the index keys after the attributes', () => {
-    const item = newProfileItem(customerId, '2026-11-01T10:00:00.000Z', emptyCard(), []);
+    const { profile, card } = newCustomerItems(customerId, '2026-11-01T10:00:00.000Z', emptyCard(), []);
 
-    expect(item).toMatchObject({ pk: `CUST#${customerId}`, sk: 'Z#PROFILE', entity: 'customer', customerId, gsi1pk: expect.stringMatching(/^TIER#/) });
-    expect(Object.keys(item).slice(0, 3)).toEqual(['pk', 'sk', 'entity']);
+    expect(profile).toMatchObject({ pk: `CUST#${customerId}`, sk: 'Z#PROFILE', entity: 'customer', customerId });
+    expect(card).toMatchObject({ pk: `CUST#${customerId}`, sk: 'Z#CARD', entity: 'card', customerId, gsi1pk: expect.stringMatching(/^TIER#/) });
+    expect(Object.keys(profile).slice(0, 3)).toEqual(['pk', 'sk', 'entity']);
+    expect(Object.keys(card).slice(0, 3)).toEqual(['pk', 'sk', 'entity']);
+    expect(Object.keys(card).slice(-2)).toEqual(['gsi1pk', 'gsi1sk']);
+  });
+
+  it('keep the card apart from the identity: the profile holds no card attribute, the card no identifier', () => {
+    const { profile, card } = newCustomerItems(customerId, '2026-11-01T10:00:00.000Z', emptyCard(), []);
+
+    expect(profile).not.toHaveProperty('touchpointCount');
+    expect(profile).not.toHaveProperty('gsi1pk');
+    expect(card).not.toHaveProperty('identifiers');
   });
 
   it('read a merge record back as the record alone: keys, marker and index keys fall away', () => {
@@ -70,13 +81,15 @@ describe('item definitions', () => {
   });
 
   it('refuse an item that lacks what its type needs, instead of handing the domain undefined', () => {
-    expect(() => toCustomer({ pk: `CUST#${customerId}`, sk: 'Z#PROFILE', entity: 'customer', createdAt: '2026-11-01T10:00:00.000Z' })).toThrow(/customerId/);
+    expect(() =>
+      toCustomer({ pk: `CUST#${customerId}`, sk: 'Z#PROFILE', entity: 'customer', createdAt: '2026-11-01T10:00:00.000Z' }, { entity: 'card', customerId }),
+    ).toThrow(/customerId/);
     expect(() => mergeRecordEntity.parse({ ...mergeItem, status: 'finished' })).toThrow(/status/);
     expect(() => touchpointEntity.parse({ touchpointId: 'tp_1', customerId, channel: 'fax' })).toThrow();
   });
 
   it('read what older code wrote: a card without counters, a key without scopes or creator', () => {
-    const customer = toCustomer({ entity: 'customer', customerId, createdAt: '2026-11-01T10:00:00.000Z' });
+    const customer = toCustomer({ entity: 'customer', customerId, createdAt: '2026-11-01T10:00:00.000Z' }, { entity: 'card', customerId });
     const key = apiKeyEntity.parse({ keyId: 'key_1', name: 'crm', prefix: 'tp_live_ab', createdAt: '2026-11-01T10:00:00.000Z' });
 
     expect(customer.card).toEqual(emptyCard());

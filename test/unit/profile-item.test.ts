@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { cardView } from '../../shared/domain/card-view.ts';
 import { toCustomer } from '../../shared/db/profile-item.ts';
 
-/** A profile item as DynamoDB hands it back, with the given invoice queries map. */
-function profileWithQueries(invoiceQueries: Record<string, unknown>): Record<string, unknown> {
-  return {
-    pk: 'CUST#cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB',
-    sk: 'Z#PROFILE',
-    entity: 'customer',
-    customerId: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB',
-    createdAt: '2026-11-01T10:00:00.000Z',
-    identifiers: {},
-    traits: {},
-    invoiceQueries,
-  };
+const profile = {
+  pk: 'CUST#cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB',
+  sk: 'Z#PROFILE',
+  entity: 'customer',
+  customerId: 'cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB',
+  createdAt: '2026-11-01T10:00:00.000Z',
+  identifiers: {},
+  traits: {},
+};
+
+/** A card item as DynamoDB hands it back, with the given invoice queries map. */
+function cardWithQueries(invoiceQueries: Record<string, unknown>): Record<string, unknown> {
+  return { pk: profile.pk, sk: 'Z#CARD', entity: 'card', customerId: profile.customerId, invoiceQueries };
 }
 
 const open = (invoiceNumber: string, queryId: string | null) => ({
@@ -27,9 +28,9 @@ const open = (invoiceNumber: string, queryId: string | null) => ({
   resolvedAt: null,
 });
 
-describe('reading the invoice queries of a profile item', () => {
+describe('reading the invoice queries of a card item', () => {
   it('keys every query anew from its own fields, so cards written before the namespaced keys read the same', () => {
-    const customer = toCustomer(profileWithQueries({ 'Q-1': open('INV-1', 'Q-1'), 'INV-2': open('INV-2', null) }));
+    const customer = toCustomer(profile, cardWithQueries({ 'Q-1': open('INV-1', 'Q-1'), 'INV-2': open('INV-2', null) }));
 
     expect(Object.keys(customer.card.invoiceQueries).sort()).toEqual(['invoice#INV-2', 'query#Q-1']);
   });
@@ -38,7 +39,7 @@ describe('reading the invoice queries of a profile item', () => {
     // What an item written before the fix holds: the fields of the `__proto__` query copied into the map itself.
     const spilled = { invoiceNumber: 'INV1', queryId: '__proto__', status: 'open', resolvedAt: null, reason: null, constructor: open('INV1', 'constructor') };
 
-    const view = cardView(toCustomer(profileWithQueries(spilled)), new Date('2026-12-01T10:00:00.000Z'));
+    const view = cardView(toCustomer(profile, cardWithQueries(spilled)), new Date('2026-12-01T10:00:00.000Z'));
 
     expect(view.openInvoiceQueries).toEqual([expect.objectContaining({ queryId: 'constructor' })]);
   });

@@ -5,7 +5,7 @@ import type { IdentityStore, MergeRecord, MergeStatus } from '../../domain/ident
 import { batchGetItems } from '../batch-get.ts';
 import { itemsOfIndexEntries } from '../index-page.ts';
 import { mergeAuditEntity, mergeRecordEntity } from '../items/merge-record.ts';
-import { customerPartition, mergeRecordKey, profileKey, unfinishedMergeIndexKeys, unfinishedMergesIndexPartition } from '../keys.ts';
+import { cardKey, customerPartition, mergeRecordKey, profileKey, unfinishedMergeIndexKeys, unfinishedMergesIndexPartition } from '../keys.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
 import { type UpdateBuilder, updateExpression } from '../update-expression.ts';
@@ -40,9 +40,19 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
               .set('mergedInto', record.targetCustomerId)
               .set('mergedBy', record.mergeId)
               .set('updatedAt', record.createdAt)
-              // Leaving the tier index: a merged-away profile is nobody to call.
-              .remove('gsi1pk', 'gsi1sk')
               .when(live)
+              .build(),
+          },
+        },
+        // The card's copy of `mergedInto`, which every card write tests; leaving the tier index: a merged-away customer is nobody to call.
+        {
+          Update: {
+            TableName: tableName,
+            Key: cardKey(record.sourceCustomerId),
+            ...updateExpression()
+              .set('mergedInto', record.targetCustomerId)
+              .remove('gsi1pk', 'gsi1sk')
+              .when('attribute_exists(pk) AND attribute_not_exists(mergedInto)')
               .build(),
           },
         },

@@ -5,7 +5,7 @@ import { WriteRejectedError } from '../../domain/write-rejection.ts';
 import { touchpointOf } from '../dynamo-customer-store.ts';
 import { touchpointEntity, touchpointLocatorEntity } from '../items/touchpoint.ts';
 import { customerPartition, touchpointKey, touchpointLocatorKey } from '../keys.ts';
-import { profileReplacement } from '../profile-item.ts';
+import { itemUpdates, profileReplacement } from '../profile-item.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
 import { updateExpression } from '../update-expression.ts';
@@ -107,8 +107,9 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     try {
       await transact(table, [
         ...moveItems(touchpoint, to, [...touchpoint.movedBy, record.mergeId], true),
-        { Update: { TableName: tableName, ...profileReplacement(touchpoint.customerId, fromCard, now) } },
-        { Update: { TableName: tableName, ...profileReplacement(to, toCard, now) } },
+        ...[...itemUpdates(profileReplacement(touchpoint.customerId, fromCard, now)), ...itemUpdates(profileReplacement(to, toCard, now))].map((update) => ({
+          Update: { TableName: tableName, ...update },
+        })),
         mergeRecordPut(tableName, record),
         ...auditPointers(tableName, record),
       ]);

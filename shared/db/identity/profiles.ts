@@ -1,44 +1,62 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Identifier, identifierKey } from '../../domain/identifiers.ts';
 import type { IdentityStore, ProfileRecord } from '../../domain/identity-store.ts';
 import type { AttachedIdentifier } from '../../domain/model.ts';
 import { WriteRejectedError } from '../../domain/write-rejection.ts';
 import { batchGetItems } from '../batch-get.ts';
+import { cardEntity } from '../items/card.ts';
 import { profileEntity } from '../items/profile.ts';
-import { profileKey } from '../keys.ts';
-import { profileReplacement, toProfileRecord } from '../profile-item.ts';
+import { cardKey, profileKey } from '../keys.ts';
+import { itemUpdates, profileReplacement, toProfileRecord } from '../profile-item.ts';
 import { call } from '../store-errors.ts';
 import { updateExpression } from '../update-expression.ts';
-import type { IdentityTable, TransactItem } from './table.ts';
+import { type IdentityTable, type TransactItem, transact } from './table.ts';
 
 /** Profiles as the identity graph reads and rewrites them (ingest writes them in dynamo-customer-store). */
 export function profileStore(table: IdentityTable): Pick<IdentityStore, 'readProfile' | 'readProfiles' | 'replaceProfile'> {
   const { client, tableName } = table;
 
   async function readProfile(customerId: string): Promise<ProfileRecord | undefined> {
-    const output = await call(() => client.send(new GetCommand({ TableName: tableName, Key: profileKey(customerId), ConsistentRead: true })));
-    return profileEntity.is(output.Item) ? toProfileRecord(output.Item) : undefined;
+    return (await readProfiles([customerId])).get(customerId);
   }
 
+  /** Each customer's profile and card, in one BatchGetItem per 50 customers. */
   async function readProfiles(customerIds: string[]): Promise<Map<string, ProfileRecord>> {
     const unique = [...new Set(customerIds)];
     const found = new Map<string, ProfileRecord>();
-    if (unique.length === 0) return found;
-    for (const item of await batchGetItems(client, tableName, unique.map(profileKey))) {
-      if (profileEntity.is(item)) {
-        const profile = toProfileRecord(item);
-        found.set(profile.customerId, profile);
+    for (let start = 0; start < unique.length; start += 50) {
+      const items = await batchGetItems(
+        client,
+        tableName,
+        unique.slice(start, start + 50).flatMap((customerId) => [profileKey(customerId), cardKey(customerId)]),
+      );
+      const cards = new Map(items.filter((item) => cardEntity.is(item)).map((item) => [item.pk, item]));
+      for (const item of items) {
+        const card = cards.get(item.pk);
+        if (profileEntity.is(item) && card) {
+          const profile = toProfileRecord(item, card);
+          found.set(profile.customerId, profile);
+        }
       }
     }
     return found;
   }
 
   async function replaceProfile(customerId: string, replacement: Parameters<IdentityStore['replaceProfile']>[1]): Promise<void> {
+    const updates = profileReplacement(customerId, replacement, new Date().toISOString());
     try {
-      await call(() => client.send(new UpdateCommand({ TableName: tableName, ...profileReplacement(customerId, replacement, new Date().toISOString()) })));
+      // The card alone is one UpdateItem; with identity changes, both items change together.
+      if (!updates.profile) await call(() => client.send(new UpdateCommand({ TableName: tableName, ...updates.card })));
+      else
+        await transact(
+          table,
+          itemUpdates(updates).map((update) => ({ Update: { TableName: tableName, ...update } })),
+        );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new WriteRejectedError('card-stale', { cause: error });
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) {
+        throw new WriteRejectedError('card-stale', { cause: error });
+      }
       throw error;
     }
   }

@@ -2,7 +2,6 @@ import * as z from '../../schemas/zod.ts';
 import type { InvoiceQueryState } from '../../domain/card.ts';
 import type { AttachedIdentifier, ContactPreferences, IdentifierPermissions } from '../../domain/model.ts';
 import { profileKey } from '../keys.ts';
-import { storedCardAttributes } from './card.ts';
 import { defineEntity, isRecord } from './entity.ts';
 
 /**
@@ -13,9 +12,8 @@ import { defineEntity, isRecord } from './entity.ts';
 export const erasingProfileEntity = 'erasingCustomer';
 
 /**
- * A customer (`CUST#<customerId>` / `Z#PROFILE`): identity, the recognition card and what the
- * customer told us (the card's attributes are `storedCardAttributes`); GSI1 lists it under its
- * value tier while it is live.
+ * A customer (`CUST#<customerId>` / `Z#PROFILE`): identity and what the customer told us. Its
+ * recognition card is an item of its own beside it (`cardEntity`, items/card.ts).
  */
 export const profileEntity = defineEntity({
   name: 'customer',
@@ -34,7 +32,6 @@ export const profileEntity = defineEntity({
     mergedBy: z.nullish(z.string()),
     /** The merge or undo under way that holds this customer as its survivor. */
     identityLock: z.optional(z.string()),
-    ...storedCardAttributes.shape,
   }),
   key: profileKey,
 });
