@@ -1055,10 +1055,17 @@ function markerOf(item: Item): string | undefined {
   return undefined;
 }
 
-/** What points at a customer with no profile, or at a touchpoint that is not stored. */
+/** What points at a customer with no profile, or at a touchpoint that is not stored; a customer with one of its two items. */
 function danglingReferences(items: Item[], profiles: Map<string, Item>): string[] {
   const problems: string[] = [];
   const touchpoints = new Set(items.filter(isTouchpoint).map((item) => item.touchpointId as string));
+  const cards = new Map(items.filter((item) => item.entity === 'card').map((item) => [item.customerId as string, item]));
+  for (const [customerId, profile] of profiles) {
+    const card = cards.get(customerId);
+    if (!card) problems.push(`customer ${customerId} has a profile and no card`);
+    else if (card.mergedInto !== profile.mergedInto) problems.push(`customer ${customerId}'s card and profile disagree on mergedInto`);
+  }
+  for (const customerId of cards.keys()) if (!profiles.has(customerId)) problems.push(`customer ${customerId} has a card and no profile`);
   for (const item of items) {
     if (item.entity === 'identifier') {
       for (const holder of [item.customerId as string, ...((item.sharedWith as string[] | undefined) ?? [])]) {
