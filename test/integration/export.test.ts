@@ -35,6 +35,8 @@ describe('exporting everything held about a customer', () => {
     const [document] = await wholeExport(customerId, '500');
 
     expect(document).toMatchObject({ customerId, nextCursor: null, customer: { customerId, createdAt: expect.any(String) } });
+    // The profile as stored holds its card's attributes too (the card is an item of its own).
+    expect(document.customer).toMatchObject({ touchpointCount: allChannels.length, version: expect.any(Number), lastContact: expect.any(Object) });
     expect(document.identifiers).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'phone', value: phone, provenance: expect.objectContaining({ source: 'call-centre' }) }),
@@ -139,6 +141,9 @@ describe('exporting a person made of several customers', () => {
     expect(touchpointIds).toHaveLength(8);
     const mergedProfiles = pages.flatMap((page) => page.mergedProfiles.map((profile: { customerId: string }) => profile.customerId));
     expect(mergedProfiles.sort()).toEqual([visit.customerId, duplicate.customerId].sort());
+    // Each with its card's attributes, whichever page the card item fell on.
+    const duplicateProfile = pages.flatMap((page) => page.mergedProfiles).find((profile) => profile.customerId === duplicate.customerId);
+    expect(duplicateProfile).toMatchObject({ mergedInto: known.customerId, touchpointCount: 5, version: expect.any(Number) });
     const audited = new Set(pages.flatMap((page) => page.accessLog.map((entry: { customerId: string }) => entry.customerId)));
     expect([...audited]).toEqual(expect.arrayContaining([visit.customerId, duplicate.customerId]));
     expect(pages.flatMap((page) => page.merges)).toHaveLength(2);
