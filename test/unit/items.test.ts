@@ -3,6 +3,7 @@ import { apiKeyEntity } from '../../shared/db/items/api-key.ts';
 import { mergeRecordEntity } from '../../shared/db/items/merge-record.ts';
 import { profileEntity } from '../../shared/db/items/profile.ts';
 import { touchpointEntity } from '../../shared/db/items/touchpoint.ts';
+import { partitionItemKind } from '../../shared/db/keys.ts';
 import { newCustomerItems, toCustomer } from '../../shared/db/profile-item.ts';
 import { emptyCard } from '../../shared/domain/card.ts';
 
@@ -95,6 +96,13 @@ describe('item definitions', () => {
     expect(customer.card).toEqual(emptyCard());
     expect(customer.updatedAt).toBe('2026-11-01T10:00:00.000Z');
     expect(key).toMatchObject({ scopes: [], createdBy: 'unknown' });
+  });
+
+  it("tell a customer partition's card from its profile by the sort key, so erase and export know both", () => {
+    const { profile, card } = newCustomerItems(customerId, '2026-11-01T10:00:00.000Z', emptyCard(), []);
+
+    expect(partitionItemKind(String(profile.sk))).toBe('profile');
+    expect(partitionItemKind(String(card.sk))).toBe('card');
   });
 
   it('tell a live customer from other items by its marker', () => {
