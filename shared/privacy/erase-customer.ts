@@ -42,12 +42,14 @@ export interface EraseResult {
  * Erases a person: the customer asked for, its survivor if it was merged away, and every customer
  * merged into them (one person). All of it or, until a repeat finishes it, none of it to a reader:
  *
- * 1. Nothing is changed until one conditional write marks the survivor's profile as under erasure
- *    (a customer an undo holds is refused with 409 before that). From then on every reader sees
- *    nobody (404, and merged-away ids lead to nobody) and every writer refuses the profile.
+ * 1. Nothing is changed until one conditional write marks the survivor's profile (and its card,
+ *    atomically) as under erasure (a customer an undo holds is refused with 409 before that). From
+ *    then on every reader sees nobody (404, and merged-away ids lead to nobody) and every writer
+ *    refuses the customer.
  * 2. Then each member, merged-away ones first, the survivor last: its identifiers are suppressed
  *    (if asked) and released (shared ones handed to the others), its partition deleted page by page
- *    (touchpoints with their locators and idempotency records, read audit, pointers, profile last),
+ *    (touchpoints with their locators and idempotency records, read audit, pointers, the profile
+ *    and its card last, together),
  *    and what its pointers lead to elsewhere redacted: other customers' touchpoints that carried its
  *    identifiers or named it, merge and move records with other customers; merge candidates naming
  *    it are deleted. The records joining members go last, once the merged-away member is gone, so
