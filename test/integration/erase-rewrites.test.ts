@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/db/client.ts';
-import { customerPartition, mergeRecordKey } from '../../shared/db/keys.ts';
+import { cardKey, customerPartition, mergeRecordKey, profileKey } from '../../shared/db/keys.ts';
 import { dynamoPrivacyStore } from '../../shared/db/privacy-store.ts';
 import { createTestTable, testTableName } from '../helpers/dynamodb.ts';
 import { recordTouchpoint } from '../helpers/handlers.ts';
@@ -59,5 +59,39 @@ describe("an erase's rewrite of a record", () => {
 
     expect(rewritten).toBe(false);
     expect(await readItem(mergeRecordKey(mergeId))).toBeUndefined();
+  });
+});
+
+describe("an erase's rewrite of another customer's profile", () => {
+  async function storedCustomer() {
+    const { customerId } = await recordTouchpoint(touchpointBody({ channel: 'call', identifiers: { phone: uniquePhone().e164 } }));
+    const profile = await privacy().readProfile(customerId);
+    if (!profile) throw new Error(`Customer ${customerId} was not stored`);
+    return profile;
+  }
+
+  it('rewrites card attributes on the card item and the others on the profile item, under the card version', async () => {
+    const { customerId, cardVersion } = await storedCustomer();
+    const lastContact = { touchpointId: 'tp_x', channel: 'call', occurredAt: '2026-11-01T10:00:00.000Z', summary: '[erased]' };
+
+    const rewritten = await privacy().rewriteProfileAttributes(customerId, { lastContact, displayName: '[erased]' }, cardVersion);
+
+    expect(rewritten).toBe(true);
+    const [profile, card] = [await readItem(profileKey(customerId)), await readItem(cardKey(customerId))];
+    expect(card).toMatchObject({ lastContact });
+    expect(card).not.toHaveProperty('displayName');
+    expect(profile).toMatchObject({ displayName: '[erased]' });
+    expect(profile).not.toHaveProperty('lastContact');
+  });
+
+  it('refuses a rewrite of either item when a card write came after the version read, and changes neither', async () => {
+    const { customerId, cardVersion } = await storedCustomer();
+    const before = [await readItem(profileKey(customerId)), await readItem(cardKey(customerId))];
+
+    const onlyIdentity = await privacy().rewriteProfileAttributes(customerId, { displayName: '[erased]' }, (cardVersion ?? 0) - 1);
+    const both = await privacy().rewriteProfileAttributes(customerId, { displayName: '[erased]', recentPages: [] }, (cardVersion ?? 0) - 1);
+
+    expect([onlyIdentity, both]).toEqual([false, false]);
+    expect([await readItem(profileKey(customerId)), await readItem(cardKey(customerId))]).toEqual(before);
   });
 });
