@@ -9,8 +9,8 @@ import { exportQuerySchema } from '../../shared/schemas/privacy.ts';
 
 export async function exportCustomerRoute(event: ApiEvent, reads: ReadObserver): Promise<AuditedAnswer> {
   const { customerId } = parseWith(customerPathSchema, event.pathParameters ?? {}, 'path');
-  reads.reading(customerId);
   const query = parseWith(exportQuerySchema, event.queryStringParameters ?? {}, 'query');
+  reads.reading(customerId);
   const page = await exportCustomer(privacyStore(), customerId, {
     ...(query.cursor ? { cursor: query.cursor } : {}),
     ...(query.limit ? { limit: query.limit } : {}),

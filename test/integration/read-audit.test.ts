@@ -165,6 +165,19 @@ describe('what the read audit costs a lookup', () => {
     expect(audit.calls.map((call) => call.command)).toEqual(['PutItemCommand']);
   });
 
+  it.each([
+    ['timeline', () => getTimeline(unknownCustomerId, { limit: 'many' })],
+    ['export', () => exportCustomer(unknownCustomerId, { limit: '0' })],
+  ])('refuses a bad query of the %s route with 422 before any DynamoDB call, audit entries included', async (_route, send) => {
+    reads = recordDynamoDbCalls(documentClient());
+    audit = recordDynamoDbCalls(auditClient());
+
+    const response = await send();
+
+    expect(response.status, response.rawBody).toBe(422);
+    expect([...reads.calls, ...audit.calls].map((call) => call.command)).toEqual([]);
+  });
+
   it('sends the audit PutItem while the Query that reads the customer is still under way', async () => {
     const phone = uniquePhone().e164;
     await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
