@@ -460,6 +460,28 @@ async function leftHanging(customerIds: string[]): Promise<string[]> {
   ];
 }
 
+/** A store whose unlinks wait until `readers` profile reads have been answered. */
+function writingOnceAllHaveRead(readers: number): GraphStore {
+  let reads = 0;
+  let allHaveRead: () => void = () => undefined;
+  const barrier = new Promise<void>((resolve) => {
+    allHaveRead = resolve;
+  });
+  return {
+    ...table.store,
+    readProfile: async (customerId) => {
+      const profile = await table.store.readProfile(customerId);
+      reads += 1;
+      if (reads >= readers) allHaveRead();
+      return profile;
+    },
+    unlinkIdentifier: async (customerId, identifier) => {
+      await barrier;
+      return table.store.unlinkIdentifier(customerId, identifier);
+    },
+  };
+}
+
 describe('two changes of one identifier at once (PROPS F1, F17)', () => {
   it('answers done to both of two unlinks of one identifier at once', async () => {
     const phone = uniquePhone().e164;
@@ -479,8 +501,12 @@ describe('two changes of one identifier at once (PROPS F1, F17)', () => {
     const phone = uniquePhone().e164;
     const customer = await ingest({ email: uniqueEmail(), phone });
 
+    // "The same moment" made exact: no unlink writes before all four have read the profile (on a
+    // busy machine one would otherwise read after another's write, and answer 404 rightly).
+    const unlinks = 4;
+    const store = writingOnceAllHaveRead(unlinks);
     const answers = await Promise.allSettled(
-      Array.from({ length: 4 }, () => unlinkIdentifier(table.store, customer.customerId, { type: 'phone', value: phone })),
+      Array.from({ length: unlinks }, () => unlinkIdentifier(store, customer.customerId, { type: 'phone', value: phone })),
     );
 
     expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
