@@ -7,9 +7,6 @@ import {
   looksLate,
   maxInvoiceQueries,
   newestContact,
-  newestPages,
-  shownPageCount,
-  storedPageCap,
   topRecencyScore,
 } from '../domain/card.ts';
 import { maxIdentifiersPerCustomer } from '../domain/bounds.ts';
@@ -65,7 +62,6 @@ const cardAttributes = [
   'lateContacts',
   'monetaryTotal',
   'invoiceQueries',
-  'recentPages',
   'tier',
   'tierRecency',
   'tierWhenRecent',
@@ -216,17 +212,6 @@ function fastCardUpdate(
   if (monetary > 0) {
     update.add('monetaryTotal', monetary).add('monetaryHeadroom', -monetary).when('monetaryHeadroom > :monetary', { ':monetary': monetary });
   }
-  const pages = deltas.flatMap((delta) => (delta.page ? [delta.page] : []));
-  const livePages = deltas.every((delta) => !delta.page || !isLate(delta));
-  if (pages.length >= shownPageCount && livePages) {
-    // Enough live pages to fill the card: its newest pages are these whatever it holds, since every
-    // stored page is no newer than the last contact (or a late arrival, older than any live one).
-    // Set, not appended: a snippet's batch never meets the stored list's cap.
-    const shown = newestPages(pages, shownPageCount);
-    update.set('recentPages', shown).when('lastContact.occurredAt <= :oldestShownPage', { ':oldestShownPage': shown.at(-1)?.occurredAt });
-  } else if (pages.length > 0) {
-    update.append('recentPages', pages).when('size(recentPages) < :pageCap', { ':pageCap': storedPageCap - pages.length + 1 });
-  }
 }
 
 /** SETs every card attribute and the tier index, guarded by the version the card was computed from. */
@@ -310,7 +295,6 @@ function cardOf(stored: StoredCard): CardState {
     lateContacts,
     monetaryTotal: stored.monetaryTotal ?? empty.monetaryTotal,
     invoiceQueries: Object.fromEntries(queries.map((query) => [invoiceQueryKey(query), query])),
-    recentPages: stored.recentPages ?? empty.recentPages,
     tier: stored.tier ?? empty.tier,
     tierRecency: stored.tierRecency ?? empty.tierRecency,
     tierWhenRecent: stored.tierWhenRecent ?? empty.tierWhenRecent,

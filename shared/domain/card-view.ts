@@ -1,7 +1,11 @@
-import { type PageVisit, shownPageCount, newestPages, valueTier } from './card.ts';
+import { valueTier } from './card.ts';
 import type { Channel } from './channels.ts';
+import type { CustomerView } from './customer-store.ts';
 import { byStrength, identifierKey } from './identifiers.ts';
-import type { ContactChannel, Customer, Permission } from './model.ts';
+import type { ContactChannel, Customer, Permission, Touchpoint } from './model.ts';
+
+/** Pages shown on the card. */
+export const shownPageCount = 5;
 
 /** Touchpoint channels that tell us how a customer likes to be reached. */
 const contactChannelOf: Partial<Record<Channel, ContactChannel>> = {
@@ -12,7 +16,27 @@ const contactChannelOf: Partial<Record<Channel, ContactChannel>> = {
 };
 const contactChannels: ContactChannel[] = ['phone', 'email', 'sms', 'mail'];
 
-/** The card as an agent sees it at `now`: recency, ages and preferred channel are worked out at read time, from stored facts only. */
+/**
+ * The card as an agent sees it at `now`, with the pages the customer saw among the touchpoints the
+ * read brought (a lookup's recent history, newest first): the newest web visits of those.
+ */
+export function recognitionCard(view: Pick<CustomerView, 'customer' | 'recent'>, now: Date) {
+  return { ...cardView(view.customer, now), recentPages: recentPages(view.recent) };
+}
+
+export type RecognitionCard = ReturnType<typeof recognitionCard>;
+
+function recentPages(recent: Touchpoint[]) {
+  return recent
+    .filter((touchpoint) => touchpoint.channel === 'web_visit')
+    .slice(0, shownPageCount)
+    .map(({ details, occurredAt }) => ({ url: String(details.url), title: typeof details.title === 'string' ? details.title : null, occurredAt }));
+}
+
+/**
+ * The card without pages (a list of customers, an update's answer, an export that holds every
+ * touchpoint): recency, ages and preferred channel are worked out at read time, from stored facts only.
+ */
 export function cardView(customer: Customer, now: Date) {
   const { card } = customer;
   const { tier, scores } = valueTier(
@@ -39,11 +63,6 @@ export function cardView(customer: Customer, now: Date) {
     countsByChannel: card.countsByChannel,
     lastContact: card.lastContact,
     openInvoiceQueries,
-    recentPages: newestPages(card.recentPages, shownPageCount).map(({ url, title, occurredAt }: PageVisit) => ({
-      url,
-      title,
-      occurredAt,
-    })),
     preferredChannel: preferredChannel(customer),
     contactPermissions: contactPermissions(customer),
     freshness: { updatedAt: customer.updatedAt, readAt: now.toISOString() },

@@ -3,17 +3,12 @@ import { type Channel, channels } from './channels.ts';
 import { BoundReachedError } from './errors.ts';
 
 /**
- * The recognition card: what an agent needs at a glance, kept on the customer's profile item and
- * updated by every touchpoint write, so that reading it costs a lookup nothing extra.
+ * The recognition card: what an agent needs at a glance, kept in a small item beside the profile
+ * and updated by every touchpoint write, so that reading it costs a lookup nothing extra. The pages
+ * a visitor saw are not on it: they are in the recent history a lookup reads anyway (card-view.ts),
+ * and keeping them here made every touchpoint rewrite two thirds more bytes.
  */
 
-/** Pages shown on the card. */
-export const shownPageCount = 5;
-/**
- * Pages kept on the profile before a trim. A web visit appends blindly until the cap, then one
- * write in every (cap - shown + 1) trims back to the newest `shownPageCount`: web visits stay at one write.
- */
-export const storedPageCap = 10;
 /**
  * A touchpoint whose `occurredAt` is this much older than its arrival is probably a late arrival
  * (a nightly batch, a backfill): the fast path appends it to `lateContacts` instead of setting the
@@ -62,13 +57,6 @@ export interface InvoiceQueryState {
   resolvedAt: string | null;
 }
 
-export interface PageVisit {
-  url: string;
-  title: string | null;
-  occurredAt: string;
-  touchpointId: string;
-}
-
 export interface CardState {
   /** Bumped by every write: the optimistic lock of the exact (read-modify-write) path. */
   version: number;
@@ -79,7 +67,6 @@ export interface CardState {
   lateContacts: LastContact[];
   monetaryTotal: number;
   invoiceQueries: Record<string, InvoiceQueryState>;
-  recentPages: PageVisit[];
   /** The tier as of the last write; the card recomputes recency when read. */
   tier: TierName;
   /** The recency score the stored tier was computed with. */
@@ -103,7 +90,6 @@ export interface CardDelta {
   /** The touchpoint's own `value`. */
   value: number;
   invoiceQuery?: { key: string; state: InvoiceQueryState };
-  page?: PageVisit;
 }
 
 export function emptyCard(): CardState {
@@ -115,7 +101,6 @@ export function emptyCard(): CardState {
     lateContacts: [],
     monetaryTotal: 0,
     invoiceQueries: {},
-    recentPages: [],
     ...tierFields(0, 0),
   };
 }
@@ -148,14 +133,6 @@ export function cardDelta(touchpoint: CountedTouchpoint): CardDelta {
         updatedAt: touchpoint.occurredAt,
         resolvedAt: status === 'resolved' ? touchpoint.occurredAt : null,
       },
-    };
-  }
-  if (touchpoint.channel === 'web_visit') {
-    delta.page = {
-      url: String(details.url),
-      title: typeof details.title === 'string' ? details.title : null,
-      occurredAt: touchpoint.occurredAt,
-      touchpointId: touchpoint.touchpointId,
     };
   }
   return delta;
@@ -192,7 +169,6 @@ export function applyDelta(card: CardState, delta: CardDelta, now: Date, config:
   if (invoiceQueryIsNew) keepWithinQueryBound(invoiceQueries);
 
   const lastContact = newestContact([card.lastContact, ...card.lateContacts, delta.lastContact]) as LastContact;
-  const recentPages = delta.page ? newestPages([...card.recentPages, delta.page], shownPageCount) : card.recentPages;
   const touchpointCount = card.touchpointCount + 1;
   const monetaryTotal = card.monetaryTotal + monetaryIncrease(delta, invoiceQueryIsNew);
   return {
@@ -203,7 +179,6 @@ export function applyDelta(card: CardState, delta: CardDelta, now: Date, config:
     lateContacts: [],
     monetaryTotal,
     invoiceQueries,
-    recentPages,
     ...tierFields(touchpointCount, monetaryTotal, lastContact?.occurredAt, now, config),
   };
 }
@@ -253,10 +228,6 @@ export function newestContact(contacts: Array<LastContact | null | undefined>): 
 /** Whether the fast path should treat a touchpoint as possibly late (see `lateArrivalThresholdMs`). */
 export function looksLate(delta: CardDelta, receivedAt: Date): boolean {
   return receivedAt.getTime() - Date.parse(delta.lastContact.occurredAt) > lateArrivalThresholdMs;
-}
-
-export function newestPages(pages: PageVisit[], count: number): PageVisit[] {
-  return [...pages].sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0)).slice(0, count);
 }
 
 export interface TierScores {

@@ -1,4 +1,4 @@
-import { cardView } from '../domain/card-view.ts';
+import { recognitionCard } from '../domain/card-view.ts';
 import type { CustomerView } from '../domain/customer-store.ts';
 import { byStrength } from '../domain/identifiers.ts';
 
@@ -16,7 +16,7 @@ export function presentCustomerView(view: CustomerView, now: Date = new Date()) 
       countsByChannel: card.countsByChannel,
       lastContact: card.lastContact,
     },
-    card: cardView(customer, now),
+    card: recognitionCard(view, now),
     recent,
     ...(view.redirectedFrom ? { redirectedFrom: view.redirectedFrom } : {}),
   };

@@ -6,7 +6,7 @@ import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole, so
 import { attributeChanges, identifiersOf, redactText } from './redaction.ts';
 
 /** Card attributes that copy text from touchpoints, so may quote a redacted one. */
-const cardQuotes = ['lastContact', 'lateContacts', 'recentPages', 'invoiceQueries'];
+const cardQuotes = ['lastContact', 'lateContacts', 'invoiceQueries'];
 
 export interface EraseOptions {
   /** Keep keyed hashes of the customer's identifiers so that new touchpoints carrying them are refused. */

@@ -87,44 +87,54 @@ export const lastContactSchema = z.nullable(
   z.object({ touchpointId: z.string(), channel: channelSchema, occurredAt: z.string(), summary: z.nullable(z.string()) }),
 );
 
-export const cardSchema = z.withMeta(
-  z.object({
-    displayName: z.nullable(z.string()),
-    traits: z.record(z.string(), z.unknown()),
-    valueTier: z.object({
-      name: z.enum(tierNames),
-      scores: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number() }),
-      monetaryTotal: z.number(),
+const cardFacts = {
+  displayName: z.nullable(z.string()),
+  traits: z.record(z.string(), z.unknown()),
+  valueTier: z.object({
+    name: z.enum(tierNames),
+    scores: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number() }),
+    monetaryTotal: z.number(),
+  }),
+  touchpointCount: z.number().check(z.int()),
+  countsByChannel: everyKey(channels, z.number().check(z.int())),
+  lastContact: lastContactSchema,
+  openInvoiceQueries: z.array(
+    z.object({
+      invoiceNumber: z.string(),
+      queryId: z.nullable(z.string()),
+      status: z.enum(['open', 'in_progress']),
+      reason: z.nullable(z.string()),
+      amount: z.nullable(z.object({ value: z.number(), currency: z.string() })),
+      openedAt: z.string(),
+      ageDays: z.number().check(z.int()),
     }),
-    touchpointCount: z.number().check(z.int()),
-    countsByChannel: everyKey(channels, z.number().check(z.int())),
-    lastContact: lastContactSchema,
-    openInvoiceQueries: z.array(
+  ),
+  preferredChannel: z.nullable(z.object({ channel: contactChannelSchema, basis: z.enum(['stated', 'inferred']) })),
+  contactPermissions: z.object({
+    channels: everyKey(contactChannels, z.enum(['opted_in', 'opted_out', 'not_stated'])),
+    quietHours: z.nullable(z.object({ start: z.string(), end: z.string(), timeZone: z.string() })),
+    identifiers: z.array(
       z.object({
-        invoiceNumber: z.string(),
-        queryId: z.nullable(z.string()),
-        status: z.enum(['open', 'in_progress']),
-        reason: z.nullable(z.string()),
-        amount: z.nullable(z.object({ value: z.number(), currency: z.string() })),
-        openedAt: z.string(),
-        ageDays: z.number().check(z.int()),
+        type: z.enum(['phone', 'email']),
+        value: z.string(),
+        channels: z.partialRecord(contactChannelSchema, z.enum(['opted_in', 'opted_out'])),
+        marketing: z.nullable(z.enum(['opted_in', 'opted_out'])),
       }),
     ),
-    recentPages: z.array(z.object({ url: z.string(), title: z.nullable(z.string()), occurredAt: z.string() })),
-    preferredChannel: z.nullable(z.object({ channel: contactChannelSchema, basis: z.enum(['stated', 'inferred']) })),
-    contactPermissions: z.object({
-      channels: everyKey(contactChannels, z.enum(['opted_in', 'opted_out', 'not_stated'])),
-      quietHours: z.nullable(z.object({ start: z.string(), end: z.string(), timeZone: z.string() })),
-      identifiers: z.array(
-        z.object({
-          type: z.enum(['phone', 'email']),
-          value: z.string(),
-          channels: z.partialRecord(contactChannelSchema, z.enum(['opted_in', 'opted_out'])),
-          marketing: z.nullable(z.enum(['opted_in', 'opted_out'])),
-        }),
-      ),
+  }),
+  freshness: z.object({ updatedAt: z.string(), readAt: z.string() }),
+};
+
+/** The card of a list or an update's answer: the facts kept on the card item, read in one go with many others. */
+export const cardSummarySchema = z.withMeta(z.object(cardFacts), { id: 'CardSummary' });
+
+/** The card of a lookup: the summary with the pages the customer saw among the recent history read with it. */
+export const cardSchema = z.withMeta(
+  z.object({
+    ...cardFacts,
+    recentPages: z.withMeta(z.array(z.object({ url: z.string(), title: z.nullable(z.string()), occurredAt: z.string() })), {
+      description: 'The newest web visits (up to 5) among the recent touchpoints the lookup read, newest first',
     }),
-    freshness: z.object({ updatedAt: z.string(), readAt: z.string() }),
   }),
   { id: 'RecognitionCard' },
 );
@@ -166,7 +176,7 @@ export const listCustomersQuerySchema = z.strictObject({
   cursor: optionalCursor,
 });
 
-export const customerCardSchema = z.withMeta(z.object({ customerId: customerIdSchema, card: cardSchema }), { id: 'CustomerCard' });
+export const customerCardSchema = z.withMeta(z.object({ customerId: customerIdSchema, card: cardSummarySchema }), { id: 'CustomerCard' });
 
 export const customerListSchema = z.withMeta(z.object({ items: z.array(customerCardSchema), nextCursor: z.nullable(z.string()) }), { id: 'CustomerList' });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maxIdentifiersPerCustomer } from '../../shared/domain/bounds.ts';
-import { lateContactCap, maxInvoiceQueries, shownPageCount, storedPageCap } from '../../shared/domain/card.ts';
+import { lateContactCap, maxInvoiceQueries } from '../../shared/domain/card.ts';
+import { shownPageCount } from '../../shared/domain/card-view.ts';
 import { maxTraits, maxTraitValueLength } from '../../shared/domain/bounds.ts';
 import { minutesAgo, touchpointBody, uniquePhone } from '../fixtures/touchpoints.ts';
 import { countItems, scanTable } from '../helpers/dynamodb.ts';
@@ -82,7 +83,7 @@ beforeAll(async () => {
   const traits = Object.fromEntries(Array.from({ length: maxTraits }, (_, index) => [`t${String(index).padStart(63, '0')}`, wide(maxTraitValueLength)]));
   expect((await sendJson('PATCH', `/v1/customers/${customerId}`, { displayName: wide(200), traits })).status).toBe(200);
   // Pages and late contacts: more than either keeps.
-  for (let index = 0; index < storedPageCap + 3; index += 1) {
+  for (let index = 0; index < shownPageCount + 3; index += 1) {
     const page = touchpointBody({
       channel: 'web_visit',
       identifiers: { customerId },
@@ -165,10 +166,10 @@ describe('one customer at every bound', () => {
     }
   });
 
-  it('keeps recent pages and late contacts at their caps', async () => {
+  it('keeps late contacts at their cap, no page on the card item, and shows the newest pages', async () => {
     const card = (await scanTable()).find((item) => item.pk === `CUST#${customerId}` && item.sk === 'Z#CARD') as Record<string, unknown[]>;
 
-    expect(card.recentPages?.length).toBeLessThanOrEqual(storedPageCap);
+    expect(card).not.toHaveProperty('recentPages');
     expect(card.lateContacts?.length ?? 0).toBeLessThanOrEqual(lateContactCap);
     expect((await client.get(`/v1/customers/${customerId}`)).body.card.recentPages).toHaveLength(shownPageCount);
   });

@@ -14,10 +14,10 @@ import { bundlingOptions, projectRoot } from '../../infra/config/bundling.ts';
  * KiB of each, already with its smallest metadata (docs/performance-bundles.md).
  */
 const budgetsKiB: Record<string, number> = {
-  // No table. get-openapi is mostly the document it serves (157 KiB).
+  // No table. get-openapi is mostly the document it serves (158 KiB with CardSummary beside RecognitionCard).
   'check-health': 38,
   'route-not-found': 38,
-  'get-openapi': 194,
+  'get-openapi': 196,
   // The API key store only.
   'authorize-request': 123,
   'list-api-keys': 104,

