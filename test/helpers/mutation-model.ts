@@ -933,6 +933,10 @@ export class ModelRun {
         if (!key?.revokedAt) findings.push(`${item.label} answered ${final.status}, yet the key is ${key ? 'not revoked' : 'gone'}`);
         break;
       }
+      case 'read': {
+        if (item.command.what === 'customer' || item.command.what === 'lookup') findings.push(...this.checkCustomerView(item.label, body));
+        break;
+      }
       case 'update': {
         const traits = (profile(item.customer)?.traits as Record<string, unknown> | undefined) ?? {};
         const trait = (item.command as { trait: string }).trait;
@@ -941,6 +945,35 @@ export class ModelRun {
       }
       default:
         break;
+    }
+    return findings;
+  }
+
+  /**
+   * A customer's view read alone: its recent touchpoints are stored on the customer it names, and
+   * the card's pages are the newest web visits among them (ADR 13), never a page of a touchpoint
+   * moved away, erased or of another customer.
+   */
+  private checkCustomerView(label: string, body: Record<string, unknown>): string[] {
+    if (!body.card) return []; // A shared identifier's candidates: no card.
+    const customerId = (body.customer as { customerId: string }).customerId;
+    const recent = body.recent as Array<{ touchpointId: string; channel: string; occurredAt: string; details: { url?: string; title?: string } }>;
+    const findings: string[] = [];
+    for (const touchpoint of recent) {
+      const stored = this.scan.find((entry) => isTouchpoint(entry) && entry.touchpointId === touchpoint.touchpointId);
+      if (stored?.customerId !== customerId) {
+        findings.push(
+          `${label} shows touchpoint ${touchpoint.touchpointId} as recent, stored on ${this.describeCustomer(stored?.customerId as string | undefined)}`,
+        );
+      }
+    }
+    const expectedPages = recent
+      .filter((touchpoint) => touchpoint.channel === 'web_visit')
+      .slice(0, 5)
+      .map(({ details, occurredAt }) => ({ url: details.url, title: details.title ?? null, occurredAt }));
+    const pages = (body.card as { recentPages: unknown }).recentPages;
+    if (JSON.stringify(pages) !== JSON.stringify(expectedPages)) {
+      findings.push(`${label} shows the pages ${JSON.stringify(pages)}, where its recent web visits are ${JSON.stringify(expectedPages)}`);
     }
     return findings;
   }
