@@ -313,7 +313,7 @@ class EraseRun {
     if (redacted !== result && (await this.store.rewriteLocatorAnswer(touchpointId, redacted))) this.counts.itemsRedacted += 1;
   }
 
-  /** The card of a customer whose touchpoint was redacted quotes it (last contact, pages, invoice queries): redacted too. */
+  /** The card of a customer whose touchpoint was redacted quotes it (last contact, late contacts, invoice queries): redacted too. */
   private async redactCardOf(customerId: string): Promise<void> {
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       const profile = await this.store.readProfile(customerId);

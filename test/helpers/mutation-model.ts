@@ -950,30 +950,33 @@ export class ModelRun {
   }
 
   /**
-   * A customer's view read alone: its recent touchpoints are stored on the customer it names, and
-   * the card's pages are the newest web visits among them (ADR 13), never a page of a touchpoint
-   * moved away, erased or of another customer.
+   * A customer's view read alone: its recent touchpoints are the ten newest stored on the customer
+   * it names, and the card's pages are the newest web visits among those (ADR 13), never a page of
+   * a touchpoint moved away, erased or of another customer.
    */
   private checkCustomerView(label: string, body: Record<string, unknown>): string[] {
     if (!body.card) return []; // A shared identifier's candidates: no card.
     const customerId = (body.customer as { customerId: string }).customerId;
-    const recent = body.recent as Array<{ touchpointId: string; channel: string; occurredAt: string; details: { url?: string; title?: string } }>;
+    const newestStored = this.scan
+      .filter((entry) => isTouchpoint(entry) && entry.pk === `CUST#${customerId}`)
+      .sort((a, b) => String(b.sk).localeCompare(String(a.sk)))
+      .slice(0, 10);
+    const ids = (touchpoints: Array<{ touchpointId?: unknown }>) => touchpoints.map((touchpoint) => String(touchpoint.touchpointId)).join(', ');
     const findings: string[] = [];
-    for (const touchpoint of recent) {
-      const stored = this.scan.find((entry) => isTouchpoint(entry) && entry.touchpointId === touchpoint.touchpointId);
-      if (stored?.customerId !== customerId) {
-        findings.push(
-          `${label} shows touchpoint ${touchpoint.touchpointId} as recent, stored on ${this.describeCustomer(stored?.customerId as string | undefined)}`,
-        );
-      }
+    const recent = body.recent as Array<{ touchpointId: string }>;
+    if (ids(recent) !== ids(newestStored)) {
+      findings.push(`${label} shows as recent [${ids(recent)}], where the ten newest stored on the customer are [${ids(newestStored)}]`);
     }
-    const expectedPages = recent
+    const expectedPages = newestStored
       .filter((touchpoint) => touchpoint.channel === 'web_visit')
       .slice(0, 5)
-      .map(({ details, occurredAt }) => ({ url: details.url, title: details.title ?? null, occurredAt }));
+      .map((touchpoint) => {
+        const details = touchpoint.details as { url?: string; title?: string };
+        return { url: details.url, title: details.title ?? null, occurredAt: touchpoint.occurredAt };
+      });
     const pages = (body.card as { recentPages: unknown }).recentPages;
     if (JSON.stringify(pages) !== JSON.stringify(expectedPages)) {
-      findings.push(`${label} shows the pages ${JSON.stringify(pages)}, where its recent web visits are ${JSON.stringify(expectedPages)}`);
+      findings.push(`${label} shows the pages ${JSON.stringify(pages)}, where its newest stored web visits are ${JSON.stringify(expectedPages)}`);
     }
     return findings;
   }

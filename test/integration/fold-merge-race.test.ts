@@ -177,8 +177,7 @@ describe('a folded lane racing a merge ends as the two one after the other', () 
   });
 
   // A page of the merged customer among the lane's pages, or newer than all of them: it must stay on
-  // the survivor's timeline, where the card's recent pages are read from, and one newer than the
-  // whole lane must stay the last contact.
+  // the survivor's timeline and among the card's pages, which are read from it.
   it.each([
     ['between the lane’s pages', 'the merge runs between the fold reading the survivor and writing', 52.5, 'recordTouchpoints'],
     ['between the lane’s pages', 'the fold runs while the merge recomputes the survivor', 52.5, 'replaceProfile'],
@@ -190,6 +189,7 @@ describe('a folded lane racing a merge ends as the two one after the other', () 
     expect(raced.timeline).toHaveLength(17);
     expect(racedFolds).toBe(1);
     expect(raced.timeline).toContainEqual({ channel: 'web_visit', occurredAt: at(minute), summary: 'source-newer' });
+    expect(raced.card.recentPages).toContainEqual(expect.objectContaining({ url: 'https://www.example.org/source-newer' }));
     expect(raced).toEqual(calm);
   });
 
