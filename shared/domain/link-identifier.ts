@@ -53,7 +53,8 @@ export async function linkIdentifier(
 
 /**
  * Unlinks an identifier from a customer. Two unlinks of one identifier at once both answer done
- * (the loser finds it gone); posted again after it went through, 404 with nothing changed.
+ * (the loser finds it gone); posted again after it went through, 404 with nothing changed; for a
+ * customer merged away, 409 naming the survivor, which holds its identifiers now.
  */
 export async function unlinkIdentifier(store: IdentityStore, customerId: string, identifier: Identifier): Promise<void> {
   return identityChange(async () => {
@@ -63,6 +64,11 @@ export async function unlinkIdentifier(store: IdentityStore, customerId: string,
     // leftover; no profile is written for it); else it has nothing to unlink.
     if (unlinked) return;
     if (!profile) throw new NotFoundError(`No customer has the id ${customerId}.`);
+    // A customer merged away keeps its identifiers' entries for an undo, but they belong to the
+    // survivor now: answering done here would leave the identifier recognising the survivor.
+    if (profile.mergedInto) {
+      throw new ConflictError(`Customer ${customerId} was merged into ${profile.mergedInto}; unlink from the survivor.`, { mergedInto: profile.mergedInto });
+    }
     const held = profile.identifiers.some((entry) => identifierKey(entry) === identifierKey(identifier));
     // Not linked (any more): a try whose answer was lost, or an unlink at the same time, unlinked
     // what the profile listed when this began.

@@ -456,7 +456,12 @@ const operations: Record<FunctionName, OperationDoc> = {
     tag: 'Identity',
     description: 'Removes an identifier from the customer: it no longer recognises them.',
     requestParams: { path: identifierPathSchema },
-    responses: { '204': { description: 'Removed' }, '404': problemResponse('Not an identifier of this customer'), ...parameterProblem },
+    responses: {
+      '204': { description: 'Removed' },
+      '404': problemResponse('Not an identifier of this customer'),
+      '409': problemResponse('The customer was merged into another, named in `mergedInto`: unlink from the survivor'),
+      ...parameterProblem,
+    },
   },
   'merge-customers': {
     tag: 'Identity',

@@ -327,6 +327,21 @@ describe('DELETE /v1/customers/{customerId}/identifiers/{type}/{value}', () => {
     expect((await api.lookup('phone', owner.phone)).body.customer.customerId).toBe(owner.customerId);
   });
 
+  // Found by the model-based test (seed 3, 60 runs): the merged-away profile still lists the email
+  // for an undo, so the unlink answered 204 and the email went on recognising the survivor.
+  it('answers 409 naming the survivor, and unlinks nothing, for an identifier of a customer merged away', async () => {
+    const survivor = await callerWithPhone();
+    const merged = await writerWithEmail();
+    await api.arrangeMerge(survivor.customerId, merged.customerId);
+
+    const response = await api.unlink(merged.customerId, 'email', merged.email);
+
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ mergedInto: survivor.customerId });
+    expect((await api.lookup('email', merged.email)).body.customer.customerId).toBe(survivor.customerId);
+    expect((await api.unlink(survivor.customerId, 'email', merged.email)).status).toBe(204);
+  });
+
   it('leaves a shared phone with the other customer, no longer shared, when one of them is unlinked', async () => {
     const { phone, caller, partner } = await householdLandline();
     await api.unlink(caller.customerId, 'phone', phone);

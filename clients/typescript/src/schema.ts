@@ -3652,6 +3652,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The customer was merged into another, named in `mergedInto`: unlink from the survivor */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid path or query parameters: `errors` names each one */
             422: {
                 headers: {
