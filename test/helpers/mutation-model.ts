@@ -720,12 +720,17 @@ export class ModelRun {
       else findings.push(`customer ${this.describeCustomer(customerId)} vanished without an erase`);
     }
     const carriedNow = new Set(resolved.flatMap((item) => item.carries));
+    // A customer who held the identifier before (and unlinked it) keeps it in its own records, with
+    // the claim that says so: the erase of a later holder leaves that customer's history alone.
+    const claimedByOthers = new Set(
+      before.filter((item) => item.entity === 'identifierClaim' && !erasedNow.has(customerIdOfPartition(item.pk) ?? '')).map((item) => String(item.value)),
+    );
     for (const customerId of erasedNow) this.needles.set(customerId, `the id of erased customer ${this.describeCustomer(customerId)}`);
     for (const identifier of before.filter((item) => item.entity === 'identifier')) {
       const holders = [identifier.customerId as string, ...((identifier.sharedWith as string[] | undefined) ?? [])];
       if (!holders.every((holder) => erasedNow.has(holder))) continue;
       const value = String(identifier.pk).replace(/^IDENT#[^#]+#/, '');
-      if (!carriedNow.has(value))
+      if (!carriedNow.has(value) && !claimedByOthers.has(value))
         this.needles.set(value, `an identifier only erased ${holders.map((holder) => this.describeCustomer(holder)).join(', ')} held`);
     }
     for (const customerId of erasedNow) {
