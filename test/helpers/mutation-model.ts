@@ -819,13 +819,15 @@ export class ModelRun {
         }
       }
     }
-    // Touchpoints moved to or merged into a customer erased in this group went with it.
+    // Touchpoints moved to or merged into a customer erased in this group went with it; so may one
+    // an undo in this group gave back to the source it erased (an erase racing the undo of its merge).
     const erasedWith = (owner: string | undefined, touchpointId: string | undefined) =>
       (owner !== undefined && erasedNow.has(owner)) ||
       resolved.some(
         (item) =>
           (item.command.kind === 'move' && item.touchpointId === touchpointId && item.customer !== undefined && erasedNow.has(item.customer)) ||
-          (item.command.kind === 'merge' && item.source === owner && item.target !== undefined && erasedNow.has(item.target)),
+          (item.command.kind === 'merge' && item.source === owner && item.target !== undefined && erasedNow.has(item.target)) ||
+          (item.command.kind === 'undo' && item.target === owner && item.source !== undefined && erasedNow.has(item.source)),
       );
 
     const stored = new Map<string, Item[]>();
