@@ -56,7 +56,7 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 type Item = Record<string, unknown>;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
-type ItemRole = 'card' | 'profile' | 'decided-by' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'cross-reference';
+type ItemRole = 'card' | 'profile' | 'decided-by' | 'redirected-from' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'cross-reference';
 
 export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
   async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
@@ -106,6 +106,16 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
 
     for (const [role, item] of customerWrites(write)) add(role, item);
     if (write.decidedBy) add('decided-by', decidedByCheck(write.decidedBy));
+    if (write.redirectedFrom) {
+      add('redirected-from', {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: cardKey(write.redirectedFrom.customerId),
+          ConditionExpression: 'mergedInto = :survivor',
+          ExpressionAttributeValues: { ':survivor': write.redirectedFrom.mergedInto },
+        },
+      });
+    }
     const reclaimedFrom = new Map((write.reclaimed ?? []).map(({ identifier, from }) => [identifierKey(identifier), from]));
     for (const identifier of write.attach) {
       const from = reclaimedFrom.get(identifierKey(identifier));
@@ -513,6 +523,8 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], wri
   }
   // Otherwise the touchpoint id is this request's own: its item or locator exists only if an earlier try landed.
   if (failedRoles.has('touchpoint') || failedRoles.has('locator')) return new WriteRejectedError('already-recorded', { cause: error });
+  // The merge the write followed was undone meanwhile: the customer named is live again.
+  if (failedRoles.has('redirected-from')) return new WriteRejectedError('customer-changed', { cause: error });
   if (failedRoles.has('card') || failedRoles.has('profile')) {
     // Each item's guards are read from the item that failed them: the card's (live, not merged
     // away, the card's own guards) and the profile's (the identifier bound). A failed card guard on

@@ -65,6 +65,12 @@ export interface TouchpointWrite {
    * while that merge is still moving its identifiers.
    */
   decidedBy?: { identifier: Identifier; customerId: string };
+  /**
+   * The customer the touchpoint names, merged away when it was read, and its survivor: the write
+   * lands on the survivor only while that merge stands. An undo revives the source before it takes
+   * back its touchpoints, so one landing after the revival would stay on the survivor.
+   */
+  redirectedFrom?: { customerId: string; mergedInto: string };
   customer:
     | { kind: 'new'; createdAt: string; card: CardState }
     /** A blind, guarded update of the card: no read needed; the guards fail if the blind update would be wrong. */

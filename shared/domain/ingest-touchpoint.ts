@@ -83,8 +83,10 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
       if (input.identifiers.customerId && !read.directCustomer) {
         throw new UnknownCustomerError();
       }
-      if (read.directCustomer?.mergedInto && input.identifiers.customerId) {
-        survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);
+      if (read.directCustomer && input.identifiers.customerId) {
+        // Read afresh each attempt: a merge undone since the last one leaves the customer live again.
+        if (read.directCustomer.mergedInto) survivors.set(input.identifiers.customerId, read.directCustomer.mergedInto);
+        else survivors.delete(input.identifiers.customerId);
       }
 
       // An identifier naming an erased customer is nobody's: it joins this touchpoint's customer.
@@ -130,6 +132,10 @@ export async function ingestTouchpoint(store: TouchpointStore, input: Touchpoint
       });
       const write = await planWrite(store, touchpoint, attaching, context, idempotency, requestId, result, reclaimed);
       if (!write) continue;
+      const named = input.identifiers.customerId;
+      if (named && read.directCustomer?.mergedInto && target.customerId !== named) {
+        write.redirectedFrom = { customerId: named, mergedInto: read.directCustomer.mergedInto };
+      }
 
       const writeStartedAt = Date.now();
       try {

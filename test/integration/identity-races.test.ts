@@ -863,3 +863,40 @@ describe('a shared link whose owner changed after it was read', () => {
     expect(await identityGraphProblems(table.tableName, { customerIds: [owner.customerId, sharer.customerId] })).toEqual([]);
   });
 });
+
+describe('an ingest naming a customer whose merge is undone while it runs (found by the model-based test, seed 25)', () => {
+  it('lands on the customer it names, not on the survivor, when the undo finishes between the ingest reading and writing', async () => {
+    const target = await ingest({ phone: uniquePhone().e164 });
+    const source = await ingest({ email: uniqueEmail() });
+    const { mergeId } = await merge(table.store, target.customerId, source.customerId);
+    let undone = false;
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async (write) => {
+        if (!undone) {
+          undone = true;
+          await undoMerge(table.store, mergeId, actor, new Date());
+        }
+        return table.store.recordTouchpoint(write);
+      },
+    };
+
+    const result = await ingest({ customerId: source.customerId }, store);
+
+    expect(undone).toBe(true);
+    expect(result.customerId).toBe(source.customerId);
+    const stored = (await scanItems(table.tableName)).find((item) => item.entity === 'touchpoint' && item.touchpointId === result.touchpointId);
+    expect(stored?.customerId).toBe(source.customerId);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it('still lands on the survivor while the merge stands', async () => {
+    const target = await ingest({ phone: uniquePhone().e164 });
+    const source = await ingest({ email: uniqueEmail() });
+    await merge(table.store, target.customerId, source.customerId);
+
+    const result = await ingest({ customerId: source.customerId });
+
+    expect(result.customerId).toBe(target.customerId);
+  });
+});
