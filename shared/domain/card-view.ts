@@ -24,8 +24,6 @@ export function recognitionCard(view: Pick<CustomerView, 'customer' | 'recent'>,
   return { ...cardView(view.customer, now), recentPages: recentPages(view.recent) };
 }
 
-export type RecognitionCard = ReturnType<typeof recognitionCard>;
-
 function recentPages(recent: Touchpoint[]) {
   return recent
     .filter((touchpoint) => touchpoint.channel === 'web_visit')
