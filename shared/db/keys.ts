@@ -44,6 +44,8 @@ import type { Identifier } from '../domain/identifiers.ts';
  * `CUST#<customerId>` / `R#<touchpointId>`  another customer's touchpoint mentions this one (carried
  *                                    an identifier of it, or names it among ambiguous candidates)
  * `CUST#<customerId>` / `C#<otherCustomerId>`  a merge candidate pairs this customer with the other
+ * `CUST#<customerId>` / `S#<mergeId>`  a merge between two other customers names this one as a holder
+ *                                    of an identifier it shared with them (the record's identifier states)
  */
 export type Key = { pk: string; sk: string };
 
@@ -196,6 +198,7 @@ export const erasureReceiptKey = (hash: string): Key => ({ pk: `ERASED#${hash}`,
 const identifierClaimPrefix = 'I#';
 const mentionPrefix = 'R#';
 const candidateHalfPrefix = 'C#';
+const mergeSharerPrefix = 'S#';
 
 /** An identifier item may name this customer: where an erase looks even when the profile lost it. */
 export const identifierClaimKey = (customerId: string, identifier: Identifier): Key => ({
@@ -215,7 +218,23 @@ export const candidateHalfKey = (customerId: string, otherCustomerId: string): K
   sk: `${candidateHalfPrefix}${otherCustomerId}`,
 });
 
-export type PartitionItemKind = 'profile' | 'card' | 'touchpoint' | 'accessLog' | 'mergeAudit' | 'identifierClaim' | 'mention' | 'candidateHalf' | 'other';
+/** A merge between two other customers names this one in its identifier states (it shared one of the identifiers moved). */
+export const mergeSharerKey = (customerId: string, mergeId: string): Key => ({
+  pk: customerPartition(customerId),
+  sk: `${mergeSharerPrefix}${mergeId}`,
+});
+
+export type PartitionItemKind =
+  | 'profile'
+  | 'card'
+  | 'touchpoint'
+  | 'accessLog'
+  | 'mergeAudit'
+  | 'identifierClaim'
+  | 'mention'
+  | 'candidateHalf'
+  | 'mergeSharer'
+  | 'other';
 
 /** What an item of a customer's partition is, by its sort key (erase and export read every kind). */
 export function partitionItemKind(sk: string): PartitionItemKind {
@@ -227,12 +246,14 @@ export function partitionItemKind(sk: string): PartitionItemKind {
   if (sk.startsWith(identifierClaimPrefix)) return 'identifierClaim';
   if (sk.startsWith(mentionPrefix)) return 'mention';
   if (sk.startsWith(candidateHalfPrefix)) return 'candidateHalf';
+  if (sk.startsWith(mergeSharerPrefix)) return 'mergeSharer';
   return 'other';
 }
 
 export const mergeIdOfAuditSortKey = (sk: string) => sk.slice(mergeAuditPrefix.length);
 export const touchpointIdOfMentionSortKey = (sk: string) => sk.slice(mentionPrefix.length);
 export const customerIdOfCandidateHalfSortKey = (sk: string) => sk.slice(candidateHalfPrefix.length);
+export const mergeIdOfSharerSortKey = (sk: string) => sk.slice(mergeSharerPrefix.length);
 
 /** Sorts after every sort key of a customer's partition: a descending read from here starts at its newest item. */
 export const partitionEndSortKey = highSentinel;

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
-import type { IdentifierOwner } from '../domain/identity-store.ts';
+import type { IdentifierOwner, IdentifierState } from '../domain/identity-store.ts';
 import type {
   AttributeChanges,
   DeletedRecord,
@@ -38,7 +38,9 @@ import {
   mergeAuditRange,
   mergeCandidateKey,
   mergeIdOfAuditSortKey,
+  mergeIdOfSharerSortKey,
   mergeRecordKey,
+  mergeSharerKey,
   partitionEndSortKey,
   partitionItemKind,
   profileKey,
@@ -131,6 +133,8 @@ function partitionRecordOf(customerId: string, item: Item): PartitionRecord {
       return { ...at, kind: 'mention', touchpointId: touchpointIdOfMentionSortKey(position) };
     case 'candidateHalf':
       return { ...at, kind: 'candidateHalf', otherCustomerId: customerIdOfCandidateHalfSortKey(position) };
+    case 'mergeSharer':
+      return { ...at, kind: 'mergeSharer', mergeId: mergeIdOfSharerSortKey(position) };
     default:
       return { ...at, kind: 'other', stored: storedAttributes(item) };
   }
@@ -142,6 +146,7 @@ function keyOf(record: DeletedRecord): Key {
   if ('mergeRecord' in record) return mergeRecordKey(record.mergeRecord);
   if ('mergePointer' in record) return mergeAuditKey(record.mergePointer.customerId, record.mergePointer.mergeId);
   if ('mergeCandidate' in record) return mergeCandidateKey(record.mergeCandidate);
+  if ('mergeSharer' in record) return mergeSharerKey(record.mergeSharer.customerId, record.mergeSharer.mergeId);
   return candidateHalfKey(record.candidateHalf.customerId, record.candidateHalf.otherCustomerId);
 }
 
@@ -385,6 +390,27 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
+  async function rewriteIdentifierStates(mergeId: string, asRead: IdentifierState[], next: IdentifierState[]): Promise<boolean> {
+    try {
+      await call(() =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: mergeRecordKey(mergeId),
+            UpdateExpression: 'SET #identifierStates = :next',
+            ConditionExpression: '#identifierStates = :asRead',
+            ExpressionAttributeNames: { '#identifierStates': 'identifierStates' },
+            ExpressionAttributeValues: { ':next': next, ':asRead': asRead },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async function rewriteLocatorAnswer(touchpointId: string, result: StoredAttributes): Promise<boolean> {
     try {
       await call(() =>
@@ -554,6 +580,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     readMergeCandidate,
     rewriteTouchpoint: (touchpoint, changes) => updateExisting({ pk: customerPartition(touchpoint.customerId), sk: touchpoint.position }, changes),
     rewriteMergeRecord: (mergeId, changes) => updateExisting(mergeRecordKey(mergeId), changes),
+    rewriteIdentifierStates,
     rewriteLocatorAnswer,
     rewriteProfileAttributes,
     deleteRecords,

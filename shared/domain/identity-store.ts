@@ -116,6 +116,13 @@ export interface IdentityStore {
   replaceProfile(customerId: string, replacement: ProfileReplacement): Promise<void>;
   readMergeRecord(mergeId: string): Promise<MergeRecord | undefined>;
   updateMergeRecord(mergeId: string, changes: Partial<MergeRecord>, expectedStatus: MergeStatus): Promise<boolean>;
+  /**
+   * Records what a merge in progress does to the source's identifiers, as `updateMergeRecord`
+   * does, and lets an erase of any other customer the states name (a holder of a shared
+   * identifier) find the record; raises `WriteRejectedError('customer-changed')` when such a
+   * customer is no longer one or is being erased (read the identifiers again).
+   */
+  planMergeIdentifiers(record: MergeRecord, plan: Pick<MergeRecord, 'identifierStates'> & Partial<Pick<MergeRecord, 'movedIdentifiers'>>): Promise<boolean>;
   listMergeRecords(customerId: string): Promise<MergeRecord[]>;
   /** Merges and undos still in progress that began before the given instant, oldest first (an index, not a scan). */
   listUnfinishedMerges(startedBefore: string): Promise<MergeRecord[]>;

@@ -8,6 +8,7 @@ import { backOff, maxAttempts, persistently } from './retry.ts';
 import type { AttachedIdentifier, ContactChannel, ContactPreferences, IdentifierPermissions } from './model.ts';
 import { identityChange, moveSelected, recomputeProfile, withSharing } from './identity-steps.ts';
 import { completeUndo } from './undo-merge.ts';
+import { WriteRejectedError } from './write-rejection.ts';
 
 export interface MergeRequest {
   targetCustomerId: string;
@@ -197,13 +198,35 @@ async function moveIdentifiers(store: IdentityStore, record: MergeRecord): Promi
       // The source holds it no longer (unlinked, or released to others): it stays where it went.
       if (!current || !after) break;
       if (attempt > maxAttempts) throw new StoreUnavailableError();
-      states = states.map((state, at) => (at === index ? { identifier, before: current, after } : state));
-      const replanned = states;
-      await persistently(() => store.updateMergeRecord(mergeId, { identifierStates: replanned }, 'in_progress'));
+      const replanned = states.map((state, at) => (at === index ? { identifier, before: current, after } : state));
+      if (!(await recordPlan(store, record, { identifierStates: replanned }))) {
+        await backOff(attempt);
+        continue;
+      }
+      states = replanned;
       applied[index] = await persistently(() => store.setIdentifierOwner(identifier, current, after, mergeId));
     }
   }
   return { states, moved: new Set(states.filter((_, index) => applied[index]).map((state) => identifierKey(state.identifier))) };
+}
+
+/**
+ * Writes the plan into the record (only while in progress: a try whose answer was lost wrote the
+ * same plan); false when a holder it names is being erased: plan again once that erase has let the
+ * identifier go.
+ */
+async function recordPlan(
+  store: IdentityStore,
+  record: MergeRecord,
+  plan: Pick<MergeRecord, 'identifierStates'> & Partial<Pick<MergeRecord, 'movedIdentifiers'>>,
+) {
+  try {
+    await persistently(() => store.planMergeIdentifiers(record, plan));
+    return true;
+  } catch (error) {
+    if (error instanceof WriteRejectedError && error.reason === 'customer-changed') return false;
+    throw error;
+  }
 }
 
 async function completeMerge(store: IdentityStore, started: MergeRecord, now: Date): Promise<MergeRecord> {
@@ -220,15 +243,21 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
     });
   }
   let record = started;
-  if (record.identifierStates.length === 0 && sourceProfile.identifiers.length > 0) {
+  let planned = record.identifierStates.length > 0 || sourceProfile.identifiers.length === 0;
+  for (let attempt = 1; !planned; attempt += 1) {
+    if (attempt > maxAttempts) throw new StoreUnavailableError();
     const identifierStates = await planIdentifierStates(store, sourceProfile, target);
-    const planned = { identifierStates, movedIdentifiers: identifierStates.map((state) => state.identifier) };
-    // Only while in progress: a try whose answer was lost wrote the same plan.
-    await persistently(() => store.updateMergeRecord(mergeId, planned, 'in_progress'));
-    record = { ...record, ...planned };
+    const plan = { identifierStates, movedIdentifiers: identifierStates.map((state) => state.identifier) };
+    planned = await recordPlan(store, record, plan);
+    if (planned) record = { ...record, ...plan };
+    else await backOff(attempt);
   }
   const { states, moved } = await moveIdentifiers(store, record);
-  record = { ...record, identifierStates: states };
+  // The record keeps what moved, for the undo: an identifier the source lost before it moved (an
+  // unlink meanwhile) is no part of the merge, and an undo must not hand it back.
+  const applied = states.filter((state) => moved.has(identifierKey(state.identifier)));
+  const whatMoved = { identifierStates: applied, movedIdentifiers: applied.map((state) => state.identifier) };
+  record = { ...record, ...whatMoved };
   await moveSelected(store, source, (touchpoints) => touchpoints.map((touchpoint) => ({ touchpoint, to: target, movedBy: [...touchpoint.movedBy, mergeId] })));
   const folded = await recomputeProfile(store, target, now, (targetProfile) => ({
     identifiers: withSharing(
@@ -238,7 +267,7 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
         mergeId,
         now,
       ),
-      states.filter((state) => moved.has(identifierKey(state.identifier))),
+      applied,
       'after',
     ),
     preferences: strictestPreferences(targetProfile.preferences, sourceProfile.preferences),
@@ -249,7 +278,7 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
   const completed = { status: 'completed' as const, completedAt: now.toISOString(), movedTouchpointCount };
   // Completed and the target's lock released at once; not finished here: finished by a try whose
   // answer was lost (or by the scheduled job), so answer what it recorded.
-  const finished = await persistently(() => store.finishMerge(mergeId, target, { completedAt: completed.completedAt, movedTouchpointCount }));
+  const finished = await persistently(() => store.finishMerge(mergeId, target, { completedAt: completed.completedAt, movedTouchpointCount, ...whatMoved }));
   const result = finished ? { ...record, ...completed } : await persistently(() => store.readMergeRecord(mergeId));
   if (result?.status !== 'completed') throw new ConflictError(`Merge ${mergeId} changed while it was being completed; read it again.`);
   await persistently(() => store.closeMergeCandidate([target, source], 'merged'));

@@ -1,5 +1,5 @@
 import type { Identifier } from './identifiers.ts';
-import type { IdentifierOwner, MergeRecord } from './identity-store.ts';
+import type { IdentifierOwner, IdentifierState, MergeRecord } from './identity-store.ts';
 import type { AttachedIdentifier, Customer } from './model.ts';
 
 /**
@@ -51,6 +51,8 @@ export type PartitionRecord = { customerId: string; position: string } & (
   | { kind: 'mention'; touchpointId: string }
   /** This customer's half of a merge candidate pairing it with another. */
   | { kind: 'candidateHalf'; otherCustomerId: string }
+  /** A merge between two other customers names this one as a holder of a shared identifier it moved. */
+  | { kind: 'mergeSharer'; mergeId: string }
   /** A kind of record the use cases do not know by name: erased and exported all the same. */
   | { kind: 'other'; stored: StoredAttributes }
 );
@@ -82,7 +84,8 @@ export type DeletedRecord =
   | { mergeRecord: string }
   | { mergePointer: { customerId: string; mergeId: string } }
   | { mergeCandidate: [string, string] }
-  | { candidateHalf: { customerId: string; otherCustomerId: string } };
+  | { candidateHalf: { customerId: string; otherCustomerId: string } }
+  | { mergeSharer: { customerId: string; mergeId: string } };
 
 /**
  * What an erase answered, kept for its repeats (a client whose answer was lost must still learn
@@ -148,6 +151,8 @@ export interface PrivacyStore {
   rewriteTouchpoint(touchpoint: TouchpointRecord, changes: AttributeChanges): Promise<boolean>;
   /** Rewrites a merge or move record that still exists; false if it vanished meanwhile. */
   rewriteMergeRecord(mergeId: string, changes: AttributeChanges): Promise<boolean>;
+  /** Replaces a merge record's identifier states if they are still as read; false if they changed (or the record went) meanwhile. */
+  rewriteIdentifierStates(mergeId: string, asRead: IdentifierState[], next: IdentifierState[]): Promise<boolean>;
   /**
    * Rewrites the answer a touchpoint's locator keeps for its Idempotency-Key, and nothing else of
    * it (a move may be re-pointing the locator at the same time): false when it is gone.

@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from './errors.ts';
 import { WriteRejectedError } from './write-rejection.ts';
 import { byStrength, type Identifier, identifierKey } from './identifiers.ts';
 import type { IdentityStore, MergeRecord, StoredTouchpoint } from './identity-store.ts';
+import type { AttachedIdentifier } from './model.ts';
 import { persistently } from './retry.ts';
 import { identityChange, moveSelected, recomputeProfile, withSharing } from './identity-steps.ts';
 import { type MovingStore, undoMove } from './move-touchpoint.ts';
@@ -88,13 +89,19 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
       })),
   );
 
-  await recomputeProfile(store, source, now, (profile) => ({
-    identifiers: withSharing(
-      profile.identifiers.filter((identifier) => restoredKeys.has(identifierKey(identifier))),
-      restoredStates,
-      'before',
-    ),
-  }));
+  const carried = await carryAttachedIdentifiers(store, record);
+  const carriedKeys = new Set(carried.map(identifierKey));
+
+  await recomputeProfile(store, source, now, (profile) => {
+    // Kept: what came back, and what the source took on since the merge (revived by this undo, a
+    // touchpoint attached it; or a touchpoint given back carried it).
+    const kept = profile.identifiers.filter((identifier) => {
+      const key = identifierKey(identifier);
+      return restoredKeys.has(key) || (!sourceKeys.has(key) && identifier.provenance.attachedAt >= record.createdAt);
+    });
+    const listed = new Set(kept.map(identifierKey));
+    return { identifiers: withSharing([...kept, ...carried.filter((identifier) => !listed.has(identifierKey(identifier)))], restoredStates, 'before') };
+  });
   await recomputeProfile(store, target, now, (profile) => {
     const unchangedSinceMerge = (profile.preferences?.updatedAt ?? '') <= (record.completedAt ?? '');
     const permissions = Object.fromEntries(Object.entries(profile.identifierPermissions).filter(([key]) => !sourceKeys.has(key)));
@@ -103,7 +110,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
       identifiers: withSharing(
         profile.identifiers.filter((identifier) => {
           const before = stateOf.get(identifierKey(identifier));
-          return !before || belongsTo(target, before);
+          return !carriedKeys.has(identifierKey(identifier)) && (!before || belongsTo(target, before));
         }),
         restoredStates,
         'before',
@@ -121,6 +128,36 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
   // The pair may claim one identifier again: a conflict that recurs proposes them anew.
   await persistently(() => store.reopenMergeCandidate([target, source]));
   return result;
+}
+
+/**
+ * A touchpoint recorded on the survivor while the merge stood, and given back to the source, takes
+ * along the identifiers it attached to the survivor (their entries name it as their first
+ * touchpoint): they were the source's all along. Answers those entries; one that changed hands
+ * since (unlinked, shared on to another owner) stays where it is. A resumed undo finds the ones it
+ * gave already on the source.
+ */
+async function carryAttachedIdentifiers(store: IdentityStore, record: MergeRecord): Promise<AttachedIdentifier[]> {
+  const { targetCustomerId: target, sourceCustomerId: source, mergeId } = record;
+  const [survivor, sourceTouchpoints] = await Promise.all([persistently(() => store.readProfile(target)), persistently(() => store.listTouchpoints(source))]);
+  const givenBack = new Set(
+    sourceTouchpoints
+      .filter((touchpoint) => touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt)
+      .map(({ touchpointId }) => touchpointId),
+  );
+  const sourceKeys = new Set(record.movedIdentifiers.map(identifierKey));
+  const attached = (survivor?.identifiers ?? []).filter(
+    (identifier) => givenBack.has(identifier.provenance.touchpointId ?? '') && !sourceKeys.has(identifierKey(identifier)),
+  );
+  const carried: AttachedIdentifier[] = [];
+  for (const identifier of attached) {
+    const owner = await persistently(() => store.findIdentifierOwner(identifier));
+    if (owner?.customerId === source) carried.push(identifier);
+    if (owner?.customerId !== target) continue;
+    const next = { customerId: source, sharedWith: owner.sharedWith.filter((customerId) => customerId !== source) };
+    if (await persistently(() => store.setIdentifierOwner(identifier, owner, next, mergeId))) carried.push(identifier);
+  }
+  return carried;
 }
 
 /** After a merge, a touchpoint belongs to the source if its strongest identifier known to either side was the source's. */

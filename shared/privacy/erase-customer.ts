@@ -1,8 +1,9 @@
 import { ConflictError, NotFoundError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
+import { holdersBesidesParties } from '../domain/identity-history.ts';
 import type { MergeRecord } from '../domain/identity-store.ts';
 import type { DeletedRecord, ErasureReceipt, PartitionRecord, PrivacyStore, StoredAttributes, TouchpointRecord } from '../domain/privacy-store.ts';
-import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole, soleValues } from './person.ts';
+import { findSubject, foreignTouchpoint, heldByOthers, membersOf, recordRole, soleValues, withoutHolders } from './person.ts';
 import { attributeChanges, identifiersOf, redactText } from './redaction.ts';
 
 /** Card attributes that copy text from touchpoints, so may quote a redacted one. */
@@ -201,6 +202,7 @@ class EraseRun {
         { mergeRecord: mergeId },
         { mergePointer: { customerId, mergeId } },
         ...(target ? [{ mergePointer: { customerId: target, mergeId } }] : []),
+        ...(record ? sharerPointers(record) : []),
       ];
       this.counts.itemsDeleted += await persist(() => this.store.deleteRecords(records));
     }
@@ -230,6 +232,7 @@ class EraseRun {
         if (record.kind === 'touchpoint') deletions.push(await this.settleTouchpoint(record));
         if (record.kind === 'identifierClaim') await this.release([record.identifier]);
         if (record.kind === 'mention') await persist(() => this.redactTouchpointOf(record.touchpointId));
+        if (record.kind === 'mergeSharer') await persist(() => this.leaveMergeStates(record.mergeId));
         if (record.kind === 'candidateHalf') deletions.push(...(await persist(() => this.settleCandidate(customerId, record.otherCustomerId))));
         deletions.push(record);
       }
@@ -262,7 +265,11 @@ class EraseRun {
       }
       // The survivor's side of a member's merge: deleted with that member (erased before the survivor).
       if (role.mergedMember) return false;
-      this.counts.itemsDeleted += await this.store.deleteRecords([{ mergeRecord: mergeId }, ...otherPointers(record, customerId, mergeId)]);
+      this.counts.itemsDeleted += await this.store.deleteRecords([
+        { mergeRecord: mergeId },
+        ...otherPointers(record, customerId, mergeId),
+        ...sharerPointers(record),
+      ]);
       return true;
     }
     // With another customer (an undone merge, a move): it is theirs too, so it stays, without the person.
@@ -272,6 +279,26 @@ class EraseRun {
     const redacted = redactText(withoutChoices, this.needles) as StoredAttributes;
     if (redacted !== record.stored && (await this.store.rewriteMergeRecord(mergeId, attributeChanges(record.stored, redacted)))) this.counts.itemsRedacted += 1;
     return true;
+  }
+
+  /**
+   * A merge between two other customers named a member as a holder of an identifier it moved (kept
+   * for its undo): the member comes out of its states, so the undo gives the identifier back
+   * without it. Guarded by the states as read: a merge replanning meanwhile is read again.
+   */
+  private async leaveMergeStates(mergeId: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const [record] = await this.store.readMergeRecords([mergeId]);
+      if (!record) return;
+      const parties = [record.sourceCustomerId, record.targetCustomerId];
+      const states = withoutHolders(record.identifierStates, new Set([...this.members].filter((member) => !parties.includes(member))));
+      if (!states) return;
+      if (await this.store.rewriteIdentifierStates(mergeId, record.identifierStates, states)) {
+        this.counts.itemsRedacted += 1;
+        return;
+      }
+    }
+    throw new StoreUnavailableError('A merge naming the customer changed during the erase; repeat the request to finish it.');
   }
 
   /** The touchpoint's identifiers released; its locator goes with it, and the idempotency record it carries. */
@@ -370,4 +397,9 @@ function otherPointers(record: MergeRecord, customerId: string, mergeId: string)
   return [record.targetCustomerId, record.sourceCustomerId]
     .filter((other) => other !== customerId)
     .map((other) => ({ mergePointer: { customerId: other, mergeId } }));
+}
+
+/** The pointers of the customers a merge record names besides its parties: they go with the record. */
+function sharerPointers(record: MergeRecord): DeletedRecord[] {
+  return holdersBesidesParties(record, record.identifierStates).map((customerId) => ({ mergeSharer: { customerId, mergeId: record.mergeId } }));
 }

@@ -1,7 +1,7 @@
 import { cardView } from '../domain/card-view.ts';
 import type { PartitionRecord, PrivacyStore } from '../domain/privacy-store.ts';
 import { defaultExportPageSize } from '../schemas/privacy.ts';
-import { findSubject, foreignTouchpoint, membersOf, recordRole, soleValues } from './person.ts';
+import { findSubject, foreignTouchpoint, membersOf, recordRole, soleValues, withoutHolders } from './person.ts';
 
 type Item = Record<string, unknown>;
 
@@ -28,6 +28,8 @@ export interface ExportPage {
   mentions: Item[];
   /** Merge candidates pairing the person with another customer. */
   mergeCandidates: Item[];
+  /** Merges of other customers that moved identifiers the person shared with them: which, as the merge keeps them for its undo. */
+  sharedInMerges: Item[];
   /** Anything else kept in the person's partitions (a kind of item this export does not know by name). */
   other: Item[];
   /** Pass as `cursor` for the next page; null on the last. */
@@ -62,6 +64,7 @@ export async function exportCustomer(
     identifierClaims: [],
     mentions: [],
     mergeCandidates: [],
+    sharedInMerges: [],
     other: [],
     nextCursor: null,
   };
@@ -138,6 +141,20 @@ export async function exportCustomer(
         if (!candidate) return;
         document.mergeCandidates.push(candidate.stored);
         if (candidate.lastTouchpointId !== undefined) await mention(candidate.lastTouchpointId, 'mentioned');
+        return;
+      }
+      case 'mergeSharer': {
+        const [merge] = await store.readMergeRecords([record.mergeId]);
+        const parties = merge ? [merge.sourceCustomerId, merge.targetCustomerId] : [];
+        const held = new Set(members.filter((member) => !parties.includes(member)));
+        const states = merge?.identifierStates.filter((state) => withoutHolders([state], held));
+        if (!merge || !states?.length) return;
+        document.sharedInMerges.push({
+          mergeId: merge.mergeId,
+          createdAt: merge.createdAt,
+          status: merge.status,
+          identifiers: states.map(({ identifier }) => ({ type: identifier.type, value: identifier.value })),
+        });
         return;
       }
       case 'other':

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
-import type { IdentifierOwner, MergeRecord } from '../domain/identity-store.ts';
+import type { IdentifierOwner, IdentifierState, MergeRecord } from '../domain/identity-store.ts';
 import type { PrivacyStore, StoredProfile, TouchpointRecord } from '../domain/privacy-store.ts';
 import { identifiersOf, redactTouchpoint, type TouchpointRedaction } from './redaction.ts';
 
@@ -132,4 +132,18 @@ export async function foreignTouchpoint(
   const values = identifiers.filter((identifier) => erased.has(identifierKey(identifier))).map((identifier) => identifier.value);
   const redaction = redactTouchpoint(touchpoint.stored, ids, (identifier) => erased.has(identifierKey(identifier)), [...needles, ...members, ...values]);
   return { touchpoint, redaction };
+}
+
+/**
+ * The states with the given customers taken out of every holder list, as an erase releases them
+ * (the next holder owns what one of them owned); undefined when no state names them.
+ */
+export function withoutHolders(states: IdentifierState[], gone: ReadonlySet<string>): IdentifierState[] | undefined {
+  const names = (owner: IdentifierOwner) => [owner.customerId, ...owner.sharedWith].some((customerId) => gone.has(customerId));
+  if (!states.some(({ before, after }) => names(before) || names(after))) return undefined;
+  const strip = (owner: IdentifierOwner): IdentifierOwner => {
+    const [customerId, ...sharedWith] = [owner.customerId, ...owner.sharedWith].filter((holder) => !gone.has(holder));
+    return customerId === undefined ? owner : { customerId, sharedWith };
+  };
+  return states.map((state) => ({ ...state, before: strip(state.before), after: strip(state.after) }));
 }

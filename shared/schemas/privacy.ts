@@ -88,6 +88,17 @@ export const exportPageSchema = z.withMeta(
       description: "Other customers' touchpoints that carried the person's identifiers or named it: only what is the person's",
     }),
     mergeCandidates: z.withMeta(z.array(z.record(z.string(), z.unknown())), { description: 'Merge candidates pairing the person with another customer' }),
+    sharedInMerges: z.withMeta(
+      z.array(
+        z.object({
+          mergeId: z.string(),
+          createdAt: z.string(),
+          status: z.string(),
+          identifiers: z.array(z.object({ type: z.string(), value: z.string() })),
+        }),
+      ),
+      { description: 'Merges of other customers that moved identifiers the person shared with them (kept for their undo), and which' },
+    ),
     other: z.array(z.record(z.string(), z.unknown())),
     nextCursor: z.withMeta(z.nullable(z.string()), {
       description: 'Next page: the same path (with the customerId of this document) and ?cursor=; null on the last',

@@ -417,6 +417,24 @@ describe('POST /v1/merges/{mergeId}/undo', () => {
     expect(ids(targets.items)).not.toContain(bySourcePhone.touchpointId);
   });
 
+  it('gives the source the weaker identifiers such a touchpoint attached to the survivor, so an erase of the survivor leaves them whole', async () => {
+    const { target, source, phone } = await targetAndSource();
+    const { mergeId } = await api.arrangeMerge(target, source);
+    const cookie = `cookie-${unique()}`;
+    const bySourcePhone = await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone, anonymousId: cookie }, occurredAt: minutesAgo(1) }));
+
+    await api.undo(mergeId);
+
+    const [sourceIds, targetIds] = await Promise.all([api.identifiers(source), api.identifiers(target)]);
+    const values = (body: { identifiers: Array<{ value: string }> }) => body.identifiers.map((entry) => entry.value);
+    expect(values(sourceIds.body)).toContain(cookie);
+    expect(values(targetIds.body)).not.toContain(cookie);
+    expect((await api.lookup('anonymousId', cookie)).body.customer?.customerId).toBe(source);
+    expect((await client.send('DELETE', `/v1/customers/${target}`)).status).toBe(200);
+    const [touchpoint] = (await api.timeline(source)).items.filter((item) => item.touchpointId === bySourcePhone.touchpointId);
+    expect(touchpoint?.identifiers).toMatchObject({ phone, anonymousId: cookie });
+  });
+
   it('answers an undo posted again with the undone merge (a retry whose first try committed)', async () => {
     const { target, source } = await targetAndSource();
     const { mergeId } = await api.arrangeMerge(target, source);

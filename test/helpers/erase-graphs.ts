@@ -94,6 +94,32 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
         keptByOthers: [{ type: 'phone', value: owner.phone }],
       };
     },
+    'a sharer of a phone whose owner was merged into another customer later': async () => {
+      const owner = await person(api, 90);
+      const sharer = await person(api, 60);
+      const survivor = await person(api, 30);
+      await api.arrangeLink(sharer.customerId, { type: 'phone', value: owner.phone, shared: true });
+      await api.arrangeMerge(survivor.customerId, owner.customerId);
+      return {
+        eraseId: sharer.customerId,
+        values: [sharer.phone, sharer.email],
+        others: [survivor.customerId],
+        keptByOthers: [{ type: 'phone', value: owner.phone }],
+      };
+    },
+    'the owner of a phone whose sharer was merged into another customer later': async () => {
+      const owner = await person(api, 90);
+      const sharer = await person(api, 60);
+      const survivor = await person(api, 30);
+      await api.arrangeLink(sharer.customerId, { type: 'phone', value: owner.phone, shared: true });
+      await api.arrangeMerge(survivor.customerId, sharer.customerId);
+      return {
+        eraseId: owner.customerId,
+        values: [owner.email],
+        others: [survivor.customerId],
+        keptByOthers: [{ type: 'phone', value: owner.phone }],
+      };
+    },
     'a chain of merges, asked for by the first merged-away id': async () => {
       const survivor = await person(api, 90);
       const middle = await person(api, 60);

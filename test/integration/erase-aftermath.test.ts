@@ -68,6 +68,28 @@ describe('after an erase', () => {
     expect(call.body.customerId).toBe(sharer.customerId);
   });
 
+  it('a merge that took a phone the erased customer shared is undone without them: the phone goes back to its owner alone', async () => {
+    const owner = await person(api, 90);
+    const sharer = await person(api, 60);
+    const survivor = await person(api, 30);
+    await api.arrangeLink(sharer.customerId, { type: 'phone', value: owner.phone, shared: true });
+    const { mergeId } = await api.arrangeMerge(survivor.customerId, owner.customerId);
+
+    expect((await erase(sharer.customerId)).status).toBe(200);
+    const [merge] = (await api.merges(survivor.customerId)).body.items;
+    const undone = await api.undo(mergeId);
+    const call = await api.postTouchpoint(touchpointBody({ identifiers: { phone: owner.phone } }));
+
+    expect(merge.identifierStates).toContainEqual({
+      identifier: { type: 'phone', value: owner.phone },
+      before: { customerId: owner.customerId, sharedWith: [] },
+      after: { customerId: survivor.customerId, sharedWith: [] },
+    });
+    expect(undone.status).toBe(200);
+    expect(call.body.customerId).toBe(owner.customerId);
+    expect(findTraces(await scanTable(), [sharer.customerId, sharer.phone, sharer.email])).toEqual([]);
+  });
+
   it('unlinking an identifier of an erased customer answers 404, not 500', async () => {
     const erased = await person(api, 60);
     expect((await erase(erased.customerId)).status).toBe(200);

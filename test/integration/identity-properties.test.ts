@@ -96,6 +96,8 @@ interface ModelTouchpoint {
   owner: string;
   movedBy: string[];
   identifiers: Identifier[];
+  /** Keys this touchpoint attached to its customer (their entries name it as their first touchpoint). */
+  attached: Set<string>;
   seq: number;
 }
 interface ModelMerge {
@@ -184,7 +186,16 @@ class Model {
           const key = identifierKey(identifier);
           return sourceKeys.has(key) || targetKeys.has(key);
         });
-        if (deciding && sourceKeys.has(identifierKey(deciding))) touchpoint.owner = source.id;
+        if (deciding && sourceKeys.has(identifierKey(deciding))) {
+          touchpoint.owner = source.id;
+          // It takes along what it attached to the survivor: the source's all along.
+          for (const key of touchpoint.attached) {
+            if (sourceKeys.has(key) || this.owner.get(key) !== target.id) continue;
+            this.owner.set(key, source.id);
+            targetKeys.delete(key);
+            source.identifiers.add(key);
+          }
+        }
       }
     }
     target.identifiers = targetKeys;
@@ -251,12 +262,14 @@ async function ingest(run: Run, step: Extract<Step, { kind: 'ingest' }>): Promis
     (result.merges ?? []).map((merge) => merge.sourceCustomerId),
     `${run.log.at(-1)}: the anonymous profiles merged`,
   ).toEqual(expectedMerges);
+  const attached = new Set<string>();
   for (const identifier of carried) {
     if (model.owner.has(identifierKey(identifier))) continue;
     model.owner.set(identifierKey(identifier), customer.id);
     customer.identifiers.add(identifierKey(identifier));
+    attached.add(identifierKey(identifier));
   }
-  model.touchpoints.set(result.touchpointId, { id: result.touchpointId, owner: customer.id, movedBy: [], identifiers: carried, seq });
+  model.touchpoints.set(result.touchpointId, { id: result.touchpointId, owner: customer.id, movedBy: [], identifiers: carried, attached, seq });
   model.somethingChanged();
   for (const merge of result.merges ?? []) model.merge(customer.id, merge.sourceCustomerId, merge.mergeId, seq);
 }
@@ -299,6 +312,8 @@ async function unlink(run: Run, step: Extract<Step, { kind: 'unlink' }>): Promis
   if (expected === 'ok') {
     model.owner.delete(key);
     customer.identifiers.delete(key);
+    // Linked or attached again later, its entry names another first touchpoint (or none).
+    for (const touchpoint of model.touchpoints.values()) touchpoint.attached.delete(key);
     model.somethingChanged();
   }
 }

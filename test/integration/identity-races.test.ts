@@ -2,7 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { injectDynamoDbFaults } from '../../shared/db/fault-injection.ts';
-import { cardKey, profileKey } from '../../shared/db/keys.ts';
+import { cardKey, mergeSharerKey, profileKey } from '../../shared/db/keys.ts';
 import { dynamoPrivacyStore } from '../../shared/db/privacy-store.ts';
 import { ConflictError, NotFoundError, StoreUnavailableError } from '../../shared/domain/errors.ts';
 import { linkIdentifier, unlinkIdentifier } from '../../shared/domain/link-identifier.ts';
@@ -91,6 +91,33 @@ describe('identifiers linked while a merge or undo rewrites the profile', () => 
 
     expect(store.ran()).toBe(true);
     expect(await listedKeys(source.customerId)).toContain(`email#${linked}`);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it('keeps an identifier a touchpoint attached to the revived source while the undo moved touchpoints back', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const { mergeId } = await merge(table.store, target.customerId, source.customerId);
+    await ingest({ phone });
+    const attached = uniqueEmail();
+    let ran = false;
+    const store: GraphStore = {
+      ...table.store,
+      moveTouchpoints: async (moves) => {
+        if (!ran) {
+          ran = true;
+          await ingest({ phone, email: attached });
+        }
+        return table.store.moveTouchpoints(moves);
+      },
+    };
+
+    await undoMerge(store, mergeId, actor, new Date());
+
+    expect(ran).toBe(true);
+    expect(await ownerOf({ type: 'email', value: attached })).toEqual({ customerId: source.customerId, sharedWith: [] });
+    expect(await listedKeys(source.customerId)).toContain(`email#${attached}`);
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
   });
 
@@ -631,6 +658,58 @@ describe("a shared link racing a merge of the identifier's owner (PROPS F11)", (
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId, neighbour.customerId] })).toEqual([]);
   });
 
+  it('plans again without a sharer erased between the merge reading the phone and recording its plan: nothing names the sharer', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const sharer = await ingest({ email: uniqueEmail() });
+    await shareLink(sharer.customerId, { type: 'phone', value: phone });
+    let erased = false;
+    const store: GraphStore = {
+      ...table.store,
+      planMergeIdentifiers: async (...args) => {
+        if (!erased) {
+          erased = true;
+          await erase(sharer.customerId);
+        }
+        return table.store.planMergeIdentifiers(...args);
+      },
+    };
+
+    const { mergeId } = await merge(store, target.customerId, source.customerId);
+    const record = await table.store.readMergeRecord(mergeId);
+
+    expect(erased).toBe(true);
+    expect(record?.identifierStates).toEqual([
+      {
+        identifier: { type: 'phone', value: phone },
+        before: { customerId: source.customerId, sharedWith: [] },
+        after: { customerId: target.customerId, sharedWith: [] },
+      },
+    ]);
+    expect(JSON.stringify(await scanItems(table.tableName))).not.toContain(sharer.customerId);
+    expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [] });
+  });
+
+  it('refuses to name in a plan a sharer whose erase has begun, and writes no pointer for it', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const sharer = await ingest({ email: uniqueEmail() });
+    await shareLink(sharer.customerId, { type: 'phone', value: phone });
+    const { mergeId } = await merge(table.store, target.customerId, source.customerId);
+    const record = (await table.store.readMergeRecord(mergeId)) as NonNullable<Awaited<ReturnType<typeof table.store.readMergeRecord>>>;
+    expect(JSON.stringify(await scanItems(table.tableName))).toContain(`S#${mergeId}`);
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+    await client.send(new DeleteCommand({ TableName: table.tableName, Key: mergeSharerKey(sharer.customerId, mergeId) }));
+    await dynamoPrivacyStore(client, table.tableName).markErasing(sharer.customerId, new Date().toISOString());
+
+    const planned = table.store.planMergeIdentifiers(record, { identifierStates: record.identifierStates });
+
+    await expect(planned).rejects.toMatchObject({ reason: 'customer-changed' });
+    expect(JSON.stringify(await scanItems(table.tableName))).not.toContain(`S#${mergeId}`);
+  });
+
   it('answers a shared link whose owner was merged away between its read and its write with the link on the survivor', async () => {
     const phone = uniquePhone().e164;
     const target = await ingest({ email: uniqueEmail() });
@@ -682,6 +761,31 @@ describe('an unlink racing a merge (PROPS F23)', () => {
     expect(await ownerOf({ type: 'phone', value: phone })).toBeUndefined();
     expect(await listedKeys(target.customerId)).not.toContain(`phone#${phone}`);
     expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it('leaves out of the record an identifier the source lost before it moved: an undo after staff linked it to the survivor keeps it there', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone, email: uniqueEmail() });
+    let unlinking: Promise<void> | undefined;
+    const store: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        unlinking ??= unlinkIdentifier(table.store, source.customerId, { type: 'phone', value: phone });
+        await unlinking;
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+    const { mergeId, movedIdentifiers } = await merge(store, target.customerId, source.customerId);
+    await link(target.customerId, { type: 'phone', value: phone });
+
+    await undoMerge(table.store, mergeId, actor, new Date());
+
+    expect(movedIdentifiers.map(({ type }) => type)).toEqual(['email']);
+    expect((await table.store.readMergeRecord(mergeId))?.identifierStates.map(({ identifier }) => identifier.type)).toEqual(['email']);
+    expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [] });
+    expect(await listedKeys(target.customerId)).toContain(`phone#${phone}`);
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
   });
 });

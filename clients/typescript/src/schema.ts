@@ -1672,6 +1672,16 @@ export interface components {
             mergeCandidates: {
                 [key: string]: unknown;
             }[];
+            /** @description Merges of other customers that moved identifiers the person shared with them (kept for their undo), and which */
+            sharedInMerges: {
+                mergeId: string;
+                createdAt: string;
+                status: string;
+                identifiers: {
+                    type: string;
+                    value: string;
+                }[];
+            }[];
             other: {
                 [key: string]: unknown;
             }[];

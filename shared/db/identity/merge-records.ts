@@ -1,10 +1,14 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../domain/errors.ts';
+import { holdersBesidesParties } from '../../domain/identity-history.ts';
 import type { IdentityStore, MergeRecord, MergeStatus } from '../../domain/identity-store.ts';
+import { WriteRejectedError } from '../../domain/write-rejection.ts';
 import { batchGetItems } from '../batch-get.ts';
 import { itemsOfIndexEntries } from '../index-page.ts';
+import { mergeSharerEntity } from '../items/cross-reference.ts';
 import { mergeAuditEntity, mergeRecordEntity } from '../items/merge-record.ts';
+import { profileEntity } from '../items/profile.ts';
 import { cardKey, customerPartition, mergeRecordKey, profileKey, unfinishedMergeIndexKeys, unfinishedMergesIndexPartition } from '../keys.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
@@ -20,6 +24,7 @@ type MergeRecordMethods =
   | 'finishUndo'
   | 'readMergeRecord'
   | 'updateMergeRecord'
+  | 'planMergeIdentifiers'
   | 'listMergeRecords'
   | 'listUnfinishedMerges';
 
@@ -180,6 +185,35 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
     }
   }
 
+  /**
+   * Customers the states name besides the merge's two parties (holders of a shared identifier)
+   * get a pointer first, each in one transaction with a check that it is a customer not under
+   * erasure: so the record never names a customer whose erase could not find it.
+   */
+  async function planMergeIdentifiers(record: MergeRecord, plan: Pick<MergeRecord, 'identifierStates'> & Partial<Pick<MergeRecord, 'movedIdentifiers'>>) {
+    const { mergeId } = record;
+    for (const customerId of holdersBesidesParties(record, plan.identifierStates)) {
+      try {
+        await transact(table, [
+          {
+            ConditionCheck: {
+              TableName: tableName,
+              Key: profileKey(customerId),
+              ConditionExpression: '#entity = :customer',
+              ExpressionAttributeNames: { '#entity': 'entity' },
+              ExpressionAttributeValues: { ':customer': profileEntity.name },
+            },
+          },
+          { Put: { TableName: tableName, Item: mergeSharerEntity.item(mergeSharerEntity.key(customerId, mergeId), { mergeId }) } },
+        ]);
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) throw new WriteRejectedError('customer-changed', { cause: error });
+        throw error;
+      }
+    }
+    return updateMergeRecord(mergeId, plan, 'in_progress');
+  }
+
   async function listMergeRecords(customerId: string): Promise<MergeRecord[]> {
     const output = await call(() =>
       client.send(
@@ -200,7 +234,7 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
     return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
-  return { beginMerge, beginUndo, finishMerge, finishUndo, readMergeRecord, updateMergeRecord, listMergeRecords, listUnfinishedMerges };
+  return { beginMerge, beginUndo, finishMerge, finishUndo, readMergeRecord, updateMergeRecord, planMergeIdentifiers, listMergeRecords, listUnfinishedMerges };
 }
 
 /** A new merge record; one still in progress is listed in the index an interrupted merge is finished from. */

@@ -1,5 +1,5 @@
 import * as z from '../../schemas/zod.ts';
-import { candidateHalfKey, identifierClaimKey, mentionKey } from '../keys.ts';
+import { candidateHalfKey, identifierClaimKey, mentionKey, mergeSharerKey } from '../keys.ts';
 import { defineEntity } from './entity.ts';
 
 /** The customer may be named by this identifier's item (`CUST#<customerId>` / `I#<type>#<value>`). */
@@ -21,4 +21,11 @@ export const candidateHalfEntity = defineEntity({
   name: 'candidateHalf',
   attributes: z.object({ otherCustomerId: z.string() }),
   key: candidateHalfKey,
+});
+
+/** A merge between two other customers names this one as a holder of a shared identifier (`S#<mergeId>`); it holds the merge id only. */
+export const mergeSharerEntity = defineEntity({
+  name: 'mergeSharer',
+  attributes: z.object({ mergeId: z.string() }),
+  key: mergeSharerKey,
 });
