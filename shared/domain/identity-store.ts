@@ -112,6 +112,11 @@ export interface IdentityStore {
   listTouchpoints(customerId: string): Promise<StoredTouchpoint[]>;
   /** Moves touchpoints to another customer's partition in atomic chunks; `movedBy` is each one's new stack. */
   moveTouchpoints(moves: Array<{ touchpoint: StoredTouchpoint; to: string; movedBy: string[] }>): Promise<void>;
+  /**
+   * Lets an erase of the customer find these touchpoints of others, which may carry its
+   * identifiers (pointers in its partition); writes nothing once it is being erased or gone.
+   */
+  mentionTouchpoints(customerId: string, touchpointIds: string[]): Promise<void>;
   /** Writes an exactly recomputed card; raises `WriteRejectedError('card-stale')` if the version moved. */
   replaceProfile(customerId: string, replacement: ProfileReplacement): Promise<void>;
   readMergeRecord(mergeId: string): Promise<MergeRecord | undefined>;

@@ -91,6 +91,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
 
   const carried = await carryAttachedIdentifiers(store, record);
   const carriedKeys = new Set(carried.map(identifierKey));
+  await mentionAcross(store, record);
 
   await recomputeProfile(store, source, now, (profile) => {
     // Kept: what came back, and what the source took on since the merge (revived by this undo, a
@@ -158,6 +159,20 @@ async function carryAttachedIdentifiers(store: IdentityStore, record: MergeRecor
     if (await persistently(() => store.setIdentifierOwner(identifier, owner, next, mergeId))) carried.push(identifier);
   }
   return carried;
+}
+
+/**
+ * A touchpoint recorded while the merge stood may carry identifiers of both customers (the
+ * source's phone, the survivor's email) and now lives with one of them: a pointer in the other's
+ * partition lets its erase find it and take its values out.
+ */
+async function mentionAcross(store: IdentityStore, record: MergeRecord): Promise<void> {
+  const { targetCustomerId: target, sourceCustomerId: source } = record;
+  const recordedSince = (touchpoints: StoredTouchpoint[]) =>
+    touchpoints.filter((touchpoint) => touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt).map(({ touchpointId }) => touchpointId);
+  const [onTarget, onSource] = await Promise.all([target, source].map((customerId) => persistently(() => store.listTouchpoints(customerId))));
+  await persistently(() => store.mentionTouchpoints(source, recordedSince(onTarget ?? [])));
+  await persistently(() => store.mentionTouchpoints(target, recordedSince(onSource ?? [])));
 }
 
 /** After a merge, a touchpoint belongs to the source if its strongest identifier known to either side was the source's. */

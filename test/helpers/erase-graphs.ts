@@ -120,6 +120,24 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
         keptByOthers: [{ type: 'phone', value: owner.phone }],
       };
     },
+    'a customer parted by an undo from the survivor, which kept a call carrying its phone': async () => {
+      const parted = await person(api, 90);
+      const survivor = await person(api, 60);
+      const { mergeId } = await api.arrangeMerge(survivor.customerId, parted.customerId);
+      // The survivor's email outranks the phone: the undo leaves the call with the survivor.
+      await api.arrangeTouchpoint(touchpointBody({ identifiers: { phone: parted.phone, email: survivor.email }, occurredAt: minutesAgo(5) }));
+      expect((await api.undo(mergeId)).status).toBe(200);
+      return { eraseId: parted.customerId, values: [parted.phone, parted.email], others: [survivor.customerId] };
+    },
+    'the survivor of an undone merge, whose email a touchpoint given back to the other carries': async () => {
+      const parted = await person(api, 90);
+      const survivor = await person(api, 60);
+      const { mergeId } = await api.arrangeMerge(survivor.customerId, parted.customerId);
+      // Naming the merged-away customer, it goes back to it with the undo.
+      await api.arrangeTouchpoint(touchpointBody({ identifiers: { customerId: parted.customerId, email: survivor.email }, occurredAt: minutesAgo(5) }));
+      expect((await api.undo(mergeId)).status).toBe(200);
+      return { eraseId: survivor.customerId, values: [survivor.phone, survivor.email], others: [parted.customerId] };
+    },
     'a chain of merges, asked for by the first merged-away id': async () => {
       const survivor = await person(api, 90);
       const middle = await person(api, 60);

@@ -3,8 +3,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { IdentityStore, StoredTouchpoint } from '../../domain/identity-store.ts';
 import { WriteRejectedError } from '../../domain/write-rejection.ts';
 import { touchpointOf } from '../dynamo-customer-store.ts';
+import { mentionEntity } from '../items/cross-reference.ts';
+import { profileEntity } from '../items/profile.ts';
 import { touchpointEntity, touchpointLocatorEntity } from '../items/touchpoint.ts';
-import { customerPartition, touchpointKey, touchpointLocatorKey } from '../keys.ts';
+import { customerPartition, profileKey, touchpointKey, touchpointLocatorKey } from '../keys.ts';
 import { itemUpdates, profileReplacement } from '../profile-item.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
@@ -17,7 +19,7 @@ type Item = Record<string, unknown>;
 /** Three writes move one touchpoint (put, delete, locator); 25 of them stay under the 100-item transaction limit. */
 const touchpointsPerTransaction = 25;
 
-export interface TouchpointMoves extends Pick<IdentityStore, 'listTouchpoints' | 'moveTouchpoints' | 'moveTouchpoint'> {
+export interface TouchpointMoves extends Pick<IdentityStore, 'listTouchpoints' | 'moveTouchpoints' | 'mentionTouchpoints' | 'moveTouchpoint'> {
   readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined>;
 }
 
@@ -91,6 +93,34 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     }
   }
 
+  /** Each chunk's pointers with a check that the customer is a customer not under erasure: never a pointer left in an erased partition. */
+  async function mentionTouchpoints(customerId: string, touchpointIds: string[]): Promise<void> {
+    const pointersPerTransaction = 99;
+    for (let start = 0; start < touchpointIds.length; start += pointersPerTransaction) {
+      const pointers = touchpointIds.slice(start, start + pointersPerTransaction).map((touchpointId) => ({
+        Put: { TableName: tableName, Item: mentionEntity.item(mentionEntity.key(customerId, touchpointId), { touchpointId }) },
+      }));
+      try {
+        await transact(table, [
+          {
+            ConditionCheck: {
+              TableName: tableName,
+              Key: profileKey(customerId),
+              ConditionExpression: '#entity = :customer',
+              ExpressionAttributeNames: { '#entity': 'entity' },
+              ExpressionAttributeValues: { ':customer': profileEntity.name },
+            },
+          },
+          ...pointers,
+        ]);
+      } catch (error) {
+        // Being erased or gone: nothing of it is left to find.
+        if (error instanceof TransactionCanceledException) return;
+        throw error;
+      }
+    }
+  }
+
   async function readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> {
     const locator = await call(() => client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })));
     if (!locator.Item) return undefined;
@@ -119,7 +149,7 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     }
   }
 
-  return { listTouchpoints, moveTouchpoints, readTouchpoint, moveTouchpoint };
+  return { listTouchpoints, moveTouchpoints, mentionTouchpoints, readTouchpoint, moveTouchpoint };
 }
 
 function toStoredTouchpoint(item: Item): StoredTouchpoint {
