@@ -247,7 +247,7 @@ export function profileReplacement(customerId: string, replacement: ProfileRepla
   for (const identifier of remove) profile.remove(['identifiers', identifierKey(identifier)]);
   if (replacement.preferences !== undefined) profile.set('preferences', replacement.preferences);
   if (replacement.identifierPermissions) profile.set('identifierPermissions', replacement.identifierPermissions);
-  if (replacement.revive) profile.remove('mergedInto', 'mergedBy');
+  if (replacement.revive) profile.remove('mergedInto', 'mergedBy').set('identityLock', replacement.revive);
   else profile.when('attribute_not_exists(mergedInto)');
   return { ...updates, profile: itemUpdateOf(profileKey(customerId), profile) };
 }

@@ -45,7 +45,7 @@ interface ProfileRewrite {
   identifiers?: AttachedIdentifier[];
   preferences?: ProfileReplacement['preferences'];
   identifierPermissions?: ProfileReplacement['identifierPermissions'];
-  revive?: boolean;
+  revive?: ProfileReplacement['revive'];
 }
 
 /**

@@ -67,8 +67,11 @@ export interface ProfileReplacement {
   identifierChanges?: { set: AttachedIdentifier[]; remove: Identifier[] };
   preferences?: ContactPreferences | null;
   identifierPermissions?: Record<string, IdentifierPermissions>;
-  /** Bring a merged-away profile back to life (undo). */
-  revive?: boolean;
+  /**
+   * The merge being undone: bring its merged-away source back to life, held by the undo (its
+   * identity lock) until the undo finishes, so that no erase or merge takes it half-way.
+   */
+  revive?: string;
 }
 
 export type LinkOutcome = { kind: 'linked' } | { kind: 'already-linked' } | { kind: 'owned-by-other'; customerId: string };
@@ -101,8 +104,8 @@ export interface IdentityStore {
   beginUndo(record: MergeRecord): Promise<void>;
   /** Atomically: mark the merge `completed` and release the target's lock; false when it was not `in_progress` (finished already). */
   finishMerge(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<boolean>;
-  /** Atomically: mark the merge `undone` and release the target's lock; false when it was not `undoing` (finished already). */
-  finishUndo(mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>): Promise<boolean>;
+  /** Atomically: mark the merge `undone` and release both customers' locks; false when it was not `undoing` (finished already). */
+  finishUndo(record: Pick<MergeRecord, 'mergeId' | 'targetCustomerId' | 'sourceCustomerId'>, changes: Partial<MergeRecord>): Promise<boolean>;
   /**
    * Gives an identifier a new owner and sharing if it still has the expected ones; true when it
    * now has `next` (also when it already had), false when it changed hands meanwhile.

@@ -58,7 +58,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
   // Revive the source before its identifiers come back, so that new touchpoints carrying them land on a live customer.
   if (sourceProfile.mergedInto) {
     await persistently(() =>
-      store.replaceProfile(source, { card: sourceProfile.card, expectedVersion: sourceProfile.card.version, revive: true }).catch((error: unknown) => {
+      store.replaceProfile(source, { card: sourceProfile.card, expectedVersion: sourceProfile.card.version, revive: mergeId }).catch((error: unknown) => {
         // Revived already (by a try whose answer was lost), or its card moved on: the recompute below settles it.
         if (!(error instanceof WriteRejectedError)) throw error;
       }),
@@ -122,7 +122,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
     };
   });
   const undone = { status: 'undone' as const, undoneAt: now.toISOString(), undoneBy: record.undoneBy };
-  const finished = await persistently(() => store.finishUndo(mergeId, target, { undoneAt: undone.undoneAt, undoneBy: undone.undoneBy }));
+  const finished = await persistently(() => store.finishUndo(record, { undoneAt: undone.undoneAt, undoneBy: undone.undoneBy }));
   // Not finished here: finished by a try whose answer was lost (or by the scheduled job), so answer what it recorded.
   const result = finished ? { ...record, ...undone } : await persistently(() => store.readMergeRecord(mergeId));
   if (result?.status !== 'undone') throw new ConflictError(`Merge ${mergeId} changed while it was being undone; read it again.`);

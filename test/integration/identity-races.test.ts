@@ -121,6 +121,28 @@ describe('identifiers linked while a merge or undo rewrites the profile', () => 
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
   });
 
+  it('holds the source it revives until it finishes: an erase of it meanwhile answers 409, changing nothing, and goes through after (PROPS seed 6)', async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone: uniquePhone().e164 });
+    const { mergeId } = await merge(table.store, target.customerId, source.customerId);
+    let erasing: Promise<unknown> | undefined;
+    const store: GraphStore = {
+      ...table.store,
+      setIdentifierOwner: async (...args) => {
+        erasing ??= erase(source.customerId).catch((error: unknown) => error);
+        await erasing;
+        return table.store.setIdentifierOwner(...args);
+      },
+    };
+
+    await expect(undoMerge(store, mergeId, actor, new Date())).resolves.toMatchObject({ status: 'undone' });
+
+    expect(await erasing).toBeInstanceOf(ConflictError);
+    expect(await leftHanging([target.customerId, source.customerId])).toEqual([]);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+    await expect(erase(source.customerId)).resolves.toMatchObject({ status: 'erased' });
+  });
+
   it('keeps an identifier a touchpoint attached to the target while a merge into it recomputes its profile', async () => {
     const email = uniqueEmail();
     const target = await ingest({ email });

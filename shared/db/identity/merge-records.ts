@@ -122,9 +122,33 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
     }
   }
 
-  /** Marks a merge or undo finished and releases its target's lock, atomically; false when it was finished already. */
-  async function finishLocked(mergeId: string, targetCustomerId: string, from: MergeStatus, to: MergeStatus, changes: Partial<MergeRecord>): Promise<boolean> {
+  /**
+   * Marks a merge or undo finished and releases its target's lock, atomically, and the revived
+   * source's when an undo holds it (an undo begun before it held the source does not); false when
+   * it was finished already.
+   */
+  async function finishLocked(
+    mergeId: string,
+    held: { targetCustomerId: string; sourceCustomerId?: string },
+    from: MergeStatus,
+    to: MergeStatus,
+    changes: Partial<MergeRecord>,
+  ): Promise<boolean> {
     const record = mergeRecordChanges({ ...changes, status: to }).remove('gsi1pk', 'gsi1sk');
+    const releaseSource: TransactItem[] = held.sourceCustomerId
+      ? [
+          {
+            Update: {
+              TableName: tableName,
+              Key: profileKey(held.sourceCustomerId),
+              ...updateExpression()
+                .remove('identityLock')
+                .when('attribute_exists(pk) AND (attribute_not_exists(identityLock) OR identityLock = :mergeId)', { ':mergeId': mergeId })
+                .build(),
+            },
+          },
+        ]
+      : [];
     try {
       await transact(table, [
         {
@@ -137,10 +161,11 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
         {
           Update: {
             TableName: tableName,
-            Key: profileKey(targetCustomerId),
+            Key: profileKey(held.targetCustomerId),
             ...updateExpression().remove('identityLock').when('identityLock = :mergeId', { ':mergeId': mergeId }).build(),
           },
         },
+        ...releaseSource,
       ]);
       return true;
     } catch (error) {
@@ -149,10 +174,12 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
     }
   }
 
-  const finishUndo = (mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>) =>
-    finishLocked(mergeId, targetCustomerId, 'undoing', 'undone', changes);
+  const finishUndo = (
+    { mergeId, targetCustomerId, sourceCustomerId }: Pick<MergeRecord, 'mergeId' | 'targetCustomerId' | 'sourceCustomerId'>,
+    changes: Partial<MergeRecord>,
+  ) => finishLocked(mergeId, { targetCustomerId, sourceCustomerId }, 'undoing', 'undone', changes);
   const finishMerge = (mergeId: string, targetCustomerId: string, changes: Partial<MergeRecord>) =>
-    finishLocked(mergeId, targetCustomerId, 'in_progress', 'completed', changes);
+    finishLocked(mergeId, { targetCustomerId }, 'in_progress', 'completed', changes);
 
   async function listUnfinishedMerges(startedBefore: string): Promise<MergeRecord[]> {
     const entries = await queryAll(client, {
