@@ -80,7 +80,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
       .filter(
         (touchpoint) =>
           touchpoint.movedBy.at(-1) === mergeId ||
-          (touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt && belongsToSource(touchpoint, source, sourceKeys, targetKeys)),
+          (touchpoint.movedBy.length === 0 && recordedWhileMerged(touchpoint, record) && belongsToSource(touchpoint, source, sourceKeys, targetKeys)),
       )
       .map((touchpoint) => ({
         touchpoint,
@@ -162,16 +162,30 @@ async function carryAttachedIdentifiers(store: IdentityStore, record: MergeRecor
 }
 
 /**
+ * On the survivor and moved by no merge: recorded there since the merge began, or naming the
+ * source itself, which only a redirect by this merge puts there (its request may have begun just
+ * before the merge did).
+ */
+function recordedWhileMerged(touchpoint: StoredTouchpoint, record: MergeRecord): boolean {
+  return touchpoint.receivedAt >= record.createdAt || touchpoint.identifiers.customerId === record.sourceCustomerId;
+}
+
+/**
  * A touchpoint recorded while the merge stood may carry identifiers of both customers (the
- * source's phone, the survivor's email) and now lives with one of them: a pointer in the other's
- * partition lets its erase find it and take its values out.
+ * source's phone, the survivor's email) and now lives with one of them, and one staff moved from
+ * the survivor elsewhere may carry the source's: a pointer in the other's partition lets its erase
+ * find it and take its values out.
  */
 async function mentionAcross(store: IdentityStore, record: MergeRecord): Promise<void> {
   const { targetCustomerId: target, sourceCustomerId: source } = record;
   const recordedSince = (touchpoints: StoredTouchpoint[]) =>
     touchpoints.filter((touchpoint) => touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt).map(({ touchpointId }) => touchpointId);
   const [onTarget, onSource] = await Promise.all([target, source].map((customerId) => persistently(() => store.listTouchpoints(customerId))));
-  await persistently(() => store.mentionTouchpoints(source, recordedSince(onTarget ?? [])));
+  // Staff may have moved on a touchpoint the merge brought, or one recorded since: its values may be the source's.
+  const movedOn = (await persistently(() => store.listMergeRecords(target))).flatMap((moved) =>
+    moved.kind === 'move' && moved.sourceCustomerId === target && moved.createdAt >= record.createdAt && moved.touchpointId ? [moved.touchpointId] : [],
+  );
+  await persistently(() => store.mentionTouchpoints(source, [...recordedSince(onTarget ?? []), ...movedOn]));
   await persistently(() => store.mentionTouchpoints(target, recordedSince(onSource ?? [])));
 }
 

@@ -121,6 +121,19 @@ describe('identifiers linked while a merge or undo rewrites the profile', () => 
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
   });
 
+  it('gives back a touchpoint naming the source that the merge sent to the survivor, though its request began before the merge did (PROPS seed 9)', async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone: uniquePhone().e164 });
+    const { mergeId, createdAt } = await merge(table.store, target.customerId, source.customerId);
+    const named = await ingestCall(table.store, { customerId: source.customerId }, 5, new Date(Date.parse(createdAt) - 1_000));
+    expect(named.customerId).toBe(target.customerId);
+
+    await undoMerge(table.store, mergeId, actor, new Date());
+
+    expect((await table.store.listTouchpoints(source.customerId)).map(({ touchpointId }) => touchpointId)).toContain(named.touchpointId);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
   it('holds the source it revives until it finishes: an erase of it meanwhile answers 409, changing nothing, and goes through after (PROPS seed 6)', async () => {
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone: uniquePhone().e164 });
