@@ -12,7 +12,7 @@ const formatsPosition = 4;
  * (format, AsYouType, findNumbers): 49 of its 83 KB. Parsing and validation read the calling
  * codes, national prefixes, number patterns, possible lengths and leading digits, all kept, so a
  * function that only normalises numbers to E.164 bundles a third of the metadata.
- * test/unit/phone-parsing-metadata.test.ts checks that every country parses as with the full one.
+ * test/unit/phone-metadata.test.ts checks that every country parses as with the full one.
  */
 export function parsingMetadata(min: MetadataJson): MetadataJson {
   const withoutFormats = (entry: unknown) => {

@@ -291,11 +291,11 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     return records;
   }
 
-  async function readIdentifier(identifier: Identifier): Promise<IdentifierOwner | undefined> {
+  async function readIdentifier(identifier: Identifier): Promise<(IdentifierOwner & { lastMergeId?: string }) | undefined> {
     const item = await readItem(identifierItemKey(identifier));
     if (!item) return undefined;
-    const { customerId, sharedWith } = identifierEntity.parse(item);
-    return { customerId, sharedWith: sharedWith ?? [] };
+    const { customerId, sharedWith, lastMergeId } = identifierEntity.parse(item);
+    return { customerId, sharedWith: sharedWith ?? [], ...(lastMergeId ? { lastMergeId } : {}) };
   }
 
   async function releaseIdentifier(identifier: Identifier, members: ReadonlySet<string>, holders: IdentifierOwner): Promise<Release> {

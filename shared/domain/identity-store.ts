@@ -127,8 +127,7 @@ export interface IdentityStore {
   /**
    * Records what a merge in progress does to the source's identifiers, as `updateMergeRecord`
    * does, and lets an erase of any other customer the states name (a holder of a shared
-   * identifier) find the record; raises `WriteRejectedError('customer-changed')` when such a
-   * customer is no longer one or is being erased (read the identifiers again).
+   * identifier) find the record.
    */
   planMergeIdentifiers(record: MergeRecord, plan: Pick<MergeRecord, 'identifierStates'> & Partial<Pick<MergeRecord, 'movedIdentifiers'>>): Promise<boolean>;
   listMergeRecords(customerId: string): Promise<MergeRecord[]>;

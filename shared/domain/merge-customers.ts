@@ -8,7 +8,6 @@ import { backOff, maxAttempts, persistently } from './retry.ts';
 import type { AttachedIdentifier, ContactChannel, ContactPreferences, IdentifierPermissions } from './model.ts';
 import { identityChange, moveSelected, recomputeProfile, withSharing } from './identity-steps.ts';
 import { completeUndo } from './undo-merge.ts';
-import { WriteRejectedError } from './write-rejection.ts';
 
 export interface MergeRequest {
   targetCustomerId: string;
@@ -198,35 +197,13 @@ async function moveIdentifiers(store: IdentityStore, record: MergeRecord): Promi
       // The source holds it no longer (unlinked, or released to others): it stays where it went.
       if (!current || !after) break;
       if (attempt > maxAttempts) throw new StoreUnavailableError();
-      const replanned = states.map((state, at) => (at === index ? { identifier, before: current, after } : state));
-      if (!(await recordPlan(store, record, { identifierStates: replanned }))) {
-        await backOff(attempt);
-        continue;
-      }
-      states = replanned;
+      states = states.map((state, at) => (at === index ? { identifier, before: current, after } : state));
+      const replanned = states;
+      await persistently(() => store.planMergeIdentifiers(record, { identifierStates: replanned }));
       applied[index] = await persistently(() => store.setIdentifierOwner(identifier, current, after, mergeId));
     }
   }
   return { states, moved: new Set(states.filter((_, index) => applied[index]).map((state) => identifierKey(state.identifier))) };
-}
-
-/**
- * Writes the plan into the record (only while in progress: a try whose answer was lost wrote the
- * same plan); false when a holder it names is being erased: plan again once that erase has let the
- * identifier go.
- */
-async function recordPlan(
-  store: IdentityStore,
-  record: MergeRecord,
-  plan: Pick<MergeRecord, 'identifierStates'> & Partial<Pick<MergeRecord, 'movedIdentifiers'>>,
-) {
-  try {
-    await persistently(() => store.planMergeIdentifiers(record, plan));
-    return true;
-  } catch (error) {
-    if (error instanceof WriteRejectedError && error.reason === 'customer-changed') return false;
-    throw error;
-  }
 }
 
 async function completeMerge(store: IdentityStore, started: MergeRecord, now: Date): Promise<MergeRecord> {
@@ -243,14 +220,12 @@ async function completeMerge(store: IdentityStore, started: MergeRecord, now: Da
     });
   }
   let record = started;
-  let planned = record.identifierStates.length > 0 || sourceProfile.identifiers.length === 0;
-  for (let attempt = 1; !planned; attempt += 1) {
-    if (attempt > maxAttempts) throw new StoreUnavailableError();
+  if (record.identifierStates.length === 0 && sourceProfile.identifiers.length > 0) {
     const identifierStates = await planIdentifierStates(store, sourceProfile, target);
-    const plan = { identifierStates, movedIdentifiers: identifierStates.map((state) => state.identifier) };
-    planned = await recordPlan(store, record, plan);
-    if (planned) record = { ...record, ...plan };
-    else await backOff(attempt);
+    const planned = { identifierStates, movedIdentifiers: identifierStates.map((state) => state.identifier) };
+    // Only while in progress: a try whose answer was lost wrote the same plan.
+    await persistently(() => store.planMergeIdentifiers(record, planned));
+    record = { ...record, ...planned };
   }
   const { states, moved } = await moveIdentifiers(store, record);
   // The record keeps what moved, for the undo: an identifier the source lost before it moved (an

@@ -134,8 +134,8 @@ export interface PrivacyStore {
   /** The merge ids of the merges and moves the customer took part in. */
   mergePointers(customerId: string): Promise<string[]>;
   readMergeRecords(mergeIds: string[]): Promise<StoredMergeRecord[]>;
-  /** Who holds the identifier (its owner, and whoever shares it). */
-  readIdentifier(identifier: Identifier): Promise<IdentifierOwner | undefined>;
+  /** Who holds the identifier (its owner, and whoever shares it), and the last merge that moved it (whose record may name its holders). */
+  readIdentifier(identifier: Identifier): Promise<(IdentifierOwner & { lastMergeId?: string }) | undefined>;
   /**
    * Lets go of an identifier the erased customers (`members`) hold: deleted if nobody else holds
    * it; else handed to the first other customer it is shared with, or the members taken out of

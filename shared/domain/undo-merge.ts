@@ -91,7 +91,7 @@ export async function completeUndo(store: IdentityStore, record: MergeRecord, no
 
   const carried = await carryAttachedIdentifiers(store, record);
   const carriedKeys = new Set(carried.map(identifierKey));
-  await mentionAcross(store, record);
+  await mentionAcross(store, record, { source: new Set([...sourceKeys, ...carriedKeys]), target: targetKeys });
 
   await recomputeProfile(store, source, now, (profile) => {
     // Kept: what came back, and what the source took on since the merge (revived by this undo, a
@@ -143,7 +143,7 @@ async function carryAttachedIdentifiers(store: IdentityStore, record: MergeRecor
   const [survivor, sourceTouchpoints] = await Promise.all([persistently(() => store.readProfile(target)), persistently(() => store.listTouchpoints(source))]);
   const givenBack = new Set(
     sourceTouchpoints
-      .filter((touchpoint) => touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt)
+      .filter((touchpoint) => touchpoint.movedBy.length === 0 && recordedWhileMerged(touchpoint, record))
       .map(({ touchpointId }) => touchpointId),
   );
   const sourceKeys = new Set(record.movedIdentifiers.map(identifierKey));
@@ -162,9 +162,9 @@ async function carryAttachedIdentifiers(store: IdentityStore, record: MergeRecor
 }
 
 /**
- * On the survivor and moved by no merge: recorded there since the merge began, or naming the
- * source itself, which only a redirect by this merge puts there (its request may have begun just
- * before the merge did).
+ * Moved by no merge, and recorded since the merge began or naming the source itself: on the
+ * survivor only a redirect by this merge puts such a one (its request may have begun just before
+ * the merge did).
  */
 function recordedWhileMerged(touchpoint: StoredTouchpoint, record: MergeRecord): boolean {
   return touchpoint.receivedAt >= record.createdAt || touchpoint.identifiers.customerId === record.sourceCustomerId;
@@ -176,28 +176,41 @@ function recordedWhileMerged(touchpoint: StoredTouchpoint, record: MergeRecord):
  * the survivor elsewhere may carry the source's: a pointer in the other's partition lets its erase
  * find it and take its values out.
  */
-async function mentionAcross(store: IdentityStore, record: MergeRecord): Promise<void> {
+async function mentionAcross(store: IdentityStore, record: MergeRecord, keysOf: { source: Set<string>; target: Set<string> }): Promise<void> {
   const { targetCustomerId: target, sourceCustomerId: source } = record;
-  const recordedSince = (touchpoints: StoredTouchpoint[]) =>
-    touchpoints.filter((touchpoint) => touchpoint.movedBy.length === 0 && touchpoint.receivedAt >= record.createdAt).map(({ touchpointId }) => touchpointId);
+  const carrying = (touchpoints: StoredTouchpoint[], other: string, keys: Set<string>) =>
+    touchpoints
+      .filter(
+        (touchpoint) =>
+          touchpoint.movedBy.length === 0 &&
+          recordedWhileMerged(touchpoint, record) &&
+          (touchpoint.identifiers.customerId === other || identifiersOf(touchpoint).some((identifier) => keys.has(identifierKey(identifier)))),
+      )
+      .map(({ touchpointId }) => touchpointId);
   const [onTarget, onSource] = await Promise.all([target, source].map((customerId) => persistently(() => store.listTouchpoints(customerId))));
   // Staff may have moved on a touchpoint the merge brought, or one recorded since: its values may be the source's.
   const movedOn = (await persistently(() => store.listMergeRecords(target))).flatMap((moved) =>
     moved.kind === 'move' && moved.sourceCustomerId === target && moved.createdAt >= record.createdAt && moved.touchpointId ? [moved.touchpointId] : [],
   );
-  await persistently(() => store.mentionTouchpoints(source, [...recordedSince(onTarget ?? []), ...movedOn]));
-  await persistently(() => store.mentionTouchpoints(target, recordedSince(onSource ?? [])));
+  await persistently(() => store.mentionTouchpoints(source, [...carrying(onTarget ?? [], source, keysOf.source), ...movedOn]));
+  await persistently(() => store.mentionTouchpoints(target, carrying(onSource ?? [], target, keysOf.target)));
 }
 
-/** After a merge, a touchpoint belongs to the source if its strongest identifier known to either side was the source's. */
-function belongsToSource(touchpoint: StoredTouchpoint, source: string, sourceKeys: Set<string>, targetKeys: Set<string>): boolean {
-  if (touchpoint.identifiers.customerId === source) return true;
-  const identifiers = Object.entries(touchpoint.identifiers)
+/** The identifiers a touchpoint carries besides a customer id, in the form identifier items are keyed by. */
+function identifiersOf(touchpoint: StoredTouchpoint): Identifier[] {
+  return Object.entries(touchpoint.identifiers)
     .filter(([type]) => type !== 'customerId')
     .map(([type, value]) => ({
       type,
       value: typeof value === 'object' && value ? `${value.system}:${value.id}` : String(value),
     })) as Identifier[];
-  const deciding = identifiers.sort(byStrength).find((identifier) => sourceKeys.has(identifierKey(identifier)) || targetKeys.has(identifierKey(identifier)));
+}
+
+/** After a merge, a touchpoint belongs to the source if its strongest identifier known to either side was the source's. */
+function belongsToSource(touchpoint: StoredTouchpoint, source: string, sourceKeys: Set<string>, targetKeys: Set<string>): boolean {
+  if (touchpoint.identifiers.customerId === source) return true;
+  const deciding = identifiersOf(touchpoint)
+    .sort(byStrength)
+    .find((identifier) => sourceKeys.has(identifierKey(identifier)) || targetKeys.has(identifierKey(identifier)));
   return deciding !== undefined && sourceKeys.has(identifierKey(deciding));
 }

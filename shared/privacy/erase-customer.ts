@@ -287,16 +287,25 @@ class EraseRun {
    * without it. Guarded by the states as read: a merge replanning meanwhile is read again.
    */
   private async leaveMergeStates(mergeId: string): Promise<void> {
-    for (let attempt = 1; attempt <= 3; attempt += 1) {
+    let waits = 0;
+    for (let attempt = 1; attempt <= 3; ) {
       const [record] = await this.store.readMergeRecords([mergeId]);
       if (!record) return;
       const parties = [record.sourceCustomerId, record.targetCustomerId];
       const states = withoutHolders(record.identifierStates, new Set([...this.members].filter((member) => !parties.includes(member))));
       if (!states) return;
+      // A merge or undo under way works from the states it read: it would write the person back.
+      if (record.status === 'in_progress' || record.status === 'undoing') {
+        const wait = lockWaitsMs[waits++];
+        if (wait === undefined) throw new StoreUnavailableError('A merge naming the customer is still running; repeat the request to finish the erase.');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
       if (await this.store.rewriteIdentifierStates(mergeId, record.identifierStates, states)) {
         this.counts.itemsRedacted += 1;
         return;
       }
+      attempt += 1;
     }
     throw new StoreUnavailableError('A merge naming the customer changed during the erase; repeat the request to finish it.');
   }
@@ -367,9 +376,14 @@ class EraseRun {
     }
   }
 
-  /** One identifier: read, suppressed if nobody else keeps it, let go. */
+  /**
+   * One identifier: read, suppressed if nobody else keeps it, let go. The last merge that moved it
+   * may name the person among its holders without a pointer of theirs (planned while their erase
+   * began): the person comes out of its states too.
+   */
   private async releaseOne(identifier: Identifier): Promise<void> {
     const holders = await this.store.readIdentifier(identifier);
+    if (holders?.lastMergeId) await this.leaveMergeStates(holders.lastMergeId);
     const ours = !holders || this.members.has(holders.customerId) || holders.sharedWith.some((customerId) => this.members.has(customerId));
     if (ours && !heldByOthers(holders, this.members)) {
       this.needles.push(identifier.value);

@@ -1,6 +1,6 @@
 /**
  * The identifiers as requests name them, normalised. A phone number is parsed with
- * libphonenumber-js (118 KiB): only the functions that import this module, directly or through
+ * libphonenumber-js (about 70 KiB with the parsing metadata): only the functions that import this module, directly or through
  * the schemas that take identifiers in, bundle it, so keep schemas that take none out of those.
  */
 import * as z from './zod.ts';

@@ -147,6 +147,15 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
       expect((await api.undo(mergeId)).status).toBe(200);
       return { eraseId: parted.customerId, values: [parted.phone, parted.email], others: [survivor.customerId, third.customerId] };
     },
+    'a customer parted by an undo, whose call staff moved on from the survivor, back and on again': async () => {
+      const parted = await person(api, 90);
+      const survivor = await person(api, 60);
+      const third = await person(api, 30);
+      const { mergeId } = await api.arrangeMerge(survivor.customerId, parted.customerId);
+      for (const to of [third, survivor, third]) expect((await api.move(parted.touchpointId, to.customerId)).status).toBe(200);
+      expect((await api.undo(mergeId)).status).toBe(200);
+      return { eraseId: parted.customerId, values: [parted.phone, parted.email], others: [survivor.customerId, third.customerId] };
+    },
     'a chain of merges, asked for by the first merged-away id': async () => {
       const survivor = await person(api, 90);
       const middle = await person(api, 60);

@@ -696,6 +696,8 @@ export class ModelRun {
       if (final && final.status !== 0 && !allowed.includes(final.status)) {
         findings.push(`${item.label} answered ${final.status}, not one of ${allowed.join('/')}: ${JSON.stringify(final.body)}`);
       }
+      if (final?.status === 300 && !sharedByCandidates(final.body))
+        findings.push(`${item.label} answered 300 for an identifier not shared: ${JSON.stringify(final.body)}`);
       // Other commands of the group may make a command impossible (an erase takes the merge record with it);
       // only another undo of the same merge can make an undo "already undone".
       const alone =
@@ -1009,6 +1011,12 @@ const allowedStatuses: Record<Command['kind'], number[]> = {
 /** A lookup by an identifier several customers share answers 300 with the candidates (a link may have shared it). */
 function allowedStatusesOf(command: Command): number[] {
   return command.kind === 'read' && command.what === 'lookup' ? [200, 300, 404, 503] : allowedStatuses[command.kind];
+}
+
+/** A 300 names at least two candidates, each matched by the identifier as shared. */
+function sharedByCandidates(body: unknown): boolean {
+  const candidates = (body as { candidates?: Array<{ matchedBy?: { shared?: boolean } }> } | undefined)?.candidates ?? [];
+  return candidates.length >= 2 && candidates.every((candidate) => candidate.matchedBy?.shared === true);
 }
 
 /**

@@ -726,7 +726,37 @@ describe("a shared link racing a merge of the identifier's owner (PROPS F11)", (
     expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [] });
   });
 
-  it('refuses to name in a plan a sharer whose erase has begun, and writes no pointer for it', async () => {
+  it('an erase of a sharer while the merge that moved its phone is finishing waits for it: the finished record does not name the sharer', async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const sharer = await ingest({ email: uniqueEmail() });
+    await shareLink(sharer.customerId, { type: 'phone', value: phone });
+    const pointerGone = async (mergeId: string) => {
+      for (let waited = 0; waited < 3_500 && JSON.stringify(await scanItems(table.tableName)).includes(`S#${mergeId}`); waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    let erasing: Promise<unknown> | undefined;
+    const store: GraphStore = {
+      ...table.store,
+      finishMerge: async (mergeId, ...rest) => {
+        // Before the merge writes what it applied: the erase runs as far as it will.
+        erasing ??= erase(sharer.customerId);
+        await pointerGone(mergeId);
+        return table.store.finishMerge(mergeId, ...rest);
+      },
+    };
+
+    const { mergeId } = await merge(store, target.customerId, source.customerId);
+
+    await expect(erasing).resolves.toMatchObject({ status: 'erased' });
+    expect(JSON.stringify(await table.store.readMergeRecord(mergeId))).not.toContain(sharer.customerId);
+    expect(JSON.stringify(await scanItems(table.tableName))).not.toContain(sharer.customerId);
+    expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [] });
+  });
+
+  it('writes no pointer for a sharer whose erase has begun', async () => {
     const phone = uniquePhone().e164;
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone });
@@ -739,9 +769,9 @@ describe("a shared link racing a merge of the identifier's owner (PROPS F11)", (
     await client.send(new DeleteCommand({ TableName: table.tableName, Key: mergeSharerKey(sharer.customerId, mergeId) }));
     await dynamoPrivacyStore(client, table.tableName).markErasing(sharer.customerId, new Date().toISOString());
 
-    const planned = table.store.planMergeIdentifiers(record, { identifierStates: record.identifierStates });
+    // The merge is complete, so the record is not rewritten either.
+    await expect(table.store.planMergeIdentifiers(record, { identifierStates: record.identifierStates })).resolves.toBe(false);
 
-    await expect(planned).rejects.toMatchObject({ reason: 'customer-changed' });
     expect(JSON.stringify(await scanItems(table.tableName))).not.toContain(`S#${mergeId}`);
   });
 

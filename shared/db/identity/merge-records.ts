@@ -3,7 +3,6 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../domain/errors.ts';
 import { holdersBesidesParties } from '../../domain/identity-history.ts';
 import type { IdentityStore, MergeRecord, MergeStatus } from '../../domain/identity-store.ts';
-import { WriteRejectedError } from '../../domain/write-rejection.ts';
 import { batchGetItems } from '../batch-get.ts';
 import { itemsOfIndexEntries } from '../index-page.ts';
 import { mergeSharerEntity } from '../items/cross-reference.ts';
@@ -215,7 +214,9 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
   /**
    * Customers the states name besides the merge's two parties (holders of a shared identifier)
    * get a pointer first, each in one transaction with a check that it is a customer not under
-   * erasure: so the record never names a customer whose erase could not find it.
+   * erasure, so that no pointer is left in an erased partition. One being erased gets none: its
+   * erase has let its identifiers go already (so this plan will not apply to them) or finds the
+   * merge through the identifier's last merge.
    */
   async function planMergeIdentifiers(record: MergeRecord, plan: Pick<MergeRecord, 'identifierStates'> & Partial<Pick<MergeRecord, 'movedIdentifiers'>>) {
     const { mergeId } = record;
@@ -234,8 +235,7 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
           { Put: { TableName: tableName, Item: mergeSharerEntity.item(mergeSharerEntity.key(customerId, mergeId), { mergeId }) } },
         ]);
       } catch (error) {
-        if (error instanceof TransactionCanceledException) throw new WriteRejectedError('customer-changed', { cause: error });
-        throw error;
+        if (!(error instanceof TransactionCanceledException)) throw error;
       }
     }
     return updateMergeRecord(mergeId, plan, 'in_progress');

@@ -96,8 +96,10 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
   /** Each chunk's pointers with a check that the customer is a customer not under erasure: never a pointer left in an erased partition. */
   async function mentionTouchpoints(customerId: string, touchpointIds: string[]): Promise<void> {
     const pointersPerTransaction = 99;
-    for (let start = 0; start < touchpointIds.length; start += pointersPerTransaction) {
-      const pointers = touchpointIds.slice(start, start + pointersPerTransaction).map((touchpointId) => ({
+    // One write per item in a transaction: a touchpoint named twice is one pointer.
+    const unique = [...new Set(touchpointIds)];
+    for (let start = 0; start < unique.length; start += pointersPerTransaction) {
+      const pointers = unique.slice(start, start + pointersPerTransaction).map((touchpointId) => ({
         Put: { TableName: tableName, Item: mentionEntity.item(mentionEntity.key(customerId, touchpointId), { touchpointId }) },
       }));
       try {
