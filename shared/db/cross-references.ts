@@ -1,7 +1,8 @@
 import type { TouchpointWrite } from '../domain/customer-store.ts';
 import type { Identifier } from '../domain/identifiers.ts';
 import { candidateHalfEntity, identifierClaimEntity, mentionEntity } from './items/cross-reference.ts';
-import type { Key } from './keys.ts';
+import { type Key, profileKey } from './keys.ts';
+import { profileEntity } from './items/profile.ts';
 
 /**
  * Small pointer items that let an erase (and an export) find, by Queries on the customer's own
@@ -53,4 +54,21 @@ export function touchpointCrossReferences(tableName: string, write: TouchpointWr
     put(candidateHalfEntity.item(candidateHalfEntity.key(otherCustomerId, owner), { otherCustomerId: owner }));
   }
   return [...items.values()];
+}
+
+/**
+ * The check that goes into the transaction of a pointer written after the fact (not with the
+ * record it points to): the customer is a customer and not under erasure, so that no pointer is
+ * ever left in an erased partition.
+ */
+export function notErasedCheck(tableName: string, customerId: string) {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: profileKey(customerId),
+      ConditionExpression: '#entity = :customer',
+      ExpressionAttributeNames: { '#entity': 'entity' },
+      ExpressionAttributeValues: { ':customer': profileEntity.name },
+    },
+  };
 }

@@ -806,7 +806,8 @@ describe('an unlink racing a merge (PROPS F23)', () => {
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
   });
 
-  it('completes a merge whose source lost an identifier to an unlink between planning and moving it', async () => {
+  /** A source with a phone and an email, and a store whose identifier moves wait for an unlink of the phone from it. */
+  async function sourceUnlinkingItsPhoneAsItMoves() {
     const phone = uniquePhone().e164;
     const target = await ingest({ email: uniqueEmail() });
     const source = await ingest({ phone, email: uniqueEmail() });
@@ -820,6 +821,11 @@ describe('an unlink racing a merge (PROPS F23)', () => {
         return table.store.setIdentifierOwner(...args);
       },
     };
+    return { phone, target, source, store };
+  }
+
+  it('completes a merge whose source lost an identifier to an unlink between planning and moving it', async () => {
+    const { phone, target, source, store } = await sourceUnlinkingItsPhoneAsItMoves();
 
     await expect(merge(store, target.customerId, source.customerId)).resolves.toMatchObject({ status: 'completed' });
 
@@ -830,18 +836,7 @@ describe('an unlink racing a merge (PROPS F23)', () => {
   });
 
   it('leaves out of the record an identifier the source lost before it moved: an undo after staff linked it to the survivor keeps it there', async () => {
-    const phone = uniquePhone().e164;
-    const target = await ingest({ email: uniqueEmail() });
-    const source = await ingest({ phone, email: uniqueEmail() });
-    let unlinking: Promise<void> | undefined;
-    const store: GraphStore = {
-      ...table.store,
-      setIdentifierOwner: async (...args) => {
-        unlinking ??= unlinkIdentifier(table.store, source.customerId, { type: 'phone', value: phone });
-        await unlinking;
-        return table.store.setIdentifierOwner(...args);
-      },
-    };
+    const { phone, target, source, store } = await sourceUnlinkingItsPhoneAsItMoves();
     const { mergeId, movedIdentifiers } = await merge(store, target.customerId, source.customerId);
     await link(target.customerId, { type: 'phone', value: phone });
 

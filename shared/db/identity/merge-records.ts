@@ -4,10 +4,10 @@ import { ConflictError } from '../../domain/errors.ts';
 import { holdersBesidesParties } from '../../domain/identity-history.ts';
 import type { IdentityStore, MergeRecord, MergeStatus } from '../../domain/identity-store.ts';
 import { batchGetItems } from '../batch-get.ts';
+import { notErasedCheck } from '../cross-references.ts';
 import { itemsOfIndexEntries } from '../index-page.ts';
 import { mergeSharerEntity } from '../items/cross-reference.ts';
 import { mergeAuditEntity, mergeRecordEntity } from '../items/merge-record.ts';
-import { profileEntity } from '../items/profile.ts';
 import { cardKey, customerPartition, mergeRecordKey, profileKey, unfinishedMergeIndexKeys, unfinishedMergesIndexPartition } from '../keys.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
@@ -223,15 +223,7 @@ export function mergeRecordStore(table: IdentityTable): Pick<IdentityStore, Merg
     for (const customerId of holdersBesidesParties(record, plan.identifierStates)) {
       try {
         await transact(table, [
-          {
-            ConditionCheck: {
-              TableName: tableName,
-              Key: profileKey(customerId),
-              ConditionExpression: '#entity = :customer',
-              ExpressionAttributeNames: { '#entity': 'entity' },
-              ExpressionAttributeValues: { ':customer': profileEntity.name },
-            },
-          },
+          notErasedCheck(tableName, customerId),
           { Put: { TableName: tableName, Item: mergeSharerEntity.item(mergeSharerEntity.key(customerId, mergeId), { mergeId }) } },
         ]);
       } catch (error) {

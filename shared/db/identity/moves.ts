@@ -4,9 +4,9 @@ import type { IdentityStore, StoredTouchpoint } from '../../domain/identity-stor
 import { WriteRejectedError } from '../../domain/write-rejection.ts';
 import { touchpointOf } from '../dynamo-customer-store.ts';
 import { mentionEntity } from '../items/cross-reference.ts';
-import { profileEntity } from '../items/profile.ts';
 import { touchpointEntity, touchpointLocatorEntity } from '../items/touchpoint.ts';
-import { customerPartition, profileKey, touchpointKey, touchpointLocatorKey } from '../keys.ts';
+import { notErasedCheck } from '../cross-references.ts';
+import { customerPartition, touchpointKey, touchpointLocatorKey } from '../keys.ts';
 import { itemUpdates, profileReplacement } from '../profile-item.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
@@ -103,18 +103,7 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
         Put: { TableName: tableName, Item: mentionEntity.item(mentionEntity.key(customerId, touchpointId), { touchpointId }) },
       }));
       try {
-        await transact(table, [
-          {
-            ConditionCheck: {
-              TableName: tableName,
-              Key: profileKey(customerId),
-              ConditionExpression: '#entity = :customer',
-              ExpressionAttributeNames: { '#entity': 'entity' },
-              ExpressionAttributeValues: { ':customer': profileEntity.name },
-            },
-          },
-          ...pointers,
-        ]);
+        await transact(table, [notErasedCheck(tableName, customerId), ...pointers]);
       } catch (error) {
         // Being erased or gone: nothing of it is left to find.
         if (error instanceof TransactionCanceledException) return;
