@@ -150,12 +150,19 @@ function keyOf(record: DeletedRecord): Key {
   return candidateHalfKey(record.candidateHalf.customerId, record.candidateHalf.otherCustomerId);
 }
 
-/** The attributes set and removed, on an item that must still exist. */
-function rewriteOf(changes: AttributeChanges) {
+/** The attributes set and removed, on an item that must still exist (and, given `asRead`, still have them as read). */
+function rewriteOf(changes: AttributeChanges, asRead?: StoredAttributes) {
   const update = updateExpression();
   for (const [name, value] of Object.entries(changes.set)) update.set(name, value);
   if (changes.remove.length > 0) update.remove(...changes.remove);
-  return update.when('attribute_exists(#pk)', {}, { '#pk': 'pk' });
+  update.when('attribute_exists(#pk)', {}, { '#pk': 'pk' });
+  if (!asRead) return update;
+  [...Object.keys(changes.set), ...changes.remove].forEach((name, index) => {
+    const was = asRead[name];
+    if (was === undefined) update.when(`attribute_not_exists(#asRead${index})`, {}, { [`#asRead${index}`]: name });
+    else update.when(`#asRead${index} = :asRead${index}`, { [`:asRead${index}`]: was }, { [`#asRead${index}`]: name });
+  });
+  return update;
 }
 
 /** The adapter's own batched delete (under `deleteRecords`), which the throttling tests drive directly. */
@@ -380,9 +387,9 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
   }
 
   /** An UpdateItem on an item that must still exist: false when it is gone. */
-  async function updateExisting(key: Key, changes: AttributeChanges): Promise<boolean> {
+  async function updateExisting(key: Key, changes: AttributeChanges, asRead?: StoredAttributes): Promise<boolean> {
     try {
-      await call(() => client.send(new UpdateCommand({ TableName: tableName, Key: key, ...rewriteOf(changes).build() })));
+      await call(() => client.send(new UpdateCommand({ TableName: tableName, Key: key, ...rewriteOf(changes, asRead).build() })));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -579,7 +586,7 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     readLocatorAnswer,
     readMergeCandidate,
     rewriteTouchpoint: (touchpoint, changes) => updateExisting({ pk: customerPartition(touchpoint.customerId), sk: touchpoint.position }, changes),
-    rewriteMergeRecord: (mergeId, changes) => updateExisting(mergeRecordKey(mergeId), changes),
+    rewriteMergeRecord: (mergeId, changes, asRead) => updateExisting(mergeRecordKey(mergeId), changes, asRead),
     rewriteIdentifierStates,
     rewriteLocatorAnswer,
     rewriteProfileAttributes,

@@ -149,8 +149,12 @@ export interface PrivacyStore {
   readMergeCandidate(customerIds: [string, string]): Promise<StoredMergeCandidate | undefined>;
   /** Rewrites a touchpoint that still is where it was read; false if it vanished meanwhile (moved, deleted). */
   rewriteTouchpoint(touchpoint: TouchpointRecord, changes: AttributeChanges): Promise<boolean>;
-  /** Rewrites a merge or move record that still exists; false if it vanished meanwhile. */
-  rewriteMergeRecord(mergeId: string, changes: AttributeChanges): Promise<boolean>;
+  /**
+   * Rewrites a merge or move record whose changed attributes are still as read (two erases of its
+   * two customers at once must not undo each other's redaction); false if they changed or the
+   * record vanished meanwhile.
+   */
+  rewriteMergeRecord(mergeId: string, changes: AttributeChanges, asRead: StoredAttributes): Promise<boolean>;
   /** Replaces a merge record's identifier states if they are still as read; false if they changed (or the record went) meanwhile. */
   rewriteIdentifierStates(mergeId: string, asRead: IdentifierState[], next: IdentifierState[]): Promise<boolean>;
   /**

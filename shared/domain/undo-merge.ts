@@ -162,12 +162,19 @@ async function carryAttachedIdentifiers(store: IdentityStore, record: MergeRecor
 }
 
 /**
- * Moved by no merge, and recorded since the merge began or naming the source itself: on the
- * survivor only a redirect by this merge puts such a one (its request may have begun just before
- * the merge did).
+ * How long before a merge a request may have begun and still been sent on by it: API Gateway
+ * ends every request within 30 seconds.
+ */
+const requestCeilingMs = 30_000;
+
+/**
+ * Moved by no merge, and recorded since the merge began (its request may have begun just before
+ * the merge did) or naming the source itself: on the survivor only a redirect by this merge puts
+ * such a one.
  */
 function recordedWhileMerged(touchpoint: StoredTouchpoint, record: MergeRecord): boolean {
-  return touchpoint.receivedAt >= record.createdAt || touchpoint.identifiers.customerId === record.sourceCustomerId;
+  const mergeBegan = Date.parse(record.createdAt);
+  return Date.parse(touchpoint.receivedAt) >= mergeBegan - requestCeilingMs || touchpoint.identifiers.customerId === record.sourceCustomerId;
 }
 
 /**

@@ -277,7 +277,11 @@ class EraseRun {
     // What the erased target had chosen before the merge is theirs alone.
     const withoutChoices = this.members.has(record.targetCustomerId) && record.targetBefore ? { ...record.stored, targetBefore: null } : record.stored;
     const redacted = redactText(withoutChoices, this.needles) as StoredAttributes;
-    if (redacted !== record.stored && (await this.store.rewriteMergeRecord(mergeId, attributeChanges(record.stored, redacted)))) this.counts.itemsRedacted += 1;
+    if (redacted === record.stored) return true;
+    // Changed meanwhile (the other customer's erase redacted it too): the step reads it again.
+    if (!(await this.store.rewriteMergeRecord(mergeId, attributeChanges(record.stored, redacted), record.stored)))
+      throw new StoreUnavailableError('A merge record changed during the erase; repeat the request to finish it.');
+    this.counts.itemsRedacted += 1;
     return true;
   }
 
@@ -331,12 +335,13 @@ class EraseRun {
       // False when a merge or move carried it elsewhere meanwhile: read it again where it is now.
       if (await this.store.rewriteTouchpoint(found.touchpoint, attributeChanges(found.touchpoint.stored, found.redaction.redacted))) {
         this.counts.itemsRedacted += 1;
-        await this.redactCardOf(found.touchpoint.customerId);
         break;
       }
     }
     const touchpoint = await this.store.readTouchpoint(touchpointId);
     if (!touchpoint || this.members.has(touchpoint.customerId)) return;
+    // Also when an earlier try redacted the touchpoint and gave way before the card.
+    await this.redactCardOf(touchpoint.customerId);
     // Posted with an Idempotency-Key, its locator carries the answer a replay gives.
     const result = await this.store.readLocatorAnswer(touchpointId);
     if (!result) return;
@@ -363,6 +368,8 @@ class EraseRun {
         return;
       }
     }
+    // Its card kept moving on (a busy customer): the step runs again, or a repeat of the erase does.
+    throw new StoreUnavailableError('Another customer quoting the person kept changing; repeat the request to finish the erase.');
   }
 
   /**

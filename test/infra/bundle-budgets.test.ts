@@ -31,7 +31,7 @@ const budgetsKiB: Record<string, number> = {
   'publish-events': 206,
   // Customer routes.
   'dismiss-merge-candidate': 122,
-  'get-access-log': 120,
+  'get-access-log': 122,
   'erase-customer': 250,
   'unlink-identifier': 211,
   'export-customer': 250,

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { cardKey, customerPartition, mergeRecordKey, profileKey } from '../../shared/db/keys.ts';
@@ -55,10 +55,25 @@ describe("an erase's rewrite of a record", () => {
   it('reports a merge record that does not exist as gone, and creates none', async () => {
     const mergeId = 'mrg_01JREVIEW0000000000000000';
 
-    const rewritten = await privacy().rewriteMergeRecord(mergeId, { set: { reason: '[erased]', name: '[erased]' }, remove: [] });
+    const rewritten = await privacy().rewriteMergeRecord(mergeId, { set: { reason: '[erased]', name: '[erased]' }, remove: [] }, { reason: 'x', name: 'y' });
 
     expect(rewritten).toBe(false);
     expect(await readItem(mergeRecordKey(mergeId))).toBeUndefined();
+  });
+
+  it('leaves a merge record whose attributes changed since they were read (the other party erased at the same moment), and says so', async () => {
+    const mergeId = `mrg_01JREVIEW${Date.now()}`.slice(0, 30);
+    const key = mergeRecordKey(mergeId);
+    await client.send(new PutCommand({ TableName: testTableName(), Item: { ...key, reason: 'Both [erased] and [erased]', actor: 'staff' } }));
+
+    const rewritten = await privacy().rewriteMergeRecord(
+      mergeId,
+      { set: { reason: 'Both [erased] and cus_B' }, remove: [] },
+      { reason: 'Both cus_A and cus_B' },
+    );
+
+    expect(rewritten).toBe(false);
+    expect((await readItem(key))?.reason).toBe('Both [erased] and [erased]');
   });
 });
 

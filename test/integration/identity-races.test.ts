@@ -12,7 +12,10 @@ import { undoMerge } from '../../shared/domain/undo-merge.ts';
 import { eraseCustomer } from '../../shared/privacy/erase-customer.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
 import { createGraphTable, type GraphStore, type GraphTable, graphStore, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';
-import { ingestCall, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
+import { detailsFor, ingestCall, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
+import { ingestTouchpoint } from '../../shared/domain/ingest-touchpoint.ts';
+import { logger } from '../../shared/observability/logger.ts';
+import { touchpointInputSchema } from '../../shared/schemas/touchpoint.ts';
 
 /**
  * Identity writes racing each other, with the interleaving forced at the unlucky moment (a store
@@ -131,6 +134,20 @@ describe('identifiers linked while a merge or undo rewrites the profile', () => 
     await undoMerge(table.store, mergeId, actor, new Date());
 
     expect((await table.store.listTouchpoints(source.customerId)).map(({ touchpointId }) => touchpointId)).toContain(named.touchpointId);
+    expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+
+  it("gives back a touchpoint carrying only the source's phone that a request begun just before the merge recorded on the survivor (PROPS seed 14)", async () => {
+    const phone = uniquePhone().e164;
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone });
+    const { mergeId, createdAt } = await merge(table.store, target.customerId, source.customerId);
+    const early = await ingestCall(table.store, { phone }, 5, new Date(Date.parse(createdAt) - 1_000));
+    expect(early.customerId).toBe(target.customerId);
+
+    await undoMerge(table.store, mergeId, actor, new Date());
+
+    expect((await table.store.listTouchpoints(source.customerId)).map(({ touchpointId }) => touchpointId)).toContain(early.touchpointId);
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
   });
 
@@ -847,6 +864,63 @@ describe('an unlink racing a merge (PROPS F23)', () => {
     expect(await ownerOf({ type: 'phone', value: phone })).toEqual({ customerId: target.customerId, sharedWith: [] });
     expect(await listedKeys(target.customerId)).toContain(`phone#${phone}`);
     expect(await identityGraphProblems(table.tableName, { customerIds: [target.customerId, source.customerId] })).toEqual([]);
+  });
+});
+
+describe('erases of both customers of an undone merge at once (PROPS seed 22)', () => {
+  it("leaves neither id in the merge record: one erase's redaction is not written over by the other's", async () => {
+    const target = await ingest({ email: uniqueEmail() });
+    const source = await ingest({ phone: uniquePhone().e164 });
+    const { mergeId } = await merge(table.store, target.customerId, source.customerId);
+    await undoMerge(table.store, mergeId, actor, new Date());
+    const privacy = dynamoPrivacyStore(createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' }), table.tableName);
+    let otherErased = false;
+    const racing = {
+      ...privacy,
+      rewriteMergeRecord: async (...args: Parameters<typeof privacy.rewriteMergeRecord>) => {
+        if (!otherErased) {
+          otherErased = true;
+          await erase(source.customerId);
+        }
+        return privacy.rewriteMergeRecord(...args);
+      },
+    };
+
+    await eraseCustomer(racing, target.customerId, { suppress: false, actor, outOfTime: () => false });
+
+    expect(otherErased).toBe(true);
+    const items = JSON.stringify(await scanItems(table.tableName));
+    expect(items).not.toContain(target.customerId);
+    expect(items).not.toContain(source.customerId);
+  });
+});
+
+describe("an erase redacting another customer's card that keeps changing (PROPS seed 17)", () => {
+  it('tries the card again until it is redacted, also after the touchpoint was', async () => {
+    const phone = uniquePhone().e164;
+    const erased = await ingest({ phone });
+    const other = await ingest({ email: uniqueEmail() });
+    const input = touchpointInputSchema.parse({
+      channel: 'call',
+      identifiers: { customerId: other.customerId, phone },
+      source: 'call-centre',
+      summary: `Called back on ${phone}`,
+      details: detailsFor('call'),
+    });
+    await ingestTouchpoint(table.store, input, { receivedAt: new Date(), requestFingerprint: unique(), log: logger });
+    const privacy = dynamoPrivacyStore(createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' }), table.tableName);
+    // The other customer's card moves on under the first three rewrites, as a busy customer's does.
+    let refused = 0;
+    const busy = {
+      ...privacy,
+      rewriteProfileAttributes: async (...args: Parameters<typeof privacy.rewriteProfileAttributes>) =>
+        refused++ < 3 ? false : privacy.rewriteProfileAttributes(...args),
+    };
+
+    await eraseCustomer(busy, erased.customerId, { suppress: false, actor, outOfTime: () => false });
+
+    expect(refused).toBeGreaterThan(3);
+    expect(JSON.stringify(await scanItems(table.tableName))).not.toContain(phone);
   });
 });
 
