@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError, StoreUnavailableError } from '../domain/errors.ts';
 import { type Identifier, identifierKey } from '../domain/identifiers.ts';
-import type { IdentifierOwner, IdentifierState } from '../domain/identity-store.ts';
+import type { IdentifierOwner } from '../domain/identity-store.ts';
 import type {
   AttributeChanges,
   DeletedRecord,
@@ -397,27 +397,6 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     }
   }
 
-  async function rewriteIdentifierStates(mergeId: string, asRead: IdentifierState[], next: IdentifierState[]): Promise<boolean> {
-    try {
-      await call(() =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: mergeRecordKey(mergeId),
-            UpdateExpression: 'SET #identifierStates = :next',
-            ConditionExpression: '#identifierStates = :asRead',
-            ExpressionAttributeNames: { '#identifierStates': 'identifierStates' },
-            ExpressionAttributeValues: { ':next': next, ':asRead': asRead },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
   async function rewriteLocatorAnswer(touchpointId: string, result: StoredAttributes): Promise<boolean> {
     try {
       await call(() =>
@@ -587,7 +566,6 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     readMergeCandidate,
     rewriteTouchpoint: (touchpoint, changes) => updateExisting({ pk: customerPartition(touchpoint.customerId), sk: touchpoint.position }, changes),
     rewriteMergeRecord: (mergeId, changes, asRead) => updateExisting(mergeRecordKey(mergeId), changes, asRead),
-    rewriteIdentifierStates,
     rewriteLocatorAnswer,
     rewriteProfileAttributes,
     deleteRecords,

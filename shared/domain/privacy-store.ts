@@ -1,5 +1,5 @@
 import type { Identifier } from './identifiers.ts';
-import type { IdentifierOwner, IdentifierState, MergeRecord } from './identity-store.ts';
+import type { IdentifierOwner, MergeRecord } from './identity-store.ts';
 import type { AttachedIdentifier, Customer } from './model.ts';
 
 /**
@@ -155,8 +155,6 @@ export interface PrivacyStore {
    * record vanished meanwhile.
    */
   rewriteMergeRecord(mergeId: string, changes: AttributeChanges, asRead: StoredAttributes): Promise<boolean>;
-  /** Replaces a merge record's identifier states if they are still as read; false if they changed (or the record went) meanwhile. */
-  rewriteIdentifierStates(mergeId: string, asRead: IdentifierState[], next: IdentifierState[]): Promise<boolean>;
   /**
    * Rewrites the answer a touchpoint's locator keeps for its Idempotency-Key, and nothing else of
    * it (a move may be re-pointing the locator at the same time): false when it is gone.

@@ -305,7 +305,7 @@ class EraseRun {
         await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
-      if (await this.store.rewriteIdentifierStates(mergeId, record.identifierStates, states)) {
+      if (await this.store.rewriteMergeRecord(mergeId, { set: { identifierStates: states }, remove: [] }, record.stored)) {
         this.counts.itemsRedacted += 1;
         return;
       }
