@@ -120,6 +120,8 @@ export interface IdentityStore {
    * identifiers (pointers in its partition); writes nothing once it is being erased or gone.
    */
   mentionTouchpoints(customerId: string, touchpointIds: string[]): Promise<void>;
+  /** The customer a replay of the touchpoint's Idempotency-Key answers with; undefined if it was posted without one. */
+  readAnsweredCustomer(touchpointId: string): Promise<string | undefined>;
   /** Writes an exactly recomputed card; raises `WriteRejectedError('card-stale')` if the version moved. */
   replaceProfile(customerId: string, replacement: ProfileReplacement): Promise<void>;
   readMergeRecord(mergeId: string): Promise<MergeRecord | undefined>;

@@ -181,26 +181,26 @@ function recordedWhileMerged(touchpoint: StoredTouchpoint, record: MergeRecord):
  * A touchpoint recorded while the merge stood may carry identifiers of both customers (the
  * source's phone, the survivor's email) and now lives with one of them, and one staff moved from
  * the survivor elsewhere may carry the source's: a pointer in the other's partition lets its erase
- * find it and take its values out.
+ * find it and take its values out. One given back to the source was recorded on the survivor, so
+ * its Idempotency-Key's record answers with the survivor's id: pointed to from the survivor too.
  */
 async function mentionAcross(store: IdentityStore, record: MergeRecord, keysOf: { source: Set<string>; target: Set<string> }): Promise<void> {
   const { targetCustomerId: target, sourceCustomerId: source } = record;
-  const carrying = (touchpoints: StoredTouchpoint[], other: string, keys: Set<string>) =>
-    touchpoints
-      .filter(
-        (touchpoint) =>
-          touchpoint.movedBy.length === 0 &&
-          recordedWhileMerged(touchpoint, record) &&
-          (touchpoint.identifiers.customerId === other || identifiersOf(touchpoint).some((identifier) => keys.has(identifierKey(identifier)))),
-      )
-      .map(({ touchpointId }) => touchpointId);
+  const sinceTheMerge = (touchpoints: StoredTouchpoint[] | undefined) =>
+    (touchpoints ?? []).filter((touchpoint) => touchpoint.movedBy.length === 0 && recordedWhileMerged(touchpoint, record));
+  const carrying = (other: string, keys: Set<string>) => (touchpoint: StoredTouchpoint) =>
+    touchpoint.identifiers.customerId === other || identifiersOf(touchpoint).some((identifier) => keys.has(identifierKey(identifier)));
   const [onTarget, onSource] = await Promise.all([target, source].map((customerId) => persistently(() => store.listTouchpoints(customerId))));
   // Staff may have moved on a touchpoint the merge brought, or one recorded since: its values may be the source's.
   const movedOn = (await persistently(() => store.listMergeRecords(target))).flatMap((moved) =>
     moved.kind === 'move' && moved.sourceCustomerId === target && moved.createdAt >= record.createdAt && moved.touchpointId ? [moved.touchpointId] : [],
   );
-  await persistently(() => store.mentionTouchpoints(source, [...carrying(onTarget ?? [], source, keysOf.source), ...movedOn]));
-  await persistently(() => store.mentionTouchpoints(target, carrying(onSource ?? [], target, keysOf.target)));
+  const answersWithTarget = async (touchpoint: StoredTouchpoint) => (await persistently(() => store.readAnsweredCustomer(touchpoint.touchpointId))) === target;
+  const givenBack = sinceTheMerge(onSource);
+  const targetsOwn = await Promise.all(givenBack.map(async (touchpoint) => carrying(target, keysOf.target)(touchpoint) || answersWithTarget(touchpoint)));
+  const ids = (touchpoints: StoredTouchpoint[]) => touchpoints.map(({ touchpointId }) => touchpointId);
+  await persistently(() => store.mentionTouchpoints(source, [...ids(sinceTheMerge(onTarget).filter(carrying(source, keysOf.source))), ...movedOn]));
+  await persistently(() => store.mentionTouchpoints(target, ids(givenBack.filter((_, index) => targetsOwn[index]))));
 }
 
 /** The identifiers a touchpoint carries besides a customer id, in the form identifier items are keyed by. */

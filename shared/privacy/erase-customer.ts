@@ -341,7 +341,7 @@ class EraseRun {
     const touchpoint = await this.store.readTouchpoint(touchpointId);
     if (!touchpoint || this.members.has(touchpoint.customerId)) return;
     // Also when an earlier try redacted the touchpoint and gave way before the card.
-    await this.redactCardOf(touchpoint.customerId);
+    for (const customerId of await this.cardsQuoting(touchpoint)) await this.redactCardOf(customerId);
     // Posted with an Idempotency-Key, its locator carries the answer a replay gives.
     const result = await this.store.readLocatorAnswer(touchpointId);
     if (!result) return;
@@ -352,6 +352,16 @@ class EraseRun {
         : result;
     const redacted = redactText(current, this.needles) as StoredAttributes;
     if (redacted !== result && (await this.store.rewriteLocatorAnswer(touchpointId, redacted))) this.counts.itemsRedacted += 1;
+  }
+
+  /**
+   * The cards that may quote a touchpoint: its customer's, and those of the customers a merge
+   * carried it away from, whose cards stay as they were when they were merged away.
+   */
+  private async cardsQuoting(touchpoint: TouchpointRecord): Promise<string[]> {
+    const movedBy = Array.isArray(touchpoint.stored.movedBy) ? touchpoint.stored.movedBy.filter((id): id is string => typeof id === 'string') : [];
+    const carriedFrom = movedBy.length > 0 ? (await this.store.readMergeRecords(movedBy)).map((record) => record.sourceCustomerId) : [];
+    return [...new Set([touchpoint.customerId, ...carriedFrom])].filter((customerId) => !this.members.has(customerId));
   }
 
   /** The card of a customer whose touchpoint was redacted quotes it (last contact, late contacts, invoice queries): redacted too. */

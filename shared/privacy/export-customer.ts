@@ -162,18 +162,25 @@ export async function exportCustomer(
     }
   }
 
-  /** What of another customer's touchpoint is the person's: exactly what an erase would take out of it. */
+  /**
+   * What of another customer's touchpoint is the person's: exactly what an erase would take out of
+   * it, and of the answer its Idempotency-Key's record gives (recorded on the person, then moved).
+   */
   async function mention(touchpointId: string, how: 'moved' | 'mentioned'): Promise<void> {
     if (document.mentions.some((entry) => entry.touchpointId === touchpointId)) return;
     const found = await foreignTouchpoint(store, touchpointId, memberSet, needles);
-    if (!found?.redaction.redacted) return;
+    if (!found) return;
+    const answered = (await store.readLocatorAnswer(touchpointId))?.customerId;
+    const replayAnswersWith = typeof answered === 'string' && memberSet.has(answered) ? answered : undefined;
     const { touchpoint, redaction } = found;
+    if (!redaction.redacted && !replayAnswersWith) return;
     document.mentions.push({
       touchpointId,
       how,
       channel: touchpoint.stored.channel,
       occurredAt: touchpoint.stored.occurredAt,
       ...redaction.removed,
+      ...(replayAnswersWith ? { replayAnswersWith } : {}),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { minutesAgo, touchpointBody, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
+import { detailsFor, minutesAgo, touchpointBody, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 import { findTraces } from './erased-traces.ts';
 import { graphProblems } from './identity-graph.ts';
 import { type IdentifierType, identityApi } from './identity-api.ts';
@@ -137,6 +137,35 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
       await api.arrangeTouchpoint(touchpointBody({ identifiers: { customerId: parted.customerId, email: survivor.email }, occurredAt: minutesAgo(5) }));
       expect((await api.undo(mergeId)).status).toBe(200);
       return { eraseId: survivor.customerId, values: [survivor.phone, survivor.email], others: [parted.customerId] };
+    },
+    'the survivor of an undone merge, whose answer to a keyed call given back to the other names it': async () => {
+      const parted = await person(api, 90);
+      const survivor = await person(api, 60);
+      const { mergeId } = await api.arrangeMerge(survivor.customerId, parted.customerId);
+      // Recorded on the survivor (the phone resolved to it), so its Idempotency-Key's answer names the survivor.
+      const call = touchpointBody({ identifiers: { phone: parted.phone }, occurredAt: minutesAgo(5) });
+      const recorded = await client.post('/v1/touchpoints', call, { 'idempotency-key': `given-back-${unique()}` });
+      expect(recorded.body).toMatchObject({ customerId: survivor.customerId });
+      // Its one identifier is the parted customer's: the undo gives it back.
+      expect((await api.undo(mergeId)).status).toBe(200);
+      return { eraseId: survivor.customerId, values: [survivor.phone, survivor.email], others: [parted.customerId] };
+    },
+    'the holder of an invoice number another customer queried, that customer since merged into a third': async () => {
+      const invoiceNumber = `INV-${unique()}`;
+      const holder = await person(api, 90, { invoiceNumber });
+      const querier = await person(api, 60);
+      // The querier's email outranks the invoice number: the query is the querier's, and its card quotes the number.
+      await api.arrangeTouchpoint(
+        touchpointBody({
+          channel: 'invoice_query',
+          identifiers: { email: querier.email, invoiceNumber },
+          details: { ...detailsFor('invoice_query'), invoiceNumber },
+          occurredAt: minutesAgo(30),
+        }),
+      );
+      const survivor = await person(api, 20);
+      await api.arrangeMerge(survivor.customerId, querier.customerId);
+      return { eraseId: holder.customerId, values: [holder.phone, holder.email, invoiceNumber], others: [survivor.customerId] };
     },
     'a customer parted by an undo from the survivor, which had moved its call on to a third customer': async () => {
       const parted = await person(api, 90);

@@ -27,7 +27,7 @@ const budgetsKiB: Record<string, number> = {
   'create-api-key': 105,
   // Scheduled and stream functions.
   'retier-customers': 119,
-  'finish-interrupted-merges': 126,
+  'finish-interrupted-merges': 127,
   'publish-events': 206,
   // Customer routes.
   'dismiss-merge-candidate': 122,

@@ -19,7 +19,8 @@ type Item = Record<string, unknown>;
 /** Three writes move one touchpoint (put, delete, locator); 25 of them stay under the 100-item transaction limit. */
 const touchpointsPerTransaction = 25;
 
-export interface TouchpointMoves extends Pick<IdentityStore, 'listTouchpoints' | 'moveTouchpoints' | 'mentionTouchpoints' | 'moveTouchpoint'> {
+export interface TouchpointMoves
+  extends Pick<IdentityStore, 'listTouchpoints' | 'moveTouchpoints' | 'mentionTouchpoints' | 'readAnsweredCustomer' | 'moveTouchpoint'> {
   readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined>;
 }
 
@@ -112,10 +113,20 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     }
   }
 
-  async function readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> {
+  async function readLocator(touchpointId: string) {
     const locator = await call(() => client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })));
-    if (!locator.Item) return undefined;
-    const { customerId, occurredAt } = touchpointLocatorEntity.parse(locator.Item);
+    return touchpointLocatorEntity.is(locator.Item) ? touchpointLocatorEntity.parse(locator.Item) : undefined;
+  }
+
+  async function readAnsweredCustomer(touchpointId: string): Promise<string | undefined> {
+    const answered = (await readLocator(touchpointId))?.result as { customerId?: unknown } | undefined;
+    return typeof answered?.customerId === 'string' ? answered.customerId : undefined;
+  }
+
+  async function readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> {
+    const locator = await readLocator(touchpointId);
+    if (!locator) return undefined;
+    const { customerId, occurredAt } = locator;
     const output = await call(() =>
       client.send(new GetCommand({ TableName: tableName, Key: touchpointKey(customerId, occurredAt, touchpointId), ConsistentRead: true })),
     );
@@ -140,7 +151,7 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     }
   }
 
-  return { listTouchpoints, moveTouchpoints, mentionTouchpoints, readTouchpoint, moveTouchpoint };
+  return { listTouchpoints, moveTouchpoints, mentionTouchpoints, readAnsweredCustomer, readTouchpoint, moveTouchpoint };
 }
 
 function toStoredTouchpoint(item: Item): StoredTouchpoint {
