@@ -175,7 +175,7 @@ function fastCardUpdate(
   const perChannel = new Map<string, number>();
   for (const delta of deltas) perChannel.set(delta.channel, (perChannel.get(delta.channel) ?? 0) + 1);
   for (const [channel, count] of perChannel) update.add(['countsByChannel', channel], count);
-  // Tier boundary: the next touchpoints change the frequency score (the exact path recomputes the tier).
+  // Tier boundary: the next touchpoints may change the tier when recent (the exact path recomputes it).
   update.when('frequencyHeadroom > :touchpoints', { ':touchpoints': deltas.length });
   // A recent touchpoint puts recency at the top score, whatever it was: the tier becomes the one the
   // card keeps ready for that, so a customer back after months stays on the fast path too.

@@ -73,13 +73,16 @@ export interface CardState {
   tierRecency: number;
   /**
    * The tier with the top recency score and the current frequency and monetary scores: what any
-   * recent touchpoint that crosses no frequency or monetary threshold leaves the customer in, so
-   * the fast path sets it blindly, for a customer back after months as for one seen yesterday.
+   * recent touchpoint within the headrooms below leaves the customer in, so the fast path sets it
+   * blindly, for a customer back after months as for one seen yesterday.
    */
   tierWhenRecent: TierName;
-  /** Touchpoints that can still be added before the frequency score changes. */
+  /**
+   * Touchpoints that can still be added, with no change to the monetary score, before the tier
+   * when recent may change (the frequency score may rise within it, where the tier has room).
+   */
   frequencyHeadroom: number;
-  /** Value that can still be added before the monetary score changes. */
+  /** Value that can still be added before the monetary score changes (and with it, perhaps, the tier). */
   monetaryHeadroom: number;
 }
 
@@ -263,8 +266,14 @@ function tierFields(
 ): Pick<CardState, 'tier' | 'tierRecency' | 'tierWhenRecent' | 'frequencyHeadroom' | 'monetaryHeadroom'> {
   const { tier, scores } = valueTier({ touchpointCount, monetaryTotal, lastContactAt }, now, config);
   const whenRecent = valueTier({ touchpointCount, monetaryTotal, lastContactAt: now.toISOString() }, now, config);
-  const nextFrequency = config.frequencyTouchpoints.find((threshold) => threshold > touchpointCount);
-  const nextMonetary = config.monetaryValue.find((threshold) => threshold > monetaryTotal);
+  const total = whenRecent.scores.recency + whenRecent.scores.frequency + whenRecent.scores.monetary;
+  const nextTierScore = Math.min(...config.tiers.map((candidate) => candidate.minScore).filter((minScore) => minScore > total));
+  // The score points the frequency may gain and leave the tier as it is; all of them go to the
+  // frequency (every touchpoint counts, few carry value), none to the monetary score.
+  const room = nextTierScore - total - 1;
+  // The count at which the frequency score has risen by one more than the room (a threshold past the last: never).
+  const nextFrequency = Number.isFinite(room) ? config.frequencyTouchpoints[whenRecent.scores.frequency + room] : undefined;
+  const nextMonetary = Number.isFinite(room) ? config.monetaryValue[whenRecent.scores.monetary] : undefined;
   return {
     tier,
     tierRecency: scores.recency,

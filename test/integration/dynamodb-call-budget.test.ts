@@ -99,6 +99,36 @@ describe('DynamoDB round trips', () => {
     expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'BatchGetItemCommand', 'TransactWriteItemsCommand']);
   });
 
+  it('records a frequency threshold that leaves the tier as it is with one read and one write', async () => {
+    const phone = uniquePhone().e164;
+    // 24 touchpoints and 1,500 of value: gold on 8 points (recency 4, frequency 2, monetary 2), gold until 10.
+    await postBatch({
+      items: Array.from({ length: 24 }, (_, index) =>
+        touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(100 - index), ...(index === 0 ? { value: 1_500 } : {}) }),
+      ),
+    });
+    reset();
+
+    // The 25th raises the frequency score to 3: 9 points, still gold.
+    const response = await postTouchpoint(touchpointBody({ identifiers: { phone } }));
+
+    expect(response.status).toBe(201);
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+    expect((await lookupCustomer({ phone })).body.card.valueTier).toMatchObject({ name: 'gold', scores: { frequency: 3 } });
+  });
+
+  it('records a touchpoint that changes the tier with a write the card refuses and its exact retry', async () => {
+    const phone = uniquePhone().e164;
+    await postBatch({ items: [1, 2].map((index) => touchpointBody({ identifiers: { phone }, occurredAt: minutesAgo(100 - index) })) });
+    reset();
+
+    // The third makes a bronze customer (4 points) silver: the fast write's guard sends it to the exact path.
+    await postTouchpoint(touchpointBody({ identifiers: { phone } }));
+
+    expect(commands()).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+    expect((await lookupCustomer({ phone })).body.card.valueTier).toMatchObject({ name: 'silver' });
+  });
+
   it('answers a replay with one read and no write', async () => {
     const body = touchpointBody();
     const headers = { 'Idempotency-Key': `key-${unique()}` };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { valueTierConfig } from '../../shared/domain/value-tiers.ts';
 import {
@@ -333,10 +334,52 @@ describe('applyDelta: invoice query lifecycle', () => {
 });
 
 describe('applyDelta: tier fields', () => {
-  it('stores the tier and the headroom left before the frequency and monetary scores change', () => {
+  /** The card of a recent customer with these lifetime facts, as the exact path stores it. */
+  const cardWith = (touchpointCount: number, monetaryTotal: number) =>
+    applyDelta({ ...emptyCard(), touchpointCount: touchpointCount - 1 }, cardDelta(touchpoint({ value: monetaryTotal })), now);
+
+  it('stores the tier and the headroom left before a score change can change the tier', () => {
     const card = cardAfter(touchpoint({ value: 30 }));
 
+    // Bronze on 4 points (recency only): any further point makes it silver.
     expect(card).toMatchObject({ tier: 'bronze', tierRecency: 4, frequencyHeadroom: 2, monetaryHeadroom: 70 });
+  });
+
+  it('lets the frequency score rise where the tier has room: a gold customer stays gold past 25 touchpoints', () => {
+    // 20 touchpoints (frequency 2) and 1,500 of value (monetary 2): 8 points, gold until 10.
+    const card = cardWith(20, 1_500);
+
+    expect(card).toMatchObject({ tier: 'gold', tierWhenRecent: 'gold', frequencyHeadroom: 30, monetaryHeadroom: 3_500 });
+  });
+
+  it('leaves unlimited headroom in the top tier, where nothing more can change it', () => {
+    const card = cardWith(60, 25_000);
+
+    expect(card.tierWhenRecent).toBe('platinum');
+    expect(card.frequencyHeadroom).toBeGreaterThan(1e12);
+    expect(card.monetaryHeadroom).toBeGreaterThan(1e12);
+  });
+
+  it('never lets a fast write within the headroom leave the tier when recent wrong', () => {
+    // The fast path's guards: more touchpoints than the headroom, or at least the monetary headroom in value, refuse it.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 0, max: 30_000 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 0, max: 30_000 }),
+        (touchpointCount, monetaryTotal, added, addedValue) => {
+          const card = cardWith(touchpointCount, monetaryTotal);
+          fc.pre(card.frequencyHeadroom > added && (addedValue === 0 || card.monetaryHeadroom > addedValue));
+          const after = valueTier(
+            { touchpointCount: touchpointCount + added, monetaryTotal: monetaryTotal + addedValue, lastContactAt: now.toISOString() },
+            now,
+          );
+          expect(after.tier).toBe(card.tierWhenRecent);
+        },
+      ),
+      { numRuns: 5_000 },
+    );
   });
 
   it('moves the stored tier up when a touchpoint crosses a threshold', () => {
