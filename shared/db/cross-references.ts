@@ -29,8 +29,9 @@ export function identifierClaimPut(tableName: string, customerId: string, identi
 
 /**
  * The pointers a touchpoint write adds: a claim for each identifier it attaches; for each other
- * customer it mentions (a merge candidate over a contested identifier, or an ambiguous candidate)
- * a mention in that customer's partition; and for each merge candidate a half in both partitions.
+ * customer it mentions (a merge candidate over a contested identifier, an ambiguous candidate, an
+ * anonymous profile about to be merged in) a mention in that customer's partition; and for each
+ * merge candidate a half in both partitions.
  */
 export function touchpointCrossReferences(tableName: string, write: TouchpointWrite): PutItem[] {
   const { touchpoint } = write;
@@ -43,7 +44,11 @@ export function touchpointCrossReferences(tableName: string, write: TouchpointWr
     const claim = identifierClaimPut(tableName, owner, identifier);
     items.set(`${claim.Put.Item.pk}\u0000${claim.Put.Item.sk}`, claim);
   }
-  const mentioned = new Set([...write.mergeCandidates.map((candidate) => candidate.otherCustomerId), ...(touchpoint.ambiguity?.otherCandidates ?? [])]);
+  const mentioned = new Set([
+    ...write.mergeCandidates.map((candidate) => candidate.otherCustomerId),
+    ...(touchpoint.ambiguity?.otherCandidates ?? []),
+    ...(write.joining ?? []),
+  ]);
   mentioned.delete(owner);
   for (const other of mentioned) {
     put(mentionEntity.item(mentionEntity.key(other, touchpoint.touchpointId), { touchpointId: touchpoint.touchpointId }));

@@ -40,7 +40,7 @@ import { isLiveCard, isLiveProfile, laneCardUpdate, newCustomerItems, profileCha
 import { batchGetItems } from './batch-get.ts';
 import { itemsOfIndexEntries } from './index-page.ts';
 import { type CursorBinding, decodePageCursor, encodePageCursor, equals, type KeyShape, keyPatterns, matches } from './page-cursor.ts';
-import { touchpointCrossReferences } from './cross-references.ts';
+import { notErasedCheck, touchpointCrossReferences } from './cross-references.ts';
 import { call, outcomeUnknown } from './store-errors.ts';
 import { suppressionKeyOf } from './suppression.ts';
 import { touchpointExpiresAt } from '../config/retention.ts';
@@ -56,7 +56,17 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 type Item = Record<string, unknown>;
 
 /** What each transaction item is for, so a cancellation reason can be read back as a domain outcome. */
-type ItemRole = 'card' | 'profile' | 'decided-by' | 'redirected-from' | 'identifier' | 'touchpoint' | 'locator' | 'merge-candidate' | 'cross-reference';
+type ItemRole =
+  | 'card'
+  | 'profile'
+  | 'decided-by'
+  | 'redirected-from'
+  | 'joining'
+  | 'identifier'
+  | 'touchpoint'
+  | 'locator'
+  | 'merge-candidate'
+  | 'cross-reference';
 
 export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: string): CustomerStore {
   async function readForIngest(request: IngestReadRequest): Promise<IngestReadResult> {
@@ -116,6 +126,8 @@ export function dynamoCustomerStore(client: DynamoDBDocumentClient, tableName: s
         },
       });
     }
+    // Its mention may not land in the partition of a profile an erase has begun on (or finished).
+    for (const customerId of write.joining ?? []) add('joining', notErasedCheck(tableName, customerId));
     const reclaimedFrom = new Map((write.reclaimed ?? []).map(({ identifier, from }) => [identifierKey(identifier), from]));
     for (const identifier of write.attach) {
       const from = reclaimedFrom.get(identifierKey(identifier));
@@ -523,8 +535,9 @@ function rejectionOf(error: TransactionCanceledException, roles: ItemRole[], wri
   }
   // Otherwise the touchpoint id is this request's own: its item or locator exists only if an earlier try landed.
   if (failedRoles.has('touchpoint') || failedRoles.has('locator')) return new WriteRejectedError('already-recorded', { cause: error });
-  // The merge the write followed was undone meanwhile: the customer named is live again.
-  if (failedRoles.has('redirected-from')) return new WriteRejectedError('customer-changed', { cause: error });
+  // The merge the write followed was undone meanwhile: the customer named is live again. Or an
+  // anonymous profile to join is being erased: read again, it is nobody.
+  if (failedRoles.has('redirected-from') || failedRoles.has('joining')) return new WriteRejectedError('customer-changed', { cause: error });
   if (failedRoles.has('card') || failedRoles.has('profile')) {
     // Each item's guards are read from the item that failed them: the card's (live, not merged
     // away, the card's own guards) and the profile's (the identifier bound). A failed card guard on

@@ -93,6 +93,12 @@ export interface TouchpointWrite {
    */
   reclaimed?: Array<{ identifier: Identifier; from: string }>;
   mergeCandidates: MergeCandidateNote[];
+  /**
+   * Anonymous profiles to be merged into the customer once the touchpoint is stored. Until then it
+   * names them or carries their identifiers, so each gets a mention, written only while it is a
+   * customer not under erasure (an erase that wins the race finds the touchpoint by it).
+   */
+  joining?: string[];
   /** Kept on the touchpoint's locator: the touchpoint id is the key's own (`touchpointIdFor`), so the locator guards exactly once. */
   idempotency?: IdempotencyRef & IdempotencyRecord & { requestId: string };
   /** What the customer told us, recorded together with the touchpoint that says so. */

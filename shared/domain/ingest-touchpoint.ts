@@ -383,6 +383,7 @@ async function planWrite(
     ...(target.decidedBy ? { decidedBy: { identifier: target.decidedBy, customerId: target.decidedByHolder ?? target.customerId } } : {}),
     attach: target.attach.map(attach),
     ...(reclaimed.length ? { reclaimed } : {}),
+    ...(target.anonymousToMerge.length ? { joining: target.anonymousToMerge } : {}),
     mergeCandidates: otherCustomerIds.map((otherCustomerId) => ({
       customerId: touchpoint.customerId,
       otherCustomerId,

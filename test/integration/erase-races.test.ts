@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { privacyStore } from '../../shared/db/privacy-store-instances.ts';
+import { eraseCustomer } from '../../shared/privacy/erase-customer.ts';
 import { minutesAgo, touchpointBody, unique } from '../fixtures/touchpoints.ts';
 import { scanTable } from '../helpers/dynamodb.ts';
 import { findTraces } from '../helpers/erased-traces.ts';
@@ -49,5 +51,26 @@ describe('an erase racing other writes', () => {
     expect(findTraces(items, [erased.customerId])).toEqual([]);
     // Touchpoints that got in before the erase went with it; later ones went to a new customer or the neighbour.
     expect(graphProblems(items)).toEqual([]);
+  });
+
+  it('refuses a touchpoint naming the customer by id while its erase runs, as one naming nobody, and stores nothing naming it', async () => {
+    const erased = await person(api, 60);
+    const accountId = `ACC-${unique()}`;
+    await person(api, 50, { accountId });
+    let checks = 0;
+    // Paused after its first step: the customer is marked as being erased, nothing deleted yet.
+    const paused = await eraseCustomer(privacyStore(), erased.customerId, { suppress: false, actor: 'test', pageSize: 2, outOfTime: () => ++checks > 1 });
+    expect(paused.status).toBe('in_progress');
+
+    // The other customer's account would take it in: it must not, carrying the erased id.
+    const naming = () => touchpointBody({ identifiers: { customerId: erased.customerId, accountId } });
+    const alone = await api.postTouchpoint(naming());
+    const inBatch = await client.post('/v1/touchpoints/batch', { items: [naming()] });
+    const finished = await client.send('DELETE', `/v1/customers/${erased.customerId}`);
+
+    expect(alone.status).toBe(422);
+    expect(inBatch.body.results.map((result: { status: number }) => result.status)).toEqual([422]);
+    expect(finished.status).toBe(200);
+    expect(findTraces(await scanTable(), [erased.customerId])).toEqual([]);
   });
 });

@@ -4,13 +4,14 @@ import { createDocumentClient } from '../../shared/db/client.ts';
 import { injectDynamoDbFaults } from '../../shared/db/fault-injection.ts';
 import { cardKey, mergeSharerKey, profileKey } from '../../shared/db/keys.ts';
 import { dynamoPrivacyStore } from '../../shared/db/privacy-store.ts';
-import { ConflictError, NotFoundError, StoreUnavailableError } from '../../shared/domain/errors.ts';
+import { ConflictError, NotFoundError, StoreUnavailableError, UnknownCustomerError } from '../../shared/domain/errors.ts';
 import { linkIdentifier, unlinkIdentifier } from '../../shared/domain/link-identifier.ts';
 import { mergeCustomers } from '../../shared/domain/merge-customers.ts';
 import { moveTouchpoint } from '../../shared/domain/move-touchpoint.ts';
 import { undoMerge } from '../../shared/domain/undo-merge.ts';
 import { eraseCustomer } from '../../shared/privacy/erase-customer.ts';
 import type { IngestResult } from '../../shared/domain/model.ts';
+import { findTraces } from '../helpers/erased-traces.ts';
 import { createGraphTable, type GraphStore, type GraphTable, graphStore, identityGraphProblems, scanItems } from '../helpers/identity-graph.ts';
 import { detailsFor, ingestCall, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 import { ingestTouchpoint } from '../../shared/domain/ingest-touchpoint.ts';
@@ -1136,5 +1137,57 @@ describe('an ingest naming a customer whose merge is undone while it runs (found
     const result = await ingest({ customerId: source.customerId });
 
     expect(result.customerId).toBe(target.customerId);
+  });
+});
+
+describe('an anonymous profile erased between the touchpoint that joins it to a known customer and their merge', () => {
+  const namings: Array<[string, (visitor: { customerId: string; cookie: string }) => Record<string, string>]> = [
+    ['naming it by id (PROPS seed 55)', (visitor) => ({ customerId: visitor.customerId })],
+    ['carrying its cookie', (visitor) => ({ anonymousId: visitor.cookie })],
+  ];
+  for (const [naming, identifiersOf] of namings) {
+    it(`leaves nothing of it in the touchpoint ${naming}: the touchpoint points the erase to itself`, async () => {
+      const cookie = `ck-${unique()}`;
+      const visitor = { ...(await ingest({ anonymousId: cookie })), cookie };
+      const known = await ingest({ email: uniqueEmail() });
+      let erased: Promise<unknown> | undefined;
+      const store: GraphStore = {
+        ...table.store,
+        recordTouchpoint: async (write) => {
+          await table.store.recordTouchpoint(write);
+          erased ??= erase(visitor.customerId);
+          await erased;
+        },
+      };
+
+      const result = await ingest({ ...identifiersOf(visitor), email: (await table.store.readProfile(known.customerId))?.identifiers[0]?.value ?? '' }, store);
+
+      expect(result.customerId).toBe(known.customerId);
+      await expect(erased).resolves.toMatchObject({ status: 'erased' });
+      expect(findTraces(await scanItems(table.tableName), [visitor.customerId, cookie])).toEqual([]);
+      expect(await identityGraphProblems(table.tableName, { customerIds: [known.customerId] })).toEqual([]);
+    });
+  }
+
+  it('refuses a touchpoint naming it by id once its erase has begun, storing nothing naming it', async () => {
+    const visitor = await ingest({ anonymousId: `ck-${unique()}` });
+    const email = uniqueEmail();
+    await ingest({ email });
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local' });
+    let marked = false;
+    // The erase begins between the ingest's read and its write.
+    const store: GraphStore = {
+      ...table.store,
+      recordTouchpoint: async (write) => {
+        if (!marked) await dynamoPrivacyStore(client, table.tableName).markErasing(visitor.customerId, new Date().toISOString());
+        marked = true;
+        return table.store.recordTouchpoint(write);
+      },
+    };
+
+    await expect(ingest({ customerId: visitor.customerId, email }, store)).rejects.toBeInstanceOf(UnknownCustomerError);
+
+    expect(await erase(visitor.customerId)).toMatchObject({ status: 'erased' });
+    expect(findTraces(await scanItems(table.tableName), [visitor.customerId])).toEqual([]);
   });
 });
