@@ -3,13 +3,11 @@ import type { IdentityStore } from '../domain/identity-store.ts';
 import { candidateStore } from './identity/candidates.ts';
 import { identifierLinkStore } from './identity/identifier-links.ts';
 import { mergeRecordStore } from './identity/merge-records.ts';
-import { moveStore, type TouchpointMoves } from './identity/moves.ts';
+import { moveStore } from './identity/moves.ts';
 import { profileStore } from './identity/profiles.ts';
 
-export type IdentityStoreWithTouchpoints = IdentityStore & Pick<TouchpointMoves, 'readTouchpoint'>;
-
 /** The domain's IdentityStore port, one aggregate per module under ./identity/. */
-export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: string): IdentityStoreWithTouchpoints {
+export function dynamoIdentityStore(client: DynamoDBDocumentClient, tableName: string): IdentityStore {
   const table = { client, tableName };
   return {
     ...profileStore(table),

@@ -196,8 +196,10 @@ export const suppressionKey = (hash: string): Key => ({ pk: `SUPPRESS#${hash}`, 
 export const erasureReceiptKey = (hash: string): Key => ({ pk: `ERASED#${hash}`, sk: 'ERASED' });
 
 const identifierClaimPrefix = 'I#';
-const mentionPrefix = 'R#';
-const candidateHalfPrefix = 'C#';
+/** The sort keys of a customer's mentions begin so: a Query lists them. */
+export const mentionPrefix = 'R#';
+/** The sort keys of a customer's merge candidate halves begin so. */
+export const candidateHalfPrefix = 'C#';
 const mergeSharerPrefix = 'S#';
 
 /** An identifier item may name this customer: where an erase looks even when the profile lost it. */

@@ -29,6 +29,7 @@ import type {
 } from '../domain/privacy-store.ts';
 import {
   candidateHalfKey,
+  candidateHalfPrefix,
   cardKey,
   customerIdOfCandidateHalfSortKey,
   customerPartition,
@@ -287,6 +288,18 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
       ConsistentRead: true,
     });
     return pointers.map((item) => mergeIdOfAuditSortKey(item.sk as string));
+  }
+
+  async function candidatePartners(customerId: string): Promise<string[]> {
+    const halves = await queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :halves)',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':halves': candidateHalfPrefix },
+      ProjectionExpression: '#sk',
+      ConsistentRead: true,
+    });
+    return halves.map((item) => customerIdOfCandidateHalfSortKey(item.sk as string));
   }
 
   async function readMergeRecords(mergeIds: string[]): Promise<StoredMergeRecord[]> {
@@ -564,8 +577,10 @@ export function dynamoPrivacyStore(client: DynamoDBDocumentClient, tableName: st
     readTouchpoint,
     readLocatorAnswer,
     readMergeCandidate,
+    candidatePartners,
     rewriteTouchpoint: (touchpoint, changes) => updateExisting({ pk: customerPartition(touchpoint.customerId), sk: touchpoint.position }, changes),
     rewriteMergeRecord: (mergeId, changes, asRead) => updateExisting(mergeRecordKey(mergeId), changes, asRead),
+    rewriteMergeCandidate: (customerIds, changes, asRead) => updateExisting(mergeCandidateKey(customerIds), changes, asRead),
     rewriteLocatorAnswer,
     rewriteProfileAttributes,
     deleteRecords,

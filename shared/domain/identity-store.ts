@@ -113,6 +113,10 @@ export interface IdentityStore {
   setIdentifierOwner(identifier: Identifier, expected: IdentifierOwner, next: IdentifierOwner, mergeId: string): Promise<boolean>;
   /** Every touchpoint in a customer's partition (pages through; several round trips for large histories). */
   listTouchpoints(customerId: string): Promise<StoredTouchpoint[]>;
+  /** The touchpoint wherever it lives now (its locator leads there); undefined when there is none. */
+  readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined>;
+  /** The ids of other customers' touchpoints the customer's partition points to (its mentions). */
+  listMentions(customerId: string): Promise<string[]>;
   /** Moves touchpoints to another customer's partition in atomic chunks; `movedBy` is each one's new stack. */
   moveTouchpoints(moves: Array<{ touchpoint: StoredTouchpoint; to: string; movedBy: string[] }>): Promise<void>;
   /**

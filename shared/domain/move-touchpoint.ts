@@ -10,7 +10,7 @@ import { foldCard, identityChange } from './identity-steps.ts';
  * merge. Posting the same move again once it went through answers the move that did it.
  */
 export async function moveTouchpoint(
-  store: MovingStore,
+  store: IdentityStore,
   request: { touchpointId: string; customerId: string; reason: string; actor: string },
   now: Date,
 ): Promise<MergeRecord> {
@@ -81,14 +81,13 @@ export async function moveTouchpoint(
 }
 
 /** The identity store and the one read a move needs beyond it. */
-export type MovingStore = IdentityStore & { readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined> };
 
 /**
  * Undoes a touchpoint move, which is listed with the merges under a merge id: the touchpoint goes
  * back by a move of its own (audited like any), then the first move is marked undone. A retry
  * whose first try moved it back already only marks it.
  */
-export async function undoMove(store: MovingStore, record: MergeRecord, actor: string, now: Date): Promise<MergeRecord> {
+export async function undoMove(store: IdentityStore, record: MergeRecord, actor: string, now: Date): Promise<MergeRecord> {
   const { mergeId, touchpointId, targetCustomerId, sourceCustomerId } = record;
   if (record.status === 'undone' || !touchpointId) return record;
   const touchpoint = await persistently(() => store.readTouchpoint(touchpointId));

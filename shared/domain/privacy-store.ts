@@ -147,6 +147,8 @@ export interface PrivacyStore {
   /** The answer a replay of the touchpoint's Idempotency-Key gives, if it was posted with one. */
   readLocatorAnswer(touchpointId: string): Promise<StoredAttributes | undefined>;
   readMergeCandidate(customerIds: [string, string]): Promise<StoredMergeCandidate | undefined>;
+  /** The customers a customer is paired with in merge candidates (its candidate halves). */
+  candidatePartners(customerId: string): Promise<string[]>;
   /** Rewrites a touchpoint that still is where it was read; false if it vanished meanwhile (moved, deleted). */
   rewriteTouchpoint(touchpoint: TouchpointRecord, changes: AttributeChanges): Promise<boolean>;
   /**
@@ -155,6 +157,8 @@ export interface PrivacyStore {
    * record vanished meanwhile.
    */
   rewriteMergeRecord(mergeId: string, changes: AttributeChanges, asRead: StoredAttributes): Promise<boolean>;
+  /** Rewrites a merge candidate whose changed attributes are still as read; false if they changed or it vanished meanwhile. */
+  rewriteMergeCandidate(customerIds: [string, string], changes: AttributeChanges, asRead: StoredAttributes): Promise<boolean>;
   /**
    * Rewrites the answer a touchpoint's locator keeps for its Idempotency-Key, and nothing else of
    * it (a move may be re-pointing the locator at the same time): false when it is gone.

@@ -5,7 +5,7 @@ import type { IdentityStore, MergeRecord, StoredTouchpoint } from './identity-st
 import type { AttachedIdentifier } from './model.ts';
 import { persistently } from './retry.ts';
 import { identityChange, moveSelected, recomputeProfile, withSharing } from './identity-steps.ts';
-import { type MovingStore, undoMove } from './move-touchpoint.ts';
+import { undoMove } from './move-touchpoint.ts';
 
 /**
  * Undoes a merge: the source comes back with its identifiers and touchpoints; a touchpoint recorded
@@ -13,7 +13,7 @@ import { type MovingStore, undoMove } from './move-touchpoint.ts';
  * survivor was itself merged later must wait until that later merge is undone. Posting the undo
  * again answers the undone merge (a retry whose first try committed), or resumes one cut short.
  */
-export async function undoMerge(store: MovingStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
+export async function undoMerge(store: IdentityStore, mergeId: string, actor: string, now: Date): Promise<MergeRecord> {
   return identityChange(async () => {
     const record = await persistently(() => store.readMergeRecord(mergeId));
     if (record?.kind === 'move') return undoMove(store, record, actor, now);
@@ -181,13 +181,17 @@ function recordedWhileMerged(touchpoint: StoredTouchpoint, record: MergeRecord):
  * A touchpoint recorded while the merge stood may carry identifiers of both customers (the
  * source's phone, the survivor's email) and now lives with one of them, and one staff moved from
  * the survivor elsewhere may carry the source's: a pointer in the other's partition lets its erase
- * find it and take its values out. One given back to the source was recorded on the survivor, so
- * its Idempotency-Key's record answers with the survivor's id: pointed to from the survivor too.
+ * find it and take its values out; so may a third customer's touchpoint that pointed to the
+ * survivor for the source's identifiers. One given back to the source was recorded on the
+ * survivor, so its Idempotency-Key's record answers with the survivor's id: pointed to from the
+ * survivor too.
  */
 async function mentionAcross(store: IdentityStore, record: MergeRecord, keysOf: { source: Set<string>; target: Set<string> }): Promise<void> {
   const { targetCustomerId: target, sourceCustomerId: source } = record;
-  const sinceTheMerge = (touchpoints: StoredTouchpoint[] | undefined) =>
-    (touchpoints ?? []).filter((touchpoint) => touchpoint.movedBy.length === 0 && recordedWhileMerged(touchpoint, record));
+  const sinceTheMerge = (touchpoints: Array<StoredTouchpoint | undefined> | undefined) =>
+    (touchpoints ?? []).filter(
+      (touchpoint): touchpoint is StoredTouchpoint => touchpoint !== undefined && touchpoint.movedBy.length === 0 && recordedWhileMerged(touchpoint, record),
+    );
   const carrying = (other: string, keys: Set<string>) => (touchpoint: StoredTouchpoint) =>
     touchpoint.identifiers.customerId === other || identifiersOf(touchpoint).some((identifier) => keys.has(identifierKey(identifier)));
   const [onTarget, onSource] = await Promise.all([target, source].map((customerId) => persistently(() => store.listTouchpoints(customerId))));
@@ -195,11 +199,15 @@ async function mentionAcross(store: IdentityStore, record: MergeRecord, keysOf: 
   const movedOn = (await persistently(() => store.listMergeRecords(target))).flatMap((moved) =>
     moved.kind === 'move' && moved.sourceCustomerId === target && moved.createdAt >= record.createdAt && moved.touchpointId ? [moved.touchpointId] : [],
   );
+  // A third customer's touchpoint recorded meanwhile, carrying the source's identifiers, was pointed to from the survivor, their holder then.
+  const pointedTo = await Promise.all((await persistently(() => store.listMentions(target))).map((id) => persistently(() => store.readTouchpoint(id))));
+  const thirdParties = sinceTheMerge(pointedTo.filter((touchpoint) => touchpoint !== undefined && ![target, source].includes(touchpoint.customerId)));
   const answersWithTarget = async (touchpoint: StoredTouchpoint) => (await persistently(() => store.readAnsweredCustomer(touchpoint.touchpointId))) === target;
   const givenBack = sinceTheMerge(onSource);
   const targetsOwn = await Promise.all(givenBack.map(async (touchpoint) => carrying(target, keysOf.target)(touchpoint) || answersWithTarget(touchpoint)));
   const ids = (touchpoints: StoredTouchpoint[]) => touchpoints.map(({ touchpointId }) => touchpointId);
-  await persistently(() => store.mentionTouchpoints(source, [...ids(sinceTheMerge(onTarget).filter(carrying(source, keysOf.source))), ...movedOn]));
+  const sourcesOwn = [...sinceTheMerge(onTarget), ...thirdParties].filter(carrying(source, keysOf.source));
+  await persistently(() => store.mentionTouchpoints(source, [...ids(sourcesOwn), ...movedOn]));
   await persistently(() => store.mentionTouchpoints(target, ids(givenBack.filter((_, index) => targetsOwn[index]))));
 }
 

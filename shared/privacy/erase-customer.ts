@@ -342,6 +342,7 @@ class EraseRun {
     if (!touchpoint || this.members.has(touchpoint.customerId)) return;
     // Also when an earlier try redacted the touchpoint and gave way before the card.
     for (const customerId of await this.cardsQuoting(touchpoint)) await this.redactCardOf(customerId);
+    await this.redactCandidatesOf(touchpoint.customerId);
     // Posted with an Idempotency-Key, its locator carries the answer a replay gives.
     const result = await this.store.readLocatorAnswer(touchpointId);
     if (!result) return;
@@ -362,6 +363,24 @@ class EraseRun {
     const movedBy = Array.isArray(touchpoint.stored.movedBy) ? touchpoint.stored.movedBy.filter((id): id is string => typeof id === 'string') : [];
     const carriedFrom = movedBy.length > 0 ? (await this.store.readMergeRecords(movedBy)).map((record) => record.sourceCustomerId) : [];
     return [...new Set([touchpoint.customerId, ...carriedFrom])].filter((customerId) => !this.members.has(customerId));
+  }
+
+  /**
+   * Merge candidates pairing the customer of a redacted touchpoint with another may list the
+   * person's identifier it carried (its holder then was another customer, since merged away from
+   * the person and parted by an undo): redacted too, guarded on the candidate as read.
+   */
+  private async redactCandidatesOf(customerId: string): Promise<void> {
+    for (const partner of await this.store.candidatePartners(customerId)) {
+      if (this.members.has(partner)) continue;
+      const candidate = await this.store.readMergeCandidate([customerId, partner]);
+      if (!candidate) continue;
+      const redacted = redactText(candidate.stored, this.needles) as StoredAttributes;
+      if (redacted === candidate.stored) continue;
+      if (!(await this.store.rewriteMergeCandidate([customerId, partner], attributeChanges(candidate.stored, redacted), candidate.stored)))
+        throw new StoreUnavailableError('A merge candidate quoting the person changed during the erase; repeat the request to finish it.');
+      this.counts.itemsRedacted += 1;
+    }
   }
 
   /** The card of a customer whose touchpoint was redacted quotes it (last contact, late contacts, invoice queries): redacted too. */

@@ -167,6 +167,17 @@ export function erasureCases(client: JsonClient, tools: ErasureTools): Record<st
       await api.arrangeMerge(survivor.customerId, querier.customerId);
       return { eraseId: holder.customerId, values: [holder.phone, holder.email, invoiceNumber], others: [survivor.customerId] };
     },
+    "a customer parted by an undo, whose invoice number a third customer's call carried while the merge stood": async () => {
+      const invoiceNumber = `INV-${unique()}`;
+      const parted = await person(api, 90, { invoiceNumber });
+      const survivor = await person(api, 60);
+      const third = await person(api, 30);
+      const { mergeId } = await api.arrangeMerge(survivor.customerId, parted.customerId);
+      // The third customer's email outranks the number, then the survivor's: the call is the third's, pointing to the survivor.
+      await api.arrangeTouchpoint(touchpointBody({ identifiers: { email: third.email, invoiceNumber }, occurredAt: minutesAgo(5) }));
+      expect((await api.undo(mergeId)).status).toBe(200);
+      return { eraseId: parted.customerId, values: [parted.phone, parted.email, invoiceNumber], others: [survivor.customerId, third.customerId] };
+    },
     'a customer parted by an undo from the survivor, which had moved its call on to a third customer': async () => {
       const parted = await person(api, 90);
       const survivor = await person(api, 60);

@@ -3,9 +3,10 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoDbClient } from '../../shared/db/client.ts';
 import { dynamoCustomerStore } from '../../shared/db/dynamo-customer-store.ts';
-import { dynamoIdentityStore, type IdentityStoreWithTouchpoints } from '../../shared/db/dynamo-identity-store.ts';
+import { dynamoIdentityStore } from '../../shared/db/dynamo-identity-store.ts';
 import { customerIdOfPartition } from '../../shared/db/keys.ts';
 import type { TouchpointStore } from '../../shared/domain/customer-store.ts';
+import type { IdentityStore } from '../../shared/domain/identity-store.ts';
 import { identifierKey } from '../../shared/domain/identifiers.ts';
 import { listIdentifiers } from '../../shared/domain/identity-history.ts';
 import { getCustomer, getTimeline } from '../../shared/domain/read-customers.ts';
@@ -20,7 +21,7 @@ import { ensureTestTable } from './dynamodb.ts';
  */
 
 type Item = Record<string, unknown>;
-export type GraphStore = TouchpointStore & IdentityStoreWithTouchpoints;
+export type GraphStore = TouchpointStore & IdentityStore;
 
 function endpoint(): string {
   const value = process.env.DYNAMODB_ENDPOINT;

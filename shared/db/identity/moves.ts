@@ -6,7 +6,7 @@ import { touchpointOf } from '../dynamo-customer-store.ts';
 import { mentionEntity } from '../items/cross-reference.ts';
 import { touchpointEntity, touchpointLocatorEntity } from '../items/touchpoint.ts';
 import { notErasedCheck } from '../cross-references.ts';
-import { customerPartition, touchpointKey, touchpointLocatorKey } from '../keys.ts';
+import { customerPartition, mentionPrefix, touchpointIdOfMentionSortKey, touchpointKey, touchpointLocatorKey } from '../keys.ts';
 import { itemUpdates, profileReplacement } from '../profile-item.ts';
 import { queryAll } from '../query-all.ts';
 import { call } from '../store-errors.ts';
@@ -19,10 +19,10 @@ type Item = Record<string, unknown>;
 /** Three writes move one touchpoint (put, delete, locator); 25 of them stay under the 100-item transaction limit. */
 const touchpointsPerTransaction = 25;
 
-export interface TouchpointMoves
-  extends Pick<IdentityStore, 'listTouchpoints' | 'moveTouchpoints' | 'mentionTouchpoints' | 'readAnsweredCustomer' | 'moveTouchpoint'> {
-  readTouchpoint(touchpointId: string): Promise<StoredTouchpoint | undefined>;
-}
+export type TouchpointMoves = Pick<
+  IdentityStore,
+  'listTouchpoints' | 'moveTouchpoints' | 'mentionTouchpoints' | 'listMentions' | 'readAnsweredCustomer' | 'readTouchpoint' | 'moveTouchpoint'
+>;
 
 /** Touchpoints carried between customers' partitions: by a merge or its undo (in bulk), or one by staff. */
 export function moveStore(table: IdentityTable): TouchpointMoves {
@@ -113,6 +113,17 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     }
   }
 
+  async function listMentions(customerId: string): Promise<string[]> {
+    const items = await queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :mentions)',
+      ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':mentions': mentionPrefix },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+    return items.map((item) => touchpointIdOfMentionSortKey(String(item.sk)));
+  }
+
   async function readLocator(touchpointId: string) {
     const locator = await call(() => client.send(new GetCommand({ TableName: tableName, Key: touchpointLocatorKey(touchpointId), ConsistentRead: true })));
     return touchpointLocatorEntity.is(locator.Item) ? touchpointLocatorEntity.parse(locator.Item) : undefined;
@@ -151,7 +162,7 @@ export function moveStore(table: IdentityTable): TouchpointMoves {
     }
   }
 
-  return { listTouchpoints, moveTouchpoints, mentionTouchpoints, readAnsweredCustomer, readTouchpoint, moveTouchpoint };
+  return { listTouchpoints, moveTouchpoints, mentionTouchpoints, listMentions, readAnsweredCustomer, readTouchpoint, moveTouchpoint };
 }
 
 function toStoredTouchpoint(item: Item): StoredTouchpoint {
