@@ -894,8 +894,7 @@ export class ModelRun {
         const source = profile(item.source);
         // An undo posted again after the source was erased answers the undone merge as the erase left
         // it: the record is the survivor's history too, redacted, and names the source no more.
-        const erasedSince =
-          item.source !== undefined && this.needles.has(item.source) && body.status === 'undone' && !JSON.stringify(body).includes(item.source);
+        const erasedSince = item.source === redactedMark && body.status === 'undone' && body.sourceCustomerId === redactedMark;
         // Merged away again by a later merge is no finding: an undo posted again answers the undone merge.
         if ((!source && !erasedSince) || (source?.mergedInto !== undefined && source.mergedBy === body.mergeId))
           findings.push(`${item.label} answered ${final.status}, yet the source is ${source ? 'still merged away' : 'gone'}`);
