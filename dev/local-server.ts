@@ -14,7 +14,10 @@ import { isConsolePath, serveConsole } from '../console/dev/serve-console.ts';
 import { bearerToken } from '../shared/auth/api-keys.ts';
 import { usesAuthorizer } from '../shared/auth/access.ts';
 import { defaultAuthorizerCacheSeconds } from '../shared/auth/authorizer-cache.ts';
+import { documentClient } from '../shared/db/client.ts';
+import { faultInjectionFromEnvironment, injectDynamoDbFaults } from '../shared/db/fault-injection.ts';
 import { problem } from '../shared/http/problems.ts';
+import { logger } from '../shared/observability/logger.ts';
 import { authorizerFunctionName, handlerEntry, notFoundFunctionName, type Route, routes, timeoutSecondsOf } from '../shared/http/routes.ts';
 
 /**
@@ -343,7 +346,19 @@ export interface LocalApiOptions {
   onRequest?: (entry: RequestLogEntry) => void;
 }
 
+let faultsInjected = false;
+
+/** TOUCHPOINT_FAULT_RATE: a share of the handlers' DynamoDB calls fail on purpose (development and the fault runs; never deployed). */
+function injectFaultsAsTheEnvironmentAsks(): void {
+  const faults = faultInjectionFromEnvironment();
+  if (!faults || faultsInjected) return;
+  faultsInjected = true;
+  injectDynamoDbFaults(documentClient(), faults);
+  logger.warn('Fault injection is on: DynamoDB calls fail on purpose', { rate: faults.rate, kinds: faults.kinds });
+}
+
 export function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  injectFaultsAsTheEnvironmentAsks();
   const authorizer = new LocalAuthorizer(
     options.authorizerCacheSeconds ?? Number(process.env.TOUCHPOINT_AUTHORIZER_CACHE_SECONDS ?? defaultAuthorizerCacheSeconds),
   );

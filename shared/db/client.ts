@@ -1,8 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.ts';
-import { logger } from '../observability/logger.ts';
-import { faultInjectionFromEnvironment, injectDynamoDbFaults } from './fault-injection.ts';
 
 /**
  * The one place DynamoDB clients are built: the Lambdas, the local server, the bench and the tests
@@ -37,19 +35,14 @@ export function createDocumentClient(options: ClientOptions = {}): DynamoDBDocum
 let shared: DynamoDBDocumentClient | undefined;
 
 /**
- * The process-wide client, built once (per cold start) from configuration. TOUCHPOINT_FAULT_RATE
- * (local fault runs only, see fault-injection.ts) makes a share of its calls fail.
+ * The process-wide client, built once (per cold start) from configuration. The local server (not
+ * a Lambda: the fault injector is in no function's bundle) makes a share of its calls fail when
+ * TOUCHPOINT_FAULT_RATE is set (dev/local-server.ts, fault-injection.ts).
  */
 export function documentClient(): DynamoDBDocumentClient {
-  if (shared) return shared;
-  shared = createDocumentClient({
+  shared ??= createDocumentClient({
     region: config().AWS_REGION,
     ...(config().DYNAMODB_ENDPOINT ? { endpoint: config().DYNAMODB_ENDPOINT } : {}),
   });
-  const faults = faultInjectionFromEnvironment();
-  if (faults) {
-    injectDynamoDbFaults(shared, faults);
-    logger.warn('Fault injection is on: DynamoDB calls fail on purpose', { rate: faults.rate, kinds: faults.kinds });
-  }
   return shared;
 }
