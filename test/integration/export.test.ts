@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as linkHandler } from '../../functions/link-identifier/handler.ts';
 import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
@@ -9,6 +10,19 @@ import { allChannels, minutesAgo, touchpointBody, uniqueEmail, uniquePhone } fro
 beforeAll(async () => {
   await createTestTable();
 });
+
+function merge(targetCustomerId: string, sourceCustomerId: string) {
+  return invoke(
+    mergeHandler,
+    apiEvent({
+      method: 'POST',
+      routePath: '/v1/customers/{customerId}/merge',
+      path: `/v1/customers/${targetCustomerId}/merge`,
+      pathParameters: { customerId: targetCustomerId },
+      body: { sourceCustomerId, reason: 'Same person' },
+    }),
+  );
+}
 
 async function wholeExport(customerId: string, limit: string) {
   const pages = [];
@@ -70,20 +84,35 @@ describe('exporting everything held about a customer', () => {
   it('includes the merges the customer took part in', async () => {
     const survivor = await recordTouchpoint(touchpointBody());
     const mergedAway = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
-    await invoke(
-      mergeHandler,
-      apiEvent({
-        method: 'POST',
-        routePath: '/v1/customers/{customerId}/merge',
-        path: `/v1/customers/${survivor.customerId}/merge`,
-        pathParameters: { customerId: survivor.customerId },
-        body: { sourceCustomerId: mergedAway.customerId, reason: 'Same person' },
-      }),
-    );
+    await merge(survivor.customerId, mergedAway.customerId);
 
     const [document] = await wholeExport(survivor.customerId, '500');
 
     expect(document.merges).toEqual([expect.objectContaining({ targetCustomerId: survivor.customerId, sourceCustomerId: mergedAway.customerId })]);
+  });
+
+  it("lists the merges of others that moved an identifier the customer shares, and which, as the merge's undo keeps them", async () => {
+    const phone = uniquePhone().e164;
+    const owner = await recordTouchpoint(touchpointBody({ identifiers: { phone } }));
+    const sharer = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
+    const linked = await invoke(
+      linkHandler,
+      apiEvent({
+        method: 'POST',
+        routePath: '/v1/customers/{customerId}/identifiers',
+        path: `/v1/customers/${sharer.customerId}/identifiers`,
+        pathParameters: { customerId: sharer.customerId },
+        body: { type: 'phone', value: phone, shared: true },
+      }),
+    );
+    expect(linked.status).toBe(201);
+    const survivor = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
+    const { mergeId } = (await merge(survivor.customerId, owner.customerId)).body;
+
+    const [document] = await wholeExport(sharer.customerId, '500');
+
+    expect(document.sharedInMerges).toEqual([{ mergeId, createdAt: expect.any(String), status: 'completed', identifiers: [{ type: 'phone', value: phone }] }]);
+    expect(document.merges).toEqual([]);
   });
 
   it('is itself recorded in the access log', async () => {
