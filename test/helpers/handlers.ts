@@ -3,6 +3,7 @@ import { handler as getTimelineHandler } from '../../functions/get-timeline/hand
 import { handler as ingestBatchHandler } from '../../functions/ingest-touchpoint-batch/handler.ts';
 import { handler as ingestHandler } from '../../functions/ingest-touchpoint/handler.ts';
 import { handler as lookupHandler } from '../../functions/lookup-customer/handler.ts';
+import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
 import { handler as setPreferencesHandler } from '../../functions/set-preferences/handler.ts';
 import { apiEvent, type InvokeResult, invoke } from './api-event.ts';
 
@@ -17,6 +18,19 @@ export function postTouchpoint(body: unknown, headers: Record<string, string> = 
 
 export function postBatch(body: unknown, headers: Record<string, string> = {}): Promise<InvokeResult> {
   return invoke(ingestBatchHandler, apiEvent({ method: 'POST', routePath: '/v1/touchpoints/batch', body, headers }));
+}
+
+export function mergeCustomers(targetCustomerId: string, sourceCustomerId: string, reason = 'Same person, confirmed on the phone'): Promise<InvokeResult> {
+  return invoke(
+    mergeHandler,
+    apiEvent({
+      method: 'POST',
+      routePath: '/v1/customers/{customerId}/merge',
+      path: `/v1/customers/${targetCustomerId}/merge`,
+      pathParameters: { customerId: targetCustomerId },
+      body: { sourceCustomerId, reason },
+    }),
+  );
 }
 
 export function lookupCustomer(query: Record<string, string>): Promise<InvokeResult> {

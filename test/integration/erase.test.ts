@@ -1,14 +1,12 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
 import { config } from '../../shared/config/config.ts';
 import { documentClient } from '../../shared/db/client.ts';
 import { dynamoPrivacyStore } from '../../shared/db/privacy-store.ts';
 import { privacyStore } from '../../shared/db/privacy-store-instances.ts';
 import { eraseCustomer as eraseUseCase } from '../../shared/privacy/erase-customer.ts';
-import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { countAllItems, createTestTable, scanTable } from '../helpers/dynamodb.ts';
-import { getCustomer, lookupCustomer, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
+import { getCustomer, lookupCustomer, mergeCustomers, postTouchpoint, recordTouchpoint } from '../helpers/handlers.ts';
 import { eraseCustomer, exportCustomer, getAccessLog, liftSuppression } from '../helpers/privacy-handlers.ts';
 import { touchpointBody, unique, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
@@ -18,19 +16,6 @@ const soakScale = Math.max(1, Number(process.env.PROPS_SCALE ?? 1));
 beforeAll(async () => {
   await createTestTable();
 });
-
-function mergeInto(targetCustomerId: string, sourceCustomerId: string) {
-  return invoke(
-    mergeHandler,
-    apiEvent({
-      method: 'POST',
-      routePath: '/v1/customers/{customerId}/merge',
-      path: `/v1/customers/${targetCustomerId}/merge`,
-      pathParameters: { customerId: targetCustomerId },
-      body: { sourceCustomerId, reason: 'Same person, confirmed on the phone' },
-    }),
-  );
-}
 
 /** A customer with every kind of item: identifiers of each type, touchpoints, idempotency records, reads, a merge. */
 async function richCustomer() {
@@ -55,7 +40,7 @@ async function richCustomer() {
     }),
   );
   const merged = await recordTouchpoint(touchpointBody({ channel: 'sms', identifiers: { email: values.mergedEmail } }));
-  const merge = await mergeInto(customerId, merged.customerId);
+  const merge = await mergeCustomers(customerId, merged.customerId);
   expect(merge.status).toBe(201);
   await lookupCustomer({ phone: values.phone });
   await getCustomer(customerId);
@@ -146,7 +131,7 @@ describe('erasing a customer', () => {
   it('erases the survivor when asked for a customer that was merged into it: they are one person', async () => {
     const survivor = await recordTouchpoint(touchpointBody());
     const mergedAway = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
-    await mergeInto(survivor.customerId, mergedAway.customerId);
+    await mergeCustomers(survivor.customerId, mergedAway.customerId);
 
     const response = await eraseCustomer(mergedAway.customerId);
 

@@ -1,28 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as linkHandler } from '../../functions/link-identifier/handler.ts';
-import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
-import { getCustomer, recordTouchpoint } from '../helpers/handlers.ts';
+import { getCustomer, mergeCustomers, recordTouchpoint } from '../helpers/handlers.ts';
 import { exportCustomer, getAccessLog } from '../helpers/privacy-handlers.ts';
 import { allChannels, minutesAgo, touchpointBody, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 beforeAll(async () => {
   await createTestTable();
 });
-
-function merge(targetCustomerId: string, sourceCustomerId: string) {
-  return invoke(
-    mergeHandler,
-    apiEvent({
-      method: 'POST',
-      routePath: '/v1/customers/{customerId}/merge',
-      path: `/v1/customers/${targetCustomerId}/merge`,
-      pathParameters: { customerId: targetCustomerId },
-      body: { sourceCustomerId, reason: 'Same person' },
-    }),
-  );
-}
 
 async function wholeExport(customerId: string, limit: string) {
   const pages = [];
@@ -84,7 +70,7 @@ describe('exporting everything held about a customer', () => {
   it('includes the merges the customer took part in', async () => {
     const survivor = await recordTouchpoint(touchpointBody());
     const mergedAway = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
-    await merge(survivor.customerId, mergedAway.customerId);
+    await mergeCustomers(survivor.customerId, mergedAway.customerId);
 
     const [document] = await wholeExport(survivor.customerId, '500');
 
@@ -107,7 +93,7 @@ describe('exporting everything held about a customer', () => {
     );
     expect(linked.status).toBe(201);
     const survivor = await recordTouchpoint(touchpointBody({ channel: 'email', identifiers: { email: uniqueEmail() } }));
-    const { mergeId } = (await merge(survivor.customerId, owner.customerId)).body;
+    const { mergeId } = (await mergeCustomers(survivor.customerId, owner.customerId)).body;
 
     const [document] = await wholeExport(sharer.customerId, '500');
 
@@ -148,16 +134,7 @@ describe('exporting a person made of several customers', () => {
     await getCustomer(duplicate.customerId);
     // The visitor signs in (an automatic merge), then staff merge the duplicate.
     await recordTouchpoint(touchpointBody({ channel: 'web_visit', identifiers: { anonymousId: cookie, email }, occurredAt: minutesAgo(50) }));
-    await invoke(
-      mergeHandler,
-      apiEvent({
-        method: 'POST',
-        routePath: '/v1/customers/{customerId}/merge',
-        path: `/v1/customers/${known.customerId}/merge`,
-        pathParameters: { customerId: known.customerId },
-        body: { sourceCustomerId: duplicate.customerId, reason: 'Same person' },
-      }),
-    );
+    await mergeCustomers(known.customerId, duplicate.customerId);
     const stranger = await recordTouchpoint(touchpointBody());
 
     const pages = await wholeExport(duplicate.customerId, '3');

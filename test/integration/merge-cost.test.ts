@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as mergeHandler } from '../../functions/merge-customers/handler.ts';
 import { handler as undoHandler } from '../../functions/undo-merge/handler.ts';
 import { type CallRecorder, recordDynamoDbCalls } from '../../shared/db/call-recorder.ts';
 import { documentClient } from '../../shared/db/client.ts';
@@ -7,7 +6,7 @@ import { customerStore } from '../../shared/db/customer-store-instance.ts';
 import { apiEvent, invoke } from '../helpers/api-event.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 import { probeTransactionItems, type TransactionItemProbe } from '../helpers/identity-transaction-items.ts';
-import { getCustomer, getTimeline, lookupCustomer } from '../helpers/handlers.ts';
+import { getCustomer, getTimeline, lookupCustomer, mergeCustomers } from '../helpers/handlers.ts';
 import { ingestCall, uniqueEmail, uniquePhone } from '../fixtures/touchpoints.ts';
 
 /**
@@ -91,19 +90,6 @@ async function newCustomer(): Promise<{ customerId: string; email: string }> {
   return { customerId: (await ingest({ email }, 1)).customerId, email };
 }
 
-function postMerge(targetId: string, sourceCustomerId: string) {
-  return invoke(
-    mergeHandler,
-    apiEvent({
-      method: 'POST',
-      routePath: '/v1/customers/{customerId}/merge',
-      path: `/v1/customers/${targetId}/merge`,
-      pathParameters: { customerId: targetId },
-      body: { sourceCustomerId, reason: 'cost measurement' },
-    }),
-  );
-}
-
 function postUndo(mergeId: string) {
   return invoke(
     undoHandler,
@@ -124,7 +110,7 @@ describe.each([10, 50])('a merge of a source with %i touchpoints', (touchpointCo
   it('moves every touchpoint (cost printed)', async () => {
     startMeasuring();
 
-    const response = await postMerge(target.customerId, source.customerId);
+    const response = await mergeCustomers(target.customerId, source.customerId, 'cost measurement');
 
     measured(`merge, source with ${touchpointCount} touchpoints`);
     expect(response.status).toBe(201);
@@ -190,13 +176,13 @@ describe('a customer that absorbed five merges', () => {
     for (let index = 0; index < 5; index += 1) {
       const source = await customerWithTouchpoints(1);
       sources.push(source);
-      const response = await postMerge(survivor.customerId, source.customerId);
+      const response = await mergeCustomers(survivor.customerId, source.customerId, 'cost measurement');
       if (response.status !== 201) throw new Error(`Arranging a merge failed with ${response.status}`);
     }
     // A chain of merges: c0 into c1, c1 into c2, c2 into c3 (each survivor merged again later).
     for (let index = 0; index < 4; index += 1) chain.push((await newCustomer()).customerId);
     for (let index = 0; index < 3; index += 1) {
-      const response = await postMerge(chain[index + 1] as string, chain[index] as string);
+      const response = await mergeCustomers(chain[index + 1] as string, chain[index] as string, 'cost measurement');
       if (response.status !== 201) throw new Error(`Arranging a merge failed with ${response.status}`);
     }
   }, 120_000);
